@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { type EventDefinition } from './define-event.js';
+import { Envelope, type EventInput } from './envelope.js';
+import { EventRegistryError, InvalidEventError, UnknownEventTypeError } from './errors.js';
+import { ChainOpened } from './events/chain-opened.event.js';
+import { TestEventRecorded } from './events/test-event-recorded.event.js';
+
+/** The event types every ToTra process knows. */
+export const coreEvents: readonly EventDefinition[] = [ChainOpened, TestEventRecorded];
+
+/** An event whose data was validated and upcast to the current version of its type. */
+export interface DecodedEvent<TData = Record<string, unknown>> {
+  readonly envelope: Envelope;
+  readonly type: string;
+  /** Version after upcasting (the type's current version). */
+  readonly v: number;
+  readonly data: TData;
+}
+
+function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+}
+
+/**
+ * The set of known event types. Decoding validates the envelope and the data, and upcasts data
+ * written by an older version; the stored (hashed) envelope itself is never changed.
+ */
+export class EventRegistry {
+  readonly #defs = new Map<string, EventDefinition>();
+
+  constructor(definitions: readonly EventDefinition[] = coreEvents) {
+    for (const def of definitions) this.register(def);
+  }
+
+  register(def: EventDefinition): void {
+    if (this.#defs.has(def.type)) throw new EventRegistryError(`event type "${def.type}" is registered twice`);
+    for (let from = 1; from < def.v; from++) {
+      if (!def.upcasters.some((u) => u.from === from)) {
+        throw new EventRegistryError(`event type "${def.type}" v${def.v} has no upcaster from v${from}`);
+      }
+    }
+    this.#defs.set(def.type, def);
+  }
+
+  has(type: string): boolean {
+    return this.#defs.has(type);
+  }
+
+  get(type: string): EventDefinition {
+    const def = this.#defs.get(type);
+    if (!def) throw new UnknownEventTypeError(type);
+    return def;
+  }
+
+  list(): EventDefinition[] {
+    return [...this.#defs.values()].sort((a, b) => a.type.localeCompare(b.type));
+  }
+
+  /** Validates what a writer is asked to append; returns the version and data to store. */
+  validateInput(input: EventInput): { v: number; data: Record<string, unknown> } {
+    const def = this.get(input.type);
+    const v = input.v ?? def.v;
+    if (v !== def.v) {
+      throw new InvalidEventError(`${input.type}: new events are written at v${def.v}, not v${v}`, []);
+    }
+    if (def.requiresSubject && !input.subject) {
+      throw new InvalidEventError(`${input.type}: a data subject is required`, ['subject: required']);
+    }
+    if (!def.sealedFields.length && input.sealed) {
+      throw new InvalidEventError(`${input.type}: carries no personal data, so it takes no sealed part`, ['sealed: not allowed']);
+    }
+    const parsed = def.data.safeParse(input.data);
+    if (!parsed.success) {
+      const issues = formatIssues(parsed.error);
+      throw new InvalidEventError(`${input.type}: invalid data (${issues.join('; ')})`, issues);
+    }
+    return { v, data: parsed.data as Record<string, unknown> };
+  }
+
+  /** Validates a stored envelope and returns its data at the type's current version. */
+  decode(raw: unknown): DecodedEvent {
+    const env = Envelope.safeParse(raw);
+    if (!env.success) {
+      const issues = formatIssues(env.error);
+      throw new InvalidEventError(`invalid envelope (${issues.join('; ')})`, issues);
+    }
+    const envelope = env.data;
+    const def = this.get(envelope.type);
+    if (envelope.v > def.v) {
+      throw new InvalidEventError(
+        `${envelope.type} v${envelope.v} is newer than this software knows (v${def.v}); upgrade ToTra`,
+        [],
+      );
+    }
+    let data: Record<string, unknown> = envelope.data;
+    for (let from = envelope.v; from < def.v; from++) {
+      const upcaster = def.upcasters.find((u) => u.from === from);
+      if (!upcaster) throw new EventRegistryError(`${envelope.type}: no upcaster from v${from}`);
+      data = upcaster.up(data);
+    }
+    const parsed = def.data.safeParse(data);
+    if (!parsed.success) {
+      const issues = formatIssues(parsed.error);
+      throw new InvalidEventError(
+        `${envelope.type} ${envelope.chain}#${envelope.seq}: invalid data (${issues.join('; ')})`,
+        issues,
+      );
+    }
+    return { envelope, type: envelope.type, v: def.v, data: parsed.data as Record<string, unknown> };
+  }
+}

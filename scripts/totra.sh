@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The entry point behind `npm start` and `npm test`: makes sure a supported Node.js and the
+# project's dependencies are installed, then starts the product or runs every check.
+#
+#   scripts/totra.sh start [totra up options]   build, then `totra up`
+#   scripts/totra.sh test  [vitest filters]     lint, typecheck, unit + int + e2e tests
+#   scripts/totra.sh exec <command...>          run a command with the supported Node on PATH
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=ensure-node.sh
+source "$ROOT/scripts/ensure-node.sh"
+totra_ensure_node
+
+export NX_NO_CLOUD=true NX_DAEMON=false NX_TUI=false NX_SKIP_NX_CACHE=${NX_SKIP_NX_CACHE:-false}
+
+ensure_deps() {
+  local stamp_file="$ROOT/node_modules/.totra-install-stamp"
+  local want
+  want="$(node -p 'process.versions.node.split(".")[0]')-$(sha256sum package-lock.json | cut -c1-64)"
+  if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$want" ]; then
+    return 0
+  fi
+  echo "totra: installing dependencies (npm ci)" >&2
+  npm ci --no-audit --no-fund --loglevel=error >&2
+  echo "$want" >"$stamp_file"
+}
+
+build() {
+  echo "totra: building (tsc -b)" >&2
+  npx --no-install tsc -b tsconfig.build.json
+}
+
+cmd="${1:-}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  start)
+    ensure_deps
+    build
+    exec node services/cli/dist/main.js up "$@"
+    ;;
+  test)
+    ensure_deps
+    echo "totra: lint" >&2
+    npx --no-install eslint --max-warnings 0 .
+    echo "totra: typecheck" >&2
+    build
+    npx --no-install tsc -p tsconfig.spec.json
+    echo "totra: tests (unit, int, e2e)" >&2
+    exec npx --no-install vitest run "$@"
+    ;;
+  exec)
+    ensure_deps
+    exec "$@"
+    ;;
+  *)
+    echo "usage: scripts/totra.sh start|test|exec <command...>" >&2
+    exit 2
+    ;;
+esac
