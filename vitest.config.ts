@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript sources through the "@totra/source" export
 // condition, so tests never need a prior build.
-const conditions = ['@totra/source', 'node', 'import', 'module', 'default'];
+const conditions = ['@totra/source', 'node', 'development|production'];
 
 const shared = {
   resolve: { conditions },

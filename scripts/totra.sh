@@ -4,6 +4,7 @@
 #
 #   scripts/totra.sh start [totra up options]   build, then `totra up`
 #   scripts/totra.sh test  [vitest filters]     lint, typecheck, unit + int + e2e tests
+#   scripts/totra.sh bench <name>               build, then run bench/<name>/run.mjs
 #   scripts/totra.sh exec <command...>          run a command with the supported Node on PATH
 set -euo pipefail
 
@@ -48,7 +49,21 @@ case "$cmd" in
     build
     npx --no-install tsc -p tsconfig.spec.json
     echo "totra: tests (unit, int, e2e)" >&2
-    exec npx --no-install vitest run "$@"
+    mkdir -p .totra
+    results=.totra/test-results.json
+    rm -f "$results"
+    status=0
+    npx --no-install vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
+    if [ -f "$results" ]; then
+      node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));
+        console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests+r.numTodoTests ? `, ${r.numPendingTests+r.numTodoTests} skipped` : ""));' "$results"
+    fi
+    exit "$status"
+    ;;
+  bench)
+    ensure_deps
+    build
+    exec node "bench/${1:?usage: scripts/totra.sh bench <name>}/run.mjs"
     ;;
   exec)
     ensure_deps

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { type EventDefinition } from './define-event.js';
 import { Envelope, type EventInput } from './envelope.js';
 import { EventRegistryError, InvalidEventError, UnknownEventTypeError } from './errors.js';

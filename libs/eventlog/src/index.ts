@@ -1,0 +1,21 @@
+export { connectNats, type ConnectNatsOptions } from './connect.js';
+export {
+  DEFAULT_STREAM,
+  chainIdOfSubject,
+  chainSubject,
+  ensureStream,
+  immutabilityViolations,
+  streamConfig,
+  type StreamOptions,
+} from './stream.js';
+export { ChainWriter, type ChainWriterOptions, type ChainWriterStats } from './chain-writer.js';
+export { Spool, listSpools, spoolPath } from './spool.js';
+export { readStream, streamState, type ReadStreamOptions, type StoredBatch } from './reader.js';
+export {
+  ChainConflictError,
+  EventLogError,
+  NatsUnavailableError,
+  SpoolError,
+  StreamNotImmutableError,
+  WriterClosedError,
+} from './errors.js';

@@ -1,0 +1,68 @@
+import { type NatsConnection } from '@nats-io/nats-core';
+import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { chainIdOfSubject, type StreamOptions } from './stream.js';
+
+/** One message of the stream: a batch of events of one chain, as stored. */
+export interface StoredBatch {
+  /** Stream sequence of the message. */
+  streamSeq: number;
+  subject: string;
+  /** The chain the subject belongs to (undefined for a subject outside `<prefix>.chain.>`). */
+  chainId: string | undefined;
+  /** The events of the batch, one JSON envelope per line, exactly as stored. */
+  lines: string[];
+}
+
+export interface ReadStreamOptions {
+  /** First stream sequence to read (default 1). */
+  fromStreamSeq?: number;
+  /** Last stream sequence to read (default: the last one when reading starts). */
+  untilStreamSeq?: number;
+  /** Only the chain subjects matching this filter (default: all chains). */
+  filterSubject?: string;
+  /** Called with (messages read, messages to read) as reading goes. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Number of messages and last sequence of the stream. */
+export async function streamState(nc: NatsConnection, stream: StreamOptions): Promise<{ messages: number; firstSeq: number; lastSeq: number }> {
+  const jsm = await jetstreamManager(nc, { checkAPI: false });
+  const info = await jsm.streams.info(stream.name);
+  return { messages: info.state.messages, firstSeq: info.state.first_seq, lastSeq: info.state.last_seq };
+}
+
+/**
+ * Replays the stream in stream order (all chains interleaved; within a chain, chain order),
+ * from `fromStreamSeq` up to the last message that existed when reading started. Uses an
+ * ordered consumer, which the server deletes when the reader goes away.
+ */
+export async function* readStream(nc: NatsConnection, stream: StreamOptions, opts: ReadStreamOptions = {}): AsyncGenerator<StoredBatch> {
+  const state = await streamState(nc, stream);
+  const from = Math.max(opts.fromStreamSeq ?? 1, state.firstSeq, 1);
+  const until = Math.min(opts.untilStreamSeq ?? state.lastSeq, state.lastSeq);
+  if (state.messages === 0 || until < from) return;
+  const js = jetstream(nc);
+  const consumer = await js.consumers.get(stream.name, {
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: from,
+    filter_subjects: opts.filterSubject ?? `${stream.subjectPrefix}.chain.>`,
+  });
+  const total = until - from + 1;
+  const messages = await consumer.consume({ max_messages: 512 });
+  try {
+    for await (const m of messages) {
+      if (m.seq > until) break;
+      yield {
+        streamSeq: m.seq,
+        subject: m.subject,
+        chainId: chainIdOfSubject(stream, m.subject),
+        lines: m.string().split('\n'),
+      };
+      opts.onProgress?.(m.seq - from + 1, total);
+      if (m.seq >= until) break;
+    }
+  } finally {
+    messages.stop();
+    await consumer.delete().catch(() => undefined);
+  }
+}

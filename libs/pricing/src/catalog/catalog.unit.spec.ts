@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { assertValidPrice } from '../price.js';
+import { CATALOG_2026_12 } from './2026-12.catalog.js';
+import { CatalogIndex, type CatalogEntry, modelIdCandidates, PROVIDERS } from './catalog.js';
+
+const Rate = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
+const Rates = {
+  inputPerMTokMicroUsd: Rate,
+  outputPerMTokMicroUsd: Rate,
+  cachedInputPerMTokMicroUsd: Rate.optional(),
+  cacheWritePerMTokMicroUsd: Rate.optional(),
+  cacheWrite1hPerMTokMicroUsd: Rate.optional(),
+  reasoningPerMTokMicroUsd: Rate.optional(),
+};
+const EntryShape = z
+  .object({
+    provider: z.enum(PROVIDERS),
+    model: z.string().regex(/^[a-z0-9][a-z0-9.:_-]*$/),
+    aliases: z.array(z.string().min(1)).min(1).optional(),
+    kind: z.enum(['chat', 'embedding']),
+    price: z.object({ ...Rates, tiers: z.array(z.object({ aboveInputTokens: z.int().positive(), ...Rates }).strict()).optional() }).strict(),
+    source: z.array(z.url({ protocol: /^https$/ })).min(1),
+    verification: z.enum(['official', 'secondary', 'unverified']),
+    asOf: z.iso.date(),
+    note: z.string().min(10).optional(),
+  })
+  .strict();
+
+const entries: readonly CatalogEntry[] = CATALOG_2026_12.entries;
+
+describe('catalog 2026-12', () => {
+  it('has a well-formed entry for every model, with source URLs and an asOf date', () => {
+    for (const entry of entries) {
+      const result = EntryShape.safeParse(entry);
+      expect(result.success, `${entry.provider}/${entry.model}: ${result.error?.message ?? ''}`).toBe(true);
+      expect(() => assertValidPrice(entry.price, entry.model)).not.toThrow();
+      expect(Date.parse(entry.asOf)).toBeLessThanOrEqual(Date.parse('2026-12-31'));
+    }
+  });
+
+  it('explains every price it could not verify', () => {
+    for (const entry of entries.filter((e) => e.verification === 'unverified')) {
+      expect(entry.note, `${entry.provider}/${entry.model}`).toBeDefined();
+    }
+  });
+
+  it('lists every model id and alias once per provider', () => {
+    const seen = new Set<string>();
+    const duplicates: string[] = [];
+    for (const entry of entries) {
+      for (const id of [entry.model, ...(entry.aliases ?? [])]) {
+        const key = `${entry.provider}/${id.toLowerCase()}`;
+        if (seen.has(key)) duplicates.push(key);
+        seen.add(key);
+      }
+    }
+    expect(duplicates).toEqual([]);
+    expect(() => new CatalogIndex(CATALOG_2026_12)).not.toThrow();
+  });
+
+  it('prices sensibly: output >= 0, embeddings have no output, cache reads never above input, long tiers never cheaper', () => {
+    for (const { provider, model, kind, price } of entries) {
+      const label = `${provider}/${model}`;
+      expect(price.outputPerMTokMicroUsd, label).toBeGreaterThanOrEqual(0);
+      expect(price.inputPerMTokMicroUsd, label).toBeGreaterThan(0);
+      if (kind === 'embedding') expect(price.outputPerMTokMicroUsd, label).toBe(0);
+      else expect(price.outputPerMTokMicroUsd, label).toBeGreaterThanOrEqual(price.inputPerMTokMicroUsd);
+      expect(price.cachedInputPerMTokMicroUsd ?? 0, label).toBeLessThanOrEqual(price.inputPerMTokMicroUsd);
+      for (const tier of price.tiers ?? []) {
+        expect(tier.inputPerMTokMicroUsd, label).toBeGreaterThanOrEqual(price.inputPerMTokMicroUsd);
+        expect(tier.outputPerMTokMicroUsd, label).toBeGreaterThanOrEqual(price.outputPerMTokMicroUsd);
+      }
+    }
+  });
+
+  it('covers every provider the gateway routes to', () => {
+    const priced = new Set(entries.map((e) => e.provider));
+    for (const provider of ['openai', 'anthropic', 'gemini', 'mistral', 'cohere', 'bedrock'] as const) {
+      expect(priced.has(provider), provider).toBe(true);
+    }
+    expect(CATALOG_2026_12.zeroCostProviders).toEqual(expect.arrayContaining(['ollama', 'demo']));
+    expect(CATALOG_2026_12.providerFallbacks['azure-openai']).toBe('openai');
+    const index = new CatalogIndex(CATALOG_2026_12);
+    for (const [provider, model] of [
+      ['openai', 'gpt-4o'],
+      ['openai', 'gpt-4o-mini'],
+      ['openai', 'gpt-4.1-nano'],
+      ['openai', 'o1'],
+      ['openai', 'o3'],
+      ['openai', 'o3-mini'],
+      ['openai', 'o4-mini'],
+      ['openai', 'gpt-5'],
+      ['openai', 'text-embedding-3-small'],
+      ['openai', 'text-embedding-3-large'],
+      ['anthropic', 'claude-opus-4-1'],
+      ['anthropic', 'claude-sonnet-4-5'],
+      ['anthropic', 'claude-haiku-4-5'],
+      ['anthropic', 'claude-3-5-haiku-latest'],
+      ['gemini', 'gemini-2.5-pro'],
+      ['gemini', 'gemini-2.5-flash'],
+      ['gemini', 'gemini-2.0-flash'],
+      ['mistral', 'mistral-large-latest'],
+      ['mistral', 'mistral-small-latest'],
+      ['mistral', 'codestral-latest'],
+      ['mistral', 'mistral-embed'],
+      ['cohere', 'command-r'],
+      ['cohere', 'command-r-plus'],
+      ['cohere', 'command-a'],
+      ['cohere', 'embed-v4.0'],
+      ['bedrock', 'anthropic.claude-sonnet-4-5-20250929-v1:0'],
+      ['bedrock', 'meta.llama3-3-70b-instruct-v1:0'],
+      ['bedrock', 'amazon.nova-pro-v1:0'],
+    ] as const) {
+      expect(index.resolve(provider, model), `${provider}/${model}`).toBeDefined();
+    }
+  });
+});
+
+describe('CatalogIndex', () => {
+  const base = CATALOG_2026_12.entries[0];
+
+  it('refuses a catalog that lists an id twice', () => {
+    if (!base) throw new Error('empty catalog');
+    const twice = { ...CATALOG_2026_12, entries: [base, { ...base, aliases: [] }] };
+    expect(() => new CatalogIndex(twice)).toThrow(expect.objectContaining({ code: 'TOTRA_PRICE_INVALID' }));
+  });
+
+  it('tries the id as given, without prefixes, then without a date suffix', () => {
+    expect(modelIdCandidates('bedrock', 'us.anthropic.claude-sonnet-4-5-20250929-v1:0')).toEqual([
+      'us.anthropic.claude-sonnet-4-5-20250929-v1:0',
+      'anthropic.claude-sonnet-4-5-20250929-v1:0',
+    ]);
+    expect(modelIdCandidates('gemini', 'models/gemini-2.5-pro')).toEqual(['models/gemini-2.5-pro', 'gemini-2.5-pro']);
+    expect(modelIdCandidates('openai', 'GPT-4o-2024-08-06')).toEqual(['gpt-4o-2024-08-06', 'gpt-4o']);
+    expect(modelIdCandidates('anthropic', 'claude-sonnet-4-5@20250929')).toEqual(['claude-sonnet-4-5@20250929', 'claude-sonnet-4-5']);
+  });
+});

@@ -1,0 +1,198 @@
+import { CATALOG_2026_12 } from './catalog/2026-12.catalog.js';
+import { type CatalogEntry, CatalogIndex, type CatalogMatch, normalizeProvider, type PriceCatalog } from './catalog/catalog.js';
+import { InvalidPriceError, UnknownModelPriceError } from './errors.js';
+import { assertValidPrice, type ModelPrice, ZERO_PRICE } from './price.js';
+import { PriceSetData } from './price-set.schema.js';
+
+/** The catalog a PriceBook uses unless told otherwise: the newest one shipped. */
+export const DEFAULT_CATALOG: PriceCatalog = CATALOG_2026_12;
+
+/** What a price is asked for. */
+export interface PriceQuery {
+  readonly provider: string;
+  readonly model: string;
+  /** Gateway deployment id; deployment-specific overrides win over provider-wide ones. */
+  readonly deployment?: string;
+  /** The time the request is priced at (its start); overrides apply from their `effectiveFrom`. */
+  readonly at: Date | string;
+}
+
+/** A price ready for `costOf` / `estimateMaxCost`, with where it came from. */
+export interface ResolvedPrice extends ModelPrice {
+  /** Normalized requested provider. */
+  readonly provider: string;
+  /** Canonical model id when the catalog knows the model, else the requested id lower-cased. */
+  readonly model: string;
+  readonly kind: 'chat' | 'embedding';
+  /**
+   * Identifies exactly which price was used; store it with the cost. `catalog:<version>/<provider>/<model>`
+   * for catalog prices (`<model>` is `*` for zero-cost providers), `priceset:<event id>` for an
+   * override applied with its event id, else `priceset:<provider>/<model>@<deployment|*>/<effectiveFrom>`.
+   */
+  readonly priceVersion: string;
+  readonly origin: 'catalog' | 'override';
+  /** The catalog entry (source URLs, asOf, caveats) when the price comes from the catalog. */
+  readonly catalogEntry?: CatalogEntry;
+}
+
+/** Where an applied PriceSet came from. */
+export interface PriceSetMeta {
+  /** Id of the event that carried the PriceSet; becomes the `priceVersion`. */
+  readonly eventId?: string;
+}
+
+/** A PriceSet as held by a PriceBook. */
+export interface PriceOverride {
+  readonly provider: string;
+  /** Canonical model id (catalog) or the lower-cased id. */
+  readonly model: string;
+  readonly deployment?: string;
+  readonly effectiveFrom: string;
+  readonly effectiveFromMs: number;
+  readonly price: ModelPrice;
+  readonly priceVersion: string;
+  /** Order of application; breaks ties between equal `effectiveFrom`. */
+  readonly seq: number;
+}
+
+function toMillis(at: Date | string, field: string): number {
+  const ms = at instanceof Date ? at.getTime() : Date.parse(at);
+  if (Number.isNaN(ms)) throw new InvalidPriceError(`${field} is not a valid date-time: ${String(at)}`);
+  return ms;
+}
+
+/**
+ * Prices of every model: a versioned catalog plus PriceSet overrides folded in from events.
+ * Immutable: `apply` returns a new PriceBook.
+ *
+ * Override selection for a query: among overrides of the same provider and model whose
+ * `effectiveFrom <= at`, one for the query's deployment beats a provider-wide one; within
+ * the same specificity the latest `effectiveFrom` wins, then the one applied last.
+ * Without a matching override the catalog price applies; Azure OpenAI falls back to
+ * OpenAI's list price; Ollama and demo models are free.
+ */
+export class PriceBook {
+  private constructor(
+    private readonly index: CatalogIndex,
+    private readonly list: readonly PriceOverride[],
+  ) {}
+
+  /** A PriceBook with no overrides. */
+  static fromCatalog(catalog: PriceCatalog = DEFAULT_CATALOG): PriceBook {
+    for (const entry of catalog.entries) assertValidPrice(entry.price, `${entry.provider}/${entry.model}`);
+    return new PriceBook(new CatalogIndex(catalog), []);
+  }
+
+  get catalog(): PriceCatalog {
+    return this.index.catalog;
+  }
+
+  /** Overrides in the order they were applied. */
+  get overrides(): readonly PriceOverride[] {
+    return this.list;
+  }
+
+  /**
+   * Folds in the data of one PriceSet event (validated with {@link PriceSetData}; throws
+   * `TOTRA_PRICE_INVALID` when it does not match).
+   */
+  apply(data: unknown, meta: PriceSetMeta = {}): PriceBook {
+    const parsed = PriceSetData.safeParse(data);
+    if (!parsed.success) {
+      throw new InvalidPriceError(`invalid PriceSet: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
+        cause: parsed.error,
+      });
+    }
+    const set = parsed.data;
+    const provider = normalizeProvider(set.provider);
+    const model = this.modelKey(provider, set.model);
+    const price: ModelPrice = {
+      inputPerMTokMicroUsd: set.inputPerMTokMicroUsd,
+      outputPerMTokMicroUsd: set.outputPerMTokMicroUsd,
+      ...(set.cachedInputPerMTokMicroUsd === undefined ? {} : { cachedInputPerMTokMicroUsd: set.cachedInputPerMTokMicroUsd }),
+      ...(set.cacheWritePerMTokMicroUsd === undefined ? {} : { cacheWritePerMTokMicroUsd: set.cacheWritePerMTokMicroUsd }),
+      ...(set.reasoningPerMTokMicroUsd === undefined ? {} : { reasoningPerMTokMicroUsd: set.reasoningPerMTokMicroUsd }),
+    };
+    const override: PriceOverride = {
+      provider,
+      model,
+      ...(set.deployment === undefined ? {} : { deployment: set.deployment }),
+      effectiveFrom: set.effectiveFrom,
+      effectiveFromMs: toMillis(set.effectiveFrom, 'effectiveFrom'),
+      price,
+      priceVersion:
+        meta.eventId !== undefined
+          ? `priceset:${meta.eventId}`
+          : `priceset:${provider}/${model}@${set.deployment ?? '*'}/${set.effectiveFrom}`,
+      seq: this.list.length,
+    };
+    return new PriceBook(this.index, [...this.list, override]);
+  }
+
+  /** Resolves a model id (aliases, date suffixes, Bedrock geo prefixes) against the catalog. */
+  resolveModel(provider: string, model: string): CatalogMatch | undefined {
+    return this.index.resolve(provider, model);
+  }
+
+  /**
+   * The price that applies to a request. Throws `TOTRA_PRICE_UNKNOWN_MODEL` when neither an
+   * override nor the catalog prices the model.
+   */
+  priceFor(query: PriceQuery): ResolvedPrice {
+    const provider = normalizeProvider(query.provider);
+    const atMs = toMillis(query.at, 'at');
+    const match = this.index.resolve(provider, query.model);
+    const model = match ? match.entry.model : query.model.trim().toLowerCase();
+
+    let best: PriceOverride | undefined;
+    for (const candidate of this.list) {
+      if (candidate.provider !== provider || candidate.model !== model || candidate.effectiveFromMs > atMs) continue;
+      if (candidate.deployment !== undefined && candidate.deployment !== query.deployment) continue;
+      if (!best || PriceBook.beats(candidate, best)) best = candidate;
+    }
+    if (best) {
+      return {
+        ...best.price,
+        provider,
+        model,
+        kind: match?.entry.kind ?? 'chat',
+        priceVersion: best.priceVersion,
+        origin: 'override',
+      };
+    }
+    if (match) {
+      return {
+        ...match.entry.price,
+        provider,
+        model,
+        kind: match.entry.kind,
+        priceVersion: `catalog:${this.index.catalog.version}/${match.priceProvider}/${match.entry.model}`,
+        origin: 'catalog',
+        catalogEntry: match.entry,
+      };
+    }
+    if (this.index.isZeroCost(provider)) {
+      return {
+        ...ZERO_PRICE,
+        provider,
+        model,
+        kind: 'chat',
+        priceVersion: `catalog:${this.index.catalog.version}/${provider}/*`,
+        origin: 'catalog',
+      };
+    }
+    throw new UnknownModelPriceError(provider, query.model);
+  }
+
+  private modelKey(provider: string, model: string): string {
+    return this.index.resolve(provider, model)?.entry.model ?? model.trim().toLowerCase();
+  }
+
+  private static beats(a: PriceOverride, b: PriceOverride): boolean {
+    const aSpecific = a.deployment !== undefined;
+    const bSpecific = b.deployment !== undefined;
+    if (aSpecific !== bSpecific) return aSpecific;
+    if (a.effectiveFromMs !== b.effectiveFromMs) return a.effectiveFromMs > b.effectiveFromMs;
+    return a.seq > b.seq;
+  }
+}

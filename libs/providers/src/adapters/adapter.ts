@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import type { ChatRequest, ChatResponse } from '../canonical/chat.js';
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../canonical/embeddings.js';
+import type { StreamEvent } from '../canonical/stream-event.js';
+import type { ProviderError } from '../errors.js';
+import type { HeadersLike } from '../wire/headers.js';
+
+export const ProviderKind = z.enum([
+  'openai',
+  'azure-openai',
+  'anthropic',
+  'gemini',
+  'mistral',
+  'cohere',
+  'bedrock',
+  'ollama',
+  'openai-compatible',
+]);
+export type ProviderKind = z.infer<typeof ProviderKind>;
+
+export const AwsCredentials = z.object({
+  accessKeyId: z.string().min(1),
+  secretAccessKey: z.string().min(1),
+  sessionToken: z.string().optional(),
+});
+export type AwsCredentials = z.infer<typeof AwsCredentials>;
+
+/**
+ * Where and how to call one provider deployment. Credentials arrive resolved (the gateway reads
+ * them from its secret store); adapters never look anything up.
+ */
+export const Deployment = z.object({
+  provider: ProviderKind,
+  /** Upstream model id. Azure: the deployment name. Bedrock: model id or inference profile id/ARN. */
+  model: z.string().min(1),
+  /** Overrides the provider's default endpoint (required for Azure and OpenAI-compatible). */
+  baseUrl: z.string().optional(),
+  apiKey: z.string().optional(),
+  /** Azure `api-version` query value, or the `anthropic-version` header value. */
+  apiVersion: z.string().optional(),
+  /** AWS region (Bedrock). */
+  region: z.string().optional(),
+  aws: AwsCredentials.optional(),
+  /** OpenAI organization / project headers. */
+  organization: z.string().optional(),
+  project: z.string().optional(),
+  /** Extra headers sent as they are (after the adapter's own). */
+  headers: z.record(z.string(), z.string()).optional(),
+});
+export type Deployment = z.infer<typeof Deployment>;
+
+/** An HTTP request ready for undici: the adapter decided everything, the gateway only sends it. */
+export interface ProviderHttpRequest {
+  method: 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+}
+
+/** Incremental parser of one provider response stream into canonical events. */
+export interface StreamParser {
+  /** Feed the next chunk exactly as it arrived (any split, bytes or text). */
+  push(chunk: string | Uint8Array): StreamEvent[];
+  /** The upstream body ended: flush what is buffered. */
+  end(): StreamEvent[];
+}
+
+/** A stream parser that also returns the upstream SSE text to forward to a same-format client. */
+export interface PassthroughStreamParser {
+  push(chunk: string | Uint8Array): { events: StreamEvent[]; forward: string };
+  end(): { events: StreamEvent[]; forward: string };
+}
+
+/** Wire format a provider speaks. Adapters sharing one can pass inbound bodies through untouched. */
+export type WireFormat = 'openai-chat' | 'anthropic-messages' | 'gemini' | 'cohere-v2' | 'bedrock-converse' | 'ollama';
+
+/** Inbound APIs the gateway serves. */
+export type InboundFormat = 'openai-chat' | 'openai-responses' | 'anthropic-messages';
+
+/** The inbound body as received: raw bytes for forwarding and the parsed object for inspection. */
+export interface PassthroughInput {
+  raw: string | Uint8Array;
+  parsed: Record<string, unknown>;
+}
+
+/**
+ * Fast path for an inbound request whose API is the provider's own: the body is forwarded as it
+ * came (re-serialised only when the model id or the usage option must change), and the stream is
+ * forwarded message by message while still being parsed for usage.
+ */
+export interface PassthroughSupport {
+  readonly inbound: InboundFormat;
+  buildRequest(input: PassthroughInput, deployment: Deployment): ProviderHttpRequest;
+  /** `stripUsageChunk`: drop the usage-only chunk the gateway forced but the client did not ask for. */
+  createStreamParser(options?: { stripUsageChunk?: boolean }): PassthroughStreamParser;
+}
+
+export interface EmbeddingsAdapter {
+  buildRequest(request: EmbeddingsRequest, deployment: Deployment): ProviderHttpRequest;
+  parseResponse(status: number, body: unknown): EmbeddingsResponse;
+}
+
+/**
+ * The closed contract of a provider adapter. Everything is pure: no I/O, no clock (the signing
+ * date comes in as an argument), no randomness except where an id must be invented.
+ */
+export interface ProviderAdapter {
+  readonly provider: ProviderKind;
+  readonly wireFormat: WireFormat;
+  /** Canonical request -> provider HTTP request. Throws UnsupportedFeatureError / ProviderConfigError. */
+  buildRequest(request: ChatRequest, deployment: Deployment): ProviderHttpRequest;
+  /**
+   * Present when requests must be signed after they are built (Bedrock SigV4). Deterministic for a
+   * given `date`. Async only because the signer's hash interface is.
+   */
+  signRequest?(request: ProviderHttpRequest, deployment: Deployment, date: Date): Promise<ProviderHttpRequest>;
+  /** Provider JSON body (text, bytes or parsed) -> canonical response. Throws ProviderError on non-2xx. */
+  parseResponse(status: number, body: unknown): ChatResponse;
+  createStreamParser(): StreamParser;
+  /** Error response -> coded error with retry policy. `nowMs` lets HTTP-date `Retry-After` be used. */
+  mapError(status: number, body: unknown, headers?: HeadersLike, nowMs?: number): ProviderError;
+  readonly embeddings?: EmbeddingsAdapter;
+  readonly passthrough?: PassthroughSupport;
+}
+
+/** True when the inbound API and the adapter's wire format are the same, so the fast path applies. */
+export function sameWireFormat(inbound: InboundFormat, adapter: ProviderAdapter): boolean {
+  return adapter.passthrough?.inbound === inbound;
+}
+
+/** Builds the provider request and signs it when the adapter requires signing. */
+export async function prepareRequest(
+  adapter: ProviderAdapter,
+  request: ChatRequest,
+  deployment: Deployment,
+  date: Date,
+): Promise<ProviderHttpRequest> {
+  const built = adapter.buildRequest(request, deployment);
+  return adapter.signRequest ? adapter.signRequest(built, deployment, date) : built;
+}
+
+/** Joins a base URL and a path without doubling slashes. */
+export function joinUrl(base: string, path: string): string {
+  const b = base.endsWith('/') ? base.slice(0, -1) : base;
+  return path.startsWith('/') ? b + path : `${b}/${path}`;
+}

@@ -1,0 +1,76 @@
+import type { StreamEvent } from '../canonical/stream-event.js';
+import { ProviderConfigError, type ProviderError } from '../errors.js';
+import { joinUrl, type Deployment, type ProviderAdapter, type ProviderHttpRequest } from '../adapters/adapter.js';
+import { invalidResponse, providerError } from '../wire/error-mapping.js';
+import type { HeadersLike } from '../wire/headers.js';
+import { bodyText, readJson, rec, str } from '../wire/json.js';
+import { createSsePassthroughParser, createSseStreamParser, parseEventJson } from '../wire/stream-parser.js';
+import { AnthropicEventDecoder, codeFromAnthropicErrorType, decodeAnthropicResponse, encodeAnthropicRequest } from './anthropic.codec.js';
+
+export const ANTHROPIC_DEFAULT_VERSION = '2023-06-01';
+const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
+
+/** Maps an Anthropic error body (`{type:"error",error:{type,message}}`). */
+export function mapAnthropicError(provider: string, status: number, body: unknown, headers?: HeadersLike, nowMs?: number): ProviderError {
+  const root = rec(readJson(body));
+  const err = rec(root?.['error']);
+  const type = str(err?.['type']);
+  const message = str(err?.['message']) ?? str(root?.['message']) ?? bodyText(body).slice(0, 500);
+  return providerError({ provider, status, message, providerCode: type, code: codeFromAnthropicErrorType(type), headers, nowMs });
+}
+
+function httpRequest(deployment: Deployment, body: string | Uint8Array, stream: boolean): ProviderHttpRequest {
+  if (!deployment.apiKey) throw new ProviderConfigError('anthropic', `anthropic deployment "${deployment.model}" has no API key`);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-api-key': deployment.apiKey,
+    'anthropic-version': deployment.apiVersion ?? ANTHROPIC_DEFAULT_VERSION,
+  };
+  if (stream) headers['accept'] = 'text/event-stream';
+  if (deployment.headers) Object.assign(headers, deployment.headers);
+  // `baseUrl` is the API root without `/v1`, like the Anthropic SDK's baseURL.
+  return { method: 'POST', url: joinUrl(deployment.baseUrl ?? ANTHROPIC_BASE_URL, 'v1/messages'), headers, body };
+}
+
+function createDecoderHandler() {
+  const decoder = new AnthropicEventDecoder();
+  return (data: string, out: StreamEvent[]) => {
+    const value = parseEventJson(data, out);
+    if (value !== undefined) decoder.decode(value, out);
+  };
+}
+
+/** Anthropic Messages API: `x-api-key`, `anthropic-version`, SSE streaming. */
+export const anthropicAdapter: ProviderAdapter = {
+  provider: 'anthropic',
+  wireFormat: 'anthropic-messages',
+  buildRequest(request, deployment) {
+    return httpRequest(deployment, JSON.stringify(encodeAnthropicRequest(request, { model: deployment.model })), request.stream);
+  },
+  parseResponse(status, body) {
+    if (status < 200 || status >= 300) throw mapAnthropicError('anthropic', status, body);
+    const json = readJson(body);
+    if (json === undefined) throw invalidResponse('anthropic', status, 'body is not JSON');
+    return decodeAnthropicResponse(json, 'anthropic', status);
+  },
+  createStreamParser() {
+    const handle = createDecoderHandler();
+    return createSseStreamParser((m, out) => handle(m.data, out));
+  },
+  mapError: (status, body, headers, nowMs) => mapAnthropicError('anthropic', status, body, headers, nowMs),
+  passthrough: {
+    inbound: 'anthropic-messages',
+    buildRequest(input, deployment) {
+      const stream = input.parsed['stream'] === true;
+      const body = input.parsed['model'] === deployment.model ? input.raw : JSON.stringify({ ...input.parsed, model: deployment.model });
+      return httpRequest(deployment, body, stream);
+    },
+    createStreamParser() {
+      const handle = createDecoderHandler();
+      return createSsePassthroughParser((m, out) => {
+        handle(m.data, out);
+        return true;
+      });
+    },
+  },
+};

@@ -1,0 +1,642 @@
+import type { ZodError } from 'zod';
+import type {
+  AssistantMessage,
+  ChatRequest,
+  ChatResponse,
+  FinishReason,
+  ImagePart,
+  Message,
+  ReasoningPart,
+  TextPart,
+  ToolCall,
+  ToolMessage,
+  Usage,
+  UserContentPart,
+} from '../canonical/chat.js';
+import { jsonModeInstruction, splitSystem } from '../canonical/helpers.js';
+import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
+import { InboundRequestError, type ProviderErrorCode } from '../errors.js';
+import { invalidResponse } from '../wire/error-mapping.js';
+import { arr, formatIssues, num, parseArguments, rec, str, type JsonRecord } from '../wire/json.js';
+import { formatSse } from '../wire/sse.js';
+import {
+  AnthropicCountTokensWire,
+  AnthropicRequestWire,
+  type AnthropicBlockWire,
+  type AnthropicCountTokensWire as CountTokensWire,
+} from './anthropic.wire.js';
+
+/** `max_tokens` is mandatory on Anthropic; used when the inbound request (OpenAI) has none. */
+export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
+/** Thinking budgets for OpenAI-style effort levels (Anthropic's minimum budget is 1024). */
+export const ANTHROPIC_EFFORT_BUDGETS = { minimal: 1024, low: 2048, medium: 8192, high: 24576 } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Inbound: Anthropic request -> canonical
+
+type ContentBlock = Extract<AnthropicBlockWire, { type: 'text' | 'image' }>;
+
+function decodeContentBlock(b: ContentBlock): UserContentPart {
+  if (b.type === 'text') return b.cache_control ? { type: 'text', text: b.text, cacheControl: b.cache_control } : { type: 'text', text: b.text };
+  const source =
+    b.source.type === 'base64'
+      ? { type: 'base64' as const, mediaType: b.source.media_type, data: b.source.data }
+      : { type: 'url' as const, url: b.source.url };
+  const part: ImagePart = { type: 'image', source };
+  if (b.cache_control) part.cacheControl = b.cache_control;
+  return part;
+}
+
+function decodeMessages(wire: CountTokensWire): Message[] {
+  const messages: Message[] = [];
+  if (wire.system !== undefined) {
+    const content: TextPart[] =
+      typeof wire.system === 'string'
+        ? [{ type: 'text', text: wire.system }]
+        : wire.system.map((b) => (b.cache_control ? { type: 'text', text: b.text, cacheControl: b.cache_control } : { type: 'text', text: b.text }));
+    messages.push({ role: 'system', content });
+  }
+  const toolNames = new Map<string, string>();
+  wire.messages.forEach((m, mi) => {
+    if (typeof m.content === 'string') {
+      messages.push(m.role === 'user' ? { role: 'user', content: [{ type: 'text', text: m.content }] } : { role: 'assistant', content: [{ type: 'text', text: m.content }] });
+      return;
+    }
+    if (m.role === 'assistant') {
+      const msg: AssistantMessage = { role: 'assistant', content: [] };
+      const calls: ToolCall[] = [];
+      for (const b of m.content) {
+        if (b.type === 'text') msg.content.push(b.cache_control ? { type: 'text', text: b.text, cacheControl: b.cache_control } : { type: 'text', text: b.text });
+        else if (b.type === 'thinking') msg.content.push({ type: 'reasoning', text: b.thinking, ...(b.signature !== undefined ? { signature: b.signature } : {}) });
+        else if (b.type === 'redacted_thinking') msg.content.push({ type: 'reasoning', text: '', redactedData: b.data });
+        else if (b.type === 'tool_use') {
+          toolNames.set(b.id, b.name);
+          calls.push({ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) });
+        } else throw new InboundRequestError(`assistant messages cannot contain ${b.type} blocks`, `messages.${mi}.content`);
+      }
+      if (calls.length > 0) msg.toolCalls = calls;
+      messages.push(msg);
+      return;
+    }
+    // A user turn: tool results first (Anthropic requires them first), then the rest.
+    const rest: UserContentPart[] = [];
+    for (const b of m.content) {
+      if (b.type === 'tool_result') {
+        const content: UserContentPart[] =
+          b.content === undefined ? [] : typeof b.content === 'string' ? [{ type: 'text', text: b.content }] : b.content.map(decodeContentBlock);
+        const tool: ToolMessage = { role: 'tool', toolCallId: b.tool_use_id, content };
+        const name = toolNames.get(b.tool_use_id);
+        if (name) tool.name = name;
+        if (b.is_error) tool.isError = true;
+        messages.push(tool);
+      } else if (b.type === 'text' || b.type === 'image') rest.push(decodeContentBlock(b));
+      else throw new InboundRequestError(`user messages cannot contain ${b.type} blocks`, `messages.${mi}.content`);
+    }
+    if (rest.length > 0) messages.push({ role: 'user', content: rest });
+  });
+  return messages;
+}
+
+function decodeTooling(wire: CountTokensWire, req: ChatRequest): void {
+  if (wire.tools && wire.tools.length > 0) {
+    req.tools = wire.tools.map((t) => ({
+      type: 'function',
+      name: t.name,
+      ...(t.description !== undefined ? { description: t.description } : {}),
+      parameters: t.input_schema,
+      ...(t.cache_control ? { cacheControl: t.cache_control } : {}),
+    }));
+  }
+  const tc = wire.tool_choice;
+  if (tc) {
+    if (tc.type === 'tool') {
+      if (!tc.name) throw new InboundRequestError('tool_choice.name is required when type is "tool"', 'tool_choice.name');
+      req.toolChoice = { type: 'tool', name: tc.name };
+    } else req.toolChoice = { type: tc.type === 'any' ? 'required' : tc.type };
+    if (tc.disable_parallel_tool_use !== undefined) req.parallelToolCalls = !tc.disable_parallel_tool_use;
+  }
+  if (wire.thinking?.type === 'enabled') req.reasoning = { budgetTokens: wire.thinking.budget_tokens };
+}
+
+function invalid(error: ZodError): InboundRequestError {
+  const { message, param, issues } = formatIssues(error);
+  return new InboundRequestError(message, param, issues, { cause: error });
+}
+
+/** Parses an Anthropic `/v1/messages` body into the canonical request. Throws {@link InboundRequestError}. */
+export function decodeAnthropicRequest(body: unknown): ChatRequest {
+  const parsed = AnthropicRequestWire.safeParse(body);
+  if (!parsed.success) throw invalid(parsed.error);
+  const w = parsed.data;
+  const req: ChatRequest = { model: w.model, messages: decodeMessages(w), stream: w.stream === true, maxTokens: w.max_tokens };
+  decodeTooling(w, req);
+  if (w.temperature !== undefined) req.temperature = w.temperature;
+  if (w.top_p !== undefined) req.topP = w.top_p;
+  if (w.top_k !== undefined) req.topK = w.top_k;
+  if (w.stop_sequences && w.stop_sequences.length > 0) req.stop = w.stop_sequences;
+  if (w.metadata?.user_id) req.user = w.metadata.user_id;
+  return req;
+}
+
+/** Parses an Anthropic `/v1/messages/count_tokens` body (prompt only; `stream` false, no `maxTokens`). */
+export function decodeAnthropicCountTokensRequest(body: unknown): ChatRequest {
+  const parsed = AnthropicCountTokensWire.safeParse(body);
+  if (!parsed.success) throw invalid(parsed.error);
+  const req: ChatRequest = { model: parsed.data.model, messages: decodeMessages(parsed.data), stream: false };
+  decodeTooling(parsed.data, req);
+  return req;
+}
+
+/** The `/v1/messages/count_tokens` response body. */
+export function encodeAnthropicCountTokensResponse(inputTokens: number): JsonRecord {
+  return { input_tokens: inputTokens };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outbound: canonical -> Anthropic request
+
+function encodeTextPart(p: TextPart): JsonRecord {
+  return p.cacheControl ? { type: 'text', text: p.text, cache_control: p.cacheControl } : { type: 'text', text: p.text };
+}
+
+function encodeUserPart(p: UserContentPart): JsonRecord | undefined {
+  if (p.type === 'text') return p.text.length > 0 ? encodeTextPart(p) : undefined;
+  const source =
+    p.source.type === 'base64'
+      ? { type: 'base64', media_type: p.source.mediaType, data: p.source.data }
+      : { type: 'url', url: p.source.url };
+  return p.cacheControl ? { type: 'image', source, cache_control: p.cacheControl } : { type: 'image', source };
+}
+
+function encodeReasoning(p: ReasoningPart): JsonRecord | undefined {
+  if (p.redactedData !== undefined) return { type: 'redacted_thinking', data: p.redactedData };
+  // Anthropic rejects thinking blocks without its signature (e.g. reasoning text from another provider).
+  return p.signature !== undefined ? { type: 'thinking', thinking: p.text, signature: p.signature } : undefined;
+}
+
+/** Anthropic-compatible thinking budget for the canonical reasoning config, if any. */
+export function thinkingBudget(req: ChatRequest): number | undefined {
+  if (!req.reasoning) return undefined;
+  if (req.reasoning.budgetTokens !== undefined) return Math.max(1024, req.reasoning.budgetTokens);
+  return req.reasoning.effort ? ANTHROPIC_EFFORT_BUDGETS[req.reasoning.effort] : undefined;
+}
+
+/** Canonical request -> Anthropic Messages request body. */
+export function encodeAnthropicRequest(req: ChatRequest, o: { model: string; stream?: boolean }): JsonRecord {
+  const { system, conversation } = splitSystem(req.messages);
+  const systemBlocks = system.filter((p) => p.text.length > 0).map(encodeTextPart);
+  const jsonHint = jsonModeInstruction(req.responseFormat);
+  if (jsonHint) systemBlocks.push({ type: 'text', text: jsonHint });
+
+  const turns: { role: 'user' | 'assistant'; content: JsonRecord[] }[] = [];
+  const turn = (role: 'user' | 'assistant'): JsonRecord[] => {
+    const last = turns[turns.length - 1];
+    if (last && last.role === role) return last.content;
+    const created = { role, content: [] as JsonRecord[] };
+    turns.push(created);
+    return created.content;
+  };
+  for (const m of conversation) {
+    if (m.role === 'user') {
+      const content = turn('user');
+      for (const p of m.content) {
+        const block = encodeUserPart(p);
+        if (block) content.push(block);
+      }
+    } else if (m.role === 'tool') {
+      const blocks: JsonRecord[] = [];
+      for (const p of m.content) {
+        const block = encodeUserPart(p);
+        if (block) blocks.push(block);
+      }
+      const only = blocks.length === 1 ? blocks[0] : undefined;
+      const content = only && only['type'] === 'text' && only['cache_control'] === undefined ? only['text'] : blocks;
+      const result: JsonRecord = { type: 'tool_result', tool_use_id: m.toolCallId, content };
+      if (m.isError) result['is_error'] = true;
+      turn('user').push(result);
+    } else if (m.role === 'assistant') {
+      const content = turn('assistant');
+      for (const p of m.content) {
+        const block = p.type === 'reasoning' ? encodeReasoning(p) : p.text.length > 0 ? encodeTextPart(p) : undefined;
+        if (block) content.push(block);
+      }
+      for (const c of m.toolCalls ?? []) content.push({ type: 'tool_use', id: c.id, name: c.name, input: parseArguments(c.arguments) });
+    }
+  }
+  const messages = turns.filter((t) => t.content.length > 0);
+
+  const budget = thinkingBudget(req);
+  let maxTokens = req.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
+  if (budget !== undefined && budget >= maxTokens) maxTokens += budget;
+
+  const body: JsonRecord = { model: o.model, max_tokens: maxTokens, messages };
+  if (systemBlocks.length > 0) {
+    const only = systemBlocks.length === 1 ? systemBlocks[0] : undefined;
+    body['system'] = only && only['cache_control'] === undefined ? only['text'] : systemBlocks;
+  }
+  if (req.tools && req.tools.length > 0) {
+    body['tools'] = req.tools.map((t) => {
+      const tool: JsonRecord = { name: t.name };
+      if (t.description !== undefined) tool['description'] = t.description;
+      tool['input_schema'] = t.parameters;
+      if (t.cacheControl) tool['cache_control'] = t.cacheControl;
+      return tool;
+    });
+    const choice: JsonRecord =
+      req.toolChoice === undefined || req.toolChoice.type === 'auto'
+        ? { type: 'auto' }
+        : req.toolChoice.type === 'required'
+          ? { type: 'any' }
+          : req.toolChoice.type === 'tool'
+            ? { type: 'tool', name: req.toolChoice.name }
+            : { type: 'none' };
+    if (req.parallelToolCalls === false && choice['type'] !== 'none') choice['disable_parallel_tool_use'] = true;
+    if (req.toolChoice !== undefined || req.parallelToolCalls === false) body['tool_choice'] = choice;
+  }
+  if (budget !== undefined) {
+    body['thinking'] = { type: 'enabled', budget_tokens: budget };
+  } else {
+    // Anthropic's temperature range is 0..1 (OpenAI's is 0..2).
+    if (req.temperature !== undefined) body['temperature'] = Math.min(1, req.temperature);
+    if (req.topK !== undefined) body['top_k'] = req.topK;
+  }
+  if (req.topP !== undefined) body['top_p'] = req.topP;
+  if (req.stop && req.stop.length > 0) body['stop_sequences'] = req.stop;
+  if (req.user !== undefined) body['metadata'] = { user_id: req.user };
+  if (o.stream ?? req.stream) body['stream'] = true;
+  return body;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+export function finishFromAnthropic(reason: string | undefined): FinishReason {
+  switch (reason) {
+    case 'max_tokens':
+    case 'model_context_window_exceeded':
+      return 'length';
+    case 'tool_use':
+      return 'tool_calls';
+    case 'refusal':
+      return 'content_filter';
+    default:
+      return 'stop';
+  }
+}
+
+export function finishToAnthropic(reason: FinishReason, stopSequence: string | undefined): string {
+  switch (reason) {
+    case 'length':
+      return 'max_tokens';
+    case 'tool_calls':
+      return 'tool_use';
+    case 'content_filter':
+      return 'refusal';
+    default:
+      return stopSequence !== undefined ? 'stop_sequence' : 'end_turn';
+  }
+}
+
+/**
+ * Anthropic usage -> canonical. Anthropic's `input_tokens` excludes cache reads and writes;
+ * canonical `inputTokens` includes them.
+ */
+export function usageFromAnthropic(value: unknown): UsageUpdate | undefined {
+  const u = rec(value);
+  if (!u) return undefined;
+  const update: UsageUpdate = {};
+  const input = num(u['input_tokens']);
+  const read = num(u['cache_read_input_tokens']);
+  const write = num(u['cache_creation_input_tokens']);
+  if (input !== undefined) update.inputTokens = input + (read ?? 0) + (write ?? 0);
+  if (read !== undefined) update.cachedInputTokens = read;
+  if (write !== undefined) update.cacheWriteInputTokens = write;
+  const output = num(u['output_tokens']);
+  if (output !== undefined) update.outputTokens = output;
+  return update;
+}
+
+/** Canonical usage -> Anthropic `usage` (uncached input only in `input_tokens`). */
+export function usageToAnthropic(u: Usage): JsonRecord {
+  const read = u.cachedInputTokens ?? 0;
+  const write = u.cacheWriteInputTokens ?? 0;
+  return {
+    input_tokens: Math.max(0, u.inputTokens - read - write),
+    cache_creation_input_tokens: write,
+    cache_read_input_tokens: read,
+    output_tokens: u.outputTokens,
+  };
+}
+
+/** Anthropic Messages response JSON -> canonical response. */
+export function decodeAnthropicResponse(json: unknown, provider = 'anthropic', status = 200): ChatResponse {
+  const root = rec(json);
+  const content = arr(root?.['content']);
+  if (!root || !content) throw invalidResponse(provider, status, 'no content[]');
+  let text = '';
+  const toolCalls: ToolCall[] = [];
+  const reasoning: ReasoningPart[] = [];
+  for (const raw of content) {
+    const b = rec(raw);
+    switch (str(b?.['type'])) {
+      case 'text':
+        text += str(b?.['text']) ?? '';
+        break;
+      case 'tool_use':
+        toolCalls.push({ id: str(b?.['id']) ?? '', name: str(b?.['name']) ?? '', arguments: JSON.stringify(b?.['input'] ?? {}) });
+        break;
+      case 'thinking': {
+        const part: ReasoningPart = { type: 'reasoning', text: str(b?.['thinking']) ?? '' };
+        const sig = str(b?.['signature']);
+        if (sig !== undefined) part.signature = sig;
+        reasoning.push(part);
+        break;
+      }
+      case 'redacted_thinking':
+        reasoning.push({ type: 'reasoning', text: '', redactedData: str(b?.['data']) ?? '' });
+        break;
+      default:
+        break;
+    }
+  }
+  const stopReason = str(root['stop_reason']);
+  const response: ChatResponse = {
+    id: str(root['id']) ?? '',
+    model: str(root['model']) ?? '',
+    created: 0,
+    text,
+    toolCalls,
+    finishReason: finishFromAnthropic(stopReason),
+  };
+  if (stopReason !== undefined) response.providerFinishReason = stopReason;
+  const stopSequence = str(root['stop_sequence']);
+  if (stopSequence !== undefined) response.stopSequence = stopSequence;
+  if (reasoning.length > 0) response.reasoning = reasoning;
+  const usage = usageFromAnthropic(root['usage']);
+  if (usage) response.usage = mergeUsage(undefined, usage);
+  return response;
+}
+
+/** Canonical response -> Anthropic Messages JSON body. */
+export function encodeAnthropicResponse(res: ChatResponse, o: { model?: string } = {}): JsonRecord {
+  const content: JsonRecord[] = [];
+  for (const r of res.reasoning ?? []) {
+    if (r.redactedData !== undefined) content.push({ type: 'redacted_thinking', data: r.redactedData });
+    else content.push({ type: 'thinking', thinking: r.text, signature: r.signature ?? '' });
+  }
+  if (res.text.length > 0 || (res.toolCalls.length === 0 && content.length === 0)) content.push({ type: 'text', text: res.text });
+  for (const c of res.toolCalls) content.push({ type: 'tool_use', id: c.id, name: c.name, input: parseArguments(c.arguments) });
+  return {
+    id: res.id,
+    type: 'message',
+    role: 'assistant',
+    model: o.model ?? res.model,
+    content,
+    stop_reason: finishToAnthropic(res.finishReason, res.stopSequence),
+    stop_sequence: res.stopSequence ?? null,
+    usage: usageToAnthropic(res.usage ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streams: Anthropic SSE events -> canonical
+
+/** Anthropic error `type` -> canonical code. */
+export function codeFromAnthropicErrorType(type: string | undefined): ProviderErrorCode | undefined {
+  switch (type) {
+    case 'rate_limit_error':
+      return 'TOTRA_PROVIDER_RATE_LIMITED';
+    case 'overloaded_error':
+    case 'api_error':
+      return 'TOTRA_PROVIDER_UNAVAILABLE';
+    case 'authentication_error':
+    case 'permission_error':
+      return 'TOTRA_PROVIDER_AUTH';
+    case 'not_found_error':
+      return 'TOTRA_PROVIDER_NOT_FOUND';
+    case 'billing_error':
+      return 'TOTRA_PROVIDER_QUOTA_EXCEEDED';
+    case 'timeout_error':
+      return 'TOTRA_PROVIDER_TIMEOUT';
+    case 'invalid_request_error':
+    case 'request_too_large':
+      return 'TOTRA_PROVIDER_BAD_REQUEST';
+    default:
+      return undefined;
+  }
+}
+
+/** Stateful decoder of parsed Anthropic stream events into canonical events. */
+export class AnthropicEventDecoder {
+  /** content block index -> canonical tool index */
+  private readonly blockTool = new Map<number, number>();
+
+  decode(value: unknown, out: StreamEvent[]): void {
+    const e = rec(value);
+    if (!e) return;
+    switch (str(e['type'])) {
+      case 'message_start': {
+        const m = rec(e['message']);
+        out.push({ type: 'message_start', id: str(m?.['id']) ?? '', model: str(m?.['model']) ?? '', created: 0 });
+        const usage = usageFromAnthropic(m?.['usage']);
+        if (usage) out.push({ type: 'usage', usage });
+        return;
+      }
+      case 'content_block_start': {
+        const block = rec(e['content_block']);
+        const index = num(e['index']) ?? 0;
+        const kind = str(block?.['type']);
+        if (kind === 'tool_use' || kind === 'server_tool_use') {
+          const toolIndex = this.blockTool.size;
+          this.blockTool.set(index, toolIndex);
+          out.push({ type: 'tool_call_start', index: toolIndex, id: str(block?.['id']) ?? '', name: str(block?.['name']) ?? '' });
+        } else if (kind === 'text') {
+          const text = str(block?.['text']);
+          if (text) out.push({ type: 'text_delta', text });
+        }
+        return;
+      }
+      case 'content_block_delta': {
+        const d = rec(e['delta']);
+        switch (str(d?.['type'])) {
+          case 'text_delta': {
+            const text = str(d?.['text']);
+            if (text) out.push({ type: 'text_delta', text });
+            return;
+          }
+          case 'input_json_delta': {
+            const partial = str(d?.['partial_json']);
+            const tool = this.blockTool.get(num(e['index']) ?? -1);
+            if (partial && tool !== undefined) out.push({ type: 'tool_call_delta', index: tool, argumentsDelta: partial });
+            return;
+          }
+          case 'thinking_delta': {
+            const text = str(d?.['thinking']);
+            if (text) out.push({ type: 'reasoning_delta', text });
+            return;
+          }
+          case 'signature_delta': {
+            const signature = str(d?.['signature']);
+            if (signature) out.push({ type: 'reasoning_delta', text: '', signature });
+            return;
+          }
+          default:
+            return;
+        }
+      }
+      case 'message_delta': {
+        const d = rec(e['delta']);
+        const stop = str(d?.['stop_reason']);
+        if (stop) {
+          const finish: StreamEvent = { type: 'finish', finishReason: finishFromAnthropic(stop), providerFinishReason: stop };
+          const seq = str(d?.['stop_sequence']);
+          if (seq) finish.stopSequence = seq;
+          out.push(finish);
+        }
+        const usage = usageFromAnthropic(e['usage']);
+        if (usage) out.push({ type: 'usage', usage });
+        return;
+      }
+      case 'error': {
+        const err = rec(e['error']);
+        const message = str(err?.['message']) ?? 'stream error';
+        out.push({ type: 'error', code: codeFromAnthropicErrorType(str(err?.['type'])) ?? 'TOTRA_PROVIDER_UNAVAILABLE', message });
+        return;
+      }
+      default:
+        return; // ping, content_block_stop, message_stop
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streams: canonical events -> Anthropic SSE
+
+export interface AnthropicStreamEncoder {
+  push(event: StreamEvent): string;
+  /** Closes the open block and writes `message_delta` (stop reason, usage) and `message_stop`. */
+  end(): string;
+}
+
+function errorTypeForCode(code: string): string {
+  switch (code) {
+    case 'TOTRA_PROVIDER_RATE_LIMITED':
+      return 'rate_limit_error';
+    case 'TOTRA_PROVIDER_UNAVAILABLE':
+      return 'overloaded_error';
+    case 'TOTRA_PROVIDER_AUTH':
+      return 'authentication_error';
+    case 'TOTRA_PROVIDER_BAD_REQUEST':
+    case 'TOTRA_PROVIDER_CONTEXT_LENGTH':
+      return 'invalid_request_error';
+    default:
+      return 'api_error';
+  }
+}
+
+/**
+ * Encodes canonical events as Anthropic SSE. `message_start` is held back until the first content
+ * event so that usage reported with it (input tokens) is included.
+ */
+export function createAnthropicStreamEncoder(o: { model?: string; id?: string } = {}): AnthropicStreamEncoder {
+  let pendingStart: { id: string; model: string } | undefined;
+  let started = false;
+  let nextBlock = 0;
+  let open: { kind: 'text' | 'thinking' | 'tool'; index: number; tool?: number } | undefined;
+  const toolBlocks = new Map<number, number>();
+  let usage: Usage | undefined;
+  let finish: Extract<StreamEvent, { type: 'finish' }> | undefined;
+  let failed = false;
+  let ended = false;
+
+  const event = (name: string, payload: JsonRecord): string => formatSse(JSON.stringify({ type: name, ...payload }), name);
+  const flushStart = (): string => {
+    if (started) return '';
+    started = true;
+    const s = pendingStart ?? { id: o.id ?? '', model: o.model ?? '' };
+    const u = usage ? usageToAnthropic(usage) : { input_tokens: 0, output_tokens: 0 };
+    return event('message_start', {
+      message: {
+        id: s.id,
+        type: 'message',
+        role: 'assistant',
+        model: s.model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { ...u, output_tokens: usage?.outputTokens ?? 0 },
+      },
+    });
+  };
+  const close = (): string => {
+    if (!open) return '';
+    const out = event('content_block_stop', { index: open.index });
+    open = undefined;
+    return out;
+  };
+  const openBlock = (kind: 'text' | 'thinking', block: JsonRecord): string => {
+    if (open?.kind === kind) return '';
+    const out = close();
+    open = { kind, index: nextBlock++ };
+    return out + event('content_block_start', { index: open.index, content_block: block });
+  };
+
+  return {
+    push(e) {
+      if (failed || ended) return '';
+      switch (e.type) {
+        case 'message_start':
+          pendingStart = { id: o.id ?? e.id, model: o.model ?? e.model };
+          return '';
+        case 'usage':
+          usage = mergeUsage(usage, e.usage);
+          return '';
+        case 'finish':
+          finish = e;
+          return '';
+        case 'text_delta': {
+          if (e.text.length === 0) return '';
+          const head = flushStart() + openBlock('text', { type: 'text', text: '' });
+          return head + event('content_block_delta', { index: (open as { index: number }).index, delta: { type: 'text_delta', text: e.text } });
+        }
+        case 'reasoning_delta': {
+          let out = flushStart() + openBlock('thinking', { type: 'thinking', thinking: '' });
+          const index = (open as { index: number }).index;
+          if (e.text.length > 0) out += event('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: e.text } });
+          if (e.signature !== undefined) out += event('content_block_delta', { index, delta: { type: 'signature_delta', signature: e.signature } });
+          return out;
+        }
+        case 'tool_call_start': {
+          let out = flushStart() + close();
+          open = { kind: 'tool', index: nextBlock++, tool: e.index };
+          toolBlocks.set(e.index, open.index);
+          out += event('content_block_start', { index: open.index, content_block: { type: 'tool_use', id: e.id, name: e.name, input: {} } });
+          return out;
+        }
+        case 'tool_call_delta': {
+          const index = toolBlocks.get(e.index);
+          if (index === undefined || e.argumentsDelta.length === 0) return '';
+          return event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: e.argumentsDelta } });
+        }
+        case 'error': {
+          failed = true;
+          return flushStart() + event('error', { error: { type: errorTypeForCode(e.code), message: e.message } });
+        }
+      }
+    },
+    end() {
+      if (failed || ended) return '';
+      ended = true;
+      let out = flushStart() + close();
+      const u = usage ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+      out += event('message_delta', {
+        delta: {
+          stop_reason: finishToAnthropic(finish?.finishReason ?? 'stop', finish?.stopSequence),
+          stop_sequence: finish?.stopSequence ?? null,
+        },
+        usage: usageToAnthropic(u),
+      });
+      return out + event('message_stop', {});
+    },
+  };
+}

@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import { ChatRequest } from '../canonical/chat.js';
+import type { StreamEvent } from '../canonical/stream-event.js';
+import { SseDecoder } from '../wire/sse.js';
+import requestRaw from '../testdata/anthropic/messages-request.json?raw';
+import {
+  createAnthropicStreamEncoder,
+  decodeAnthropicCountTokensRequest,
+  decodeAnthropicRequest,
+  encodeAnthropicRequest,
+  encodeAnthropicResponse,
+} from './anthropic.codec.js';
+
+describe('decodeAnthropicRequest', () => {
+  it('decodes system blocks, thinking, tool use, tool results and sampling into canonical form', () => {
+    const req = decodeAnthropicRequest(JSON.parse(requestRaw));
+    expect(ChatRequest.safeParse(req).success).toBe(true);
+    expect(req).toEqual({
+      model: 'claude-sonnet-4-20250514',
+      stream: true,
+      maxTokens: 4096,
+      messages: [
+        {
+          role: 'system',
+          content: [
+            { type: 'text', text: 'You are a travel assistant.' },
+            { type: 'text', text: 'Long policy document...', cacheControl: { type: 'ephemeral' } },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'image', source: { type: 'url', url: 'https://example.com/eiffel.jpg' } },
+            { type: 'text', text: 'Where is this, and what is the weather there?' },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'reasoning', text: 'The photo shows the Eiffel Tower.', signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3h' },
+            { type: 'text', text: 'That is Paris. Checking the weather.' },
+          ],
+          toolCalls: [{ id: 'toolu_01A09q90qw90lq917835lq9', name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}' }],
+        },
+        { role: 'tool', toolCallId: 'toolu_01A09q90qw90lq917835lq9', name: 'get_weather', content: [{ type: 'text', text: '18 degrees, sunny' }] },
+        { role: 'user', content: [{ type: 'text', text: 'Great, thanks!' }] },
+      ],
+      tools: [
+        {
+          type: 'function',
+          name: 'get_weather',
+          description: 'Get the current weather in a given location',
+          parameters: {
+            type: 'object',
+            properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } },
+            required: ['city'],
+          },
+        },
+      ],
+      toolChoice: { type: 'required' },
+      parallelToolCalls: false,
+      reasoning: { budgetTokens: 2048 },
+      topK: 5,
+      stop: ['\n\nHuman:'],
+      user: 'user-7',
+    });
+  });
+
+  it('round-trips to an equivalent Anthropic request', () => {
+    const original = JSON.parse(requestRaw) as Record<string, unknown>;
+    const again = encodeAnthropicRequest(decodeAnthropicRequest(original), { model: 'claude-sonnet-4-20250514' });
+    expect(again['messages']).toEqual(original['messages']);
+    expect(again['system']).toEqual(original['system']);
+    expect(again['tool_choice']).toEqual(original['tool_choice']);
+    expect(again['thinking']).toEqual(original['thinking']);
+    expect(again['metadata']).toEqual(original['metadata']);
+    expect(again['max_tokens']).toBe(4096);
+  });
+
+  it('requires max_tokens and rejects unknown block types', () => {
+    expect(() => decodeAnthropicRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }] })).toThrow(
+      expect.objectContaining({ code: 'TOTRA_INBOUND_INVALID_REQUEST', param: 'max_tokens' }),
+    );
+    expect(() => decodeAnthropicRequest({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'video' }] }] })).toThrow(
+      expect.objectContaining({ code: 'TOTRA_INBOUND_INVALID_REQUEST' }),
+    );
+  });
+});
+
+describe('decodeAnthropicCountTokensRequest', () => {
+  it('parses a count_tokens body without max_tokens', () => {
+    const req = decodeAnthropicCountTokensRequest({
+      model: 'claude-sonnet-4-20250514',
+      system: 'Be nice',
+      messages: [{ role: 'user', content: 'Hello, world' }],
+      tools: [{ name: 't', input_schema: { type: 'object' } }],
+    });
+    expect(req).toEqual({
+      model: 'claude-sonnet-4-20250514',
+      stream: false,
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: 'Be nice' }] },
+        { role: 'user', content: [{ type: 'text', text: 'Hello, world' }] },
+      ],
+      tools: [{ type: 'function', name: 't', parameters: { type: 'object' } }],
+    });
+  });
+});
+
+describe('encodeAnthropicResponse', () => {
+  it('writes a message with tool_use input as an object and uncached input tokens', () => {
+    expect(
+      encodeAnthropicResponse({
+        id: 'chatcmpl-1',
+        model: 'gpt-4o',
+        created: 1,
+        text: 'Checking.',
+        toolCalls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }],
+        finishReason: 'tool_calls',
+        usage: { inputTokens: 1117, outputTokens: 46, totalTokens: 1163, cachedInputTokens: 1024 },
+      }),
+    ).toEqual({
+      id: 'chatcmpl-1',
+      type: 'message',
+      role: 'assistant',
+      model: 'gpt-4o',
+      content: [
+        { type: 'text', text: 'Checking.' },
+        { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { city: 'Paris' } },
+      ],
+      stop_reason: 'tool_use',
+      stop_sequence: null,
+      usage: { input_tokens: 93, cache_creation_input_tokens: 0, cache_read_input_tokens: 1024, output_tokens: 46 },
+    });
+  });
+
+  it('reports stop sequences and length stops', () => {
+    expect(encodeAnthropicResponse({ id: 'a', model: 'm', created: 0, text: 'x', toolCalls: [], finishReason: 'stop', stopSequence: 'END' })).toMatchObject({
+      stop_reason: 'stop_sequence',
+      stop_sequence: 'END',
+    });
+    expect(encodeAnthropicResponse({ id: 'a', model: 'm', created: 0, text: 'x', toolCalls: [], finishReason: 'length' })).toMatchObject({
+      stop_reason: 'max_tokens',
+    });
+  });
+});
+
+describe('createAnthropicStreamEncoder', () => {
+  it('writes the documented event sequence, holding message_start for its usage', () => {
+    const events: StreamEvent[] = [
+      { type: 'message_start', id: 'chatcmpl-1', model: 'gpt-4o', created: 1 },
+      { type: 'text_delta', text: 'Hi' },
+      { type: 'tool_call_start', index: 0, id: 'call_1', name: 'f' },
+      { type: 'tool_call_delta', index: 0, argumentsDelta: '{"a":1}' },
+      { type: 'finish', finishReason: 'tool_calls' },
+      { type: 'usage', usage: { inputTokens: 20, outputTokens: 5, cachedInputTokens: 4 } },
+    ];
+    const enc = createAnthropicStreamEncoder();
+    const messages = new SseDecoder().push(events.map((e) => enc.push(e)).join('') + enc.end());
+    expect(messages.map((m) => m.event)).toEqual([
+      'message_start',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_stop',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ]);
+    const data = messages.map((m) => JSON.parse(m.data) as Record<string, unknown>);
+    expect(data[1]).toEqual({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
+    expect(data[2]).toEqual({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } });
+    expect(data[4]).toEqual({ type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'call_1', name: 'f', input: {} } });
+    expect(data[5]).toEqual({ type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"a":1}' } });
+    expect(data[7]).toEqual({
+      type: 'message_delta',
+      delta: { stop_reason: 'tool_use', stop_sequence: null },
+      usage: { input_tokens: 16, cache_creation_input_tokens: 0, cache_read_input_tokens: 4, output_tokens: 5 },
+    });
+    expect(data[8]).toEqual({ type: 'message_stop' });
+  });
+
+  it('ends with an error event and nothing after it', () => {
+    const enc = createAnthropicStreamEncoder({ model: 'alias' });
+    const text =
+      enc.push({ type: 'message_start', id: 'm', model: 'x', created: 0 }) +
+      enc.push({ type: 'error', code: 'TOTRA_PROVIDER_RATE_LIMITED', message: 'slow down' }) +
+      enc.end();
+    const messages = new SseDecoder().push(text);
+    expect(messages.map((m) => m.event)).toEqual(['message_start', 'error']);
+    expect(JSON.parse(messages[1]?.data ?? '')).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } });
+    expect(JSON.parse(messages[0]?.data ?? '')).toMatchObject({ message: { model: 'alias' } });
+  });
+});

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/** Zod schemas of the Anthropic Messages request, as far as the gateway reads it (unknown keys pass). */
+
+const CacheControlWire = z.object({ type: z.literal('ephemeral'), ttl: z.enum(['5m', '1h']).optional() }).nullish();
+
+const TextBlock = z.object({ type: z.literal('text'), text: z.string(), cache_control: CacheControlWire });
+const ImageBlock = z.object({
+  type: z.literal('image'),
+  source: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('base64'), media_type: z.string(), data: z.string() }),
+    z.object({ type: z.literal('url'), url: z.string() }),
+  ]),
+  cache_control: CacheControlWire,
+});
+const ToolUseBlock = z.object({
+  type: z.literal('tool_use'),
+  id: z.string(),
+  name: z.string(),
+  input: z.unknown(),
+  cache_control: CacheControlWire,
+});
+const ToolResultBlock = z.object({
+  type: z.literal('tool_result'),
+  tool_use_id: z.string(),
+  content: z.union([z.string(), z.array(z.discriminatedUnion('type', [TextBlock, ImageBlock]))]).optional(),
+  is_error: z.boolean().optional(),
+  cache_control: CacheControlWire,
+});
+const ThinkingBlock = z.object({ type: z.literal('thinking'), thinking: z.string(), signature: z.string().optional() });
+const RedactedThinkingBlock = z.object({ type: z.literal('redacted_thinking'), data: z.string() });
+
+export const AnthropicBlockWire = z.discriminatedUnion('type', [
+  TextBlock,
+  ImageBlock,
+  ToolUseBlock,
+  ToolResultBlock,
+  ThinkingBlock,
+  RedactedThinkingBlock,
+]);
+export type AnthropicBlockWire = z.infer<typeof AnthropicBlockWire>;
+
+export const AnthropicMessageWire = z.object({
+  role: z.enum(['user', 'assistant']),
+  content: z.union([z.string(), z.array(AnthropicBlockWire)]),
+});
+
+const ToolWire = z.object({
+  type: z.literal('custom').optional(),
+  name: z.string(),
+  description: z.string().optional(),
+  input_schema: z.record(z.string(), z.unknown()),
+  cache_control: CacheControlWire,
+});
+
+const common = {
+  model: z.string().min(1),
+  messages: z.array(AnthropicMessageWire).min(1),
+  system: z.union([z.string(), z.array(TextBlock)]).optional(),
+  tools: z.array(ToolWire).optional(),
+  tool_choice: z
+    .object({
+      type: z.enum(['auto', 'any', 'tool', 'none']),
+      name: z.string().optional(),
+      disable_parallel_tool_use: z.boolean().optional(),
+    })
+    .optional(),
+  thinking: z
+    .discriminatedUnion('type', [
+      z.object({ type: z.literal('enabled'), budget_tokens: z.number().int().min(1) }),
+      z.object({ type: z.literal('disabled') }),
+    ])
+    .optional(),
+};
+
+export const AnthropicRequestWire = z.object({
+  ...common,
+  max_tokens: z.number().int().positive(),
+  temperature: z.number().min(0).max(1).optional(),
+  top_p: z.number().min(0).max(1).optional(),
+  top_k: z.number().int().min(0).optional(),
+  stop_sequences: z.array(z.string()).optional(),
+  stream: z.boolean().optional(),
+  metadata: z.object({ user_id: z.string().nullish() }).optional(),
+});
+export type AnthropicRequestWire = z.infer<typeof AnthropicRequestWire>;
+
+/** `/v1/messages/count_tokens`: the same prompt fields, no sampling parameters. */
+export const AnthropicCountTokensWire = z.object(common);
+export type AnthropicCountTokensWire = z.infer<typeof AnthropicCountTokensWire>;

@@ -1,0 +1,360 @@
+import type { ChatRequest, ChatResponse, FinishReason, ReasoningPart, ToolCall, UserContentPart } from '../canonical/chat.js';
+import { jsonModeInstruction, splitSystem } from '../canonical/helpers.js';
+import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
+import { ProviderConfigError, UnsupportedFeatureError, type ProviderError, type ProviderErrorCode } from '../errors.js';
+import { joinUrl, type Deployment, type ProviderAdapter, type ProviderHttpRequest, type StreamParser } from '../adapters/adapter.js';
+import { thinkingBudget } from '../anthropic/anthropic.codec.js';
+import { invalidResponse, providerError } from '../wire/error-mapping.js';
+import { headerValue, type HeadersLike } from '../wire/headers.js';
+import { arr, bodyText, num, parseArguments, readJson, rec, str, type JsonRecord } from '../wire/json.js';
+import { signAwsRequest } from './aws-sigv4.js';
+import { AwsEventStreamDecoder } from './event-stream.decoder.js';
+
+const IMAGE_FORMATS: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpeg',
+  'image/jpg': 'jpeg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+};
+
+function encodePart(p: UserContentPart): JsonRecord[] {
+  const blocks: JsonRecord[] = [];
+  if (p.type === 'text') {
+    if (p.text.length > 0) blocks.push({ text: p.text });
+  } else if (p.source.type === 'base64') {
+    const format = IMAGE_FORMATS[p.source.mediaType.toLowerCase()];
+    if (!format) throw new UnsupportedFeatureError('bedrock', `image type ${p.source.mediaType}`);
+    blocks.push({ image: { format, source: { bytes: p.source.data } } });
+  } else if (p.source.url.startsWith('s3://')) {
+    const ext = p.source.url.split('.').pop()?.toLowerCase() ?? '';
+    blocks.push({ image: { format: ext === 'jpg' ? 'jpeg' : ext, source: { s3Location: { uri: p.source.url } } } });
+  } else {
+    throw new UnsupportedFeatureError('bedrock', 'image URLs', 'bedrock accepts images as base64 data or s3:// locations, not http(s) URLs');
+  }
+  if (p.cacheControl && blocks.length > 0) blocks.push({ cachePoint: { type: 'default' } });
+  return blocks;
+}
+
+/** Canonical request -> Bedrock Converse / ConverseStream body. */
+export function encodeBedrockRequest(req: ChatRequest): JsonRecord {
+  const { system, conversation } = splitSystem(req.messages);
+  const messages: { role: 'user' | 'assistant'; content: JsonRecord[] }[] = [];
+  const turn = (role: 'user' | 'assistant'): JsonRecord[] => {
+    const last = messages[messages.length - 1];
+    if (last && last.role === role) return last.content;
+    const created = { role, content: [] as JsonRecord[] };
+    messages.push(created);
+    return created.content;
+  };
+  for (const m of conversation) {
+    if (m.role === 'user') {
+      const content = turn('user');
+      for (const p of m.content) content.push(...encodePart(p));
+    } else if (m.role === 'tool') {
+      const content: JsonRecord[] = [];
+      for (const p of m.content) content.push(...encodePart(p).filter((b) => !('cachePoint' in b)));
+      const result: JsonRecord = { toolUseId: m.toolCallId, content: content.length > 0 ? content : [{ text: '' }] };
+      if (m.isError) result['status'] = 'error';
+      turn('user').push({ toolResult: result });
+    } else if (m.role === 'assistant') {
+      const content = turn('assistant');
+      for (const p of m.content) {
+        if (p.type === 'text') {
+          if (p.text.length > 0) content.push({ text: p.text });
+        } else if (p.redactedData !== undefined) {
+          content.push({ reasoningContent: { redactedContent: p.redactedData } });
+        } else if (p.signature !== undefined) {
+          content.push({ reasoningContent: { reasoningText: { text: p.text, signature: p.signature } } });
+        }
+      }
+      for (const c of m.toolCalls ?? []) content.push({ toolUse: { toolUseId: c.id, name: c.name, input: parseArguments(c.arguments) } });
+    }
+  }
+  const body: JsonRecord = { messages: messages.filter((t) => t.content.length > 0) };
+  const systemBlocks: JsonRecord[] = [];
+  for (const p of system) {
+    if (p.text.length > 0) systemBlocks.push({ text: p.text });
+    if (p.cacheControl) systemBlocks.push({ cachePoint: { type: 'default' } });
+  }
+  const hint = jsonModeInstruction(req.responseFormat);
+  if (hint) systemBlocks.push({ text: hint });
+  if (systemBlocks.length > 0) body['system'] = systemBlocks;
+
+  const inference: JsonRecord = {};
+  if (req.maxTokens !== undefined) inference['maxTokens'] = req.maxTokens;
+  const budget = thinkingBudget(req);
+  if (req.temperature !== undefined && budget === undefined) inference['temperature'] = Math.min(1, req.temperature);
+  if (req.topP !== undefined) inference['topP'] = req.topP;
+  if (req.stop && req.stop.length > 0) inference['stopSequences'] = req.stop;
+  if (Object.keys(inference).length > 0) body['inferenceConfig'] = inference;
+
+  if (req.tools && req.tools.length > 0) {
+    const toolConfig: JsonRecord = {
+      tools: req.tools.map((t) => ({
+        toolSpec: { name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), inputSchema: { json: t.parameters } },
+      })),
+    };
+    const tc = req.toolChoice;
+    // Converse has no "none": the tools stay declared (history may reference them) and the model may choose.
+    if (tc?.type === 'required') toolConfig['toolChoice'] = { any: {} };
+    else if (tc?.type === 'tool') toolConfig['toolChoice'] = { tool: { name: tc.name } };
+    else if (tc?.type === 'auto') toolConfig['toolChoice'] = { auto: {} };
+    body['toolConfig'] = toolConfig;
+  }
+  const extra: JsonRecord = {};
+  if (req.topK !== undefined && budget === undefined) extra['top_k'] = req.topK;
+  if (budget !== undefined) extra['thinking'] = { type: 'enabled', budget_tokens: budget };
+  if (Object.keys(extra).length > 0) body['additionalModelRequestFields'] = extra;
+  return body;
+}
+
+export function finishFromBedrock(reason: string | undefined): FinishReason {
+  switch (reason) {
+    case 'max_tokens':
+    case 'model_context_window_exceeded':
+      return 'length';
+    case 'tool_use':
+      return 'tool_calls';
+    case 'guardrail_intervened':
+    case 'content_filtered':
+      return 'content_filter';
+    default:
+      return 'stop';
+  }
+}
+
+/** Bedrock `usage` -> canonical (cache reads/writes added to input, as with Anthropic). */
+export function usageFromBedrock(value: unknown): UsageUpdate | undefined {
+  const u = rec(value);
+  if (!u) return undefined;
+  const input = num(u['inputTokens']) ?? 0;
+  const read = num(u['cacheReadInputTokens']);
+  const write = num(u['cacheWriteInputTokens']);
+  const output = num(u['outputTokens']) ?? 0;
+  const inputTokens = input + (read ?? 0) + (write ?? 0);
+  const update: UsageUpdate = { inputTokens, outputTokens: output, totalTokens: num(u['totalTokens']) ?? inputTokens + output };
+  if (read !== undefined) update.cachedInputTokens = read;
+  if (write !== undefined) update.cacheWriteInputTokens = write;
+  return update;
+}
+
+/** Bedrock Converse response JSON -> canonical. */
+export function decodeBedrockResponse(json: unknown, status = 200): ChatResponse {
+  const root = rec(json);
+  const content = arr(rec(rec(root?.['output'])?.['message'])?.['content']);
+  if (!root || !content) throw invalidResponse('bedrock', status, 'no output.message.content');
+  let text = '';
+  const toolCalls: ToolCall[] = [];
+  const reasoning: ReasoningPart[] = [];
+  for (const raw of content) {
+    const b = rec(raw);
+    if (!b) continue;
+    const tu = rec(b['toolUse']);
+    const rc = rec(b['reasoningContent']);
+    if (typeof b['text'] === 'string') text += b['text'];
+    else if (tu) toolCalls.push({ id: str(tu['toolUseId']) ?? '', name: str(tu['name']) ?? '', arguments: JSON.stringify(tu['input'] ?? {}) });
+    else if (rc) {
+      const rt = rec(rc['reasoningText']);
+      if (rt) {
+        const part: ReasoningPart = { type: 'reasoning', text: str(rt['text']) ?? '' };
+        const sig = str(rt['signature']);
+        if (sig !== undefined) part.signature = sig;
+        reasoning.push(part);
+      } else if (str(rc['redactedContent']) !== undefined) {
+        reasoning.push({ type: 'reasoning', text: '', redactedData: str(rc['redactedContent']) as string });
+      }
+    }
+  }
+  const reason = str(root['stopReason']);
+  const response: ChatResponse = { id: '', model: '', created: 0, text, toolCalls, finishReason: finishFromBedrock(reason) };
+  if (reason !== undefined) response.providerFinishReason = reason;
+  if (reasoning.length > 0) response.reasoning = reasoning;
+  const usage = usageFromBedrock(root['usage']);
+  if (usage) response.usage = mergeUsage(undefined, usage);
+  return response;
+}
+
+/** Bedrock exception name (`ThrottlingException`, `throttlingException`) -> canonical code. */
+export function codeFromBedrockException(name: string | undefined): ProviderErrorCode | undefined {
+  switch (name?.replace(/^./, (c) => c.toUpperCase())) {
+    case 'ThrottlingException':
+    case 'ServiceQuotaExceededException':
+      return 'TOTRA_PROVIDER_RATE_LIMITED';
+    case 'ModelNotReadyException':
+    case 'InternalServerException':
+    case 'ServiceUnavailableException':
+    case 'ModelErrorException':
+    case 'ModelStreamErrorException':
+      return 'TOTRA_PROVIDER_UNAVAILABLE';
+    case 'ModelTimeoutException':
+      return 'TOTRA_PROVIDER_TIMEOUT';
+    case 'AccessDeniedException':
+    case 'UnrecognizedClientException':
+    case 'ExpiredTokenException':
+    case 'InvalidSignatureException':
+      return 'TOTRA_PROVIDER_AUTH';
+    case 'ResourceNotFoundException':
+      return 'TOTRA_PROVIDER_NOT_FOUND';
+    case 'ValidationException':
+      return 'TOTRA_PROVIDER_BAD_REQUEST';
+    default:
+      return undefined;
+  }
+}
+
+/** Maps a Bedrock error (`x-amzn-ErrorType` header or `__type`, body `{message}`). */
+export function mapBedrockError(status: number, body: unknown, headers?: HeadersLike, nowMs?: number): ProviderError {
+  const root = rec(readJson(body));
+  const typeHeader = headerValue(headers, 'x-amzn-errortype');
+  const rawType = typeHeader ?? str(root?.['__type']);
+  const type = rawType?.split(':')[0]?.split('#').pop();
+  const message = str(root?.['message']) ?? str(root?.['Message']) ?? bodyText(body).slice(0, 500);
+  let code = codeFromBedrockException(type);
+  if (code === 'TOTRA_PROVIDER_BAD_REQUEST') code = undefined; // let the message decide context-length vs bad request
+  return providerError({ provider: 'bedrock', status, message, providerCode: type, code, headers, nowMs });
+}
+
+/** Decodes ConverseStream event-stream messages into canonical events. */
+export class BedrockEventDecoder {
+  private readonly blockTool = new Map<number, number>();
+  private readonly decoder = new TextDecoder('utf-8');
+
+  decode(headers: Record<string, { type: string; value: unknown }>, bodyBytes: Uint8Array, out: StreamEvent[]): void {
+    const messageType = headers[':message-type']?.value;
+    const payloadText = this.decoder.decode(bodyBytes);
+    let payload: JsonRecord | undefined;
+    try {
+      payload = payloadText.length > 0 ? rec(JSON.parse(payloadText)) : {};
+    } catch {
+      payload = undefined;
+    }
+    if (messageType === 'exception' || messageType === 'error') {
+      const name = String(headers[':exception-type']?.value ?? headers[':error-code']?.value ?? 'error');
+      const message = str(payload?.['message']) ?? str(payload?.['Message']) ?? String(headers[':error-message']?.value ?? name);
+      out.push({ type: 'error', code: codeFromBedrockException(name) ?? 'TOTRA_PROVIDER_UNAVAILABLE', message });
+      return;
+    }
+    if (!payload) {
+      out.push({ type: 'error', code: 'TOTRA_PROVIDER_INVALID_RESPONSE', message: 'malformed event-stream payload' });
+      return;
+    }
+    switch (headers[':event-type']?.value) {
+      case 'messageStart':
+        out.push({ type: 'message_start', id: '', model: '', created: 0 });
+        return;
+      case 'contentBlockStart': {
+        const tu = rec(rec(payload['start'])?.['toolUse']);
+        if (tu) {
+          const index = this.blockTool.size;
+          this.blockTool.set(num(payload['contentBlockIndex']) ?? index, index);
+          out.push({ type: 'tool_call_start', index, id: str(tu['toolUseId']) ?? '', name: str(tu['name']) ?? '' });
+        }
+        return;
+      }
+      case 'contentBlockDelta': {
+        const delta = rec(payload['delta']);
+        const text = str(delta?.['text']);
+        if (text) {
+          out.push({ type: 'text_delta', text });
+          return;
+        }
+        const tu = rec(delta?.['toolUse']);
+        if (tu) {
+          const index = this.blockTool.get(num(payload['contentBlockIndex']) ?? -1);
+          const input = str(tu['input']);
+          if (index !== undefined && input) out.push({ type: 'tool_call_delta', index, argumentsDelta: input });
+          return;
+        }
+        const rc = rec(delta?.['reasoningContent']);
+        if (rc) {
+          const e: StreamEvent = { type: 'reasoning_delta', text: str(rc['text']) ?? '' };
+          const sig = str(rc['signature']);
+          if (sig !== undefined) e.signature = sig;
+          if (e.text.length > 0 || sig !== undefined) out.push(e);
+        }
+        return;
+      }
+      case 'messageStop': {
+        const reason = str(payload['stopReason']);
+        out.push({ type: 'finish', finishReason: finishFromBedrock(reason), ...(reason !== undefined ? { providerFinishReason: reason } : {}) });
+        return;
+      }
+      case 'metadata': {
+        const usage = usageFromBedrock(payload['usage']);
+        if (usage) out.push({ type: 'usage', usage });
+        return;
+      }
+      default:
+        return; // contentBlockStop
+    }
+  }
+}
+
+const encoder = new TextEncoder();
+
+function createBedrockStreamParser(): StreamParser {
+  const framer = new AwsEventStreamDecoder();
+  const events = new BedrockEventDecoder();
+  const run = (bytes: Uint8Array): StreamEvent[] => {
+    const out: StreamEvent[] = [];
+    let messages;
+    try {
+      messages = framer.push(bytes);
+    } catch (err) {
+      out.push({ type: 'error', code: 'TOTRA_PROVIDER_INVALID_RESPONSE', message: `corrupt event-stream: ${(err as Error).message}` });
+      return out;
+    }
+    for (const m of messages) events.decode(m.headers as Record<string, { type: string; value: unknown }>, m.body, out);
+    return out;
+  };
+  return {
+    push: (chunk) => run(typeof chunk === 'string' ? encoder.encode(chunk) : chunk),
+    end() {
+      if (framer.pendingBytes > 0) {
+        return [{ type: 'error', code: 'TOTRA_PROVIDER_INVALID_RESPONSE', message: `event-stream ended inside a message (${framer.pendingBytes} bytes left)` }];
+      }
+      return [];
+    },
+  };
+}
+
+function endpoint(deployment: Deployment): string {
+  if (deployment.baseUrl) return deployment.baseUrl;
+  if (!deployment.region) throw new ProviderConfigError('bedrock', `bedrock deployment "${deployment.model}" needs a region`);
+  return `https://bedrock-runtime.${deployment.region}.amazonaws.com`;
+}
+
+/**
+ * AWS Bedrock Converse / ConverseStream. Signed with SigV4 (`signRequest`) from `deployment.aws`,
+ * or authenticated with a Bedrock API key (`deployment.apiKey`, sent as a bearer token).
+ */
+export const bedrockAdapter: ProviderAdapter = {
+  provider: 'bedrock',
+  wireFormat: 'bedrock-converse',
+  buildRequest(request, deployment) {
+    if (!deployment.aws && !deployment.apiKey) {
+      throw new ProviderConfigError('bedrock', `bedrock deployment "${deployment.model}" has neither AWS credentials nor an API key`);
+    }
+    const path = `model/${encodeURIComponent(deployment.model)}/${request.stream ? 'converse-stream' : 'converse'}`;
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    headers['accept'] = request.stream ? 'application/vnd.amazon.eventstream' : 'application/json';
+    if (!deployment.aws && deployment.apiKey) headers['authorization'] = `Bearer ${deployment.apiKey}`;
+    if (deployment.headers) Object.assign(headers, deployment.headers);
+    return { method: 'POST', url: joinUrl(endpoint(deployment), path), headers, body: JSON.stringify(encodeBedrockRequest(request)) };
+  },
+  async signRequest(request: ProviderHttpRequest, deployment: Deployment, date: Date) {
+    if (!deployment.aws) return request;
+    const region = deployment.region ?? new URL(request.url).hostname.split('.')[1];
+    if (!region) throw new ProviderConfigError('bedrock', `bedrock deployment "${deployment.model}" needs a region`);
+    return signAwsRequest(request, { service: 'bedrock', region, credentials: deployment.aws, date });
+  },
+  parseResponse(status, body) {
+    if (status < 200 || status >= 300) throw mapBedrockError(status, body);
+    const json = readJson(body);
+    if (json === undefined) throw invalidResponse('bedrock', status, 'body is not JSON');
+    return decodeBedrockResponse(json, status);
+  },
+  createStreamParser: createBedrockStreamParser,
+  mapError: mapBedrockError,
+};

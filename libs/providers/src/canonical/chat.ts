@@ -1,0 +1,202 @@
+import { z } from 'zod';
+
+/**
+ * The canonical chat model: one internal shape that every inbound API (OpenAI Chat Completions,
+ * OpenAI Responses, Anthropic Messages) decodes into and every provider adapter encodes from.
+ * It is a superset of what those APIs express for text, images, tools, sampling and usage.
+ */
+
+/** Anthropic-style prompt caching marker; adapters without prompt caching ignore it. */
+export const CacheControl = z.object({
+  type: z.literal('ephemeral'),
+  ttl: z.enum(['5m', '1h']).optional(),
+});
+export type CacheControl = z.infer<typeof CacheControl>;
+
+export const TextPart = z.object({
+  type: z.literal('text'),
+  text: z.string(),
+  cacheControl: CacheControl.optional(),
+});
+export type TextPart = z.infer<typeof TextPart>;
+
+/** Image bytes (base64) or a URL. `data:` URLs are always decoded into the base64 form. */
+export const ImageSource = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('url'), url: z.string() }),
+  z.object({ type: z.literal('base64'), mediaType: z.string(), data: z.string() }),
+]);
+export type ImageSource = z.infer<typeof ImageSource>;
+
+export const ImagePart = z.object({
+  type: z.literal('image'),
+  source: ImageSource,
+  detail: z.enum(['auto', 'low', 'high']).optional(),
+  cacheControl: CacheControl.optional(),
+});
+export type ImagePart = z.infer<typeof ImagePart>;
+
+/** Model reasoning ("thinking") kept in the history; `signature` is the provider's opaque proof. */
+export const ReasoningPart = z.object({
+  type: z.literal('reasoning'),
+  text: z.string(),
+  signature: z.string().optional(),
+  /** Encrypted reasoning the provider returned instead of text (Anthropic `redacted_thinking`). */
+  redactedData: z.string().optional(),
+});
+export type ReasoningPart = z.infer<typeof ReasoningPart>;
+
+export const UserContentPart = z.discriminatedUnion('type', [TextPart, ImagePart]);
+export type UserContentPart = z.infer<typeof UserContentPart>;
+
+/** A tool invocation by the model. `arguments` is the JSON text, as OpenAI carries it. */
+export const ToolCall = z.object({
+  id: z.string(),
+  name: z.string(),
+  arguments: z.string(),
+  /** Opaque provider signature that must travel back with the call (Gemini `thoughtSignature`). */
+  signature: z.string().optional(),
+});
+export type ToolCall = z.infer<typeof ToolCall>;
+
+export const SystemMessage = z.object({
+  /** `developer` is OpenAI's newer name for system instructions; other providers treat both alike. */
+  role: z.enum(['system', 'developer']),
+  content: z.array(TextPart),
+});
+export type SystemMessage = z.infer<typeof SystemMessage>;
+
+export const UserMessage = z.object({
+  role: z.literal('user'),
+  content: z.array(UserContentPart),
+  name: z.string().optional(),
+});
+export type UserMessage = z.infer<typeof UserMessage>;
+
+export const AssistantMessage = z.object({
+  role: z.literal('assistant'),
+  content: z.array(z.discriminatedUnion('type', [TextPart, ReasoningPart])),
+  toolCalls: z.array(ToolCall).optional(),
+  name: z.string().optional(),
+});
+export type AssistantMessage = z.infer<typeof AssistantMessage>;
+
+/** The result of one tool call, answered by the client. */
+export const ToolMessage = z.object({
+  role: z.literal('tool'),
+  toolCallId: z.string(),
+  /** The function name, when known (Gemini and Ollama need it; filled from the matching call). */
+  name: z.string().optional(),
+  content: z.array(UserContentPart),
+  isError: z.boolean().optional(),
+});
+export type ToolMessage = z.infer<typeof ToolMessage>;
+
+export const Message = z.discriminatedUnion('role', [SystemMessage, UserMessage, AssistantMessage, ToolMessage]);
+export type Message = z.infer<typeof Message>;
+
+/** A function the model may call. `parameters` is a JSON Schema object. */
+export const ToolDefinition = z.object({
+  type: z.literal('function'),
+  name: z.string(),
+  description: z.string().optional(),
+  parameters: z.record(z.string(), z.unknown()),
+  strict: z.boolean().optional(),
+  cacheControl: CacheControl.optional(),
+});
+export type ToolDefinition = z.infer<typeof ToolDefinition>;
+
+export const ToolChoice = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('auto') }),
+  z.object({ type: z.literal('none') }),
+  /** The model must call some tool (OpenAI `required`, Anthropic `any`, Gemini `ANY`). */
+  z.object({ type: z.literal('required') }),
+  z.object({ type: z.literal('tool'), name: z.string() }),
+]);
+export type ToolChoice = z.infer<typeof ToolChoice>;
+
+export const ResponseFormat = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }),
+  z.object({ type: z.literal('json_object') }),
+  z.object({
+    type: z.literal('json_schema'),
+    name: z.string(),
+    description: z.string().optional(),
+    schema: z.record(z.string(), z.unknown()),
+    strict: z.boolean().optional(),
+  }),
+]);
+export type ResponseFormat = z.infer<typeof ResponseFormat>;
+
+export const ReasoningConfig = z.object({
+  effort: z.enum(['minimal', 'low', 'medium', 'high']).optional(),
+  /** Explicit thinking budget in tokens (Anthropic `budget_tokens`, Gemini `thinkingBudget`). */
+  budgetTokens: z.number().int().nonnegative().optional(),
+});
+export type ReasoningConfig = z.infer<typeof ReasoningConfig>;
+
+export const ChatRequest = z.object({
+  /** The model the client asked for (an alias until routing resolves it to a deployment). */
+  model: z.string(),
+  messages: z.array(Message),
+  tools: z.array(ToolDefinition).optional(),
+  toolChoice: ToolChoice.optional(),
+  parallelToolCalls: z.boolean().optional(),
+  temperature: z.number().optional(),
+  topP: z.number().optional(),
+  topK: z.number().int().optional(),
+  maxTokens: z.number().int().positive().optional(),
+  stop: z.array(z.string()).optional(),
+  seed: z.number().int().optional(),
+  frequencyPenalty: z.number().optional(),
+  presencePenalty: z.number().optional(),
+  responseFormat: ResponseFormat.optional(),
+  reasoning: ReasoningConfig.optional(),
+  stream: z.boolean(),
+  /**
+   * The client asked to receive usage in the stream (OpenAI `stream_options.include_usage`).
+   * Adapters always ask providers for streamed usage, whatever this says.
+   */
+  includeUsage: z.boolean().optional(),
+  /** End-user id the client passed (OpenAI `user`, Anthropic `metadata.user_id`). */
+  user: z.string().optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
+});
+export type ChatRequest = z.infer<typeof ChatRequest>;
+
+/**
+ * Token usage. `inputTokens` counts every input token, cached ones included (OpenAI semantics);
+ * `cachedInputTokens` and `cacheWriteInputTokens` are subsets of it. `reasoningTokens` is a subset
+ * of `outputTokens`.
+ */
+export const Usage = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  totalTokens: z.number().int().nonnegative(),
+  cachedInputTokens: z.number().int().nonnegative().optional(),
+  cacheWriteInputTokens: z.number().int().nonnegative().optional(),
+  reasoningTokens: z.number().int().nonnegative().optional(),
+});
+export type Usage = z.infer<typeof Usage>;
+
+export const FinishReason = z.enum(['stop', 'length', 'tool_calls', 'content_filter', 'error']);
+export type FinishReason = z.infer<typeof FinishReason>;
+
+export const ChatResponse = z.object({
+  id: z.string(),
+  /** The model that answered, as the provider named it. */
+  model: z.string(),
+  /** Unix seconds. */
+  created: z.number().int(),
+  text: z.string(),
+  toolCalls: z.array(ToolCall),
+  reasoning: z.array(ReasoningPart).optional(),
+  /** A refusal the provider reported separately from text (OpenAI `refusal`). */
+  refusal: z.string().optional(),
+  finishReason: FinishReason,
+  /** The stop sequence that ended generation, when the provider says which. */
+  stopSequence: z.string().optional(),
+  /** The provider's own finish reason string, kept for logs. */
+  providerFinishReason: z.string().optional(),
+  usage: Usage.optional(),
+});
+export type ChatResponse = z.infer<typeof ChatResponse>;

@@ -1,0 +1,86 @@
+import type { ChatRequest, Message, ResponseFormat, TextPart } from './chat.js';
+
+/** Splits system/developer messages (wherever they stand) from the conversation. */
+export function splitSystem(messages: readonly Message[]): { system: TextPart[]; conversation: Message[] } {
+  const system: TextPart[] = [];
+  const conversation: Message[] = [];
+  for (const m of messages) {
+    if (m.role === 'system' || m.role === 'developer') system.push(...m.content);
+    else conversation.push(m);
+  }
+  return { system, conversation };
+}
+
+/**
+ * An instruction standing in for JSON mode on providers that have none (Anthropic, Bedrock):
+ * the request asked for JSON, so the model is told so, with the schema when there is one.
+ */
+export function jsonModeInstruction(format: ResponseFormat | undefined): string | undefined {
+  if (!format || format.type === 'text') return undefined;
+  if (format.type === 'json_object') return 'Respond only with a single valid JSON object, and nothing else.';
+  return `Respond only with a single valid JSON value that conforms to this JSON Schema (named "${format.name}"), and nothing else:\n${JSON.stringify(format.schema)}`;
+}
+
+/** Where a piece of text sits in a request, for scanners (PII) that treat them differently. */
+export type TextLocation = 'system' | 'user' | 'assistant' | 'tool_result' | 'tool_arguments';
+
+/**
+ * Returns a copy of the request with every text rewritten by `fn` (message text, tool results and
+ * tool call arguments). Unchanged parts keep their identity, so a no-op pass allocates little.
+ */
+export function mapRequestText(req: ChatRequest, fn: (text: string, where: TextLocation) => string): ChatRequest {
+  let changed = false;
+  const mapText = <P extends { type: string }>(parts: P[], where: TextLocation): P[] => {
+    let out: P[] | undefined;
+    parts.forEach((p, i) => {
+      if (p.type !== 'text') return;
+      const text = (p as P & { text: string }).text;
+      const next = fn(text, where);
+      if (next !== text) {
+        out ??= parts.slice();
+        out[i] = { ...p, text: next };
+      }
+    });
+    if (out) changed = true;
+    return out ?? parts;
+  };
+  const messages = req.messages.map((m): Message => {
+    switch (m.role) {
+      case 'system':
+      case 'developer': {
+        const content = mapText(m.content, 'system');
+        return content === m.content ? m : { ...m, content };
+      }
+      case 'user': {
+        const content = mapText(m.content, 'user');
+        return content === m.content ? m : { ...m, content };
+      }
+      case 'tool': {
+        const content = mapText(m.content, 'tool_result');
+        return content === m.content ? m : { ...m, content };
+      }
+      case 'assistant': {
+        const content = mapText(m.content, 'assistant');
+        let toolCalls = m.toolCalls;
+        m.toolCalls?.forEach((c, i) => {
+          const args = fn(c.arguments, 'tool_arguments');
+          if (args !== c.arguments) {
+            toolCalls = toolCalls === m.toolCalls ? [...(m.toolCalls ?? [])] : toolCalls;
+            (toolCalls as NonNullable<typeof toolCalls>)[i] = { ...c, arguments: args };
+            changed = true;
+          }
+        });
+        return content === m.content && toolCalls === m.toolCalls ? m : { ...m, content, ...(toolCalls ? { toolCalls } : {}) };
+      }
+    }
+  });
+  return changed ? { ...req, messages } : req;
+}
+
+/** Calls `fn` on every text of the request (same coverage as {@link mapRequestText}). */
+export function forEachRequestText(req: ChatRequest, fn: (text: string, where: TextLocation) => void): void {
+  mapRequestText(req, (text, where) => {
+    fn(text, where);
+    return text;
+  });
+}

@@ -1,0 +1,109 @@
+// Canonical model
+export {
+  AssistantMessage,
+  CacheControl,
+  ChatRequest,
+  ChatResponse,
+  FinishReason,
+  ImagePart,
+  ImageSource,
+  Message,
+  ReasoningConfig,
+  ReasoningPart,
+  ResponseFormat,
+  SystemMessage,
+  TextPart,
+  ToolCall,
+  ToolChoice,
+  ToolDefinition,
+  ToolMessage,
+  Usage,
+  UserContentPart,
+  UserMessage,
+} from './canonical/chat.js';
+export {
+  StreamEvent,
+  UsageUpdate,
+  createStreamAccumulator,
+  mergeUsage,
+  responseToStreamEvents,
+  type StreamAccumulator,
+} from './canonical/stream-event.js';
+export { EmbeddingsRequest, EmbeddingsResponse } from './canonical/embeddings.js';
+export { forEachRequestText, jsonModeInstruction, mapRequestText, splitSystem, type TextLocation } from './canonical/helpers.js';
+
+// Errors
+export {
+  InboundRequestError,
+  PROVIDER_ERROR_CODES,
+  ProviderConfigError,
+  ProviderError,
+  ProvidersError,
+  UnsupportedFeatureError,
+  type ProviderErrorCode,
+  type ProviderErrorInit,
+} from './errors.js';
+
+// Inbound codecs
+export {
+  createOpenAIChatStreamEncoder,
+  decodeOpenAIChatRequest,
+  encodeOpenAIChatResponse,
+  type EncodeOpenAIResponseOptions,
+  type OpenAIChatStreamEncoder,
+  type OpenAIStreamEncoderOptions,
+} from './openai/openai-chat.codec.js';
+export {
+  createOpenAIResponsesStreamEncoder,
+  decodeOpenAIResponsesRequest,
+  encodeOpenAIResponsesResponse,
+  type OpenAIResponsesStreamEncoder,
+} from './openai/openai-responses.codec.js';
+export {
+  decodeOpenAIEmbeddingsRequest,
+  embeddingToBase64,
+  encodeOpenAIEmbeddingsResponse,
+  encodeOpenAIModelList,
+  type ModelListEntry,
+} from './openai/openai-embeddings.codec.js';
+export {
+  ANTHROPIC_DEFAULT_MAX_TOKENS,
+  createAnthropicStreamEncoder,
+  decodeAnthropicCountTokensRequest,
+  decodeAnthropicRequest,
+  encodeAnthropicCountTokensResponse,
+  encodeAnthropicResponse,
+  type AnthropicStreamEncoder,
+} from './anthropic/anthropic.codec.js';
+export { toAnthropicErrorResponse, toOpenAIErrorResponse, type InboundErrorResponse } from './inbound/error-bodies.js';
+
+// Outbound adapters
+export {
+  AwsCredentials,
+  Deployment,
+  ProviderKind,
+  prepareRequest,
+  sameWireFormat,
+  type EmbeddingsAdapter,
+  type InboundFormat,
+  type PassthroughInput,
+  type PassthroughStreamParser,
+  type PassthroughSupport,
+  type ProviderAdapter,
+  type ProviderHttpRequest,
+  type StreamParser,
+  type WireFormat,
+} from './adapters/adapter.js';
+export { getProviderAdapter, providerAdapters } from './adapters/registry.js';
+export { AZURE_DEFAULT_API_VERSION, azureOpenAIAdapter, openaiAdapter, openaiCompatibleAdapter } from './openai/openai.adapter.js';
+export { ANTHROPIC_DEFAULT_VERSION, anthropicAdapter } from './anthropic/anthropic.adapter.js';
+export { geminiAdapter } from './gemini/gemini.adapter.js';
+export { mistralAdapter, mistralToolCallId } from './mistral/mistral.adapter.js';
+export { cohereAdapter } from './cohere/cohere.adapter.js';
+export { bedrockAdapter } from './bedrock/bedrock.adapter.js';
+export { signAwsRequest, type AwsSigningParams } from './bedrock/aws-sigv4.js';
+export { ollamaAdapter } from './ollama/ollama.adapter.js';
+
+// Wire helpers the gateway needs at the edge
+export { SseDecoder, formatSse, type SseMessage } from './wire/sse.js';
+export { retryAfterMs, type HeadersLike } from './wire/headers.js';

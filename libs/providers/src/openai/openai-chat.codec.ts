@@ -1,0 +1,562 @@
+import type {
+  AssistantMessage,
+  ChatRequest,
+  ChatResponse,
+  FinishReason,
+  Message,
+  ToolCall,
+  ToolMessage,
+  Usage,
+  UserContentPart,
+} from '../canonical/chat.js';
+import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
+import { InboundRequestError, UnsupportedFeatureError } from '../errors.js';
+import { invalidResponse } from '../wire/error-mapping.js';
+import {
+  arr,
+  formatIssues,
+  isRecord,
+  num,
+  parseDataUrl,
+  rec,
+  str,
+  toDataUrl,
+  type JsonRecord,
+} from '../wire/json.js';
+import { OpenAIChatRequestWire, type OpenAIChatMessageWire } from './openai-chat.wire.js';
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+function imagePart(url: string, detail: 'auto' | 'low' | 'high' | undefined): UserContentPart {
+  const inline = parseDataUrl(url);
+  const source = inline ? { type: 'base64' as const, ...inline } : { type: 'url' as const, url };
+  return detail ? { type: 'image', source, detail } : { type: 'image', source };
+}
+
+function decodeMessage(m: OpenAIChatMessageWire, toolNames: Map<string, string>): Message {
+  switch (m.role) {
+    case 'system':
+    case 'developer':
+      return {
+        role: m.role,
+        content: typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content.map((p) => ({ type: 'text', text: p.text })),
+      };
+    case 'user': {
+      const content: UserContentPart[] =
+        typeof m.content === 'string'
+          ? [{ type: 'text', text: m.content }]
+          : m.content.map((p) =>
+              p.type === 'text'
+                ? { type: 'text', text: p.text }
+                : typeof p.image_url === 'string'
+                  ? imagePart(p.image_url, undefined)
+                  : imagePart(p.image_url.url, p.image_url.detail),
+            );
+      return m.name ? { role: 'user', content, name: m.name } : { role: 'user', content };
+    }
+    case 'assistant': {
+      const msg: AssistantMessage = { role: 'assistant', content: [] };
+      if (m.reasoning_content) msg.content.push({ type: 'reasoning', text: m.reasoning_content });
+      if (typeof m.content === 'string') {
+        if (m.content.length > 0) msg.content.push({ type: 'text', text: m.content });
+      } else if (m.content) {
+        for (const p of m.content) msg.content.push({ type: 'text', text: p.type === 'text' ? p.text : p.refusal });
+      }
+      if (m.tool_calls && m.tool_calls.length > 0) {
+        msg.toolCalls = m.tool_calls.map((c) => {
+          toolNames.set(c.id, c.function.name);
+          return { id: c.id, name: c.function.name, arguments: c.function.arguments };
+        });
+      }
+      if (m.name) msg.name = m.name;
+      return msg;
+    }
+    case 'tool': {
+      const tool: ToolMessage = {
+        role: 'tool',
+        toolCallId: m.tool_call_id,
+        content: typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content.map((p) => ({ type: 'text', text: p.text })),
+      };
+      const name = toolNames.get(m.tool_call_id);
+      if (name) tool.name = name;
+      return tool;
+    }
+  }
+}
+
+/**
+ * Parses an OpenAI `/v1/chat/completions` request body into the canonical request.
+ * Throws {@link InboundRequestError} (answer 400) when it does not match the API.
+ */
+export function decodeOpenAIChatRequest(body: unknown): ChatRequest {
+  const parsed = OpenAIChatRequestWire.safeParse(body);
+  if (!parsed.success) {
+    const { message, param, issues } = formatIssues(parsed.error);
+    throw new InboundRequestError(message, param, issues, { cause: parsed.error });
+  }
+  const w = parsed.data;
+  if (w.n !== undefined && w.n !== null && w.n > 1) throw new InboundRequestError('n > 1 is not supported', 'n');
+  const toolNames = new Map<string, string>();
+  const req: ChatRequest = {
+    model: w.model,
+    messages: w.messages.map((m) => decodeMessage(m, toolNames)),
+    stream: w.stream === true,
+  };
+  if (w.tools && w.tools.length > 0) {
+    req.tools = w.tools.map((t) => ({
+      type: 'function',
+      name: t.function.name,
+      ...(t.function.description !== undefined ? { description: t.function.description } : {}),
+      parameters: t.function.parameters ?? { type: 'object', properties: {} },
+      ...(t.function.strict !== undefined && t.function.strict !== null ? { strict: t.function.strict } : {}),
+    }));
+  }
+  if (w.tool_choice !== undefined) {
+    req.toolChoice =
+      typeof w.tool_choice === 'string' ? { type: w.tool_choice } : { type: 'tool', name: w.tool_choice.function.name };
+  }
+  if (w.parallel_tool_calls !== undefined) req.parallelToolCalls = w.parallel_tool_calls;
+  if (w.temperature != null) req.temperature = w.temperature;
+  if (w.top_p != null) req.topP = w.top_p;
+  if (w.top_k != null) req.topK = w.top_k;
+  const maxTokens = w.max_completion_tokens ?? w.max_tokens;
+  if (maxTokens != null) req.maxTokens = maxTokens;
+  if (w.stop != null) req.stop = typeof w.stop === 'string' ? [w.stop] : w.stop;
+  if (w.seed != null) req.seed = w.seed;
+  if (w.frequency_penalty != null) req.frequencyPenalty = w.frequency_penalty;
+  if (w.presence_penalty != null) req.presencePenalty = w.presence_penalty;
+  if (w.response_format) {
+    const rf = w.response_format;
+    req.responseFormat =
+      rf.type === 'json_schema'
+        ? {
+            type: 'json_schema',
+            name: rf.json_schema.name,
+            schema: rf.json_schema.schema ?? {},
+            ...(rf.json_schema.description !== undefined ? { description: rf.json_schema.description } : {}),
+            ...(rf.json_schema.strict != null ? { strict: rf.json_schema.strict } : {}),
+          }
+        : { type: rf.type };
+  }
+  if (w.reasoning_effort != null) req.reasoning = { effort: w.reasoning_effort };
+  if (w.user !== undefined) req.user = w.user;
+  if (w.metadata != null) req.metadata = w.metadata;
+  if (req.stream && w.stream_options?.include_usage === true) req.includeUsage = true;
+  return req;
+}
+
+export interface EncodeOpenAIRequestOptions {
+  /** `model` field value; omitted when undefined (Azure puts the deployment in the URL). */
+  model?: string;
+  /** OpenAI proper wants `max_completion_tokens`; older compatible servers only know `max_tokens`. */
+  maxTokensField?: 'max_completion_tokens' | 'max_tokens';
+  /** Send `top_k` (vLLM, Together and other compatible servers accept it). */
+  allowTopK?: boolean;
+  /** Ask for the final usage chunk when streaming (default true). */
+  streamUsage?: boolean;
+  /** Re-map tool call ids (Mistral accepts only 9 alphanumerics). */
+  mapToolCallId?: (id: string) => string;
+  /** Image part encoder override (Mistral takes a plain URL string). */
+  imageUrlAsString?: boolean;
+  /** Seed field name (Mistral: `random_seed`). */
+  seedField?: string;
+  provider?: string;
+}
+
+function textOf(parts: readonly { type: string; text?: string }[], separator = ''): string {
+  if (parts.length === 1 && parts[0]?.type === 'text') return parts[0].text ?? '';
+  const texts: string[] = [];
+  for (const p of parts) if (p.type === 'text') texts.push(p.text ?? '');
+  return texts.join(separator);
+}
+
+function encodeUserContent(parts: readonly UserContentPart[], o: EncodeOpenAIRequestOptions): string | JsonRecord[] {
+  if (parts.length === 1 && parts[0]?.type === 'text') return parts[0].text;
+  return parts.map((p) => {
+    if (p.type === 'text') return { type: 'text', text: p.text };
+    const url = p.source.type === 'url' ? p.source.url : toDataUrl(p.source.mediaType, p.source.data);
+    if (o.imageUrlAsString) return { type: 'image_url', image_url: url };
+    return { type: 'image_url', image_url: p.detail ? { url, detail: p.detail } : { url } };
+  });
+}
+
+/** Maps a thinking budget onto OpenAI's coarse effort levels. */
+export function effortFromBudget(budget: number): 'low' | 'medium' | 'high' {
+  return budget <= 2048 ? 'low' : budget <= 8192 ? 'medium' : 'high';
+}
+
+/** Canonical request -> OpenAI Chat Completions request body (used by OpenAI, Azure, compatible and Mistral). */
+export function encodeOpenAIChatRequest(req: ChatRequest, o: EncodeOpenAIRequestOptions = {}): JsonRecord {
+  const mapId = o.mapToolCallId ?? ((id: string) => id);
+  const messages: JsonRecord[] = [];
+  for (const m of req.messages) {
+    switch (m.role) {
+      case 'system':
+      case 'developer':
+        // Separate system blocks (Anthropic) stay separate paragraphs.
+        messages.push({ role: m.role, content: textOf(m.content, '\n\n') });
+        break;
+      case 'user': {
+        const msg: JsonRecord = { role: 'user', content: encodeUserContent(m.content, o) };
+        if (m.name) msg['name'] = m.name;
+        messages.push(msg);
+        break;
+      }
+      case 'assistant': {
+        const text = textOf(m.content);
+        const msg: JsonRecord = { role: 'assistant', content: text.length > 0 || !m.toolCalls?.length ? text : null };
+        if (m.toolCalls && m.toolCalls.length > 0) {
+          msg['tool_calls'] = m.toolCalls.map((c) => ({
+            id: mapId(c.id),
+            type: 'function',
+            function: { name: c.name, arguments: c.arguments },
+          }));
+        }
+        if (m.name) msg['name'] = m.name;
+        messages.push(msg);
+        break;
+      }
+      case 'tool': {
+        if (m.content.some((p) => p.type === 'image')) {
+          throw new UnsupportedFeatureError(o.provider ?? 'openai', 'images in tool results');
+        }
+        const msg: JsonRecord = { role: 'tool', tool_call_id: mapId(m.toolCallId), content: textOf(m.content) };
+        if (o.mapToolCallId && m.name) msg['name'] = m.name;
+        messages.push(msg);
+        break;
+      }
+    }
+  }
+  const body: JsonRecord = {};
+  if (o.model !== undefined) body['model'] = o.model;
+  body['messages'] = messages;
+  if (req.tools && req.tools.length > 0) {
+    body['tools'] = req.tools.map((t) => {
+      const fn: JsonRecord = { name: t.name };
+      if (t.description !== undefined) fn['description'] = t.description;
+      fn['parameters'] = t.parameters;
+      if (t.strict !== undefined) fn['strict'] = t.strict;
+      return { type: 'function', function: fn };
+    });
+  }
+  if (req.toolChoice) {
+    body['tool_choice'] =
+      req.toolChoice.type === 'tool' ? { type: 'function', function: { name: req.toolChoice.name } } : req.toolChoice.type;
+  }
+  if (req.parallelToolCalls !== undefined && req.tools?.length) body['parallel_tool_calls'] = req.parallelToolCalls;
+  if (req.temperature !== undefined) body['temperature'] = req.temperature;
+  if (req.topP !== undefined) body['top_p'] = req.topP;
+  if (req.topK !== undefined && o.allowTopK) body['top_k'] = req.topK;
+  if (req.maxTokens !== undefined) body[o.maxTokensField ?? 'max_completion_tokens'] = req.maxTokens;
+  if (req.stop && req.stop.length > 0) body['stop'] = req.stop;
+  if (req.seed !== undefined) body[o.seedField ?? 'seed'] = req.seed;
+  if (req.frequencyPenalty !== undefined) body['frequency_penalty'] = req.frequencyPenalty;
+  if (req.presencePenalty !== undefined) body['presence_penalty'] = req.presencePenalty;
+  if (req.responseFormat) {
+    const rf = req.responseFormat;
+    body['response_format'] =
+      rf.type === 'json_schema'
+        ? {
+            type: 'json_schema',
+            json_schema: {
+              name: rf.name,
+              ...(rf.description !== undefined ? { description: rf.description } : {}),
+              schema: rf.schema,
+              ...(rf.strict !== undefined ? { strict: rf.strict } : {}),
+            },
+          }
+        : { type: rf.type };
+  }
+  if (req.reasoning) {
+    const effort =
+      req.reasoning.effort ?? (req.reasoning.budgetTokens !== undefined ? effortFromBudget(req.reasoning.budgetTokens) : undefined);
+    if (effort) body['reasoning_effort'] = effort;
+  }
+  if (req.user !== undefined) body['user'] = req.user;
+  if (req.stream) {
+    body['stream'] = true;
+    if (o.streamUsage !== false) body['stream_options'] = { include_usage: true };
+  }
+  return body;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+/** OpenAI-style finish reason string -> canonical. */
+export function finishFromOpenAI(reason: string | undefined | null): FinishReason {
+  switch (reason) {
+    case 'length':
+    case 'model_length':
+      return 'length';
+    case 'tool_calls':
+    case 'function_call':
+      return 'tool_calls';
+    case 'content_filter':
+      return 'content_filter';
+    case 'error':
+      return 'error';
+    default:
+      return 'stop';
+  }
+}
+
+/** Canonical finish reason -> OpenAI (`error` has no OpenAI equivalent; it becomes `stop`). */
+export function finishToOpenAI(reason: FinishReason): string {
+  return reason === 'error' ? 'stop' : reason;
+}
+
+/** OpenAI `usage` object -> canonical usage update (undefined when absent). */
+export function usageFromOpenAI(value: unknown): UsageUpdate | undefined {
+  const u = rec(value);
+  if (!u) return undefined;
+  const update: UsageUpdate = {};
+  const input = num(u['prompt_tokens']);
+  const output = num(u['completion_tokens']);
+  const total = num(u['total_tokens']);
+  if (input !== undefined) update.inputTokens = input;
+  if (output !== undefined) update.outputTokens = output;
+  if (total !== undefined) update.totalTokens = total;
+  const cached = num(rec(u['prompt_tokens_details'])?.['cached_tokens']);
+  if (cached !== undefined) update.cachedInputTokens = cached;
+  const reasoning = num(rec(u['completion_tokens_details'])?.['reasoning_tokens']);
+  if (reasoning !== undefined) update.reasoningTokens = reasoning;
+  return update;
+}
+
+function completeUsage(u: UsageUpdate): Usage {
+  const inputTokens = u.inputTokens ?? 0;
+  const outputTokens = u.outputTokens ?? 0;
+  return { ...u, inputTokens, outputTokens, totalTokens: u.totalTokens ?? inputTokens + outputTokens };
+}
+
+/** Canonical usage -> OpenAI `usage`. */
+export function usageToOpenAI(u: Usage): JsonRecord {
+  const out: JsonRecord = { prompt_tokens: u.inputTokens, completion_tokens: u.outputTokens, total_tokens: u.totalTokens };
+  out['prompt_tokens_details'] = { cached_tokens: u.cachedInputTokens ?? 0 };
+  out['completion_tokens_details'] = { reasoning_tokens: u.reasoningTokens ?? 0 };
+  return out;
+}
+
+/** OpenAI Chat Completions response JSON -> canonical response. */
+export function decodeOpenAIChatResponse(json: unknown, provider = 'openai', status = 200): ChatResponse {
+  const root = rec(json);
+  const choice = rec(arr(root?.['choices'])?.[0]);
+  const message = rec(choice?.['message']);
+  if (!root || !message) throw invalidResponse(provider, status, 'no choices[0].message');
+  const toolCalls: ToolCall[] = [];
+  for (const raw of arr(message['tool_calls']) ?? []) {
+    const c = rec(raw);
+    const fn = rec(c?.['function']);
+    const name = str(fn?.['name']);
+    if (!c || !fn || name === undefined) continue;
+    const args = fn['arguments'];
+    toolCalls.push({
+      id: str(c['id']) ?? `call_${toolCalls.length}`,
+      name,
+      arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}),
+    });
+  }
+  const content = message['content'];
+  let text = '';
+  if (typeof content === 'string') text = content;
+  else if (Array.isArray(content)) for (const p of content) text += str(rec(p)?.['text']) ?? '';
+  const providerFinish = str(choice?.['finish_reason']);
+  const response: ChatResponse = {
+    id: str(root['id']) ?? '',
+    model: str(root['model']) ?? '',
+    created: num(root['created']) ?? 0,
+    text,
+    toolCalls,
+    finishReason: finishFromOpenAI(providerFinish),
+  };
+  if (providerFinish !== undefined) response.providerFinishReason = providerFinish;
+  const refusal = str(message['refusal']);
+  if (refusal) response.refusal = refusal;
+  const reasoning = str(message['reasoning_content']) ?? str(message['reasoning']);
+  if (reasoning) response.reasoning = [{ type: 'reasoning', text: reasoning }];
+  const usage = usageFromOpenAI(root['usage']);
+  if (usage) response.usage = completeUsage(usage);
+  return response;
+}
+
+export interface EncodeOpenAIResponseOptions {
+  /** Model name shown to the client (default: the response's model). */
+  model?: string;
+}
+
+/** Canonical response -> OpenAI Chat Completions JSON body. */
+export function encodeOpenAIChatResponse(res: ChatResponse, o: EncodeOpenAIResponseOptions = {}): JsonRecord {
+  const message: JsonRecord = {
+    role: 'assistant',
+    content: res.text.length > 0 || res.toolCalls.length === 0 ? res.text : null,
+    refusal: res.refusal ?? null,
+  };
+  if (res.toolCalls.length > 0) {
+    message['tool_calls'] = res.toolCalls.map((c) => ({
+      id: c.id,
+      type: 'function',
+      function: { name: c.name, arguments: c.arguments },
+    }));
+  }
+  const body: JsonRecord = {
+    id: res.id,
+    object: 'chat.completion',
+    created: res.created,
+    model: o.model ?? res.model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishToOpenAI(res.finishReason) }],
+  };
+  if (res.usage) body['usage'] = usageToOpenAI(res.usage);
+  return body;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streams: provider chunks -> canonical events
+
+/**
+ * Stateful decoder of OpenAI `chat.completion.chunk` objects (already JSON-parsed) into canonical
+ * events. Handles Azure's leading filter-only chunk, tool call deltas keyed by index, the
+ * trailing usage-only chunk and Groq's `x_groq.usage`.
+ */
+export class OpenAIChunkDecoder {
+  private started = false;
+  private readonly toolIndex = new Map<number, number>();
+  private lastTool = -1;
+
+  constructor(private readonly errorCode: (message: string, type: string | undefined) => string = () => 'TOTRA_PROVIDER_UNAVAILABLE') {}
+
+  decode(value: unknown, out: StreamEvent[]): void {
+    const chunk = rec(value);
+    if (!chunk) return;
+    const err = rec(chunk['error']);
+    if (err) {
+      const message = str(err['message']) ?? 'stream error';
+      out.push({ type: 'error', code: this.errorCode(message, str(err['type']) ?? str(err['code'])), message });
+      return;
+    }
+    const choices = arr(chunk['choices']);
+    const usageValue = chunk['usage'] ?? rec(chunk['x_groq'])?.['usage'];
+    if (!this.started && ((choices && choices.length > 0) || isRecord(usageValue))) {
+      this.started = true;
+      out.push({
+        type: 'message_start',
+        id: str(chunk['id']) ?? '',
+        model: str(chunk['model']) ?? '',
+        created: num(chunk['created']) ?? 0,
+      });
+    }
+    const choice = rec(choices?.[0]);
+    if (choice) {
+      const delta = rec(choice['delta']);
+      if (delta) this.delta(delta, out);
+      const finish = str(choice['finish_reason']);
+      if (finish) out.push({ type: 'finish', finishReason: finishFromOpenAI(finish), providerFinishReason: finish });
+    }
+    const usage = usageFromOpenAI(usageValue);
+    if (usage) out.push({ type: 'usage', usage });
+  }
+
+  private delta(delta: JsonRecord, out: StreamEvent[]): void {
+    const reasoning = str(delta['reasoning_content']) ?? str(delta['reasoning']);
+    if (reasoning) out.push({ type: 'reasoning_delta', text: reasoning });
+    const content = delta['content'];
+    if (typeof content === 'string' && content.length > 0) out.push({ type: 'text_delta', text: content });
+    const calls = arr(delta['tool_calls']);
+    if (!calls) return;
+    for (let i = 0; i < calls.length; i++) {
+      const call = rec(calls[i]);
+      if (!call) continue;
+      const fn = rec(call['function']);
+      const id = str(call['id']);
+      const providerIndex = num(call['index']) ?? (id !== undefined ? this.toolIndex.size : this.lastTool);
+      let index = this.toolIndex.get(providerIndex);
+      if (index === undefined) {
+        index = this.toolIndex.size;
+        this.toolIndex.set(providerIndex, index);
+        out.push({ type: 'tool_call_start', index, id: id ?? `call_${index}`, name: str(fn?.['name']) ?? '' });
+      }
+      this.lastTool = providerIndex;
+      const args = fn?.['arguments'];
+      const text = typeof args === 'string' ? args : isRecord(args) ? JSON.stringify(args) : undefined;
+      if (text) out.push({ type: 'tool_call_delta', index, argumentsDelta: text });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streams: canonical events -> OpenAI SSE
+
+export interface OpenAIStreamEncoderOptions {
+  /** Client sent `stream_options.include_usage`: every chunk carries `usage: null`, and a usage chunk ends the stream. */
+  includeUsage?: boolean;
+  /** Model name shown to the client (default: the one in `message_start`). */
+  model?: string;
+  /** Chunk id (default: the one in `message_start`; providers without ids give ''). */
+  id?: string;
+  /** Unix seconds (default: the one in `message_start`; 0 when the provider gives none). */
+  created?: number;
+}
+
+/** Stateful encoder of canonical events into OpenAI `chat.completion.chunk` SSE text. */
+export interface OpenAIChatStreamEncoder {
+  /** SSE text for this event ('' when the event produces no chunk yet). */
+  push(event: StreamEvent): string;
+  /** The closing text: the usage chunk (when asked) and `data: [DONE]`. */
+  end(): string;
+}
+
+export function createOpenAIChatStreamEncoder(o: OpenAIStreamEncoderOptions = {}): OpenAIChatStreamEncoder {
+  let prefix: string | undefined; // `{"id":..,"object":..,"created":..,"model":..,`
+  let usage: Usage | undefined;
+  let finished = false;
+  let ended = false;
+  const suffix = o.includeUsage ? ',"usage":null}' : '}';
+
+  const ensurePrefix = (id = '', model = '', created = 0): string => {
+    prefix ??=
+      `{"id":${JSON.stringify(o.id ?? id)},"object":"chat.completion.chunk","created":${o.created ?? created},` +
+      `"model":${JSON.stringify(o.model ?? model)},`;
+    return prefix;
+  };
+  const chunk = (delta: string, finish: string | null = null): string =>
+    `data: ${ensurePrefix()}"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish === null ? 'null' : JSON.stringify(finish)}}]${suffix}\n\n`;
+
+  return {
+    push(event) {
+      switch (event.type) {
+        case 'message_start':
+          ensurePrefix(event.id, event.model, event.created);
+          return chunk('{"role":"assistant","content":""}');
+        case 'text_delta':
+          return event.text.length > 0 ? chunk(`{"content":${JSON.stringify(event.text)}}`) : '';
+        case 'reasoning_delta':
+          return ''; // OpenAI's chat API does not stream reasoning text
+        case 'tool_call_start':
+          return chunk(
+            `{"tool_calls":[{"index":${event.index},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":""}}]}`,
+          );
+        case 'tool_call_delta':
+          return chunk(`{"tool_calls":[{"index":${event.index},"function":{"arguments":${JSON.stringify(event.argumentsDelta)}}}]}`);
+        case 'usage':
+          usage = mergeUsage(usage, event.usage);
+          return '';
+        case 'finish':
+          if (finished) return '';
+          finished = true;
+          return chunk('{}', finishToOpenAI(event.finishReason));
+        case 'error':
+          return `data: ${JSON.stringify({ error: { message: event.message, type: 'server_error', code: event.code, param: null } })}\n\n`;
+      }
+    },
+    end() {
+      if (ended) return '';
+      ended = true;
+      let out = '';
+      if (o.includeUsage && usage) {
+        out += `data: ${ensurePrefix()}"choices":[],"usage":${JSON.stringify(usageToOpenAI(usage))}}\n\n`;
+      }
+      return `${out}data: [DONE]\n\n`;
+    },
+  };
+}

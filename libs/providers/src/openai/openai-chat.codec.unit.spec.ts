@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import { ChatRequest } from '../canonical/chat.js';
+import { responseToStreamEvents, type StreamEvent } from '../canonical/stream-event.js';
+import { SseDecoder } from '../wire/sse.js';
+import requestRaw from '../testdata/openai/chat-request.json?raw';
+import { createOpenAIChatStreamEncoder, decodeOpenAIChatRequest, encodeOpenAIChatRequest, encodeOpenAIChatResponse } from './openai-chat.codec.js';
+
+describe('decodeOpenAIChatRequest', () => {
+  it('decodes every documented field into the canonical request', () => {
+    const req = decodeOpenAIChatRequest(JSON.parse(requestRaw));
+    expect(ChatRequest.safeParse(req).success).toBe(true);
+    expect(req).toEqual({
+      model: 'gpt-4o',
+      stream: true,
+      includeUsage: true,
+      messages: [
+        { role: 'developer', content: [{ type: 'text', text: 'Answer briefly.' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Weather in Paris and Berlin?' },
+            { type: 'image', source: { type: 'url', url: 'https://example.com/sky.jpg' }, detail: 'low' },
+            { type: 'image', source: { type: 'base64', mediaType: 'image/jpeg', data: '/9j/4AAQ' } },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: [],
+          toolCalls: [
+            { id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' },
+            { id: 'call_2', name: 'get_weather', arguments: '{"city":"Berlin"}' },
+          ],
+        },
+        { role: 'tool', toolCallId: 'call_1', name: 'get_weather', content: [{ type: 'text', text: '18C' }] },
+        { role: 'tool', toolCallId: 'call_2', name: 'get_weather', content: [{ type: 'text', text: '12C' }] },
+      ],
+      tools: [
+        {
+          type: 'function',
+          name: 'get_weather',
+          description: 'Current weather',
+          parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+          strict: true,
+        },
+      ],
+      toolChoice: { type: 'tool', name: 'get_weather' },
+      parallelToolCalls: false,
+      temperature: 0.7,
+      maxTokens: 300,
+      stop: ['STOP'],
+      responseFormat: { type: 'json_object' },
+      user: 'user-42',
+    });
+  });
+
+  it('rejects malformed bodies with the offending field', () => {
+    expect(() => decodeOpenAIChatRequest({ model: 'x', messages: [{ role: 'user' }] })).toThrow(
+      expect.objectContaining({ code: 'TOTRA_INBOUND_INVALID_REQUEST', param: 'messages.0.content' }),
+    );
+    expect(() => decodeOpenAIChatRequest({ model: 'x', messages: [] })).toThrow(expect.objectContaining({ param: 'messages' }));
+    expect(() => decodeOpenAIChatRequest({ model: 'x', messages: [{ role: 'user', content: 'a' }], n: 2 })).toThrow(
+      expect.objectContaining({ param: 'n' }),
+    );
+    expect(() => decodeOpenAIChatRequest('not json')).toThrow(expect.objectContaining({ code: 'TOTRA_INBOUND_INVALID_REQUEST' }));
+  });
+
+  it('round-trips through the outbound encoder to the same OpenAI request', () => {
+    const original = JSON.parse(requestRaw) as Record<string, unknown>;
+    const body = encodeOpenAIChatRequest(decodeOpenAIChatRequest(original), { model: 'gpt-4o', maxTokensField: 'max_tokens' });
+    expect(body['messages']).toEqual([
+      { role: 'developer', content: 'Answer briefly.' },
+      (original['messages'] as unknown[])[1],
+      (original['messages'] as unknown[])[2],
+      { role: 'tool', tool_call_id: 'call_1', content: '18C' },
+      { role: 'tool', tool_call_id: 'call_2', content: '12C' },
+    ]);
+    expect(body['tool_choice']).toEqual(original['tool_choice']);
+    expect(body['max_tokens']).toBe(300);
+    expect(body['stop']).toEqual(['STOP']);
+  });
+});
+
+describe('encodeOpenAIChatResponse', () => {
+  it('writes a chat.completion with tool calls and detailed usage', () => {
+    const body = encodeOpenAIChatResponse(
+      {
+        id: 'chatcmpl-1',
+        model: 'claude-sonnet-4',
+        created: 1700000000,
+        text: '',
+        toolCalls: [{ id: 'toolu_1', name: 'get_weather', arguments: '{"city":"Paris"}' }],
+        finishReason: 'tool_calls',
+        usage: { inputTokens: 100, outputTokens: 20, totalTokens: 120, cachedInputTokens: 50 },
+      },
+      { model: 'smart' },
+    );
+    expect(body).toEqual({
+      id: 'chatcmpl-1',
+      object: 'chat.completion',
+      created: 1700000000,
+      model: 'smart',
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: null,
+            refusal: null,
+            tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+          },
+          logprobs: null,
+          finish_reason: 'tool_calls',
+        },
+      ],
+      usage: {
+        prompt_tokens: 100,
+        completion_tokens: 20,
+        total_tokens: 120,
+        prompt_tokens_details: { cached_tokens: 50 },
+        completion_tokens_details: { reasoning_tokens: 0 },
+      },
+    });
+  });
+});
+
+describe('createOpenAIChatStreamEncoder', () => {
+  const events: StreamEvent[] = [
+    { type: 'message_start', id: 'chatcmpl-9', model: 'claude', created: 1700000000 },
+    { type: 'text_delta', text: 'Hi "there"' },
+    { type: 'tool_call_start', index: 0, id: 'toolu_1', name: 'f' },
+    { type: 'tool_call_delta', index: 0, argumentsDelta: '{"a":' },
+    { type: 'tool_call_delta', index: 0, argumentsDelta: '1}' },
+    { type: 'usage', usage: { inputTokens: 10, outputTokens: 1 } },
+    { type: 'finish', finishReason: 'tool_calls' },
+    { type: 'usage', usage: { outputTokens: 7 } },
+  ];
+  const decode = (text: string) => new SseDecoder().push(text).map((m) => (m.data === '[DONE]' ? m.data : (JSON.parse(m.data) as Record<string, unknown>)));
+
+  it('emits OpenAI chunks and the final usage chunk when asked', () => {
+    const enc = createOpenAIChatStreamEncoder({ includeUsage: true, model: 'smart' });
+    const text = events.map((e) => enc.push(e)).join('') + enc.end();
+    const chunks = decode(text);
+    expect(chunks.at(-1)).toBe('[DONE]');
+    expect(chunks[0]).toEqual({
+      id: 'chatcmpl-9',
+      object: 'chat.completion.chunk',
+      created: 1700000000,
+      model: 'smart',
+      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }],
+      usage: null,
+    });
+    expect(chunks[1]).toMatchObject({ choices: [{ delta: { content: 'Hi "there"' } }] });
+    expect(chunks[2]).toMatchObject({ choices: [{ delta: { tool_calls: [{ index: 0, id: 'toolu_1', type: 'function', function: { name: 'f', arguments: '' } }] } }] });
+    expect(chunks[4]).toMatchObject({ choices: [{ delta: { tool_calls: [{ index: 0, function: { arguments: '1}' } }] } }] });
+    expect(chunks[5]).toMatchObject({ choices: [{ delta: {}, finish_reason: 'tool_calls' }] });
+    expect(chunks[6]).toMatchObject({ choices: [], usage: { prompt_tokens: 10, completion_tokens: 7, total_tokens: 17 } });
+    expect(chunks).toHaveLength(8);
+  });
+
+  it('lets the gateway set the id and time when the provider gives none', () => {
+    const enc = createOpenAIChatStreamEncoder({ id: 'chatcmpl-gw', created: 1750000000 });
+    const first = decode(enc.push({ type: 'message_start', id: '', model: 'amazon.nova', created: 0 }))[0];
+    expect(first).toMatchObject({ id: 'chatcmpl-gw', created: 1750000000, model: 'amazon.nova' });
+  });
+
+  it('omits usage entirely when the client did not ask', () => {
+    const enc = createOpenAIChatStreamEncoder();
+    const text = events.map((e) => enc.push(e)).join('') + enc.end();
+    expect(text).not.toContain('usage');
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+  });
+
+  it('replays a complete response as a stream', () => {
+    const enc = createOpenAIChatStreamEncoder();
+    const replay = responseToStreamEvents({ id: 'c', model: 'm', created: 1, text: 'cached answer', toolCalls: [], finishReason: 'stop' });
+    const chunks = decode(replay.map((e) => enc.push(e)).join('') + enc.end());
+    expect(chunks.map((c) => (typeof c === 'string' ? c : (c['choices'] as { delta: unknown }[])[0]?.delta))).toEqual([
+      { role: 'assistant', content: '' },
+      { content: 'cached answer' },
+      {},
+      '[DONE]',
+    ]);
+  });
+});

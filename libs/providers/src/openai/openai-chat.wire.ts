@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/** Zod schemas of the OpenAI Chat Completions request, as far as the gateway reads it (unknown keys pass). */
+
+const TextContentPart = z.object({ type: z.literal('text'), text: z.string() });
+const ImageContentPart = z.object({
+  type: z.literal('image_url'),
+  image_url: z.union([
+    z.string(),
+    z.object({ url: z.string(), detail: z.enum(['auto', 'low', 'high']).optional() }),
+  ]),
+});
+const RefusalContentPart = z.object({ type: z.literal('refusal'), refusal: z.string() });
+
+export const OpenAIToolCallWire = z.object({
+  id: z.string(),
+  type: z.literal('function').optional(),
+  function: z.object({ name: z.string(), arguments: z.string() }),
+});
+
+const SystemLike = z.object({
+  role: z.enum(['system', 'developer']),
+  content: z.union([z.string(), z.array(TextContentPart)]),
+  name: z.string().optional(),
+});
+const User = z.object({
+  role: z.literal('user'),
+  content: z.union([z.string(), z.array(z.discriminatedUnion('type', [TextContentPart, ImageContentPart]))]),
+  name: z.string().optional(),
+});
+const Assistant = z.object({
+  role: z.literal('assistant'),
+  content: z
+    .union([z.string(), z.array(z.discriminatedUnion('type', [TextContentPart, RefusalContentPart]))])
+    .nullish(),
+  refusal: z.string().nullish(),
+  tool_calls: z.array(OpenAIToolCallWire).nullish(),
+  name: z.string().optional(),
+  /** DeepSeek / vLLM style reasoning text echoed back. */
+  reasoning_content: z.string().nullish(),
+});
+const Tool = z.object({
+  role: z.literal('tool'),
+  tool_call_id: z.string(),
+  content: z.union([z.string(), z.array(TextContentPart)]),
+});
+
+export const OpenAIChatMessageWire = z.discriminatedUnion('role', [SystemLike, User, Assistant, Tool]);
+export type OpenAIChatMessageWire = z.infer<typeof OpenAIChatMessageWire>;
+
+export const OpenAIToolWire = z.object({
+  type: z.literal('function'),
+  function: z.object({
+    name: z.string(),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullish(),
+  }),
+});
+
+export const OpenAIChatRequestWire = z.object({
+  model: z.string().min(1),
+  messages: z.array(OpenAIChatMessageWire).min(1),
+  tools: z.array(OpenAIToolWire).optional(),
+  tool_choice: z
+    .union([
+      z.enum(['none', 'auto', 'required']),
+      z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) }),
+    ])
+    .optional(),
+  parallel_tool_calls: z.boolean().optional(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  max_tokens: z.number().int().positive().nullish(),
+  max_completion_tokens: z.number().int().positive().nullish(),
+  stop: z.union([z.string(), z.array(z.string())]).nullish(),
+  seed: z.number().int().nullish(),
+  n: z.number().int().positive().nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  response_format: z
+    .discriminatedUnion('type', [
+      z.object({ type: z.literal('text') }),
+      z.object({ type: z.literal('json_object') }),
+      z.object({
+        type: z.literal('json_schema'),
+        json_schema: z.object({
+          name: z.string(),
+          description: z.string().optional(),
+          schema: z.record(z.string(), z.unknown()).optional(),
+          strict: z.boolean().nullish(),
+        }),
+      }),
+    ])
+    .optional(),
+  reasoning_effort: z.enum(['minimal', 'low', 'medium', 'high']).nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
+  user: z.string().optional(),
+  metadata: z.record(z.string(), z.string()).nullish(),
+  /** Non-standard but common in OpenAI-compatible servers (vLLM, Together). */
+  top_k: z.number().int().nullish(),
+});
+export type OpenAIChatRequestWire = z.infer<typeof OpenAIChatRequestWire>;
+
+/** OpenAI finish reasons (plus Mistral's `model_length` and `error`). */
+export const OPENAI_FINISH_REASONS = ['stop', 'length', 'tool_calls', 'content_filter', 'function_call'] as const;

@@ -1,0 +1,377 @@
+import { z } from 'zod';
+import type { AssistantMessage, ChatRequest, ChatResponse, Message, UserContentPart } from '../canonical/chat.js';
+import { mergeUsage, type StreamEvent } from '../canonical/stream-event.js';
+import { InboundRequestError } from '../errors.js';
+import { formatIssues, parseDataUrl, type JsonRecord } from '../wire/json.js';
+import { formatSse } from '../wire/sse.js';
+
+/** Zod schema of the OpenAI Responses API request (stateless, function tools only). */
+const InputText = z.object({ type: z.literal('input_text'), text: z.string() });
+const OutputText = z.object({ type: z.literal('output_text'), text: z.string() });
+const Refusal = z.object({ type: z.literal('refusal'), refusal: z.string() });
+const InputImage = z.object({
+  type: z.literal('input_image'),
+  image_url: z.string().optional(),
+  file_id: z.string().nullish(),
+  detail: z.enum(['auto', 'low', 'high']).optional(),
+});
+const MessageItem = z.object({
+  type: z.literal('message').optional(),
+  role: z.enum(['user', 'system', 'developer', 'assistant']),
+  content: z.union([z.string(), z.array(z.discriminatedUnion('type', [InputText, OutputText, Refusal, InputImage]))]),
+});
+const FunctionCallItem = z.object({
+  type: z.literal('function_call'),
+  call_id: z.string(),
+  name: z.string(),
+  arguments: z.string(),
+  id: z.string().optional(),
+});
+const FunctionCallOutputItem = z.object({
+  type: z.literal('function_call_output'),
+  call_id: z.string(),
+  output: z.union([z.string(), z.array(z.discriminatedUnion('type', [InputText, InputImage]))]),
+});
+const ReasoningItem = z.object({ type: z.literal('reasoning') });
+const InputItem = z.union([FunctionCallItem, FunctionCallOutputItem, ReasoningItem, MessageItem]);
+
+const ResponsesRequestWire = z.object({
+  model: z.string().min(1),
+  input: z.union([z.string(), z.array(InputItem).min(1)]),
+  instructions: z.string().nullish(),
+  tools: z
+    .array(
+      z.object({
+        type: z.literal('function'),
+        name: z.string(),
+        description: z.string().nullish(),
+        parameters: z.record(z.string(), z.unknown()).nullish(),
+        strict: z.boolean().nullish(),
+      }),
+    )
+    .optional(),
+  tool_choice: z
+    .union([z.enum(['none', 'auto', 'required']), z.object({ type: z.literal('function'), name: z.string() })])
+    .optional(),
+  parallel_tool_calls: z.boolean().nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  max_output_tokens: z.number().int().positive().nullish(),
+  stream: z.boolean().nullish(),
+  text: z
+    .object({
+      format: z
+        .discriminatedUnion('type', [
+          z.object({ type: z.literal('text') }),
+          z.object({ type: z.literal('json_object') }),
+          z.object({
+            type: z.literal('json_schema'),
+            name: z.string(),
+            schema: z.record(z.string(), z.unknown()),
+            description: z.string().optional(),
+            strict: z.boolean().nullish(),
+          }),
+        ])
+        .optional(),
+    })
+    .nullish(),
+  reasoning: z.object({ effort: z.enum(['minimal', 'low', 'medium', 'high']).nullish() }).nullish(),
+  previous_response_id: z.string().nullish(),
+  user: z.string().optional(),
+  metadata: z.record(z.string(), z.string()).nullish(),
+});
+
+function imagePart(p: z.infer<typeof InputImage>, param: string): UserContentPart {
+  if (!p.image_url) throw new InboundRequestError('input_image needs image_url (file ids are not supported)', param);
+  const inline = parseDataUrl(p.image_url);
+  const part: UserContentPart = { type: 'image', source: inline ? { type: 'base64', ...inline } : { type: 'url', url: p.image_url } };
+  if (p.detail) part.detail = p.detail;
+  return part;
+}
+
+/**
+ * Parses an OpenAI `/v1/responses` request into the canonical request. Stateless only:
+ * `previous_response_id` and non-function tools are refused with {@link InboundRequestError}.
+ */
+export function decodeOpenAIResponsesRequest(body: unknown): ChatRequest {
+  const parsed = ResponsesRequestWire.safeParse(body);
+  if (!parsed.success) {
+    const { message, param, issues } = formatIssues(parsed.error);
+    throw new InboundRequestError(message, param, issues, { cause: parsed.error });
+  }
+  const w = parsed.data;
+  if (w.previous_response_id) {
+    throw new InboundRequestError('previous_response_id is not supported: the gateway stores no responses; send the full input', 'previous_response_id');
+  }
+  const messages: Message[] = [];
+  if (w.instructions) messages.push({ role: 'system', content: [{ type: 'text', text: w.instructions }] });
+  const toolNames = new Map<string, string>();
+  if (typeof w.input === 'string') {
+    messages.push({ role: 'user', content: [{ type: 'text', text: w.input }] });
+  } else {
+    w.input.forEach((item, i) => {
+      const param = `input.${i}`;
+      if (item.type === 'reasoning') return;
+      if (item.type === 'function_call') {
+        toolNames.set(item.call_id, item.name);
+        const last = messages[messages.length - 1];
+        const call = { id: item.call_id, name: item.name, arguments: item.arguments };
+        if (last?.role === 'assistant') (last.toolCalls ??= []).push(call);
+        else messages.push({ role: 'assistant', content: [], toolCalls: [call] });
+        return;
+      }
+      if (item.type === 'function_call_output') {
+        const content: UserContentPart[] =
+          typeof item.output === 'string'
+            ? [{ type: 'text', text: item.output }]
+            : item.output.map((p) => (p.type === 'input_text' ? { type: 'text', text: p.text } : imagePart(p, param)));
+        const name = toolNames.get(item.call_id);
+        messages.push({ role: 'tool', toolCallId: item.call_id, content, ...(name ? { name } : {}) });
+        return;
+      }
+      const parts =
+        typeof item.content === 'string'
+          ? [{ type: 'input_text' as const, text: item.content }]
+          : item.content;
+      if (item.role === 'assistant') {
+        const msg: AssistantMessage = { role: 'assistant', content: [] };
+        for (const p of parts) {
+          if (p.type === 'input_image') throw new InboundRequestError('assistant messages cannot contain images', param);
+          msg.content.push({ type: 'text', text: p.type === 'refusal' ? p.refusal : p.text });
+        }
+        messages.push(msg);
+      } else if (item.role === 'user') {
+        messages.push({
+          role: 'user',
+          content: parts.map((p) => (p.type === 'input_image' ? imagePart(p, param) : { type: 'text', text: p.type === 'refusal' ? p.refusal : p.text })),
+        });
+      } else {
+        messages.push({
+          role: item.role,
+          content: parts.map((p) => {
+            if (p.type === 'input_image') throw new InboundRequestError('system messages cannot contain images', param);
+            return { type: 'text', text: p.type === 'refusal' ? p.refusal : p.text };
+          }),
+        });
+      }
+    });
+  }
+  const req: ChatRequest = { model: w.model, messages, stream: w.stream === true };
+  if (w.tools && w.tools.length > 0) {
+    req.tools = w.tools.map((t) => ({
+      type: 'function',
+      name: t.name,
+      ...(t.description ? { description: t.description } : {}),
+      parameters: t.parameters ?? { type: 'object', properties: {} },
+      ...(t.strict != null ? { strict: t.strict } : {}),
+    }));
+  }
+  if (w.tool_choice !== undefined) req.toolChoice = typeof w.tool_choice === 'string' ? { type: w.tool_choice } : { type: 'tool', name: w.tool_choice.name };
+  if (w.parallel_tool_calls != null) req.parallelToolCalls = w.parallel_tool_calls;
+  if (w.temperature != null) req.temperature = w.temperature;
+  if (w.top_p != null) req.topP = w.top_p;
+  if (w.max_output_tokens != null) req.maxTokens = w.max_output_tokens;
+  const format = w.text?.format;
+  if (format) {
+    req.responseFormat =
+      format.type === 'json_schema'
+        ? {
+            type: 'json_schema',
+            name: format.name,
+            schema: format.schema,
+            ...(format.description !== undefined ? { description: format.description } : {}),
+            ...(format.strict != null ? { strict: format.strict } : {}),
+          }
+        : { type: format.type };
+  }
+  if (w.reasoning?.effort) req.reasoning = { effort: w.reasoning.effort };
+  if (w.user !== undefined) req.user = w.user;
+  if (w.metadata) req.metadata = w.metadata;
+  return req;
+}
+
+function responseId(id: string): string {
+  return id.startsWith('resp_') ? id : `resp_${id}`;
+}
+
+function usageOut(res: { usage?: ChatResponse['usage'] }): JsonRecord | null {
+  const u = res.usage;
+  if (!u) return null;
+  return {
+    input_tokens: u.inputTokens,
+    input_tokens_details: { cached_tokens: u.cachedInputTokens ?? 0 },
+    output_tokens: u.outputTokens,
+    output_tokens_details: { reasoning_tokens: u.reasoningTokens ?? 0 },
+    total_tokens: u.totalTokens,
+  };
+}
+
+function statusOf(res: Pick<ChatResponse, 'finishReason'>): { status: string; incomplete: JsonRecord | null } {
+  if (res.finishReason === 'length') return { status: 'incomplete', incomplete: { reason: 'max_output_tokens' } };
+  if (res.finishReason === 'content_filter') return { status: 'incomplete', incomplete: { reason: 'content_filter' } };
+  if (res.finishReason === 'error') return { status: 'failed', incomplete: null };
+  return { status: 'completed', incomplete: null };
+}
+
+function messageItem(id: string, text: string, status: string): JsonRecord {
+  return { type: 'message', id, status, role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] };
+}
+
+function functionCallItem(call: { id: string; name: string; arguments: string }, status: string): JsonRecord {
+  return { type: 'function_call', id: `fc_${call.id}`, call_id: call.id, name: call.name, arguments: call.arguments, status };
+}
+
+function responseObject(res: ChatResponse, model: string, output: JsonRecord[]): JsonRecord {
+  const { status, incomplete } = statusOf(res);
+  return {
+    id: responseId(res.id),
+    object: 'response',
+    created_at: res.created,
+    status,
+    error: status === 'failed' ? { code: 'server_error', message: 'the provider failed' } : null,
+    incomplete_details: incomplete,
+    model,
+    output,
+    usage: usageOut(res),
+  };
+}
+
+/** Canonical response -> OpenAI Responses API JSON body. */
+export function encodeOpenAIResponsesResponse(res: ChatResponse, o: { model?: string } = {}): JsonRecord {
+  const output: JsonRecord[] = [];
+  if (res.text.length > 0 || res.toolCalls.length === 0) output.push(messageItem(`msg_${res.id}`, res.text, 'completed'));
+  for (const c of res.toolCalls) output.push(functionCallItem(c, 'completed'));
+  return responseObject(res, o.model ?? res.model, output);
+}
+
+export interface OpenAIResponsesStreamEncoder {
+  push(event: StreamEvent): string;
+  /** Closes open items and writes `response.completed` (or `.incomplete` / `.failed`). */
+  end(): string;
+}
+
+/**
+ * Encodes canonical events as OpenAI Responses API SSE: `response.created`, `response.in_progress`,
+ * `response.output_item.added`, `response.content_part.added`, `response.output_text.delta`,
+ * `response.output_text.done`, `response.function_call_arguments.delta|done`,
+ * `response.output_item.done`, then `response.completed`.
+ */
+export function createOpenAIResponsesStreamEncoder(o: { model?: string; id?: string; created?: number } = {}): OpenAIResponsesStreamEncoder {
+  let seq = 0;
+  let id = o.id ?? '';
+  let model = o.model ?? '';
+  let created = o.created ?? 0;
+  let started = false;
+  const output: JsonRecord[] = [];
+  let openText: { itemId: string; outputIndex: number; pieces: string[] } | undefined;
+  const tools = new Map<number, { itemId: string; outputIndex: number; callId: string; name: string; pieces: string[]; done: boolean }>();
+  let finishReason: ChatResponse['finishReason'] = 'stop';
+  let usage: ChatResponse['usage'];
+  let failed = false;
+  let ended = false;
+
+  const emit = (type: string, payload: JsonRecord): string =>
+    formatSse(JSON.stringify({ type, sequence_number: seq++, ...payload }), type);
+  const snapshot = (status: string): JsonRecord => ({
+    ...responseObject({ id, model, created, text: '', toolCalls: [], finishReason, ...(usage ? { usage } : {}) }, model, output),
+    status,
+  });
+  const start = (): string => {
+    if (started) return '';
+    started = true;
+    return emit('response.created', { response: snapshot('in_progress') }) + emit('response.in_progress', { response: snapshot('in_progress') });
+  };
+  const closeText = (): string => {
+    if (!openText) return '';
+    const t = openText;
+    openText = undefined;
+    const text = t.pieces.join('');
+    const part = { type: 'output_text', text, annotations: [] };
+    const item = messageItem(t.itemId, text, 'completed');
+    output[t.outputIndex] = item;
+    return (
+      emit('response.output_text.done', { item_id: t.itemId, output_index: t.outputIndex, content_index: 0, text, logprobs: [] }) +
+      emit('response.content_part.done', { item_id: t.itemId, output_index: t.outputIndex, content_index: 0, part }) +
+      emit('response.output_item.done', { output_index: t.outputIndex, item })
+    );
+  };
+  const closeTools = (): string => {
+    let out = '';
+    for (const t of tools.values()) {
+      if (t.done) continue;
+      t.done = true;
+      const args = t.pieces.join('');
+      const item = functionCallItem({ id: t.callId, name: t.name, arguments: args }, 'completed');
+      output[t.outputIndex] = item;
+      out +=
+        emit('response.function_call_arguments.done', { item_id: t.itemId, output_index: t.outputIndex, arguments: args }) +
+        emit('response.output_item.done', { output_index: t.outputIndex, item });
+    }
+    return out;
+  };
+
+  return {
+    push(e) {
+      if (failed || ended) return '';
+      switch (e.type) {
+        case 'message_start':
+          id = o.id ?? e.id;
+          model = o.model ?? e.model;
+          created = o.created ?? e.created;
+          return start();
+        case 'text_delta': {
+          if (e.text.length === 0) return '';
+          let out = start();
+          if (!openText) {
+            out += closeTools();
+            const itemId = `msg_${id}${output.length > 0 ? `_${output.length}` : ''}`;
+            openText = { itemId, outputIndex: output.length, pieces: [] };
+            output.push(messageItem(itemId, '', 'in_progress'));
+            out +=
+              emit('response.output_item.added', { output_index: openText.outputIndex, item: { type: 'message', id: itemId, status: 'in_progress', role: 'assistant', content: [] } }) +
+              emit('response.content_part.added', { item_id: itemId, output_index: openText.outputIndex, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+          }
+          openText.pieces.push(e.text);
+          return out + emit('response.output_text.delta', { item_id: openText.itemId, output_index: openText.outputIndex, content_index: 0, delta: e.text, logprobs: [] });
+        }
+        case 'tool_call_start': {
+          let out = start() + closeText();
+          const t = { itemId: `fc_${e.id}`, outputIndex: output.length, callId: e.id, name: e.name, pieces: [] as string[], done: false };
+          tools.set(e.index, t);
+          const item = functionCallItem({ id: e.id, name: e.name, arguments: '' }, 'in_progress');
+          output.push(item);
+          out += emit('response.output_item.added', { output_index: t.outputIndex, item });
+          return out;
+        }
+        case 'tool_call_delta': {
+          const t = tools.get(e.index);
+          if (!t || e.argumentsDelta.length === 0) return '';
+          t.pieces.push(e.argumentsDelta);
+          return emit('response.function_call_arguments.delta', { item_id: t.itemId, output_index: t.outputIndex, delta: e.argumentsDelta });
+        }
+        case 'usage':
+          usage = mergeUsage(usage, e.usage);
+          return '';
+        case 'finish':
+          finishReason = e.finishReason;
+          return '';
+        case 'reasoning_delta':
+          return '';
+        case 'error':
+          failed = true;
+          finishReason = 'error';
+          return start() + emit('error', { code: e.code, message: e.message, param: null });
+      }
+    },
+    end() {
+      if (ended) return '';
+      ended = true;
+      let out = start();
+      if (failed) return out + emit('response.failed', { response: snapshot('failed') });
+      out += closeText() + closeTools();
+      const status = statusOf({ finishReason }).status;
+      const type = status === 'completed' ? 'response.completed' : status === 'incomplete' ? 'response.incomplete' : 'response.failed';
+      return out + emit(type, { response: snapshot(status) });
+    },
+  };
+}

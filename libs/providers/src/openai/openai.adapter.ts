@@ -1,0 +1,258 @@
+import type { ChatRequest } from '../canonical/chat.js';
+import type { EmbeddingsResponse } from '../canonical/embeddings.js';
+import type { StreamEvent } from '../canonical/stream-event.js';
+import { ProviderConfigError, type ProviderError, type ProviderErrorCode } from '../errors.js';
+import {
+  joinUrl,
+  type Deployment,
+  type EmbeddingsAdapter,
+  type PassthroughSupport,
+  type ProviderAdapter,
+  type ProviderHttpRequest,
+  type ProviderKind,
+} from '../adapters/adapter.js';
+import { invalidResponse, looksLikeContextLength, providerError } from '../wire/error-mapping.js';
+import type { HeadersLike } from '../wire/headers.js';
+import { arr, bodyText, isRecord, num, readJson, rec, str } from '../wire/json.js';
+import type { SseMessage } from '../wire/sse.js';
+import { createSsePassthroughParser, createSseStreamParser, parseEventJson } from '../wire/stream-parser.js';
+import { decodeOpenAIChatResponse, encodeOpenAIChatRequest, OpenAIChunkDecoder, type EncodeOpenAIRequestOptions } from './openai-chat.codec.js';
+
+/** Default Azure OpenAI data-plane API version (GA). */
+export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
+const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+/** OpenAI-family error code/type strings -> canonical code. */
+export function codeFromOpenAIError(status: number, code: string | undefined, message: string): ProviderErrorCode | undefined {
+  switch (code) {
+    case 'insufficient_quota':
+    case 'billing_hard_limit_reached':
+      return 'TOTRA_PROVIDER_QUOTA_EXCEEDED';
+    case 'context_length_exceeded':
+    case 'string_above_max_length':
+      return 'TOTRA_PROVIDER_CONTEXT_LENGTH';
+    case 'content_filter':
+    case 'content_policy_violation':
+    case 'ResponsibleAIPolicyViolation':
+      return 'TOTRA_PROVIDER_CONTENT_FILTER';
+    case 'invalid_api_key':
+    case 'authentication_error':
+    case 'permission_error':
+      return 'TOTRA_PROVIDER_AUTH';
+    case 'model_not_found':
+    case 'DeploymentNotFound':
+      return 'TOTRA_PROVIDER_NOT_FOUND';
+    case 'rate_limit_exceeded':
+    case 'rate_limit_error':
+      return 'TOTRA_PROVIDER_RATE_LIMITED';
+    case 'server_error':
+    case 'service_unavailable':
+      return 'TOTRA_PROVIDER_UNAVAILABLE';
+    default:
+      if (status === 400 && looksLikeContextLength(message)) return 'TOTRA_PROVIDER_CONTEXT_LENGTH';
+      return undefined;
+  }
+}
+
+/** Maps an OpenAI-shaped error body (`{error:{message,type,code}}`, Mistral's and plain text too). */
+export function mapOpenAIStyleError(
+  provider: string,
+  status: number,
+  body: unknown,
+  headers?: HeadersLike,
+  nowMs?: number,
+): ProviderError {
+  const json = readJson(body);
+  const root = rec(json);
+  const err = rec(root?.['error']) ?? root;
+  const rawMessage = err?.['message'] ?? root?.['detail'];
+  const message =
+    typeof rawMessage === 'string' ? rawMessage : rawMessage !== undefined ? JSON.stringify(rawMessage) : bodyText(body).slice(0, 500);
+  const codeValue = err?.['code'];
+  const providerCode = (typeof codeValue === 'string' ? codeValue : undefined) ?? str(err?.['type']);
+  const innerCode = str(rec(err?.['innererror'])?.['code']);
+  const code =
+    codeFromOpenAIError(status, innerCode, message) ??
+    codeFromOpenAIError(status, typeof codeValue === 'string' ? codeValue : undefined, message) ??
+    codeFromOpenAIError(status, str(err?.['type']), message);
+  return providerError({ provider, status, message, providerCode, code, headers, nowMs });
+}
+
+function streamErrorCode(message: string, type: string | undefined): ProviderErrorCode {
+  return codeFromOpenAIError(0, type, message) ?? 'TOTRA_PROVIDER_UNAVAILABLE';
+}
+
+/** Stream parser for OpenAI-format SSE (`data: {chunk}` ... `data: [DONE]`). */
+export function createOpenAIStreamParser() {
+  const decoder = new OpenAIChunkDecoder(streamErrorCode);
+  return createSseStreamParser((m, out) => {
+    if (m.data === '[DONE]') return;
+    const value = parseEventJson(m.data, out);
+    if (value !== undefined) decoder.decode(value, out);
+  });
+}
+
+function createOpenAIPassthroughParser(options?: { stripUsageChunk?: boolean }) {
+  const decoder = new OpenAIChunkDecoder(streamErrorCode);
+  const strip = options?.stripUsageChunk === true;
+  return createSsePassthroughParser((m: SseMessage, out: StreamEvent[]) => {
+    if (m.data === '[DONE]') return true;
+    const value = parseEventJson(m.data, out);
+    if (value === undefined) return true;
+    decoder.decode(value, out);
+    if (!strip) return true;
+    const chunk = rec(value);
+    const choices = arr(chunk?.['choices']);
+    return !(choices && choices.length === 0 && isRecord(chunk?.['usage']));
+  });
+}
+
+interface Variant {
+  provider: ProviderKind;
+  url(deployment: Deployment, path: 'chat/completions' | 'embeddings'): string;
+  headers(deployment: Deployment): Record<string, string>;
+  encode: Omit<EncodeOpenAIRequestOptions, 'model'>;
+  /** Whether the body names the model (Azure takes it from the URL). */
+  modelInBody: boolean;
+}
+
+function requireKey(provider: string, deployment: Deployment): string {
+  if (!deployment.apiKey) throw new ProviderConfigError(provider, `${provider} deployment "${deployment.model}" has no API key`);
+  return deployment.apiKey;
+}
+
+const openaiVariant: Variant = {
+  provider: 'openai',
+  url: (d, path) => joinUrl(d.baseUrl ?? OPENAI_BASE_URL, path),
+  headers: (d) => {
+    const h: Record<string, string> = { authorization: `Bearer ${requireKey('openai', d)}` };
+    if (d.organization) h['openai-organization'] = d.organization;
+    if (d.project) h['openai-project'] = d.project;
+    return h;
+  },
+  encode: { maxTokensField: 'max_completion_tokens', provider: 'openai' },
+  modelInBody: true,
+};
+
+const azureVariant: Variant = {
+  provider: 'azure-openai',
+  url: (d, path) => {
+    if (!d.baseUrl) throw new ProviderConfigError('azure-openai', `azure-openai deployment "${d.model}" needs baseUrl (https://<resource>.openai.azure.com)`);
+    const version = encodeURIComponent(d.apiVersion ?? AZURE_DEFAULT_API_VERSION);
+    return joinUrl(d.baseUrl, `openai/deployments/${encodeURIComponent(d.model)}/${path}?api-version=${version}`);
+  },
+  headers: (d) => ({ 'api-key': requireKey('azure-openai', d) }),
+  encode: { maxTokensField: 'max_completion_tokens', provider: 'azure-openai' },
+  modelInBody: false,
+};
+
+const compatibleVariant: Variant = {
+  provider: 'openai-compatible',
+  url: (d, path) => {
+    if (!d.baseUrl) throw new ProviderConfigError('openai-compatible', `openai-compatible deployment "${d.model}" needs baseUrl`);
+    return joinUrl(d.baseUrl, path);
+  },
+  // Local servers (vLLM, llama.cpp) often run without a key.
+  headers: (d): Record<string, string> => (d.apiKey ? { authorization: `Bearer ${d.apiKey}` } : {}),
+  encode: { maxTokensField: 'max_tokens', allowTopK: true, provider: 'openai-compatible' },
+  modelInBody: true,
+};
+
+function httpRequest(variant: Variant, deployment: Deployment, path: 'chat/completions' | 'embeddings', body: string | Uint8Array, stream: boolean): ProviderHttpRequest {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...variant.headers(deployment) };
+  if (stream) headers['accept'] = 'text/event-stream';
+  if (deployment.headers) Object.assign(headers, deployment.headers);
+  return { method: 'POST', url: variant.url(deployment, path), headers, body };
+}
+
+function embeddingsAdapter(variant: Variant): EmbeddingsAdapter {
+  return {
+    buildRequest(req, deployment) {
+      const body: Record<string, unknown> = {};
+      if (variant.modelInBody) body['model'] = deployment.model;
+      body['input'] = req.input;
+      body['encoding_format'] = 'float';
+      if (req.dimensions !== undefined) body['dimensions'] = req.dimensions;
+      if (req.user !== undefined) body['user'] = req.user;
+      return httpRequest(variant, deployment, 'embeddings', JSON.stringify(body), false);
+    },
+    parseResponse(status, body) {
+      if (status < 200 || status >= 300) throw mapOpenAIStyleError(variant.provider, status, body);
+      return decodeOpenAIEmbeddingsResponse(readJson(body), variant.provider, status);
+    },
+  };
+}
+
+/** OpenAI embeddings response JSON -> canonical (vectors ordered by `index`). */
+export function decodeOpenAIEmbeddingsResponse(json: unknown, provider = 'openai', status = 200): EmbeddingsResponse {
+  const root = rec(json);
+  const data = arr(root?.['data']);
+  if (!root || !data) throw invalidResponse(provider, status, 'no data[]');
+  const embeddings: number[][] = [];
+  data.forEach((item, position) => {
+    const r = rec(item);
+    const vector = arr(r?.['embedding']);
+    if (!vector) throw invalidResponse(provider, status, `data[${position}].embedding is not a float array`);
+    embeddings[num(r?.['index']) ?? position] = vector as number[];
+  });
+  const response: EmbeddingsResponse = { model: str(root['model']) ?? '', embeddings };
+  const usage = rec(root['usage']);
+  const input = num(usage?.['prompt_tokens']);
+  if (input !== undefined) response.usage = { inputTokens: input };
+  return response;
+}
+
+function passthrough(variant: Variant): PassthroughSupport {
+  return {
+    inbound: 'openai-chat',
+    buildRequest(input, deployment) {
+      const parsed = input.parsed;
+      const stream = parsed['stream'] === true;
+      const needsModel = variant.modelInBody && parsed['model'] !== deployment.model;
+      const options = rec(parsed['stream_options']);
+      const needsUsage = stream && options?.['include_usage'] !== true;
+      let body: string | Uint8Array = input.raw;
+      if (needsModel || needsUsage) {
+        const patched: Record<string, unknown> = { ...parsed };
+        if (needsModel) patched['model'] = deployment.model;
+        if (needsUsage) patched['stream_options'] = { ...options, include_usage: true };
+        body = JSON.stringify(patched);
+      }
+      return httpRequest(variant, deployment, 'chat/completions', body, stream);
+    },
+    createStreamParser: createOpenAIPassthroughParser,
+  };
+}
+
+function createAdapter(variant: Variant): ProviderAdapter {
+  const mapError = (status: number, body: unknown, headers?: HeadersLike, nowMs?: number) =>
+    mapOpenAIStyleError(variant.provider, status, body, headers, nowMs);
+  return {
+    provider: variant.provider,
+    wireFormat: 'openai-chat',
+    buildRequest(request: ChatRequest, deployment: Deployment) {
+      const body = encodeOpenAIChatRequest(request, {
+        ...variant.encode,
+        ...(variant.modelInBody ? { model: deployment.model } : {}),
+      });
+      return httpRequest(variant, deployment, 'chat/completions', JSON.stringify(body), request.stream);
+    },
+    parseResponse(status, body) {
+      if (status < 200 || status >= 300) throw mapError(status, body);
+      const json = readJson(body);
+      if (json === undefined) throw invalidResponse(variant.provider, status, 'body is not JSON');
+      return decodeOpenAIChatResponse(json, variant.provider, status);
+    },
+    createStreamParser: createOpenAIStreamParser,
+    mapError,
+    embeddings: embeddingsAdapter(variant),
+    passthrough: passthrough(variant),
+  };
+}
+
+/** OpenAI (api.openai.com or a proxy given as `baseUrl`). Bearer key, `max_completion_tokens`. */
+export const openaiAdapter: ProviderAdapter = createAdapter(openaiVariant);
+/** Azure OpenAI: `/openai/deployments/{model}/...?api-version=`, `api-key` header. */
+export const azureOpenAIAdapter: ProviderAdapter = createAdapter(azureVariant);
+/** Any OpenAI-compatible server (vLLM, Together, Groq, llama.cpp ...): `baseUrl` required, key optional. */
+export const openaiCompatibleAdapter: ProviderAdapter = createAdapter(compatibleVariant);

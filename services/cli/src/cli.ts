@@ -1,0 +1,170 @@
+import { Command, CommanderError, Option } from 'commander';
+import { type NatsConnection } from '@nats-io/nats-core';
+import { connectNats, DEFAULT_STREAM, type StreamOptions } from '@totra/eventlog';
+import { CliError, EXIT } from './cli-error.js';
+import { exportStream } from './commands/export.command.js';
+import { status } from './commands/status.command.js';
+import { up } from './commands/up.command.js';
+import { formatReport, verifyFile, verifyStream } from './commands/verify.command.js';
+import { resolveNatsUrl, stateDir } from './state.js';
+import { VERSION } from './version.js';
+
+export interface CliIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  /** Resolves when the user asks `totra up` to stop (Ctrl-C). Defaults to SIGINT/SIGTERM. */
+  untilStopped?: () => Promise<void>;
+}
+
+interface LogOptions {
+  nats?: string;
+  stream: string;
+  subjectPrefix: string;
+  stateDir?: string;
+}
+
+function logOptions(cmd: Command): Command {
+  return cmd
+    .option('--nats <url>', 'NATS server URL (default: TOTRA_NATS_URL, then .totra/urls.json, then nats://127.0.0.1:4222)')
+    .option('--stream <name>', 'JetStream stream name', DEFAULT_STREAM.name)
+    .option('--subject-prefix <prefix>', 'subject prefix of the chains', DEFAULT_STREAM.subjectPrefix)
+    .option('--state-dir <dir>', 'state folder of `totra up`', undefined);
+}
+
+async function withNats<T>(o: LogOptions, fn: (nc: NatsConnection, stream: StreamOptions) => Promise<T>): Promise<T> {
+  const url = resolveNatsUrl(o.nats, stateDir(o.stateDir));
+  let nc: NatsConnection;
+  try {
+    nc = await connectNats(url, { name: 'totra-cli', timeout: 5000 });
+  } catch (err) {
+    throw new CliError('TOTRA_CLI_NATS_UNREACHABLE', `cannot connect to NATS at ${url}: ${(err as Error).message}`, EXIT.usage, { cause: err });
+  }
+  try {
+    return await fn(nc, { name: o.stream, subjectPrefix: o.subjectPrefix });
+  } catch (err) {
+    const e = err as { name?: string; code?: unknown; message: string };
+    if (e.name === 'StreamNotFoundError' || e.code === 10059) {
+      throw new CliError('TOTRA_CLI_NO_STREAM', `stream ${o.stream} does not exist on ${url}`, EXIT.usage, { cause: err });
+    }
+    throw err;
+  } finally {
+    await nc.close();
+  }
+}
+
+/**
+ * Resolves on the first SIGINT/SIGTERM. The handlers stay installed afterwards, so a second
+ * Ctrl-C while engines shut down cannot kill the process halfway (which would orphan them).
+ */
+function signalStop(io: CliIo): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (seen) {
+        io.stderr(`(${signal} received: still stopping, please wait)\n`);
+        return;
+      }
+      seen = true;
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+/** Runs one totra command; returns its exit code (0 ok, 1 tampering/failure found, 2 usage or connection error). */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = new Command('totra')
+    .description('ToTra: the LLM gateway you can audit')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('up')
+    .description('start NATS, Redis, Postgres and every service on this machine; Ctrl-C stops everything')
+    .option('--state-dir <dir>', 'where engine data and urls.json live', undefined)
+    .addOption(new Option('--port <port>', 'gateway port').default(8080).argParser((v) => parsePort(v)))
+    .option('--host <host>', 'gateway listen address', '0.0.0.0')
+    .action(async (o: { stateDir?: string; port: number; host: string }) => {
+      const dir = stateDir(o.stateDir);
+      // Listen for Ctrl-C before anything is started or printed: a signal that arrives during
+      // start-up, or right after the banner, must still stop everything cleanly.
+      const stopped = io.untilStopped ? io.untilStopped() : signalStop(io);
+      const running = await up({ stateDir: dir, gatewayPort: o.port, gatewayHost: o.host, print: (l) => io.stdout(`${l}\n`) });
+      io.stdout(
+        [
+          '',
+          'ToTra is up:',
+          ...Object.entries(running.urls).map(([k, v]) => `  ${k.padEnd(9)} ${v}`),
+          `(also in ${dir}/urls.json; \`totra status\` shows them again)`,
+          'Press Ctrl-C to stop everything.',
+          '',
+        ].join('\n'),
+      );
+      await stopped;
+      io.stdout('stopping...\n');
+      await running.stop();
+      io.stdout('stopped.\n');
+    });
+
+  program
+    .command('status')
+    .description('show the URLs of the running services and engines, and whether they answer')
+    .option('--state-dir <dir>', 'state folder of `totra up`', undefined)
+    .option('--json', 'machine-readable output')
+    .action(async (o: { stateDir?: string; json?: boolean }) => {
+      const lines = await status(stateDir(o.stateDir));
+      if (!lines) throw new CliError('TOTRA_CLI_NOT_UP', 'nothing is running here: start it with `npm start` (totra up)', EXIT.failed);
+      if (o.json) io.stdout(`${JSON.stringify(lines, null, 2)}\n`);
+      else for (const l of lines) io.stdout(`${l.up ? 'up  ' : 'DOWN'}  ${l.name.padEnd(9)} ${l.url}  ${l.detail}\n`);
+      if (lines.some((l) => !l.up)) code = EXIT.failed;
+    });
+
+  logOptions(
+    program
+      .command('verify')
+      .description('replay the event log (or an NDJSON export) and check every hash, prev link and seq')
+      .option('--file <path>', 'verify an NDJSON export instead of the live stream')
+      .option('--json', 'print the report as JSON'),
+  ).action(async (o: LogOptions & { file?: string; json?: boolean }) => {
+    const report = o.file ? await verifyFile(o.file) : await withNats(o, (nc, stream) => verifyStream(nc, stream));
+    io.stdout(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    if (!report.ok) code = EXIT.failed;
+  });
+
+  logOptions(
+    program
+      .command('export')
+      .description('write every event of the log to NDJSON, one envelope per line (stdout by default)')
+      .option('--out <path>', 'write to this file (must not exist yet)'),
+  ).action(async (o: LogOptions & { out?: string }) => {
+    const n = await withNats(o, (nc, stream) => exportStream(nc, stream, o.out ? { out: o.out } : {}));
+    io.stderr(`exported ${n} events${o.out ? ` to ${o.out}` : ''}\n`);
+  });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (err instanceof CliError) {
+      io.stderr(`totra: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const e = err as { code?: unknown; message?: string };
+    io.stderr(`totra: ${e.message ?? String(err)}${typeof e.code === 'string' ? ` (${e.code})` : ''}\n`);
+    return EXIT.usage;
+  }
+}
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError('TOTRA_CLI_USAGE', `--port: "${v}" is not a port number`);
+  return n;
+}

@@ -1,0 +1,124 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { CORE_MIGRATION_TABLES, coreMigrations, createDb, ensureDatabase, migrateToLatest } from '@totra/db';
+import { isPortFree, startNats, startPostgres, startRedis, type EngineHandle, type EngineOptions } from '@totra/engines';
+import { connectNats, ensureStream } from '@totra/eventlog';
+import { startServiceProcess, type ServiceProcess } from '../service-process.js';
+import { writeUrls, type Urls } from '../state.js';
+
+export interface UpOptions {
+  stateDir: string;
+  gatewayPort: number;
+  gatewayHost: string;
+  /** Called with each line of the start-up report. */
+  print: (line: string) => void;
+}
+
+/** What `totra up` started; `stop()` shuts it all down in reverse order. */
+export interface Running {
+  urls: Urls;
+  stop(): Promise<void>;
+}
+
+type Starter = (o: EngineOptions) => Promise<EngineHandle>;
+
+interface Ports {
+  nats?: number;
+  redis?: number;
+  postgres?: number;
+}
+
+/** Ports used last time are tried first, then the engine's usual port, then any free port. */
+async function pickPort(saved: number | undefined, usual: number): Promise<number> {
+  for (const p of [saved, usual]) if (p && (await isPortFree(p))) return p;
+  return 0;
+}
+
+/**
+ * Starts the product on one machine: NATS (JetStream), Redis and Postgres from local
+ * binaries (state in the state folder, reused next time) unless TOTRA_NATS_URL /
+ * TOTRA_REDIS_URL / TOTRA_PG_URL point at running servers; runs migrations; creates the
+ * stream; starts every service; writes `urls.json`.
+ */
+export async function up(opts: UpOptions): Promise<Running> {
+  const dir = opts.stateDir;
+  mkdirSync(dir, { recursive: true });
+  const portsFile = join(dir, 'ports.json');
+  const saved: Ports = existsSync(portsFile) ? (JSON.parse(readFileSync(portsFile, 'utf8')) as Ports) : {};
+  const started: EngineHandle[] = [];
+  const services: ServiceProcess[] = [];
+  const stop = async (): Promise<void> => {
+    for (const s of services.reverse()) await s.stop().catch(() => undefined);
+    for (const e of started.reverse()) await e.stop().catch(() => undefined);
+  };
+
+  const engine = async (name: keyof Ports, envVar: string, usual: number, start: Starter): Promise<string> => {
+    const fromEnv = process.env[envVar];
+    if (fromEnv) {
+      opts.print(`  ${name.padEnd(9)} ${fromEnv} (from ${envVar})`);
+      return fromEnv;
+    }
+    const port = await pickPort(saved[name], usual);
+    const handle = await start({ dataDir: join(dir, name), ...(port ? { port } : {}), detached: true });
+    started.push(handle);
+    saved[name] = handle.port;
+    opts.print(`  ${name.padEnd(9)} ${handle.url} (pid ${handle.pid}, data in ${join(dir, name)})`);
+    return handle.url;
+  };
+
+  try {
+    opts.print('starting engines');
+    const natsUrl = await engine('nats', 'TOTRA_NATS_URL', 4222, startNats);
+    const redisUrl = await engine('redis', 'TOTRA_REDIS_URL', 6379, startRedis);
+    const pgServerUrl = await engine('postgres', 'TOTRA_PG_URL', 5432, startPostgres);
+    writeFileSync(portsFile, `${JSON.stringify(saved)}\n`);
+
+    const pgUrl = await ensureDatabase(pgServerUrl, 'totra');
+    const db = createDb(pgUrl, { applicationName: 'totra-up' });
+    try {
+      const { applied } = await migrateToLatest(db, coreMigrations, CORE_MIGRATION_TABLES);
+      opts.print(`migrations: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);
+    } finally {
+      await db.destroy();
+    }
+
+    const stream = {
+      name: process.env['TOTRA_STREAM'] ?? 'TOTRA',
+      subjectPrefix: process.env['TOTRA_SUBJECT_PREFIX'] ?? 'totra',
+      replicas: Number(process.env['TOTRA_STREAM_REPLICAS'] ?? 1),
+    };
+    const nc = await connectNats(natsUrl, { name: 'totra-up' });
+    try {
+      await ensureStream(await jetstreamManager(nc, { checkAPI: false }), stream);
+    } finally {
+      await nc.close();
+    }
+    opts.print(`stream ${stream.name}: ready (immutable: deny delete, deny purge, no limits)`);
+
+    const serviceEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      TOTRA_NATS_URL: natsUrl,
+      TOTRA_REDIS_URL: redisUrl,
+      TOTRA_PG_URL: pgUrl,
+      TOTRA_STREAM: stream.name,
+      TOTRA_SUBJECT_PREFIX: stream.subjectPrefix,
+      TOTRA_SPOOL_DIR: join(dir, 'spool'),
+    };
+    const gateway = await startServiceProcess('gateway', '@totra/gateway/main', {
+      ...serviceEnv,
+      TOTRA_GATEWAY_PORT: String(opts.gatewayPort),
+      TOTRA_GATEWAY_HOST: opts.gatewayHost,
+      TOTRA_LOG_LEVEL: process.env['TOTRA_LOG_LEVEL'] ?? 'warn',
+    });
+    services.push(gateway);
+    opts.print(`  gateway   ${gateway.url} (pid ${gateway.pid})`);
+
+    const urls: Urls = { gateway: gateway.url, nats: natsUrl, redis: redisUrl, postgres: pgUrl };
+    writeUrls(dir, urls);
+    return { urls, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/** Thrown for a bad environment value: says which variable and why. */
+export class GatewayConfigError extends Error {
+  readonly code = 'TOTRA_GATEWAY_CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'GatewayConfigError';
+  }
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const GatewayConfig = z.object({
+  host: z.string().min(1).default('0.0.0.0'),
+  port: port.default(8080),
+  natsUrl: z.string().min(1).default('nats://127.0.0.1:4222'),
+  streamName: z.string().regex(/^[A-Za-z0-9_-]+$/).default('TOTRA'),
+  subjectPrefix: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/).default('totra'),
+  streamReplicas: z.coerce.number().int().min(1).max(5).default(1),
+  spoolDir: z.string().min(1).default('.totra/spool'),
+  bodyLimitBytes: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type GatewayConfig = z.infer<typeof GatewayConfig>;
+
+const ENV: Record<keyof GatewayConfig, string> = {
+  host: 'TOTRA_GATEWAY_HOST',
+  port: 'TOTRA_GATEWAY_PORT',
+  natsUrl: 'TOTRA_NATS_URL',
+  streamName: 'TOTRA_STREAM',
+  subjectPrefix: 'TOTRA_SUBJECT_PREFIX',
+  streamReplicas: 'TOTRA_STREAM_REPLICAS',
+  spoolDir: 'TOTRA_SPOOL_DIR',
+  bodyLimitBytes: 'TOTRA_GATEWAY_BODY_LIMIT',
+  logLevel: 'TOTRA_LOG_LEVEL',
+};
+
+/** Reads the gateway's configuration from the environment; a bad value names its variable. */
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries(ENV)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const parsed = GatewayConfig.safeParse({ ...raw, ...overrides });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const key = String(i.path[0]) as keyof GatewayConfig;
+      return `${ENV[key] ?? key}: ${i.message}`;
+    });
+    throw new GatewayConfigError(`invalid gateway configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// `totra up` as a newcomer runs it (what `npm start` does after installing and building), but
+// from the TypeScript sources so the test never runs a stale build. The engines must come from
+// local binaries: the TOTRA_*_URL variables are removed from its environment.
+const root = join(import.meta.dirname, '..');
+const env = { ...process.env };
+delete env['TOTRA_NATS_URL'];
+delete env['TOTRA_PG_URL'];
+delete env['TOTRA_REDIS_URL'];
+
+interface Up {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startUp(stateDir: string): Promise<Up> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@totra/source', '--import', 'tsx', 'services/cli/src/main.ts', 'up', '--state-dir', stateDir, '--port', '0', '--host', '127.0.0.1'],
+    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Press Ctrl-C to stop everything.')) resolve({ child, output: () => out, exited });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    void exited.then((code) => reject(new Error(`totra up exited with ${code} before it was up:\n${out}`)));
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function enginePids(output: string): number[] {
+  return [...output.matchAll(/\(pid (\d+)[,)]/g)].map((m) => Number(m[1]));
+}
+
+describe('totra up (npm start)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'totra-up-'));
+  // Postgres runs as an unprivileged user when we are root: it must be able to reach its folder.
+  chmodSync(dir, 0o755);
+  const stateDir = join(dir, '.totra');
+
+  const started: Up[] = [];
+  const start = async () => {
+    const up = await startUp(stateDir);
+    started.push(up);
+    return up;
+  };
+
+  afterAll(async () => {
+    // A failed assertion must not leave a product running.
+    for (const up of started) {
+      if (up.child.exitCode === null && up.child.signalCode === null) {
+        up.child.kill('SIGINT');
+        await up.exited;
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts NATS, Redis and Postgres from local binaries and a ready gateway; Ctrl-C stops every child', async () => {
+    const up = await start();
+    const urls = JSON.parse(readFileSync(join(stateDir, 'urls.json'), 'utf8')) as Record<string, string>;
+    expect(Object.keys(urls).sort()).toEqual(['gateway', 'nats', 'postgres', 'redis']);
+    expect(up.output()).toContain(`gateway   ${urls['gateway']}`);
+    expect(up.output()).toMatch(/migrations: applied core_0001_projection_checkpoint/);
+
+    const ready = await fetch(`${urls['gateway']}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { nats: 'ok', eventlog: 'ok' } });
+    expect((await fetch(`${urls['gateway']}/healthz`)).status).toBe(200);
+
+    const pids = enginePids(up.output());
+    expect(pids).toHaveLength(4); // nats, redis, postgres, gateway
+    expect(pids.every(alive)).toBe(true);
+
+    up.child.kill('SIGINT');
+    expect(await up.exited).toBe(0);
+    expect(up.output()).toContain('stopped.');
+    expect(pids.filter(alive)).toEqual([]);
+  });
+
+  it('reuses its state on the next start', async () => {
+    const up = await start();
+    expect(up.output()).toMatch(/migrations: up to date/);
+    up.child.kill('SIGINT');
+    const code = await up.exited;
+    expect(code, up.output()).toBe(0);
+  });
+});
