@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 
 // `totra up` as a newcomer runs it (what `npm start` does after installing and building), but
 // from the TypeScript sources so the test never runs a stale build. The engines must come from
@@ -87,8 +87,26 @@ describe('totra up (npm start)', () => {
     expect(await ready.json()).toMatchObject({ status: 'ready', checks: { nats: 'ok', eventlog: 'ok' } });
     expect((await fetch(`${urls['gateway']}/healthz`)).status).toBe(200);
 
+    // The first start shows a key and a ready-to-paste request to the demo model: it works.
+    const key = /^  (tt-[A-Za-z0-9]+)$/m.exec(up.output())?.[1];
+    expect(key, up.output()).toBeDefined();
+    expect(up.output()).toContain(`curl ${urls['gateway']}/v1/chat/completions -H "Authorization: Bearer ${key}"`);
+    await vi.waitFor(
+      async () => {
+        const res = await fetch(`${urls['gateway']}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'demo', messages: [{ role: 'user', content: 'Hello ToTra' }] }),
+        });
+        expect(res.status).toBe(200);
+        const json = (await res.json()) as { choices: { message: { content: string } }[] };
+        expect(json.choices[0]?.message.content).toContain('Hello ToTra');
+      },
+      { timeout: 15_000, interval: 200 },
+    );
+
     const pids = enginePids(up.output());
-    expect(pids).toHaveLength(4); // nats, redis, postgres, gateway
+    expect(pids).toHaveLength(5); // nats, redis, postgres, projector, gateway
     expect(pids.every(alive)).toBe(true);
 
     up.child.kill('SIGINT');
@@ -100,6 +118,7 @@ describe('totra up (npm start)', () => {
   it('reuses its state on the next start', async () => {
     const up = await start();
     expect(up.output()).toMatch(/migrations: up to date/);
+    expect(up.output()).not.toMatch(/^  tt-/m); // the first key is shown once only
     up.child.kill('SIGINT');
     const code = await up.exited;
     expect(code, up.output()).toBe(0);

@@ -39,7 +39,9 @@ let sampleBytes = 0;
 try {
   for (let round = 1; round <= ROUNDS; round++) {
     const stream = { name: `BENCH${round}`, subjectPrefix: `bench${round}` };
+    const floorStream = { name: `FLOOR${round}`, subjectPrefix: `floor${round}` };
     await ensureStream(jsm, stream);
+    await ensureStream(jsm, floorStream);
 
     // Baseline 1: the transport floor. The same number of events, pre-serialised, published as
     // batches of BATCH lines with the same headers, awaited one by one (as the writer does).
@@ -50,11 +52,12 @@ try {
     const floor = await timed(async () => {
       let last = 0;
       for (let i = 0; i < EVENTS / BATCH; i++) {
-        const ack = await js.publish(`${stream.subjectPrefix}.chain.bench.floor.x`, payload, { msgID: `f${round}-${i}`, expect: { lastSubjectSequence: last } });
+        const ack = await js.publish(`${floorStream.subjectPrefix}.chain.bench.floor.x`, payload, { msgID: `f${round}-${i}`, expect: { lastSubjectSequence: last } });
         last = ack.seq;
       }
     });
     results.publishFloor.push(rate(EVENTS, floor.ms));
+    console.error(`round ${round}: publish floor ${results.publishFloor.at(-1)} ev/s`);
 
     // The writer: validate, hash (JCS + SHA-256), link, batch, publish, until JetStream acked all.
     const writer = await ChainWriter.open({ nc, stream, role: 'bench', spoolDir: join(dir, 'spool'), batchMaxEvents: BATCH });
@@ -67,6 +70,7 @@ try {
     });
     await writer.close();
     results.append.push(rate(EVENTS, append.ms));
+    console.error(`round ${round}: append ${results.append.at(-1)} ev/s`);
 
     // Baseline 2: reading the stream back without verifying anything.
     const read = await timed(async () => {
@@ -75,6 +79,7 @@ try {
       return n;
     });
     results.readFloor.push(rate(read.r, read.ms));
+    console.error(`round ${round}: read floor ${results.readFloor.at(-1)} ev/s`);
     const total = read.r;
 
     // totra verify on the live stream (a separate process, as an auditor runs it).
@@ -97,7 +102,8 @@ try {
     results.hashFloor.push(rate(total, hf.ms));
     rmSync(file);
     await jsm.streams.delete(stream.name);
-    console.error(`round ${round}: append ${results.append.at(-1)} ev/s, verify ${results.verifyStream.at(-1)} ev/s`);
+    await jsm.streams.delete(floorStream.name);
+    console.error(`round ${round}: verify ${results.verifyStream.at(-1)} ev/s, verify --file ${results.verifyFile.at(-1)} ev/s`);
   }
 } finally {
   await nc.close();

@@ -25,7 +25,7 @@ export const ChainFindingCode = {
   Fork: 'TOTRA_CHAIN_FORK',
   /** The same event (same hash) at the same chain position again. */
   Duplicate: 'TOTRA_CHAIN_DUPLICATE',
-  /** A chain position seen too long ago to tell a duplicate from a fork (outside the window). */
+  /** A position behind the head and outside the window: a duplicate, a fork or a late event, no telling which. */
   SeqReused: 'TOTRA_CHAIN_SEQ_REUSED',
   /** More chains than `maxChains`: the events of the chains beyond it get per-event checks only. */
   TooManyChains: 'TOTRA_CHAIN_TOO_MANY_CHAINS',
@@ -186,6 +186,7 @@ export class ChainVerifier {
   #pendingGaps = 0;
   #flagged = false;
   #finished = false;
+  #tooManyChains = false;
 
   constructor(options: ChainVerifierOptions = {}) {
     this.#maxFindings = count('maxFindings', options.maxFindings ?? 1000, 0);
@@ -346,7 +347,13 @@ export class ChainVerifier {
     state.events++;
     const taken = this.#slot(state, seq);
     if (!taken) {
-      this.#report(ChainFindingCode.SeqReused, chain, seq, location, `seq ${seq} was read before, too far back to compare (a duplicate or a fork)`);
+      this.#report(
+        ChainFindingCode.SeqReused,
+        chain,
+        seq,
+        location,
+        `seq ${seq} is behind the chain head (seq ${state.maxSeq}) and too far back to compare: a duplicate, a fork or a late event`,
+      );
       return;
     }
     if (taken.hash === claim.hash || taken.alt?.includes(claim.hash)) {
@@ -367,10 +374,15 @@ export class ChainVerifier {
   #open(claim: Claim): ChainState | undefined {
     const { chain } = claim;
     if (this.#chains.size >= this.#maxChains) {
-      if (this.#chains.size === this.#maxChains) {
-        this.#report(ChainFindingCode.TooManyChains, chain, claim.seq, claim.location, `more than ${this.#maxChains} chains; chains from here on get per-event checks only`);
-        // A sentinel entry so this is reported once.
-        this.#chains.set('', { chain: '', maxSeq: 0, head: GENESIS_PREV, events: 0, anchored: false, ring: [], gaps: null });
+      if (!this.#tooManyChains) {
+        this.#tooManyChains = true;
+        this.#report(
+          ChainFindingCode.TooManyChains,
+          chain,
+          claim.seq,
+          claim.location,
+          `more than ${this.#maxChains} chains; the chains from here on get per-event checks only`,
+        );
       }
       return undefined;
     }

@@ -369,6 +369,13 @@ describe('ChainVerifier: bounds and state', () => {
     expect(() => new ChainVerifier({ initialHeads: [{ chain: A, seq: 0, hash: GENESIS_PREV }] })).toThrow(/initial head/);
   });
 
+  it('bounds the chains it tracks', () => {
+    const report = verify(LOG, 'canonical lines', { maxChains: 2 });
+    expect(found(report)).toEqual([[ChainFindingCode.TooManyChains, C, 1, 3]]);
+    expect(report.chains).toBe(2);
+    expect(report.heads.map((h) => h.chain)).toEqual([B, A]);
+  });
+
   it('refuses to be used after finish()', () => {
     const verifier = new ChainVerifier();
     verifier.finish();

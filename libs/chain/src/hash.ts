@@ -130,3 +130,18 @@ export function sealEnvelope(envelope: UnhashedEnvelope): Envelope {
   const rest = unhashed(envelope);
   return { ...rest, hash: hashEvent(rest) };
 }
+
+/**
+ * Hashes an event and returns its stored form (`serializeEvent` of the sealed envelope) in
+ * one pass: the canonical JSON is computed once and the `hash` member is spliced in where
+ * JCS puts it. `hash` sorts right before `id`, which every envelope has, and a raw `,"id":"`
+ * can only be structure (quotes inside strings are escaped), and no member after `id`
+ * (prev, sealed, seq, subject, tenant, time, type, v) has an `id` key: so the last such
+ * occurrence is the top-level one.
+ */
+export function hashAndSerialize(envelope: UnhashedEnvelope): { hash: HashHex; line: string } {
+  const canonical = canonicalJson(unhashed(envelope));
+  const hash = nobleBytesToHex(leafHashOfText(canonical));
+  const at = canonical.lastIndexOf(',"id":"');
+  return { hash, line: `${canonical.slice(0, at)},"hash":"${hash}"${canonical.slice(at)}` };
+}

@@ -6,6 +6,7 @@ import {
   InvalidHexError,
   bytesToHex,
   canonicalBytes,
+  hashAndSerialize,
   hashEvent,
   hexToBytes,
   leafHash,
@@ -149,6 +150,31 @@ describe('hex helpers', () => {
       hexToBytes(hex);
     } catch (error) {
       expect((error as InvalidHexError).code).toBe('TOTRA_CHAIN_BAD_HEX');
+    }
+  });
+});
+
+describe('hashAndSerialize', () => {
+  const base = {
+    v: 1,
+    id: '0193b5a0-7c3e-7abc-8def-0123456789ab',
+    type: 'TestEventRecorded',
+    time: '2026-12-04T10:00:00.000Z',
+    chain: 'gateway.h.b',
+    seq: 3,
+    prev: 'a'.repeat(64),
+    tenant: 'acme',
+  };
+  it.each([
+    ['plain data', { n: 1, label: 'x' }],
+    ['nested ids in data', { id: 'inner', items: [{ a: 1, id: 'x' }, { b: 2, id: 'y' }], label: ',"id":"trap' }],
+    ['unicode and escapes', { label: 'quote " backslash \\ ,"id":" é 漢字 😀' }],
+  ])('equals hashEvent + serializeEvent (%s)', (_name, data) => {
+    for (const extra of [{}, { subject: 's-1' }, { sealed: { kid: 'k,"id":"1', alg: 'A256GCM' as const, iv: 'aaaa', ct: 'bbbb' } }]) {
+      const env = { ...base, ...extra, data };
+      const { hash, line } = hashAndSerialize(env);
+      expect(hash).toBe(hashEvent(env));
+      expect(line).toBe(serializeEvent({ ...env, hash }));
     }
   });
 });

@@ -1,5 +1,5 @@
 export { canonicalBytes, canonicalJson } from './jcs.js';
-export { HASH_SIZE, bytesToHex, hashEvent, hexToBytes, leafHash, nodeHash, sealEnvelope, serializeEvent, unhashed } from './hash.js';
+export { HASH_SIZE, bytesToHex, hashAndSerialize, hashEvent, hexToBytes, leafHash, nodeHash, sealEnvelope, serializeEvent, unhashed } from './hash.js';
 export {
   MerkleTree,
   assertConsistency,

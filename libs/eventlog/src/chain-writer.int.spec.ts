@@ -77,8 +77,9 @@ describe('ChainWriter on a shared JetStream', () => {
     await setup();
     const nc2 = await connectNats(await natsUrl(), { name: 'eventlog-int-2' });
     try {
-      const a = await ChainWriter.open({ nc, stream, role: 'gateway', host: 'a', spoolDir });
-      const b = await ChainWriter.open({ nc: nc2, stream, role: 'gateway', host: 'b', spoolDir });
+      // Full batches (500 events, ~200 KiB a message), as under load: the reader must cope.
+      const a = await ChainWriter.open({ nc, stream, role: 'gateway', host: 'a', spoolDir, batchDelayMs: 50 });
+      const b = await ChainWriter.open({ nc: nc2, stream, role: 'gateway', host: 'b', spoolDir, batchDelayMs: 50 });
       await Promise.all([appendMany(a, 0, 50_000), appendMany(b, 50_000, 50_000)]);
       await Promise.all([a.drain(), b.drain()]);
       expect(a.stats()).toMatchObject({ appendedSeq: 50_001, streamSeq: 50_001, eventsSpooled: 0, mode: 'direct' });

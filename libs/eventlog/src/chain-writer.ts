@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { type NatsConnection } from '@nats-io/nats-core';
 import { JetStreamApiError, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { hashEvent } from '@totra/chain';
+import { hashAndSerialize } from '@totra/chain';
 import {
   ChainOpened,
   EventRegistry,
@@ -218,11 +218,11 @@ export class ChainWriter {
     };
     if (input.subject !== undefined) unhashed.subject = input.subject;
     if (input.sealed !== undefined) unhashed.sealed = input.sealed;
-    const hash = hashEvent(unhashed);
+    // Stored in canonical form (JCS with the hash spliced in), which verifies fastest.
+    const { hash, line } = hashAndSerialize(unhashed);
     const envelope: Envelope = { ...unhashed, hash };
     this.#seq = unhashed.seq;
     this.#lastHash = hash;
-    const line = JSON.stringify(envelope);
     if (!this.#pending.length) this.#pendingFirst = envelope.seq;
     this.#pending.push(line);
     this.#pendingBytes += line.length + 1;
@@ -520,10 +520,16 @@ export class ChainWriter {
   }
 }
 
+/**
+ * The envelope seq of a stored line without parsing it. Lines are canonical JSON, where `seq`
+ * follows `data`; nothing after it (subject, tenant, time, type, v) can hold a `"seq":` member,
+ * so the last occurrence is the envelope's.
+ */
 function seqOfLine(line: string): number {
-  const m = /"seq":(\d+)/.exec(line);
-  if (!m) throw new SpoolError('a spool line has no seq: the spool file is corrupt');
-  return Number(m[1]);
+  const at = line.lastIndexOf('"seq":');
+  const seq = at < 0 ? NaN : Number.parseInt(line.slice(at + 6, at + 26), 10);
+  if (!Number.isSafeInteger(seq)) throw new SpoolError('a spool line has no seq: the spool file is corrupt');
+  return seq;
 }
 
 function hashOfLine(line: string): string {

@@ -19,3 +19,4 @@ export {
   StreamNotImmutableError,
   WriterClosedError,
 } from './errors.js';
+export { followEvents, replayEvents, type EventHandler, type Following } from './follow.js';

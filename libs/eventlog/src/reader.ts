@@ -48,7 +48,9 @@ export async function* readStream(nc: NatsConnection, stream: StreamOptions, opt
     filter_subjects: opts.filterSubject ?? `${stream.subjectPrefix}.chain.>`,
   });
   const total = until - from + 1;
-  const messages = await consumer.consume({ max_messages: 512 });
+  // Bound the pull by bytes: batches are up to a few hundred KiB each, and a count-bounded pull of
+  // large messages can overrun the client's pending limit and stall.
+  const messages = await consumer.consume({ max_bytes: 8 * 1024 * 1024 });
   try {
     for await (const m of messages) {
       if (m.seq > until) break;

@@ -17,3 +17,18 @@ export { EventRegistryError, EventsError, InvalidEventError, UnknownEventTypeErr
 export { newEventId } from './ids.js';
 export { ChainOpened } from './events/chain-opened.event.js';
 export { TestEventRecorded } from './events/test-event-recorded.event.js';
+export { ApiKeyIssued } from './events/api-key-issued.event.js';
+export { ApiKeyRevoked } from './events/api-key-revoked.event.js';
+export { TeamNetworkPolicySet } from './events/team-network-policy-set.event.js';
+export { RequestCompleted } from './events/request-completed.event.js';
+export { RequestFailed } from './events/request-failed.event.js';
+export { RejectionReason, RequestRejected } from './events/request-rejected.event.js';
+export { InboundApi, TokenCounts } from './events/request-shared.js';
+export { ModelDeploymentConfigured } from './events/model-deployment-configured.event.js';
+export { ModelDeploymentRemoved } from './events/model-deployment-removed.event.js';
+export { ModelDeploymentStateChanged } from './events/model-deployment-state-changed.event.js';
+export { TeamModelsAllowed } from './events/team-models-allowed.event.js';
+export { PiiBlocked } from './events/pii-blocked.event.js';
+export { PiiPolicyRemoved } from './events/pii-policy-removed.event.js';
+export { PiiPolicySet } from './events/pii-policy-set.event.js';
+export { PiiRedacted } from './events/pii-redacted.event.js';

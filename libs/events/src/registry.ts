@@ -3,10 +3,24 @@ import { type EventDefinition } from './define-event.js';
 import { Envelope, type EventInput } from './envelope.js';
 import { EventRegistryError, InvalidEventError, UnknownEventTypeError } from './errors.js';
 import { ChainOpened } from './events/chain-opened.event.js';
+import { RequestCompleted } from './events/request-completed.event.js';
+import { RequestFailed } from './events/request-failed.event.js';
+import { RequestRejected } from './events/request-rejected.event.js';
 import { TestEventRecorded } from './events/test-event-recorded.event.js';
+import { ModelDeploymentConfigured } from './events/model-deployment-configured.event.js';
+import { ModelDeploymentRemoved } from './events/model-deployment-removed.event.js';
+import { ModelDeploymentStateChanged } from './events/model-deployment-state-changed.event.js';
+import { TeamModelsAllowed } from './events/team-models-allowed.event.js';
+import { ApiKeyIssued } from './events/api-key-issued.event.js';
+import { ApiKeyRevoked } from './events/api-key-revoked.event.js';
+import { TeamNetworkPolicySet } from './events/team-network-policy-set.event.js';
+import { PiiBlocked } from './events/pii-blocked.event.js';
+import { PiiPolicyRemoved } from './events/pii-policy-removed.event.js';
+import { PiiPolicySet } from './events/pii-policy-set.event.js';
+import { PiiRedacted } from './events/pii-redacted.event.js';
 
 /** The event types every ToTra process knows. */
-export const coreEvents: readonly EventDefinition[] = [ChainOpened, TestEventRecorded];
+export const coreEvents: readonly EventDefinition[] = [ChainOpened, TestEventRecorded, RequestCompleted, RequestRejected, RequestFailed, ApiKeyIssued, ApiKeyRevoked, TeamNetworkPolicySet, ModelDeploymentConfigured, ModelDeploymentRemoved, ModelDeploymentStateChanged, TeamModelsAllowed, PiiPolicySet, PiiPolicyRemoved, PiiRedacted, PiiBlocked];
 
 /** An event whose data was validated and upcast to the current version of its type. */
 export interface DecodedEvent<TData = Record<string, unknown>> {

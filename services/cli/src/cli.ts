@@ -1,12 +1,14 @@
 import { Command, CommanderError, Option } from 'commander';
-import { type NatsConnection } from '@nats-io/nats-core';
-import { connectNats, DEFAULT_STREAM, type StreamOptions } from '@totra/eventlog';
 import { CliError, EXIT } from './cli-error.js';
 import { exportStream } from './commands/export.command.js';
 import { status } from './commands/status.command.js';
 import { up } from './commands/up.command.js';
 import { formatReport, verifyFile, verifyStream } from './commands/verify.command.js';
-import { resolveNatsUrl, stateDir } from './state.js';
+import { modelsCommands } from './commands/models.command.js';
+import { keysCommands } from './commands/keys.command.js';
+import { piiCommands } from './commands/pii.command.js';
+import { logOptions, withNats, type LogOptions } from './log-context.js';
+import { stateDir } from './state.js';
 import { VERSION } from './version.js';
 
 export interface CliIo {
@@ -14,42 +16,8 @@ export interface CliIo {
   stderr: (s: string) => void;
   /** Resolves when the user asks `totra up` to stop (Ctrl-C). Defaults to SIGINT/SIGTERM. */
   untilStopped?: () => Promise<void>;
-}
-
-interface LogOptions {
-  nats?: string;
-  stream: string;
-  subjectPrefix: string;
-  stateDir?: string;
-}
-
-function logOptions(cmd: Command): Command {
-  return cmd
-    .option('--nats <url>', 'NATS server URL (default: TOTRA_NATS_URL, then .totra/urls.json, then nats://127.0.0.1:4222)')
-    .option('--stream <name>', 'JetStream stream name', DEFAULT_STREAM.name)
-    .option('--subject-prefix <prefix>', 'subject prefix of the chains', DEFAULT_STREAM.subjectPrefix)
-    .option('--state-dir <dir>', 'state folder of `totra up`', undefined);
-}
-
-async function withNats<T>(o: LogOptions, fn: (nc: NatsConnection, stream: StreamOptions) => Promise<T>): Promise<T> {
-  const url = resolveNatsUrl(o.nats, stateDir(o.stateDir));
-  let nc: NatsConnection;
-  try {
-    nc = await connectNats(url, { name: 'totra-cli', timeout: 5000 });
-  } catch (err) {
-    throw new CliError('TOTRA_CLI_NATS_UNREACHABLE', `cannot connect to NATS at ${url}: ${(err as Error).message}`, EXIT.usage, { cause: err });
-  }
-  try {
-    return await fn(nc, { name: o.stream, subjectPrefix: o.subjectPrefix });
-  } catch (err) {
-    const e = err as { name?: string; code?: unknown; message: string };
-    if (e.name === 'StreamNotFoundError' || e.code === 10059) {
-      throw new CliError('TOTRA_CLI_NO_STREAM', `stream ${o.stream} does not exist on ${url}`, EXIT.usage, { cause: err });
-    }
-    throw err;
-  } finally {
-    await nc.close();
-  }
+  /** The whole of standard input (`totra pii scan`). Defaults to reading process.stdin. */
+  stdin?: () => Promise<string>;
 }
 
 /**
@@ -71,6 +39,12 @@ function signalStop(io: CliIo): Promise<void> {
     process.on('SIGTERM', onSignal);
   });
 }
+
+/** Adds a group of subcommands (e.g. `keys`, `models`) to the program. */
+export type CommandGroup = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;
+
+/** Every command group of the CLI. Add yours to this list. */
+const commandGroups: CommandGroup[] = [modelsCommands, keysCommands, piiCommands];
 
 /** Runs one totra command; returns its exit code (0 ok, 1 tampering/failure found, 2 usage or connection error). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -144,6 +118,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const n = await withNats(o, (nc, stream) => exportStream(nc, stream, o.out ? { out: o.out } : {}));
     io.stderr(`exported ${n} events${o.out ? ` to ${o.out}` : ''}\n`);
   });
+
+  // Command groups that live in their own files register themselves here.
+  for (const register of commandGroups) register(program, io, (c) => (code = c));
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -5,7 +5,8 @@ import { CliError } from './cli-error.js';
 /** A service running as a child process of `totra up`. */
 export interface ServiceProcess {
   name: string;
-  url: string;
+  /** The URL the service listens on (undefined for a service without one, e.g. the projector). */
+  url: string | undefined;
   pid: number;
   stop(): Promise<void>;
 }
@@ -23,15 +24,15 @@ export async function startServiceProcess(name: string, mainSpecifier: string, e
     detached: true,
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
+  const url = await new Promise<string | undefined>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new CliError('TOTRA_CLI_SERVICE_START', `${name} did not start within ${timeoutMs} ms`));
     }, timeoutMs);
     child.on('message', (m: { type?: string; url?: string }) => {
-      if (m?.type === 'ready' && typeof m.url === 'string') {
+      if (m?.type === 'ready') {
         clearTimeout(timer);
-        resolve(m.url);
+        resolve(typeof m.url === 'string' ? m.url : undefined);
       }
     });
     void exited.then((code) => {

@@ -1,4 +1,16 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
+import { newEventId } from '@totra/events';
+import { ProviderError, toAnthropicErrorResponse, toOpenAIErrorResponse } from '@totra/providers';
+import { type GatewayContext } from './context.js';
+import { GatewayError, errorBody } from './errors.js';
+import { reasonForStatus, rejectedEvent, type EventSink } from './events/request-events.js';
+import { identityOf, type CallerIdentity } from './identity.js';
+import { GatewayMetrics } from './metrics.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './pipeline/chat-executor.js';
+import { registerApiRoutes } from './routes/api.routes.js';
+import { type CredentialResolver, type ModelDirectory } from './routing/directory.js';
+import { Router } from './routing/router.js';
+import { Upstream } from './upstream/upstream.js';
 
 /** A dependency the gateway needs to serve traffic; `/readyz` reports each one. */
 export interface ReadinessCheck {
@@ -9,14 +21,43 @@ export interface ReadinessCheck {
 
 export interface GatewayDeps {
   readiness: readonly ReadinessCheck[];
+  /** Served models. Without it, only health routes exist. */
+  directory?: ModelDirectory;
+  resolveCredentials?: CredentialResolver;
+  /** Where terminal request events go. */
+  events?: EventSink;
+  /** Fastify plugin that authenticates `/v1/*` requests and sets `request.identity`. */
+  auth?: FastifyPluginAsync;
+  modelAllowed?: (who: CallerIdentity, alias: string) => boolean;
+  upstream?: Upstream;
+  router?: Router;
+  retry?: Partial<RetryPolicy>;
   bodyLimitBytes?: number;
   logLevel?: string;
   version?: string;
+  metrics?: GatewayMetrics;
+}
+
+const noCredentials: CredentialResolver = (route) => {
+  throw new GatewayError({ code: 'TOTRA_PROVIDER_NOT_CONFIGURED', status: 400, reason: 'provider_not_configured', message: `no credentials are configured for ${route.provider}` });
+};
+
+function shapeFor(url: string): 'openai' | 'anthropic' {
+  return url.startsWith('/v1/messages') ? 'anthropic' : 'openai';
+}
+
+interface Tracked {
+  totraRecorded?: boolean;
+  totraError?: GatewayError;
+  totraModel?: string;
+  rawBody?: Buffer;
 }
 
 /**
- * Builds the gateway's fastify app (not listening). Tests use `app.inject()`; `totra up`
- * and the service's main call `listen`.
+ * Builds the gateway's fastify app (not listening). Tests use `app.inject()` or listen on port
+ * 0; `startGateway` wires the real dependencies. Every `/v1/*` request ends in exactly one
+ * terminal event: `RequestCompleted`, `RequestFailed` (from the routes) or `RequestRejected`
+ * (here, for anything refused before a provider was contacted).
  */
 export function buildGateway(deps: GatewayDeps): FastifyInstance {
   const app = Fastify({
@@ -25,7 +66,60 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     // Per-request log lines would carry client addresses (personal data): off.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    genReqId: () => newEventId(),
+    forceCloseConnections: true,
   });
+  const metrics = deps.metrics ?? new GatewayMetrics();
+  const upstream = deps.upstream ?? new Upstream();
+  const ctx: GatewayContext = {
+    directory: deps.directory ?? { deploymentsFor: () => [], aliases: () => [] },
+    resolveCredentials: deps.resolveCredentials ?? noCredentials,
+    router: deps.router ?? new Router(),
+    upstream,
+    retry: { ...DEFAULT_RETRY, ...deps.retry },
+    metrics,
+    modelAllowed: deps.modelAllowed,
+    record(event, outcome, api, status) {
+      deps.events?.append(event);
+      metrics.requests.inc({ api: api ?? 'none', status: String(status), outcome });
+    },
+  };
+
+  // JSON bodies only (fastify's text/plain parser would let a string body through: 415 instead);
+  // keep the raw bytes (forwarded untouched to a provider of the same format).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json'], { parseAs: 'buffer' }, (request, raw, done) => {
+    (request as FastifyRequest & Tracked).rawBody = raw as Buffer;
+    if ((raw as Buffer).length === 0) {
+      done(new GatewayError({ code: 'TOTRA_INVALID_JSON', status: 400, reason: 'invalid_request', message: 'the request body is empty; send a JSON object' }), undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse((raw as Buffer).toString('utf8')));
+    } catch (err) {
+      done(new GatewayError({ code: 'TOTRA_INVALID_JSON', status: 400, reason: 'invalid_request', message: `the request body is not valid JSON: ${(err as Error).message}` }), undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/v1/')) return;
+    metrics.inflight.inc();
+    // Every API response names its request (and terminal event), whichever path answers it.
+    void reply.header('x-request-id', request.id);
+  });
+
+  if (deps.auth) {
+    const auth = deps.auth;
+    void app.register(async (scoped) => {
+      // Let the auth plugin's hooks reach the API routes of this scope (what fastify-plugin
+      // does), while health routes outside it stay unauthenticated.
+      (auth as FastifyPluginAsync & Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+      await scoped.register(auth);
+      registerApiRoutes(scoped, ctx);
+    });
+  } else {
+    registerApiRoutes(app, ctx);
+  }
 
   app.get('/healthz', async () => ({ status: 'ok', version: deps.version ?? '0.1.0' }));
 
@@ -45,17 +139,93 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     return { status: 'ready', checks };
   });
 
-  app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send({
-      error: { message: `no route for ${req.method} ${req.url}`, type: 'invalid_request_error', code: 'not_found', param: null },
-    });
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
   });
 
-  app.setErrorHandler((err: { statusCode?: number; message: string; code?: string }, _req, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    const message = status === 500 ? 'internal error' : err.message;
-    if (status === 500) app.log.error({ err }, 'unhandled error');
-    reply.code(status).send({ error: { message, type: status === 500 ? 'server_error' : 'invalid_request_error', code: err.code ?? null, param: null } });
+  app.setNotFoundHandler((request, reply) => {
+    const err = new GatewayError({ code: 'TOTRA_NOT_FOUND', status: 404, reason: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` });
+    (request as FastifyRequest & Tracked).totraError = err;
+    void reply.code(404).send(errorBody(err, shapeFor(request.url)));
+  });
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const shape = shapeFor(request.url);
+    if (error instanceof ProviderError) {
+      const mapped = shape === 'anthropic' ? toAnthropicErrorResponse(error) : toOpenAIErrorResponse(error);
+      if (mapped.retryAfterSeconds !== undefined) void reply.header('retry-after', String(mapped.retryAfterSeconds));
+      return reply.code(mapped.status).send(mapped.body);
+    }
+    let gw: GatewayError;
+    if (error instanceof GatewayError) gw = error;
+    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      gw = new GatewayError({ code: 'TOTRA_BODY_TOO_LARGE', status: 413, reason: 'body_too_large', message: `the request body is larger than the limit of ${deps.bodyLimitBytes ?? 8 * 1024 * 1024} bytes` });
+    } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      gw = new GatewayError({ code: 'TOTRA_UNSUPPORTED_MEDIA_TYPE', status: 415, reason: 'invalid_request', message: `unsupported content type ${String(request.headers['content-type'] ?? '(none)')}: send application/json` });
+    } else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      gw = new GatewayError({ code: 'TOTRA_INVALID_REQUEST', status: error.statusCode, reason: 'invalid_request', message: error.message });
+    } else {
+      app.log.error({ err: error }, 'unhandled error');
+      gw = new GatewayError({ code: 'TOTRA_INTERNAL', status: 500, message: `internal error (request ${request.id})` });
+    }
+    (request as FastifyRequest & Tracked).totraError = gw;
+    if (gw.retryAfterSeconds !== undefined) void reply.header('retry-after', String(gw.retryAfterSeconds));
+    return reply.code(gw.status).header('x-request-id', request.id).send(errorBody(gw, shape));
+  });
+
+  // Anything under /v1 that no route recorded was refused by the gateway itself.
+  app.addHook('onResponse', async (request, reply) => {
+    if (!request.url.startsWith('/v1/')) return;
+    metrics.inflight.dec();
+    const t = request as FastifyRequest & Tracked;
+    if (t.totraRecorded) return;
+    const api = (request.routeOptions.config as { api?: string } | undefined)?.api ?? null;
+    const status = reply.statusCode;
+    const who = identityOf(request);
+    if (status >= 500 && who) {
+      ctx.record(
+        {
+          type: 'RequestFailed',
+          id: request.id,
+          tenant: who.tenant,
+          subject: who.userId,
+          data: {
+            requestId: request.id,
+            api: api ?? 'openai.chat',
+            keyId: who.keyId,
+            userId: who.userId,
+            teamId: who.teamId,
+            modelRequested: t.totraModel ?? 'unknown',
+            provider: null,
+            deploymentId: null,
+            attempts: 0,
+            status,
+            stream: false,
+            partial: false,
+            errorCode: t.totraError?.code ?? 'TOTRA_INTERNAL',
+            tokens: { input: 0, output: 0, cachedInput: 0, reasoning: 0, estimated: true },
+            latency: { overheadUs: Math.round(reply.elapsedTime * 1000), upstreamUs: 0, totalUs: Math.round(reply.elapsedTime * 1000) },
+          },
+        },
+        'failed',
+        api,
+        status,
+      );
+      return;
+    }
+    const code = t.totraError?.code ?? (status === 401 ? 'TOTRA_AUTH_INVALID_KEY' : status === 403 ? 'TOTRA_FORBIDDEN' : 'TOTRA_REJECTED');
+    const reason = t.totraError?.reason ?? reasonForStatus(status);
+    ctx.record(
+      rejectedEvent(request.id, api as Parameters<typeof rejectedEvent>[1], who, t.totraModel ?? null, status >= 400 && status < 500 ? status : 400, reason, code),
+      'rejected',
+      api,
+      status,
+    );
+  });
+
+  app.addHook('onClose', async () => {
+    if (!deps.upstream) await upstream.close();
   });
 
   return app;

@@ -19,6 +19,16 @@ export const GatewayConfig = z.object({
   subjectPrefix: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/).default('totra'),
   streamReplicas: z.coerce.number().int().min(1).max(5).default(1),
   spoolDir: z.string().min(1).default('.totra/spool'),
+  redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// URL').default('redis://127.0.0.1:6379'),
+  redisPrefix: z.string().regex(/^[A-Za-z0-9_:.-]*$/).default('totra:'),
+  /** Proxies (CIDR or address, comma separated) whose X-Forwarded-For is believed. */
+  trustedProxies: z.string().default('').transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+  catalogFile: z.string().default('totra.yaml'),
+  /** Time to the provider's response headers, and longest silence inside a stream. */
+  upstreamTimeoutMs: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
+  /** Consecutive failures that open a deployment's circuit breaker, and how long it stays open. */
+  breakerFailures: z.coerce.number().int().min(1).max(1000).default(5),
+  breakerOpenMs: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
   bodyLimitBytes: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -32,12 +42,19 @@ const ENV: Record<keyof GatewayConfig, string> = {
   subjectPrefix: 'TOTRA_SUBJECT_PREFIX',
   streamReplicas: 'TOTRA_STREAM_REPLICAS',
   spoolDir: 'TOTRA_SPOOL_DIR',
+  redisUrl: 'TOTRA_REDIS_URL',
+  redisPrefix: 'TOTRA_REDIS_PREFIX',
+  trustedProxies: 'TOTRA_TRUSTED_PROXIES',
+  catalogFile: 'TOTRA_CATALOG_FILE',
+  upstreamTimeoutMs: 'TOTRA_UPSTREAM_TIMEOUT_MS',
+  breakerFailures: 'TOTRA_BREAKER_FAILURES',
+  breakerOpenMs: 'TOTRA_BREAKER_OPEN_MS',
   bodyLimitBytes: 'TOTRA_GATEWAY_BODY_LIMIT',
   logLevel: 'TOTRA_LOG_LEVEL',
 };
 
 /** Reads the gateway's configuration from the environment; a bad value names its variable. */
-export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<z.input<typeof GatewayConfig>> = {}): GatewayConfig {
   const raw: Record<string, unknown> = {};
   for (const [key, name] of Object.entries(ENV)) {
     const value = env[name];

@@ -1,3 +1,8 @@
 export { buildGateway, type GatewayDeps, type ReadinessCheck } from './app.js';
 export { GatewayConfig, GatewayConfigError, loadGatewayConfig } from './config.js';
 export { startGateway, type RunningGateway } from './server.js';
+export { GatewayError } from './errors.js';
+export { StaticDirectory, type CredentialResolver, type DeploymentRoute, type ModelDirectory } from './routing/directory.js';
+export { Router } from './routing/router.js';
+export { Upstream } from './upstream/upstream.js';
+export { type CallerIdentity } from './identity.js';

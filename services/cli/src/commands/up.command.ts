@@ -4,6 +4,9 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { CORE_MIGRATION_TABLES, coreMigrations, createDb, ensureDatabase, migrateToLatest } from '@totra/db';
 import { isPortFree, startNats, startPostgres, startRedis, type EngineHandle, type EngineOptions } from '@totra/engines';
 import { connectNats, ensureStream } from '@totra/eventlog';
+import { randomBytes } from 'node:crypto';
+import { initialApiKeysState, issueApiKey, mintApiKey } from '@totra/identity';
+import { withWriter } from '../log-context.js';
 import { startServiceProcess, type ServiceProcess } from '../service-process.js';
 import { writeUrls, type Urls } from '../state.js';
 
@@ -105,6 +108,9 @@ export async function up(opts: UpOptions): Promise<Running> {
       TOTRA_SUBJECT_PREFIX: stream.subjectPrefix,
       TOTRA_SPOOL_DIR: join(dir, 'spool'),
     };
+    const projector = await startServiceProcess('projector', '@totra/projector/main', serviceEnv);
+    services.push(projector);
+    opts.print(`  projector (pid ${projector.pid}): quota-hot -> Redis`);
     const gateway = await startServiceProcess('gateway', '@totra/gateway/main', {
       ...serviceEnv,
       TOTRA_GATEWAY_PORT: String(opts.gatewayPort),
@@ -114,11 +120,41 @@ export async function up(opts: UpOptions): Promise<Running> {
     services.push(gateway);
     opts.print(`  gateway   ${gateway.url} (pid ${gateway.pid})`);
 
-    const urls: Urls = { gateway: gateway.url, nats: natsUrl, redis: redisUrl, postgres: pgUrl };
+    const urls: Urls = { gateway: gateway.url ?? '', nats: natsUrl, redis: redisUrl, postgres: pgUrl };
     writeUrls(dir, urls);
+    await firstKey(dir, natsUrl, stream, urls.gateway, opts.print);
     return { urls, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/**
+ * On the very first start, issues an API key and shows it once with a ready-to-paste request
+ * to the built-in demo model, so a newcomer's first request works with no provider key.
+ */
+async function firstKey(dir: string, natsUrl: string, stream: { name: string; subjectPrefix: string }, gatewayUrl: string, print: (l: string) => void): Promise<void> {
+  const marker = join(dir, 'first-key.done');
+  if (existsSync(marker)) {
+    print('API keys: `npx totra keys issue --user <id> --team <id>` (the first one was shown on the first start)');
+    return;
+  }
+  const at = new Date();
+  const minted = mintApiKey(at, (n) => randomBytes(n));
+  const events = issueApiKey(
+    { keyId: minted.keyId, keyHash: minted.keyHash, prefix: minted.prefix, user: 'admin', team: 'default', tenant: 'default', name: 'first key (totra up)', at },
+    initialApiKeysState,
+  );
+  await withWriter({ nats: natsUrl, stream: stream.name, subjectPrefix: stream.subjectPrefix, stateDir: dir }, (writer) => {
+    for (const e of events) writer.append(e);
+  });
+  writeFileSync(marker, `${JSON.stringify({ keyId: minted.keyId, prefix: minted.prefix, issuedAt: at.toISOString() })}\n`);
+  const body = JSON.stringify({ model: 'demo', messages: [{ role: 'user', content: 'Hello ToTra' }] });
+  print('');
+  print('Your first API key (shown only now; issue more with `npx totra keys issue`):');
+  print(`  ${minted.key}`);
+  print('Try it: the built-in `demo` model (a local echo, no provider needed) answers at once:');
+  print(`  curl ${gatewayUrl}/v1/chat/completions -H "Authorization: Bearer ${minted.key}" -H "Content-Type: application/json" -d '${body}'`);
+  print('For real models set a provider key (e.g. OPENAI_API_KEY, ANTHROPIC_API_KEY) and start again.');
 }

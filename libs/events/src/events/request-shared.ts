@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/** Inbound API a request came through. */
+export const InboundApi = z.enum(['openai.chat', 'openai.responses', 'openai.embeddings', 'openai.models', 'anthropic.messages', 'anthropic.count_tokens']);
+
+/** Token counts of one request (cached and reasoning tokens are included in input / output). */
+export const TokenCounts = z
+  .object({
+    input: z.number().int().min(0),
+    output: z.number().int().min(0),
+    cachedInput: z.number().int().min(0),
+    reasoning: z.number().int().min(0),
+    /** True when the provider gave no usage and the gateway counted with a tokenizer. */
+    estimated: z.boolean(),
+  })
+  .strict();
+
+/** Who sent the request: pseudonymous ids only (no email, no name, no address). */
+export const Caller = {
+  keyId: z.string().min(1).max(100),
+  userId: z.string().min(1).max(128),
+  teamId: z.string().min(1).max(128),
+};
+
+/** Time spent in the gateway itself and waiting on the provider, in microseconds. */
+export const Latency = z
+  .object({
+    overheadUs: z.number().int().min(0),
+    upstreamUs: z.number().int().min(0),
+    totalUs: z.number().int().min(0),
+    /** Time to the first byte sent to the client (streams), or to the response. */
+    firstByteUs: z.number().int().min(0).optional(),
+  })
+  .strict();

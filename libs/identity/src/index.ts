@@ -1,0 +1,63 @@
+export {
+  API_KEY_BODY_LENGTH,
+  API_KEY_PREFIX,
+  DISPLAY_PREFIX_LENGTH,
+  generateApiKey,
+  hashApiKey,
+  isApiKeyFormat,
+  isKeyId,
+  keyDisplayPrefix,
+  mintApiKey,
+  newKeyId,
+  type MintedApiKey,
+  type RandomBytes,
+} from './api-key.js';
+export {
+  evolveApiKeys,
+  foldApiKeys,
+  initialApiKeysState,
+  issueApiKey,
+  revokeApiKey,
+  setTeamNetworkPolicy,
+  type ApiKeyEvent,
+  type ApiKeysState,
+  type ApiKeyView,
+  type FoldableEvent,
+  type IssueApiKey,
+  type RevokeApiKey,
+  type SetTeamNetworkPolicy,
+  type TeamNetworkPolicyEvent,
+} from './api-key.decider.js';
+export {
+  cidrContains,
+  compileCidrs,
+  formatCidr,
+  formatIp,
+  ipInCidrs,
+  isValidCidr,
+  normalizeCidr,
+  normalizeIp,
+  parseCidr,
+  parseIp,
+  type CidrBlock,
+  type IpAddress,
+} from './cidr.js';
+export { clientAddress } from './client-address.js';
+export {
+  IdentityError,
+  InvalidCidrError,
+  InvalidKeyCommandError,
+  KeyAlreadyExistsError,
+  KeyAlreadyRevokedError,
+  KeyNotFoundError,
+  RandomSourceError,
+} from './errors.js';
+export {
+  decodeHotKeyRecord,
+  decodeTeamCidrs,
+  encodeHotKeyRecord,
+  escapeRedisGlob,
+  hotIdentityLayout,
+  type HotIdentityLayout,
+  type HotKeyRecord,
+} from './hot-identity.js';

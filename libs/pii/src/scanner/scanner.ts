@@ -1,0 +1,372 @@
+import { z } from 'zod';
+import { CHAIN_DETECTORS } from '../detectors/registry.js';
+import { InvalidScannerOptionsError } from '../errors.js';
+import { PII_TYPE_INFO, PII_TYPES, PiiGroupSchema, PiiTypeSchema, type PiiGroup, type PiiSpan, type PiiType } from '../types.js';
+import { isValidIban, IBAN_LENGTHS } from '../validators/universal.js';
+import { CandidateView, Chain, type ChainDetector, ContextProbe, MAX_ATOMS, MAX_CANDIDATE } from './candidate.js';
+import {
+  ASCII,
+  C_AT,
+  C_DIGIT,
+  C_LATIN_EXT,
+  C_LOWER,
+  C_DASH,
+  C_LPAREN,
+  C_RPAREN,
+  C_SPACE,
+  C_UPPER,
+  classOf,
+  isGapClass,
+  normalizeCode,
+  normalizeGap,
+} from './char-class.js';
+import { matchEmail } from './email.js';
+import { isAnchorChar, isAnchorWord, NameFinder } from './names.js';
+import { mayOpenSecret, probeSecret, type SecretProbe } from './secrets.js';
+
+/** Options of {@link createScanner}. */
+export interface ScannerOptions {
+  /** Groups to scan for (default: all). */
+  readonly groups?: readonly PiiGroup[];
+  /** Restrict to these types (default: every type of the selected groups). */
+  readonly types?: readonly PiiType[];
+  /** Drop detections below this confidence (default 0.5). */
+  readonly minConfidence?: number;
+  /** Copy the matched text into each span. Off by default so spans are safe to log. */
+  readonly includeText?: boolean;
+}
+
+/** A configured, reusable PII scanner. Not re-entrant: one scan at a time per instance. */
+export interface PiiScanner {
+  /** The types this scanner reports. */
+  readonly types: readonly PiiType[];
+  /** Detections in `text`, sorted by start, never overlapping. */
+  scan(text: string): PiiSpan[];
+}
+
+const OptionsSchema = z.object({
+  groups: z.array(PiiGroupSchema).optional(),
+  types: z.array(PiiTypeSchema).optional(),
+  minConfidence: z.number().min(0).max(1).optional(),
+  includeText: z.boolean().optional(),
+});
+
+interface RawSpan {
+  start: number;
+  end: number;
+  type: PiiType;
+  confidence: number;
+}
+
+const EMAIL_CONFIDENCE = 0.97;
+const IBAN_CONFIDENCE = 0.98;
+/** Credentials have vendor-specific shapes; they win over an email that contains one (https://token@host). */
+const SECRET_CONFIDENCE = 0.99;
+
+/** Better candidate first: higher confidence, then longer, then earlier. */
+const better = (a: RawSpan, b: RawSpan): number =>
+  b.confidence - a.confidence || b.end - b.start - (a.end - a.start) || a.start - b.start;
+
+/** Two-character gaps may only combine a parenthesis with a space or dash: "(0)20", "415) 555". */
+function gapCode(text: string, from: number, to: number): number {
+  const k1 = classOf(text.charCodeAt(from));
+  if (!isGapClass(k1)) return 0;
+  if (to - from === 1) return normalizeGap(k1);
+  const k2 = classOf(text.charCodeAt(from + 1));
+  const paren1 = k1 === C_LPAREN || k1 === C_RPAREN;
+  const paren2 = k2 === C_LPAREN || k2 === C_RPAREN;
+  if (paren1 === paren2) return 0;
+  const other = paren1 ? k2 : k1;
+  if (other !== C_SPACE && other !== C_DASH) return 0;
+  return normalizeGap(paren1 ? k1 : k2);
+}
+
+class Scanner implements PiiScanner {
+  readonly types: readonly PiiType[];
+  private readonly enabled: ReadonlySet<PiiType>;
+  private readonly digitTable: ChainDetector[][] = [];
+  private readonly mixedTable: ChainDetector[][] = [];
+  private readonly letterOnly: ChainDetector[] = [];
+  private readonly email: boolean;
+  private readonly iban: boolean;
+  private readonly names: boolean;
+  private readonly secrets: boolean;
+  private readonly chain = new Chain();
+  private readonly view = new CandidateView();
+  private readonly ctx = new ContextProbe();
+  private readonly probe: SecretProbe = { type: null, start: 0, end: 0, scannedTo: 0 };
+  private readonly nameFinder = new NameFinder();
+  private readonly emitName = (start: number, end: number, confidence: number): void => this.emit(start, end, 'PERSON_NAME', confidence);
+  private out: RawSpan[] = [];
+  private text = '';
+
+  constructor(
+    types: readonly PiiType[],
+    private readonly minConfidence: number,
+    private readonly includeText: boolean,
+  ) {
+    this.types = types;
+    this.enabled = new Set(types);
+    for (let len = 0; len <= MAX_CANDIDATE; len++) {
+      this.digitTable.push([]);
+      this.mixedTable.push([]);
+    }
+    for (const d of CHAIN_DETECTORS) {
+      if (!this.enabled.has(d.type)) continue;
+      for (let len = d.minLength; len <= Math.min(d.maxLength, MAX_CANDIDATE); len++) {
+        if (d.shape !== 'mixed') this.digitTable[len]!.push(d);
+        if (d.shape !== 'digits') this.mixedTable[len]!.push(d);
+      }
+      if (d.type === 'SWIFT_BIC') this.letterOnly.push(d);
+    }
+    this.email = this.enabled.has('EMAIL');
+    this.iban = this.enabled.has('IBAN');
+    this.names = this.enabled.has('PERSON_NAME');
+    this.secrets = types.some((t) => PII_TYPE_INFO[t].group === 'secrets');
+  }
+
+  scan(text: string): PiiSpan[] {
+    this.text = text;
+    this.out = [];
+    const chain = this.chain;
+    chain.reset();
+    this.nameFinder.reset();
+    const names = this.names;
+    const n = text.length;
+    let lastEnd = -1;
+    let secretSkip = -1;
+    let i = 0;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      const k = c < 128 ? ASCII[c]! : classOf(c);
+      if (k >= C_DIGIT && k <= C_LATIN_EXT) {
+        if (this.secrets && i >= secretSkip && mayOpenSecret(text, i)) {
+          const p = probeSecret(text, i, this.enabled, this.probe);
+          if (p.type !== null) {
+            if (chain.count > 0) this.flush();
+            this.emit(p.start, p.end, p.type, SECRET_CONFIDENCE);
+            i = p.end;
+            continue;
+          }
+          secretSkip = p.scannedTo;
+        }
+        const start = i;
+        let digits = 0;
+        let lowers = 0;
+        let ext = 0;
+        for (; i < n; i++) {
+          const cc = text.charCodeAt(i);
+          // Lower-case ASCII letters dominate prose: count them without a table lookup.
+          if (cc >= 97 && cc <= 122) {
+            lowers++;
+            continue;
+          }
+          const kk = cc < 128 ? ASCII[cc]! : classOf(cc);
+          if (kk === C_DIGIT) digits++;
+          else if (kk === C_LOWER) lowers++;
+          else if (kk === C_LATIN_EXT) ext++;
+          else if (kk !== C_UPPER) break;
+        }
+        const len = i - start;
+        if (names && digits === 0 && isAnchorWord(text, start, i)) this.nameFinder.anchorAt(text, start, this.emitName);
+        const chainable =
+          ext === 0 && len <= MAX_CANDIDATE && (digits > 0 || (lowers === 0 && (len <= 4 || len === 8 || len === 11)));
+        if (!chainable) {
+          if (chain.count > 0) this.flush();
+          continue;
+        }
+        let gap = 0;
+        let gapLen = 0;
+        if (chain.count > 0) {
+          gapLen = start - lastEnd;
+          gap = gapLen <= 2 ? gapCode(text, lastEnd, start) : 0;
+          if (gap === 0) {
+            this.flush();
+            gapLen = 0;
+          }
+        }
+        chain.beginAtom(start, gap, gapLen);
+        for (let p = start; p < i; p++) {
+          let cc = normalizeCode(text.charCodeAt(p));
+          if (cc >= 97) cc -= 32;
+          chain.pushChar(cc);
+        }
+        chain.endAtom(i, digits, lowers);
+        lastEnd = i;
+        continue;
+      }
+      if (names && c >= 0x0600 && isAnchorChar(text, i, c)) this.nameFinder.anchorAt(text, i, this.emitName);
+      if (k === C_AT && this.email) {
+        const m = matchEmail(text, i);
+        if (m !== null) {
+          if (chain.count > 0) this.flush();
+          this.emit(m.start, m.end, 'EMAIL', EMAIL_CONFIDENCE);
+          i = m.end;
+          continue;
+        }
+      }
+      i++;
+    }
+    if (chain.count > 0) this.flush();
+    const result = this.resolve(this.out);
+    this.out = [];
+    this.text = '';
+    return result;
+  }
+
+  private emit(start: number, end: number, type: PiiType, confidence: number): void {
+    if (confidence >= this.minConfidence && confidence > 0) this.out.push({ start, end, type, confidence });
+  }
+
+  /** Dispatches every clean sub-chain (not glued to more of the same number on either side) to the detectors. */
+  private flush(): void {
+    const ch = this.chain;
+    const m = ch.count;
+    if (ch.digitAtoms === 0 && this.letterOnly.length === 0) {
+      ch.reset();
+      return;
+    }
+    for (let a = 0; a < m; a++) {
+      if (a > 0 && ch.glued[a] === 1) continue;
+      if (this.iban) this.tryIban(a);
+      const ns = ch.aNormStart[a]!;
+      let digits = 0;
+      let lowers = 0;
+      for (let b = a; b < m && b - a < MAX_ATOMS; b++) {
+        const len = ch.aNormEnd[b]! - ns;
+        if (len > MAX_CANDIDATE) break;
+        digits += ch.aDigits[b]!;
+        lowers += ch.aLower[b]!;
+        if (b + 1 < m && ch.glued[b + 1] === 1) continue;
+        const list =
+          digits === len
+            ? this.digitTable[len]
+            : digits === 0
+              ? len === 8 || len === 11
+                ? this.letterOnly
+                : undefined
+              : this.mixedTable[len];
+        if (list !== undefined && list.length > 0) this.dispatch(list, a, b, len, digits, lowers);
+      }
+    }
+    ch.reset();
+  }
+
+  private dispatch(list: ChainDetector[], a: number, b: number, len: number, digits: number, lowers: number): void {
+    const ch = this.chain;
+    const v = this.view;
+    v.text = this.text;
+    v.chain = ch;
+    v.first = a;
+    v.last = b;
+    v.start = ch.aStart[a]!;
+    v.end = ch.aEnd[b]!;
+    v.digits = digits;
+    v.lowers = lowers;
+    const ns = ch.aNormStart[a]!;
+    v.value = String.fromCharCode.apply(null, ch.norm.subarray(ns, ns + len) as unknown as number[]);
+    this.ctx.reset(this.text, v.start, v.end);
+    for (const d of list) {
+      v.outStart = -1;
+      v.outEnd = -1;
+      const conf = d.detect(v, this.ctx);
+      if (conf > 0) this.emit(v.outStart >= 0 ? v.outStart : v.start, v.outEnd >= 0 ? v.outEnd : v.end, d.type, conf);
+    }
+  }
+
+  /** IBANs are matched greedily by the registry length of their country, across space-separated groups. */
+  private tryIban(a: number): void {
+    const ch = this.chain;
+    const ns = ch.aNormStart[a]!;
+    if (ch.aNormEnd[a]! - ns < 4 || ch.aLower[a]! > 0) return;
+    const n = ch.norm;
+    const c0 = n[ns]!;
+    const c1 = n[ns + 1]!;
+    const c2 = n[ns + 2]!;
+    const c3 = n[ns + 3]!;
+    if (c0 < 65 || c0 > 90 || c1 < 65 || c1 > 90 || c2 < 48 || c2 > 57 || c3 < 48 || c3 > 57) return;
+    const want = IBAN_LENGTHS[String.fromCharCode(c0, c1)];
+    if (want === undefined) return;
+    for (let b = a; b < ch.count; b++) {
+      if (b > a && (ch.gapLen[b] !== 1 || (ch.gap[b] !== 32 && ch.gap[b] !== 45))) return;
+      if (ch.aLower[b]! > 0) return;
+      const len = ch.aNormEnd[b]! - ns;
+      if (len < want) continue;
+      if (len > want) return;
+      const value = String.fromCharCode.apply(null, n.subarray(ns, ns + len) as unknown as number[]);
+      if (isValidIban(value)) this.emit(ch.aStart[a]!, ch.aEnd[b]!, 'IBAN', IBAN_CONFIDENCE);
+      return;
+    }
+  }
+
+  /** Keeps the best of overlapping detections (confidence, then length), cluster by cluster. */
+  private resolve(spans: RawSpan[]): PiiSpan[] {
+    spans.sort((x, y) => x.start - y.start || y.end - x.end);
+    const kept: RawSpan[] = [];
+    let cluster: RawSpan[] = [];
+    let clusterEnd = -1;
+    for (const s of spans) {
+      if (cluster.length > 0 && s.start >= clusterEnd) {
+        pickFromCluster(cluster, kept);
+        cluster = [];
+      }
+      cluster.push(s);
+      clusterEnd = cluster.length === 1 ? s.end : Math.max(clusterEnd, s.end);
+    }
+    if (cluster.length > 0) pickFromCluster(cluster, kept);
+    return kept.map((s) => {
+      const span: PiiSpan = {
+        start: s.start,
+        end: s.end,
+        type: s.type,
+        group: PII_TYPE_INFO[s.type].group,
+        confidence: s.confidence,
+      };
+      return this.includeText ? { ...span, text: this.text.slice(s.start, s.end) } : span;
+    });
+  }
+}
+
+/** Greedy choice inside a cluster of overlapping spans; `chosen` stays sorted and disjoint. */
+function pickFromCluster(cluster: RawSpan[], out: RawSpan[]): void {
+  if (cluster.length === 1) {
+    out.push(cluster[0]!);
+    return;
+  }
+  cluster.sort(better);
+  const chosen: RawSpan[] = [];
+  for (const s of cluster) {
+    // First chosen span ending after s.start: the only one that can overlap s.
+    let lo = 0;
+    let hi = chosen.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (chosen[mid]!.end <= s.start) lo = mid + 1;
+      else hi = mid;
+    }
+    const next = chosen[lo];
+    if (next !== undefined && next.start < s.end) continue;
+    chosen.splice(lo, 0, s);
+  }
+  for (const s of chosen) out.push(s);
+}
+
+/**
+ * Builds a scanner for the given groups/types. Throws {@link InvalidScannerOptionsError} for an
+ * unknown group or type name or a confidence outside [0, 1] (options often come from policy files).
+ */
+export function createScanner(options: ScannerOptions = {}): PiiScanner {
+  const parsed = OptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new InvalidScannerOptionsError(`invalid scanner options: ${parsed.error.issues.map((i) => i.message).join('; ')}`, {
+      cause: parsed.error,
+    });
+  }
+  const { groups, types, minConfidence = 0.5, includeText = false } = parsed.data;
+  const groupSet = groups === undefined ? null : new Set<PiiGroup>(groups);
+  const typeSet = types === undefined ? null : new Set<PiiType>(types);
+  const selected = PII_TYPES.filter(
+    (t) => (groupSet === null || groupSet.has(PII_TYPE_INFO[t].group)) && (typeSet === null || typeSet.has(t)),
+  );
+  return new Scanner(selected, minConfidence, includeText);
+}

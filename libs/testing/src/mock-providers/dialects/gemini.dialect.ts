@@ -1,0 +1,225 @@
+import { embeddingSize, mockEmbedding, type MockReply, type ResolvedUsage } from '../behaviour.js';
+import { bearerToken, header, joinTexts, JSON_TYPE, SSE_TYPE, type ChatView, type Dialect, type Frame } from '../dialect.js';
+import { WireRequestError } from '../errors.js';
+import { arr, num, rec, str, type JsonRecord } from '../json-access.js';
+
+const J = JSON.stringify;
+const API_KEY_INVALID = 'API key not valid. Please pass a valid API key.';
+
+function rpcStatus(status: number): string {
+  switch (status) {
+    case 400:
+      return 'INVALID_ARGUMENT';
+    case 401:
+      return 'UNAUTHENTICATED';
+    case 403:
+      return 'PERMISSION_DENIED';
+    case 404:
+      return 'NOT_FOUND';
+    case 409:
+      return 'ABORTED';
+    case 429:
+      return 'RESOURCE_EXHAUSTED';
+    case 499:
+      return 'CANCELLED';
+    case 503:
+      return 'UNAVAILABLE';
+    case 504:
+      return 'DEADLINE_EXCEEDED';
+    default:
+      return status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION';
+  }
+}
+
+/** Gemini counts thoughts apart from candidates; `promptTokenCount` includes cached content. */
+function usageMetadata(u: ResolvedUsage): JsonRecord {
+  const out: JsonRecord = {
+    promptTokenCount: u.inputTokens,
+    candidatesTokenCount: u.outputTokens - u.reasoningTokens,
+    totalTokenCount: u.totalTokens,
+  };
+  if (u.cachedInputTokens > 0) out['cachedContentTokenCount'] = u.cachedInputTokens;
+  if (u.reasoningTokens > 0) out['thoughtsTokenCount'] = u.reasoningTokens;
+  out['promptTokensDetails'] = [{ modality: 'TEXT', tokenCount: u.inputTokens }];
+  return out;
+}
+
+function partText(part: JsonRecord): string {
+  const text = str(part['text']);
+  if (text !== undefined) return text;
+  const response = rec(part['functionResponse'])?.['response'];
+  return response === undefined ? '' : J(response);
+}
+
+function functionCallParts(reply: MockReply): JsonRecord[] {
+  return reply.toolCalls.map((c) => {
+    const call: JsonRecord = { name: c.name, args: JSON.parse(c.arguments) as unknown };
+    if (c.id !== undefined) call['id'] = c.id;
+    return { functionCall: call };
+  });
+}
+
+function candidate(parts: JsonRecord[], finishReason: string | undefined): JsonRecord {
+  const c: JsonRecord = { content: { parts, role: 'model' } };
+  if (finishReason) c['finishReason'] = finishReason;
+  c['index'] = 0;
+  return c;
+}
+
+const finish = (reply: MockReply) => (reply.finishReason === 'length' ? 'MAX_TOKENS' : 'STOP');
+
+function chatView(body: JsonRecord, model: string, stream: boolean, variant: string | undefined): ChatView {
+  const source = rec(body['generateContentRequest']) ?? body;
+  const contents = arr(source['contents']);
+  if (!contents || contents.length === 0) throw new WireRequestError(400, '* GenerateContentRequest.contents: contents is not specified');
+  const texts: string[] = [];
+  for (const p of arr(rec(source['systemInstruction'])?.['parts']) ?? []) texts.push(partText(rec(p) ?? {}));
+  let lastUserText = '';
+  for (const raw of contents) {
+    const c = rec(raw);
+    const text = (arr(c?.['parts']) ?? []).map((p) => partText(rec(p) ?? {})).join('');
+    texts.push(text);
+    if ((str(c?.['role']) ?? 'user') === 'user') lastUserText = text;
+  }
+  const hasTools = (arr(source['tools']) ?? []).some((t) => (arr(rec(t)?.['functionDeclarations'])?.length ?? 0) > 0);
+  const view: ChatView = { provider: 'gemini', operation: 'chat', model, stream, lastUserText, promptText: joinTexts(texts), hasTools, body, includeUsage: stream };
+  if (variant !== undefined) view.variant = variant;
+  return view;
+}
+
+function chatJson(reply: MockReply): string {
+  const parts: JsonRecord[] = [];
+  if (reply.text.length > 0 || reply.toolCalls.length === 0) parts.push({ text: reply.text });
+  parts.push(...functionCallParts(reply));
+  return J({
+    candidates: [candidate(parts, finish(reply))],
+    usageMetadata: usageMetadata(reply.usage),
+    modelVersion: reply.model,
+    responseId: `mock${reply.seq}`,
+  });
+}
+
+function chatChunks(reply: MockReply): { json: string; text?: string }[] {
+  const chunks: { json: string; text?: string }[] = [];
+  const meta = { modelVersion: reply.model, responseId: `mock${reply.seq}` };
+  for (const text of reply.textChunks) chunks.push({ json: J({ candidates: [candidate([{ text }], undefined)], ...meta }), text });
+  const last = reply.toolCalls.length > 0 ? functionCallParts(reply) : [{ text: '' }];
+  chunks.push({ json: J({ candidates: [candidate(last, finish(reply))], usageMetadata: usageMetadata(reply.usage), ...meta }) });
+  return chunks;
+}
+
+const MODEL_PATH = /^\/v1beta\/((?:models|tunedModels)\/[^/:]+):([A-Za-z]+)$/;
+
+const shortName = (name: string) => (name.startsWith('models/') ? name.slice(7) : name);
+
+function modelEntry(id: string): JsonRecord {
+  return {
+    name: `models/${id}`,
+    version: '001',
+    displayName: id,
+    inputTokenLimit: 1_048_576,
+    outputTokenLimit: 8192,
+    supportedGenerationMethods: ['generateContent', 'countTokens', 'embedContent', 'batchEmbedContents'],
+  };
+}
+
+/** Google Gemini API (`generateContent`, `streamGenerateContent` with `alt=sse` or as a JSON array, embeddings). */
+export function geminiDialect(): Dialect {
+  return {
+    provider: 'gemini',
+    apiRoot: '/v1beta',
+    streamsByDefault: false,
+    route(method, path, query) {
+      if (method === 'GET') {
+        if (path === '/v1beta/models') return { operation: 'models' };
+        if (path.startsWith('/v1beta/models/') && path.length > 15) return { operation: 'models', pathModel: decodeURIComponent(path.slice(15)) };
+        return undefined;
+      }
+      const m = method === 'POST' ? MODEL_PATH.exec(decodeURIComponent(path)) : null;
+      if (!m) return undefined;
+      const pathModel = shortName(m[1] as string);
+      switch (m[2]) {
+        case 'generateContent':
+          return { operation: 'chat', pathModel, pathStream: false };
+        case 'streamGenerateContent':
+          return { operation: 'chat', pathModel, pathStream: true, variant: query.get('alt') === 'sse' ? 'sse' : 'json-array' };
+        case 'embedContent':
+          return { operation: 'embeddings', pathModel, variant: 'single' };
+        case 'batchEmbedContents':
+          return { operation: 'embeddings', pathModel, variant: 'batch' };
+        case 'countTokens':
+          return { operation: 'count-tokens', pathModel };
+        default:
+          return undefined;
+      }
+    },
+    checkAuth(ctx, apiKey, requireAuth) {
+      const key = header(ctx.headers, 'x-goog-api-key') ?? ctx.query.get('key') ?? bearerToken(ctx.headers);
+      if (key === undefined) {
+        return requireAuth || apiKey !== undefined
+          ? {
+              status: 403,
+              message:
+                "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+            }
+          : undefined;
+      }
+      // Like the real API: a wrong key is a 400 INVALID_ARGUMENT (reason API_KEY_INVALID).
+      if (apiKey !== undefined && key !== apiKey) return { status: 400, message: API_KEY_INVALID };
+      return undefined;
+    },
+    chatRequest(body, ctx) {
+      return chatView(body, ctx.match.pathModel ?? '', ctx.match.pathStream === true, ctx.match.variant);
+    },
+    chatJson,
+    chatStream(reply, request) {
+      const chunks = chatChunks(reply);
+      if (request.variant === 'json-array') {
+        // Without alt=sse the answer is one JSON array, written element by element.
+        const frames = chunks.map((c, i): Frame => {
+          const frame: Frame = { data: `${i === 0 ? '[' : ',\r\n'}${c.json}` };
+          if (c.text !== undefined) frame.text = c.text;
+          return frame;
+        });
+        frames.push({ data: ']' });
+        return { contentType: JSON_TYPE, frames };
+      }
+      const frames = chunks.map((c): Frame => {
+        const frame: Frame = { data: `data: ${c.json}\r\n\r\n` };
+        if (c.text !== undefined) frame.text = c.text;
+        return frame;
+      });
+      return { contentType: SSE_TYPE, frames };
+    },
+    embeddings(body, ctx, behaviour) {
+      const vectorOf = (request: JsonRecord | undefined, at: string): { values: number[] } => {
+        const parts = arr(rec(request?.['content'])?.['parts']);
+        if (!parts) throw new WireRequestError(400, `* ${at}.content: content is not specified`);
+        const text = parts.map((p) => str(rec(p)?.['text']) ?? '').join('');
+        return { values: mockEmbedding(text, embeddingSize(num(request?.['outputDimensionality']), behaviour)) };
+      };
+      if (ctx.match.variant === 'single') return J({ embedding: vectorOf(body, 'EmbedContentRequest') });
+      const requests = arr(body['requests']);
+      if (!requests || requests.length === 0) throw new WireRequestError(400, '* BatchEmbedContentsRequest.requests: requests is not specified');
+      return J({ embeddings: requests.map((r, i) => vectorOf(rec(r), `BatchEmbedContentsRequest.requests[${i}]`)) });
+    },
+    models(ids, ctx) {
+      const one = ctx.match.pathModel;
+      if (one === undefined) return J({ models: ids.map(modelEntry) });
+      if (!ids.includes(one)) throw new WireRequestError(404, `models/${one} is not found for API version v1beta`);
+      return J(modelEntry(one));
+    },
+    countTokens(inputTokens) {
+      return J({ totalTokens: inputTokens, promptTokensDetails: [{ modality: 'TEXT', tokenCount: inputTokens }] });
+    },
+    error(status, message, retryAfter) {
+      const error: JsonRecord = { code: status, message, status: rpcStatus(status) };
+      if (message === API_KEY_INVALID) {
+        error['details'] = [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' }];
+      } else if (status === 429 && retryAfter !== undefined && /^\d+$/.test(retryAfter)) {
+        error['details'] = [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${retryAfter}s` }];
+      }
+      return { body: J({ error }) };
+    },
+  };
+}

@@ -1,0 +1,469 @@
+import { embeddingSize, mockEmbedding, mockTokenCount, type MockReply, type ResolvedUsage } from '../behaviour.js';
+import {
+  bearerToken,
+  checkKey,
+  header,
+  joinTexts,
+  sse,
+  SSE_TYPE,
+  type ChatView,
+  type Dialect,
+  type ErrorReply,
+  type Frame,
+  type RequestContext,
+  type RouteMatch,
+} from '../dialect.js';
+import { WireRequestError } from '../errors.js';
+import { arr, contentText, num, rec, str, type JsonRecord } from '../json-access.js';
+
+type OpenAIFamily = 'openai' | 'openai-compatible' | 'azure-openai' | 'mistral';
+
+const J = JSON.stringify;
+
+/** Float32 little-endian bytes in base64, as `encoding_format: "base64"` returns them. */
+function base64Floats(vector: readonly number[]): string {
+  const buf = Buffer.allocUnsafe(vector.length * 4);
+  vector.forEach((v, i) => buf.writeFloatLE(v, i * 4));
+  return buf.toString('base64');
+}
+
+function usageJson(u: ResolvedUsage, details: boolean): JsonRecord {
+  const out: JsonRecord = { prompt_tokens: u.inputTokens, completion_tokens: u.outputTokens, total_tokens: u.totalTokens };
+  if (details) {
+    out['prompt_tokens_details'] = { cached_tokens: u.cachedInputTokens, audio_tokens: 0 };
+    out['completion_tokens_details'] = {
+      reasoning_tokens: u.reasoningTokens,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    };
+  }
+  return out;
+}
+
+const SAFE_FILTER = {
+  hate: { filtered: false, severity: 'safe' },
+  self_harm: { filtered: false, severity: 'safe' },
+  sexual: { filtered: false, severity: 'safe' },
+  violence: { filtered: false, severity: 'safe' },
+};
+
+function openaiErrorKind(status: number): [type: string, code: string | null] {
+  switch (status) {
+    case 401:
+      return ['invalid_request_error', 'invalid_api_key'];
+    case 403:
+      return ['permission_error', null];
+    case 404:
+      return ['invalid_request_error', 'model_not_found'];
+    case 429:
+      return ['requests', 'rate_limit_exceeded'];
+    default:
+      return status >= 500 ? ['server_error', null] : ['invalid_request_error', null];
+  }
+}
+
+function defaultToolId(family: OpenAIFamily, index: number): string {
+  // Mistral only accepts 9 alphanumerics.
+  return family === 'mistral' ? `mock${String(index).padStart(5, '0')}` : `call_mock_${index}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses API
+
+function responsesUsage(u: ResolvedUsage): JsonRecord {
+  return {
+    input_tokens: u.inputTokens,
+    input_tokens_details: { cached_tokens: u.cachedInputTokens },
+    output_tokens: u.outputTokens,
+    output_tokens_details: { reasoning_tokens: u.reasoningTokens },
+    total_tokens: u.totalTokens,
+  };
+}
+
+function responsesItems(reply: MockReply, family: OpenAIFamily): { message?: JsonRecord; calls: JsonRecord[] } {
+  const calls = reply.toolCalls.map((c, i) => ({
+    id: `fc_mock${reply.seq}_${i}`,
+    type: 'function_call',
+    status: 'completed',
+    call_id: c.id ?? defaultToolId(family, i),
+    name: c.name,
+    arguments: c.arguments,
+  }));
+  if (reply.text.length === 0 && calls.length > 0) return { calls };
+  const message = {
+    id: `msg_mock${reply.seq}`,
+    type: 'message',
+    status: 'completed',
+    role: 'assistant',
+    content: [{ type: 'output_text', text: reply.text, annotations: [], logprobs: [] }],
+  };
+  return { message, calls };
+}
+
+function responseObject(reply: MockReply, request: ChatView, status: string, output: JsonRecord[], final: boolean): JsonRecord {
+  const incomplete = final && reply.finishReason === 'length';
+  const body = request.body;
+  return {
+    id: `resp_mock${reply.seq}`,
+    object: 'response',
+    created_at: reply.created,
+    status: incomplete ? 'incomplete' : status,
+    background: false,
+    error: null,
+    incomplete_details: incomplete ? { reason: 'max_output_tokens' } : null,
+    instructions: str(body['instructions']) ?? null,
+    max_output_tokens: num(body['max_output_tokens']) ?? null,
+    model: reply.model,
+    output,
+    parallel_tool_calls: true,
+    previous_response_id: null,
+    reasoning: { effort: null, summary: null },
+    store: false,
+    temperature: num(body['temperature']) ?? 1,
+    text: { format: { type: 'text' } },
+    tool_choice: body['tool_choice'] ?? 'auto',
+    tools: arr(body['tools']) ?? [],
+    top_p: num(body['top_p']) ?? 1,
+    truncation: 'disabled',
+    usage: final ? responsesUsage(reply.usage) : null,
+    user: null,
+    metadata: {},
+  };
+}
+
+function responsesJson(reply: MockReply, request: ChatView, family: OpenAIFamily): string {
+  const { message, calls } = responsesItems(reply, family);
+  return J(responseObject(reply, request, 'completed', message ? [message, ...calls] : calls, true));
+}
+
+function responsesStream(reply: MockReply, request: ChatView, family: OpenAIFamily): Frame[] {
+  const frames: Frame[] = [];
+  let sequence = 0;
+  const emit = (type: string, fields: JsonRecord, text?: string) => {
+    const frame: Frame = { data: sse(J({ type, sequence_number: sequence++, ...fields }), type) };
+    if (text !== undefined) frame.text = text;
+    frames.push(frame);
+  };
+  const { message, calls } = responsesItems(reply, family);
+  emit('response.created', { response: responseObject(reply, request, 'in_progress', [], false) });
+  emit('response.in_progress', { response: responseObject(reply, request, 'in_progress', [], false) });
+  let outputIndex = 0;
+  if (message) {
+    const item_id = message['id'];
+    const output_index = outputIndex++;
+    emit('response.output_item.added', { output_index, item: { ...message, status: 'in_progress', content: [] } });
+    emit('response.content_part.added', {
+      item_id,
+      output_index,
+      content_index: 0,
+      part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
+    });
+    for (const delta of reply.textChunks) {
+      emit('response.output_text.delta', { item_id, output_index, content_index: 0, delta, logprobs: [] }, delta);
+    }
+    emit('response.output_text.done', { item_id, output_index, content_index: 0, text: reply.text, logprobs: [] });
+    emit('response.content_part.done', {
+      item_id,
+      output_index,
+      content_index: 0,
+      part: { type: 'output_text', text: reply.text, annotations: [], logprobs: [] },
+    });
+    emit('response.output_item.done', { output_index, item: message });
+  }
+  calls.forEach((call, i) => {
+    const item_id = call['id'];
+    const output_index = outputIndex++;
+    emit('response.output_item.added', { output_index, item: { ...call, status: 'in_progress', arguments: '' } });
+    for (const delta of reply.toolCalls[i]?.argumentChunks ?? []) {
+      emit('response.function_call_arguments.delta', { item_id, output_index, delta });
+    }
+    emit('response.function_call_arguments.done', { item_id, output_index, name: call['name'], arguments: call['arguments'] });
+    emit('response.output_item.done', { output_index, item: call });
+  });
+  const final = responseObject(reply, request, 'completed', message ? [message, ...calls] : calls, true);
+  emit(final['status'] === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: final });
+  return frames;
+}
+
+function responsesView(body: JsonRecord, family: OpenAIFamily): ChatView {
+  const model = str(body['model']);
+  if (!model) throw new WireRequestError(400, "Missing required parameter: 'model'.");
+  const input = body['input'];
+  const texts: string[] = [];
+  const instructions = str(body['instructions']);
+  if (instructions) texts.push(instructions);
+  let lastUserText = '';
+  if (typeof input === 'string') {
+    texts.push(input);
+    lastUserText = input;
+  } else if (Array.isArray(input)) {
+    for (const raw of input) {
+      const item = rec(raw);
+      if (!item) continue;
+      const output = str(item['output']);
+      const text = output ?? contentText(item['content']);
+      texts.push(text);
+      if (str(item['role']) === 'user') lastUserText = text;
+    }
+  } else {
+    throw new WireRequestError(400, "Missing required parameter: 'input'.");
+  }
+  const stream = body['stream'] === true;
+  return {
+    provider: family,
+    operation: 'responses',
+    model,
+    stream,
+    lastUserText,
+    promptText: joinTexts(texts),
+    hasTools: (arr(body['tools'])?.length ?? 0) > 0,
+    body,
+    includeUsage: stream,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chat Completions
+
+function chatView(body: JsonRecord, ctx: RequestContext, family: OpenAIFamily): ChatView {
+  const model = ctx.match.pathModel ?? str(body['model']);
+  if (!model) throw new WireRequestError(400, 'you must provide a model parameter');
+  const messages = arr(body['messages']);
+  if (!messages || messages.length === 0) throw new WireRequestError(400, "Invalid 'messages': expected a non-empty array.");
+  if (family === 'mistral' && body['stream_options'] !== undefined) {
+    throw new WireRequestError(422, 'Extra inputs are not permitted: body.stream_options');
+  }
+  const texts: string[] = [];
+  let lastUserText = '';
+  for (const raw of messages) {
+    const m = rec(raw);
+    const text = contentText(m?.['content']);
+    texts.push(text);
+    if (str(m?.['role']) === 'user') lastUserText = text;
+  }
+  const stream = body['stream'] === true;
+  return {
+    provider: family,
+    operation: 'chat',
+    model,
+    stream,
+    lastUserText,
+    promptText: joinTexts(texts),
+    hasTools: (arr(body['tools'])?.length ?? 0) > 0,
+    body,
+    includeUsage: stream && rec(body['stream_options'])?.['include_usage'] === true,
+  };
+}
+
+function chatJson(reply: MockReply, family: OpenAIFamily): string {
+  const mistral = family === 'mistral';
+  const azure = family === 'azure-openai';
+  const message: JsonRecord = {
+    role: 'assistant',
+    content: reply.text.length > 0 || reply.toolCalls.length === 0 || mistral ? reply.text : null,
+  };
+  if (!mistral) message['refusal'] = null;
+  if (reply.toolCalls.length > 0) {
+    message['tool_calls'] = reply.toolCalls.map((c, i) => ({
+      id: c.id ?? defaultToolId(family, i),
+      type: 'function',
+      function: { name: c.name, arguments: c.arguments },
+      ...(mistral ? { index: i } : {}),
+    }));
+  }
+  if (!mistral) message['annotations'] = [];
+  const choice: JsonRecord = { index: 0, message, finish_reason: reply.finishReason };
+  if (!mistral) choice['logprobs'] = null;
+  if (azure) choice['content_filter_results'] = SAFE_FILTER;
+  const body: JsonRecord = {
+    id: `chatcmpl-mock${reply.seq}`,
+    object: 'chat.completion',
+    created: reply.created,
+    model: reply.model,
+    choices: [choice],
+    usage: usageJson(reply.usage, !mistral),
+  };
+  if (!mistral) body['system_fingerprint'] = 'fp_mock';
+  if (azure) body['prompt_filter_results'] = [{ prompt_index: 0, content_filter_results: SAFE_FILTER }];
+  return J(body);
+}
+
+function chatStream(reply: MockReply, request: ChatView, family: OpenAIFamily): Frame[] {
+  const mistral = family === 'mistral';
+  const azure = family === 'azure-openai';
+  const frames: Frame[] = [];
+  const chunk = (delta: JsonRecord, finish: string | null, text?: string, usage?: JsonRecord) => {
+    const choice: JsonRecord = { index: 0, delta };
+    if (!mistral) choice['logprobs'] = null;
+    choice['finish_reason'] = finish;
+    if (azure) choice['content_filter_results'] = {};
+    const body: JsonRecord = {
+      id: `chatcmpl-mock${reply.seq}`,
+      object: 'chat.completion.chunk',
+      created: reply.created,
+      model: reply.model,
+    };
+    if (!mistral) body['system_fingerprint'] = 'fp_mock';
+    body['choices'] = [choice];
+    if (usage) body['usage'] = usage;
+    else if (request.includeUsage) body['usage'] = null;
+    const frame: Frame = { data: sse(J(body)) };
+    if (text !== undefined) frame.text = text;
+    frames.push(frame);
+  };
+  if (azure) {
+    frames.push({
+      data: sse(J({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [{ prompt_index: 0, content_filter_results: SAFE_FILTER }] })),
+    });
+  }
+  chunk(mistral ? { role: 'assistant', content: '' } : { role: 'assistant', content: '', refusal: null }, null);
+  for (const piece of reply.textChunks) chunk({ content: piece }, null, piece);
+  reply.toolCalls.forEach((call, index) => {
+    const id = call.id ?? defaultToolId(family, index);
+    if (mistral) {
+      // Mistral sends each tool call whole.
+      chunk({ tool_calls: [{ id, type: 'function', function: { name: call.name, arguments: call.arguments }, index }] }, null);
+      return;
+    }
+    chunk({ tool_calls: [{ index, id, type: 'function', function: { name: call.name, arguments: '' } }] }, null);
+    for (const piece of call.argumentChunks) chunk({ tool_calls: [{ index, function: { arguments: piece } }] }, null);
+  });
+  if (mistral) {
+    chunk({ content: '' }, reply.finishReason, undefined, usageJson(reply.usage, false));
+  } else {
+    chunk({}, reply.finishReason);
+    if (request.includeUsage) {
+      const body: JsonRecord = {
+        id: `chatcmpl-mock${reply.seq}`,
+        object: 'chat.completion.chunk',
+        created: reply.created,
+        model: reply.model,
+        system_fingerprint: 'fp_mock',
+        choices: [],
+        usage: usageJson(reply.usage, true),
+      };
+      frames.push({ data: sse(J(body)) });
+    }
+  }
+  frames.push({ data: 'data: [DONE]\n\n' });
+  return frames;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Embeddings and models
+
+function embeddingsJson(body: JsonRecord, ctx: RequestContext, dims: (requested: number | undefined) => number, family: OpenAIFamily): string {
+  const model = ctx.match.pathModel ?? str(body['model']);
+  if (!model) throw new WireRequestError(400, 'you must provide a model parameter');
+  const input = body['input'];
+  let texts: string[];
+  if (typeof input === 'string') texts = [input];
+  else if (Array.isArray(input) && input.length > 0) {
+    // Token arrays are embedded by their JSON text: deterministic, and distinct per input.
+    texts = typeof input[0] === 'number' ? [J(input)] : input.map((x) => (typeof x === 'string' ? x : J(x)));
+  } else throw new WireRequestError(400, "'input' must be a non-empty string or array");
+  const size = dims(num(body[family === 'mistral' ? 'output_dimension' : 'dimensions']));
+  const base64 = body['encoding_format'] === 'base64';
+  let tokens = 0;
+  const data = texts.map((text, index) => {
+    tokens += mockTokenCount(text);
+    const vector = mockEmbedding(text, size);
+    return { object: 'embedding', index, embedding: base64 ? base64Floats(vector) : vector };
+  });
+  return J({ object: 'list', data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+}
+
+function modelEntry(id: string, family: OpenAIFamily): JsonRecord {
+  return { id, object: 'model', created: 1_700_000_000, owned_by: family === 'mistral' ? 'mistralai' : 'mock' };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function routeOpenAI(method: string, path: string, responses: boolean, prefix: string): RouteMatch | undefined {
+  if (!path.startsWith(prefix)) return undefined;
+  const rest = path.slice(prefix.length);
+  if (method === 'POST') {
+    if (rest === '/chat/completions') return { operation: 'chat' };
+    if (rest === '/embeddings') return { operation: 'embeddings' };
+    if (responses && rest === '/responses') return { operation: 'responses' };
+    return undefined;
+  }
+  if (method === 'GET') {
+    if (rest === '/models') return { operation: 'models' };
+    if (rest.startsWith('/models/') && rest.length > 8) return { operation: 'models', pathModel: decodeURIComponent(rest.slice(8)) };
+  }
+  return undefined;
+}
+
+const AZURE_DEPLOYMENT = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/;
+
+/** OpenAI, OpenAI-compatible, Azure OpenAI and Mistral: one wire format with a few differences. */
+export function openaiFamilyDialect(family: OpenAIFamily): Dialect {
+  const azure = family === 'azure-openai';
+  const mistral = family === 'mistral';
+  return {
+    provider: family,
+    apiRoot: azure ? '' : '/v1',
+    streamsByDefault: false,
+    route(method, path) {
+      if (!azure) return routeOpenAI(method, path, !mistral, '/v1');
+      const m = AZURE_DEPLOYMENT.exec(path);
+      if (m && method === 'POST') {
+        return { operation: m[2] === 'embeddings' ? 'embeddings' : 'chat', pathModel: decodeURIComponent(m[1] as string) };
+      }
+      if (method === 'GET' && path === '/openai/models') return { operation: 'models' };
+      // The newer Azure "v1" API: OpenAI paths under /openai/v1, model in the body.
+      return routeOpenAI(method, path, true, '/openai/v1');
+    },
+    checkAuth(ctx, apiKey, requireAuth) {
+      if (azure) {
+        const key = header(ctx.headers, 'api-key') ?? bearerToken(ctx.headers);
+        const denied =
+          'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.';
+        return checkKey(key, apiKey, requireAuth, denied, denied);
+      }
+      return checkKey(
+        bearerToken(ctx.headers),
+        apiKey,
+        requireAuth && family !== 'openai-compatible',
+        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+        'Incorrect API key provided.',
+      );
+    },
+    checkRequest(ctx) {
+      if (azure && ctx.match.pathModel !== undefined && ctx.match.operation !== 'models' && !ctx.query.get('api-version')) {
+        throw new WireRequestError(404, 'Resource not found');
+      }
+    },
+    chatRequest(body, ctx) {
+      return ctx.match.operation === 'responses' ? responsesView(body, family) : chatView(body, ctx, family);
+    },
+    chatJson(reply, request) {
+      return request.operation === 'responses' ? responsesJson(reply, request, family) : chatJson(reply, family);
+    },
+    chatStream(reply, request) {
+      const frames = request.operation === 'responses' ? responsesStream(reply, request, family) : chatStream(reply, request, family);
+      return { contentType: SSE_TYPE, frames };
+    },
+    embeddings(body, ctx, behaviour) {
+      return embeddingsJson(body, ctx, (requested) => embeddingSize(requested, behaviour), family);
+    },
+    models(ids, ctx) {
+      const one = ctx.match.pathModel;
+      if (one === undefined) return J({ object: 'list', data: ids.map((id) => modelEntry(id, family)) });
+      if (!ids.includes(one)) throw new WireRequestError(404, `The model '${one}' does not exist`);
+      return J(modelEntry(one, family));
+    },
+    error(status, message, retryAfter): ErrorReply {
+      if (azure) {
+        const text = status === 429 && retryAfter !== undefined && /^\d+$/.test(retryAfter) ? `${message} Please retry after ${retryAfter} second.` : message;
+        return { body: J({ error: { code: String(status), message: text } }) };
+      }
+      const [type, code] = openaiErrorKind(status);
+      if (mistral) return { body: J({ object: 'error', message, type, param: null, code }) };
+      return { body: J({ error: { message, type, param: null, code } }) };
+    },
+  };
+}
+

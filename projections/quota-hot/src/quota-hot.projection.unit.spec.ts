@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { EventRegistry, GENESIS_PREV, type Envelope } from '@totra/events';
+import { hotIdentityLayout } from '@totra/identity';
+import { handlesEventType, opsFor, quotaHotProjection } from './quota-hot.projection.js';
+
+const registry = new EventRegistry();
+const layout = hotIdentityLayout('p:');
+const KEY = 'key_0193b5a07c3e7abc8def0123456789ab';
+const HASH = 'c'.repeat(64);
+
+const envelope = (type: string, data: Record<string, unknown>): Envelope => ({
+  v: 1,
+  id: '0193b5a0-7c3e-7abc-8def-0123456789ab',
+  type,
+  time: '2026-12-04T10:00:00.000Z',
+  chain: 'admin.host.boot',
+  seq: 2,
+  prev: GENESIS_PREV,
+  tenant: 'acme',
+  data,
+  hash: 'd'.repeat(64),
+});
+
+describe('quota-hot ops', () => {
+  it('handles key and team policy events only', () => {
+    expect(quotaHotProjection.handles).toEqual(['ApiKeyIssued', 'ApiKeyRevoked', 'TeamNetworkPolicySet']);
+    expect(handlesEventType('ApiKeyRevoked')).toBe(true);
+    expect(handlesEventType('RequestCompleted')).toBe(false);
+    expect(opsFor(registry.decode(envelope('TestEventRecorded', { n: 1, label: 'x', amountMicroUsd: 1 })), layout)).toEqual([]);
+  });
+
+  it('stores an issued key under its hash, with identity fields and no secret', () => {
+    const issued = envelope('ApiKeyIssued', {
+      keyId: KEY,
+      keyHash: HASH,
+      prefix: 'tt-AbC12',
+      userId: 'u_1',
+      teamId: 't_1',
+      name: 'ci job',
+      cidrs: ['10.0.0.0/8'],
+      expiresAt: '2027-01-01T00:00:00.000Z',
+    });
+    expect(opsFor(registry.decode(issued), layout)).toEqual([
+      [
+        'issue',
+        `p:key:{${HASH}}`,
+        `p:keyid:${KEY}`,
+        HASH,
+        'keyId', KEY,
+        'prefix', 'tt-AbC12',
+        'userId', 'u_1',
+        'teamId', 't_1',
+        'tenant', 'acme',
+        'cidrs', '["10.0.0.0/8"]',
+        'expiresAt', '2027-01-01T00:00:00.000Z',
+        'revoked', '0',
+      ],
+    ]);
+  });
+
+  it('revokes by key id and announces on the revoked channel', () => {
+    expect(opsFor(registry.decode(envelope('ApiKeyRevoked', { keyId: KEY })), layout)).toEqual([
+      ['revoke', `p:keyid:${KEY}`, 'p:key:{', '}', '2026-12-04T10:00:00.000Z', 'p:keys:revoked'],
+    ]);
+  });
+
+  it('replaces a team allowlist in the tenant and announces it', () => {
+    expect(opsFor(registry.decode(envelope('TeamNetworkPolicySet', { teamId: 't_1', cidrs: [] })), layout)).toEqual([
+      ['team', 'p:team:acme:t_1', '[]', 'p:teams:policy'],
+    ]);
+  });
+});

@@ -1,0 +1,125 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { type NatsConnection } from '@nats-io/nats-core';
+import { type Envelope } from '@totra/events';
+import { connectNats, ensureStream, readStream, type StreamOptions } from '@totra/eventlog';
+import { type PiiPolicy } from '@totra/pii';
+import { natsUrl, uniquePrefix, uniqueStreamName } from '@totra/testing';
+import { runCli } from '../cli.js';
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function cli(...args: string[]): Promise<Run> {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, { stdout: (s) => (out += s), stderr: (s) => (err += s), stdin: () => Promise.resolve('') });
+  return { code, out, err };
+}
+
+describe('totra pii policy (against a real stream)', () => {
+  let nc: NatsConnection;
+  let dir: string;
+  let stream: StreamOptions;
+  let log: string[];
+
+  beforeAll(async () => {
+    const url = await natsUrl();
+    nc = await connectNats(url, { name: 'cli-pii' });
+    stream = { name: uniqueStreamName('CLIP'), subjectPrefix: uniquePrefix('clip') };
+    await ensureStream(await jetstreamManager(nc), stream);
+    dir = mkdtempSync(join(tmpdir(), 'totra-pii-'));
+    log = ['--nats', url, '--stream', stream.name, '--subject-prefix', stream.subjectPrefix, '--state-dir', dir];
+  });
+
+  afterAll(async () => {
+    await (await jetstreamManager(nc)).streams.delete(stream.name).catch(() => undefined);
+    await nc.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const policy = (...args: string[]) => cli('pii', 'policy', ...args, ...log);
+  const list = async (): Promise<PiiPolicy[]> => {
+    const r = await policy('list', '--json');
+    expect(r.code, r.err).toBe(0);
+    return JSON.parse(r.out) as PiiPolicy[];
+  };
+  const policyEvents = async (): Promise<Envelope[]> => {
+    const events: Envelope[] = [];
+    for await (const b of readStream(nc, stream)) for (const l of b.lines) events.push(JSON.parse(l) as Envelope);
+    return events.filter((e) => e.type.startsWith('PiiPolicy'));
+  };
+
+  it('starts with no policy', async () => {
+    expect(await list()).toEqual([]);
+    expect((await policy('list')).out).toMatch(/no PII policies: every request gets the default \(pseudonymize every group\)/);
+  });
+
+  it('sets, replaces, lists, resolves and removes policies, as events on the chain', async () => {
+    const set = await policy('set', '--scope', 'team:eng', '--action', 'secrets=block', '--action', 'EMAIL=redact', '--scan-output');
+    expect(set.code, set.err).toBe(0);
+    expect(set.out).toMatch(/^set PII policy pol_[0-9a-f]{12} for team:eng: EMAIL=redact secrets=block\n$/);
+    const id = /pol_[0-9a-f]{12}/.exec(set.out)![0];
+
+    const combined = await policy('set', '--scope', 'team:eng', '--scope', 'model:gpt-4o', '--action', '*=log', '--id', 'eng-gpt');
+    expect(combined.code, combined.err).toBe(0);
+    const tenant = await policy('set', '--scope', 'tenant:acme', '--action', 'universal=allow', '--min-confidence', '0.8');
+    expect(tenant.code, tenant.err).toBe(0);
+
+    expect(await list()).toEqual([
+      expect.objectContaining({ scope: { tenant: 'acme' }, rules: { universal: 'allow' }, minConfidence: 0.8 }),
+      { policyId: id, scope: { team: 'eng' }, rules: { EMAIL: 'redact', secrets: 'block' }, scanOutput: true },
+      { policyId: 'eng-gpt', scope: { team: 'eng', model: 'gpt-4o' }, rules: { '*': 'log' } },
+    ]);
+    const table = (await policy('list')).out;
+    expect(table).toMatch(/^POLICY\s+SCOPE\s+RULES\s+OUTPUT\s+MIN-CONF\n/);
+    expect(table).toContain('team:eng+model:gpt-4o');
+
+    // Setting the same scope again replaces its policy under the same id; an identical one is a no-op.
+    const replaced = await policy('set', '--scope', 'team:eng', '--action', 'secrets=block');
+    expect(replaced.out).toContain(`set PII policy ${id} for team:eng: secrets=block`);
+    const again = await policy('set', '--scope', 'team:eng', '--action', 'secrets=block');
+    expect(again.out).toContain(`PII policy ${id} for team:eng is already in force`);
+    const taken = await policy('set', '--scope', 'team:eng', '--action', 'EMAIL=log', '--id', 'someone-else');
+    expect(taken.code).toBe(2);
+    expect(taken.err).toMatch(/scope team:eng already has PII policy "pol_/);
+
+    const resolved = JSON.parse((await policy('resolve', '--tenant', 'acme', '--team', 'eng', '--model', 'gpt-4o', '--json')).out) as {
+      policyIds: string[];
+      minConfidence: number | null;
+      types: { type: string; action: string; policyId: string }[];
+    };
+    expect(resolved.policyIds).toEqual(['eng-gpt', id, expect.stringMatching(/^pol_/)]);
+    expect(resolved.minConfidence).toBe(0.8);
+    expect(resolved.types.find((t) => t.type === 'EMAIL')).toMatchObject({ action: 'log', policyId: 'eng-gpt' });
+    const human = await policy('resolve', '--team', 'eng');
+    expect(human.out).toMatch(/^secrets\s+block\s+\(pol_/m);
+    expect(human.out).toMatch(/^universal\s+pseudonymize\s+\(default\)/m);
+
+    const removed = await policy('remove', 'eng-gpt', '--reason', 'not needed');
+    expect(removed.code, removed.err).toBe(0);
+    expect(removed.out).toBe('removed PII policy eng-gpt (team:eng+model:gpt-4o)\n');
+    expect((await list()).map((p) => p.policyId)).not.toContain('eng-gpt');
+    const unknown = await policy('remove', 'eng-gpt');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/^totra: no PII policy "eng-gpt"/);
+
+    const events = await policyEvents();
+    expect(events.map((e) => e.type)).toEqual(['PiiPolicySet', 'PiiPolicySet', 'PiiPolicySet', 'PiiPolicySet', 'PiiPolicyRemoved']);
+    expect(events[2]).toMatchObject({ tenant: 'acme', data: { scope: { tenant: 'acme' } } });
+    expect(events[0]).toMatchObject({ tenant: 'system', chain: expect.stringMatching(/^cli\./) });
+    expect(events[4]?.data).toEqual({ policyId: 'eng-gpt', scope: { team: 'eng', model: 'gpt-4o' }, reason: 'not needed' });
+  });
+
+  it('exits 2 with a clear message when NATS is unreachable', async () => {
+    const r = await cli('pii', 'policy', 'list', '--nats', 'nats://127.0.0.1:1');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/cannot connect to NATS at nats:\/\/127\.0\.0\.1:1/);
+  });
+});

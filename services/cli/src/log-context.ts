@@ -1,0 +1,63 @@
+import { join } from 'node:path';
+import { type Command } from 'commander';
+import { type NatsConnection } from '@nats-io/nats-core';
+import { ChainWriter, DEFAULT_STREAM, connectNats, type StreamOptions } from '@totra/eventlog';
+import { CliError, EXIT } from './cli-error.js';
+import { resolveNatsUrl, stateDir } from './state.js';
+import { VERSION } from './version.js';
+
+/** Options every command that reads or writes the event log takes. */
+export interface LogOptions {
+  nats?: string;
+  stream: string;
+  subjectPrefix: string;
+  stateDir?: string;
+}
+
+/** Adds the event-log connection options to a command. */
+export function logOptions(cmd: Command): Command {
+  return cmd
+    .option('--nats <url>', 'NATS server URL (default: TOTRA_NATS_URL, then .totra/urls.json, then nats://127.0.0.1:4222)')
+    .option('--stream <name>', 'JetStream stream name', process.env['TOTRA_STREAM'] ?? DEFAULT_STREAM.name)
+    .option('--subject-prefix <prefix>', 'subject prefix of the chains', process.env['TOTRA_SUBJECT_PREFIX'] ?? DEFAULT_STREAM.subjectPrefix)
+    .option('--state-dir <dir>', 'state folder of `totra up`', undefined);
+}
+
+/** Connects to NATS for the duration of `fn`; a connection failure is a usage error (exit 2). */
+export async function withNats<T>(o: LogOptions, fn: (nc: NatsConnection, stream: StreamOptions) => Promise<T>): Promise<T> {
+  const url = resolveNatsUrl(o.nats, stateDir(o.stateDir));
+  let nc: NatsConnection;
+  try {
+    nc = await connectNats(url, { name: 'totra-cli', timeout: 5000 });
+  } catch (err) {
+    throw new CliError('TOTRA_CLI_NATS_UNREACHABLE', `cannot connect to NATS at ${url}: ${(err as Error).message}`, EXIT.usage, { cause: err });
+  }
+  try {
+    return await fn(nc, { name: o.stream, subjectPrefix: o.subjectPrefix });
+  } catch (err) {
+    const e = err as { name?: string; code?: unknown; message: string };
+    if (e.name === 'StreamNotFoundError' || e.code === 10059) {
+      throw new CliError('TOTRA_CLI_NO_STREAM', `stream ${o.stream} does not exist on ${url} (start ToTra with \`npm start\` first)`, EXIT.usage, { cause: err });
+    }
+    throw err;
+  } finally {
+    await nc.close();
+  }
+}
+
+/**
+ * Runs `fn` with a chain writer of role `cli` (a new chain, as for every writer process
+ * start) and waits until every event it appended is in JetStream before returning.
+ */
+export async function withWriter<T>(o: LogOptions, fn: (writer: ChainWriter, nc: NatsConnection, stream: StreamOptions) => Promise<T> | T): Promise<T> {
+  return withNats(o, async (nc, stream) => {
+    const writer = await ChainWriter.open({ nc, stream, role: 'cli', spoolDir: join(stateDir(o.stateDir), 'spool'), writerVersion: VERSION });
+    try {
+      const result = await fn(writer, nc, stream);
+      await writer.drain();
+      return result;
+    } finally {
+      await writer.close();
+    }
+  });
+}

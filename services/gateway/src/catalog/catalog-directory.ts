@@ -1,0 +1,139 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { type NatsConnection } from '@nats-io/nats-core';
+import {
+  CATALOG_EVENT_TYPES,
+  CatalogError,
+  CatalogView,
+  decideAll,
+  diffCatalog,
+  emptyCatalog,
+  evolveCatalog,
+  missingModelHint,
+  parseCatalogFile,
+  seedFromEnv,
+  toProviderDeployment,
+  type CatalogState,
+  type DeploymentConfig,
+  type EnvRecord,
+} from '@totra/catalog';
+import { type DecodedEvent, type EventInput } from '@totra/events';
+import { followEvents, replayEvents, type Following, type StreamOptions } from '@totra/eventlog';
+import { type Deployment } from '@totra/providers';
+import { GatewayError } from '../errors.js';
+import { type CallerIdentity } from '../identity.js';
+import { type DeploymentRoute, type ModelDirectory } from '../routing/directory.js';
+
+const CATALOG_TYPES = new Set<string>(CATALOG_EVENT_TYPES);
+
+function toRoute(d: DeploymentConfig): DeploymentRoute {
+  return {
+    deploymentId: d.deploymentId,
+    alias: d.alias,
+    weight: d.weight,
+    priority: d.priority,
+    contextWindow: d.contextWindow,
+    provider: d.provider,
+    model: d.model,
+    kind: d.kind,
+    baseUrl: d.baseUrl,
+    credentialRef: d.credentialRef,
+    apiVersion: d.apiVersion,
+    region: d.region,
+    fallbackAliases: d.fallbackAliases,
+  };
+}
+
+/** The model catalog as the gateway reads it: a fold of the catalog events, kept current. */
+export class CatalogDirectory implements ModelDirectory {
+  #state: CatalogState;
+  #view: CatalogView;
+  #routes = new Map<string, DeploymentRoute[]>();
+
+  constructor(state: CatalogState = emptyCatalog(), private readonly env: EnvRecord = process.env) {
+    this.#state = state;
+    this.#view = CatalogView.of(state);
+  }
+
+  get state(): CatalogState {
+    return this.#state;
+  }
+
+  apply(event: Pick<DecodedEvent, 'type' | 'data'>): void {
+    this.#state = evolveCatalog(this.#state, event);
+    this.#view = CatalogView.of(this.#state);
+    this.#routes.clear();
+  }
+
+  deploymentsFor(alias: string): readonly DeploymentRoute[] {
+    let routes = this.#routes.get(alias);
+    if (!routes) {
+      routes = this.#view.deploymentsFor(alias).map(toRoute);
+      this.#routes.set(alias, routes);
+    }
+    return routes;
+  }
+
+  aliases(): readonly string[] {
+    return this.#view.aliases();
+  }
+
+  explainMissing(alias: string): string | undefined {
+    return missingModelHint(alias)?.message;
+  }
+
+  isAllowed(who: CallerIdentity, alias: string): boolean {
+    return this.#view.isAllowed(alias, { teamId: who.teamId });
+  }
+
+  /** The provider deployment of a route, its credentials read from the environment now. */
+  resolve(route: DeploymentRoute): Deployment {
+    const config = this.#view.deployment(route.deploymentId);
+    if (!config) {
+      throw new GatewayError({ code: 'TOTRA_UNKNOWN_MODEL', status: 404, reason: 'unknown_model', message: `deployment ${route.deploymentId} was removed` });
+    }
+    try {
+      return toProviderDeployment(config, this.env);
+    } catch (err) {
+      if (err instanceof CatalogError) {
+        throw new GatewayError({ code: 'TOTRA_PROVIDER_NOT_CONFIGURED', status: 400, reason: 'provider_not_configured', param: 'model', message: `model \`${route.alias}\`: ${err.message}` }, { cause: err });
+      }
+      throw err;
+    }
+  }
+}
+
+/** The catalog's running parts: the directory and its subscription to new catalog events. */
+export interface RunningCatalog {
+  directory: CatalogDirectory;
+  /** Events appended at start to bring the catalog to the environment / totra.yaml seed. */
+  synced: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Loads the catalog from the event log, seeds it from the environment (and `totra.yaml` when
+ * given) by appending only the events needed, and follows later catalog events.
+ */
+export async function startCatalog(opts: {
+  nc: NatsConnection;
+  stream: StreamOptions;
+  append: (e: EventInput) => unknown;
+  env?: EnvRecord;
+  catalogFile?: string | undefined;
+  onError?: (err: unknown) => void;
+}): Promise<RunningCatalog> {
+  const env = opts.env ?? process.env;
+  const directory = new CatalogDirectory(emptyCatalog(), env);
+  const last = await replayEvents(opts.nc, opts.stream, CATALOG_TYPES, (e) => directory.apply(e));
+  const desired = [...seedFromEnv(env)];
+  if (opts.catalogFile && existsSync(opts.catalogFile)) desired.push(...parseCatalogFile(readFileSync(opts.catalogFile, 'utf8')));
+  const { events } = decideAll(diffCatalog(directory.state, desired, { time: new Date().toISOString() }), directory.state);
+  for (const e of events) {
+    opts.append(e);
+    directory.apply(e);
+  }
+  const following: Following = await followEvents(opts.nc, opts.stream, CATALOG_TYPES, last, (e) => directory.apply(e), {
+    ...(opts.onError ? { onError: opts.onError } : {}),
+  });
+  return { directory, synced: events.length, stop: () => following.stop() };
+}

@@ -1,0 +1,64 @@
+import { type ChatRequest, type ChatResponse, type EmbeddingsRequest, type EmbeddingsResponse, type StreamEvent } from '@totra/providers';
+
+/**
+ * The built-in `demo` model: a local echo, clearly labelled, so that a first request works on
+ * a machine with no provider key and no internet. It never calls anything.
+ */
+export const DEMO_PROVIDER = 'demo';
+
+function lastUserText(req: ChatRequest): string {
+  for (let i = req.messages.length - 1; i >= 0; i--) {
+    const m = req.messages[i];
+    if (m?.role !== 'user') continue;
+    if (typeof m.content === 'string') return m.content;
+    return m.content.map((p) => (p.type === 'text' ? p.text : '')).join(' ').trim();
+  }
+  return '';
+}
+
+/** Rough token count for the demo (about 4 characters a token). */
+function tokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+export function demoReply(req: ChatRequest): string {
+  const said = lastUserText(req);
+  return `[ToTra demo model: a local echo, no LLM was called. Configure a provider key (e.g. OPENAI_API_KEY) for real answers.] You said: ${said}`;
+}
+
+export function demoResponse(req: ChatRequest, id: string): ChatResponse {
+  const text = demoReply(req);
+  const input = tokens(JSON.stringify(req.messages));
+  const output = tokens(text);
+  return {
+    id,
+    model: 'demo',
+    created: Math.floor(Date.now() / 1000),
+    text,
+    toolCalls: [],
+    finishReason: 'stop',
+    usage: { inputTokens: input, outputTokens: output, totalTokens: input + output },
+  };
+}
+
+/** The demo answer as stream events, a few words per chunk. */
+export function demoStream(req: ChatRequest, id: string): StreamEvent[] {
+  const res = demoResponse(req, id);
+  const words = res.text.split(/(?<= )/);
+  const events: StreamEvent[] = [{ type: 'message_start', id, model: 'demo', created: res.created }];
+  for (let i = 0; i < words.length; i += 3) events.push({ type: 'text_delta', text: words.slice(i, i + 3).join('') });
+  events.push({ type: 'finish', finishReason: 'stop' });
+  if (res.usage) events.push({ type: 'usage', usage: res.usage });
+  return events;
+}
+
+/** Deterministic pseudo-embeddings (8 dimensions) for the demo model. */
+export function demoEmbeddings(req: EmbeddingsRequest): EmbeddingsResponse {
+  const embeddings = req.input.map((text) => {
+    const v = new Array<number>(8).fill(0);
+    for (let i = 0; i < text.length; i++) v[i % 8] = ((v[i % 8] ?? 0) + text.charCodeAt(i)) % 997;
+    const norm = Math.hypot(...v) || 1;
+    return v.map((x) => x / norm);
+  });
+  return { model: 'demo', embeddings, usage: { inputTokens: req.input.reduce((s, t) => s + tokens(t), 0) } };
+}

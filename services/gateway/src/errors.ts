@@ -1,0 +1,73 @@
+import { type RejectionReason } from '@totra/events';
+import { type z } from 'zod';
+
+type Reason = z.infer<typeof RejectionReason>;
+
+/**
+ * A request the gateway refuses or cannot serve. The HTTP status is decided here, at the edge;
+ * the body shape (OpenAI or Anthropic) by the route. `reason` is what `RequestRejected` records.
+ */
+export class GatewayError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly reason: Reason | undefined;
+  readonly param: string | null;
+  readonly retryAfterSeconds: number | undefined;
+  constructor(
+    init: { code: string; status: number; message: string; reason?: Reason; param?: string | null; retryAfterSeconds?: number },
+    options?: { cause?: unknown },
+  ) {
+    super(init.message, options);
+    this.name = 'GatewayError';
+    this.code = init.code;
+    this.status = init.status;
+    this.reason = init.reason;
+    this.param = init.param ?? null;
+    this.retryAfterSeconds = init.retryAfterSeconds;
+  }
+}
+
+/** OpenAI `error.type` for a status. */
+export function openaiErrorType(status: number): string {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 429) return 'rate_limit_error';
+  if (status >= 500) return 'server_error';
+  return 'invalid_request_error';
+}
+
+/** Anthropic `error.type` for a status. */
+export function anthropicErrorType(status: number): string {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 413) return 'request_too_large';
+  if (status === 429) return 'rate_limit_error';
+  if (status === 529 || status === 503) return 'overloaded_error';
+  if (status >= 500) return 'api_error';
+  return 'invalid_request_error';
+}
+
+/** OpenAI `error.code` for a gateway code (the stable TOTRA_ code is kept in the message). */
+export function openaiErrorCode(code: string): string {
+  switch (code) {
+    case 'TOTRA_UNKNOWN_MODEL':
+      return 'model_not_found';
+    case 'TOTRA_AUTH_MISSING_KEY':
+    case 'TOTRA_AUTH_INVALID_KEY':
+      return 'invalid_api_key';
+    case 'TOTRA_QUOTA_EXCEEDED':
+      return 'insufficient_quota';
+    case 'TOTRA_RATE_LIMITED':
+      return 'rate_limit_exceeded';
+    default:
+      return code.toLowerCase().replace(/^totra_/, '');
+  }
+}
+
+/** The client-facing body of a gateway error in the given API's shape. */
+export function errorBody(err: GatewayError, shape: 'openai' | 'anthropic'): Record<string, unknown> {
+  if (shape === 'anthropic') return { type: 'error', error: { type: anthropicErrorType(err.status), message: err.message } };
+  return { error: { message: err.message, type: openaiErrorType(err.status), code: openaiErrorCode(err.code), param: err.param } };
+}

@@ -1,0 +1,320 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { type Dispatcher } from 'undici';
+import {
+  ProviderError,
+  getProviderAdapter,
+  mergeUsage,
+  prepareRequest,
+  sameWireFormat,
+  type ChatRequest,
+  type InboundFormat,
+  type ProviderHttpRequest,
+  type StreamEvent,
+  type Usage,
+} from '@totra/providers';
+import { demoResponse, demoStream } from '../demo/demo-provider.js';
+import { GatewayError } from '../errors.js';
+import { type CredentialResolver, type DeploymentRoute, type ModelDirectory } from '../routing/directory.js';
+import { backoffMs, type Router } from '../routing/router.js';
+import { type Upstream } from '../upstream/upstream.js';
+import { createStreamEncoder, encodeResponse, streamErrorFrame, type StreamEncoder } from './formats.js';
+
+export interface RetryPolicy {
+  /** Tries on one deployment (1 = no retry) for retryable errors (429, 5xx, timeouts). */
+  attemptsPerDeployment: number;
+  /** Upstream attempts in all, across deployments and fallbacks. */
+  maxAttempts: number;
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+  /** A `Retry-After` longer than this moves on to the next deployment instead of waiting. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attemptsPerDeployment: 2, maxAttempts: 6, baseBackoffMs: 100, maxBackoffMs: 2_000, maxRetryAfterMs: 5_000 };
+
+export interface ChatExecutorDeps {
+  directory: ModelDirectory;
+  resolveCredentials: CredentialResolver;
+  router: Router;
+  upstream: Upstream;
+  retry: RetryPolicy;
+}
+
+/** Where the answer goes: a JSON body, or a stream opened at the first byte. */
+export interface ResponseSink {
+  json(status: number, body: string): void;
+  /** Sends the stream's headers; called once, when the first upstream chunk is in. */
+  openStream(): StreamWriter;
+}
+
+export interface StreamWriter {
+  /** Writes SSE text; resolves when the client can take more (backpressure). */
+  write(text: string): Promise<void> | void;
+  end(): void;
+}
+
+/** One chat request, decoded. */
+export interface ChatRun {
+  inbound: InboundFormat;
+  alias: string;
+  request: ChatRequest;
+  /** The inbound body as received and as parsed (for the same-format fast path). */
+  raw: Buffer;
+  parsed: Record<string, unknown>;
+  requestId: string;
+  /** Aborted when the client goes away: the upstream request is aborted with it. */
+  signal: AbortSignal;
+}
+
+/** What happened, for the request's terminal event. */
+export interface ChatOutcome {
+  route: DeploymentRoute | undefined;
+  attempts: number;
+  status: number;
+  usage: Usage | undefined;
+  finishReason: string | null;
+  upstreamUs: number;
+  firstByteUs: number | undefined;
+  /** The answer started reaching the client before the failure. */
+  partial: boolean;
+  error: ProviderError | GatewayError | undefined;
+}
+
+/** A failure after bytes reached the client: no fallback, the stream ends with an error frame. */
+class CommittedFailure extends Error {
+  constructor(readonly outcome: ChatOutcome) {
+    super('stream failed after it started');
+  }
+}
+
+const usNow = () => Number(process.hrtime.bigint() / 1000n);
+
+function toProviderError(err: unknown, provider: string, signal: AbortSignal): ProviderError | GatewayError {
+  if (err instanceof ProviderError || err instanceof GatewayError) return err;
+  const e = err as { code?: string; name?: string; message?: string };
+  if (signal.aborted) {
+    return new GatewayError({ code: 'TOTRA_CLIENT_CLOSED', status: 499, message: 'the client closed the connection' }, { cause: err });
+  }
+  const timeout = e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT';
+  return new ProviderError({
+    code: timeout ? 'TOTRA_PROVIDER_TIMEOUT' : 'TOTRA_PROVIDER_UNAVAILABLE',
+    provider,
+    status: timeout ? 504 : 502,
+    retryable: true,
+    fallbackable: true,
+    message: `${provider}: ${timeout ? 'timed out' : 'could not be reached'} (${e.code ?? e.name ?? 'error'})`,
+    cause: err,
+  });
+}
+
+/** Rough input size in tokens, for context-window routing (4 bytes a token; never below 1). */
+export function roughTokens(raw: Buffer): number {
+  return Math.max(1, Math.ceil(raw.length / 4));
+}
+
+/**
+ * Runs a chat request: orders the alias's deployments (then its fallback aliases'), tries them
+ * with retries, backoff and circuit breakers, and answers the client in its own format. A
+ * deployment is abandoned for the next one only before any byte reached the client; a stream
+ * that breaks later ends with an error frame and is never re-sent.
+ */
+export async function executeChat(deps: ChatExecutorDeps, run: ChatRun, sink: ResponseSink): Promise<ChatOutcome> {
+  const own = deps.directory.deploymentsFor(run.alias).filter((d) => d.kind === 'chat');
+  if (!own.length) throw unknownModel(deps.directory, run.alias);
+  const tokens = roughTokens(run.raw);
+  const candidates = [...deps.router.order(own, tokens, Date.now())];
+  for (const fallback of new Set(own.flatMap((d) => d.fallbackAliases ?? []))) {
+    candidates.push(...deps.router.order(deps.directory.deploymentsFor(fallback).filter((d) => d.kind === 'chat'), tokens, Date.now()));
+  }
+  if (!candidates.length) {
+    throw new GatewayError({
+      code: 'TOTRA_CONTEXT_TOO_LONG',
+      status: 400,
+      reason: 'invalid_request',
+      param: 'messages',
+      message: `the request (about ${tokens} tokens) is larger than the context window of every deployment of ${run.alias}`,
+    });
+  }
+
+  let attempts = 0;
+  let upstreamUs = 0;
+  let last: ProviderError | GatewayError | undefined;
+  for (const route of candidates) {
+    const breaker = deps.router.breaker(route.deploymentId);
+    for (let tryNo = 1; tryNo <= deps.retry.attemptsPerDeployment && attempts < deps.retry.maxAttempts; tryNo++) {
+      if (!breaker.tryAcquire(Date.now())) break;
+      attempts++;
+      const done = deps.router.begin(route.deploymentId);
+      const t0 = usNow();
+      try {
+        const outcome = await attemptOnce(deps, run, route, sink, attempts);
+        breaker.success();
+        return { ...outcome, upstreamUs: upstreamUs + outcome.upstreamUs };
+      } catch (err) {
+        upstreamUs += usNow() - t0;
+        if (err instanceof CommittedFailure) {
+          breaker.failure(Date.now());
+          return { ...err.outcome, upstreamUs: upstreamUs };
+        }
+        const pe = toProviderError(err, route.provider, run.signal);
+        if (pe instanceof GatewayError) {
+          breaker.release();
+          throw pe;
+        }
+        if (pe.status >= 500 || pe.status === 429 || pe.code === 'TOTRA_PROVIDER_TIMEOUT' || pe.code === 'TOTRA_PROVIDER_UNAVAILABLE') breaker.failure(Date.now());
+        else breaker.success();
+        last = pe;
+        if (!pe.retryable && !pe.fallbackable) throw pe;
+        if (!pe.retryable || tryNo >= deps.retry.attemptsPerDeployment) break;
+        const wait = pe.retryAfterMs ?? backoffMs(tryNo, deps.retry.baseBackoffMs, deps.retry.maxBackoffMs);
+        if (wait > deps.retry.maxRetryAfterMs) break;
+        await delay(wait, undefined, { signal: run.signal }).catch(() => undefined);
+        if (run.signal.aborted) throw toProviderError(new Error('aborted'), route.provider, run.signal);
+      } finally {
+        done();
+      }
+    }
+    if (attempts >= deps.retry.maxAttempts) break;
+  }
+  if (last) throw last;
+  throw new GatewayError({
+    code: 'TOTRA_NO_DEPLOYMENT_AVAILABLE',
+    status: 503,
+    message: `every deployment of ${run.alias} is unavailable (circuit breakers open); try again shortly`,
+    retryAfterSeconds: 5,
+  });
+}
+
+export function unknownModel(directory: ModelDirectory, alias: string): GatewayError {
+  const hint = directory.explainMissing?.(alias);
+  if (hint) return new GatewayError({ code: 'TOTRA_PROVIDER_NOT_CONFIGURED', status: 400, reason: 'provider_not_configured', param: 'model', message: hint });
+  return new GatewayError({
+    code: 'TOTRA_UNKNOWN_MODEL',
+    status: 404,
+    reason: 'unknown_model',
+    param: 'model',
+    message: `the model \`${alias}\` does not exist or is not served by this gateway; GET /v1/models lists the models you can use`,
+  });
+}
+
+async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: DeploymentRoute, sink: ResponseSink, attempts: number): Promise<ChatOutcome> {
+  const base = { route, attempts, partial: false, error: undefined };
+  if (route.provider === 'demo') return demoAttempt(run, sink, base);
+  const adapter = getProviderAdapter(route.provider);
+  const deployment = deps.resolveCredentials(route);
+  const passthrough = adapter.passthrough && sameWireFormat(run.inbound, adapter) ? adapter.passthrough : undefined;
+  const req: ProviderHttpRequest = passthrough
+    ? passthrough.buildRequest({ raw: run.raw, parsed: run.parsed }, deployment)
+    : await prepareRequest(adapter, run.request, deployment, new Date());
+  const t0 = usNow();
+  const res = await deps.upstream.send(req, run.signal);
+  if (res.statusCode < 200 || res.statusCode >= 300) {
+    const body = await res.body.text();
+    throw adapter.mapError(res.statusCode, body, res.headers as Record<string, string>, Date.now());
+  }
+  if (!run.request.stream) {
+    const text = await res.body.text();
+    const parsed = adapter.parseResponse(res.statusCode, text);
+    const upstreamUs = usNow() - t0;
+    sink.json(200, passthrough ? text : encodeResponse(run.inbound, parsed, run.alias));
+    return { ...base, status: 200, usage: parsed.usage, finishReason: parsed.finishReason, upstreamUs, firstByteUs: undefined };
+  }
+  return streamAttempt(run, res, t0, base, sink, passthrough ? passthrough.createStreamParser({ stripUsageChunk: !run.request.includeUsage }) : undefined, passthrough ? undefined : adapter.createStreamParser());
+}
+
+type Base = Pick<ChatOutcome, 'route' | 'attempts' | 'partial' | 'error'>;
+
+async function streamAttempt(
+  run: ChatRun,
+  res: Dispatcher.ResponseData,
+  t0: number,
+  base: Base,
+  sink: ResponseSink,
+  forwardParser: ReturnType<NonNullable<ReturnType<typeof getProviderAdapter>['passthrough']>['createStreamParser']> | undefined,
+  translateParser: ReturnType<ReturnType<typeof getProviderAdapter>['createStreamParser']> | undefined,
+): Promise<ChatOutcome> {
+  const encoder: StreamEncoder | undefined = translateParser ? createStreamEncoder(run.inbound, { model: run.alias, includeUsage: run.request.includeUsage === true }) : undefined;
+  let usage: Usage | undefined;
+  let finishReason: string | null = null;
+  let writer: StreamWriter | undefined;
+  let firstByteUs: number | undefined;
+  let streamError: { code: string; message: string } | undefined;
+  const observe = (events: StreamEvent[]) => {
+    for (const e of events) {
+      if (e.type === 'usage') usage = mergeUsage(usage, e.usage);
+      else if (e.type === 'finish') finishReason = e.finishReason;
+      else if (e.type === 'error') streamError = { code: e.code, message: e.message };
+    }
+  };
+  const emit = async (text: string) => {
+    if (!text) return;
+    if (!writer) {
+      writer = sink.openStream();
+      firstByteUs = usNow() - t0;
+    }
+    await writer.write(text);
+  };
+  const translate = (events: StreamEvent[]) => {
+    let out = '';
+    for (const e of events) out += (encoder as StreamEncoder).push(e);
+    return out;
+  };
+  try {
+    for await (const chunk of res.body) {
+      if (forwardParser) {
+        const { events, forward } = forwardParser.push(chunk as Buffer);
+        observe(events);
+        await emit(forward);
+      } else {
+        const events = (translateParser as NonNullable<typeof translateParser>).push(chunk as Buffer);
+        observe(events);
+        await emit(translate(events));
+      }
+    }
+    if (forwardParser) {
+      const { events, forward } = forwardParser.end();
+      observe(events);
+      await emit(forward);
+    } else {
+      const events = (translateParser as NonNullable<typeof translateParser>).end();
+      observe(events);
+      await emit(translate(events) + (encoder as StreamEncoder).end());
+    }
+  } catch (err) {
+    const upstreamUs = usNow() - t0;
+    const pe = err instanceof ProviderError ? err : toProviderError(err, base.route?.provider ?? 'unknown', run.signal);
+    if (!writer) throw pe; // nothing sent yet: the next deployment may still serve it
+    if (!run.signal.aborted) await Promise.resolve(writer.write(streamErrorFrame(run.inbound, pe.code, 'the upstream stream broke; the answer is incomplete'))).catch(() => undefined);
+    writer.end();
+    throw new CommittedFailure({ ...base, status: 200, usage, finishReason, upstreamUs, firstByteUs, partial: true, error: pe });
+  }
+  const upstreamUs = usNow() - t0;
+  if (!writer) {
+    // An empty but successful stream: still answer with a well-formed (empty) stream.
+    writer = sink.openStream();
+  }
+  writer.end();
+  const error = streamError
+    ? new ProviderError({ code: 'TOTRA_PROVIDER_UNAVAILABLE', provider: base.route?.provider ?? 'unknown', status: 0, retryable: false, fallbackable: false, message: streamError.message })
+    : undefined;
+  return { ...base, status: 200, usage, finishReason, upstreamUs, firstByteUs, partial: error !== undefined, error };
+}
+
+async function demoAttempt(run: ChatRun, sink: ResponseSink, base: Base): Promise<ChatOutcome> {
+  const id = `chatcmpl-${run.requestId}`;
+  if (!run.request.stream) {
+    const res = demoResponse(run.request, id);
+    sink.json(200, encodeResponse(run.inbound, res, run.alias));
+    return { ...base, status: 200, usage: res.usage, finishReason: res.finishReason, upstreamUs: 0, firstByteUs: undefined };
+  }
+  const encoder = createStreamEncoder(run.inbound, { model: run.alias, includeUsage: run.request.includeUsage === true });
+  const writer = sink.openStream();
+  let usage: Usage | undefined;
+  for (const e of demoStream(run.request, id)) {
+    if (e.type === 'usage') usage = mergeUsage(usage, e.usage);
+    await writer.write(encoder.push(e));
+  }
+  await writer.write(encoder.end());
+  writer.end();
+  return { ...base, status: 200, usage, finishReason: 'stop', upstreamUs: 0, firstByteUs: 0 };
+}

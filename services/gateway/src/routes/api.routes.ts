@@ -1,0 +1,257 @@
+import { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { type InboundApi } from '@totra/events';
+import { loadTokenizer } from '@totra/pricing';
+import {
+  InboundRequestError,
+  ProviderError,
+  decodeAnthropicCountTokensRequest,
+  decodeAnthropicRequest,
+  decodeOpenAIChatRequest,
+  decodeOpenAIEmbeddingsRequest,
+  decodeOpenAIResponsesRequest,
+  encodeAnthropicCountTokensResponse,
+  encodeOpenAIEmbeddingsResponse,
+  encodeOpenAIModelList,
+  getProviderAdapter,
+  type ChatRequest,
+  type EmbeddingsResponse,
+  type InboundFormat,
+} from '@totra/providers';
+import { type z } from 'zod';
+import { demoEmbeddings } from '../demo/demo-provider.js';
+import { GatewayError } from '../errors.js';
+import { outcomeEvent } from '../events/request-events.js';
+import { identityOf, type CallerIdentity } from '../identity.js';
+import { executeChat, unknownModel, type ChatExecutorDeps, type ChatOutcome, type ResponseSink, type StreamWriter } from '../pipeline/chat-executor.js';
+import { type GatewayContext } from '../context.js';
+
+type Api = z.infer<typeof InboundApi>;
+
+interface ChatApi {
+  url: string;
+  api: Api;
+  inbound: InboundFormat;
+  decode: (body: unknown) => ChatRequest;
+}
+
+const CHAT_APIS: ChatApi[] = [
+  { url: '/v1/chat/completions', api: 'openai.chat', inbound: 'openai-chat', decode: decodeOpenAIChatRequest },
+  { url: '/v1/responses', api: 'openai.responses', inbound: 'openai-responses', decode: decodeOpenAIResponsesRequest },
+  { url: '/v1/messages', api: 'anthropic.messages', inbound: 'anthropic-messages', decode: decodeAnthropicRequest },
+];
+
+const usNow = () => Number(process.hrtime.bigint() / 1000n);
+
+function requireIdentity(request: FastifyRequest): CallerIdentity {
+  const who = identityOf(request);
+  if (!who) throw new GatewayError({ code: 'TOTRA_AUTH_MISSING_KEY', status: 401, reason: 'unauthenticated', message: 'no API key: send `Authorization: Bearer <key>`' });
+  return who;
+}
+
+/** The JSON body as parsed by the gateway's content-type parser (raw bytes kept for passthrough). */
+function body(request: FastifyRequest): { raw: Buffer; parsed: Record<string, unknown> } {
+  const parsed = request.body;
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new GatewayError({ code: 'TOTRA_INVALID_REQUEST', status: 400, reason: 'invalid_request', message: 'the request body must be a JSON object' });
+  }
+  return { raw: (request as { rawBody?: Buffer }).rawBody ?? Buffer.from(JSON.stringify(parsed)), parsed: parsed as Record<string, unknown> };
+}
+
+function decodeWith<T>(decode: (b: unknown) => T, parsed: unknown): T {
+  try {
+    return decode(parsed);
+  } catch (err) {
+    if (err instanceof InboundRequestError) {
+      throw new GatewayError({ code: 'TOTRA_INVALID_REQUEST', status: 400, reason: 'invalid_request', param: err.param ?? null, message: err.message }, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Rough token estimate for events when a provider reported no usage. */
+function roughEstimate(raw: Buffer, outputChars: number) {
+  return () => ({ input: Math.ceil(raw.length / 4), output: Math.ceil(outputChars / 4) });
+}
+
+function checkAllowed(ctx: GatewayContext, who: CallerIdentity, alias: string): void {
+  // An alias the gateway does not serve is not "forbidden": it gets its 404 (or the hint naming
+  // the variable to set) from the route's unknown-model check.
+  if (!ctx.directory.deploymentsFor(alias).length) return;
+  if (ctx.modelAllowed && !ctx.modelAllowed(who, alias)) {
+    throw new GatewayError({
+      code: 'TOTRA_MODEL_NOT_ALLOWED',
+      status: 403,
+      reason: 'model_not_allowed',
+      param: 'model',
+      message: `your key may not use the model \`${alias}\`; GET /v1/models lists the models you can use`,
+    });
+  }
+}
+
+/** The inbound API routes: chat (three formats), embeddings, models, count_tokens. */
+export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): void {
+  const exec: ChatExecutorDeps = ctx;
+
+  for (const def of CHAT_APIS) {
+    app.post(def.url, { config: { api: def.api } }, async (request, reply) => {
+      const t0 = usNow();
+      const who = requireIdentity(request);
+      const { raw, parsed } = body(request);
+      const chat = decodeWith(def.decode, parsed);
+      const alias = chat.model;
+      (request as { totraModel?: string }).totraModel = alias;
+      checkAllowed(ctx, who, alias);
+      const abort = new AbortController();
+      const onClose = () => {
+        if (!reply.raw.writableFinished) abort.abort();
+      };
+      reply.raw.on('close', onClose);
+      const requestId = request.id;
+      let outChars = 0;
+      const sink: ResponseSink = {
+        json(status, text) {
+          outChars = text.length;
+          void reply.code(status).header('content-type', 'application/json; charset=utf-8').header('x-request-id', requestId).send(text);
+        },
+        openStream(): StreamWriter {
+          reply.hijack();
+          reply.raw.writeHead(200, {
+            'content-type': 'text/event-stream; charset=utf-8',
+            'cache-control': 'no-cache',
+            connection: 'keep-alive',
+            'x-request-id': requestId,
+            'x-accel-buffering': 'no',
+          });
+          reply.raw.flushHeaders();
+          return {
+            write(text) {
+              outChars += text.length;
+              if (reply.raw.destroyed) return;
+              if (!reply.raw.write(text)) return new Promise<void>((resolve) => {
+                const done = () => {
+                  reply.raw.off('drain', done);
+                  reply.raw.off('close', done);
+                  resolve();
+                };
+                reply.raw.once('drain', done);
+                reply.raw.once('close', done);
+              });
+              return undefined;
+            },
+            end() {
+              if (!reply.raw.destroyed) reply.raw.end();
+            },
+          };
+        },
+      };
+      let outcome: ChatOutcome;
+      // From here on this route records the terminal event itself (the response may finish
+      // before executeChat returns, and the generic onResponse hook must not record it too).
+      const tracked = request as { totraRecorded?: boolean };
+      tracked.totraRecorded = true;
+      try {
+        outcome = await executeChat(exec, { inbound: def.inbound, alias, request: chat, raw, parsed, requestId, signal: abort.signal }, sink);
+      } catch (err) {
+        if (err instanceof ProviderError) {
+          const failed: ChatOutcome = { route: undefined, attempts: 1, status: err.status, usage: undefined, finishReason: null, upstreamUs: 0, firstByteUs: undefined, partial: false, error: err };
+          ctx.record(outcomeEvent(requestId, def.api, who, alias, chat.stream, failed, { totalUs: usNow() - t0, upstreamUs: 0 }, roughEstimate(raw, 0)), 'failed', def.api, err.status);
+        } else {
+          // Refused by the gateway itself (unknown model, context too long...): onResponse records it.
+          tracked.totraRecorded = false;
+        }
+        throw err;
+      } finally {
+        reply.raw.off('close', onClose);
+      }
+      const totalUs = usNow() - t0;
+      const event = outcomeEvent(requestId, def.api, who, alias, chat.stream, outcome, { totalUs, upstreamUs: outcome.upstreamUs, firstByteUs: outcome.firstByteUs }, roughEstimate(raw, outChars));
+      ctx.record(event, event.type === 'RequestCompleted' ? 'completed' : 'failed', def.api, outcome.status);
+      ctx.metrics.overhead.observe(Math.max(0, totalUs - outcome.upstreamUs) / 1e6);
+      if (outcome.route) ctx.metrics.upstream.observe({ provider: outcome.route.provider }, outcome.upstreamUs / 1e6);
+      if (outcome.usage) {
+        ctx.metrics.tokens.inc({ direction: 'input', model: alias }, outcome.usage.inputTokens);
+        ctx.metrics.tokens.inc({ direction: 'output', model: alias }, outcome.usage.outputTokens);
+      }
+      return reply;
+    });
+  }
+
+  app.post('/v1/embeddings', { config: { api: 'openai.embeddings' } }, async (request, reply) => {
+    const t0 = usNow();
+    const who = requireIdentity(request);
+    const { raw, parsed } = body(request);
+    const req = decodeWith(decodeOpenAIEmbeddingsRequest, parsed);
+    (request as { totraModel?: string }).totraModel = req.model;
+    checkAllowed(ctx, who, req.model);
+    const routes = ctx.router.order(ctx.directory.deploymentsFor(req.model).filter((d) => d.kind === 'embeddings'), 0, Date.now());
+    if (!routes.length) throw unknownModel(ctx.directory, req.model);
+    let lastError: unknown;
+    let attempts = 0;
+    for (const route of routes) {
+      attempts++;
+      const t1 = usNow();
+      try {
+        let res: EmbeddingsResponse;
+        if (route.provider === 'demo') res = demoEmbeddings(req);
+        else {
+          const adapter = getProviderAdapter(route.provider);
+          if (!adapter.embeddings) continue;
+          const httpReq = adapter.embeddings.buildRequest(req, ctx.resolveCredentials(route));
+          const up = await ctx.upstream.send(httpReq, AbortSignal.timeout(ctx.upstream.options.headersTimeoutMs));
+          const text = await up.body.text();
+          if (up.statusCode >= 300) throw adapter.mapError(up.statusCode, text, up.headers as Record<string, string>, Date.now());
+          res = adapter.embeddings.parseResponse(up.statusCode, text);
+        }
+        const upstreamUs = usNow() - t1;
+        const out = encodeOpenAIEmbeddingsResponse(res, { model: req.model, ...(req.encodingFormat ? { encodingFormat: req.encodingFormat } : {}) });
+        const usage = res.usage ? { inputTokens: res.usage.inputTokens, outputTokens: 0, totalTokens: res.usage.inputTokens } : undefined;
+        (request as { totraRecorded?: boolean }).totraRecorded = true;
+        ctx.record(
+          outcomeEvent(request.id, 'openai.embeddings', who, req.model, false, { route, attempts, status: 200, usage, finishReason: null, partial: false, error: undefined }, { totalUs: usNow() - t0, upstreamUs }, roughEstimate(raw, 0)),
+          'completed',
+          'openai.embeddings',
+          200,
+        );
+        return reply.header('x-request-id', request.id).send(out);
+      } catch (err) {
+        lastError = err;
+        if (err instanceof ProviderError && !err.fallbackable) break;
+      }
+    }
+    if (lastError instanceof ProviderError) {
+      ctx.record(
+        outcomeEvent(request.id, 'openai.embeddings', who, req.model, false, { route: undefined, attempts, status: lastError.status, usage: undefined, finishReason: null, partial: false, error: lastError }, { totalUs: usNow() - t0, upstreamUs: 0 }, roughEstimate(raw, 0)),
+        'failed',
+        'openai.embeddings',
+        lastError.status,
+      );
+      (request as { totraRecorded?: boolean }).totraRecorded = true;
+    }
+    throw lastError ?? unknownModel(ctx.directory, req.model);
+  });
+
+  app.get('/v1/models', { config: { api: 'openai.models' } }, async (request, reply) => {
+    const who = requireIdentity(request);
+    // Listing models is metadata, not an LLM request: no terminal event when it succeeds.
+    (request as { totraRecorded?: boolean }).totraRecorded = true;
+    const aliases = ctx.directory.aliases().filter((a) => !ctx.modelAllowed || ctx.modelAllowed(who, a));
+    return reply.send(encodeOpenAIModelList(aliases.map((id) => ({ id, ownedBy: ctx.directory.deploymentsFor(id)[0]?.provider ?? 'totra' }))));
+  });
+
+  app.post('/v1/messages/count_tokens', { config: { api: 'anthropic.count_tokens' } }, async (request, reply) => {
+    requireIdentity(request);
+    const { parsed } = body(request);
+    const req = decodeWith(decodeAnthropicCountTokensRequest, parsed);
+    // Counting tokens is local and contacts no provider: no terminal event when it succeeds.
+    (request as { totraRecorded?: boolean }).totraRecorded = true;
+    const tokenizer = await loadTokenizer(req.model);
+    const estimate = tokenizer.estimateChatInput({
+      messages: req.messages.map((m) => ({
+        role: m.role,
+        content: typeof m.content === 'string' ? m.content : Array.isArray(m.content) ? m.content.map((p) => ('text' in p ? { type: 'text' as const, text: p.text } : { type: 'text' as const, text: '' })) : '',
+      })),
+      ...(req.tools ? { tools: req.tools.map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), ...(t.parameters ? { parameters: t.parameters } : {}) })) } : {}),
+    });
+    return reply.send(encodeAnthropicCountTokensResponse(estimate.inputTokens));
+  });
+}

@@ -1,0 +1,225 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Envelope } from '@totra/events';
+import { ALIAS, startHarness, type Harness } from './support/gateway-harness.js';
+
+// Malformed and refused requests sent to a running gateway (real NATS, Redis, projector): each
+// gets the right status and an error body in the shape of the API it was sent to, never a 500 or
+// a stack trace, and each leaves exactly one terminal event that names it by x-request-id.
+
+/** Small enough to cross quickly, large enough for every other request in the table. */
+const BODY_LIMIT = 64 * 1024;
+/** Put in every request body: no event may contain it. */
+const MARKER = 'bodytext-canary-7f3e1c';
+
+type Auth = 'valid' | 'none' | 'revoked' | 'unknown' | { header: string; value: string };
+
+interface BadCase {
+  name: string;
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  auth?: Auth;
+  contentType?: string | null;
+  /** A string is sent as is; anything else is JSON-encoded. */
+  body?: unknown;
+  status: number;
+  shape: 'openai' | 'anthropic';
+  /** OpenAI `error.type` / Anthropic `error.type`. */
+  type: string;
+  /** OpenAI `error.code` (OpenAI shape only). */
+  code?: string;
+  /** OpenAI `error.param` (OpenAI shape only); `null` when none is expected. */
+  param?: string | null;
+  message: RegExp;
+}
+
+const user = (content: unknown = `hello ${MARKER}`) => [{ role: 'user', content }];
+const chat = (extra: Record<string, unknown> = {}) => ({ model: ALIAS.openai, messages: user(), ...extra });
+const anthropicChat = (extra: Record<string, unknown> = {}) => ({ model: ALIAS.anthropic, max_tokens: 64, messages: user(), ...extra });
+
+const CHAT = '/v1/chat/completions';
+const MESSAGES = '/v1/messages';
+
+const CASES: BadCase[] = [
+  // --- body framing
+  { name: 'invalid JSON', path: CHAT, body: `{"model":"gpt-4o","messages":[{"role":"user","content":"${MARKER}"`, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_json', param: null, message: /not valid JSON/ },
+  { name: 'empty body', path: CHAT, body: '', status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_json', param: null, message: /body is empty/ },
+  { name: 'body is a JSON array', path: CHAT, body: [chat()], status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: null, message: /must be a JSON object/ },
+  { name: 'body is a JSON string', path: CHAT, body: JSON.stringify(MARKER), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: null, message: /must be a JSON object/ },
+  { name: 'body is JSON null', path: CHAT, body: 'null', status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: null, message: /must be a JSON object/ },
+  { name: 'body over the limit', path: CHAT, body: chat({ messages: user(`${MARKER} ${'x'.repeat(BODY_LIMIT)}`) }), status: 413, shape: 'openai', type: 'invalid_request_error', code: 'body_too_large', param: null, message: new RegExp(`larger than the limit of ${BODY_LIMIT} bytes`) },
+  { name: 'wrong content type', path: CHAT, contentType: 'text/plain', body: JSON.stringify(chat()), status: 415, shape: 'openai', type: 'invalid_request_error', code: 'unsupported_media_type', param: null, message: /unsupported content type text\/plain.*application\/json/ },
+  { name: 'no content type', path: CHAT, contentType: null, body: JSON.stringify(chat()), status: 415, shape: 'openai', type: 'invalid_request_error', code: 'unsupported_media_type', param: null, message: /unsupported content type/ },
+  // --- OpenAI chat fields
+  { name: 'missing model', path: CHAT, body: { messages: user() }, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'model', message: /model/ },
+  { name: 'empty model', path: CHAT, body: chat({ model: '' }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'model', message: /model/ },
+  { name: 'missing messages', path: CHAT, body: { model: ALIAS.openai, note: MARKER }, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'messages', message: /messages/ },
+  { name: 'messages not an array', path: CHAT, body: chat({ messages: MARKER }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'messages', message: /messages/ },
+  { name: 'message with an unknown role', path: CHAT, body: chat({ messages: [{ role: 'wizard', content: MARKER }] }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'messages.0.role', message: /messages\.0/ },
+  { name: 'content of a wrong type', path: CHAT, body: chat({ messages: user(42) }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'messages.0.content', message: /messages\.0/ },
+  { name: 'temperature out of range', path: CHAT, body: chat({ temperature: 7 }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'temperature', message: /temperature/ },
+  { name: 'temperature a string', path: CHAT, body: chat({ temperature: 'hot' }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'temperature', message: /temperature/ },
+  { name: 'max_tokens negative', path: CHAT, body: chat({ max_tokens: -5 }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'max_tokens', message: /max_tokens/ },
+  { name: 'stream not a boolean', path: CHAT, body: chat({ stream: 'yes' }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'stream', message: /stream/ },
+  { name: 'n above 1', path: CHAT, body: chat({ n: 3 }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'n', message: /n > 1/ },
+  // --- models
+  { name: 'unknown model', path: CHAT, body: chat({ model: 'no-such-model-xyz' }), status: 404, shape: 'openai', type: 'not_found_error', code: 'model_not_found', param: 'model', message: /no-such-model-xyz.*GET \/v1\/models/ },
+  { name: 'model whose provider is not configured', path: CHAT, body: chat({ model: ALIAS.gemini }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'provider_not_configured', param: 'model', message: /gemini-2\.5-flash.*not configured: set GEMINI_API_KEY/ },
+  // --- keys
+  { name: 'missing key', path: CHAT, auth: 'none', body: chat(), status: 401, shape: 'openai', type: 'authentication_error', code: 'invalid_api_key', param: null, message: /no API key/ },
+  { name: 'malformed Authorization header', path: CHAT, auth: { header: 'authorization', value: 'Basic dXNlcjpwYXNz' }, body: chat(), status: 401, shape: 'openai', type: 'authentication_error', code: 'invalid_api_key', param: null, message: /no API key/ },
+  { name: 'Bearer without a key', path: CHAT, auth: { header: 'authorization', value: 'Bearer ' }, body: chat(), status: 401, shape: 'openai', type: 'authentication_error', code: 'invalid_api_key', param: null, message: /no API key/ },
+  { name: 'unknown tt- key', path: CHAT, auth: 'unknown', body: chat(), status: 401, shape: 'openai', type: 'authentication_error', code: 'invalid_api_key', param: null, message: /^invalid API key tt-/ },
+  { name: 'key that is not a tt- key', path: CHAT, auth: { header: 'authorization', value: 'Bearer sk-not-a-totra-key' }, body: chat(), status: 401, shape: 'openai', type: 'authentication_error', code: 'invalid_api_key', param: null, message: /^invalid API key$/ },
+  { name: 'revoked key', path: CHAT, auth: 'revoked', body: chat(), status: 401, shape: 'openai', type: 'authentication_error', code: 'invalid_api_key', param: null, message: /was revoked/ },
+  // --- routes
+  { name: 'unknown route under /v1', path: '/v1/nothing-here', body: chat(), status: 404, shape: 'openai', type: 'not_found_error', code: 'not_found', param: null, message: /no route for POST \/v1\/nothing-here/ },
+  { name: 'GET on a POST route', method: 'GET', path: CHAT, status: 404, shape: 'openai', type: 'not_found_error', code: 'not_found', param: null, message: /no route for GET \/v1\/chat\/completions/ },
+  { name: 'DELETE on a POST route', method: 'DELETE', path: '/v1/embeddings', status: 404, shape: 'openai', type: 'not_found_error', code: 'not_found', param: null, message: /no route for DELETE/ },
+  // --- Responses API
+  { name: 'responses without input', path: '/v1/responses', body: { model: ALIAS.openai, note: MARKER }, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'input', message: /input/ },
+  // --- embeddings
+  { name: 'embeddings without input', path: '/v1/embeddings', body: { model: 'text-embedding-3-small', note: MARKER }, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'input', message: /input/ },
+  { name: 'embeddings input of the wrong type', path: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: { text: MARKER } }, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'input', message: /input/ },
+  { name: 'embeddings with an unknown model', path: '/v1/embeddings', body: { model: 'no-such-embedder', input: MARKER }, status: 404, shape: 'openai', type: 'not_found_error', code: 'model_not_found', param: 'model', message: /GET \/v1\/models/ },
+  // --- Anthropic Messages
+  { name: 'anthropic: invalid JSON', path: MESSAGES, body: `{"model": "${MARKER}`, status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /not valid JSON/ },
+  { name: 'anthropic: body is an array', path: MESSAGES, body: [anthropicChat()], status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /must be a JSON object/ },
+  { name: 'anthropic: without max_tokens', path: MESSAGES, body: { model: ALIAS.anthropic, messages: user() }, status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /max_tokens/ },
+  { name: 'anthropic: bad messages entry', path: MESSAGES, body: anthropicChat({ messages: [{ role: 'system', content: MARKER }] }), status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /messages\.0/ },
+  { name: 'anthropic: messages entry not an object', path: MESSAGES, body: anthropicChat({ messages: [MARKER] }), status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /messages\.0/ },
+  { name: 'anthropic: unknown model', path: MESSAGES, body: anthropicChat({ model: 'claude-nonexistent' }), status: 404, shape: 'anthropic', type: 'not_found_error', message: /claude-nonexistent.*GET \/v1\/models/ },
+  { name: 'anthropic: missing key', path: MESSAGES, auth: 'none', body: anthropicChat(), status: 401, shape: 'anthropic', type: 'authentication_error', message: /no API key/ },
+  { name: 'anthropic: unknown x-api-key', path: MESSAGES, auth: { header: 'x-api-key', value: 'tt-0000000000000000000000000000000000000000' }, body: anthropicChat(), status: 401, shape: 'anthropic', type: 'authentication_error', message: /^invalid API key tt-00000/ },
+  { name: 'anthropic: body over the limit', path: MESSAGES, body: anthropicChat({ messages: user(`${MARKER} ${'y'.repeat(BODY_LIMIT)}`) }), status: 413, shape: 'anthropic', type: 'request_too_large', message: /larger than the limit/ },
+  { name: 'anthropic: wrong content type', path: MESSAGES, contentType: 'application/x-www-form-urlencoded', body: `model=x&content=${MARKER}`, status: 415, shape: 'anthropic', type: 'invalid_request_error', message: /unsupported content type/ },
+  { name: 'count_tokens: bad body', path: '/v1/messages/count_tokens', body: { model: ALIAS.anthropic, messages: MARKER }, status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /messages/ },
+  { name: 'count_tokens: missing key', path: '/v1/messages/count_tokens', auth: 'none', body: { model: ALIAS.anthropic, messages: user() }, status: 401, shape: 'anthropic', type: 'authentication_error', message: /no API key/ },
+];
+
+/** A stack frame line or a source path: never in a client-facing error. */
+const STACK = /(^|\\n|\n)\s*at [\w.<>]+ \(|\.[cm]?[jt]s:\d+|node_modules|file:\/\//;
+
+interface Sent {
+  c: BadCase;
+  status: number;
+  requestId: string | null;
+  text: string;
+}
+
+describe('gateway refuses bad input cleanly', () => {
+  let h: Harness;
+  let revokedKey: string;
+  let unknownKey: string;
+  const sent: Sent[] = [];
+
+  beforeAll(async () => {
+    // Gemini is left unconfigured (its key blank) so a well-known alias needs a variable set.
+    h = await startHarness({ env: { TOTRA_GATEWAY_BODY_LIMIT: String(BODY_LIMIT), GEMINI_API_KEY: '' } });
+    const issued = await h.cli('keys', 'issue', '--user', 'u-bob', '--team', 't-research', '--tenant', 'acme', '--name', 'to-revoke', '--json', ...h.cliArgs);
+    expect(issued.code, issued.err).toBe(0);
+    const second = JSON.parse(issued.out) as { key: string; keyId: string };
+    revokedKey = second.key;
+    const revoked = await h.cli('keys', 'revoke', second.keyId, '--reason', 'test', ...h.cliArgs);
+    expect(revoked.code, revoked.err).toBe(0);
+    await h.projector.quotaHot.caughtUp();
+    // The gateway learns of the revocation through its key cache: wait (bounded) until it refuses.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const res = await fetch(`${h.url}/v1/models`, { headers: { authorization: `Bearer ${revokedKey}` } });
+      await res.arrayBuffer();
+      if (res.status === 401) break;
+      if (Date.now() > deadline) throw new Error(`the gateway still accepts the revoked key (status ${res.status})`);
+      await h.projector.quotaHot.caughtUp();
+    }
+    // A well-formed key that was never issued: the real one with its body changed.
+    unknownKey = `tt-${[...h.key.slice(3)].reverse().join('')}`;
+    expect(unknownKey).not.toBe(h.key);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  function headersFor(c: BadCase): Record<string, string> {
+    const headers: Record<string, string> = {};
+    const auth = c.auth ?? 'valid';
+    if (auth === 'valid') headers['authorization'] = `Bearer ${h.key}`;
+    else if (auth === 'revoked') headers['authorization'] = `Bearer ${revokedKey}`;
+    else if (auth === 'unknown') headers['authorization'] = `Bearer ${unknownKey}`;
+    else if (auth !== 'none') headers[auth.header] = auth.value;
+    if (c.shape === 'anthropic') headers['anthropic-version'] = '2023-06-01';
+    if (c.body !== undefined && c.contentType !== null) headers['content-type'] = c.contentType ?? 'application/json';
+    return headers;
+  }
+
+  it('has a table of at least 24 cases', () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(24);
+    expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
+  });
+
+  it.each(CASES)('$name -> $status', async (c) => {
+    const body = c.body === undefined ? undefined : typeof c.body === 'string' ? c.body : JSON.stringify(c.body);
+    const res = await fetch(`${h.url}${c.path}`, { method: c.method ?? 'POST', headers: headersFor(c), ...(body !== undefined ? { body } : {}) });
+    const text = await res.text();
+    sent.push({ c, status: res.status, requestId: res.headers.get('x-request-id'), text });
+
+    expect(res.status, text).toBe(c.status);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.headers.get('x-request-id')).toMatch(/^\S{8,100}$/);
+    expect(text).not.toMatch(STACK);
+    // The key that was sent is never echoed (only a display prefix of a well-formed one).
+    for (const k of [h.key, revokedKey, unknownKey]) expect(text).not.toContain(k.slice(8));
+    const json = JSON.parse(text) as Record<string, unknown>;
+    if (c.shape === 'openai') {
+      expect(Object.keys(json)).toEqual(['error']);
+      const error = json['error'] as Record<string, unknown>;
+      expect(Object.keys(error).sort()).toEqual(['code', 'message', 'param', 'type']);
+      expect(error['type']).toBe(c.type);
+      expect(error['code']).toBe(c.code);
+      expect(error['param']).toBe(c.param ?? null);
+      expect(error['message']).toMatch(c.message);
+    } else {
+      expect(Object.keys(json).sort()).toEqual(['error', 'type']);
+      expect(json['type']).toBe('error');
+      const error = json['error'] as Record<string, unknown>;
+      expect(Object.keys(error).sort()).toEqual(['message', 'type']);
+      expect(error['type']).toBe(c.type);
+      expect(error['message']).toMatch(c.message);
+    }
+    if (c.status === 401) expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+  });
+
+  it('leaves exactly one terminal event per request, named by its x-request-id, with its status', async () => {
+    expect(sent.length).toBe(CASES.length);
+    const events: Envelope[] = await h.events();
+    const terminal = events.filter((e) => e.type === 'RequestRejected' || e.type === 'RequestFailed' || e.type === 'RequestCompleted');
+    const byRequest = new Map<string, Envelope[]>();
+    for (const e of terminal) {
+      const id = (e.data as { requestId: string }).requestId;
+      byRequest.set(id, [...(byRequest.get(id) ?? []), e]);
+    }
+    for (const s of sent) {
+      expect(s.requestId, s.c.name).not.toBeNull();
+      const mine = byRequest.get(s.requestId ?? '') ?? [];
+      expect(mine.length, `${s.c.name}: terminal events`).toBe(1);
+      const [e] = mine as [Envelope];
+      expect(e.type, s.c.name).toBe('RequestRejected');
+      expect((e.data as { status: number }).status, s.c.name).toBe(s.status);
+      console.log('EVT', s.c.name, JSON.stringify(e.data));
+    }
+    // Refused requests only: nothing else produced a terminal event (the revocation probe did).
+    const ours = new Set(sent.map((s) => s.requestId));
+    const others = terminal.filter((e) => !ours.has((e.data as { requestId: string }).requestId));
+    expect(others.every((e) => e.type === 'RequestRejected' && (e.data as { status: number }).status === 401)).toBe(true);
+
+    const log = JSON.stringify(events);
+    expect(log).not.toContain(MARKER);
+    for (const k of [h.key, revokedKey, unknownKey]) expect(log).not.toContain(k);
+    expect(log).not.toContain('sk-not-a-totra-key');
+  });
+
+  it('keeps the chain intact', async () => {
+    const report = await h.verify();
+    expect(report.findings).toEqual([]);
+    expect(report.ok).toBe(true);
+  });
+});

@@ -1,0 +1,182 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createStreamGate, startMockProvider, type MockProvider } from '@totra/testing';
+import { startHarness, type Harness } from './support/gateway-harness.js';
+
+// Features of the data plane through the official SDKs: tools, embeddings, models, the
+// Responses API, incremental streaming, and routing (retries, fallback, circuit breaker).
+describe('gateway features', () => {
+  let h: Harness;
+  let openai: OpenAI;
+  let anthropic: Anthropic;
+  let a: MockProvider;
+  let b: MockProvider;
+
+  const eventFor = async (requestId: string) => (await h.events()).filter((e) => (e.data as { requestId?: string }).requestId === requestId);
+
+  beforeAll(async () => {
+    h = await startHarness({ env: { TOTRA_BREAKER_FAILURES: '3', TOTRA_BREAKER_OPEN_MS: '300', TOTRA_UPSTREAM_TIMEOUT_MS: '1000' } });
+    openai = new OpenAI({ apiKey: h.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    anthropic = new Anthropic({ apiKey: h.key, baseURL: h.url, maxRetries: 0 });
+    // Alias `fb`: deployment A (priority 1) falls back to deployment B (priority 2).
+    a = await startMockProvider({ provider: 'openai', apiKey: 'sk-test-openai' });
+    b = await startMockProvider({ provider: 'openai', apiKey: 'sk-test-openai' });
+    for (const [id, mock, priority] of [['fb-a', a, '1'], ['fb-b', b, '2']] as const) {
+      const r = await h.cli('models', 'add', '--id', id, '--alias', 'fb', '--provider', 'openai', '--model', 'gpt-4o', '--base-url', mock.baseUrl, '--credential', 'env:OPENAI_API_KEY', '--priority', priority, ...h.cliArgs);
+      expect(r.code, r.err).toBe(0);
+    }
+    await vi.waitFor(() => expect(h.gateway.catalog.directory.deploymentsFor('fb')).toHaveLength(2), { timeout: 10_000 });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await a?.close();
+    await b?.close();
+  });
+  beforeEach(() => {
+    a.resetBehaviour();
+    b.resetBehaviour();
+    h.mocks.openai.resetBehaviour();
+    h.mocks.anthropic.resetBehaviour();
+  });
+
+  it('lists the models the key may use', async () => {
+    const ids = [];
+    for await (const m of openai.models.list()) ids.push(m.id);
+    expect(ids).toEqual(expect.arrayContaining(['gpt-4o', 'claude-sonnet-4-5', 'text-embedding-3-small', 'demo', 'fb']));
+  });
+
+  it('embeddings', async () => {
+    const res = await openai.embeddings.create({ model: 'text-embedding-3-small', input: ['one', 'two'] });
+    expect(res.data).toHaveLength(2);
+    expect(res.data[0]?.embedding.length).toBeGreaterThan(0);
+  });
+
+  it('the Responses API, plain and streamed', async () => {
+    const res = await openai.responses.create({ model: 'gpt-4o', input: 'respond please' });
+    expect(res.output_text).toContain('respond please');
+    const stream = await openai.responses.create({ model: 'claude-sonnet-4-5', input: 'respond in a stream', stream: true });
+    let text = '';
+    for await (const e of stream) if (e.type === 'response.output_text.delta') text += e.delta;
+    expect(text).toContain('respond in a stream');
+  });
+
+  it('tool calls: OpenAI format to an Anthropic model, and Anthropic format to an OpenAI model', async () => {
+    h.mocks.anthropic.setBehaviour({ toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}' }] });
+    const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+    const res = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'weather?' }], tools });
+    const call = res.choices[0]?.message.tool_calls?.[0];
+    expect(call?.type === 'function' ? call.function.name : undefined).toBe('get_weather');
+    expect(JSON.parse(call?.type === 'function' ? call.function.arguments : '{}')).toEqual({ city: 'Paris' });
+    expect(res.choices[0]?.finish_reason).toBe('tool_calls');
+
+    h.mocks.openai.setBehaviour({ toolCalls: [{ name: 'lookup', arguments: '{"id":42}' }] });
+    const msg = await anthropic.messages.create({
+      model: 'gpt-4o',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'look it up' }],
+      tools: [{ name: 'lookup', input_schema: { type: 'object', properties: { id: { type: 'number' } } } }],
+    });
+    const use = msg.content.find((c) => c.type === 'tool_use');
+    expect(use?.type === 'tool_use' ? [use.name, use.input] : undefined).toEqual(['lookup', { id: 42 }]);
+    expect(msg.stop_reason).toBe('tool_use');
+
+    // Streamed tool call, translated.
+    const stream = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: 'weather?' }], tools });
+    let args = '';
+    for await (const chunk of stream) args += chunk.choices[0]?.delta.tool_calls?.[0]?.function?.arguments ?? '';
+    expect(JSON.parse(args)).toEqual({ city: 'Paris' });
+  });
+
+  it('streams incrementally: the first chunk reaches the client before the provider has finished', async () => {
+    const gate = createStreamGate();
+    h.mocks.anthropic.setBehaviour({ afterFrame: gate.afterFrame, chunks: 4 });
+    const stream = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: 'one two three four five six' }] });
+    const it = stream[Symbol.asyncIterator]();
+    let first = '';
+    while (!first) {
+      const next = await it.next();
+      expect(next.done).toBe(false);
+      first = next.value?.choices[0]?.delta.content ?? '';
+    }
+    // The provider is still holding the rest of its answer.
+    await gate.reached;
+    gate.release();
+    let rest = '';
+    for (let n = await it.next(); !n.done; n = await it.next()) rest += n.value.choices[0]?.delta.content ?? '';
+    expect(first + rest).toContain('one two three four five six');
+  });
+
+  it('falls back to deployment B when A answers 503, and records the attempts', async () => {
+    a.setBehaviour({ fault: { type: 'status', status: 503 } });
+    const { data, response } = await openai.chat.completions.create({ model: 'fb', messages: [{ role: 'user', content: 'fallback please' }] }).withResponse();
+    expect(data.choices[0]?.message.content).toContain('fallback please');
+    expect(b.requestCount).toBeGreaterThan(0);
+    const [event] = await eventFor(response.headers.get('x-request-id') ?? '');
+    expect(event?.type).toBe('RequestCompleted');
+    expect(event?.data).toMatchObject({ deploymentId: 'fb-b', modelRequested: 'fb' });
+    expect((event?.data as { attempts: number }).attempts).toBeGreaterThanOrEqual(2);
+  });
+
+  /** One request served by A: its breaker's failure count starts again from zero. */
+  const resetA = async () => {
+    const before = a.requestCount;
+    await openai.chat.completions.create({ model: 'fb', messages: [{ role: 'user', content: 'reset' }] });
+    expect(a.requestCount).toBe(before + 1);
+  };
+
+  it('retries the same deployment after a 429 with Retry-After, and falls back after a timeout', async () => {
+    await resetA();
+    const beforeA = a.requestCount;
+    const beforeB = b.requestCount;
+    a.setBehaviour({ fault: { type: 'status', status: 429, times: 1, retryAfter: 0 } });
+    const r1 = await openai.chat.completions.create({ model: 'fb', messages: [{ role: 'user', content: 'after 429' }] });
+    expect(r1.choices[0]?.message.content).toContain('after 429');
+    expect(a.requestCount - beforeA).toBe(2);
+    expect(b.requestCount - beforeB).toBe(0);
+
+    a.setBehaviour({ fault: { type: 'timeout', times: 5 } });
+    const r2 = await openai.chat.completions.create({ model: 'fb', messages: [{ role: 'user', content: 'after timeout' }] });
+    expect(r2.choices[0]?.message.content).toContain('after timeout');
+    expect(b.requestCount - beforeB).toBe(1);
+  });
+
+  it('opens the breaker after repeated failures (A is skipped), half-opens later, and closes on success', async () => {
+    await resetA();
+    a.setBehaviour({ fault: { type: 'status', status: 500 } });
+    for (let i = 0; i < 3; i++) await openai.chat.completions.create({ model: 'fb', messages: [{ role: 'user', content: `trip ${i}` }] });
+    const seenByA = a.requestCount;
+    await openai.chat.completions.create({ model: 'fb', messages: [{ role: 'user', content: 'while open' }] });
+    expect(a.requestCount).toBe(seenByA); // open: not even tried
+
+    a.resetBehaviour(); // A recovers
+    // After the open period one trial goes to A; its success closes the breaker.
+    await vi.waitFor(
+      async () => {
+        await openai.chat.completions.create({ model: 'fb', messages: [{ role: 'user', content: 'probe' }] });
+        expect(a.requestCount).toBeGreaterThan(seenByA);
+      },
+      { timeout: 5_000, interval: 100 },
+    );
+    const servedByA = a.requestCount;
+    await openai.chat.completions.create({ model: 'fb', messages: [{ role: 'user', content: 'closed again' }] });
+    expect(a.requestCount).toBe(servedByA + 1);
+  });
+
+  it('never re-sends a stream that already started: a broken stream ends with an error, B is not asked', async () => {
+    await resetA();
+    a.setBehaviour({ fault: { type: 'drop', afterFrames: 2 }, chunks: 6 });
+    const beforeB = b.requestCount;
+    const stream = await openai.chat.completions.create({ model: 'fb', stream: true, messages: [{ role: 'user', content: 'a long answer that will break' }] });
+    let text = '';
+    await expect(
+      (async () => {
+        for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      })(),
+    ).rejects.toThrow();
+    expect(text.length).toBeGreaterThan(0);
+    expect(b.requestCount).toBe(beforeB);
+    const failed = (await h.events()).filter((e) => e.type === 'RequestFailed' && (e.data as { partial: boolean }).partial);
+    expect(failed.length).toBeGreaterThan(0);
+  });
+});
