@@ -179,4 +179,41 @@ describe('gateway features', () => {
     const failed = (await h.events()).filter((e) => e.type === 'RequestFailed' && (e.data as { partial: boolean }).partial);
     expect(failed.length).toBeGreaterThan(0);
   });
+
+  it('aborts the upstream request when the client goes away mid-stream, and records it', async () => {
+    const gate = createStreamGate();
+    h.mocks.anthropic.setBehaviour({ afterFrame: gate.afterFrame, chunks: 5 });
+    const controller = new AbortController();
+    const { data: stream, response } = await openai.chat.completions
+      .create({ model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: 'talk for a while' }] }, { signal: controller.signal })
+      .withResponse();
+    const requestId = response.headers.get('x-request-id') ?? '';
+    const it = stream[Symbol.asyncIterator]();
+    await it.next();
+    await gate.reached;
+    // The provider holds the rest of its answer; the client leaves. Only the gateway noticing the
+    // disconnect and aborting the upstream call ends this request (an upstream timeout would be
+    // recorded as TOTRA_PROVIDER_TIMEOUT instead).
+    controller.abort();
+    try {
+      await vi.waitFor(
+        async () => {
+          const [event] = await eventFor(requestId);
+          expect(event?.type).toBe('RequestFailed');
+          expect(event?.data).toMatchObject({ errorCode: 'TOTRA_CLIENT_CLOSED', partial: true, stream: true });
+        },
+        { timeout: 10_000, interval: 100 },
+      );
+    } finally {
+      gate.release();
+    }
+  });
+
+  it('exposes Prometheus metrics without a key', async () => {
+    const res = await fetch(`${h.url}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(/^totra_requests_total\{api="openai.chat",status="200",outcome="completed"\} \d+/m);
+    expect(text).toContain('totra_gateway_overhead_seconds_bucket');
+  });
 });

@@ -11,6 +11,7 @@ import { registerApiRoutes } from './routes/api.routes.js';
 import { type CredentialResolver, type ModelDirectory } from './routing/directory.js';
 import { Router } from './routing/router.js';
 import { Upstream } from './upstream/upstream.js';
+import { type PiiStage } from './pii/pii-stage.js';
 
 /** A dependency the gateway needs to serve traffic; `/readyz` reports each one. */
 export interface ReadinessCheck {
@@ -29,6 +30,8 @@ export interface GatewayDeps {
   /** Fastify plugin that authenticates `/v1/*` requests and sets `request.identity`. */
   auth?: FastifyPluginAsync;
   modelAllowed?: (who: CallerIdentity, alias: string) => boolean;
+  /** The PII stage; without it no request is scanned. */
+  pii?: PiiStage;
   upstream?: Upstream;
   router?: Router;
   retry?: Partial<RetryPolicy>;
@@ -79,6 +82,8 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     retry: { ...DEFAULT_RETRY, ...deps.retry },
     metrics,
     modelAllowed: deps.modelAllowed,
+    events: deps.events,
+    pii: deps.pii,
     record(event, outcome, api, status) {
       deps.events?.append(event);
       metrics.requests.inc({ api: api ?? 'none', status: String(status), outcome });

@@ -1,4 +1,6 @@
 import { type EventInput } from '@totra/events';
+import { type EventSink } from './events/request-events.js';
+import { type PiiStage } from './pii/pii-stage.js';
 import { type CallerIdentity } from './identity.js';
 import { type GatewayMetrics } from './metrics.js';
 import { type ChatExecutorDeps } from './pipeline/chat-executor.js';
@@ -8,6 +10,10 @@ export interface GatewayContext extends ChatExecutorDeps {
   metrics: GatewayMetrics;
   /** Appends the request's terminal event and counts it. */
   record(event: EventInput, outcome: 'completed' | 'rejected' | 'failed', api: string | null, status: number): void;
+  /** Where events other than the terminal one go (PII findings). */
+  events?: EventSink | undefined;
+  /** The PII stage (no scanning when absent). */
+  pii?: PiiStage | undefined;
   /** Whether a caller may use a model alias (all allowed when absent). */
   modelAllowed?: ((who: CallerIdentity, alias: string) => boolean) | undefined;
 }

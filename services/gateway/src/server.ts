@@ -8,6 +8,7 @@ import { createAuthPlugin } from './auth/auth.plugin.js';
 import { KeyResolver } from './auth/key-cache.js';
 import { startCatalog, type RunningCatalog } from './catalog/catalog-directory.js';
 import { type GatewayConfig } from './config.js';
+import { PII_POLICY_TYPES, PiiStage } from './pii/pii-stage.js';
 import { Router } from './routing/router.js';
 import { Upstream } from './upstream/upstream.js';
 
@@ -40,7 +41,9 @@ export async function startGateway(
   redis.on('error', (err: Error) => warn(`redis: ${err.message}`));
   subscriber.on('error', (err: Error) => warn(`redis subscriber: ${err.message}`));
   const resolver = new KeyResolver({ redis, subscriber, keyPrefix: config.redisPrefix, onWarning: warn });
+  const pii = new PiiStage();
   const catalog = await startCatalog({
+    also: { types: PII_POLICY_TYPES, apply: (e) => pii.apply(e) },
     nc,
     stream,
     append: (e) => writer.append(e),
@@ -58,6 +61,7 @@ export async function startGateway(
     resolveCredentials: (route) => catalog.directory.resolve(route),
     modelAllowed: (who, alias) => catalog.directory.isAllowed(who, alias),
     events: writer,
+    pii,
     auth: createAuthPlugin({ resolver, trustedProxies: config.trustedProxies }),
     router: new Router({ failureThreshold: config.breakerFailures, openMs: config.breakerOpenMs, maxOpenMs: Math.max(config.breakerOpenMs, 120_000) }),
     upstream,

@@ -102,6 +102,10 @@ describe('totra pii policy (against a real stream)', () => {
     expect(human.out).toMatch(/^secrets\s+block\s+\(pol_/m);
     expect(human.out).toMatch(/^universal\s+pseudonymize\s+\(default\)/m);
 
+    const noOutput = await policy('set', '--scope', 'key:key_1', '--no-scan-output', '--id', 'key-1');
+    expect(noOutput.code, noOutput.err).toBe(0);
+    expect((await list()).find((p) => p.policyId === 'key-1')).toEqual({ policyId: 'key-1', scope: { key: 'key_1' }, rules: {}, scanOutput: false });
+
     const removed = await policy('remove', 'eng-gpt', '--reason', 'not needed');
     expect(removed.code, removed.err).toBe(0);
     expect(removed.out).toBe('removed PII policy eng-gpt (team:eng+model:gpt-4o)\n');
@@ -111,10 +115,10 @@ describe('totra pii policy (against a real stream)', () => {
     expect(unknown.err).toMatch(/^totra: no PII policy "eng-gpt"/);
 
     const events = await policyEvents();
-    expect(events.map((e) => e.type)).toEqual(['PiiPolicySet', 'PiiPolicySet', 'PiiPolicySet', 'PiiPolicySet', 'PiiPolicyRemoved']);
+    expect(events.map((e) => e.type)).toEqual(['PiiPolicySet', 'PiiPolicySet', 'PiiPolicySet', 'PiiPolicySet', 'PiiPolicySet', 'PiiPolicyRemoved']);
     expect(events[2]).toMatchObject({ tenant: 'acme', data: { scope: { tenant: 'acme' } } });
     expect(events[0]).toMatchObject({ tenant: 'system', chain: expect.stringMatching(/^cli\./) });
-    expect(events[4]?.data).toEqual({ policyId: 'eng-gpt', scope: { team: 'eng', model: 'gpt-4o' }, reason: 'not needed' });
+    expect(events[5]?.data).toEqual({ policyId: 'eng-gpt', scope: { team: 'eng', model: 'gpt-4o' }, reason: 'not needed' });
   });
 
   it('exits 2 with a clear message when NATS is unreachable', async () => {

@@ -1,6 +1,7 @@
 import { type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { clientAddress, compileCidrs, ipInCidrs, isApiKeyFormat, keyDisplayPrefix, type CidrBlock } from '@totra/identity';
+import { GatewayError } from '../errors.js';
 import { type Identity, type KeyResolver } from './key-cache.js';
 
 export interface AuthPluginOptions {
@@ -42,6 +43,13 @@ function presentedKey(request: FastifyRequest): string | undefined {
 
 function refuse(request: FastifyRequest, reply: FastifyReply, status: 401 | 403 | 503, code: AuthFailure, message: string): FastifyReply {
   const anthropic = request.url.startsWith('/v1/messages');
+  // Kept for the terminal event, which records why (missing, revoked, expired...), not just "401".
+  (request as FastifyRequest & { totraError?: GatewayError }).totraError = new GatewayError({
+    code,
+    status,
+    message,
+    ...(status === 401 ? { reason: 'unauthenticated' as const } : status === 403 ? { reason: 'network_policy' as const } : {}),
+  });
   if (status === 401) void reply.header('www-authenticate', 'Bearer realm="totra"');
   void reply.code(status).header('x-request-id', request.id);
   if (anthropic) {

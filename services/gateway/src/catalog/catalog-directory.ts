@@ -121,10 +121,17 @@ export async function startCatalog(opts: {
   env?: EnvRecord;
   catalogFile?: string | undefined;
   onError?: (err: unknown) => void;
+  /** Other folds fed from the same replay and subscription (e.g. PII policies). */
+  also?: { types: ReadonlySet<string>; apply: (e: DecodedEvent) => void };
 }): Promise<RunningCatalog> {
   const env = opts.env ?? process.env;
   const directory = new CatalogDirectory(emptyCatalog(), env);
-  const last = await replayEvents(opts.nc, opts.stream, CATALOG_TYPES, (e) => directory.apply(e));
+  const types = new Set<string>([...CATALOG_TYPES, ...(opts.also?.types ?? [])]);
+  const dispatch = (e: DecodedEvent) => {
+    if (CATALOG_TYPES.has(e.type)) directory.apply(e);
+    else opts.also?.apply(e);
+  };
+  const last = await replayEvents(opts.nc, opts.stream, types, dispatch);
   const desired = [...seedFromEnv(env)];
   if (opts.catalogFile && existsSync(opts.catalogFile)) desired.push(...parseCatalogFile(readFileSync(opts.catalogFile, 'utf8')));
   const { events } = decideAll(diffCatalog(directory.state, desired, { time: new Date().toISOString() }), directory.state);
@@ -132,7 +139,7 @@ export async function startCatalog(opts: {
     opts.append(e);
     directory.apply(e);
   }
-  const following: Following = await followEvents(opts.nc, opts.stream, CATALOG_TYPES, last, (e) => directory.apply(e), {
+  const following: Following = await followEvents(opts.nc, opts.stream, types, last, dispatch, {
     ...(opts.onError ? { onError: opts.onError } : {}),
   });
   return { directory, synced: events.length, stop: () => following.stop() };

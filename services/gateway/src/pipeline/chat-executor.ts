@@ -17,6 +17,7 @@ import { GatewayError } from '../errors.js';
 import { type CredentialResolver, type DeploymentRoute, type ModelDirectory } from '../routing/directory.js';
 import { backoffMs, type Router } from '../routing/router.js';
 import { type Upstream } from '../upstream/upstream.js';
+import { type OutputTransform } from '../pii/pii-stage.js';
 import { createStreamEncoder, encodeResponse, streamErrorFrame, type StreamEncoder } from './formats.js';
 
 export interface RetryPolicy {
@@ -64,6 +65,10 @@ export interface ChatRun {
   requestId: string;
   /** Aborted when the client goes away: the upstream request is aborted with it. */
   signal: AbortSignal;
+  /** False when the request was changed (e.g. PII redacted): the raw body must not be forwarded. */
+  allowPassthrough: boolean;
+  /** Applied to the answer before it reaches the client (e.g. restoring pseudonyms). */
+  output?: OutputTransform | undefined;
 }
 
 /** What happened, for the request's terminal event. */
@@ -202,7 +207,7 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
   if (route.provider === 'demo') return demoAttempt(run, sink, base);
   const adapter = getProviderAdapter(route.provider);
   const deployment = deps.resolveCredentials(route);
-  const passthrough = adapter.passthrough && sameWireFormat(run.inbound, adapter) ? adapter.passthrough : undefined;
+  const passthrough = run.allowPassthrough && !run.output && adapter.passthrough && sameWireFormat(run.inbound, adapter) ? adapter.passthrough : undefined;
   const req: ProviderHttpRequest = passthrough
     ? passthrough.buildRequest({ raw: run.raw, parsed: run.parsed }, deployment)
     : await prepareRequest(adapter, run.request, deployment, new Date());
@@ -214,7 +219,7 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
   }
   if (!run.request.stream) {
     const text = await res.body.text();
-    const parsed = adapter.parseResponse(res.statusCode, text);
+    const parsed = restoreResponse(adapter.parseResponse(res.statusCode, text), run.output);
     const upstreamUs = usNow() - t0;
     sink.json(200, passthrough ? text : encodeResponse(run.inbound, parsed, run.alias));
     return { ...base, status: 200, usage: parsed.usage, finishReason: parsed.finishReason, upstreamUs, firstByteUs: undefined };
@@ -254,9 +259,10 @@ async function streamAttempt(
     }
     await writer.write(text);
   };
+  const restorer = run.output ? streamRestorer(run.output) : undefined;
   const translate = (events: StreamEvent[]) => {
     let out = '';
-    for (const e of events) out += (encoder as StreamEncoder).push(e);
+    for (const e of restorer ? restorer(events) : events) out += (encoder as StreamEncoder).push(e);
     return out;
   };
   try {
@@ -278,7 +284,8 @@ async function streamAttempt(
     } else {
       const events = (translateParser as NonNullable<typeof translateParser>).end();
       observe(events);
-      await emit(translate(events) + (encoder as StreamEncoder).end());
+      const flushed = restorer ? translate([...events, { type: 'text_delta', text: '' }]) : translate(events);
+      await emit(flushed + (encoder as StreamEncoder).end());
     }
   } catch (err) {
     const upstreamUs = usNow() - t0;
@@ -289,6 +296,11 @@ async function streamAttempt(
     throw new CommittedFailure({ ...base, status: 200, usage, finishReason, upstreamUs, firstByteUs, partial: true, error: pe });
   }
   const upstreamUs = usNow() - t0;
+  if (run.signal.aborted) {
+    // The provider finished, but the client left before the whole answer reached it.
+    writer?.end();
+    throw new CommittedFailure({ ...base, status: 200, usage, finishReason, upstreamUs, firstByteUs, partial: true, error: toProviderError(new Error('client closed'), base.route?.provider ?? 'unknown', run.signal) });
+  }
   if (!writer) {
     // An empty but successful stream: still answer with a well-formed (empty) stream.
     writer = sink.openStream();
@@ -317,4 +329,56 @@ async function demoAttempt(run: ChatRun, sink: ResponseSink, base: Base): Promis
   await writer.write(encoder.end());
   writer.end();
   return { ...base, status: 200, usage, finishReason: 'stop', upstreamUs: 0, firstByteUs: 0 };
+}
+
+/** Restores the caller's values in a whole answer (text and tool-call arguments). */
+function restoreResponse<T extends { text: string; toolCalls: { arguments: string }[] }>(res: T, output: OutputTransform | undefined): T {
+  if (!output) return res;
+  return { ...res, text: output.text(res.text), toolCalls: res.toolCalls.map((c) => ({ ...c, arguments: output.text(c.arguments) })) };
+}
+
+/**
+ * Restores the caller's values in a stream of events. Text and each tool call's arguments get
+ * their own incremental restorer, which holds back a possible partial placeholder; what is held
+ * is released before the finish event (or at the end, through an empty text delta).
+ */
+function streamRestorer(output: OutputTransform): (events: StreamEvent[]) => StreamEvent[] {
+  let text = output.stream();
+  const tools = new Map<number, ReturnType<OutputTransform['stream']>>();
+  const flushAll = (into: StreamEvent[]) => {
+    const rest = text.flush();
+    if (rest) into.push({ type: 'text_delta', text: rest });
+    for (const [index, r] of tools) {
+      const args = r.flush();
+      if (args) into.push({ type: 'tool_call_delta', index, argumentsDelta: args });
+    }
+    // A flushed restorer takes no more input: start fresh ones for anything that follows.
+    text = output.stream();
+    tools.clear();
+  };
+  return (events) => {
+    const out: StreamEvent[] = [];
+    for (const e of events) {
+      if (e.type === 'text_delta') {
+        if (e.text === '') {
+          flushAll(out);
+          continue;
+        }
+        const t = text.push(e.text);
+        if (t) out.push({ ...e, text: t });
+      } else if (e.type === 'tool_call_delta') {
+        let r = tools.get(e.index);
+        if (!r) {
+          r = output.stream();
+          tools.set(e.index, r);
+        }
+        const a = r.push(e.argumentsDelta);
+        if (a) out.push({ ...e, argumentsDelta: a });
+      } else if (e.type === 'finish') {
+        flushAll(out);
+        out.push(e);
+      } else out.push(e);
+    }
+    return out;
+  };
 }

@@ -101,6 +101,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
       const alias = chat.model;
       (request as { totraModel?: string }).totraModel = alias;
       checkAllowed(ctx, who, alias);
+      const pii = ctx.pii?.run(chat, who, request.id, (e) => ctx.events?.append(e));
       const abort = new AbortController();
       const onClose = () => {
         if (!reply.raw.writableFinished) abort.abort();
@@ -126,7 +127,11 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
           return {
             write(text) {
               outChars += text.length;
-              if (reply.raw.destroyed) return;
+              if (reply.raw.destroyed) {
+                // The client is gone: stop reading from the provider.
+                abort.abort();
+                return;
+              }
               if (!reply.raw.write(text)) return new Promise<void>((resolve) => {
                 const done = () => {
                   reply.raw.off('drain', done);
@@ -150,7 +155,11 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
       const tracked = request as { totraRecorded?: boolean };
       tracked.totraRecorded = true;
       try {
-        outcome = await executeChat(exec, { inbound: def.inbound, alias, request: chat, raw, parsed, requestId, signal: abort.signal }, sink);
+        outcome = await executeChat(
+          exec,
+          { inbound: def.inbound, alias, request: pii?.request ?? chat, raw, parsed, requestId, signal: abort.signal, allowPassthrough: !pii?.changed, output: pii?.output },
+          sink,
+        );
       } catch (err) {
         if (err instanceof ProviderError) {
           const failed: ChatOutcome = { route: undefined, attempts: 1, status: err.status, usage: undefined, finishReason: null, upstreamUs: 0, firstByteUs: undefined, partial: false, error: err };

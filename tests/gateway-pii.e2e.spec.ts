@@ -1,0 +1,87 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startHarness, type Harness } from './support/gateway-harness.js';
+
+// PII through the running gateway with the official client. With no policy, every group is
+// pseudonymized: the provider sees placeholders, the caller gets its own values back, in
+// streams too, even when a placeholder is split across SSE chunks.
+describe('gateway PII stage', () => {
+  let h: Harness;
+  let openai: OpenAI;
+  const email = 'jane.doe@example.com';
+  const card = '4111 1111 1111 1111';
+
+  beforeAll(async () => {
+    h = await startHarness();
+    openai = new OpenAI({ apiKey: h.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const lastUserText = (body: unknown): string => JSON.stringify(body);
+
+  it('pseudonymizes by default: the provider sees a placeholder, the caller its own value (JSON)', async () => {
+    const res = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: `Write to me at ${email} please` }] });
+    const upstream = lastUserText(h.mocks.anthropic.requests.at(-1)?.body);
+    expect(upstream).toContain('<EMAIL_1>');
+    expect(upstream).not.toContain(email);
+    expect(res.choices[0]?.message.content).toContain(email);
+    expect(res.choices[0]?.message.content).not.toContain('<EMAIL_1>');
+  });
+
+  it('restores placeholders split across stream chunks, for a same-format (OpenAI) provider too', async () => {
+    for (const [model, mock] of [
+      ['claude-sonnet-4-5', h.mocks.anthropic],
+      ['gpt-4o', h.mocks.openai],
+    ] as const) {
+      // Many small chunks: the echoed placeholder is cut into pieces on the wire.
+      mock.setBehaviour({ chunks: 40 });
+      const stream = await openai.chat.completions.create({ model, stream: true, messages: [{ role: 'user', content: `My address is ${email}, repeat it` }] });
+      const deltas: string[] = [];
+      for await (const chunk of stream) deltas.push(chunk.choices[0]?.delta.content ?? '');
+      mock.resetBehaviour();
+      const upstream = lastUserText(mock.requests.at(-1)?.body);
+      expect(upstream).toContain('<EMAIL_1>');
+      expect(upstream).not.toContain(email);
+      expect(deltas.join('')).toContain(`My address is ${email}, repeat it`);
+      expect(deltas.some((d) => d.includes('<'))).toBe(false);
+      expect(deltas.filter(Boolean).length).toBeGreaterThan(5);
+    }
+  });
+
+  it('blocks with 422 naming the types (never the values) when policy says block, and records it', async () => {
+    const set = await h.cli('pii', 'policy', 'set', '--scope', 'tenant:acme', '--action', 'CREDIT_CARD=block', ...h.cliArgs);
+    expect(set.code, set.err).toBe(0);
+    const before = h.mocks.openai.requestCount;
+    await vi.waitFor(
+      async () => {
+        const res = await fetch(`${h.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: `charge my card ${card}` }] }),
+        });
+        expect(res.status).toBe(422);
+        const body = await res.text();
+        expect(body).toContain('CREDIT_CARD');
+        expect(body).not.toContain('4111');
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    expect(h.mocks.openai.requestCount).toBe(before);
+    const events = await h.events();
+    const blocked = events.filter((e) => e.type === 'PiiBlocked');
+    expect(blocked.length).toBeGreaterThan(0);
+    expect(events.some((e) => e.type === 'RequestRejected' && (e.data as { reason: string }).reason === 'pii_blocked')).toBe(true);
+    // No event anywhere holds the values.
+    const log = JSON.stringify(events);
+    expect(log).not.toContain('4111');
+    expect(log).not.toContain(email);
+  });
+
+  it('records what it pseudonymized as PiiRedacted (types and counts only)', async () => {
+    const redacted = (await h.events()).filter((e) => e.type === 'PiiRedacted');
+    expect(redacted.length).toBeGreaterThan(0);
+    expect(JSON.stringify(redacted[0]?.data)).toMatch(/"EMAIL"/);
+  });
+});
