@@ -8,7 +8,7 @@ import { ALIAS, startHarness, type Harness } from './support/gateway-harness.js'
 
 /** Small enough to cross quickly, large enough for every other request in the table. */
 const BODY_LIMIT = 64 * 1024;
-/** Put in every request body: no event may contain it. */
+/** Put in the request bodies (prompts, stray fields): no event may contain it. */
 const MARKER = 'bodytext-canary-7f3e1c';
 
 type Auth = 'valid' | 'none' | 'revoked' | 'unknown' | { header: string; value: string };
@@ -30,6 +30,8 @@ interface BadCase {
   /** OpenAI `error.param` (OpenAI shape only); `null` when none is expected. */
   param?: string | null;
   message: RegExp;
+  /** The `RequestRejected` event's reason and code. */
+  event: [reason: string, code: string];
 }
 
 const user = (content: unknown = `hello ${MARKER}`) => [{ role: 'user', content }];
@@ -41,60 +43,70 @@ const MESSAGES = '/v1/messages';
 
 const CASES: BadCase[] = [
   // --- body framing
-  { name: 'invalid JSON', path: CHAT, body: `{"model":"gpt-4o","messages":[{"role":"user","content":"${MARKER}"`, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_json', param: null, message: /not valid JSON/ },
-  { name: 'empty body', path: CHAT, body: '', status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_json', param: null, message: /body is empty/ },
-  { name: 'body is a JSON array', path: CHAT, body: [chat()], status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: null, message: /must be a JSON object/ },
-  { name: 'body is a JSON string', path: CHAT, body: JSON.stringify(MARKER), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: null, message: /must be a JSON object/ },
-  { name: 'body is JSON null', path: CHAT, body: 'null', status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: null, message: /must be a JSON object/ },
-  { name: 'body over the limit', path: CHAT, body: chat({ messages: user(`${MARKER} ${'x'.repeat(BODY_LIMIT)}`) }), status: 413, shape: 'openai', type: 'invalid_request_error', code: 'body_too_large', param: null, message: new RegExp(`larger than the limit of ${BODY_LIMIT} bytes`) },
-  { name: 'wrong content type', path: CHAT, contentType: 'text/plain', body: JSON.stringify(chat()), status: 415, shape: 'openai', type: 'invalid_request_error', code: 'unsupported_media_type', param: null, message: /unsupported content type text\/plain.*application\/json/ },
-  { name: 'no content type', path: CHAT, contentType: null, body: JSON.stringify(chat()), status: 415, shape: 'openai', type: 'invalid_request_error', code: 'unsupported_media_type', param: null, message: /unsupported content type/ },
+  { name: 'invalid JSON', path: CHAT, body: `{"model":"gpt-4o","messages":[{"role":"user","content":"${MARKER}"`, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_json', param: null, message: /not valid JSON/, event: ['invalid_request', 'TOTRA_INVALID_JSON'] },
+  { name: 'empty body', path: CHAT, body: '', status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_json', param: null, message: /body is empty/, event: ['invalid_request', 'TOTRA_INVALID_JSON'] },
+  { name: 'body is a JSON array', path: CHAT, body: [chat()], status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: null, message: /must be a JSON object/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'body is a JSON string', path: CHAT, body: JSON.stringify(MARKER), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: null, message: /must be a JSON object/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'body is JSON null', path: CHAT, body: 'null', status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: null, message: /must be a JSON object/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'body over the limit', path: CHAT, body: chat({ messages: user(`${MARKER} ${'x'.repeat(BODY_LIMIT)}`) }), status: 413, shape: 'openai', type: 'invalid_request_error', code: 'body_too_large', param: null, message: new RegExp(`larger than the limit of ${BODY_LIMIT} bytes`), event: ['body_too_large', 'TOTRA_BODY_TOO_LARGE'] },
+  { name: 'wrong content type', path: CHAT, contentType: 'text/plain', body: JSON.stringify(chat()), status: 415, shape: 'openai', type: 'invalid_request_error', code: 'unsupported_media_type', param: null, message: /unsupported content type text\/plain.*application\/json/, event: ['invalid_request', 'TOTRA_UNSUPPORTED_MEDIA_TYPE'] },
+  { name: 'no content type', path: CHAT, contentType: null, body: JSON.stringify(chat()), status: 415, shape: 'openai', type: 'invalid_request_error', code: 'unsupported_media_type', param: null, message: /unsupported content type/, event: ['invalid_request', 'TOTRA_UNSUPPORTED_MEDIA_TYPE'] },
   // --- OpenAI chat fields
-  { name: 'missing model', path: CHAT, body: { messages: user() }, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'model', message: /model/ },
-  { name: 'empty model', path: CHAT, body: chat({ model: '' }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'model', message: /model/ },
-  { name: 'missing messages', path: CHAT, body: { model: ALIAS.openai, note: MARKER }, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'messages', message: /messages/ },
-  { name: 'messages not an array', path: CHAT, body: chat({ messages: MARKER }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'messages', message: /messages/ },
-  { name: 'message with an unknown role', path: CHAT, body: chat({ messages: [{ role: 'wizard', content: MARKER }] }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'messages.0.role', message: /messages\.0/ },
-  { name: 'content of a wrong type', path: CHAT, body: chat({ messages: user(42) }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'messages.0.content', message: /messages\.0/ },
-  { name: 'temperature out of range', path: CHAT, body: chat({ temperature: 7 }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'temperature', message: /temperature/ },
-  { name: 'temperature a string', path: CHAT, body: chat({ temperature: 'hot' }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'temperature', message: /temperature/ },
-  { name: 'max_tokens negative', path: CHAT, body: chat({ max_tokens: -5 }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'max_tokens', message: /max_tokens/ },
-  { name: 'stream not a boolean', path: CHAT, body: chat({ stream: 'yes' }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'stream', message: /stream/ },
-  { name: 'n above 1', path: CHAT, body: chat({ n: 3 }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'n', message: /n > 1/ },
+  { name: 'missing model', path: CHAT, body: { messages: user() }, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'model', message: /model/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'empty model', path: CHAT, body: chat({ model: '' }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'model', message: /model/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'missing messages', path: CHAT, body: { model: ALIAS.openai, note: MARKER }, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'messages', message: /messages/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'messages not an array', path: CHAT, body: chat({ messages: MARKER }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'messages', message: /messages/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'message with an unknown role', path: CHAT, body: chat({ messages: [{ role: 'wizard', content: MARKER }] }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'messages.0.role', message: /messages\.0/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'content of a wrong type', path: CHAT, body: chat({ messages: user(42) }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'messages.0.content', message: /messages\.0/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'temperature out of range', path: CHAT, body: chat({ temperature: 7 }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'temperature', message: /temperature/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'temperature a string', path: CHAT, body: chat({ temperature: 'hot' }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'temperature', message: /temperature/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'max_tokens negative', path: CHAT, body: chat({ max_tokens: -5 }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'max_tokens', message: /max_tokens/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'stream not a boolean', path: CHAT, body: chat({ stream: 'yes' }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'stream', message: /stream/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'n above 1', path: CHAT, body: chat({ n: 3 }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'n', message: /n > 1/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
   // --- models
-  { name: 'unknown model', path: CHAT, body: chat({ model: 'no-such-model-xyz' }), status: 404, shape: 'openai', type: 'not_found_error', code: 'model_not_found', param: 'model', message: /no-such-model-xyz.*GET \/v1\/models/ },
-  { name: 'model whose provider is not configured', path: CHAT, body: chat({ model: ALIAS.gemini }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'provider_not_configured', param: 'model', message: /gemini-2\.5-flash.*not configured: set GEMINI_API_KEY/ },
+  { name: 'unknown model', path: CHAT, body: chat({ model: 'no-such-model-xyz' }), status: 404, shape: 'openai', type: 'not_found_error', code: 'model_not_found', param: 'model', message: /no-such-model-xyz.*GET \/v1\/models/, event: ['unknown_model', 'TOTRA_UNKNOWN_MODEL'] },
+  { name: 'model whose provider is not configured', path: CHAT, body: chat({ model: ALIAS.gemini }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'provider_not_configured', param: 'model', message: /gemini-2\.5-flash.*not configured: set GEMINI_API_KEY/, event: ['provider_not_configured', 'TOTRA_PROVIDER_NOT_CONFIGURED'] },
   // --- keys
-  { name: 'missing key', path: CHAT, auth: 'none', body: chat(), status: 401, shape: 'openai', type: 'authentication_error', code: 'invalid_api_key', param: null, message: /no API key/ },
-  { name: 'malformed Authorization header', path: CHAT, auth: { header: 'authorization', value: 'Basic dXNlcjpwYXNz' }, body: chat(), status: 401, shape: 'openai', type: 'authentication_error', code: 'invalid_api_key', param: null, message: /no API key/ },
-  { name: 'Bearer without a key', path: CHAT, auth: { header: 'authorization', value: 'Bearer ' }, body: chat(), status: 401, shape: 'openai', type: 'authentication_error', code: 'invalid_api_key', param: null, message: /no API key/ },
-  { name: 'unknown tt- key', path: CHAT, auth: 'unknown', body: chat(), status: 401, shape: 'openai', type: 'authentication_error', code: 'invalid_api_key', param: null, message: /^invalid API key tt-/ },
-  { name: 'key that is not a tt- key', path: CHAT, auth: { header: 'authorization', value: 'Bearer sk-not-a-totra-key' }, body: chat(), status: 401, shape: 'openai', type: 'authentication_error', code: 'invalid_api_key', param: null, message: /^invalid API key$/ },
-  { name: 'revoked key', path: CHAT, auth: 'revoked', body: chat(), status: 401, shape: 'openai', type: 'authentication_error', code: 'invalid_api_key', param: null, message: /was revoked/ },
+  { name: 'missing key', path: CHAT, auth: 'none', body: chat(), status: 401, shape: 'openai', type: 'authentication_error', code: 'invalid_api_key', param: null, message: /no API key/, event: ['unauthenticated', 'TOTRA_AUTH_MISSING_KEY'] },
+  { name: 'malformed Authorization header', path: CHAT, auth: { header: 'authorization', value: 'Basic dXNlcjpwYXNz' }, body: chat(), status: 401, shape: 'openai', type: 'authentication_error', code: 'invalid_api_key', param: null, message: /no API key/, event: ['unauthenticated', 'TOTRA_AUTH_MISSING_KEY'] },
+  { name: 'Bearer without a key', path: CHAT, auth: { header: 'authorization', value: 'Bearer ' }, body: chat(), status: 401, shape: 'openai', type: 'authentication_error', code: 'invalid_api_key', param: null, message: /no API key/, event: ['unauthenticated', 'TOTRA_AUTH_MISSING_KEY'] },
+  { name: 'unknown tt- key', path: CHAT, auth: 'unknown', body: chat(), status: 401, shape: 'openai', type: 'authentication_error', code: 'invalid_api_key', param: null, message: /^invalid API key tt-/, event: ['unauthenticated', 'TOTRA_AUTH_INVALID_KEY'] },
+  { name: 'key that is not a tt- key', path: CHAT, auth: { header: 'authorization', value: 'Bearer sk-not-a-totra-key' }, body: chat(), status: 401, shape: 'openai', type: 'authentication_error', code: 'invalid_api_key', param: null, message: /^invalid API key$/, event: ['unauthenticated', 'TOTRA_AUTH_INVALID_KEY'] },
+  { name: 'revoked key', path: CHAT, auth: 'revoked', body: chat(), status: 401, shape: 'openai', type: 'authentication_error', code: 'invalid_api_key', param: null, message: /was revoked/, event: ['unauthenticated', 'TOTRA_AUTH_REVOKED_KEY'] },
   // --- routes
-  { name: 'unknown route under /v1', path: '/v1/nothing-here', body: chat(), status: 404, shape: 'openai', type: 'not_found_error', code: 'not_found', param: null, message: /no route for POST \/v1\/nothing-here/ },
-  { name: 'GET on a POST route', method: 'GET', path: CHAT, status: 404, shape: 'openai', type: 'not_found_error', code: 'not_found', param: null, message: /no route for GET \/v1\/chat\/completions/ },
-  { name: 'DELETE on a POST route', method: 'DELETE', path: '/v1/embeddings', status: 404, shape: 'openai', type: 'not_found_error', code: 'not_found', param: null, message: /no route for DELETE/ },
+  { name: 'unknown route under /v1', path: '/v1/nothing-here', body: chat(), status: 404, shape: 'openai', type: 'not_found_error', code: 'not_found', param: null, message: /no route for POST \/v1\/nothing-here/, event: ['not_found', 'TOTRA_NOT_FOUND'] },
+  { name: 'GET on a POST route', method: 'GET', path: CHAT, status: 404, shape: 'openai', type: 'not_found_error', code: 'not_found', param: null, message: /no route for GET \/v1\/chat\/completions/, event: ['not_found', 'TOTRA_NOT_FOUND'] },
+  { name: 'DELETE on a POST route', method: 'DELETE', path: '/v1/embeddings', status: 404, shape: 'openai', type: 'not_found_error', code: 'not_found', param: null, message: /no route for DELETE/, event: ['not_found', 'TOTRA_NOT_FOUND'] },
   // --- Responses API
-  { name: 'responses without input', path: '/v1/responses', body: { model: ALIAS.openai, note: MARKER }, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'input', message: /input/ },
+  { name: 'responses without input', path: '/v1/responses', body: { model: ALIAS.openai, note: MARKER }, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'input', message: /input/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
   // --- embeddings
-  { name: 'embeddings without input', path: '/v1/embeddings', body: { model: 'text-embedding-3-small', note: MARKER }, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'input', message: /input/ },
-  { name: 'embeddings input of the wrong type', path: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: { text: MARKER } }, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'input', message: /input/ },
-  { name: 'embeddings with an unknown model', path: '/v1/embeddings', body: { model: 'no-such-embedder', input: MARKER }, status: 404, shape: 'openai', type: 'not_found_error', code: 'model_not_found', param: 'model', message: /GET \/v1\/models/ },
+  { name: 'embeddings without input', path: '/v1/embeddings', body: { model: 'text-embedding-3-small', note: MARKER }, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'input', message: /input/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'embeddings input of the wrong type', path: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: { text: MARKER } }, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'input', message: /input/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'embeddings with an unknown model', path: '/v1/embeddings', body: { model: 'no-such-embedder', input: MARKER }, status: 404, shape: 'openai', type: 'not_found_error', code: 'model_not_found', param: 'model', message: /GET \/v1\/models/, event: ['unknown_model', 'TOTRA_UNKNOWN_MODEL'] },
   // --- Anthropic Messages
-  { name: 'anthropic: invalid JSON', path: MESSAGES, body: `{"model": "${MARKER}`, status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /not valid JSON/ },
-  { name: 'anthropic: body is an array', path: MESSAGES, body: [anthropicChat()], status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /must be a JSON object/ },
-  { name: 'anthropic: without max_tokens', path: MESSAGES, body: { model: ALIAS.anthropic, messages: user() }, status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /max_tokens/ },
-  { name: 'anthropic: bad messages entry', path: MESSAGES, body: anthropicChat({ messages: [{ role: 'system', content: MARKER }] }), status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /messages\.0/ },
-  { name: 'anthropic: messages entry not an object', path: MESSAGES, body: anthropicChat({ messages: [MARKER] }), status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /messages\.0/ },
-  { name: 'anthropic: unknown model', path: MESSAGES, body: anthropicChat({ model: 'claude-nonexistent' }), status: 404, shape: 'anthropic', type: 'not_found_error', message: /claude-nonexistent.*GET \/v1\/models/ },
-  { name: 'anthropic: missing key', path: MESSAGES, auth: 'none', body: anthropicChat(), status: 401, shape: 'anthropic', type: 'authentication_error', message: /no API key/ },
-  { name: 'anthropic: unknown x-api-key', path: MESSAGES, auth: { header: 'x-api-key', value: 'tt-0000000000000000000000000000000000000000' }, body: anthropicChat(), status: 401, shape: 'anthropic', type: 'authentication_error', message: /^invalid API key tt-00000/ },
-  { name: 'anthropic: body over the limit', path: MESSAGES, body: anthropicChat({ messages: user(`${MARKER} ${'y'.repeat(BODY_LIMIT)}`) }), status: 413, shape: 'anthropic', type: 'request_too_large', message: /larger than the limit/ },
-  { name: 'anthropic: wrong content type', path: MESSAGES, contentType: 'application/x-www-form-urlencoded', body: `model=x&content=${MARKER}`, status: 415, shape: 'anthropic', type: 'invalid_request_error', message: /unsupported content type/ },
-  { name: 'count_tokens: bad body', path: '/v1/messages/count_tokens', body: { model: ALIAS.anthropic, messages: MARKER }, status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /messages/ },
-  { name: 'count_tokens: missing key', path: '/v1/messages/count_tokens', auth: 'none', body: { model: ALIAS.anthropic, messages: user() }, status: 401, shape: 'anthropic', type: 'authentication_error', message: /no API key/ },
+  { name: 'anthropic: invalid JSON', path: MESSAGES, body: `{"model": "${MARKER}`, status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /not valid JSON/, event: ['invalid_request', 'TOTRA_INVALID_JSON'] },
+  { name: 'anthropic: body is an array', path: MESSAGES, body: [anthropicChat()], status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /must be a JSON object/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'anthropic: without max_tokens', path: MESSAGES, body: { model: ALIAS.anthropic, messages: user() }, status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /max_tokens/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'anthropic: bad messages entry', path: MESSAGES, body: anthropicChat({ messages: [{ role: 'system', content: MARKER }] }), status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /messages\.0/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'anthropic: messages entry not an object', path: MESSAGES, body: anthropicChat({ messages: [MARKER] }), status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /messages\.0/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'anthropic: unknown model', path: MESSAGES, body: anthropicChat({ model: 'claude-nonexistent' }), status: 404, shape: 'anthropic', type: 'not_found_error', message: /claude-nonexistent.*GET \/v1\/models/, event: ['unknown_model', 'TOTRA_UNKNOWN_MODEL'] },
+  { name: 'anthropic: missing key', path: MESSAGES, auth: 'none', body: anthropicChat(), status: 401, shape: 'anthropic', type: 'authentication_error', message: /no API key/, event: ['unauthenticated', 'TOTRA_AUTH_MISSING_KEY'] },
+  { name: 'anthropic: unknown x-api-key', path: MESSAGES, auth: { header: 'x-api-key', value: 'tt-0000000000000000000000000000000000000000' }, body: anthropicChat(), status: 401, shape: 'anthropic', type: 'authentication_error', message: /^invalid API key tt-00000/, event: ['unauthenticated', 'TOTRA_AUTH_INVALID_KEY'] },
+  { name: 'anthropic: body over the limit', path: MESSAGES, body: anthropicChat({ messages: user(`${MARKER} ${'y'.repeat(BODY_LIMIT)}`) }), status: 413, shape: 'anthropic', type: 'request_too_large', message: /larger than the limit/, event: ['body_too_large', 'TOTRA_BODY_TOO_LARGE'] },
+  { name: 'anthropic: wrong content type', path: MESSAGES, contentType: 'application/x-www-form-urlencoded', body: `model=x&content=${MARKER}`, status: 415, shape: 'anthropic', type: 'invalid_request_error', message: /unsupported content type/, event: ['invalid_request', 'TOTRA_UNSUPPORTED_MEDIA_TYPE'] },
+  { name: 'count_tokens: bad body', path: '/v1/messages/count_tokens', body: { model: ALIAS.anthropic, messages: MARKER }, status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /messages/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'count_tokens: missing key', path: '/v1/messages/count_tokens', auth: 'none', body: { model: ALIAS.anthropic, messages: user() }, status: 401, shape: 'anthropic', type: 'authentication_error', message: /no API key/, event: ['unauthenticated', 'TOTRA_AUTH_MISSING_KEY'] },
 ];
+
+const API_OF: Record<string, string> = {
+  'POST /v1/chat/completions': 'openai.chat',
+  'POST /v1/responses': 'openai.responses',
+  'POST /v1/embeddings': 'openai.embeddings',
+  'POST /v1/messages': 'anthropic.messages',
+  'POST /v1/messages/count_tokens': 'anthropic.count_tokens',
+};
+/** The inbound API an event names: none for a request that matched no route. */
+const apiOf = (path: string, method: string): string | null => API_OF[`${method} ${path}`] ?? null;
 
 /** A stack frame line or a source path: never in a client-facing error. */
 const STACK = /(^|\\n|\n)\s*at [\w.<>]+ \(|\.[cm]?[jt]s:\d+|node_modules|file:\/\//;
@@ -203,8 +215,12 @@ describe('gateway refuses bad input cleanly', () => {
       expect(mine.length, `${s.c.name}: terminal events`).toBe(1);
       const [e] = mine as [Envelope];
       expect(e.type, s.c.name).toBe('RequestRejected');
-      expect((e.data as { status: number }).status, s.c.name).toBe(s.status);
-      console.log('EVT', s.c.name, JSON.stringify(e.data));
+      const data = e.data as { status: number; reason: string; code: string; api: string | null; keyId: string | null };
+      expect(data.status, s.c.name).toBe(s.status);
+      expect([data.reason, data.code], s.c.name).toEqual(s.c.event);
+      expect(data.api, s.c.name).toBe(apiOf(s.c.path, s.c.method ?? 'POST'));
+      // The caller is named (pseudonymously) exactly when its key was accepted.
+      expect(data.keyId, s.c.name).toBe(s.status === 401 ? null : data.api === null ? null : h.keyId);
     }
     // Refused requests only: nothing else produced a terminal event (the revocation probe did).
     const ours = new Set(sent.map((s) => s.requestId));

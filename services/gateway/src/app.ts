@@ -220,9 +220,9 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
       return;
     }
     const code = t.totraError?.code ?? (status === 401 ? 'TOTRA_AUTH_INVALID_KEY' : status === 403 ? 'TOTRA_FORBIDDEN' : 'TOTRA_REJECTED');
-    const reason = t.totraError?.reason ?? reasonForStatus(status);
+    const reason = t.totraError?.reason ?? (status >= 500 ? 'unavailable' : reasonForStatus(status));
     ctx.record(
-      rejectedEvent(request.id, api as Parameters<typeof rejectedEvent>[1], who, t.totraModel ?? null, status >= 400 && status < 500 ? status : 400, reason, code),
+      rejectedEvent(request.id, api as Parameters<typeof rejectedEvent>[1], who, t.totraModel ?? null, status >= 400 ? status : 400, reason, code),
       'rejected',
       api,
       status,

@@ -15,6 +15,8 @@ export const RejectionReason = z.enum([
   'quota_exceeded',
   'pii_blocked',
   'not_found',
+  /** A dependency the gateway needs to decide (e.g. the key store) was unreachable: refused, fail closed. */
+  'unavailable',
 ]);
 
 /** A request the gateway refused itself (4xx) without contacting a provider. */
@@ -31,7 +33,8 @@ export const RequestRejected = defineEvent({
       userId: z.string().min(1).max(128).nullable(),
       teamId: z.string().min(1).max(128).nullable(),
       modelRequested: z.string().max(200).nullable(),
-      status: z.number().int().min(400).max(499),
+      /** 4xx, or 503 when the gateway refused because it could not decide safely (fail closed). */
+      status: z.number().int().min(400).max(599),
       reason: RejectionReason,
       code: z.string().regex(/^TOTRA_[A-Z0-9_]+$/),
     })
