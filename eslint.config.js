@@ -74,7 +74,7 @@ export default tseslint.config(
   },
   {
     // Tests may use the testing lib and start services; they are still bound by the other rules.
-    files: ['**/*.spec.ts', 'tests/**/*.ts', 'bench/**/*.{ts,mjs}'],
+    files: ['**/*.spec.ts', '**/*.test-kit.ts', 'tests/**/*.ts', 'bench/**/*.{ts,mjs}'],
     rules: boundaries(true),
   },
 );

@@ -8,20 +8,8 @@ import { hashEvent } from '@totra/chain';
 import { type Envelope } from '@totra/events';
 import { ChainWriter, connectNats, ensureStream, type StreamOptions } from '@totra/eventlog';
 import { natsUrl, uniquePrefix, uniqueStreamName } from '@totra/testing';
-import { runCli } from './cli.js';
+import { cli } from './cli.test-kit.js';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: (s) => (out += s), stderr: (s) => (err += s) });
-  return { code, out, err };
-}
 
 describe('totra export and totra verify', () => {
   let nc: NatsConnection;

@@ -8,20 +8,8 @@ import { type DeploymentConfig, SEED_VARIABLES } from '@totra/catalog';
 import { type Envelope } from '@totra/events';
 import { connectNats, ensureStream, readStream, streamState, type StreamOptions } from '@totra/eventlog';
 import { natsUrl, uniquePrefix, uniqueStreamName } from '@totra/testing';
-import { runCli } from '../cli.js';
+import { cli } from '../cli.test-kit.js';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(...args: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: (s) => (out += s), stderr: (s) => (err += s) });
-  return { code, out, err };
-}
 
 const FAKE_OPENAI_KEY = 'sk-proj-FAKEcliTest9Qw3Er5Ty7';
 const FAKE_ANTHROPIC_KEY = 'sk-ant-api03-FAKEcliTest2Zx4Cv6';
