@@ -86,4 +86,32 @@ describe('gateway PII stage', () => {
     expect(redacted.length).toBeGreaterThan(0);
     expect(JSON.stringify(redacted[0]?.data)).toMatch(/"EMAIL"/);
   });
+
+  it('scans embedding inputs with the same policy', async () => {
+    await openai.embeddings.create({ model: 'text-embedding-3-small', input: [`contact ${email}`, 'nothing personal'] });
+    const upstream = JSON.stringify(h.mocks.openai.requests.at(-1)?.body);
+    expect(upstream).toContain('<EMAIL_1>');
+    expect(upstream).not.toContain(email);
+  });
+
+  it('redacts personal data in the model output when the policy scans output', async () => {
+    const set = await h.cli('pii', 'policy', 'set', '--scope', 'team:t-research', '--action', '*=pseudonymize', '--scan-output', ...h.cliArgs);
+    expect(set.code, set.err).toBe(0);
+    h.mocks.gemini.setBehaviour({ reply: 'Call our office: john.smith@corp.example or write to the desk.' });
+    try {
+      await vi.waitFor(
+        async () => {
+          const res = await openai.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'who do I call?' }] });
+          const text = res.choices[0]?.message.content ?? '';
+          expect(text).toContain('[EMAIL]');
+          expect(text).not.toContain('john.smith@corp.example');
+        },
+        { timeout: 10_000, interval: 100 },
+      );
+    } finally {
+      h.mocks.gemini.resetBehaviour();
+    }
+    const responseSide = (await h.events()).filter((e) => e.type === 'PiiRedacted' && (e.data as { direction: string }).direction === 'response');
+    expect(responseSide.length).toBeGreaterThan(0);
+  });
 });

@@ -1,6 +1,7 @@
 import { type EventInput } from '@totra/events';
 import {
   PII_POLICY_EVENT_TYPES,
+  applyPolicy,
   applyPolicyToTexts,
   createScannerCache,
   createStreamRestorer,
@@ -50,16 +51,18 @@ export class PiiStage {
     this.#policies = evolvePiiPolicies(this.#policies, event as Parameters<typeof evolvePiiPolicies>[1]);
   }
 
-  /** Runs the stage; returns the request to send upstream and the events to append. */
-  run(request: ChatRequest, who: CallerIdentity, requestId: string, append: (e: EventInput) => unknown): PiiOutcome {
-    const effective = resolvePolicy(this.#policies.policies.values(), { tenant: who.tenant, teamId: who.teamId, keyId: who.keyId, model: request.model });
-    if (effective.scansNothing) return { request, changed: false, output: undefined };
-    const texts: string[] = [];
-    forEachRequestText(request, (text) => {
-      texts.push(text);
-    });
-    if (!texts.length) return { request, changed: false, output: undefined };
+  #effective(who: CallerIdentity, model: string) {
+    return resolvePolicy(this.#policies.policies.values(), { tenant: who.tenant, teamId: who.teamId, keyId: who.keyId, model });
+  }
+
+  /**
+   * Applies the policy to a list of texts of one request (as one unit: one blocked type blocks
+   * the whole request). Returns the texts to send and the vault of placeholders.
+   */
+  runTexts(texts: readonly string[], who: CallerIdentity, model: string, requestId: string, append: (e: EventInput) => unknown): { texts: readonly string[]; changed: boolean; vault: PiiVault; scanOutput: boolean } {
+    const effective = this.#effective(who, model);
     const vault: PiiVault = createVault();
+    if (effective.scansNothing || !texts.length) return { texts, changed: false, vault, scanOutput: effective.scanOutput };
     let outcome: ReturnType<typeof applyPolicyToTexts>;
     try {
       outcome = applyPolicyToTexts(texts, this.#scanners.scannerFor(effective), effective, vault, { direction: 'request' });
@@ -77,14 +80,34 @@ export class PiiStage {
         message: `the request contains personal data that policy forbids sending to a model: ${outcome.blocked.join(', ')}`,
       });
     }
-    let i = 0;
-    const changed = outcome.texts.some((t, n) => t !== texts[n]);
-    if (!changed) return { request, changed: false, output: undefined };
-    const mapped = mapRequestText(request, () => outcome.texts[i++] as string);
+    return { texts: outcome.texts, changed: outcome.texts.some((t, n) => t !== texts[n]), vault, scanOutput: effective.scanOutput };
+  }
+
+  /** Runs the stage on a chat request; returns the request to send upstream. */
+  run(request: ChatRequest, who: CallerIdentity, requestId: string, append: (e: EventInput) => unknown): PiiOutcome {
+    const texts: string[] = [];
+    forEachRequestText(request, (text) => {
+      texts.push(text);
+    });
+    const { texts: out, changed, vault, scanOutput } = this.runTexts(texts, who, request.model, requestId, append);
+    const effective = scanOutput ? this.#effective(who, request.model) : undefined;
+    // The model's own output is scanned (policy `scanOutput`) before placeholders are restored,
+    // so the caller's own values coming back are not redacted.
+    const scanAnswer = (t: string): string => {
+      if (!effective) return t;
+      const spans = this.#scanners.scannerFor(effective).scan(t);
+      if (!spans.length) return t;
+      const result = applyPolicy(t, spans, effective, vault, { direction: 'response' });
+      for (const e of piiEventsFor(requestId, 'response', result)) {
+        append({ type: e.type, tenant: who.tenant, subject: who.userId, data: e.data as unknown as Record<string, unknown> });
+      }
+      return result.text;
+    };
+    const mapped = changed ? mapRequestText(request, ((i) => () => out[i.n++] as string)({ n: 0 })) : request;
     const output: OutputTransform | undefined =
-      vault.size > 0
+      vault.size > 0 || effective
         ? {
-            text: (t) => restore(t, vault),
+            text: (t) => restore(scanAnswer(t), vault),
             stream: () => {
               const r = createStreamRestorer(vault);
               return { push: (c) => r.push(c), flush: () => r.flush() };

@@ -194,6 +194,11 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     checkAllowed(ctx, who, req.model);
     const routes = ctx.router.order(ctx.directory.deploymentsFor(req.model).filter((d) => d.kind === 'embeddings'), 0, Date.now());
     if (!routes.length) throw unknownModel(ctx.directory, req.model);
+    // Embedding inputs leave the network too: the same PII policy applies to them.
+    if (ctx.pii) {
+      const scanned = ctx.pii.runTexts(req.input, who, req.model, request.id, (e) => ctx.events?.append(e));
+      if (scanned.changed) req.input = [...scanned.texts];
+    }
     let lastError: unknown;
     let attempts = 0;
     for (const route of routes) {
