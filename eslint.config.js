@@ -35,8 +35,9 @@ const constraints = (allowTestingTag) => [
     bannedExternalImports: ['fastify', 'undici', '@nestjs/*', 'react', 'react-dom'],
   },
   {
+    // Services compose everything (the projector service runs the projections).
     sourceTag: 'type:service',
-    onlyDependOnLibsWithTags: ['type:domain', 'type:infra', ...(allowTestingTag ? ['type:testing', 'type:service'] : [])],
+    onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:projector', ...(allowTestingTag ? ['type:testing', 'type:service'] : [])],
   },
   {
     sourceTag: 'runtime:browser',

@@ -171,7 +171,9 @@ describe('10,000 requests through the gateway', () => {
       expect(report.findings).toEqual([]);
       expect(report.findingsTotal).toBe(0);
       expect(report.ok).toBe(true);
-      expect(report.events).toBe(events.length);
+      // SpendRecorded events are appended after each response is sent, so the log may have grown
+      // since the snapshot above; the terminal events were counted exactly there.
+      expect(report.events).toBeGreaterThanOrEqual(events.length);
 
       const cli = await h.cli('verify', ...h.cliArgs);
       expect(cli.code, cli.err).toBe(0);

@@ -13,7 +13,8 @@ describe('gateway features', () => {
   let a: MockProvider;
   let b: MockProvider;
 
-  const eventFor = async (requestId: string) => (await h.events()).filter((e) => (e.data as { requestId?: string }).requestId === requestId);
+  const TERMINAL = new Set(['RequestCompleted', 'RequestRejected', 'RequestFailed']);
+  const eventFor = async (requestId: string) => (await h.events()).filter((e) => TERMINAL.has(e.type) && (e.data as { requestId?: string }).requestId === requestId);
 
   beforeAll(async () => {
     h = await startHarness({ env: { TOTRA_BREAKER_FAILURES: '3', TOTRA_BREAKER_OPEN_MS: '300', TOTRA_UPSTREAM_TIMEOUT_MS: '1000' } });

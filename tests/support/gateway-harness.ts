@@ -41,6 +41,9 @@ export interface Harness {
   keyId: string;
   nc: NatsConnection;
   stream: StreamOptions;
+  /** The environment the gateway and projector were started with (to start more gateways). */
+  env: Record<string, string>;
+  redisPrefix: string;
   /** CLI flags that point `totra` commands at this harness's stream. */
   cliArgs: string[];
   /** Runs a `totra` command in-process. */
@@ -86,6 +89,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     TOTRA_SUBJECT_PREFIX: stream.subjectPrefix,
     TOTRA_SPOOL_DIR: join(dir, 'spool'),
     TOTRA_CATALOG_FILE: join(dir, 'no-totra.yaml'),
+    // Azure deployment names and the OpenAI-compatible test model have no catalog price.
+    TOTRA_UNPRICED: 'allow',
   };
   // Provider keys and base URLs, as an operator sets them: the catalog seeds itself from these.
   const providerEnv: Record<string, string> = {
@@ -149,6 +154,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     keyId,
     nc,
     stream,
+    env,
+    redisPrefix,
     cliArgs,
     cli,
     events,

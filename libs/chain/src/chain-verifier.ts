@@ -99,6 +99,20 @@ export interface ChainVerifierOptions {
   readonly maxChains?: number;
   /** Heads verified before: their chains continue from there instead of from genesis. */
   readonly initialHeads?: Iterable<KnownChainHead>;
+  /**
+   * Told of each event that passed every per-event check and took its place in its chain (at
+   * the head, or late into a gap), with the parsed object. Not told of forks and duplicates.
+   */
+  readonly onEvent?: (event: AcceptedEvent, value: Readonly<Record<string, unknown>>) => void;
+}
+
+/** An event a `ChainVerifier` accepted at its chain position. */
+export interface AcceptedEvent {
+  readonly chain: string;
+  readonly seq: number;
+  readonly hash: string;
+  readonly type: string;
+  readonly location: EventLocation;
 }
 
 interface Slot {
@@ -180,6 +194,8 @@ export class ChainVerifier {
   readonly #findings: ChainFinding[] = [];
   readonly #byCode: Partial<Record<ChainFindingCode, number>> = {};
   readonly #initialHeads = new Map<string, KnownChainHead>();
+  readonly #onEvent: ChainVerifierOptions['onEvent'];
+  #placed = false;
   #findingsTotal = 0;
   #events = 0;
   #valid = 0;
@@ -193,6 +209,7 @@ export class ChainVerifier {
     this.#window = count('window', options.window ?? 1024, 1);
     this.#maxPendingGaps = count('maxPendingGaps', options.maxPendingGaps ?? 10_000, 0);
     this.#maxChains = count('maxChains', options.maxChains ?? 100_000, 1);
+    this.#onEvent = options.onEvent;
     for (const head of options.initialHeads ?? []) {
       if (!Number.isSafeInteger(head.seq) || head.seq < 1 || !HEX64.test(head.hash)) {
         throw new VerifierOptionsError(`initial head of ${head.chain}: seq must be a positive integer and hash 64 lowercase hex digits`);
@@ -235,7 +252,9 @@ export class ChainVerifier {
       return;
     }
     const claim = this.#check(value, fromText ? (item as string) : null, loc);
+    this.#placed = false;
     if (claim) this.#place(claim);
+    if (this.#placed && claim?.trusted && this.#onEvent) this.#onEvent(claim, value);
     if (!this.#flagged) this.#valid++;
   }
 
@@ -342,6 +361,7 @@ export class ChainVerifier {
       }
       this.#remember(state, claim);
       state.events++;
+      this.#placed = true;
       return;
     }
     state.events++;
@@ -402,6 +422,7 @@ export class ChainVerifier {
   }
 
   #append(state: ChainState, claim: Claim): void {
+    this.#placed = true;
     state.maxSeq = claim.seq;
     state.head = claim.hash;
     state.events++;

@@ -57,3 +57,24 @@ export class VerifierOptionsError extends ChainError {
     super('TOTRA_CHAIN_VERIFIER_OPTIONS', message);
   }
 }
+
+/** A signed note, signature line or checkpoint that does not follow its format. */
+export class NoteFormatError extends ChainError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TOTRA_CHAIN_NOTE_FORMAT', message, options);
+  }
+}
+
+/** A signer or verifier key that cannot be used (bad encoding, wrong size, key id mismatch). */
+export class NoteKeyError extends ChainError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TOTRA_CHAIN_NOTE_KEY', message, options);
+  }
+}
+
+/** An inclusion proof file that cannot be read, or that does not verify. */
+export class InclusionProofError extends ChainError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TOTRA_CHAIN_INCLUSION_PROOF', message, options);
+  }
+}

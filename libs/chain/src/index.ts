@@ -1,6 +1,7 @@
 export { canonicalBytes, canonicalJson } from './jcs.js';
 export { HASH_SIZE, bytesToHex, hashAndSerialize, hashEvent, hexToBytes, leafHash, nodeHash, sealEnvelope, serializeEvent, unhashed } from './hash.js';
 export {
+  CompactMerkleTree,
   MerkleTree,
   assertConsistency,
   assertInclusion,
@@ -18,15 +19,59 @@ export {
   type ChainHead,
   type ChainVerifierOptions,
   type EventLocation,
+  type AcceptedEvent,
   type KnownChainHead,
   type VerifyReport,
 } from './chain-verifier.js';
 export {
   CanonicalJsonError,
   ChainError,
+  InclusionProofError,
+  NoteFormatError,
+  NoteKeyError,
   InvalidHexError,
   MerkleProofError,
   MerkleRangeError,
   VerifierOptionsError,
   VerifierStateError,
 } from './errors.js';
+export {
+  NOTE_ALG_COSIGNATURE_V1,
+  NOTE_ALG_ED25519,
+  cosignNoteText,
+  decodeNoteBytes,
+  formatSignedNote,
+  fromBase64,
+  generateNoteSigner,
+  noteKeyId,
+  noteSignerFromSeed,
+  parseNoteSigner,
+  parseNoteVerifier,
+  parseSignatureLine,
+  parseSignedNote,
+  signNote,
+  signNoteText,
+  signatureIsFrom,
+  toBase64,
+  verifyCosignature,
+  verifyNoteSignature,
+  type NoteSignature,
+  type NoteSigner,
+  type NoteVerifier,
+  type SignedNote,
+} from './signed-note.js';
+export { checkpointTextHash, compareChainIds, formatCheckpoint, parseCheckpoint, type Checkpoint, type CheckpointHead } from './checkpoint.js';
+export { LeafLedger, type LedgerLeaf, type LedgerProblem } from './leaf-ledger.js';
+export {
+  AuditFindingCode,
+  AuditVerifier,
+  CHECKPOINT_SIGNED,
+  CHECKPOINT_WITNESSED,
+  cosignedNote,
+  type AcceptedCheckpoint,
+  type AuditFinding,
+  type AuditReport,
+  type AuditVerifierOptions,
+} from './audit-verifier.js';
+export { InclusionProof, checkInclusionProof } from './inclusion-proof.js';
+export { witnessAddCheckpoint, type WitnessAnswer, type WitnessLogState } from './witness.js';

@@ -379,3 +379,38 @@ export function verifyConsistency(
 ): boolean {
   return consistencyFailure(size1, size2, root1, root2, proof) === null;
 }
+
+/**
+ * An append-only RFC 6962 tree that keeps only its compact range (one hash per set bit of
+ * the size): O(log n) memory, for recomputing roots over a log too large to hold.
+ */
+export class CompactMerkleTree {
+  readonly #stack: { hash: Uint8Array; size: number }[] = [];
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Appends a leaf hash; returns its index. */
+  append(hash: Uint8Array | string): number {
+    let node = { hash: asHash(hash, 'a leaf hash'), size: 1 };
+    let top = this.#stack[this.#stack.length - 1];
+    while (top && top.size === node.size) {
+      this.#stack.pop();
+      node = { hash: nodeHash(top.hash, node.hash), size: node.size * 2 };
+      top = this.#stack[this.#stack.length - 1];
+    }
+    this.#stack.push(node);
+    return this.#size++;
+  }
+
+  /** MTH of the leaves appended so far. */
+  root(): Uint8Array {
+    const stack = this.#stack;
+    if (stack.length === 0) return emptyRoot();
+    let root = stack[stack.length - 1]!.hash;
+    for (let i = stack.length - 2; i >= 0; i--) root = nodeHash(stack[i]!.hash, root);
+    return root;
+  }
+}

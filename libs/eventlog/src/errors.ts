@@ -42,3 +42,10 @@ export class NatsUnavailableError extends EventLogError {
     super('TOTRA_NATS_UNAVAILABLE', message, options);
   }
 }
+
+/** The notary cannot sign or publish a checkpoint (key unreadable, witness refused, sink failed). */
+export class NotaryError extends EventLogError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TOTRA_NOTARY', message, options);
+  }
+}

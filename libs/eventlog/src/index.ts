@@ -20,3 +20,6 @@ export {
   WriterClosedError,
 } from './errors.js';
 export { followEvents, replayEvents, type EventHandler, type Following } from './follow.js';
+export { NotaryError } from './errors.js';
+export { LocalKeyProvider, type NotaryKeyProvider } from './notary-keys.js';
+export { Notary, fileSink, httpSink, httpWitness, type CheckpointSink, type NotaryOptions, type WitnessClient } from './notary.js';

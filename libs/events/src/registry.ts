@@ -3,6 +3,8 @@ import { type EventDefinition } from './define-event.js';
 import { Envelope, type EventInput } from './envelope.js';
 import { EventRegistryError, InvalidEventError, UnknownEventTypeError } from './errors.js';
 import { ChainOpened } from './events/chain-opened.event.js';
+import { CheckpointSigned } from './events/checkpoint-signed.event.js';
+import { CheckpointWitnessed } from './events/checkpoint-witnessed.event.js';
 import { RequestCompleted } from './events/request-completed.event.js';
 import { RequestFailed } from './events/request-failed.event.js';
 import { RequestRejected } from './events/request-rejected.event.js';
@@ -18,9 +20,27 @@ import { PiiBlocked } from './events/pii-blocked.event.js';
 import { PiiPolicyRemoved } from './events/pii-policy-removed.event.js';
 import { PiiPolicySet } from './events/pii-policy-set.event.js';
 import { PiiRedacted } from './events/pii-redacted.event.js';
+import { BudgetRemoved } from './events/budget-removed.event.js';
+import { BudgetSet } from './events/budget-set.event.js';
+import { BudgetThresholdCrossed } from './events/budget-threshold-crossed.event.js';
+import { QuotaIncreaseApproved, QuotaIncreaseRejected, QuotaIncreaseRequested } from './events/quota-increase.event.js';
+import { RateLimitSet } from './events/rate-limit-set.event.js';
+import { SpendRecorded } from './events/spend-recorded.event.js';
+import { UserCreated } from './events/user-created.event.js';
+import { TeamSettingsChanged } from './events/team-settings-changed.event.js';
+import { SubjectErasureRequested } from './events/subject-erasure-requested.event.js';
+import { SubjectErasureApproved } from './events/subject-erasure-approved.event.js';
+import { SubjectKeyShredded } from './events/subject-key-shredded.event.js';
+import { RetentionHoldPlaced } from './events/retention-hold-placed.event.js';
+import { RetentionHoldReleased } from './events/retention-hold-released.event.js';
+import { ErasureReceiptIssued } from './events/erasure-receipt-issued.event.js';
+import { RequestContentLogged } from './events/request-content-logged.event.js';
+
+/** GDPR: users, team data settings, erasure, retention (architecture section 7). */
+const gdprEvents: readonly EventDefinition[] = [UserCreated, TeamSettingsChanged, SubjectErasureRequested, SubjectErasureApproved, SubjectKeyShredded, RetentionHoldPlaced, RetentionHoldReleased, ErasureReceiptIssued, RequestContentLogged];
 
 /** The event types every ToTra process knows. */
-export const coreEvents: readonly EventDefinition[] = [ChainOpened, TestEventRecorded, RequestCompleted, RequestRejected, RequestFailed, ApiKeyIssued, ApiKeyRevoked, TeamNetworkPolicySet, ModelDeploymentConfigured, ModelDeploymentRemoved, ModelDeploymentStateChanged, TeamModelsAllowed, PiiPolicySet, PiiPolicyRemoved, PiiRedacted, PiiBlocked];
+export const coreEvents: readonly EventDefinition[] = [ChainOpened, TestEventRecorded, RequestCompleted, RequestRejected, RequestFailed, ApiKeyIssued, ApiKeyRevoked, TeamNetworkPolicySet, ModelDeploymentConfigured, ModelDeploymentRemoved, ModelDeploymentStateChanged, TeamModelsAllowed, PiiPolicySet, PiiPolicyRemoved, PiiRedacted, PiiBlocked, BudgetSet, BudgetRemoved, RateLimitSet, SpendRecorded, BudgetThresholdCrossed, QuotaIncreaseRequested, QuotaIncreaseApproved, QuotaIncreaseRejected, ...gdprEvents, CheckpointSigned, CheckpointWitnessed];
 
 /** An event whose data was validated and upcast to the current version of its type. */
 export interface DecodedEvent<TData = Record<string, unknown>> {

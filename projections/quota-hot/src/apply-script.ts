@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { QUOTA_LUA_HELPERS } from '@totra/quota-redis';
 
 /**
  * Applies the changes of a run of stream messages atomically, together with the checkpoint,
@@ -9,7 +10,7 @@ import { createHash } from 'node:crypto';
  * checkpoint). Ops are {@link HotOp}s. Standalone Redis (or one cluster slot): the ops name
  * keys that are not in KEYS.
  */
-export const APPLY_SCRIPT = `
+export const APPLY_SCRIPT = `${QUOTA_LUA_HELPERS}
 local cp = tonumber(redis.call('GET', KEYS[1]) or '0')
 local groups = cjson.decode(ARGV[1])
 local last = cp
@@ -38,6 +39,58 @@ for _, g in ipairs(groups) do
       elseif kind == 'team' then
         redis.call('HSET', op[2], 'cidrs', op[3])
         redis.call('PUBLISH', op[4], op[2])
+      elseif kind == 'budget' then
+        local old = redis.call('HGET', op[2], op[3])
+        if old then redis.call('HDEL', cjson.decode(old).ix, op[3]) end
+        redis.call('HSET', op[2], op[3], op[4])
+        redis.call('HSET', op[5], op[3], op[4])
+      elseif kind == 'unbudget' then
+        local old = redis.call('HGET', op[2], op[3])
+        if old then
+          redis.call('HDEL', cjson.decode(old).ix, op[3])
+          redis.call('HDEL', op[2], op[3])
+        end
+      elseif kind == 'ratelimit' then
+        redis.call('DEL', op[2])
+        if op[3] ~= '' then redis.call('HSET', op[2], 'rpm', op[3]) end
+        if op[4] ~= '' then redis.call('HSET', op[2], 'tpm', op[4]) end
+      elseif kind == 'spend' then
+        local pfx, tag, rid = op[2], op[3], op[4]
+        local dk = pfx .. 'qd:' .. tag .. ':' .. rid
+        if redis.call('EXISTS', dk) == 0 then
+          qDropRequest(pfx, tag, rid)
+          for _, ref in ipairs(cjson.decode(op[7])) do
+            local sk = qSpentKey(pfx, tag, ref)
+            local before = redis.call('HMGET', sk, 'usd', 'tok')
+            local su = redis.call('HINCRBY', sk, 'usd', op[5])
+            local st = redis.call('HINCRBY', sk, 'tok', op[6])
+            local i = string.find(ref, '/', 1, true)
+            local bid, pk = string.sub(ref, 1, i - 1), string.sub(ref, i + 1)
+            local def = redis.call('HGET', op[11], bid)
+            if def then
+              local b = cjson.decode(def)
+              local lim, was, now = b.u, tonumber(before[1]) or 0, su
+              if not lim then lim, was, now = b.t, tonumber(before[2]) or 0, st end
+              if lim and lim > 0 then
+                for _, th in ipairs(b.th) do
+                  if was * 100 < th * lim and now * 100 >= th * lim
+                    and redis.call('SADD', pfx .. 'qa:' .. tag .. ':' .. bid .. ':' .. pk, th) == 1 then
+                    local f = {'tenant', op[10], 'budgetId', bid, 'periodKey', pk, 'threshold', th, 'spentMicroUsd', qnum(su)}
+                    if b.u then f[#f + 1] = 'limitMicroUsd'; f[#f + 1] = qnum(b.u) end
+                    if b.t then
+                      f[#f + 1] = 'spentTokens'; f[#f + 1] = qnum(st)
+                      f[#f + 1] = 'limitTokens'; f[#f + 1] = qnum(b.t)
+                    end
+                    redis.call('XADD', op[9], 'MAXLEN', '~', '100000', '*', unpack(f))
+                  end
+                end
+              end
+            end
+          end
+          redis.call('SET', dk, '1', 'EX', op[8])
+        end
+      elseif kind == 'crossed' then
+        redis.call('SADD', op[2], op[3])
       else
         return redis.error_reply('quota-hot: unknown op ' .. tostring(kind))
       end

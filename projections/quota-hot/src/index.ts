@@ -1,5 +1,13 @@
 export { ProjectionStoppedError, QuotaHotError } from './errors.js';
-export { handlesEventType, opsFor, quotaHotProjection, type HotOp, type QuotaHotEventType } from './quota-hot.projection.js';
+export {
+  SPEND_MARKER_TTL_SECONDS,
+  handlesEventType,
+  opsFor,
+  quotaHotProjection,
+  type HotOp,
+  type QuotaHotEventType,
+  type QuotaOpsContext,
+} from './quota-hot.projection.js';
 export {
   resetQuotaHotState,
   startQuotaHotProjection,

@@ -1,5 +1,16 @@
-import { type ApiKeyIssued, type ApiKeyRevoked, type DecodedEvent, type EventData, type TeamNetworkPolicySet } from '@totra/events';
+import {
+  type ApiKeyIssued,
+  type ApiKeyRevoked,
+  type BudgetRemoved,
+  type BudgetThresholdCrossed,
+  type DecodedEvent,
+  type EventData,
+  type RateLimitSet,
+  type SpendRecorded,
+  type TeamNetworkPolicySet,
+} from '@totra/events';
 import { encodeHotKeyRecord, type HotIdentityLayout } from '@totra/identity';
+import { hotBudgetOf, hotQuotaLayout, type BudgetSetData, type HotQuotaLayout } from '@totra/quota';
 
 /** One change to Redis, applied by the apply script (see apply-script.ts) in order. */
 export type HotOp =
@@ -8,14 +19,36 @@ export type HotOp =
   /** Mark the key revoked (found through its id) and announce its hash on the channel. */
   | readonly ['revoke', idIndexKey: string, recordKeyLeft: string, recordKeyRight: string, revokedAt: string, channel: string]
   /** Replace a team's allowlist and announce the team key on the channel. */
-  | readonly ['team', teamKey: string, cidrsJson: string, channel: string];
+  | readonly ['team', teamKey: string, cidrsJson: string, channel: string]
+  /** Store a budget (replacing one of the same id, unlisted from its old scope) and list it under its scope. */
+  | readonly ['budget', budgetsKey: string, budgetId: string, budgetJson: string, scopeKey: string]
+  /** Forget a budget. */
+  | readonly ['unbudget', budgetsKey: string, budgetId: string]
+  /** Replace a key's rate limits ('' = none). */
+  | readonly ['ratelimit', rateLimitKey: string, rpm: string, tpm: string]
+  /**
+   * Once per request id: take back what the request holds (pending or reserved), add its cost to
+   * spent in each budget period, record threshold crossings in the alerts stream.
+   */
+  | readonly ['spend', prefix: string, tag: string, requestId: string, microUsd: string, tokens: string, scopesJson: string, doneTtlSeconds: string, alertsKey: string, tenant: string, budgetsKey: string]
+  /** A crossing the log holds already: no alert for it again. */
+  | readonly ['crossed', alertedKey: string, threshold: string];
+
+/** How long the marker of a projected `SpendRecorded` is kept (a duplicate within it is ignored). */
+export const SPEND_MARKER_TTL_SECONDS = 7 * 24 * 3600;
+
+/** What opsFor needs besides the identity layout. */
+export interface QuotaOpsContext {
+  quota: HotQuotaLayout;
+  spendMarkerTtlSeconds?: number;
+}
 
 /** What the projection is, for runners and `totra projections`. */
 export const quotaHotProjection = {
   name: 'quota-hot',
   /** Bump when what the projection writes changes: a rebuild is then due. */
-  version: 1,
-  handles: ['ApiKeyIssued', 'ApiKeyRevoked', 'TeamNetworkPolicySet'] as const,
+  version: 2,
+  handles: ['ApiKeyIssued', 'ApiKeyRevoked', 'TeamNetworkPolicySet', 'BudgetSet', 'BudgetRemoved', 'RateLimitSet', 'SpendRecorded', 'BudgetThresholdCrossed'] as const,
 } as const;
 
 export type QuotaHotEventType = (typeof quotaHotProjection.handles)[number];
@@ -28,8 +61,10 @@ export function handlesEventType(type: string): type is QuotaHotEventType {
 }
 
 /** The Redis changes one (decoded, validated) event makes. Pure: no I/O. */
-export function opsFor(event: DecodedEvent, layout: HotIdentityLayout): HotOp[] {
+export function opsFor(event: DecodedEvent, layout: HotIdentityLayout, context?: QuotaOpsContext): HotOp[] {
   const { envelope } = event;
+  const quota = context?.quota ?? hotQuotaLayout(layout.checkpoint.slice(0, -'quota-hot:checkpoint'.length));
+  const tenant = envelope.tenant;
   switch (event.type) {
     case 'ApiKeyIssued': {
       const d = event.data as EventData<typeof ApiKeyIssued>;
@@ -53,6 +88,42 @@ export function opsFor(event: DecodedEvent, layout: HotIdentityLayout): HotOp[] 
     case 'TeamNetworkPolicySet': {
       const d = event.data as EventData<typeof TeamNetworkPolicySet>;
       return [['team', layout.team(envelope.tenant, d.teamId), JSON.stringify(d.cidrs), layout.teamPolicyChannel]];
+    }
+    case 'BudgetSet': {
+      const d = event.data as BudgetSetData;
+      const b = hotBudgetOf(tenant, d, quota);
+      return [['budget', quota.budgets(tenant), d.budgetId, JSON.stringify(b), b.ix]];
+    }
+    case 'BudgetRemoved': {
+      const d = event.data as EventData<typeof BudgetRemoved>;
+      return [['unbudget', quota.budgets(tenant), d.budgetId]];
+    }
+    case 'RateLimitSet': {
+      const d = event.data as EventData<typeof RateLimitSet>;
+      return [['ratelimit', quota.rateLimit(tenant, d.keyId), d.rpm === undefined ? '' : String(d.rpm), d.tpm === undefined ? '' : String(d.tpm)]];
+    }
+    case 'SpendRecorded': {
+      const d = event.data as EventData<typeof SpendRecorded>;
+      const tokens = d.tokens.input + d.tokens.output;
+      return [
+        [
+          'spend',
+          quota.prefix,
+          quota.tag(tenant),
+          d.requestId,
+          String(d.microUsd),
+          String(tokens),
+          JSON.stringify(d.scopes),
+          String(context?.spendMarkerTtlSeconds ?? SPEND_MARKER_TTL_SECONDS),
+          quota.alerts,
+          tenant,
+          quota.budgets(tenant),
+        ],
+      ];
+    }
+    case 'BudgetThresholdCrossed': {
+      const d = event.data as EventData<typeof BudgetThresholdCrossed>;
+      return [['crossed', quota.alerted(tenant, d.budgetId, d.periodKey), String(d.threshold)]];
     }
     default:
       return [];

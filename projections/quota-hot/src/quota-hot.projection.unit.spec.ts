@@ -22,8 +22,8 @@ const envelope = (type: string, data: Record<string, unknown>): Envelope => ({
 });
 
 describe('quota-hot ops', () => {
-  it('handles key and team policy events only', () => {
-    expect(quotaHotProjection.handles).toEqual(['ApiKeyIssued', 'ApiKeyRevoked', 'TeamNetworkPolicySet']);
+  it('handles key, team policy, budget, rate limit and spend events only', () => {
+    expect(quotaHotProjection.handles).toEqual(['ApiKeyIssued', 'ApiKeyRevoked', 'TeamNetworkPolicySet', 'BudgetSet', 'BudgetRemoved', 'RateLimitSet', 'SpendRecorded', 'BudgetThresholdCrossed']);
     expect(handlesEventType('ApiKeyRevoked')).toBe(true);
     expect(handlesEventType('RequestCompleted')).toBe(false);
     expect(opsFor(registry.decode(envelope('TestEventRecorded', { n: 1, label: 'x', amountMicroUsd: 1 })), layout)).toEqual([]);

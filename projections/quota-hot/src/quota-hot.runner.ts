@@ -15,6 +15,7 @@ import { type Redis } from 'ioredis';
 import { EventRegistry } from '@totra/events';
 import { streamState, type StreamOptions } from '@totra/eventlog';
 import { hotIdentityLayout, type HotIdentityLayout } from '@totra/identity';
+import { hotQuotaLayout, type HotQuotaLayout } from '@totra/quota';
 import { APPLY_SCRIPT, APPLY_SCRIPT_SHA1 } from './apply-script.js';
 import { ProjectionStoppedError } from './errors.js';
 import { handlesEventType, opsFor, quotaHotProjection, type HotOp } from './quota-hot.projection.js';
@@ -62,11 +63,13 @@ interface Waiter {
 
 /**
  * Deletes every key the quota-hot projection owns under the prefix (SCAN + UNLINK), including
- * its checkpoint. Returns how many keys were deleted.
+ * its checkpoint: identities, budgets, rate limits, spent, spend markers and alert marks. The
+ * gateway's live quota state (reservations, pending spend, rate windows) and the alerts stream
+ * stay. Returns how many keys were deleted.
  */
 export async function resetQuotaHotState(redis: Redis, keyPrefix: string): Promise<number> {
   let deleted = 0;
-  for (const pattern of hotIdentityLayout(keyPrefix).ownedPatterns) {
+  for (const pattern of [...hotIdentityLayout(keyPrefix).ownedPatterns, ...hotQuotaLayout(keyPrefix).ownedPatterns]) {
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
@@ -81,6 +84,7 @@ class QuotaHotRunner implements QuotaHotProjection {
   readonly #o: Required<Omit<QuotaHotProjectionOptions, 'registry'>>;
   readonly #registry: EventRegistry;
   readonly #layout: HotIdentityLayout;
+  readonly #quota: HotQuotaLayout;
   readonly #filter: string;
   readonly #deadLetterSubject: string;
   #jsm!: JetStreamManager;
@@ -105,6 +109,7 @@ class QuotaHotRunner implements QuotaHotProjection {
     };
     this.#registry = o.registry ?? new EventRegistry();
     this.#layout = hotIdentityLayout(o.keyPrefix);
+    this.#quota = hotQuotaLayout(o.keyPrefix);
     this.#filter = `${o.stream.subjectPrefix}.chain.>`;
     this.#deadLetterSubject = `${o.stream.subjectPrefix}.deadletter.${quotaHotProjection.name}`;
   }
@@ -322,7 +327,7 @@ class QuotaHotRunner implements QuotaHotProjection {
         try {
           type = (JSON.parse(line) as { type?: unknown }).type;
           if (typeof type !== 'string' || !handlesEventType(type)) return;
-          ops.push(...opsFor(this.#registry.decode(JSON.parse(line)), this.#layout));
+          ops.push(...opsFor(this.#registry.decode(JSON.parse(line)), this.#layout, { quota: this.#quota }));
         } catch (err) {
           this.#deadLetter(m, index, line, err);
         }

@@ -3,10 +3,15 @@ import { CliError, EXIT } from './cli-error.js';
 import { exportStream } from './commands/export.command.js';
 import { status } from './commands/status.command.js';
 import { up } from './commands/up.command.js';
-import { formatReport, verifyFile, verifyStream } from './commands/verify.command.js';
+import { verifyCommands } from './commands/audit.command.js';
+import { witnessCommands } from './commands/witness.command.js';
 import { modelsCommands } from './commands/models.command.js';
 import { keysCommands } from './commands/keys.command.js';
 import { piiCommands } from './commands/pii.command.js';
+import { budgetsCommands } from './commands/budgets.command.js';
+import { gdprCommands } from './commands/gdpr.command.js';
+import { teamsCommands } from './commands/teams.command.js';
+import { usersCommands } from './commands/users.command.js';
 import { logOptions, withNats, type LogOptions } from './log-context.js';
 import { stateDir } from './state.js';
 import { VERSION } from './version.js';
@@ -44,7 +49,7 @@ function signalStop(io: CliIo): Promise<void> {
 export type CommandGroup = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;
 
 /** Every command group of the CLI. Add yours to this list. */
-const commandGroups: CommandGroup[] = [modelsCommands, keysCommands, piiCommands];
+const commandGroups: CommandGroup[] = [modelsCommands, keysCommands, piiCommands, usersCommands, teamsCommands, gdprCommands, verifyCommands, witnessCommands, budgetsCommands];
 
 /** Runs one totra command; returns its exit code (0 ok, 1 tampering/failure found, 2 usage or connection error). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -96,18 +101,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       else for (const l of lines) io.stdout(`${l.up ? 'up  ' : 'DOWN'}  ${l.name.padEnd(9)} ${l.url}  ${l.detail}\n`);
       if (lines.some((l) => !l.up)) code = EXIT.failed;
     });
-
-  logOptions(
-    program
-      .command('verify')
-      .description('replay the event log (or an NDJSON export) and check every hash, prev link and seq')
-      .option('--file <path>', 'verify an NDJSON export instead of the live stream')
-      .option('--json', 'print the report as JSON'),
-  ).action(async (o: LogOptions & { file?: string; json?: boolean }) => {
-    const report = o.file ? await verifyFile(o.file) : await withNats(o, (nc, stream) => verifyStream(nc, stream));
-    io.stdout(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
-    if (!report.ok) code = EXIT.failed;
-  });
 
   logOptions(
     program

@@ -12,6 +12,7 @@ import { type CredentialResolver, type ModelDirectory } from './routing/director
 import { Router } from './routing/router.js';
 import { Upstream } from './upstream/upstream.js';
 import { type PiiStage } from './pii/pii-stage.js';
+import { type QuotaStage } from './quota/quota-stage.js';
 
 /** A dependency the gateway needs to serve traffic; `/readyz` reports each one. */
 export interface ReadinessCheck {
@@ -32,6 +33,8 @@ export interface GatewayDeps {
   modelAllowed?: (who: CallerIdentity, alias: string) => boolean;
   /** The PII stage; without it no request is scanned. */
   pii?: PiiStage;
+  /** Budgets and rate limits; without it nothing is reserved or accounted. */
+  quota?: QuotaStage;
   upstream?: Upstream;
   router?: Router;
   retry?: Partial<RetryPolicy>;
@@ -84,6 +87,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     modelAllowed: deps.modelAllowed,
     events: deps.events,
     pii: deps.pii,
+    quota: deps.quota,
     record(event, outcome, api, status) {
       deps.events?.append(event);
       metrics.requests.inc({ api: api ?? 'none', status: String(status), outcome });

@@ -29,6 +29,10 @@ export const GatewayConfig = z.object({
   /** Consecutive failures that open a deployment's circuit breaker, and how long it stays open. */
   breakerFailures: z.coerce.number().int().min(1).max(1000).default(5),
   breakerOpenMs: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
+  /** Models without a known price: refuse them (fail closed, the default) or serve them at cost 0. */
+  unpriced: z.enum(['reject', 'allow']).default('reject'),
+  /** Output tokens reserved when neither the client nor the deployment sets a maximum. */
+  defaultMaxOutputTokens: z.coerce.number().int().min(1).max(1_000_000).default(4096),
   bodyLimitBytes: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -49,6 +53,8 @@ const ENV: Record<keyof GatewayConfig, string> = {
   upstreamTimeoutMs: 'TOTRA_UPSTREAM_TIMEOUT_MS',
   breakerFailures: 'TOTRA_BREAKER_FAILURES',
   breakerOpenMs: 'TOTRA_BREAKER_OPEN_MS',
+  unpriced: 'TOTRA_UNPRICED',
+  defaultMaxOutputTokens: 'TOTRA_DEFAULT_MAX_OUTPUT_TOKENS',
   bodyLimitBytes: 'TOTRA_GATEWAY_BODY_LIMIT',
   logLevel: 'TOTRA_LOG_LEVEL',
 };

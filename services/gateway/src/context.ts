@@ -1,6 +1,7 @@
 import { type EventInput } from '@totra/events';
 import { type EventSink } from './events/request-events.js';
 import { type PiiStage } from './pii/pii-stage.js';
+import { type QuotaStage } from './quota/quota-stage.js';
 import { type CallerIdentity } from './identity.js';
 import { type GatewayMetrics } from './metrics.js';
 import { type ChatExecutorDeps } from './pipeline/chat-executor.js';
@@ -12,6 +13,8 @@ export interface GatewayContext extends ChatExecutorDeps {
   record(event: EventInput, outcome: 'completed' | 'rejected' | 'failed', api: string | null, status: number): void;
   /** Where events other than the terminal one go (PII findings). */
   events?: EventSink | undefined;
+  /** Budgets and rate limits (no admission control when absent). */
+  quota?: QuotaStage | undefined;
   /** The PII stage (no scanning when absent). */
   pii?: PiiStage | undefined;
   /** Whether a caller may use a model alias (all allowed when absent). */

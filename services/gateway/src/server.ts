@@ -9,6 +9,8 @@ import { KeyResolver } from './auth/key-cache.js';
 import { startCatalog, type RunningCatalog } from './catalog/catalog-directory.js';
 import { type GatewayConfig } from './config.js';
 import { PII_POLICY_TYPES, PiiStage } from './pii/pii-stage.js';
+import { QuotaStage } from './quota/quota-stage.js';
+import { QuotaGate } from '@totra/quota-redis';
 import { Router } from './routing/router.js';
 import { Upstream } from './upstream/upstream.js';
 
@@ -62,6 +64,7 @@ export async function startGateway(
     modelAllowed: (who, alias) => catalog.directory.isAllowed(who, alias),
     events: writer,
     pii,
+    quota: new QuotaStage({ gate: new QuotaGate({ redis, keyPrefix: config.redisPrefix }), unpriced: config.unpriced, defaultMaxOutputTokens: config.defaultMaxOutputTokens }),
     auth: createAuthPlugin({ resolver, trustedProxies: config.trustedProxies }),
     router: new Router({ failureThreshold: config.breakerFailures, openMs: config.breakerOpenMs, maxOpenMs: Math.max(config.breakerOpenMs, 120_000) }),
     upstream,

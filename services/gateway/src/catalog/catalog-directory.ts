@@ -40,6 +40,7 @@ function toRoute(d: DeploymentConfig): DeploymentRoute {
     apiVersion: d.apiVersion,
     region: d.region,
     fallbackAliases: d.fallbackAliases,
+    maxOutputTokens: d.maxOutputTokens,
   };
 }
 

@@ -101,7 +101,16 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
       const alias = chat.model;
       (request as { totraModel?: string }).totraModel = alias;
       checkAllowed(ctx, who, alias);
-      const pii = ctx.pii?.run(chat, who, request.id, (e) => ctx.events?.append(e));
+      // Budgets and rate limits first: a refused request never reaches PII or a provider.
+      const first = ctx.quota ? ctx.directory.deploymentsFor(alias).find((d) => d.kind === 'chat') : undefined;
+      const admitted = ctx.quota && first ? await ctx.quota.admit(request.id, who, alias, first, chat) : undefined;
+      let pii: ReturnType<NonNullable<typeof ctx.pii>['run']> | undefined;
+      try {
+        pii = ctx.pii?.run(chat, who, request.id, (e) => ctx.events?.append(e));
+      } catch (err) {
+        if (admitted) await ctx.quota?.release(admitted);
+        throw err;
+      }
       const abort = new AbortController();
       const onClose = () => {
         if (!reply.raw.writableFinished) abort.abort();
@@ -168,6 +177,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
           // Refused by the gateway itself (unknown model, context too long...): onResponse records it.
           tracked.totraRecorded = false;
         }
+        if (admitted) await ctx.quota?.release(admitted);
         throw err;
       } finally {
         reply.raw.off('close', onClose);
@@ -175,6 +185,18 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
       const totalUs = usNow() - t0;
       const event = outcomeEvent(requestId, def.api, who, alias, chat.stream, outcome, { totalUs, upstreamUs: outcome.upstreamUs, firstByteUs: outcome.firstByteUs }, roughEstimate(raw, outChars));
       ctx.record(event, event.type === 'RequestCompleted' ? 'completed' : 'failed', def.api, outcome.status);
+      if (admitted && ctx.quota) {
+        // Charged when a provider answered (in full or in part); given back otherwise.
+        try {
+          if (outcome.route && (outcome.usage || !outcome.error || outcome.partial)) {
+            ctx.events?.append(await ctx.quota.settle(admitted, who, outcome.route, outcome.usage, outChars));
+          } else await ctx.quota.release(admitted);
+        } catch (err) {
+          // The reservation stays and expires; the request's own event is already recorded.
+          request.log.error({ err, requestId }, 'settling the budget reservation failed');
+          process.emitWarning(`totra: settling request ${requestId} failed: ${(err as Error).message}`);
+        }
+      }
       ctx.metrics.overhead.observe(Math.max(0, totalUs - outcome.upstreamUs) / 1e6);
       if (outcome.route) ctx.metrics.upstream.observe({ provider: outcome.route.provider }, outcome.upstreamUs / 1e6);
       if (outcome.usage) {

@@ -12,6 +12,8 @@ export interface DeploymentRoute extends RoutableDeployment {
   credentialRef?: string | undefined;
   apiVersion?: string | undefined;
   region?: string | undefined;
+  /** Largest answer the deployment gives, when known (worst case for budget reservations). */
+  maxOutputTokens?: number | undefined;
   /** Aliases to try when every deployment of this one failed or has too small a context window. */
   fallbackAliases?: readonly string[] | undefined;
 }

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineEvent } from './define-event.js';
+import { PERSONAL_FIELD_EXCEPTIONS, personalFieldsInClear } from './personal-fields.js';
+import { EventRegistry } from './registry.js';
+
+describe('personal data stays out of clear event data', () => {
+  const registry = new EventRegistry();
+
+  it('no registered event type has a personal field in its clear data (only in sealedFields)', () => {
+    const offenders = registry
+      .list()
+      .map((def) => ({ type: def.type, fields: personalFieldsInClear(def) }))
+      .filter((o) => o.fields.length > 0);
+    expect(offenders).toEqual([]);
+  });
+
+  it('finds a personal field at any depth, whatever its case, so the scan above can fail', () => {
+    const leaky = defineEvent({
+      type: 'LeakyThing',
+      v: 1,
+      description: 'test only',
+      data: z.object({ user: z.object({ Email: z.string() }).optional(), items: z.array(z.object({ prompt: z.string() })), userId: z.string() }),
+    });
+    expect(personalFieldsInClear(leaky).sort()).toEqual(['items.prompt', 'user.Email']);
+  });
+
+  it('exceptions name real fields of registered types', () => {
+    for (const [type, fields] of Object.entries(PERSONAL_FIELD_EXCEPTIONS)) {
+      const shape = JSON.stringify(z.toJSONSchema(registry.get(type).data));
+      for (const field of Object.keys(fields)) expect(shape).toContain(`"${field}"`);
+    }
+  });
+
+  it('the GDPR event types that seal personal data name a subject, and refuse sealed parts where they have none', () => {
+    for (const type of ['UserCreated', 'RequestContentLogged']) expect(registry.get(type).requiresSubject, type).toBe(true);
+    expect(registry.validateInput({ type: 'UserCreated', tenant: 't', subject: 's1', data: { userId: 'u1', teamId: 't1' }, sealed: { kid: 'dk_1', alg: 'A256GCM', iv: 'aaaa', ct: 'bbbb' } })).toEqual({
+      v: 1,
+      data: { userId: 'u1', teamId: 't1' },
+    });
+    expect(() => registry.validateInput({ type: 'UserCreated', tenant: 't', data: { userId: 'u1', teamId: 't1' } })).toThrow(/data subject is required/);
+    expect(() => registry.validateInput({ type: 'UserCreated', tenant: 't', subject: 's1', data: { userId: 'u1', teamId: 't1', email: 'a@b.c' } })).toThrow(/Unrecognized key/);
+  });
+});

@@ -1,0 +1,150 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { hotBudgetOf, hotQuotaLayout, type BudgetSetData, type HotQuotaLayout } from '@totra/quota';
+import { redisKeyPrefix, redisUrl } from '@totra/testing';
+import { QuotaGate, type AdmitRequest, type Reservation } from './quota-gate.js';
+
+const TENANT = 'acme';
+const KEY = `key_${'a'.repeat(32)}`;
+const NOW = Date.parse('2026-12-04T10:00:30.000Z');
+
+describe('QuotaGate (real Redis)', () => {
+  let redis: Redis;
+  let prefix: string;
+  let layout: HotQuotaLayout;
+
+  beforeAll(async () => {
+    redis = new Redis(await redisUrl(), { enableAutoPipelining: true });
+  });
+  afterAll(() => redis.disconnect());
+  afterEach(async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+  });
+
+  const setup = (o: { reservationTtlMs?: number } = {}) => {
+    prefix = redisKeyPrefix('qgate');
+    layout = hotQuotaLayout(prefix);
+    return new QuotaGate({ redis, keyPrefix: prefix, ...o });
+  };
+  /** Stores a budget as the quota-hot projection does (its 'budget' op). */
+  const budget = async (d: Omit<BudgetSetData, 'thresholds' | 'timeZone' | 'period'> & Partial<BudgetSetData>) => {
+    const full: BudgetSetData = { period: 'monthly', timeZone: 'UTC', thresholds: [50, 80, 100], ...d };
+    const b = hotBudgetOf(TENANT, full, layout);
+    await redis.hset(layout.budgets(TENANT), full.budgetId, JSON.stringify(b));
+    await redis.hset(b.ix, full.budgetId, JSON.stringify(b));
+  };
+  const req = (over: Partial<AdmitRequest> = {}): AdmitRequest => ({
+    requestId: `r-${Math.random().toString(36).slice(2)}`,
+    tenant: TENANT,
+    keyId: KEY,
+    userId: 'u_1',
+    teamId: 't_1',
+    model: 'gpt-4o',
+    estimate: { microUsd: 10_000, tokens: 1_000 },
+    now: NOW,
+    ...over,
+  });
+  const live = async (ref: string) => {
+    const [b, pk] = ref.split('/') as [string, string];
+    return redis.hgetall(layout.live(TENANT, b, pk));
+  };
+
+  it('600 concurrent admissions from 20 users against a team budget: at most the limit is reserved, no overshoot after settlement', async () => {
+    const gate = setup();
+    await budget({ budgetId: 'team-t1', scope: { kind: 'team', id: 't_1' }, limit: { microUsd: 1_000_000 } }); // 100 x 10,000
+    const results = await Promise.all(
+      Array.from({ length: 600 }, (_, i) => gate.admit(req({ requestId: `c-${i}`, userId: `u_${i % 20}` }))),
+    );
+    const admitted = results.flatMap((r) => (r.ok ? [r.reservation] : []));
+    const refused = results.filter((r) => !r.ok);
+    expect(admitted).toHaveLength(100);
+    expect(refused[0]).toMatchObject({ ok: false, reason: 'budget', scope: 'team:t_1', budgetId: 'team-t1', unit: 'microUsd', limit: 1_000_000, used: 1_000_000 });
+    expect(refused[0]).not.toHaveProperty('retryAfterSeconds');
+    const ref = admitted[0]?.scopes[0] as string;
+    expect(ref).toBe('team-t1/m:2026-12');
+    expect(await live(ref)).toMatchObject({ rusd: '1000000', rtok: '100000' });
+
+    // Each used less than it reserved: reserved becomes pending of the actual amounts.
+    const settled = await Promise.all(admitted.map((r, i) => gate.settle(r, { microUsd: 9_000 + (i % 2) * 1_000, tokens: 900 })));
+    expect(new Set(settled)).toEqual(new Set(['settled']));
+    const after = await live(ref);
+    const pending = Number(after['pusd']);
+    expect(Number(after['rusd'])).toBe(0);
+    expect(pending).toBe(50 * 9_000 + 50 * 10_000);
+    expect(pending).toBeLessThanOrEqual(1_000_000);
+    // The room left is used again, and only as far as it goes.
+    const more = await Promise.all(Array.from({ length: 20 }, () => gate.admit(req())));
+    expect(more.filter((r) => r.ok)).toHaveLength(Math.floor((1_000_000 - pending) / 10_000));
+  });
+
+  it('is idempotent on the request id: the same request reserves once', async () => {
+    const gate = setup();
+    await budget({ budgetId: 'user-u1', scope: { kind: 'user', id: 'u_1' }, limit: { microUsd: 100_000, tokens: 50_000 } });
+    const r = req({ requestId: 'same' });
+    const [a, b] = await Promise.all([gate.admit(r), gate.admit(r)]);
+    const again = await gate.admit(r);
+    expect([a, b, again].every((x) => x.ok)).toBe(true);
+    expect([a, b, again].map((x) => (x.ok ? x.reservation.replayed : undefined)).sort()).toEqual([false, true, true]);
+    expect(await live('user-u1/m:2026-12')).toMatchObject({ rusd: '10000', rtok: '1000' });
+    const first = (a.ok ? a.reservation : undefined) as Reservation;
+    expect(await gate.settle(first, { microUsd: 7_000, tokens: 700 })).toBe('settled');
+    expect(await gate.settle(first, { microUsd: 7_000, tokens: 700 })).toBe('already_settled');
+    expect(await live('user-u1/m:2026-12')).toEqual({ pusd: '7000', ptok: '700' }); // nothing reserved any more
+    expect(await gate.release(first)).toBe(false); // settled spend is not given back
+  });
+
+  it('refuses on tokens and on model-specific budgets only for that model; the first refusing scope is named', async () => {
+    const gate = setup();
+    await budget({ budgetId: 'key-tok', scope: { kind: 'key', id: KEY }, limit: { tokens: 1_500 }, period: 'daily' });
+    await budget({ budgetId: 'tenant-claude', scope: { kind: 'tenant' }, model: 'claude', limit: { microUsd: 5_000 }, period: 'total' });
+    const first = await gate.admit(req());
+    expect(first.ok && first.reservation.scopes).toEqual(['key-tok/d:2026-12-04']);
+    expect(await gate.admit(req())).toMatchObject({ ok: false, reason: 'budget', scope: `key:${KEY}`, unit: 'tokens', limit: 1_500, used: 1_000 });
+    expect(await gate.admit(req({ model: 'claude', estimate: { microUsd: 6_000, tokens: 100 } }))).toMatchObject({ ok: false, scope: 'tenant', budgetId: 'tenant-claude' });
+  });
+
+  it('learns the period keys of a budget time zone it has not seen', async () => {
+    const gate = setup();
+    await budget({ budgetId: 'tokyo', scope: { kind: 'tenant' }, limit: { microUsd: 10 ** 9 }, period: 'daily', timeZone: 'Asia/Tokyo' });
+    const r = await gate.admit(req({ now: Date.parse('2026-12-04T20:00:00Z') })); // already Dec 5 in Tokyo
+    expect(r.ok && r.reservation.scopes).toEqual(['tokyo/d:2026-12-05']);
+  });
+
+  it('takes back the reservation of a crashed gateway once it expires, and a late settle still counts as pending', async () => {
+    const gate = setup({ reservationTtlMs: 60_000 });
+    await budget({ budgetId: 'team', scope: { kind: 'team', id: 't_1' }, limit: { microUsd: 15_000 } });
+    const crashed = await gate.admit(req({ requestId: 'crashed' }));
+    expect(crashed.ok).toBe(true);
+    expect(await gate.admit(req({ now: NOW + 59_999 }))).toMatchObject({ ok: false, used: 10_000 });
+    // The next admission after the TTL purges it and fits.
+    const later = await gate.admit(req({ now: NOW + 60_000 }));
+    expect(later.ok).toBe(true);
+    expect(await redis.exists(layout.request(TENANT, 'crashed'))).toBe(0);
+    expect(await redis.zscore(layout.expiries(TENANT), 'crashed')).toBeNull();
+    expect(await live('team/m:2026-12')).toMatchObject({ rusd: '10000' });
+    // The crashed request's gateway comes back and settles: its cost is still held as pending.
+    if (crashed.ok) expect(await gate.settle(crashed.reservation, { microUsd: 4_000, tokens: 10 }, NOW + 61_000)).toBe('settled');
+    expect(await live('team/m:2026-12')).toMatchObject({ rusd: '10000', pusd: '4000' });
+    if (later.ok) expect(await gate.release(later.reservation)).toBe(true);
+    expect(await live('team/m:2026-12')).toMatchObject({ rusd: '0', pusd: '4000' });
+  });
+
+  it('limits requests and tokens per minute per key with a sliding window, and says when to retry', async () => {
+    const gate = setup();
+    await redis.hset(layout.rateLimit(TENANT, KEY), 'rpm', '3');
+    const start = Date.parse('2026-12-04T10:00:00.000Z');
+    for (let i = 0; i < 3; i++) expect((await gate.admit(req({ now: start + 45_000 }))).ok).toBe(true);
+    const refused = await gate.admit(req({ now: start + 45_000 }));
+    // The window ends in 15 s; then the 3 count as the previous window, weighted by what is left of it.
+    expect(refused).toMatchObject({ ok: false, reason: 'rate_limit', scope: `key:${KEY}`, unit: 'rpm', limit: 3, used: 3 });
+    expect(refused.ok ? 0 : refused.retryAfterSeconds).toBe(15 + 20);
+    expect((await gate.admit(req({ now: start + 60_000 + 19_000 }))).ok).toBe(false);
+    expect((await gate.admit(req({ now: start + 60_000 + 20_001 }))).ok).toBe(true);
+
+    await redis.hset(layout.rateLimit(TENANT, KEY), 'tpm', '500');
+    expect(await gate.admit(req({ now: start + 600_000 }))).toMatchObject({ ok: false, unit: 'tpm', limit: 500 });
+    const tooBig = await gate.admit(req({ now: start + 600_000 }));
+    expect(tooBig.ok ? 1 : tooBig.retryAfterSeconds).toBeUndefined(); // 1,000 tokens never fit in 500 a minute
+  });
+});

@@ -1,0 +1,207 @@
+import { type Redis } from 'ioredis';
+import { calendarPeriodKeys, hotQuotaLayout, type HotQuotaLayout } from '@totra/quota';
+import { InvalidGateArgumentError, UnexpectedGateReplyError } from './errors.js';
+import { ADMIT_SCRIPT, RELEASE_SCRIPT, SETTLE_SCRIPT, sha1 } from './quota-scripts.js';
+
+export interface QuotaGateOptions {
+  /** Connection for the gate's scripts (auto-pipelining welcome). */
+  redis: Redis;
+  /** Prefix of every Redis key, the same as the quota-hot projection's (e.g. `totra:`). */
+  keyPrefix: string;
+  /** How long a reservation holds before it is taken back (a crashed gateway). Default 15 min. */
+  reservationTtlMs?: number;
+  /** How long settled spend stays pending while its `SpendRecorded` is not projected. Default 1 h. */
+  pendingTtlMs?: number;
+  /** Most expired reservations purged by one admission. Default 32. */
+  purgeLimit?: number;
+}
+
+/** What a request may cost at most, before it is sent. */
+export interface QuotaEstimate {
+  /** Upper bound in micro-USD: `estimateMaxCost({inputTokens, maxOutputTokens}, price)`. */
+  microUsd: number;
+  /** Upper bound in tokens: input tokens + max output tokens. */
+  tokens: number;
+}
+
+export interface AdmitRequest {
+  /** The gateway's request id: the reservation is idempotent on it. */
+  requestId: string;
+  tenant: string;
+  keyId: string;
+  userId: string;
+  teamId: string;
+  /** The model alias the caller asked for (budgets limited to a model match it). */
+  model: string;
+  estimate: QuotaEstimate;
+  now: Date | number;
+}
+
+/** A request's hold on its budgets, to settle or release. */
+export interface Reservation {
+  requestId: string;
+  tenant: string;
+  /** Budget periods it counts against, `<budgetId>/<periodKey>`: put them in `SpendRecorded.scopes`. */
+  scopes: string[];
+  estimate: QuotaEstimate;
+  /** When an unsettled reservation is taken back (ms since epoch). */
+  expiresAt: number;
+  /** `reserved` (new), or, for a request id seen before, its state: `settled` or `recorded`. */
+  state: 'reserved' | 'settled' | 'recorded';
+  /** True when this request id was admitted before (nothing new was reserved). */
+  replayed: boolean;
+}
+
+/** Why a request was refused. */
+export interface QuotaRefusal {
+  ok: false;
+  reason: 'rate_limit' | 'budget';
+  /** `key:<id>`, `user:<id>`, `team:<id>` or `tenant`. */
+  scope: string;
+  /** The budget that refused (budget refusals). */
+  budgetId?: string;
+  /** What `limit` and `used` count: `microUsd`, `tokens` (budgets), `rpm` or `tpm` (rate limits). */
+  unit: 'microUsd' | 'tokens' | 'rpm' | 'tpm';
+  limit: number;
+  /** Used before this request (spent + pending + reserved for budgets; weighted window for rates). */
+  used: number;
+  /** For rate limits: when a retry can pass (absent when the request can never fit). */
+  retryAfterSeconds?: number;
+}
+
+export type Admission = { ok: true; reservation: Reservation } | QuotaRefusal;
+
+export type SettleResult = 'settled' | 'already_settled' | 'recorded';
+
+const int = (n: number, field: string): string => {
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidGateArgumentError(`${field} must be a non-negative integer, got ${String(n)}`);
+  return String(n);
+};
+
+const ms = (t: Date | number): number => (typeof t === 'number' ? t : t.getTime());
+
+/**
+ * The gateway's quota gate: one Redis round trip per admission (a Lua script doing RPM/TPM
+ * for the key and `spent + pending + reserved + estimate <= limit` for every budget of the key,
+ * user, team and tenant, then reserving), settlement into pending spend, and release. Budget
+ * definitions, spent and rate limits come from the quota-hot projection.
+ */
+export class QuotaGate {
+  readonly #redis: Redis;
+  readonly #layout: HotQuotaLayout;
+  readonly #ttl: number;
+  readonly #pendingTtl: number;
+  readonly #purge: number;
+  /** Time zones whose period keys go with every admission; grows when a budget names a new one. */
+  readonly #zones = new Set<string>(['UTC']);
+
+  constructor(o: QuotaGateOptions) {
+    this.#redis = o.redis;
+    this.#layout = hotQuotaLayout(o.keyPrefix);
+    this.#ttl = o.reservationTtlMs ?? 15 * 60_000;
+    this.#pendingTtl = o.pendingTtlMs ?? 60 * 60_000;
+    this.#purge = o.purgeLimit ?? 32;
+  }
+
+  /** Checks rate limits and budgets and reserves the estimate; refuses with the first scope that does not fit. */
+  async admit(r: AdmitRequest): Promise<Admission> {
+    const l = this.#layout;
+    const t = r.tenant;
+    const now = ms(r.now);
+    if (!r.requestId) throw new InvalidGateArgumentError('requestId is required');
+    const keys = [
+      l.expiries(t),
+      l.request(t, r.requestId),
+      l.scopeBudgets(t, 'key', r.keyId),
+      l.scopeBudgets(t, 'user', r.userId),
+      l.scopeBudgets(t, 'team', r.teamId),
+      l.scopeBudgets(t, 'tenant', '*'),
+      l.rateLimit(t, r.keyId),
+      l.done(t, r.requestId),
+    ];
+    const usd = int(r.estimate.microUsd, 'estimate.microUsd');
+    const tok = int(r.estimate.tokens, 'estimate.tokens');
+    for (let attempt = 0; attempt < 16; attempt++) {
+      const zones: Record<string, Record<string, string>> = {};
+      for (const z of this.#zones) zones[z] = calendarPeriodKeys(now, z);
+      const argv = [l.prefix, l.tag(t), r.requestId, String(now), usd, tok, r.model, r.keyId, JSON.stringify(zones), String(this.#ttl), String(this.#purge)];
+      const reply = await this.#eval(ADMIT_SCRIPT, keys, argv);
+      if (!Array.isArray(reply)) throw new UnexpectedGateReplyError(reply);
+      const [kind, ...rest] = reply.map(String);
+      if (kind === 'tz' && rest[0] && !this.#zones.has(rest[0])) {
+        calendarPeriodKeys(now, rest[0]); // throws UnknownTimeZoneError for a zone this runtime lacks
+        this.#zones.add(rest[0]);
+        continue;
+      }
+      if (kind === 'done') {
+        return { ok: true, reservation: { requestId: r.requestId, tenant: t, scopes: [], estimate: r.estimate, expiresAt: now, state: 'recorded', replayed: true } };
+      }
+      if (kind === 'ok') {
+        const [state, sc, x, replayed] = rest as [string, string, string, string];
+        const scopes = JSON.parse(sc) as unknown;
+        return {
+          ok: true,
+          reservation: {
+            requestId: r.requestId,
+            tenant: t,
+            scopes: Array.isArray(scopes) ? scopes.map(String) : [],
+            estimate: r.estimate,
+            expiresAt: Number(x),
+            state: state === 's' ? 'settled' : 'reserved',
+            replayed: replayed === '1',
+          },
+        };
+      }
+      if (kind === 'no') {
+        const [reason, scope, budgetId, unit, limit, used, retry] = rest as [string, string, string, string, string, string, string];
+        const refusal: QuotaRefusal = {
+          ok: false,
+          reason: reason === 'rate_limit' ? 'rate_limit' : 'budget',
+          scope,
+          unit: unit as QuotaRefusal['unit'],
+          limit: Number(limit),
+          used: Number(used),
+        };
+        if (budgetId) refusal.budgetId = budgetId;
+        if (Number(retry) >= 0) refusal.retryAfterSeconds = Math.max(1, Math.ceil(Number(retry) / 1000));
+        return refusal;
+      }
+      throw new UnexpectedGateReplyError(reply);
+    }
+    throw new UnexpectedGateReplyError('time zones kept changing');
+  }
+
+  /**
+   * Converts the reservation into pending spend of what the request actually used (kept until
+   * the quota-hot projection applies its `SpendRecorded`). Idempotent; call it before appending
+   * `SpendRecorded`.
+   */
+  async settle(reservation: Reservation, actual: QuotaEstimate, now: Date | number = Date.now()): Promise<SettleResult> {
+    const l = this.#layout;
+    const t = reservation.tenant;
+    const reply = await this.#eval(
+      SETTLE_SCRIPT,
+      [l.expiries(t), l.request(t, reservation.requestId), l.done(t, reservation.requestId)],
+      [l.prefix, l.tag(t), reservation.requestId, String(ms(now)), int(actual.microUsd, 'actual.microUsd'), int(actual.tokens, 'actual.tokens'), JSON.stringify(reservation.scopes), String(this.#pendingTtl)],
+    );
+    if (reply === 'settled' || reply === 'already_settled' || reply === 'recorded') return reply;
+    throw new UnexpectedGateReplyError(reply);
+  }
+
+  /** Gives an unsettled reservation back (the request failed before any provider charged for it). */
+  async release(reservation: Reservation): Promise<boolean> {
+    const l = this.#layout;
+    const t = reservation.tenant;
+    const reply = await this.#eval(RELEASE_SCRIPT, [l.expiries(t), l.request(t, reservation.requestId)], [l.prefix, l.tag(t), reservation.requestId]);
+    return reply === 1;
+  }
+
+  async #eval(script: string, keys: string[], argv: string[]): Promise<unknown> {
+    try {
+      return await this.#redis.evalsha(sha1(script), keys.length, ...keys, ...argv);
+    } catch (err) {
+      if (!(err as Error).message.startsWith('NOSCRIPT')) throw err;
+      return this.#redis.eval(script, keys.length, ...keys, ...argv);
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { type NatsConnection } from '@nats-io/nats-core';
+import { type Envelope } from '@totra/events';
+import { connectNats, ensureStream, readStream, type StreamOptions } from '@totra/eventlog';
+import { natsUrl, uniquePrefix, uniqueStreamName } from '@totra/testing';
+import { runCli } from '../cli.js';
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, { stdout: (s) => (out += s), stderr: (s) => (err += s) });
+  return { code, out, err };
+}
+
+describe('totra budgets / quota (real NATS)', () => {
+  let nc: NatsConnection;
+  let dir: string;
+  let stream: StreamOptions;
+  let log: string[];
+
+  beforeAll(async () => {
+    const url = await natsUrl();
+    nc = await connectNats(url, { name: 'cli-budgets' });
+    stream = { name: uniqueStreamName('CLIB'), subjectPrefix: uniquePrefix('clib') };
+    await ensureStream(await jetstreamManager(nc), stream);
+    dir = mkdtempSync(join(tmpdir(), 'totra-budgets-'));
+    log = ['--nats', url, '--stream', stream.name, '--subject-prefix', stream.subjectPrefix, '--state-dir', dir];
+  });
+  afterAll(async () => {
+    await (await jetstreamManager(nc)).streams.delete(stream.name).catch(() => undefined);
+    await nc.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const events = async (type: string): Promise<Envelope[]> => {
+    const out: Envelope[] = [];
+    for await (const b of readStream(nc, stream)) out.push(...b.lines.map((l) => JSON.parse(l) as Envelope));
+    return out.filter((e) => e.type === type);
+  };
+
+  it('sets, lists and removes budgets; a quota request approved raises the budget', async () => {
+    const set = await cli('budgets', 'set', '--team', 't_pay', '--tenant', 'acme', '--usd', '250.5', '--period', 'monthly', '--tz', 'europe/berlin', ...log);
+    expect(set.code, set.err).toBe(0);
+    expect(set.out).toBe('budget team.t_pay.monthly set: 250.50 USD monthly (Europe/Berlin)\n');
+    expect((await events('BudgetSet'))[0]).toMatchObject({
+      tenant: 'acme',
+      data: { budgetId: 'team.t_pay.monthly', scope: { kind: 'team', id: 't_pay' }, limit: { microUsd: 250_500_000 }, period: 'monthly', timeZone: 'Europe/Berlin', thresholds: [50, 80, 100] },
+    });
+    expect((await cli('budgets', 'set', '--user', 'u_1', '--tokens', '100000', '--period', 'daily', '--model', 'gpt-4o', ...log)).code).toBe(0);
+    expect((await cli('budgets', 'set', '--team', 't', '--user', 'u', '--usd', '1', ...log)).code).toBe(2);
+    expect((await cli('budgets', 'set', '--team', 't', '--usd', '1', '--tz', 'Mars/Base', ...log)).err).toMatch(/not an IANA time zone/);
+
+    const list = await cli('budgets', 'list', ...log);
+    expect(list.out).toContain('team.t_pay.monthly  team t_pay  250.50 USD monthly (Europe/Berlin)  alerts 50/80/100%');
+    expect(list.out).toContain('user.u_1.daily.gpt-4o  user u_1 model gpt-4o  100000 tokens daily (UTC)');
+
+    const req = await cli('quota', 'request', '--amount-usd', '50', '--reason', 'quarter-end batch', '--budget', 'team.t_pay.monthly', '--tenant', 'acme', ...log);
+    expect(req.code, req.err).toBe(0);
+    const id = req.out.trim();
+    expect(id).toMatch(/^qr_[0-9a-f]{32}$/);
+    expect((await cli('quota', 'request', '--amount-usd', '1', '--reason', 'x'.repeat(201), ...log)).code).toBe(2);
+    const ok = await cli('quota', 'approve', id, ...log);
+    expect(ok.out).toBe(`${id} approved: budget team.t_pay.monthly now 300.50 USD\n`);
+    expect((await cli('quota', 'reject', id, ...log)).code).toBe(1); // decided already
+    expect((await events('BudgetSet')).at(-1)?.data).toMatchObject({ budgetId: 'team.t_pay.monthly', limit: { microUsd: 300_500_000 } });
+
+    expect((await cli('budgets', 'remove', 'user.u_1.daily.gpt-4o', ...log)).code).toBe(0);
+    expect((await cli('budgets', 'list', ...log)).out).not.toContain('user.u_1');
+    expect((await cli('budgets', 'remove', 'nope', ...log)).code).toBe(1);
+  });
+});

@@ -1,0 +1,212 @@
+import { randomBytes } from 'node:crypto';
+import { type NatsConnection } from '@nats-io/nats-core';
+import { EventRegistry } from '@totra/events';
+import { readStream, type StreamOptions } from '@totra/eventlog';
+import {
+  QuotaError,
+  approveQuotaIncrease,
+  foldQuota,
+  formatMicroUsd,
+  rejectQuotaIncrease,
+  removeBudget,
+  requestQuotaIncrease,
+  setBudget,
+  usdToMicroUsd,
+  type BudgetPeriod,
+  type BudgetScope,
+  type FoldableQuotaEvent,
+  type QuotaEvent,
+  type QuotaState,
+} from '@totra/quota';
+import { CliError, EXIT } from '../cli-error.js';
+import type { CommandGroup } from '../cli.js';
+import { type LogOptions, logOptions, withNats, withWriter } from '../log-context.js';
+
+const QUOTA_TYPES = new Set(['BudgetSet', 'BudgetRemoved', 'RateLimitSet', 'QuotaIncreaseRequested', 'QuotaIncreaseApproved', 'QuotaIncreaseRejected']);
+
+/** Folds the budget, rate-limit and quota-request events of the whole stream. */
+export async function loadQuotaState(nc: NatsConnection, stream: StreamOptions): Promise<QuotaState> {
+  const registry = new EventRegistry();
+  const events: FoldableQuotaEvent[] = [];
+  for await (const batch of readStream(nc, stream)) {
+    for (const line of batch.lines) {
+      if (!line.includes('"type":"Budget') && !line.includes('"type":"Quota') && !line.includes('"type":"RateLimit')) continue;
+      const raw = JSON.parse(line) as { type?: unknown };
+      if (typeof raw.type !== 'string' || !QUOTA_TYPES.has(raw.type)) continue;
+      const { envelope, data } = registry.decode(raw);
+      events.push({ type: envelope.type, tenant: envelope.tenant, time: envelope.time, data });
+    }
+  }
+  return foldQuota(events);
+}
+
+function decide<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof QuotaError) {
+      const failed = err.code === 'TOTRA_QUOTA_REQUEST_DECIDED' || err.code === 'TOTRA_BUDGET_NOT_FOUND' || err.code === 'TOTRA_QUOTA_REQUEST_NOT_FOUND';
+      throw new CliError(err.code, err.message, failed ? EXIT.failed : EXIT.usage, { cause: err });
+    }
+    throw err;
+  }
+}
+
+async function append(o: LogOptions, events: QuotaEvent[]): Promise<void> {
+  await withWriter(o, (writer) => {
+    for (const e of events) writer.append(e);
+  });
+}
+
+interface SetOptions extends LogOptions {
+  key?: string;
+  user?: string;
+  team?: string;
+  tenantScope?: boolean;
+  tenant: string;
+  usd?: string;
+  tokens?: string;
+  period: string;
+  model?: string;
+  tz: string;
+  id?: string;
+  thresholds?: string;
+}
+
+function scopeOf(o: SetOptions, id: string | undefined): BudgetScope {
+  const given = [o.key !== undefined, o.user !== undefined, o.team !== undefined, o.tenantScope === true].filter(Boolean).length;
+  if (given !== 1) throw new CliError('TOTRA_CLI_USAGE', 'give exactly one of --key <id>, --user <id>, --team <id> or --tenant-wide');
+  if (o.key !== undefined) return { kind: 'key', id: o.key };
+  if (o.user !== undefined) return { kind: 'user', id: o.user };
+  if (o.team !== undefined) return { kind: 'team', id: o.team };
+  void id;
+  return { kind: 'tenant' };
+}
+
+const PERIODS = new Set(['daily', 'weekly', 'monthly', 'total']);
+
+function tokensOf(text: string): number {
+  if (!/^\d{1,15}$/.test(text)) throw new CliError('TOTRA_CLI_USAGE', `--tokens: "${text}" is not a whole number`);
+  return Number(text);
+}
+
+/** `totra budgets set|list|remove` and `totra quota request|approve|reject|list`. */
+export const budgetsCommands: CommandGroup = (program, io) => {
+  const budgets = program.command('budgets').description('set, list and remove budgets (key, user, team or tenant; micro-USD and/or tokens)');
+
+  logOptions(
+    budgets
+      .command('set')
+      .description('set (or replace) a budget; requests over it get 429 before any provider is called')
+      .option('--key <keyId>', 'budget of one API key')
+      .option('--user <id>', 'budget of one (pseudonymous) user')
+      .option('--team <id>', 'budget of one team')
+      .option('--tenant-wide', 'budget of the whole tenant')
+      .option('--tenant <id>', 'tenant', 'default')
+      .option('--usd <amount>', 'limit in USD (e.g. 250 or 12.50)')
+      .option('--tokens <n>', 'limit in tokens (input + output)')
+      .option('--period <period>', 'daily | weekly | monthly | total', 'monthly')
+      .option('--model <alias>', 'count only requests for this model alias')
+      .option('--tz <zone>', 'IANA time zone whose calendar resets the period (the tenant\'s)', 'UTC')
+      .option('--thresholds <list>', 'alert thresholds in percent, comma-separated', '50,80,100')
+      .option('--id <budgetId>', 'budget id (default: derived from the scope, period and model)'),
+  ).action(async (o: SetOptions) => {
+    if (!PERIODS.has(o.period)) throw new CliError('TOTRA_CLI_USAGE', `--period: "${o.period}" is not daily, weekly, monthly or total`);
+    if (o.usd === undefined && o.tokens === undefined) throw new CliError('TOTRA_CLI_USAGE', 'give --usd <amount> and/or --tokens <n>');
+    const scope = scopeOf(o, o.id);
+    const budgetId = o.id ?? [scope.kind, scope.kind === 'tenant' ? o.tenant : scope.id, o.period, o.model].filter((p) => p !== undefined).join('.').replace(/[^A-Za-z0-9_.-]/g, '-');
+    const thresholds = (o.thresholds ?? '').split(',').filter(Boolean).map(Number);
+    const limit = decide(() => ({
+      ...(o.usd !== undefined ? { microUsd: usdToMicroUsd(o.usd) } : {}),
+      ...(o.tokens !== undefined ? { tokens: tokensOf(o.tokens) } : {}),
+    }));
+    const at = new Date();
+    const state = await withNats(o, (nc, stream) => loadQuotaState(nc, stream));
+    const events = decide(() =>
+      setBudget({ budgetId, tenant: o.tenant, scope, limit, period: o.period as BudgetPeriod, timeZone: o.tz, thresholds, ...(o.model !== undefined ? { model: o.model } : {}), at }, state),
+    );
+    await append(o, events);
+    const d = events[0]?.type === 'BudgetSet' ? events[0].data : undefined;
+    io.stdout(`budget ${budgetId} set: ${describeLimit(d?.limit ?? limit)} ${d?.period ?? o.period} (${d?.timeZone ?? o.tz})\n`);
+  });
+
+  logOptions(budgets.command('list').description('list budgets').option('--tenant <id>', 'only this tenant').option('--json', 'machine-readable output')).action(
+    async (o: LogOptions & { tenant?: string; json?: boolean }) => {
+      const state = await withNats(o, (nc, stream) => loadQuotaState(nc, stream));
+      const list = [...state.budgets.values()].filter((b) => o.tenant === undefined || b.tenant === o.tenant);
+      if (o.json) io.stdout(`${JSON.stringify(list, null, 2)}\n`);
+      else if (!list.length) io.stdout('no budgets\n');
+      else {
+        for (const b of list) {
+          const scope = b.scope.kind === 'tenant' ? `tenant ${b.tenant}` : `${b.scope.kind} ${b.scope.id}`;
+          io.stdout(`${b.budgetId}  ${scope}${b.model ? ` model ${b.model}` : ''}  ${describeLimit(b.limit)} ${b.period} (${b.timeZone})  alerts ${b.thresholds.join('/')}%\n`);
+        }
+      }
+    },
+  );
+
+  logOptions(budgets.command('remove <budgetId>').description('remove a budget')).action(async (budgetId: string, o: LogOptions) => {
+    const state = await withNats(o, (nc, stream) => loadQuotaState(nc, stream));
+    await append(o, decide(() => removeBudget({ budgetId, at: new Date() }, state)));
+    io.stdout(`budget ${budgetId} removed\n`);
+  });
+
+  const quota = program.command('quota').description('ask for more quota, and approve or reject such requests');
+
+  logOptions(
+    quota
+      .command('request')
+      .description('ask for a quota increase (the reason is kept short: at most 200 characters)')
+      .requiredOption('--amount-usd <amount>', 'how much more, in USD')
+      .option('--reason <text>', 'why (short; may be read by admins)')
+      .option('--budget <budgetId>', 'the budget to raise when approved')
+      .option('--user <id>', 'who asks (pseudonymous id)')
+      .option('--tenant <id>', 'tenant', 'default'),
+  ).action(async (o: LogOptions & { amountUsd: string; reason?: string; budget?: string; user?: string; tenant: string }) => {
+    const amountMicroUsd = decide(() => usdToMicroUsd(o.amountUsd));
+    const quotaRequestId = `qr_${randomBytes(16).toString('hex')}`;
+    const state = await withNats(o, (nc, stream) => loadQuotaState(nc, stream));
+    const events = decide(() =>
+      requestQuotaIncrease(
+        {
+          quotaRequestId,
+          tenant: o.tenant,
+          amountMicroUsd,
+          at: new Date(),
+          ...(o.budget !== undefined ? { budgetId: o.budget } : {}),
+          ...(o.user !== undefined ? { requestedBy: o.user } : {}),
+          ...(o.reason !== undefined ? { reason: o.reason } : {}),
+        },
+        state,
+      ),
+    );
+    await append(o, events);
+    io.stdout(`${quotaRequestId}\n`);
+    io.stderr(`requested ${formatMicroUsd(amountMicroUsd)} USD more${o.budget ? ` for budget ${o.budget}` : ''}\n`);
+  });
+
+  for (const verdict of ['approve', 'reject'] as const) {
+    logOptions(quota.command(`${verdict} <quotaRequestId>`).description(`${verdict} a pending quota request${verdict === 'approve' ? ' (raises its budget by the amount)' : ''}`)).action(
+      async (id: string, o: LogOptions) => {
+        const state = await withNats(o, (nc, stream) => loadQuotaState(nc, stream));
+        const decider = verdict === 'approve' ? approveQuotaIncrease : rejectQuotaIncrease;
+        const events = decide(() => decider({ quotaRequestId: id, at: new Date() }, state));
+        await append(o, events);
+        const raised = events.find((e) => e.type === 'BudgetSet');
+        io.stdout(`${id} ${verdict === 'approve' ? 'approved' : 'rejected'}${raised?.type === 'BudgetSet' ? `: budget ${raised.data.budgetId} now ${describeLimit(raised.data.limit)}` : ''}\n`);
+      },
+    );
+  }
+
+  logOptions(quota.command('list').description('list quota requests').option('--json', 'machine-readable output')).action(async (o: LogOptions & { json?: boolean }) => {
+    const state = await withNats(o, (nc, stream) => loadQuotaState(nc, stream));
+    const list = [...state.requests.values()];
+    if (o.json) io.stdout(`${JSON.stringify(list, null, 2)}\n`);
+    else if (!list.length) io.stdout('no quota requests\n');
+    else for (const r of list) io.stdout(`${r.quotaRequestId}  ${r.status}  ${formatMicroUsd(r.amountMicroUsd)} USD${r.budgetId ? `  budget ${r.budgetId}` : ''}\n`);
+  });
+};
+
+function describeLimit(l: { microUsd?: number; tokens?: number }): string {
+  return [l.microUsd !== undefined ? `${formatMicroUsd(l.microUsd)} USD` : undefined, l.tokens !== undefined ? `${l.tokens} tokens` : undefined].filter(Boolean).join(' + ');
+}

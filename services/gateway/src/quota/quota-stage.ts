@@ -1,0 +1,151 @@
+import { type EventInput } from '@totra/events';
+import { PriceBook, costOf, estimateMaxCost, loadTokenizer, type ResolvedPrice } from '@totra/pricing';
+import { type ChatRequest, type Usage } from '@totra/providers';
+import { type QuotaGate, type Reservation } from '@totra/quota-redis';
+import { GatewayError } from '../errors.js';
+import { type CallerIdentity } from '../identity.js';
+import { type DeploymentRoute } from '../routing/directory.js';
+
+/** What to do when no price is known for a model: refuse (fail closed) or serve at cost 0. */
+export type UnpricedPolicy = 'reject' | 'allow';
+
+export interface QuotaStageOptions {
+  gate: QuotaGate;
+  prices?: PriceBook;
+  /** Output tokens assumed when neither the client nor the deployment sets a maximum. */
+  defaultMaxOutputTokens?: number;
+  unpriced?: UnpricedPolicy;
+}
+
+/** A request admitted against its budgets, to settle (or release) when it ends. */
+export interface Admitted {
+  reservation: Reservation;
+  inputTokens: number;
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((p: { type?: string; text?: string }) => (p.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('\n');
+  return '';
+}
+
+/**
+ * Budgets and rate limits on the request path: before any provider is contacted, one Redis
+ * round trip reserves the request's worst-case cost (input tokens counted with the tokenizer,
+ * output at its maximum) against every applicable budget; when it ends, the reservation becomes
+ * the actual cost and `SpendRecorded` is appended, which the quota-hot projection turns into
+ * spent exactly once.
+ */
+export class QuotaStage {
+  readonly #gate: QuotaGate;
+  readonly #prices: PriceBook;
+  readonly #defaultMaxOut: number;
+  readonly #unpriced: UnpricedPolicy;
+
+  constructor(o: QuotaStageOptions) {
+    this.#gate = o.gate;
+    this.#prices = o.prices ?? PriceBook.fromCatalog();
+    this.#defaultMaxOut = o.defaultMaxOutputTokens ?? 4096;
+    this.#unpriced = o.unpriced ?? 'reject';
+  }
+
+  /** The price of a deployment now; undefined when unknown and the policy allows that. */
+  price(route: Pick<DeploymentRoute, 'provider' | 'model' | 'deploymentId' | 'alias'>): ResolvedPrice | undefined {
+    try {
+      return this.#prices.priceFor({ provider: route.provider, model: route.model, deployment: route.deploymentId, at: new Date() });
+    } catch (err) {
+      if (this.#unpriced === 'allow') return undefined;
+      throw new GatewayError(
+        {
+          code: 'TOTRA_PRICE_UNKNOWN',
+          status: 400,
+          reason: 'invalid_request',
+          param: 'model',
+          message: `no price is known for \`${route.alias}\` (${route.provider} ${route.model}), so its cost cannot be accounted; an admin can set one (PriceSet) or allow unpriced models (TOTRA_UNPRICED=allow)`,
+        },
+        { cause: err },
+      );
+    }
+  }
+
+  /** Counts the input tokens of a chat request with the model's tokenizer. */
+  async inputTokens(request: ChatRequest, alias: string): Promise<number> {
+    const tokenizer = await loadTokenizer(alias);
+    return tokenizer.estimateChatInput({
+      messages: request.messages.map((m) => ({ role: m.role, content: textOf((m as { content?: unknown }).content) })),
+      ...(request.tools ? { tools: request.tools.map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), ...(t.parameters ? { parameters: t.parameters } : {}) })) } : {}),
+    }).inputTokens;
+  }
+
+  /** Reserves the worst-case cost, or refuses with 429 naming the scope. */
+  async admit(requestId: string, who: CallerIdentity, alias: string, route: DeploymentRoute & { maxOutputTokens?: number | undefined }, request: ChatRequest): Promise<Admitted> {
+    const inputTokens = await this.inputTokens(request, alias);
+    const maxOut = request.maxTokens ?? route.maxOutputTokens ?? this.#defaultMaxOut;
+    const price = this.price(route);
+    const microUsd = price ? estimateMaxCost({ inputTokens, maxOutputTokens: maxOut }, price) : 0;
+    const admission = await this.#gate.admit({
+      requestId,
+      tenant: who.tenant,
+      keyId: who.keyId,
+      userId: who.userId,
+      teamId: who.teamId,
+      model: alias,
+      estimate: { microUsd, tokens: inputTokens + maxOut },
+      now: Date.now(),
+    });
+    if (admission.ok) return { reservation: admission.reservation, inputTokens };
+    const what = admission.unit === 'microUsd' ? `${(admission.used / 1e6).toFixed(6)} of ${(admission.limit / 1e6).toFixed(6)} USD` : `${admission.used} of ${admission.limit} ${admission.unit}`;
+    if (admission.reason === 'rate_limit') {
+      throw new GatewayError({
+        code: 'TOTRA_RATE_LIMITED',
+        status: 429,
+        reason: 'rate_limited',
+        message: `rate limit of ${admission.scope} reached (${what}); retry later`,
+        ...(admission.retryAfterSeconds !== undefined ? { retryAfterSeconds: admission.retryAfterSeconds } : {}),
+      });
+    }
+    throw new GatewayError({
+      code: 'TOTRA_QUOTA_EXCEEDED',
+      status: 429,
+      reason: 'quota_exceeded',
+      message: `budget${admission.budgetId ? ` ${admission.budgetId}` : ''} of ${admission.scope} does not allow this request (${what} used, this request may cost up to ${(microUsd / 1e6).toFixed(6)} USD); ask for more with \`totra quota request\``,
+    });
+  }
+
+  /** Gives the reservation back (nothing was charged). */
+  async release(a: Admitted): Promise<void> {
+    await this.#gate.release(a.reservation).catch(() => undefined);
+  }
+
+  /**
+   * Turns the reservation into the request's actual cost (from the provider's usage, or the
+   * token estimate when it gave none) and returns the `SpendRecorded` to append.
+   */
+  async settle(a: Admitted, who: CallerIdentity, route: DeploymentRoute, usage: Usage | undefined, outputChars: number): Promise<EventInput> {
+    const input = usage?.inputTokens ?? a.inputTokens;
+    const output = usage?.outputTokens ?? Math.ceil(outputChars / 4);
+    const cached = usage?.cachedInputTokens ?? 0;
+    const reasoning = usage?.reasoningTokens ?? 0;
+    const price = this.price(route);
+    const microUsd = price ? costOf({ inputTokens: input, outputTokens: output, cachedInputTokens: cached, reasoningTokens: reasoning, convention: 'openai' }, price) : 0;
+    await this.#gate.settle(a.reservation, { microUsd, tokens: input + output });
+    return {
+      type: 'SpendRecorded',
+      tenant: who.tenant,
+      subject: who.userId,
+      data: {
+        requestId: a.reservation.requestId,
+        scopes: a.reservation.scopes,
+        tokens: { input, output, cachedInput: cached, reasoning },
+        microUsd,
+        priceVersion: price?.priceVersion ?? 'unpriced',
+        model: route.model,
+        provider: route.provider,
+        deploymentId: route.deploymentId,
+        keyId: who.keyId,
+        userId: who.userId,
+        teamId: who.teamId,
+      },
+    };
+  }
+}
