@@ -86,5 +86,13 @@ describe('budgets across three gateways', () => {
     // The refusals say which scope and why.
     expect(refusal?.error.code).toBe('insufficient_quota');
     expect(refusal?.error.message).toMatch(/team/);
+
+    // The projector's notifier recorded the 50% and 80% crossings of the team budget, once each.
+    await h.projector.alerts.pollOnce();
+    const crossed = (await h.events()).filter((e) => e.type === 'BudgetThresholdCrossed').map((e) => e.data as { budgetId: string; threshold: number });
+    const thresholds = crossed.filter((c) => c.budgetId === 'team.t-budget.monthly').map((c) => c.threshold);
+    expect(thresholds.filter((t) => t === 50)).toHaveLength(1);
+    expect(thresholds.filter((t) => t === 80)).toHaveLength(1);
+    expect(new Set(thresholds).size).toBe(thresholds.length);
   });
 });

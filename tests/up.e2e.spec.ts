@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -12,6 +12,17 @@ const env = { ...process.env };
 delete env['TOTRA_NATS_URL'];
 delete env['TOTRA_PG_URL'];
 delete env['TOTRA_REDIS_URL'];
+// A checkpoint soon after the first events, so the test need not wait the default 10 s.
+env['TOTRA_NOTARY_INTERVAL_MS'] = '300';
+
+/** Runs `totra <args>` from the sources; resolves with its exit code and stdout. */
+function totra(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--conditions=@totra/source', '--import', 'tsx', 'services/cli/src/main.ts', ...args], { cwd: root, env }, (error, out, err) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, out, err });
+    });
+  });
+}
 
 interface Up {
   child: ChildProcess;
@@ -109,6 +120,25 @@ describe('totra up (npm start)', () => {
     expect(pids).toHaveLength(5); // nats, redis, postgres, projector, gateway
     expect(pids.every(alive)).toBe(true);
 
+    // The notary key was created (private, 0600) and its verifier key shown once to pin.
+    const keyFile = join(stateDir, 'notary.key');
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const vkey = readFileSync(`${keyFile}.pub`, 'utf8').trim();
+    expect(up.output()).toContain(`  ${vkey}\n`);
+    expect(up.output()).toContain(`--trust-key ${keyFile}.pub`);
+    // The notary signs a checkpoint of the first events, and the live stream verifies against the pinned key.
+    const checkpoints = join(stateDir, 'checkpoints.ndjson');
+    await vi.waitFor(() => expect(existsSync(checkpoints) && readFileSync(checkpoints, 'utf8').length > 0).toBe(true), { timeout: 20_000, interval: 200 });
+    const first = JSON.parse(readFileSync(checkpoints, 'utf8').split('\n')[0]!) as { size: number; note: string };
+    expect(first.size).toBeGreaterThan(0);
+    const verified = await totra(['verify', '--state-dir', stateDir, '--trust-key', `${keyFile}.pub`, '--json']);
+    expect(verified.code, verified.out + verified.err).toBe(0);
+    const report = JSON.parse(verified.out) as { ok: boolean; checkpoints: { accepted: number; signaturesChecked: boolean; rootsRecomputed: boolean } };
+    expect(report.ok).toBe(true);
+    expect(report.checkpoints.signaturesChecked).toBe(true);
+    expect(report.checkpoints.rootsRecomputed).toBe(true);
+    expect(report.checkpoints.accepted).toBeGreaterThanOrEqual(1);
+
     up.child.kill('SIGINT');
     expect(await up.exited).toBe(0);
     expect(up.output()).toContain('stopped.');
@@ -116,9 +146,14 @@ describe('totra up (npm start)', () => {
   });
 
   it('reuses its state on the next start', async () => {
+    const vkey = readFileSync(join(stateDir, 'notary.key.pub'), 'utf8').trim();
     const up = await start();
     expect(up.output()).toMatch(/migrations: up to date/);
     expect(up.output()).not.toMatch(/^  tt-/m); // the first key is shown once only
+    // The notary key is reused, and its verifier key not printed again.
+    expect(readFileSync(join(stateDir, 'notary.key.pub'), 'utf8').trim()).toBe(vkey);
+    expect(up.output()).toContain(`notary: signing checkpoints with the key in ${join(stateDir, 'notary.key')}`);
+    expect(up.output()).not.toContain(vkey);
     up.child.kill('SIGINT');
     const code = await up.exited;
     expect(code, up.output()).toBe(0);

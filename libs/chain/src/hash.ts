@@ -1,4 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2.js';
+import { hash as nativeHash } from 'node:crypto';
 import { bytesToHex as nobleBytesToHex, hexToBytes as nobleHexToBytes } from '@noble/hashes/utils.js';
 import { type Envelope, type HashHex, type UnhashedEnvelope } from '@totra/events';
 import { canonicalJson } from './jcs.js';
@@ -14,17 +14,15 @@ const NODE_PREFIX = 0x01;
 const utf8 = new TextEncoder();
 // Scratch buffer for `0x00 || UTF-8(text)`; hashing is synchronous, so one buffer is enough.
 let scratch = new Uint8Array(4096);
-// A fresh SHA-256 state, copied into one reused hasher per event (`_cloneInto` is part of
-// noble's `Hash` interface): a quarter faster than a new hasher per call on ~400-byte events.
-const pristine = sha256.create();
-const worker = sha256.create();
 
+/**
+ * One-shot SHA-256 by the runtime's native implementation (OpenSSL in Node.js): about 2.5 times
+ * faster than the JS one on ~400-byte events, and the verifier's hot path is one hash an event.
+ */
 function sha256Once(data: Uint8Array): Uint8Array {
-  pristine._cloneInto(worker);
-  worker.update(data);
-  const out = new Uint8Array(HASH_SIZE);
-  worker.digestInto(out);
-  return out;
+  const b = nativeHash('sha256', data, 'buffer');
+  // A plain Uint8Array over the same bytes: Buffer's `slice` shares memory, Uint8Array's copies.
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 const HEX_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
@@ -61,7 +59,7 @@ export function leafHash(data: Uint8Array): Uint8Array {
   const input = new Uint8Array(1 + data.length);
   input[0] = LEAF_PREFIX;
   input.set(data, 1);
-  return sha256(input);
+  return sha256Once(input);
 }
 
 /** RFC 6962 interior node hash: SHA-256(0x01 || left || right). */
@@ -70,7 +68,7 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   input[0] = NODE_PREFIX;
   input.set(left, 1);
   input.set(right, 1 + left.length);
-  return sha256(input);
+  return sha256Once(input);
 }
 
 /**

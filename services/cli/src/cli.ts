@@ -12,6 +12,7 @@ import { budgetsCommands } from './commands/budgets.command.js';
 import { gdprCommands } from './commands/gdpr.command.js';
 import { teamsCommands } from './commands/teams.command.js';
 import { usersCommands } from './commands/users.command.js';
+import { projectionsCommands } from './commands/projections.command.js';
 import { logOptions, withNats, type LogOptions } from './log-context.js';
 import { stateDir } from './state.js';
 import { VERSION } from './version.js';
@@ -49,7 +50,7 @@ function signalStop(io: CliIo): Promise<void> {
 export type CommandGroup = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;
 
 /** Every command group of the CLI. Add yours to this list. */
-const commandGroups: CommandGroup[] = [modelsCommands, keysCommands, piiCommands, usersCommands, teamsCommands, gdprCommands, verifyCommands, witnessCommands, budgetsCommands];
+const commandGroups: CommandGroup[] = [modelsCommands, keysCommands, piiCommands, usersCommands, teamsCommands, gdprCommands, verifyCommands, witnessCommands, budgetsCommands, projectionsCommands];
 
 /** Runs one totra command; returns its exit code (0 ok, 1 tampering/failure found, 2 usage or connection error). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {

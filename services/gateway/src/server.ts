@@ -43,6 +43,8 @@ export async function startGateway(
   redis.on('error', (err: Error) => warn(`redis: ${err.message}`));
   subscriber.on('error', (err: Error) => warn(`redis subscriber: ${err.message}`));
   const resolver = new KeyResolver({ redis, subscriber, keyPrefix: config.redisPrefix, onWarning: warn });
+  // Subscribe to revocations: only then does the resolver serve keys from its in-process cache.
+  await resolver.start();
   const pii = new PiiStage();
   const catalog = await startCatalog({
     also: { types: PII_POLICY_TYPES, apply: (e) => pii.apply(e) },

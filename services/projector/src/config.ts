@@ -1,11 +1,33 @@
 import { z } from 'zod';
 
+const Count = z.coerce.number().int().positive();
+
 export const ProjectorConfig = z.object({
   natsUrl: z.string().min(1).default('nats://127.0.0.1:4222'),
   streamName: z.string().regex(/^[A-Za-z0-9_-]+$/).default('TOTRA'),
   subjectPrefix: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/).default('totra'),
   redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// URL').default('redis://127.0.0.1:6379'),
   redisPrefix: z.string().regex(/^[A-Za-z0-9_:.-]*$/).default('totra:'),
+  /** Folder of the local spool files of the notary's chain writer. */
+  spoolDir: z.string().min(1).default('.totra/spool'),
+  /** The notary's signing key (`PRIVATE+KEY+...`); without it no checkpoints are signed. */
+  notaryKeyFile: z.string().min(1).optional(),
+  /** The log origin in every checkpoint; by default the key's name. */
+  notaryOrigin: z.string().regex(/^\S+$/, 'no whitespace').optional(),
+  notaryIntervalMs: Count.default(10_000),
+  notaryMaxEvents: Count.default(10_000),
+  /** An append-only NDJSON file that receives a copy of every checkpoint. */
+  checkpointFile: z.string().min(1).optional(),
+  /** Witnesses (`totra witness serve` base URLs) asked to cosign every checkpoint, comma-separated. */
+  notaryWitnesses: z
+    .string()
+    .transform((s) => s.split(',').map((u) => u.trim()).filter((u) => u.length > 0))
+    .pipe(z.array(z.url({ protocol: /^https?$/ })))
+    .default([]),
+  /** Budget alert targets: a JSON list or the path of a file holding one (see alerts/alert-targets.ts). */
+  alertWebhooks: z.string().optional(),
+  /** How often threshold crossings and the alert outbox are looked at. */
+  alertPollMs: Count.default(1000),
 });
 export type ProjectorConfig = z.infer<typeof ProjectorConfig>;
 
@@ -15,6 +37,15 @@ const ENV: Record<keyof ProjectorConfig, string> = {
   subjectPrefix: 'TOTRA_SUBJECT_PREFIX',
   redisUrl: 'TOTRA_REDIS_URL',
   redisPrefix: 'TOTRA_REDIS_PREFIX',
+  spoolDir: 'TOTRA_SPOOL_DIR',
+  notaryKeyFile: 'TOTRA_NOTARY_KEY_FILE',
+  notaryOrigin: 'TOTRA_NOTARY_ORIGIN',
+  notaryIntervalMs: 'TOTRA_NOTARY_INTERVAL_MS',
+  notaryMaxEvents: 'TOTRA_NOTARY_MAX_EVENTS',
+  checkpointFile: 'TOTRA_CHECKPOINT_FILE',
+  notaryWitnesses: 'TOTRA_NOTARY_WITNESSES',
+  alertWebhooks: 'TOTRA_ALERT_WEBHOOKS',
+  alertPollMs: 'TOTRA_ALERT_POLL_MS',
 };
 
 /** Thrown for a bad environment value: says which variable and why. */

@@ -1,26 +1,85 @@
+import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connectNats, ensureStream } from '@totra/eventlog';
+import { LocalKeyProvider, Notary, connectNats, ensureStream, fileSink, httpWitness } from '@totra/eventlog';
 import { startQuotaHotProjection, type QuotaHotProjection } from '@totra/projection-quota-hot';
+import { loadAlertTargets } from './alerts/alert-targets.js';
+import { BudgetAlertNotifier } from './alerts/budget-alert.notifier.js';
 import { type ProjectorConfig } from './config.js';
+import { serveProjectorControl } from './control.js';
 
 export interface RunningProjector {
   quotaHot: QuotaHotProjection;
+  /** The notary signing checkpoints, when a key file is configured. */
+  notary: Notary | null;
+  /** Turns budget threshold crossings into events and delivers them to the alert webhooks. */
+  alerts: BudgetAlertNotifier;
   close(): Promise<void>;
 }
 
-/** Starts every projection this service runs (today: quota-hot) and keeps them consuming. */
+/**
+ * Starts every projection this service runs (today: quota-hot) and keeps them consuming; with
+ * `notaryKeyFile` it also runs the notary, which signs checkpoints of the whole log
+ * (docs/adr/0003-checkpoints.md).
+ */
 export async function startProjector(config: ProjectorConfig, onWarning: (m: string) => void = () => undefined): Promise<RunningProjector> {
   const nc = await connectNats(config.natsUrl, { name: 'totra-projector', waitOnFirstConnect: true });
   const stream = { name: config.streamName, subjectPrefix: config.subjectPrefix };
   await ensureStream(await jetstreamManager(nc, { checkAPI: false }), stream);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   redis.on('error', (err: Error) => onWarning(`redis: ${err.message}`));
-  const quotaHot = await startQuotaHotProjection({ nc, stream, redis, keyPrefix: config.redisPrefix, consumerName: 'quota-hot', onWarning });
+  const alerts = new BudgetAlertNotifier({
+    nc,
+    stream,
+    redis,
+    keyPrefix: config.redisPrefix,
+    spoolDir: config.spoolDir,
+    targets: loadAlertTargets(config.alertWebhooks),
+    pollIntervalMs: config.alertPollMs,
+    onWarning,
+  });
+  let quotaHot: QuotaHotProjection | undefined;
+  let notary: Notary | null = null;
+  try {
+    quotaHot = await startQuotaHotProjection({ nc, stream, redis, keyPrefix: config.redisPrefix, consumerName: 'quota-hot', onWarning });
+    if (config.notaryKeyFile) {
+      const keys = LocalKeyProvider.fromFile(config.notaryKeyFile);
+      notary = await Notary.start({
+        nc,
+        stream,
+        spoolDir: config.spoolDir,
+        keys,
+        origin: config.notaryOrigin ?? keys.verifier.name,
+        intervalMs: config.notaryIntervalMs,
+        maxEvents: config.notaryMaxEvents,
+        sinks: config.checkpointFile ? [fileSink(config.checkpointFile)] : [],
+        witnesses: config.notaryWitnesses.map((url) => httpWitness(url)),
+        host: hostname(),
+        onWarning: (m) => onWarning(`notary: ${m}`),
+      });
+    }
+  } catch (err) {
+    await quotaHot?.stop().catch(() => undefined);
+    redis.disconnect();
+    await nc.close().catch(() => undefined);
+    throw err;
+  }
+  const running = quotaHot;
+  alerts.start();
+  const control = serveProjectorControl(nc, stream, running, onWarning);
   return {
-    quotaHot,
+    quotaHot: running,
+    notary,
+    alerts,
     async close() {
-      await quotaHot.stop();
+      for (const sub of control) sub.unsubscribe();
+      await alerts.stop();
+      if (notary) {
+        // Anchor what arrived since the last checkpoint, so a clean stop leaves no unanchored tail.
+        await notary.checkpoint().catch((e: unknown) => onWarning(`notary: last checkpoint failed: ${(e as Error).message}`));
+        await notary.close();
+      }
+      await running.stop();
       redis.disconnect();
       await nc.drain().catch(() => undefined);
     },

@@ -1,6 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { generateNoteSigner, parseNoteSigner } from '@totra/chain';
 import { CORE_MIGRATION_TABLES, coreMigrations, createDb, ensureDatabase, migrateToLatest } from '@totra/db';
 import { isPortFree, startNats, startPostgres, startRedis, type EngineHandle, type EngineOptions } from '@totra/engines';
 import { connectNats, ensureStream } from '@totra/eventlog';
@@ -108,9 +110,16 @@ export async function up(opts: UpOptions): Promise<Running> {
       TOTRA_SUBJECT_PREFIX: stream.subjectPrefix,
       TOTRA_SPOOL_DIR: join(dir, 'spool'),
     };
-    const projector = await startServiceProcess('projector', '@totra/projector/main', serviceEnv);
+    const notary = notaryKey(dir, opts.print);
+    const projector = await startServiceProcess('projector', '@totra/projector/main', {
+      ...serviceEnv,
+      TOTRA_NOTARY_KEY_FILE: notary.keyFile,
+      TOTRA_NOTARY_INTERVAL_MS: process.env['TOTRA_NOTARY_INTERVAL_MS'] ?? '10000',
+      TOTRA_NOTARY_MAX_EVENTS: process.env['TOTRA_NOTARY_MAX_EVENTS'] ?? '10000',
+      TOTRA_CHECKPOINT_FILE: process.env['TOTRA_CHECKPOINT_FILE'] ?? join(dir, 'checkpoints.ndjson'),
+    });
     services.push(projector);
-    opts.print(`  projector (pid ${projector.pid}): quota-hot -> Redis`);
+    opts.print(`  projector (pid ${projector.pid}): quota-hot -> Redis; notary signs checkpoints as ${notary.name}`);
     const gateway = await startServiceProcess('gateway', '@totra/gateway/main', {
       ...serviceEnv,
       TOTRA_GATEWAY_PORT: String(opts.gatewayPort),
@@ -157,4 +166,48 @@ async function firstKey(dir: string, natsUrl: string, stream: { name: string; su
   print('Try it: the built-in `demo` model (a local echo, no provider needed) answers at once:');
   print(`  curl ${gatewayUrl}/v1/chat/completions -H "Authorization: Bearer ${minted.key}" -H "Content-Type: application/json" -d '${body}'`);
   print('For real models set a provider key (e.g. OPENAI_API_KEY, ANTHROPIC_API_KEY) and start again.');
+}
+
+/** The notary's key files in the state folder. */
+export interface NotaryKeyFiles {
+  /** The private key (`PRIVATE+KEY+...`), mode 0600. */
+  keyFile: string;
+  /** The verifier key, for `totra verify --trust-key`. */
+  vkeyFile: string;
+  vkey: string;
+  /** Key name = the log origin in every checkpoint. */
+  name: string;
+  created: boolean;
+}
+
+/** The default log origin: `<host>/totra`, restricted to the characters a note key name allows. */
+export function defaultOrigin(host = hostname()): string {
+  const clean = host.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '');
+  return `${clean || 'localhost'}/totra`;
+}
+
+/**
+ * The notary signing key, created in the state folder on the first start (private key mode
+ * 0600, verifier key next to it) and reused afterwards. The verifier key is printed in full
+ * only when created, so an auditor can pin it from the first checkpoint on.
+ */
+export function notaryKey(dir: string, print: (l: string) => void): NotaryKeyFiles {
+  const keyFile = join(dir, 'notary.key');
+  const vkeyFile = `${keyFile}.pub`;
+  if (existsSync(keyFile)) {
+    if ((statSync(keyFile).mode & 0o077) !== 0) chmodSync(keyFile, 0o600);
+    const signer = parseNoteSigner(readFileSync(keyFile, 'utf8'));
+    if (!existsSync(vkeyFile)) writeFileSync(vkeyFile, `${signer.vkey}\n`);
+    print(`notary: signing checkpoints with the key in ${keyFile} (pin ${vkeyFile})`);
+    return { keyFile, vkeyFile, vkey: signer.vkey, name: signer.name, created: false };
+  }
+  const signer = generateNoteSigner(process.env['TOTRA_NOTARY_ORIGIN'] ?? defaultOrigin());
+  writeFileSync(keyFile, `${signer.skey}\n`, { mode: 0o600, flag: 'wx' });
+  writeFileSync(vkeyFile, `${signer.vkey}\n`);
+  print('');
+  print(`notary: created a checkpoint signing key in ${keyFile} (keep it secret; back it up)`);
+  print(`  verifier key (give it to your auditors; pin it with \`npx totra verify --trust-key ${vkeyFile}\`):`);
+  print(`  ${signer.vkey}`);
+  print('');
+  return { keyFile, vkeyFile, vkey: signer.vkey, name: signer.name, created: true };
 }

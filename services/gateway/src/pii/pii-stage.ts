@@ -47,12 +47,23 @@ export class PiiStage {
   #policies: PiiPolicyState = emptyPiiPolicies();
   readonly #scanners: ScannerCache = createScannerCache();
 
+  /** Resolved policies by (tenant, team, key, model); cleared whenever a policy changes. */
+  readonly #resolved = new Map<string, ReturnType<typeof resolvePolicy>>();
+
   apply(event: { type: string; data: unknown }): void {
     this.#policies = evolvePiiPolicies(this.#policies, event as Parameters<typeof evolvePiiPolicies>[1]);
+    this.#resolved.clear();
   }
 
   #effective(who: CallerIdentity, model: string) {
-    return resolvePolicy(this.#policies.policies.values(), { tenant: who.tenant, teamId: who.teamId, keyId: who.keyId, model });
+    const key = `${who.tenant}\u0000${who.teamId}\u0000${who.keyId}\u0000${model}`;
+    let effective = this.#resolved.get(key);
+    if (!effective) {
+      effective = resolvePolicy(this.#policies.policies.values(), { tenant: who.tenant, teamId: who.teamId, keyId: who.keyId, model });
+      if (this.#resolved.size >= 10_000) this.#resolved.clear();
+      this.#resolved.set(key, effective);
+    }
+    return effective;
   }
 
   /**

@@ -1,0 +1,22 @@
+// The upstream of bench/gateway, run as its own process: the OpenAI mock provider in fast mode
+// (answers precomputed once, bodies not parsed) with a fixed latency before the first byte.
+// run.mjs switches the latency (100 ms for the latency runs, 0 ms for throughput) over IPC.
+import { startMockProvider } from '@totra/testing';
+
+const mock = await startMockProvider({
+  provider: 'openai',
+  apiKey: process.env.BENCH_UPSTREAM_KEY,
+  behaviour: { latencyMs: Number(process.env.BENCH_UPSTREAM_LATENCY_MS ?? 100), fast: true },
+  maxRecordedRequests: 0,
+});
+
+process.on('message', (msg) => {
+  if (msg?.type === 'latency') {
+    mock.setBehaviour({ latencyMs: msg.ms });
+    process.send({ type: 'ack', id: msg.id });
+  } else if (msg?.type === 'count') {
+    process.send({ type: 'ack', id: msg.id, requests: mock.requestCount });
+  }
+});
+process.on('disconnect', () => void mock.close().then(() => process.exit(0)));
+process.send({ type: 'ready', url: mock.url, baseUrl: mock.baseUrl });
