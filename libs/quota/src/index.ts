@@ -52,3 +52,22 @@ export {
   QuotaRequestNotFoundError,
   UnknownTimeZoneError,
 } from './errors.js';
+export {
+  AlertTarget,
+  AlertTargets,
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_TIMESTAMP_HEADER,
+  alertDelivered,
+  alertRequest,
+  alertRetryDelayMs,
+  alertTargetAccepts,
+  alertTargetName,
+  budgetAlertEventId,
+  budgetAlertPayload,
+  budgetAlertText,
+  feishuSign,
+  signWebhook,
+  verifyWebhookSignature,
+  type AlertRequest,
+  type BudgetAlert,
+} from './budget-alert.js';

@@ -14,3 +14,4 @@ export {
   type QuotaHotProjection,
   type QuotaHotProjectionOptions,
 } from './quota-hot.runner.js';
+export { quotaHotControlSubject, type QuotaHotControlReply } from './quota-hot.control.js';
