@@ -87,12 +87,14 @@ describe('budgets across three gateways', () => {
     expect(refusal?.error.code).toBe('insufficient_quota');
     expect(refusal?.error.message).toMatch(/team/);
 
-    // The projector's notifier recorded the 50% and 80% crossings of the team budget, once each.
+    // The projector's notifier recorded each threshold the recorded spend reached, once each,
+    // and none it did not reach (how far the spend gets depends on the worst-case reservations
+    // in flight when the budget closed).
     await h.projector.alerts.pollOnce();
     const crossed = (await h.events()).filter((e) => e.type === 'BudgetThresholdCrossed').map((e) => e.data as { budgetId: string; threshold: number });
     const thresholds = crossed.filter((c) => c.budgetId === 'team.t-budget.monthly').map((c) => c.threshold);
-    expect(thresholds.filter((t) => t === 50)).toHaveLength(1);
-    expect(thresholds.filter((t) => t === 80)).toHaveLength(1);
-    expect(new Set(thresholds).size).toBe(thresholds.length);
+    for (const t of [50, 80, 100]) {
+      expect(thresholds.filter((x) => x === t), `threshold ${t}% at ${recorded} of ${LIMIT_MICRO}`).toHaveLength(recorded * 100 >= t * LIMIT_MICRO ? 1 : 0);
+    }
   });
 });
