@@ -1,6 +1,6 @@
 import { type ChainDetector } from '../scanner/candidate.js';
 import { isPlausibleQatarId, isValidEmiratesId, saudiIdKind } from '../validators/arabic.js';
-import { CONF, decide, keywords } from './kit.js';
+import { CONF, decide, keywords, lacksContext } from './kit.js';
 import { looksLikeDate } from './shapes.js';
 
 const SA_CONTEXT = keywords(
@@ -17,8 +17,9 @@ function saudiDetector(type: 'SA_NATIONAL_ID' | 'SA_IQAMA'): ChainDetector {
     maxLength: 10,
     shape: 'digits',
     detect(v, x) {
+      if (lacksContext(x, SA_CONTEXT)) return 0;
       if (!v.gapsIn(' -') || looksLikeDate(v) || saudiIdKind(v.value) !== kind) return 0;
-      return decide(x, { context: SA_CONTEXT, bare: 0, withContext: 0.92 });
+      return decide(x, SA_CONTEXT, 0, 0.92);
     },
   };
 }
@@ -35,7 +36,7 @@ export const aeEmiratesIdDetector: ChainDetector = {
   shape: 'digits',
   detect(v, x) {
     if (!v.gapsIn(' -') || !isValidEmiratesId(v.value)) return 0;
-    return decide(x, { context: AE_CONTEXT, bare: CONF.strong, withContext: 0.99 });
+    return decide(x, AE_CONTEXT, CONF.strong, 0.99);
   },
 };
 
@@ -48,8 +49,9 @@ export const qaQidDetector: ChainDetector = {
   maxLength: 11,
   shape: 'digits',
   detect(v, x) {
+    if (lacksContext(x, QA_CONTEXT)) return 0;
     if (!v.gapsIn(' -') || !isPlausibleQatarId(v.value)) return 0;
-    return decide(x, { context: QA_CONTEXT, bare: 0, withContext: 0.86 });
+    return decide(x, QA_CONTEXT, 0, 0.86);
   },
 };
 
@@ -64,9 +66,11 @@ export const maCinDetector: ChainDetector = {
   minLength: 5,
   maxLength: 8,
   shape: 'mixed',
+  mixedAtoms: 1,
   detect(v, x) {
+    if (lacksContext(x, MA_CONTEXT)) return 0;
     if (v.atoms !== 1 || v.lowers > 0 || !MA_CIN.test(v.value)) return 0;
-    return decide(x, { context: MA_CONTEXT, bare: 0, withContext: 0.86 });
+    return decide(x, MA_CONTEXT, 0, 0.86);
   },
 };
 
@@ -79,7 +83,8 @@ export const ngNinDetector: ChainDetector = {
   maxLength: 11,
   shape: 'digits',
   detect(v, x) {
+    if (lacksContext(x, NG_CONTEXT)) return 0;
     if (!v.gapsIn(' -') || looksLikeDate(v)) return 0;
-    return decide(x, { context: NG_CONTEXT, bare: 0, withContext: 0.86 });
+    return decide(x, NG_CONTEXT, 0, 0.86);
   },
 };

@@ -1,7 +1,7 @@
 import { type ChainDetector } from '../scanner/candidate.js';
 import { isDigits } from '../validators/checksums.js';
 import { isValidNhsNumber, isValidUkNino, isValidUsSsn } from '../validators/english.js';
-import { CONF, decide, keywords } from './kit.js';
+import { CONF, decide, keywords, lacksContext } from './kit.js';
 import { looksLikeDate } from './shapes.js';
 
 const SSN_CONTEXT = keywords('ssn', 'social security', 'social security number', 'soc sec', 'ss#', 'ss no');
@@ -17,7 +17,7 @@ export const usSsnDetector: ChainDetector = {
     const grouped = v.grouped(3, 2, 4);
     if (!(v.atoms === 1 || (grouped && v.uniformGaps() && v.gapsIn(' -')))) return 0;
     const dashed = grouped && v.gapsIn('-');
-    return decide(x, { context: SSN_CONTEXT, bare: dashed ? CONF.formatted : 0, withContext: 0.96 });
+    return decide(x, SSN_CONTEXT, dashed ? CONF.formatted : 0, 0.96);
   },
 };
 
@@ -31,7 +31,7 @@ export const ukNinoDetector: ChainDetector = {
   shape: 'mixed',
   detect(v, x) {
     if (v.lowers > 0 || !v.gapsIn(' -') || !isValidUkNino(v.value)) return 0;
-    return decide(x, { context: NINO_CONTEXT, bare: 0.9, withContext: CONF.strong });
+    return decide(x, NINO_CONTEXT, 0.9, CONF.strong);
   },
 };
 
@@ -44,8 +44,9 @@ export const ukNhsDetector: ChainDetector = {
   maxLength: 10,
   shape: 'digits',
   detect(v, x) {
+    if (lacksContext(x, NHS_CONTEXT)) return 0;
     if (!v.gapsIn(' -') || !isValidNhsNumber(v.value)) return 0;
-    return decide(x, { context: NHS_CONTEXT, bare: 0, withContext: CONF.checkedWithContext });
+    return decide(x, NHS_CONTEXT, 0, CONF.checkedWithContext);
   },
 };
 
@@ -57,10 +58,12 @@ export const enPassportDetector: ChainDetector = {
   minLength: 9,
   maxLength: 9,
   shape: 'any',
+  mixedAtoms: 1,
   detect(v, x) {
+    if (lacksContext(x, PASSPORT_CONTEXT)) return 0;
     if (v.atoms !== 1 || v.lowers > 0) return 0;
     if (!(isDigits(v.value) || /^[A-Z]\d{8}$/.test(v.value))) return 0;
-    return decide(x, { context: PASSPORT_CONTEXT, bare: 0, withContext: CONF.context });
+    return decide(x, PASSPORT_CONTEXT, 0, CONF.context);
   },
 };
 
@@ -81,12 +84,14 @@ export const enDriverLicenseDetector: ChainDetector = {
   minLength: 6,
   maxLength: 16,
   shape: 'any',
+  mixedAtoms: 1,
   detect(v, x) {
+    if (lacksContext(x, DL_CONTEXT)) return 0;
     if (v.lowers > 0 || looksLikeDate(v) || !v.gapsIn(' -')) return 0;
     const s = v.value;
     if (v.digits < s.length && v.atoms !== 1) return 0;
     if (!(UK_DRIVING_LICENCE.test(s) || (US_DRIVER_LICENSE.test(s) && s.length <= 15))) return 0;
-    return decide(x, { context: DL_CONTEXT, bare: 0, withContext: CONF.context });
+    return decide(x, DL_CONTEXT, 0, CONF.context);
   },
 };
 
@@ -102,9 +107,11 @@ export const enMedicalRecordDetector: ChainDetector = {
   minLength: 5,
   maxLength: 15,
   shape: 'any',
+  mixedAtoms: 1,
   detect(v, x) {
+    if (lacksContext(x, MRN_CONTEXT)) return 0;
     if (v.lowers > 0 || looksLikeDate(v) || !v.gapsIn('-') || !MRN.test(v.value)) return 0;
     if (v.digits < v.value.length && v.atoms !== 1) return 0;
-    return decide(x, { context: MRN_CONTEXT, bare: 0, withContext: CONF.context });
+    return decide(x, MRN_CONTEXT, 0, CONF.context);
   },
 };

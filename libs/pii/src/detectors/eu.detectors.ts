@@ -17,7 +17,7 @@ import {
   isValidPtNif,
   isValidSePersonnummer,
 } from '../validators/europe.js';
-import { CONF, decide, keywords } from './kit.js';
+import { CONF, decide, keywords, lacksContext } from './kit.js';
 import { looksLikeDate } from './shapes.js';
 
 /** Separators people use inside national numbers: spaces, dashes, dots. */
@@ -36,7 +36,7 @@ export const deTaxIdDetector: ChainDetector = {
   shape: 'digits',
   detect(v, x) {
     if (!idGaps(v) || !isValidDeTaxId(v.value)) return 0;
-    return decide(x, { context: DE_TAX_CONTEXT, bare: 0.7, withContext: CONF.checkedWithContext });
+    return decide(x, DE_TAX_CONTEXT, 0.7, CONF.checkedWithContext);
   },
 };
 
@@ -51,9 +51,11 @@ export const deIdCardDetector: ChainDetector = {
   minLength: 10,
   maxLength: 10,
   shape: 'any',
+  mixedAtoms: 1,
   detect(v, x) {
+    if (lacksContext(x, DE_ID_CONTEXT)) return 0;
     if (v.atoms !== 1 || v.lowers > 0 || !isValidDeIdCard(v.value)) return 0;
-    return decide(x, { context: DE_ID_CONTEXT, bare: 0, withContext: 0.93 });
+    return decide(x, DE_ID_CONTEXT, 0, 0.93);
   },
 };
 
@@ -72,7 +74,7 @@ export const frNirDetector: ChainDetector = {
     // Written unbroken or as "1 85 05 78 006 084 36" (the sex digit on its own).
     if (v.lowers > 0 || !(v.atoms === 1 || (v.atomLen(0) === 1 && v.gapsIn(' .')))) return 0;
     if (!isValidFrNir(v.value)) return 0;
-    return decide(x, { context: NIR_CONTEXT, bare: 0.93, withContext: CONF.strong });
+    return decide(x, NIR_CONTEXT, 0.93, CONF.strong);
   },
 };
 
@@ -86,7 +88,7 @@ export const esDniDetector: ChainDetector = {
   shape: 'mixed',
   detect(v, x) {
     if (v.lowers > 0 || !v.gapsIn(' .-') || !isValidEsDni(v.value)) return 0;
-    return decide(x, { context: ES_CONTEXT, bare: 0.93, withContext: CONF.strong });
+    return decide(x, ES_CONTEXT, 0.93, CONF.strong);
   },
 };
 
@@ -98,7 +100,7 @@ export const esNieDetector: ChainDetector = {
   shape: 'mixed',
   detect(v, x) {
     if (v.lowers > 0 || !v.gapsIn(' .-') || !isValidEsNie(v.value)) return 0;
-    return decide(x, { context: ES_CONTEXT, bare: 0.93, withContext: CONF.strong });
+    return decide(x, ES_CONTEXT, 0.93, CONF.strong);
   },
 };
 
@@ -108,6 +110,7 @@ export const itFiscalCodeDetector: ChainDetector = {
   minLength: 16,
   maxLength: 16,
   shape: 'mixed',
+  mixedAtoms: 1,
   detect(v) {
     if (v.atoms !== 1 || v.lowers > 0 || !isValidItFiscalCode(v.value)) return 0;
     return CONF.strong;
@@ -123,8 +126,9 @@ export const nlBsnDetector: ChainDetector = {
   maxLength: 9,
   shape: 'digits',
   detect(v, x) {
+    if (lacksContext(x, BSN_CONTEXT)) return 0;
     if (!idGaps(v) || !isValidNlBsn(v.value)) return 0;
-    return decide(x, { context: BSN_CONTEXT, bare: 0, withContext: 0.95 });
+    return decide(x, BSN_CONTEXT, 0, 0.95);
   },
 };
 
@@ -137,8 +141,9 @@ export const plPeselDetector: ChainDetector = {
   maxLength: 11,
   shape: 'digits',
   detect(v, x) {
+    if (lacksContext(x, PESEL_CONTEXT)) return 0;
     if (!idGaps(v) || !isValidPlPesel(v.value)) return 0;
-    return decide(x, { context: PESEL_CONTEXT, bare: 0, withContext: CONF.strong });
+    return decide(x, PESEL_CONTEXT, 0, CONF.strong);
   },
 };
 
@@ -156,7 +161,7 @@ export const sePersonnummerDetector: ChainDetector = {
     const separated = (v.grouped(6, 4) || v.grouped(8, 4)) && v.gapsIn('-+');
     if (!separated && v.atoms !== 1) return 0;
     if (!isValidSePersonnummer(v.value)) return 0;
-    return decide(x, { context: SE_CONTEXT, bare: separated ? 0.9 : 0, withContext: CONF.strong });
+    return decide(x, SE_CONTEXT, separated ? 0.9 : 0, CONF.strong);
   },
 };
 
@@ -169,8 +174,9 @@ export const ptNifDetector: ChainDetector = {
   maxLength: 9,
   shape: 'digits',
   detect(v, x) {
+    if (lacksContext(x, PT_CONTEXT)) return 0;
     if (!idGaps(v) || !isValidPtNif(v.value)) return 0;
-    return decide(x, { context: PT_CONTEXT, bare: 0, withContext: 0.95 });
+    return decide(x, PT_CONTEXT, 0, 0.95);
   },
 };
 
@@ -188,7 +194,7 @@ export const beNationalNumberDetector: ChainDetector = {
   detect(v, x) {
     if (!v.gapsIn(' -.') || !isValidBeNationalNumber(v.value)) return 0;
     const formatted = v.grouped(2, 2, 2, 3, 2) || v.grouped(6, 3, 2) || v.grouped(6, 5);
-    return decide(x, { context: BE_CONTEXT, bare: formatted ? 0.92 : 0, withContext: CONF.strong });
+    return decide(x, BE_CONTEXT, formatted ? 0.92 : 0, CONF.strong);
   },
 };
 
@@ -202,7 +208,7 @@ export const chAhvDetector: ChainDetector = {
   shape: 'digits',
   detect(v, x) {
     if (!v.gapsIn(' .-') || !isValidChAhv(v.value)) return 0;
-    return decide(x, { context: AHV_CONTEXT, bare: CONF.strong, withContext: 0.99 });
+    return decide(x, AHV_CONTEXT, CONF.strong, 0.99);
   },
 };
 
@@ -215,10 +221,11 @@ export const dkCprDetector: ChainDetector = {
   maxLength: 10,
   shape: 'digits',
   detect(v, x) {
+    if (lacksContext(x, CPR_CONTEXT)) return 0;
     const separated = v.grouped(6, 4) && v.gapsIn('-');
     if (!separated && v.atoms !== 1) return 0;
     if (!isPlausibleDkCpr(v.value)) return 0;
-    return decide(x, { context: CPR_CONTEXT, bare: 0, withContext: 0.93 });
+    return decide(x, CPR_CONTEXT, 0, 0.93);
   },
 };
 
@@ -230,6 +237,7 @@ export const fiHetuDetector: ChainDetector = {
   minLength: 10,
   maxLength: 11,
   shape: 'any',
+  mixedAtoms: 2,
   detect(v, x) {
     if (v.lowers > 0) return 0;
     let code: string;
@@ -239,7 +247,7 @@ export const fiHetuDetector: ChainDetector = {
     } else return 0;
     // A digit check character makes DDMMYY-NNNN ambiguous with Danish CPR numbers.
     const letterCheck = code.charCodeAt(10) >= 65;
-    return isValidFiHetu(code) ? decide(x, { context: HETU_CONTEXT, bare: letterCheck ? CONF.strong : 0.9, withContext: 0.98 }) : 0;
+    return isValidFiHetu(code) ? decide(x, HETU_CONTEXT, letterCheck ? CONF.strong : 0.9, 0.98) : 0;
   },
 };
 
@@ -255,7 +263,7 @@ export const noFnrDetector: ChainDetector = {
     const separated = v.grouped(6, 5) && v.gapsIn(' -');
     if (!separated && v.atoms !== 1) return 0;
     if (!isValidNoFnr(v.value)) return 0;
-    return decide(x, { context: NO_CONTEXT, bare: 0.75, withContext: CONF.strong });
+    return decide(x, NO_CONTEXT, 0.75, CONF.strong);
   },
 };
 
@@ -273,6 +281,6 @@ export const atSvnrDetector: ChainDetector = {
     const grouped = v.grouped(4, 6) && v.gapsIn(' ');
     if (!grouped && v.atoms !== 1) return 0;
     if (!isValidAtSvnr(v.value)) return 0;
-    return decide(x, { context: AT_CONTEXT, bare: grouped ? 0.75 : 0, withContext: 0.95 });
+    return decide(x, AT_CONTEXT, grouped ? 0.75 : 0, 0.95);
   },
 };

@@ -1,6 +1,6 @@
 import { type ChainDetector } from '../scanner/candidate.js';
 import { isValidJpInsurerNumber, isValidMyNumber } from '../validators/east-asia.js';
-import { CONF, decide, keywords } from './kit.js';
+import { CONF, decide, keywords, lacksContext } from './kit.js';
 import { looksLikeDate } from './shapes.js';
 
 const MY_NUMBER_CONTEXT = keywords('マイナンバー', '個人番号', 'my number', 'mynumber', 'individual number');
@@ -14,7 +14,7 @@ export const jpMyNumberDetector: ChainDetector = {
   detect(v, x) {
     if (!v.gapsIn(' -') || !isValidMyNumber(v.value)) return 0;
     const grouped = v.grouped(4, 4, 4) && v.uniformGaps();
-    return decide(x, { context: MY_NUMBER_CONTEXT, bare: grouped ? 0.88 : 0, withContext: CONF.checkedWithContext });
+    return decide(x, MY_NUMBER_CONTEXT, grouped ? 0.88 : 0, CONF.checkedWithContext);
   },
 };
 
@@ -31,7 +31,7 @@ export const jpPostalCodeDetector: ChainDetector = {
     if (!dashed && v.atoms !== 1) return 0;
     const mark = v.before() === 0x3012 || (v.before() === 32 && v.before(2) === 0x3012);
     if (mark) return 0.95;
-    return dashed ? decide(x, { context: POSTAL_CONTEXT, bare: 0, withContext: CONF.context }) : 0;
+    return dashed ? decide(x, POSTAL_CONTEXT, 0, CONF.context) : 0;
   },
 };
 
@@ -49,8 +49,9 @@ export const jpHealthInsuranceDetector: ChainDetector = {
   maxLength: 10,
   shape: 'digits',
   detect(v, x) {
+    if (lacksContext(x, INSURANCE_CONTEXT)) return 0;
     if (looksLikeDate(v) || !v.gapsIn(' -')) return 0;
     const conf = isValidJpInsurerNumber(v.value) ? 0.9 : 0.72;
-    return decide(x, { context: INSURANCE_CONTEXT, bare: 0, withContext: conf });
+    return decide(x, INSURANCE_CONTEXT, 0, conf);
   },
 };

@@ -1,4 +1,5 @@
 import { type ContextProbe } from '../scanner/candidate.js';
+import { contextWords, type ContextWords } from '../scanner/context-words.js';
 
 /** Confidence levels shared by the detectors, so overlap resolution compares like with like. */
 export const CONF = {
@@ -14,24 +15,13 @@ export const CONF = {
   context: 0.82,
 } as const;
 
-const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 /**
- * A case-insensitive keyword matcher for context windows. ASCII keywords must start at a word
- * boundary (so "dl" does not match "handle"); short ones (<= 4 letters) must end at one too.
- * A space in a keyword matches any run of spaces, dots, dashes or underscores; an apostrophe
- * is optional and may be typographic.
+ * A case-insensitive context word list (see {@link contextWords}): ASCII words must start at a
+ * word boundary (so "dl" does not match "handle"), short ones (<= 4 letters) must end at one too;
+ * a space matches any run of spaces, dots, dashes or underscores; an apostrophe is optional.
  */
-export function keywords(...words: string[]): RegExp {
-  const parts = words.map((w) => {
-    const body = escapeRe(w.toLowerCase())
-      .replace(/ /g, '[\\s._\\-]*')
-      .replace(/'/g, "['\u2019]?");
-    if (!/^[ -~]+$/.test(w)) return body;
-    const lettersOnly = w.replace(/[^a-z]/gi, '');
-    return `(?<![a-z0-9])${body}${lettersOnly.length <= 4 ? '(?![a-z])' : ''}`;
-  });
-  return new RegExp(`(?:${parts.join('|')})`, 'i');
+export function keywords(...words: string[]): ContextWords {
+  return contextWords(words);
 }
 
 /**
@@ -48,25 +38,25 @@ export const NEGATIVE_CONTEXT = keywords(
   '订单', '单号', '快递', '运单', '発注', '注文', '伝票', '주문', '송장', 'رقم الطلب', 'فاتورة', 'طلب رقم', 'شحنة',
 );
 
-/** What a detector knows about one candidate that passed its validator. */
-export interface Evidence {
-  /** Context keywords for this type. */
-  readonly context?: RegExp;
-  /** Confidence without context; 0 means context is required. */
-  readonly bare: number;
-  /** Confidence when context words are present. */
-  readonly withContext: number;
-}
-
 /**
- * Final confidence of a validated candidate: context words lift it (a little less when they only
- * follow it, since labels usually come first), a negative word right before a number that is not
- * checksum-strong ("Order #", "ISBN", "注文番号") drops it, and context-only types need context.
+ * Final confidence of a validated candidate: context words lift it from `bare` to `withContext`
+ * (a little less when they only follow it, since labels usually come first), a negative word
+ * right before a number that is not checksum-strong ("Order #", "ISBN", "注文番号") drops it, and
+ * context-only types (`bare` 0) need context.
  */
-export function decide(x: ContextProbe, e: Evidence): number {
-  const where = e.context === undefined ? 0 : x.where(e.context);
-  const conf = where === 2 ? e.withContext : where === 1 ? Math.max(e.withContext - 0.02, e.bare) : e.bare;
+export function decide(x: ContextProbe, context: ContextWords | undefined, bare: number, withContext: number): number {
+  const where = context === undefined ? 0 : x.where(context);
+  const conf = where === 2 ? withContext : where === 1 ? Math.max(withContext - 0.02, bare) : bare;
   if (conf <= 0) return 0;
   if (conf < CONF.strong && x.hasJustBefore(NEGATIVE_CONTEXT, 16)) return 0;
   return conf;
+}
+
+/**
+ * True when no word of `context` is near the candidate. Detectors that need context (their bare
+ * confidence is 0) ask first, so most numbers never reach their validators: {@link decide} would
+ * return 0 for them anyway.
+ */
+export function lacksContext(x: ContextProbe, context: ContextWords): boolean {
+  return x.where(context) === 0;
 }

@@ -1,6 +1,6 @@
 import { type ChainDetector } from '../scanner/candidate.js';
 import { checkKrRrn, isValidKrBrn } from '../validators/east-asia.js';
-import { CONF, decide, keywords } from './kit.js';
+import { CONF, decide, keywords, lacksContext } from './kit.js';
 
 const RRN_CONTEXT = keywords('주민등록번호', '주민번호', '주민 등록 번호', 'rrn', 'resident registration');
 
@@ -19,7 +19,7 @@ export const krRrnDetector: ChainDetector = {
     const r = checkKrRrn(v.value);
     if (!r.shape) return 0;
     const bare = r.checksum ? (dashed ? CONF.strong : 0.9) : 0;
-    return decide(x, { context: RRN_CONTEXT, bare, withContext: r.checksum ? 0.99 : CONF.formatted });
+    return decide(x, RRN_CONTEXT, bare, r.checksum ? 0.99 : CONF.formatted);
   },
 };
 
@@ -32,9 +32,11 @@ export const krPassportDetector: ChainDetector = {
   minLength: 9,
   maxLength: 9,
   shape: 'mixed',
+  mixedAtoms: 1,
   detect(v, x) {
+    if (lacksContext(x, KR_PASSPORT_CONTEXT)) return 0;
     if (v.atoms !== 1 || v.lowers > 0 || !KR_PASSPORT.test(v.value)) return 0;
-    return decide(x, { context: KR_PASSPORT_CONTEXT, bare: 0, withContext: 0.88 });
+    return decide(x, KR_PASSPORT_CONTEXT, 0, 0.88);
   },
 };
 
@@ -50,6 +52,6 @@ export const krBrnDetector: ChainDetector = {
     const dashed = v.grouped(3, 2, 5) && v.gapsIn('-');
     if (!dashed && v.atoms !== 1) return 0;
     if (!isValidKrBrn(v.value)) return 0;
-    return decide(x, { context: BRN_CONTEXT, bare: dashed ? 0.9 : 0, withContext: CONF.checkedWithContext });
+    return decide(x, BRN_CONTEXT, dashed ? 0.9 : 0, CONF.checkedWithContext);
   },
 };

@@ -1,6 +1,7 @@
 import { type CandidateView, type ChainDetector, type ContextProbe } from '../scanner/candidate.js';
 import { isCnMobile } from '../validators/east-asia.js';
 import { isNanpNumber, isUkNationalNumber } from '../validators/english.js';
+import { contextWords, type ContextWords, SCRIPT_ARABIC, SCRIPT_HANGUL, SCRIPT_KANA } from '../scanner/context-words.js';
 import { CONF, decide, keywords } from './kit.js';
 
 /** Words that announce a phone number, in the languages of all groups. */
@@ -11,22 +12,21 @@ export const PHONE_CONTEXT = keywords(
   '电话', '電話', '手机', '联系', '致电', '拨打', '微信', '携帯', '連絡', '전화', '휴대폰', '핸드폰', '연락처',
   'هاتف', 'جوال', 'الجوال', 'موبايل', 'اتصل', 'واتساب', 'تلفون', 'رقمي',
 );
-const KANA = /[\u3040-\u30ff]/;
-const HANGUL = /[\uac00-\ud7af]/;
-const ARABIC = /[\u0600-\u06ff]/;
+const KANA = contextWords([], SCRIPT_KANA);
+const HANGUL = contextWords([], SCRIPT_HANGUL);
 /** Landline formats overlap between Japan, Korea and the Gulf: only the script or a place name tells them apart. */
-const JP_PLACE = new RegExp(`${KANA.source}|${keywords('japan', 'tokyo', 'osaka', 'kyoto', 'yokohama', '電話', '携帯', '東京', '大阪', '〒').source}`, 'i');
-const KR_PLACE = new RegExp(`${HANGUL.source}|${keywords('korea', 'seoul', 'busan', 'incheon').source}`, 'i');
-const MENA_PLACE = new RegExp(
-  `${ARABIC.source}|${keywords(
+const JP_PLACE = contextWords(['japan', 'tokyo', 'osaka', 'kyoto', 'yokohama', '電話', '携帯', '東京', '大阪', '〒'], SCRIPT_KANA);
+const KR_PLACE = contextWords(['korea', 'seoul', 'busan', 'incheon'], SCRIPT_HANGUL);
+const MENA_PLACE = contextWords(
+  [
     'dubai', 'abu dhabi', 'sharjah', 'riyadh', 'jeddah', 'saudi', 'uae', 'emirates', 'ksa', 'doha', 'qatar', 'kuwait', 'cairo',
     'egypt', 'morocco', 'casablanca', 'rabat', 'amman', 'jordan', 'bahrain', 'manama', 'oman', 'muscat',
-  ).source}`,
-  'i',
+  ],
+  SCRIPT_ARABIC,
 );
 
 /** A small lift when the surrounding script matches the country (breaks ties such as 080 in the UK and Japan). */
-function withScript(x: ContextProbe, conf: number, script: RegExp): number {
+function withScript(x: ContextProbe, conf: number, script: ContextWords): number {
   return conf > 0 && x.has(script) ? Math.min(1, conf + 0.03) : conf;
 }
 
@@ -95,7 +95,7 @@ export class NanpPhoneDetector extends PhoneDetector {
   readonly maxLength = 11;
   protected international(v: CandidateView, d: string, x: ContextProbe): number {
     return d.length === 11 && d.startsWith('1') && isNanpNumber(d.slice(1))
-      ? decide(x, { context: PHONE_CONTEXT, bare: INTL_CONF, withContext: 0.95 })
+      ? decide(x, PHONE_CONTEXT, INTL_CONF, 0.95)
       : 0;
   }
   protected national(v: CandidateView, x: ContextProbe): number {
@@ -111,7 +111,7 @@ export class NanpPhoneDetector extends PhoneDetector {
       formatted = v.grouped(3, 3, 4);
     }
     if ((!formatted && v.atoms !== 1) || !isNanpNumber(nat)) return 0;
-    return decide(x, { context: PHONE_CONTEXT, bare: formatted ? CONF.formatted : 0, withContext: 0.9 });
+    return decide(x, PHONE_CONTEXT, formatted ? CONF.formatted : 0, 0.9);
   }
 }
 
@@ -123,7 +123,7 @@ export class UkPhoneDetector extends PhoneDetector {
   protected international(v: CandidateView, d: string, x: ContextProbe): number {
     if (!d.startsWith('44')) return 0;
     const rest = dropTrunkZero(v, d.slice(2), 2);
-    return isUkNationalNumber(rest) ? decide(x, { context: PHONE_CONTEXT, bare: INTL_CONF, withContext: 0.95 }) : 0;
+    return isUkNationalNumber(rest) ? decide(x, PHONE_CONTEXT, INTL_CONF, 0.95) : 0;
   }
   protected national(v: CandidateView, x: ContextProbe): number {
     const d = v.value;
@@ -131,7 +131,7 @@ export class UkPhoneDetector extends PhoneDetector {
     const first = v.atomLen(0);
     const formatted = v.atoms >= 2 && v.atoms <= 3 && first >= 3 && first <= 5 && v.gapsIn(' ');
     if (!formatted && v.atoms !== 1) return 0;
-    return decide(x, { context: PHONE_CONTEXT, bare: formatted ? CONF.formatted : 0, withContext: 0.9 });
+    return decide(x, PHONE_CONTEXT, formatted ? CONF.formatted : 0, 0.9);
   }
 }
 
@@ -142,14 +142,14 @@ export class CnPhoneDetector extends PhoneDetector {
   readonly maxLength = 13;
   protected international(v: CandidateView, d: string, x: ContextProbe): number {
     return d.length === 13 && d.startsWith('86') && isCnMobile(d.slice(2))
-      ? decide(x, { context: PHONE_CONTEXT, bare: 0.92, withContext: 0.96 })
+      ? decide(x, PHONE_CONTEXT, 0.92, 0.96)
       : 0;
   }
   protected national(v: CandidateView, x: ContextProbe): number {
     if (!isCnMobile(v.value)) return 0;
     const formatted = v.grouped(3, 4, 4) && v.uniformGaps();
     if (!formatted && v.atoms !== 1) return 0;
-    return decide(x, { context: PHONE_CONTEXT, bare: formatted ? CONF.formatted : 0, withContext: 0.92 });
+    return decide(x, PHONE_CONTEXT, formatted ? CONF.formatted : 0, 0.92);
   }
 }
 
@@ -178,7 +178,7 @@ export class JpPhoneDetector extends PhoneDetector {
     if (!d.startsWith('81')) return 0;
     const rest = dropTrunkZero(v, d.slice(2), 2);
     if (rest.startsWith('0') || jpKind('0' + rest) === null) return 0;
-    return decide(x, { context: PHONE_CONTEXT, bare: INTL_CONF, withContext: 0.95 });
+    return decide(x, PHONE_CONTEXT, INTL_CONF, 0.95);
   }
   protected national(v: CandidateView, x: ContextProbe): number {
     const d = v.value;
@@ -188,11 +188,11 @@ export class JpPhoneDetector extends PhoneDetector {
     const dashed = v.atoms === 3 && threeGroups(v);
     if (!dashed && v.atoms !== 1) return 0;
     if (kind === 'mobile') {
-      const conf = decide(x, { context: PHONE_CONTEXT, bare: dashed && v.grouped(3, 4, 4) ? CONF.formatted : 0, withContext: 0.9 });
+      const conf = decide(x, PHONE_CONTEXT, dashed && v.grouped(3, 4, 4) ? CONF.formatted : 0, 0.9);
       return withScript(x, conf, KANA);
     }
     if (!x.has(JP_PLACE)) return 0;
-    return decide(x, { context: PHONE_CONTEXT, bare: dashed ? 0.84 : 0, withContext: 0.9 });
+    return decide(x, PHONE_CONTEXT, dashed ? 0.84 : 0, 0.9);
   }
 }
 
@@ -205,7 +205,7 @@ export class KrPhoneDetector extends PhoneDetector {
     if (!d.startsWith('82')) return 0;
     const rest = dropTrunkZero(v, d.slice(2), 2);
     if (rest.startsWith('0') || krKind('0' + rest) === null) return 0;
-    return decide(x, { context: PHONE_CONTEXT, bare: INTL_CONF, withContext: 0.95 });
+    return decide(x, PHONE_CONTEXT, INTL_CONF, 0.95);
   }
   protected national(v: CandidateView, x: ContextProbe): number {
     const kind = krKind(v.value);
@@ -213,10 +213,10 @@ export class KrPhoneDetector extends PhoneDetector {
     const dashed = v.atoms === 3 && threeGroups(v);
     if (!dashed && v.atoms !== 1) return 0;
     if (kind === 'mobile') {
-      return withScript(x, decide(x, { context: PHONE_CONTEXT, bare: dashed ? CONF.formatted : 0, withContext: 0.9 }), HANGUL);
+      return withScript(x, decide(x, PHONE_CONTEXT, dashed ? CONF.formatted : 0, 0.9), HANGUL);
     }
     if (!x.has(KR_PLACE)) return 0;
-    return decide(x, { context: PHONE_CONTEXT, bare: dashed ? 0.84 : 0, withContext: 0.9 });
+    return decide(x, PHONE_CONTEXT, dashed ? 0.84 : 0, 0.9);
   }
 }
 
@@ -270,7 +270,7 @@ export class MenaPhoneDetector extends PhoneDetector {
       if (plan === undefined) continue;
       const rest = dropTrunkZero(v, d.slice(ccLen), ccLen);
       if (plan.lengths.includes(rest.length) && (plan.lead === undefined || plan.lead.test(rest))) {
-        return decide(x, { context: PHONE_CONTEXT, bare: INTL_CONF, withContext: 0.95 });
+        return decide(x, PHONE_CONTEXT, INTL_CONF, 0.95);
       }
     }
     return 0;
@@ -278,7 +278,7 @@ export class MenaPhoneDetector extends PhoneDetector {
   protected national(v: CandidateView, x: ContextProbe): number {
     if (!MENA_LOCAL.test(v.value) || v.atoms > 4 || !v.gapsIn(' -')) return 0;
     if (!x.has(MENA_PLACE)) return 0;
-    return decide(x, { context: PHONE_CONTEXT, bare: v.atoms > 1 ? 0.84 : 0, withContext: 0.88 });
+    return decide(x, PHONE_CONTEXT, v.atoms > 1 ? 0.84 : 0, 0.88);
   }
 }
 

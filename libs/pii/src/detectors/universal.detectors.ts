@@ -1,7 +1,7 @@
 import { type CandidateView, type ChainDetector, type ContextProbe } from '../scanner/candidate.js';
 import { luhnValid } from '../validators/checksums.js';
 import { isIcd10Code, isIcd11Code, isValidBic, isValidPaymentCard } from '../validators/universal.js';
-import { CONF, decide, keywords } from './kit.js';
+import { CONF, decide, keywords, lacksContext } from './kit.js';
 
 const CARD_CONTEXT = keywords(
   'card', 'credit', 'debit', 'visa', 'mastercard', 'amex', 'american express', 'cc', 'pan', 'payment', 'cvv',
@@ -18,7 +18,7 @@ export const creditCardDetector: ChainDetector = {
   detect(v: CandidateView, x: ContextProbe): number {
     if (!v.uniformGaps() || !v.gapsIn(' -')) return 0;
     if (!isValidPaymentCard(v.value)) return 0;
-    return decide(x, { context: CARD_CONTEXT, bare: CONF.checked, withContext: CONF.checkedWithContext });
+    return decide(x, CARD_CONTEXT, CONF.checked, CONF.checkedWithContext);
   },
 };
 
@@ -34,8 +34,9 @@ export const cnBankCardDetector: ChainDetector = {
   maxLength: 19,
   shape: 'digits',
   detect(v, x) {
+    if (lacksContext(x, CN_BANK_CONTEXT)) return 0;
     if (!v.uniformGaps() || !v.gapsIn(' -') || !luhnValid(v.value)) return 0;
-    return decide(x, { context: CN_BANK_CONTEXT, bare: 0, withContext: 0.97 });
+    return decide(x, CN_BANK_CONTEXT, 0, 0.97);
   },
 };
 
@@ -50,10 +51,12 @@ export const bicDetector: ChainDetector = {
   minLength: 8,
   maxLength: 11,
   shape: 'any',
+  mixedAtoms: 1,
   detect(v, x) {
+    if (lacksContext(x, BIC_CONTEXT)) return 0;
     if (v.atoms !== 1 || v.lowers > 0 || (v.value.length !== 8 && v.value.length !== 11)) return 0;
     if (!isValidBic(v.value)) return 0;
-    return decide(x, { context: BIC_CONTEXT, bare: 0, withContext: 0.9 });
+    return decide(x, BIC_CONTEXT, 0, 0.9);
   },
 };
 
@@ -77,10 +80,12 @@ export const icdDetector: ChainDetector = {
   minLength: 3,
   maxLength: 7,
   shape: 'mixed',
+  mixedAtoms: 2,
   detect(v, x) {
+    if (lacksContext(x, MEDICAL_CONTEXT)) return 0;
     if (v.lowers > 0) return 0;
     const code = icdCode(v);
     if (code === null || !(isIcd10Code(code) || isIcd11Code(code))) return 0;
-    return decide(x, { context: MEDICAL_CONTEXT, bare: 0, withContext: 0.85 });
+    return decide(x, MEDICAL_CONTEXT, 0, 0.85);
   },
 };

@@ -1,7 +1,7 @@
 import { type ChainDetector } from '../scanner/candidate.js';
 import { isDigits } from '../validators/checksums.js';
 import { isValidCnResidentId, isValidUscc } from '../validators/east-asia.js';
-import { CONF, decide, keywords } from './kit.js';
+import { CONF, decide, keywords, lacksContext } from './kit.js';
 import { looksLikeDate } from './shapes.js';
 
 const CN_ID_CONTEXT = keywords('身份证', '身份证号', '公民身份号码', '证件号', 'resident id', 'chinese id', 'id card');
@@ -15,7 +15,7 @@ export const cnResidentIdDetector: ChainDetector = {
   detect(v, x) {
     if (!v.uniformGaps() || !v.gapsIn(' -')) return 0;
     if (!isValidCnResidentId(v.value)) return 0;
-    return decide(x, { context: CN_ID_CONTEXT, bare: CONF.strong, withContext: 0.99 });
+    return decide(x, CN_ID_CONTEXT, CONF.strong, 0.99);
   },
 };
 
@@ -29,10 +29,11 @@ export const usccDetector: ChainDetector = {
   minLength: 18,
   maxLength: 18,
   shape: 'any',
+  mixedAtoms: 1,
   detect(v, x) {
     if (v.atoms !== 1 || v.lowers > 0 || !isValidUscc(v.value)) return 0;
     const bare = isDigits(v.value) ? 0 : CONF.strong;
-    return decide(x, { context: USCC_CONTEXT, bare, withContext: 0.98 });
+    return decide(x, USCC_CONTEXT, bare, 0.98);
   },
 };
 
@@ -51,10 +52,11 @@ export const cnSecuritiesDetector: ChainDetector = {
   maxLength: 12,
   shape: 'any',
   detect(v, x) {
+    if (lacksContext(x, SECURITIES_CONTEXT)) return 0;
     if (looksLikeDate(v) || !v.gapsIn(' -')) return 0;
     const s = v.value;
     const ok = isDigits(s) ? s.length === 10 || s.length === 12 : s.length === 10 && /^[AB]\d{9}$/.test(s);
     if (!ok) return 0;
-    return decide(x, { context: SECURITIES_CONTEXT, bare: 0, withContext: 0.88 });
+    return decide(x, SECURITIES_CONTEXT, 0, 0.88);
   },
 };

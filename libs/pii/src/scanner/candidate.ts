@@ -1,4 +1,5 @@
 import { type PiiType } from '../types.js';
+import { contextListCount, ContextHits, type ContextWords } from './context-words.js';
 
 /** Longest normalised candidate the scanner ever dispatches (an IBAN has at most 34 characters). */
 export const MAX_CANDIDATE = 34;
@@ -60,7 +61,7 @@ export class Chain {
     this.gapLen = gl;
   }
 
-  /** Appends an atom whose normalised characters the caller writes with {@link pushChar}. */
+  /** Appends an atom whose normalised characters the caller writes after {@link reserve}. */
   beginAtom(start: number, gapCode: number, gapLen: number): void {
     if (this.count === this.aStart.length) this.growAtoms();
     const k = this.count;
@@ -70,13 +71,14 @@ export class Chain {
     this.gapLen[k] = gapLen;
   }
 
-  pushChar(code: number): void {
-    if (this.normLen === this.norm.length) {
-      const b = new Uint16Array(this.norm.length * 2);
+  /** The normalised buffer, with room for `n` more characters after {@link normLen}. */
+  reserve(n: number): Uint16Array {
+    if (this.normLen + n > this.norm.length) {
+      const b = new Uint16Array(Math.max(this.norm.length * 2, this.normLen + n));
       b.set(this.norm);
       this.norm = b;
     }
-    this.norm[this.normLen++] = code;
+    return this.norm;
   }
 
   /** Atom k is "DE89"-like: what follows it is the rest of an account number, not a new value. */
@@ -114,8 +116,10 @@ export class CandidateView {
   chain: Chain = new Chain();
   first = 0;
   last = 0;
-  /** Normalised value: digits in ASCII, letters upper-cased, separators removed. */
-  value = '';
+  /** Normalised start and length of the candidate in the chain, for {@link value}. */
+  normStart = 0;
+  normLen = 0;
+  private cached: string | null = null;
   start = 0;
   end = 0;
   digits = 0;
@@ -124,6 +128,27 @@ export class CandidateView {
   /** Detectors may widen the reported span (phones include a leading `+` or `(`). */
   outStart = -1;
   outEnd = -1;
+
+  /** Points the view at atoms `first..last` of `chain`. */
+  set(chain: Chain, first: number, last: number, normStart: number, normLen: number): void {
+    this.chain = chain;
+    this.first = first;
+    this.last = last;
+    this.normStart = normStart;
+    this.normLen = normLen;
+    this.cached = null;
+  }
+
+  /** Normalised value: digits in ASCII, letters upper-cased, separators removed (built on first use). */
+  get value(): string {
+    if (this.cached === null) {
+      const n = this.chain.norm;
+      let s = '';
+      for (let i = this.normStart, e = i + this.normLen; i < e; i++) s += String.fromCharCode(n[i]!);
+      this.cached = s;
+    }
+    return this.cached;
+  }
 
   get atoms(): number {
     return this.last - this.first + 1;
@@ -150,7 +175,11 @@ export class CandidateView {
   /** True when every separator inside the candidate is one of `codes` (vacuously true for one atom). */
   gapsIn(codes: string): boolean {
     for (let k = this.first + 1; k <= this.last; k++) {
-      if (this.chain.gapLen[k] !== 1 || !codes.includes(String.fromCharCode(this.chain.gap[k] ?? 0))) return false;
+      if (this.chain.gapLen[k] !== 1) return false;
+      const g = this.chain.gap[k]!;
+      let found = false;
+      for (let j = 0; j < codes.length && !found; j++) found = codes.charCodeAt(j) === g;
+      if (!found) return false;
     }
     return true;
   }
@@ -186,23 +215,45 @@ export class ContextProbe {
   text = '';
   start = 0;
   end = 0;
-  private beforeText: string | undefined;
-  private afterText: string | undefined;
+  /** Window bounds, -1 until computed. */
+  private beforeFrom = -1;
+  private afterTo = -1;
+  /** Context words of the current text; the tokenizer proposes where they may start. */
+  readonly hits = new ContextHits();
 
-  reset(text: string, start: number, end: number): void {
+  /** The tokenizer has read every position before `p`. */
+  proposed(p: number): void {
+    this.hits.proposed(p);
+  }
+
+  /** Starts a new text. */
+  begin(text: string): void {
     this.text = text;
+    this.hits.begin(text);
+  }
+
+  /** Lists with a word in the widest window before (bit 1) / after (bit 2) the candidate. */
+  private marks = new Uint8Array(0);
+  private markGen = new Int32Array(0);
+  private gen = 0;
+  private marked = false;
+
+  reset(start: number, end: number): void {
+    this.marked = false;
     this.start = start;
     this.end = end;
-    this.beforeText = undefined;
-    this.afterText = undefined;
+    this.beforeFrom = -1;
+    this.afterTo = -1;
+    // Candidates come in text order and look at most BEFORE characters back.
+    this.hits.skipTo(start - ContextProbe.BEFORE);
   }
 
   /**
-   * Text in the window before the candidate, cut after the nearest other number (3+ digits), so
+   * Start of the window before the candidate, cut after the nearest other number (3+ digits), so
    * a keyword that introduced the previous value does not vouch for this one.
    */
-  windowBefore(): string {
-    if (this.beforeText === undefined) {
+  private windowBeforeFrom(): number {
+    if (this.beforeFrom < 0) {
       const lo = Math.max(0, this.start - ContextProbe.BEFORE);
       let from = lo;
       let run = 0;
@@ -215,14 +266,14 @@ export class ContextProbe {
           }
         } else run = 0;
       }
-      this.beforeText = this.text.slice(from, this.start);
+      this.beforeFrom = from;
     }
-    return this.beforeText;
+    return this.beforeFrom;
   }
 
-  /** Text in the window after the candidate, up to the end of its sentence or the next number (3+ digits). */
-  windowAfter(): string {
-    if (this.afterText === undefined) {
+  /** End of the window after the candidate: the end of its sentence or the next number (3+ digits). */
+  private windowAfterTo(): number {
+    if (this.afterTo < 0) {
       const hi = Math.min(this.text.length, this.end + ContextProbe.AFTER);
       let to = hi;
       let run = 0;
@@ -239,26 +290,54 @@ export class ContextProbe {
           }
         } else run = 0;
       }
-      this.afterText = this.text.slice(this.end, to);
+      this.afterTo = to;
     }
-    return this.afterText;
+    return this.afterTo;
   }
 
-  /** Where `re` (non-global) matches: 2 before the candidate, 1 only after it, 0 nowhere. */
-  where(re: RegExp): number {
-    if (re.test(this.windowBefore())) return 2;
-    return re.test(this.windowAfter()) ? 1 : 0;
+  /**
+   * Where a word of `cw` occurs: 2 before the candidate, 1 only after it, 0 nowhere. The widest
+   * window is tried first, so the exact bounds are only computed when a word is near.
+   */
+  where(cw: ContextWords): number {
+    const h = this.hits;
+    const wideLo = Math.max(0, this.start - ContextProbe.BEFORE);
+    const wideHi = Math.min(this.text.length, this.end + ContextProbe.AFTER);
+    if (!this.marked) {
+      // One look at the words around the candidate answers every detector that asks.
+      const lists = contextListCount();
+      if (this.marks.length < lists) {
+        this.marks = new Uint8Array(lists);
+        this.markGen = new Int32Array(lists);
+      }
+      if (++this.gen === 0x7fffffff) {
+        this.markGen.fill(0);
+        this.gen = 1;
+      }
+      h.markRange(wideLo, this.start, this.marks, this.markGen, this.gen, 1);
+      h.markRange(this.end, wideHi, this.marks, this.markGen, this.gen, 2);
+      this.marked = true;
+    }
+    const m = this.markGen[cw.id] === this.gen ? this.marks[cw.id]! : 0;
+    if (((m & 1) !== 0 || cw.scripts !== 0) && h.has(cw, wideLo, this.start) && h.has(cw, this.windowBeforeFrom(), this.start)) {
+      return 2;
+    }
+    if (((m & 2) !== 0 || cw.scripts !== 0) && h.has(cw, this.end, wideHi) && h.has(cw, this.end, this.windowAfterTo())) {
+      return 1;
+    }
+    return 0;
   }
 
-  /** True when `re` matches in the window before or after the candidate. */
-  has(re: RegExp): boolean {
-    return this.where(re) > 0;
+  /** True when a word of `cw` occurs in the window before or after the candidate. */
+  has(cw: ContextWords): boolean {
+    return this.where(cw) > 0;
   }
 
-  /** True when `re` matches shortly before the candidate (the last `n` characters). */
-  hasJustBefore(re: RegExp, n: number): boolean {
-    const w = this.windowBefore();
-    return re.test(w.length > n ? w.slice(w.length - n) : w);
+  /** True when a word of `cw` occurs shortly before the candidate (within its last `n` characters). */
+  hasJustBefore(cw: ContextWords, n: number): boolean {
+    const h = this.hits;
+    const lo = Math.max(0, this.start - n);
+    return h.has(cw, lo, this.start) && h.has(cw, Math.max(lo, this.windowBeforeFrom()), this.start);
   }
 }
 
@@ -270,6 +349,8 @@ export interface ChainDetector {
   readonly maxLength: number;
   /** `digits`: all-digit candidates only; `mixed`: candidates with letters only; `any`: both. */
   readonly shape: 'digits' | 'mixed' | 'any';
+  /** Most atoms a candidate with letters may span (default: no limit beyond MAX_ATOMS). */
+  readonly mixedAtoms?: number;
   /** Confidence in (0, 1], or 0 when the candidate is not this type. */
   detect(v: CandidateView, x: ContextProbe): number;
 }

@@ -4,6 +4,8 @@
  * of a line or field. A bare capitalised word is never reported.
  */
 
+import { Elem, foldUnicode, WordTrie } from './word-trie.js';
+
 type Script = 'latin' | 'zh' | 'ja' | 'ko' | 'ar';
 
 interface Trigger {
@@ -44,16 +46,24 @@ const TRIGGERS: readonly Trigger[] = [
   ...(Object.keys(LABELS) as Script[]).flatMap((script) => LABELS[script].map((phrase) => ({ phrase, script, label: true }))),
 ];
 
-const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** One regex for all triggers, longest first; each alternative is a capture group so we know which matched. */
+/** Triggers longest first; a regex alternation in this order picks the first that matches at a position. */
 const ORDERED = [...TRIGGERS].sort((a, b) => b.phrase.length - a.phrase.length);
-const TRIGGER_RE = new RegExp(
-  ORDERED.map((t) => {
-    const body = escapeRe(t.phrase).replace(/ /g, '\\s+').replace(/'/g, "['\u2019]");
-    return `(${body}${t.label === true ? '\\s*[:：]' : ''})`;
-  }).join('|'),
-  'giu',
+
+/**
+ * All triggers in one trie (case-insensitive as a regex with the `i` and `u` flags): a space in a
+ * phrase is `\s+`, an apostrophe `['’]`, and a label ends in `\s*[:：]`.
+ */
+const TRIGGER_TRIE = new WordTrie(
+  ORDERED.map((t, index) => {
+    const elems: number[] = [];
+    for (let i = 0; i < t.phrase.length; i++) {
+      const c = t.phrase.charCodeAt(i);
+      elems.push(c === 32 ? Elem.WsPlus : c === 39 ? Elem.Apos : foldUnicode(c));
+    }
+    if (t.label === true) elems.push(Elem.WsStar, Elem.Colon);
+    return { elems, startBoundary: false, endBoundary: false, payload: index };
+  }),
+  foldUnicode,
 );
 
 const isWordChar = (c: number): boolean =>
@@ -249,49 +259,54 @@ export function isAnchorChar(text: string, i: number, c: number): boolean {
   }
 }
 
-/** Longest stretch of a trigger before / after its anchor. */
+/** Longest stretch of a trigger before its anchor. */
 const MAX_BEFORE = 32;
-const MAX_AFTER = 24;
 
 type Emit = (start: number, end: number, confidence: number) => void;
 
-/** Runs the trigger expression around anchors, in text order, without looking at a trigger twice. */
+/**
+ * Matches triggers around anchors, in text order. Each position is tried at most once per text
+ * (a trigger containing an anchor starts at most MAX_BEFORE characters before it), so the cost is
+ * linear whatever the number of anchors.
+ */
 export class NameFinder {
-  private scannedTo = 0;
-  private lastTrigger = -1;
+  /** Positions before this one were tried already. */
+  private nextStart = 0;
+  private best = -1;
+  private bestEnd = 0;
+  private readonly onMatch = (payload: number, _start: number, end: number): void => {
+    if (this.best < 0 || payload < this.best) {
+      this.best = payload;
+      this.bestEnd = end;
+    }
+  };
 
   reset(): void {
-    this.scannedTo = 0;
-    this.lastTrigger = -1;
+    this.nextStart = 0;
   }
 
-  /** Looks for triggers around the anchor at `index`. */
+  /** Looks for triggers that contain the anchor at `index`. */
   anchorAt(text: string, index: number, emit: Emit): void {
-    const from = Math.max(0, index - MAX_BEFORE, this.scannedTo - MAX_BEFORE);
-    const to = Math.min(text.length, index + MAX_AFTER);
-    // Windows advance with the anchors and overlap by MAX_BEFORE, so a trigger is never cut in two.
-    if (to <= this.scannedTo) return;
-    this.scannedTo = to;
-    const window = text.slice(from, to);
-    TRIGGER_RE.lastIndex = 0;
-    for (let m = TRIGGER_RE.exec(window); m !== null; m = TRIGGER_RE.exec(window)) {
-      const at = from + m.index;
-      if (at <= this.lastTrigger) continue;
-      this.lastTrigger = at;
-      onTrigger(text, at, m, emit);
+    let p = Math.max(0, index - MAX_BEFORE, this.nextStart);
+    while (p <= index) {
+      this.best = -1;
+      if (TRIGGER_TRIE.matchAt(text, p, this.onMatch) && this.best >= 0) {
+        const trigger = ORDERED[this.best]!;
+        const end = this.bestEnd;
+        onTrigger(text, p, end, trigger, emit);
+        // As a global regex does: the next trigger starts after this one.
+        p = Math.max(end, p + 1);
+      } else p++;
     }
+    if (p > this.nextStart) this.nextStart = p;
   }
 }
 
-function onTrigger(text: string, at: number, m: RegExpExecArray, emit: Emit): void {
-  let g = 1;
-  while (g < m.length && m[g] === undefined) g++;
-  const trigger = ORDERED[g - 1];
-  if (trigger === undefined) return;
+function onTrigger(text: string, at: number, end: number, trigger: Trigger, emit: Emit): void {
   // Latin triggers must stand alone ("rename is" is not "name is").
   if (trigger.script === 'latin' && at > 0 && isWordChar(text.charCodeAt(at - 1))) return;
   if (trigger.label === true && !labelStartsField(text, at)) return;
-  let p = at + m[0].length;
+  let p = end;
   while (p < text.length && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 0x3000 || text.charCodeAt(p) === 9)) p++;
   const c = text.charCodeAt(p);
   let span: [number, number] | null = null;

@@ -20,6 +20,7 @@ import {
   normalizeCode,
   normalizeGap,
 } from './char-class.js';
+import { sharedTrie } from './context-words.js';
 import { matchEmail } from './email.js';
 import { isAnchorChar, isAnchorWord, NameFinder } from './names.js';
 import { mayOpenSecret, probeSecret, type SecretProbe } from './secrets.js';
@@ -63,6 +64,8 @@ const IBAN_CONFIDENCE = 0.98;
 /** Credentials have vendor-specific shapes; they win over an email that contains one (https://token@host). */
 const SECRET_CONFIDENCE = 0.99;
 
+const NEVER = Number.MAX_SAFE_INTEGER;
+
 /** Better candidate first: higher confidence, then longer, then earlier. */
 const better = (a: RawSpan, b: RawSpan): number =>
   b.confidence - a.confidence || b.end - b.start - (a.end - a.start) || a.start - b.start;
@@ -86,7 +89,11 @@ class Scanner implements PiiScanner {
   private readonly enabled: ReadonlySet<PiiType>;
   private readonly digitTable: ChainDetector[][] = [];
   private readonly mixedTable: ChainDetector[][] = [];
+  /** Same as mixedTable for candidates with letters over two atoms, and over three or more. */
+  private readonly mixed2Table: ChainDetector[][] = [];
+  private readonly mixed3Table: ChainDetector[][] = [];
   private readonly letterOnly: ChainDetector[] = [];
+  private readonly chains: boolean;
   private readonly email: boolean;
   private readonly iban: boolean;
   private readonly names: boolean;
@@ -98,6 +105,8 @@ class Scanner implements PiiScanner {
   private readonly nameFinder = new NameFinder();
   private readonly emitName = (start: number, end: number, confidence: number): void => this.emit(start, end, 'PERSON_NAME', confidence);
   private out: RawSpan[] = [];
+  /** Where the tokenizer dispatches the complete chain it holds ({@link NEVER} when none waits). */
+  private flushAt = NEVER;
   private text = '';
 
   constructor(
@@ -110,17 +119,23 @@ class Scanner implements PiiScanner {
     for (let len = 0; len <= MAX_CANDIDATE; len++) {
       this.digitTable.push([]);
       this.mixedTable.push([]);
+      this.mixed2Table.push([]);
+      this.mixed3Table.push([]);
     }
     for (const d of CHAIN_DETECTORS) {
       if (!this.enabled.has(d.type)) continue;
       for (let len = d.minLength; len <= Math.min(d.maxLength, MAX_CANDIDATE); len++) {
         if (d.shape !== 'mixed') this.digitTable[len]!.push(d);
         if (d.shape !== 'digits') this.mixedTable[len]!.push(d);
+        if (d.shape !== 'digits' && (d.mixedAtoms ?? MAX_ATOMS) >= 2) this.mixed2Table[len]!.push(d);
+        if (d.shape !== 'digits' && (d.mixedAtoms ?? MAX_ATOMS) >= 3) this.mixed3Table[len]!.push(d);
       }
       if (d.type === 'SWIFT_BIC') this.letterOnly.push(d);
     }
     this.email = this.enabled.has('EMAIL');
     this.iban = this.enabled.has('IBAN');
+    // Without a chain detector (or IBAN) there is nothing to chain, and no context to look up.
+    this.chains = this.iban || CHAIN_DETECTORS.some((d) => this.enabled.has(d.type));
     this.names = this.enabled.has('PERSON_NAME');
     this.secrets = types.some((t) => PII_TYPE_INFO[t].group === 'secrets');
   }
@@ -130,20 +145,27 @@ class Scanner implements PiiScanner {
     this.out = [];
     const chain = this.chain;
     chain.reset();
+    this.flushAt = NEVER;
+    this.ctx.begin(text);
+    const hits = this.ctx.hits;
+    const firstOther = sharedTrie().firstOther;
     this.nameFinder.reset();
     const names = this.names;
+    const chains = this.chains;
     const n = text.length;
     let lastEnd = -1;
     let secretSkip = -1;
     let i = 0;
     while (i < n) {
+      if (i >= this.flushAt) this.flush(i);
       const c = text.charCodeAt(i);
       const k = c < 128 ? ASCII[c]! : classOf(c);
       if (k >= C_DIGIT && k <= C_LATIN_EXT) {
+        if (chains) hits.addStart(i);
         if (this.secrets && i >= secretSkip && mayOpenSecret(text, i)) {
           const p = probeSecret(text, i, this.enabled, this.probe);
           if (p.type !== null) {
-            if (chain.count > 0) this.flush();
+            if (chain.count > 0) this.flush(i);
             this.emit(p.start, p.end, p.type, SECRET_CONFIDENCE);
             i = p.end;
             continue;
@@ -170,9 +192,11 @@ class Scanner implements PiiScanner {
         const len = i - start;
         if (names && digits === 0 && isAnchorWord(text, start, i)) this.nameFinder.anchorAt(text, start, this.emitName);
         const chainable =
-          ext === 0 && len <= MAX_CANDIDATE && (digits > 0 || (lowers === 0 && (len <= 4 || len === 8 || len === 11)));
+          chains && ext === 0 && len <= MAX_CANDIDATE && (digits > 0 || (lowers === 0 && (len <= 4 || len === 8 || len === 11)));
         if (!chainable) {
-          if (chain.count > 0) this.flush();
+          // The chain is complete; dispatch it once the tokenizer has read the text its
+          // candidates' context windows reach into (no atom can join it across this one).
+          if (chain.count > 0 && this.flushAt === NEVER) this.flushAt = lastEnd + ContextProbe.AFTER;
           continue;
         }
         let gap = 0;
@@ -181,25 +205,31 @@ class Scanner implements PiiScanner {
           gapLen = start - lastEnd;
           gap = gapLen <= 2 ? gapCode(text, lastEnd, start) : 0;
           if (gap === 0) {
-            this.flush();
+            this.flush(i);
             gapLen = 0;
           }
         }
         chain.beginAtom(start, gap, gapLen);
+        const norm = chain.reserve(len);
+        let w = chain.normLen;
         for (let p = start; p < i; p++) {
-          let cc = normalizeCode(text.charCodeAt(p));
-          if (cc >= 97) cc -= 32;
-          chain.pushChar(cc);
+          let cc = text.charCodeAt(p);
+          if (cc >= 128) cc = normalizeCode(cc);
+          norm[w++] = cc >= 97 ? cc - 32 : cc;
         }
+        chain.normLen = w;
         chain.endAtom(i, digits, lowers);
         lastEnd = i;
         continue;
       }
-      if (names && c >= 0x0600 && isAnchorChar(text, i, c)) this.nameFinder.anchorAt(text, i, this.emitName);
+      if (c >= 128) {
+        if (chains && firstOther[c] === 1) hits.addStart(i);
+        if (names && c >= 0x0600 && isAnchorChar(text, i, c)) this.nameFinder.anchorAt(text, i, this.emitName);
+      }
       if (k === C_AT && this.email) {
         const m = matchEmail(text, i);
         if (m !== null) {
-          if (chain.count > 0) this.flush();
+          if (chain.count > 0) this.flush(i);
           this.emit(m.start, m.end, 'EMAIL', EMAIL_CONFIDENCE);
           i = m.end;
           continue;
@@ -207,7 +237,7 @@ class Scanner implements PiiScanner {
       }
       i++;
     }
-    if (chain.count > 0) this.flush();
+    if (chain.count > 0) this.flush(i);
     const result = this.resolve(this.out);
     this.out = [];
     this.text = '';
@@ -219,7 +249,9 @@ class Scanner implements PiiScanner {
   }
 
   /** Dispatches every clean sub-chain (not glued to more of the same number on either side) to the detectors. */
-  private flush(): void {
+  private flush(at: number): void {
+    this.flushAt = NEVER;
+    this.ctx.proposed(at);
     const ch = this.chain;
     const m = ch.count;
     if (ch.digitAtoms === 0 && this.letterOnly.length === 0) {
@@ -245,7 +277,11 @@ class Scanner implements PiiScanner {
               ? len === 8 || len === 11
                 ? this.letterOnly
                 : undefined
-              : this.mixedTable[len];
+              : b === a
+                ? this.mixedTable[len]
+                : b === a + 1
+                  ? this.mixed2Table[len]
+                  : this.mixed3Table[len];
         if (list !== undefined && list.length > 0) this.dispatch(list, a, b, len, digits, lowers);
       }
     }
@@ -256,17 +292,18 @@ class Scanner implements PiiScanner {
     const ch = this.chain;
     const v = this.view;
     v.text = this.text;
-    v.chain = ch;
-    v.first = a;
-    v.last = b;
     v.start = ch.aStart[a]!;
     v.end = ch.aEnd[b]!;
     v.digits = digits;
     v.lowers = lowers;
-    const ns = ch.aNormStart[a]!;
-    v.value = String.fromCharCode.apply(null, ch.norm.subarray(ns, ns + len) as unknown as number[]);
-    this.ctx.reset(this.text, v.start, v.end);
-    for (const d of list) {
+    v.set(ch, a, b, ch.aNormStart[a]!, len);
+    this.ctx.reset(v.start, v.end);
+    const atoms = b - a + 1;
+    const mixed = digits < len;
+    for (let j = 0; j < list.length; j++) {
+      const d = list[j]!;
+      // Most detectors take letters only in one unbroken token ("A 1 A 1" chains are not ids).
+      if (mixed && d.mixedAtoms !== undefined && atoms > d.mixedAtoms) continue;
       v.outStart = -1;
       v.outEnd = -1;
       const conf = d.detect(v, this.ctx);
