@@ -13,6 +13,7 @@ import { gdprCommands } from './commands/gdpr.command.js';
 import { teamsCommands } from './commands/teams.command.js';
 import { usersCommands } from './commands/users.command.js';
 import { projectionsCommands } from './commands/projections.command.js';
+import { reportCommands } from './commands/report.command.js';
 import { logOptions, withNats, type LogOptions } from './log-context.js';
 import { stateDir } from './state.js';
 import { VERSION } from './version.js';
@@ -50,7 +51,7 @@ function signalStop(io: CliIo): Promise<void> {
 export type CommandGroup = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;
 
 /** Every command group of the CLI. Add yours to this list. */
-const commandGroups: CommandGroup[] = [modelsCommands, keysCommands, piiCommands, usersCommands, teamsCommands, gdprCommands, verifyCommands, witnessCommands, budgetsCommands, projectionsCommands];
+const commandGroups: CommandGroup[] = [modelsCommands, keysCommands, piiCommands, usersCommands, teamsCommands, gdprCommands, verifyCommands, witnessCommands, budgetsCommands, projectionsCommands, reportCommands];
 
 /** Runs one totra command; returns its exit code (0 ok, 1 tampering/failure found, 2 usage or connection error). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {

@@ -28,6 +28,8 @@ export const ProjectorConfig = z.object({
   alertWebhooks: z.string().optional(),
   /** How often threshold crossings and the alert outbox are looked at. */
   alertPollMs: Count.default(1000),
+  /** Postgres for the reporting read models (cost, audit_index, directory); without it they are not run. */
+  pgUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
 });
 export type ProjectorConfig = z.infer<typeof ProjectorConfig>;
 
@@ -46,6 +48,7 @@ const ENV: Record<keyof ProjectorConfig, string> = {
   notaryWitnesses: 'TOTRA_NOTARY_WITNESSES',
   alertWebhooks: 'TOTRA_ALERT_WEBHOOKS',
   alertPollMs: 'TOTRA_ALERT_POLL_MS',
+  pgUrl: 'TOTRA_PG_URL',
 };
 
 /** Thrown for a bad environment value: says which variable and why. */

@@ -7,6 +7,7 @@ import { loadAlertTargets } from './alerts/alert-targets.js';
 import { BudgetAlertNotifier } from './alerts/budget-alert.notifier.js';
 import { type ProjectorConfig } from './config.js';
 import { serveProjectorControl } from './control.js';
+import { startReadModels, type ReadModels } from './read-models.js';
 
 export interface RunningProjector {
   quotaHot: QuotaHotProjection;
@@ -14,11 +15,14 @@ export interface RunningProjector {
   notary: Notary | null;
   /** Turns budget threshold crossings into events and delivers them to the alert webhooks. */
   alerts: BudgetAlertNotifier;
+  /** The Postgres read models, when `pgUrl` is configured. */
+  readModels: ReadModels | null;
   close(): Promise<void>;
 }
 
 /**
- * Starts every projection this service runs (today: quota-hot) and keeps them consuming; with
+ * Starts every projection this service runs (quota-hot; with `pgUrl`, the reporting read models
+ * in Postgres too) and keeps them consuming; with
  * `notaryKeyFile` it also runs the notary, which signs checkpoints of the whole log
  * (docs/adr/0003-checkpoints.md).
  */
@@ -40,8 +44,10 @@ export async function startProjector(config: ProjectorConfig, onWarning: (m: str
   });
   let quotaHot: QuotaHotProjection | undefined;
   let notary: Notary | null = null;
+  let readModels: ReadModels | null = null;
   try {
     quotaHot = await startQuotaHotProjection({ nc, stream, redis, keyPrefix: config.redisPrefix, consumerName: 'quota-hot', onWarning });
+    if (config.pgUrl) readModels = await startReadModels({ nc, stream, pgUrl: config.pgUrl, onWarning });
     if (config.notaryKeyFile) {
       const keys = LocalKeyProvider.fromFile(config.notaryKeyFile);
       notary = await Notary.start({
@@ -60,6 +66,7 @@ export async function startProjector(config: ProjectorConfig, onWarning: (m: str
     }
   } catch (err) {
     await quotaHot?.stop().catch(() => undefined);
+    await readModels?.stop().catch(() => undefined);
     redis.disconnect();
     await nc.close().catch(() => undefined);
     throw err;
@@ -71,6 +78,7 @@ export async function startProjector(config: ProjectorConfig, onWarning: (m: str
     quotaHot: running,
     notary,
     alerts,
+    readModels,
     async close() {
       for (const sub of control) sub.unsubscribe();
       await alerts.stop();
@@ -80,6 +88,7 @@ export async function startProjector(config: ProjectorConfig, onWarning: (m: str
         await notary.close();
       }
       await running.stop();
+      await readModels?.stop();
       redis.disconnect();
       await nc.drain().catch(() => undefined);
     },

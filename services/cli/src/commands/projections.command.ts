@@ -3,6 +3,9 @@ import { type Command } from 'commander';
 import { type NatsConnection } from '@nats-io/nats-core';
 import { Redis } from 'ioredis';
 import { streamState, type StreamOptions } from '@totra/eventlog';
+import { EventRegistry } from '@totra/events';
+import { projectionStatus, rebuildProjection, type ProjectionStatus, type RebuildReport } from '@totra/projection';
+import { reportingProjections } from '@totra/projection-reporting';
 import { hotIdentityLayout } from '@totra/identity';
 import { quotaHotControlSubject, quotaHotProjection, resetQuotaHotState, startQuotaHotProjection, type QuotaHotControlReply } from '@totra/projection-quota-hot';
 import { CliError, EXIT } from '../cli-error.js';
@@ -10,6 +13,7 @@ import type { CommandGroup } from '../cli.js';
 import { type LogOptions, logOptions, withNats } from '../log-context.js';
 import { Progress } from '../progress.js';
 import { readUrls, stateDir } from '../state.js';
+import { type PgOptions, pgUrlOption, resolvePgUrl, withPgDb } from './report.command.js';
 
 /** Options of commands that also reach the hot state in Redis. */
 export interface RedisOptions extends LogOptions {
@@ -45,11 +49,36 @@ async function withRedis<T>(o: RedisOptions, fn: (redis: Redis) => Promise<T>): 
   }
 }
 
-/** Projections `totra projections` knows (the read models in Postgres may add theirs). */
-const PROJECTIONS = [quotaHotProjection.name] as const;
+/** The read models in Postgres (the projector runs them when it has TOTRA_PG_URL). */
+const pgProjections = () => reportingProjections(new EventRegistry());
+
+/** Projections `totra projections` knows: quota-hot in Redis, then the read models in Postgres. */
+const PROJECTIONS = [quotaHotProjection.name, ...pgProjections().map((p) => p.name)];
 
 function known(name: string): void {
-  if (!(PROJECTIONS as readonly string[]).includes(name)) throw new CliError('TOTRA_CLI_USAGE', `unknown projection "${name}" (known: ${PROJECTIONS.join(', ')})`);
+  if (!PROJECTIONS.includes(name)) throw new CliError('TOTRA_CLI_USAGE', `unknown projection "${name}" (known: ${PROJECTIONS.join(', ')})`);
+}
+
+/** Whether a Postgres URL is configured (flag, TOTRA_PG_URL or `.totra/urls.json`). */
+function hasPg(o: PgOptions): boolean {
+  try {
+    resolvePgUrl(o);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function pgStatusLine(s: ProjectionStatus): string {
+  const stored = s.storedVersion === undefined ? 'never run' : `v${s.storedVersion}${s.storedVersion === s.version ? '' : ` (code v${s.version}: rebuild pending)`}`;
+  return `${s.projection.padEnd(12)} ${stored}  at ${s.streamSeq}  lag ${s.messagesBehind ?? '?'}  ${s.active ? 'active' : 'no runner active'}  dead letters ${s.deadLetters}\n`;
+}
+
+/** Replays the log into a shadow copy of a Postgres read model and swaps it in (see @totra/projection's rebuild). */
+async function rebuildPg(o: LogOptions & PgOptions, name: string, progress: (done: number, total: number) => void): Promise<RebuildReport> {
+  const projection = pgProjections().find((p) => p.name === name);
+  if (!projection) throw new CliError('TOTRA_CLI_USAGE', `unknown projection "${name}"`);
+  return withNats(o, (nc, stream) => withPgDb(o, (db, pgUrl) => rebuildProjection({ nc, stream, db, pgUrl, projection, onProgress: progress })));
 }
 
 /** Asks the projector that runs quota-hot; undefined when none answers. */
@@ -135,28 +164,55 @@ async function rebuildQuotaHot(nc: NatsConnection, stream: StreamOptions, redis:
   }
 }
 
-/** `totra projections status` and `totra projections rebuild <name>`. */
+/** `totra projections list`, `totra projections status` and `totra projections rebuild <name>`. */
 export const projectionsCommands: CommandGroup = (program, io) => {
   const group = program.command('projections').description('show and rebuild the projections (read models derived from the log)');
 
-  redisOptions(logOptions(group.command('status').description('where each projection is in the log').option('--json', 'machine-readable output'))).action(
-    async (o: RedisOptions & { json?: boolean }) => {
+  group
+    .command('list')
+    .description('every projection, where it keeps its read model and what it reads')
+    .option('--json', 'machine-readable output')
+    .action((o: { json?: boolean }) => {
+      const rows = [
+        { projection: quotaHotProjection.name, version: quotaHotProjection.version, store: 'redis' },
+        ...pgProjections().map((p) => ({ projection: p.name, version: p.version, store: 'postgres', handles: p.handles })),
+      ];
+      if (o.json) io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+      else for (const r of rows) io.stdout(`${r.projection.padEnd(12)} v${r.version}  ${r.store.padEnd(8)}  ${'handles' in r ? r.handles.join(', ') : 'quota and identity events'}\n`);
+    });
+
+  pgUrlOption(redisOptions(logOptions(group.command('status').description('where each projection is in the log').option('--json', 'machine-readable output')))).action(
+    async (o: RedisOptions & PgOptions & { json?: boolean }) => {
       const s = await withNats(o, (nc, stream) => withRedis(o, (redis) => quotaHotStatus(nc, stream, redis, o.redisPrefix)));
-      if (o.json) io.stdout(`${JSON.stringify([s], null, 2)}\n`);
-      else io.stdout(`${s.projection.padEnd(12)} v${s.version}  at ${s.position}/${s.lastSeq}  lag ${s.lag}  ${s.projectorRunning ? 'projector running' : 'no projector answering'}\n`);
+      // The Postgres read models too, when a Postgres URL is configured.
+      const pg = hasPg(o) ? await withPgDb(o, (db) => projectionStatus(db, pgProjections(), s.lastSeq)) : [];
+      if (o.json) io.stdout(`${JSON.stringify([s, ...pg], null, 2)}\n`);
+      else {
+        io.stdout(`${s.projection.padEnd(12)} v${s.version}  at ${s.position}/${s.lastSeq}  lag ${s.lag}  ${s.projectorRunning ? 'projector running' : 'no projector answering'}\n`);
+        for (const p of pg) io.stdout(pgStatusLine(p));
+      }
     },
   );
 
-  redisOptions(
-    logOptions(
-      group
-        .command('rebuild <projection>')
-        .description('drop what the projection wrote and replay the whole log (quota-hot: its Redis keys; reservations in flight are kept)')
-        .option('--json', 'machine-readable output'),
+  pgUrlOption(
+    redisOptions(
+      logOptions(
+        group
+          .command('rebuild <projection>')
+          .description('drop what the projection wrote and replay the whole log (quota-hot: its Redis keys, reservations in flight are kept; a Postgres read model: replayed into a shadow copy, then swapped in)')
+          .option('--json', 'machine-readable output'),
+      ),
     ),
-  ).action(async (name: string, o: RedisOptions & { json?: boolean }) => {
+  ).action(async (name: string, o: RedisOptions & PgOptions & { json?: boolean }) => {
     known(name);
     const bar = new Progress(`rebuilding ${name}`);
+    if (name !== quotaHotProjection.name) {
+      const r = await rebuildPg(o, name, (d, t) => bar.update(d, t));
+      bar.done();
+      if (o.json) io.stdout(`${JSON.stringify(r)}\n`);
+      else io.stdout(`${r.projection} rebuilt: replayed ${r.events} events up to ${r.streamSeq} in ${(r.ms / 1000).toFixed(1)} s${r.deadLetters ? ` (${r.deadLetters} dead letters)` : ''}\n`);
+      return;
+    }
     const r = await withNats(o, (nc, stream) => withRedis(o, (redis) => rebuildQuotaHot(nc, stream, redis, o.redisPrefix, (d, t) => bar.update(d, t))));
     bar.done();
     if (o.json) io.stdout(`${JSON.stringify(r)}\n`);

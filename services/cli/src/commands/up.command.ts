@@ -119,7 +119,7 @@ export async function up(opts: UpOptions): Promise<Running> {
       TOTRA_CHECKPOINT_FILE: process.env['TOTRA_CHECKPOINT_FILE'] ?? join(dir, 'checkpoints.ndjson'),
     });
     services.push(projector);
-    opts.print(`  projector (pid ${projector.pid}): quota-hot -> Redis; notary signs checkpoints as ${notary.name}`);
+    opts.print(`  projector (pid ${projector.pid}): quota-hot -> Redis; cost, audit index, directory -> Postgres; notary signs checkpoints as ${notary.name}`);
     const gateway = await startServiceProcess('gateway', '@totra/gateway/main', {
       ...serviceEnv,
       TOTRA_GATEWAY_PORT: String(opts.gatewayPort),

@@ -1,0 +1,423 @@
+import { type NatsConnection } from '@nats-io/nats-core';
+import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { type Kysely, type Transaction } from 'kysely';
+import { migrateProjection } from '@totra/db';
+import { type StreamOptions } from '@totra/eventlog';
+import { EventRegistry } from '@totra/events';
+import { applyMessages, lineMatcher, type DeadLetter, type RawMessage } from './apply-batch.js';
+import { ensureCheckpoint, lockCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { CheckpointMovedError, ProjectionStoppedError } from './errors.js';
+import { AdvisoryLock, LEADER_LOCK_CLASS } from './leader-lock.js';
+import { type AnyProjection } from './projection.js';
+import { rebuildProjection } from './rebuild.js';
+import { migrateRunnerTables } from './runner-tables.js';
+
+/** Options of {@link startProjection}. */
+export interface ProjectionRunnerOptions {
+  nc: NatsConnection;
+  stream: StreamOptions;
+  /** Pool for the read-model transactions. */
+  db: Kysely<unknown>;
+  /** URL of the same database: the leader lock lives on a connection of its own. */
+  pgUrl: string;
+  projection: AnyProjection;
+  registry?: EventRegistry;
+  /** Most stream messages applied in one transaction. Default 256. */
+  maxBatchMessages?: number;
+  /** How often a standby tries to become active. Default 1000 ms. */
+  standbyPollMs?: number;
+  /** Longest pause between attempts while Postgres fails. Default 2000 ms. */
+  maxRetryDelayMs?: number;
+  /** Told about trouble the runner handles itself (retries, dead letters, failover). */
+  onWarning?: (message: string, err?: unknown) => void;
+}
+
+/** Where a runner stands. */
+export type ProjectionRole = 'starting' | 'standby' | 'active' | 'stopped';
+
+/** Counters of a runner, for metrics and tests. */
+export interface ProjectionStats {
+  readonly projection: string;
+  readonly version: number;
+  readonly role: ProjectionRole;
+  /** Last stream sequence applied (the checkpoint). */
+  readonly position: number;
+  readonly eventsApplied: number;
+  readonly messagesApplied: number;
+  readonly batches: number;
+  readonly deadLetters: number;
+  /** Events applied per second over the last 10 seconds. */
+  readonly eventsPerSecond: number;
+}
+
+/** How far behind the stream a runner is. */
+export interface ProjectionLag {
+  readonly lastSeq: number;
+  /** Stream messages (event batches) not applied yet. */
+  readonly messagesBehind: number;
+  /** Age difference between the newest message and the last one applied. */
+  readonly secondsBehind: number;
+}
+
+/** A running projection (active, or standby behind another instance). */
+export interface ProjectionRunner {
+  readonly name: string;
+  stats(): ProjectionStats;
+  lag(): Promise<ProjectionLag>;
+  /** Resolves once everything up to the stream's last sequence at the time of the call is applied. */
+  caughtUp(): Promise<void>;
+  /**
+   * Re-reads the stream from `streamSeq` (an operator's or a test's tool). Messages up to the
+   * checkpoint are recognised and skipped: redelivery never applies anything twice.
+   */
+  redeliverFrom(streamSeq: number): void;
+  /** Stops consuming and releases the leader lock; a batch in flight finishes or rolls back. */
+  stop(): Promise<void>;
+}
+
+interface Waiter {
+  seq: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+const WINDOW_MS = 10_000;
+
+class Runner implements ProjectionRunner {
+  readonly name: string;
+  readonly #o: Required<Omit<ProjectionRunnerOptions, 'registry'>>;
+  readonly #registry: EventRegistry;
+  readonly #wanted: (line: string) => boolean;
+  readonly #deadLetterSubject: string;
+  #role: ProjectionRole = 'starting';
+  #position = 0;
+  #lastAppliedTimeMs = 0;
+  #events = 0;
+  #messagesApplied = 0;
+  #batches = 0;
+  #deadLetters = 0;
+  #samples: [number, number][] = [];
+  #waiters: Waiter[] = [];
+  #stopping = false;
+  #messages: ConsumerMessages | undefined;
+  #lock: AdvisoryLock | undefined;
+  #lockLost = false;
+  #redeliver: number | undefined;
+  #wake: (() => void) | undefined;
+  #main: Promise<void> = Promise.resolve();
+
+  constructor(o: ProjectionRunnerOptions) {
+    this.name = o.projection.name;
+    this.#o = {
+      nc: o.nc,
+      stream: o.stream,
+      db: o.db,
+      pgUrl: o.pgUrl,
+      projection: o.projection,
+      maxBatchMessages: o.maxBatchMessages ?? 256,
+      standbyPollMs: o.standbyPollMs ?? 1000,
+      maxRetryDelayMs: o.maxRetryDelayMs ?? 2000,
+      onWarning: o.onWarning ?? (() => undefined),
+    };
+    this.#registry = o.registry ?? new EventRegistry();
+    this.#wanted = lineMatcher(o.projection.handles);
+    this.#deadLetterSubject = `${o.stream.subjectPrefix}.deadletter.${this.name}`;
+  }
+
+  start(): void {
+    this.#main = this.#run();
+  }
+
+  stats(): ProjectionStats {
+    const now = Date.now();
+    this.#samples = this.#samples.filter(([t]) => now - t <= WINDOW_MS);
+    const first = this.#samples[0];
+    const last = this.#samples[this.#samples.length - 1];
+    const span = first && last ? (last[0] - first[0]) / 1000 : 0;
+    return {
+      projection: this.name,
+      version: this.#o.projection.version,
+      role: this.#role,
+      position: this.#position,
+      eventsApplied: this.#events,
+      messagesApplied: this.#messagesApplied,
+      batches: this.#batches,
+      deadLetters: this.#deadLetters,
+      eventsPerSecond: first && last && span > 0 ? (last[1] - first[1]) / span : 0,
+    };
+  }
+
+  async lag(): Promise<ProjectionLag> {
+    const jsm = await jetstreamManager(this.#o.nc, { checkAPI: false });
+    const { state } = await jsm.streams.info(this.#o.stream.name);
+    const behind = Math.max(0, state.last_seq - this.#position);
+    const lastTs = Date.parse(state.last_ts);
+    const appliedTs = this.#lastAppliedTimeMs || Date.parse(state.first_ts);
+    return { lastSeq: state.last_seq, messagesBehind: behind, secondsBehind: behind === 0 ? 0 : Math.max(0, (lastTs - appliedTs) / 1000) };
+  }
+
+  async caughtUp(): Promise<void> {
+    if (this.#stopping) throw new ProjectionStoppedError(this.name);
+    const jsm = await jetstreamManager(this.#o.nc, { checkAPI: false });
+    const { state } = await jsm.streams.info(this.#o.stream.name);
+    if (this.#position >= state.last_seq) return;
+    return new Promise((resolve, reject) => this.#waiters.push({ seq: state.last_seq, resolve, reject }));
+  }
+
+  redeliverFrom(streamSeq: number): void {
+    this.#redeliver = Math.max(1, streamSeq);
+    this.#messages?.stop();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopping) return this.#main;
+    this.#stopping = true;
+    this.#messages?.stop();
+    this.#wake?.();
+    await this.#main;
+    this.#role = 'stopped';
+    for (const w of this.#waiters.splice(0)) w.reject(new ProjectionStoppedError(this.name));
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+
+  get #interrupted(): boolean {
+    return this.#stopping || this.#lockLost;
+  }
+
+  async #run(): Promise<void> {
+    let delay = 100;
+    while (!this.#stopping) {
+      try {
+        if (await this.#becomeLeader()) {
+          delay = 100;
+          await this.#lead();
+        }
+      } catch (err) {
+        if (!this.#stopping) this.#o.onWarning(`projection ${this.name}: ${(err as Error).message}; starting over`, err);
+        await this.#sleep(delay);
+        delay = Math.min(delay * 2, this.#o.maxRetryDelayMs);
+      } finally {
+        await this.#lock?.close();
+        this.#lock = undefined;
+      }
+    }
+  }
+
+  /** Waits (as a standby) until this instance holds the projection's leader lock. */
+  async #becomeLeader(): Promise<boolean> {
+    const lock = await AdvisoryLock.open(this.#o.pgUrl, `totra-projection-lock-${this.name}`);
+    this.#lock = lock;
+    this.#lockLost = false;
+    void lock.lost.then(() => {
+      if (this.#lock !== lock) return;
+      this.#lockLost = true;
+      this.#messages?.stop();
+      this.#wake?.();
+    });
+    while (!this.#interrupted) {
+      if (await lock.tryAcquire(LEADER_LOCK_CLASS, this.name)) return true;
+      if (this.#role !== 'standby') this.#o.onWarning(`projection ${this.name}: another instance is active; standing by`);
+      this.#role = 'standby';
+      await this.#sleep(this.#o.standbyPollMs);
+    }
+    return false;
+  }
+
+  async #lead(): Promise<void> {
+    const { db, projection } = this.#o;
+    await migrateRunnerTables(db);
+    await migrateProjection(db, projection.migrations);
+    let checkpoint = await ensureCheckpoint(db, this.name, projection.version);
+    if (checkpoint.version !== projection.version) {
+      this.#o.onWarning(`projection ${this.name}: read model is v${checkpoint.version}, code is v${projection.version}: rebuilding`);
+      await rebuildProjection({ nc: this.#o.nc, stream: this.#o.stream, db, pgUrl: this.#o.pgUrl, projection, registry: this.#registry, onDeadLetter: (d) => this.#publish(d) });
+      checkpoint = await ensureCheckpoint(db, this.name, projection.version);
+    }
+    this.#position = checkpoint.streamSeq;
+    this.#role = 'active';
+    while (!this.#interrupted) {
+      const from = this.#redeliver ?? this.#position + 1;
+      this.#redeliver = undefined;
+      await this.#follow(from);
+    }
+  }
+
+  /**
+   * Consumes from `from` with an ordered consumer until interrupted or repositioned. A pump moves
+   * messages from the consumer into a queue as they arrive and each batch is whatever the queue
+   * holds (up to `maxBatchMessages`): the batch never waits for a message that may not exist yet.
+   * (Asking the iterator for "one more" whenever `getPending() > 0` did: the count includes the
+   * client's queued pull requests, so at the end of the stream the runner sat on an uncommitted
+   * batch, and never caught up.)
+   */
+  async #follow(from: number): Promise<void> {
+    const js = jetstream(this.#o.nc);
+    const consumer = await js.consumers.get(this.#o.stream.name, {
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: from,
+      filter_subjects: `${this.#o.stream.subjectPrefix}.chain.>`,
+    });
+    const messages = await consumer.consume({ max_messages: pullSize(this.#o.nc) });
+    this.#messages = messages;
+    if (this.#interrupted || this.#redeliver !== undefined) messages.stop();
+    const max = this.#o.maxBatchMessages;
+    const queue: RawMessage[] = [];
+    let ended = false;
+    let failure: unknown;
+    let arrived: (() => void) | undefined;
+    let drained: (() => void) | undefined;
+    const wake = (): void => {
+      const f = arrived;
+      arrived = undefined;
+      f?.();
+    };
+    const pump = (async () => {
+      try {
+        for await (const m of messages) {
+          queue.push(toRaw(m));
+          wake();
+          // Backpressure: hold the iterator while the committer is behind.
+          while (queue.length >= 4 * max && !ended) await new Promise<void>((resolve) => (drained = resolve));
+        }
+      } catch (err) {
+        failure = err;
+      } finally {
+        ended = true;
+        wake();
+      }
+    })();
+    try {
+      for (;;) {
+        if (queue.length === 0) {
+          if (ended) {
+            if (failure !== undefined && !this.#interrupted) throw failure;
+            return;
+          }
+          await new Promise<void>((resolve) => (arrived = resolve));
+          continue;
+        }
+        const batch = queue.splice(0, max);
+        const d = drained;
+        drained = undefined;
+        d?.();
+        if (await this.#commitWithRetry(batch)) return;
+      }
+    } finally {
+      ended = true;
+      messages.stop();
+      drained?.();
+      await pump;
+      this.#messages = undefined;
+      await consumer.delete().catch(() => undefined);
+    }
+  }
+
+  /** Commits a batch, retrying while Postgres fails. True when the runner must reposition. */
+  async #commitWithRetry(batch: RawMessage[]): Promise<boolean> {
+    let delay = 50;
+    for (;;) {
+      if (this.#interrupted) return true;
+      try {
+        await this.#commit(batch);
+        return false;
+      } catch (err) {
+        if (err instanceof CheckpointMovedError) {
+          this.#o.onWarning(`${err.message}: repositioning`);
+          this.#position = err.found;
+          return true;
+        }
+        this.#o.onWarning(`projection ${this.name}: cannot apply stream seq ${batch[0]?.seq}..${batch[batch.length - 1]?.seq} (${(err as Error).message}); retrying`, err);
+        await this.#sleep(delay);
+        delay = Math.min(delay * 2, this.#o.maxRetryDelayMs);
+      }
+    }
+  }
+
+  async #commit(batch: RawMessage[]): Promise<void> {
+    const expected = this.#position;
+    // Strictly increasing from the checkpoint: a message the consumer handed over twice is applied once.
+    const fresh: RawMessage[] = [];
+    for (const m of batch) if (m.seq > (fresh[fresh.length - 1]?.seq ?? expected)) fresh.push(m);
+    const last = fresh[fresh.length - 1];
+    if (!last) return; // a redelivery of what is applied already
+    const result = await this.#o.db.transaction().execute(async (t) => {
+      const trx = t as unknown as Transaction<never>;
+      const stored = await lockCheckpoint(trx, this.name);
+      if (!stored || stored.streamSeq !== expected) throw new CheckpointMovedError(this.name, expected, stored?.streamSeq ?? 0);
+      const applied = await applyMessages(this.#o.projection, this.#registry, this.#wanted, fresh, trx);
+      await writeCheckpoint(trx, this.name, last.seq);
+      return applied;
+    });
+    this.#position = last.seq;
+    this.#lastAppliedTimeMs = last.timeMs;
+    this.#events += result.events;
+    this.#messagesApplied += fresh.length;
+    this.#batches++;
+    this.#samples.push([Date.now(), this.#events]);
+    if (this.#samples.length > 1000) this.#samples.splice(0, this.#samples.length - 1000);
+    for (const d of result.dead) this.#publish(d);
+    this.#notify();
+  }
+
+  /** Announces a dead letter (already recorded in `projection_dead_letter` with its batch). */
+  #publish(d: DeadLetter): void {
+    this.#deadLetters++;
+    this.#o.onWarning(`projection ${this.name}: event ${d.index} of stream seq ${d.streamSeq} set aside (${d.reason}); sent to ${this.#deadLetterSubject}`);
+    try {
+      this.#o.nc.publish(this.#deadLetterSubject, JSON.stringify(d));
+    } catch (err) {
+      this.#o.onWarning(`projection ${this.name}: cannot publish a dead letter (it is kept in projection_dead_letter)`, err);
+    }
+  }
+
+  #notify(): void {
+    if (!this.#waiters.length) return;
+    this.#waiters = this.#waiters.filter((w) => {
+      if (this.#position < w.seq) return true;
+      w.resolve();
+      return false;
+    });
+  }
+}
+
+/** Bytes a runner lets the server have in flight towards it (per projection). */
+const PULL_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Messages per pull: bounded by count, sized so that even messages as large as the server allows
+ * stay within {@link PULL_BYTES}. Not `max_bytes`: when the next message does not fit in what is
+ * left of a byte-bounded pull, the server ends it with "409 Message Size Exceeds MaxBytes", and
+ * the client then issues no new pull if its buffer happens to be empty (as a runner keeps it).
+ */
+export function pullSize(nc: Pick<NatsConnection, 'info'>): number {
+  const maxPayload = nc.info?.max_payload ?? 1024 * 1024;
+  return Math.max(4, Math.min(256, Math.floor(PULL_BYTES / Math.max(1, maxPayload))));
+}
+
+function toRaw(m: JsMsg): RawMessage {
+  return { seq: m.seq, subject: m.subject, body: m.string(), timeMs: Math.floor(Number(m.info.timestampNanos) / 1_000_000) };
+}
+
+/**
+ * Starts a projection: waits for its leader lock (one active instance per projection across the
+ * deployment; the others stand by and take over when its connection dies), brings its read model
+ * to the latest migration (rebuilding it when its version changed), then follows the stream from
+ * the checkpoint with an ordered consumer. Each batch is applied in one transaction that first
+ * locks and checks the checkpoint row and then moves it: the effect is exactly once whatever is
+ * redelivered, and a crash loses only an uncommitted batch, which is read again.
+ */
+export function startProjection(options: ProjectionRunnerOptions): ProjectionRunner {
+  const runner = new Runner(options);
+  runner.start();
+  return runner;
+}

@@ -1,0 +1,24 @@
+export { costProjection, COST_EVENT_TYPES } from './cost.projection.js';
+export { costMigrations } from './cost.migrations.js';
+export { auditIndexProjection, auditIndexMigrations } from './audit-index.projection.js';
+export { directoryProjection, directoryMigrations } from './directory.projection.js';
+export {
+  CHARGEBACK_COLUMNS,
+  COST_DIMENSIONS,
+  chargeback,
+  chargebackCsv,
+  dailySeries,
+  formatUsd,
+  monthRange,
+  monthToDate,
+  spendBy,
+  topSpenders,
+  type BudgetStanding,
+  type ChargebackLine,
+  type CostDimension,
+  type CostTotals,
+  type DailyPoint,
+  type DayRange,
+  type SpendQuery,
+} from './cost.queries.js';
+export { reportingProjections } from './all.js';
