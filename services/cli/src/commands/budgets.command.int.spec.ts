@@ -1,40 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jetstreamManager } from '@nats-io/jetstream';
 import { type NatsConnection } from '@nats-io/nats-core';
 import { type Envelope } from '@totra/events';
-import { connectNats, ensureStream, readStream, type StreamOptions } from '@totra/eventlog';
-import { natsUrl, uniquePrefix, uniqueStreamName } from '@totra/testing';
-import { runCli } from '../cli.js';
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: (s) => (out += s), stderr: (s) => (err += s) });
-  return { code, out, err };
-}
+import { readStream, type StreamOptions } from '@totra/eventlog';
+import { cli, openIsolatedLog, type IsolatedLog } from '../cli.test-kit.js';
 
 describe('totra budgets / quota (real NATS)', () => {
   let nc: NatsConnection;
-  let dir: string;
   let stream: StreamOptions;
   let log: string[];
 
+  let iso: IsolatedLog;
   beforeAll(async () => {
-    const url = await natsUrl();
-    nc = await connectNats(url, { name: 'cli-budgets' });
-    stream = { name: uniqueStreamName('CLIB'), subjectPrefix: uniquePrefix('clib') };
-    await ensureStream(await jetstreamManager(nc), stream);
-    dir = mkdtempSync(join(tmpdir(), 'totra-budgets-'));
-    log = ['--nats', url, '--stream', stream.name, '--subject-prefix', stream.subjectPrefix, '--state-dir', dir];
+    iso = await openIsolatedLog('clib');
+    ({ nc, stream, args: log } = iso);
   });
-  afterAll(async () => {
-    await (await jetstreamManager(nc)).streams.delete(stream.name).catch(() => undefined);
-    await nc.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => iso.close());
 
   const events = async (type: string): Promise<Envelope[]> => {
     const out: Envelope[] = [];

@@ -1,36 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jetstreamManager } from '@nats-io/jetstream';
 import { type NatsConnection } from '@nats-io/nats-core';
 import { type Envelope } from '@totra/events';
-import { connectNats, ensureStream, readStream, streamState, type StreamOptions } from '@totra/eventlog';
+import { readStream, streamState, type StreamOptions } from '@totra/eventlog';
 import { hashApiKey } from '@totra/identity';
-import { natsUrl, uniquePrefix, uniqueStreamName } from '@totra/testing';
-import { cli } from '../cli.test-kit.js';
+import { cli, openIsolatedLog, type IsolatedLog } from '../cli.test-kit.js';
 
 
 describe('totra keys (real NATS)', () => {
   let nc: NatsConnection;
-  let dir: string;
   let stream: StreamOptions;
   let log: string[];
 
+  let iso: IsolatedLog;
   beforeAll(async () => {
-    const url = await natsUrl();
-    nc = await connectNats(url, { name: 'cli-keys' });
-    stream = { name: uniqueStreamName('CLIK'), subjectPrefix: uniquePrefix('clik') };
-    await ensureStream(await jetstreamManager(nc), stream);
-    dir = mkdtempSync(join(tmpdir(), 'totra-keys-'));
-    log = ['--nats', url, '--stream', stream.name, '--subject-prefix', stream.subjectPrefix, '--state-dir', dir];
+    iso = await openIsolatedLog('clik');
+    ({ nc, stream, args: log } = iso);
   });
-
-  afterAll(async () => {
-    await (await jetstreamManager(nc)).streams.delete(stream.name).catch(() => undefined);
-    await nc.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => iso.close());
 
   const keys = (...args: string[]) => cli('keys', ...args, ...log);
   const events = async (): Promise<Envelope[]> => {

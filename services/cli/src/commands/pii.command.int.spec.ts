@@ -1,36 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jetstreamManager } from '@nats-io/jetstream';
 import { type NatsConnection } from '@nats-io/nats-core';
 import { type Envelope } from '@totra/events';
-import { connectNats, ensureStream, readStream, type StreamOptions } from '@totra/eventlog';
+import { readStream, type StreamOptions } from '@totra/eventlog';
 import { type PiiPolicy } from '@totra/pii';
-import { natsUrl, uniquePrefix, uniqueStreamName } from '@totra/testing';
-import { cli } from '../cli.test-kit.js';
+import { cli, openIsolatedLog, type IsolatedLog } from '../cli.test-kit.js';
 
 
 describe('totra pii policy (against a real stream)', () => {
   let nc: NatsConnection;
-  let dir: string;
   let stream: StreamOptions;
   let log: string[];
 
+  let iso: IsolatedLog;
   beforeAll(async () => {
-    const url = await natsUrl();
-    nc = await connectNats(url, { name: 'cli-pii' });
-    stream = { name: uniqueStreamName('CLIP'), subjectPrefix: uniquePrefix('clip') };
-    await ensureStream(await jetstreamManager(nc), stream);
-    dir = mkdtempSync(join(tmpdir(), 'totra-pii-'));
-    log = ['--nats', url, '--stream', stream.name, '--subject-prefix', stream.subjectPrefix, '--state-dir', dir];
+    iso = await openIsolatedLog('clip');
+    ({ nc, stream, args: log } = iso);
   });
-
-  afterAll(async () => {
-    await (await jetstreamManager(nc)).streams.delete(stream.name).catch(() => undefined);
-    await nc.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => iso.close());
 
   const policy = (...args: string[]) => cli('pii', 'policy', ...args, ...log);
   const list = async (): Promise<PiiPolicy[]> => {
