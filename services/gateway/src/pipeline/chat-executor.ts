@@ -19,6 +19,7 @@ import { backoffMs, type Router } from '../routing/router.js';
 import { type Upstream } from '../upstream/upstream.js';
 import { type OutputTransform } from '../pii/pii-stage.js';
 import { createStreamEncoder, encodeResponse, streamErrorFrame, type StreamEncoder } from './formats.js';
+import { outputMeter, type OutputMeter } from './output-meter.js';
 
 export interface RetryPolicy {
   /** Tries on one deployment (1 = no retry) for retryable errors (429, 5xx, timeouts). */
@@ -69,6 +70,15 @@ export interface ChatRun {
   allowPassthrough: boolean;
   /** Applied to the answer before it reaches the client (e.g. restoring pseudonyms). */
   output?: OutputTransform | undefined;
+  /** Where a stream is cut (the output its budget reservation pays for); none: read to the end. */
+  cap?: OutputCap | undefined;
+}
+
+/** The most output a stream may carry: past it, the gateway ends the stream with finish reason `length`. */
+export interface OutputCap {
+  maxOutputTokens: number;
+  /** The prompt's counted tokens: the input recorded when the provider reported none before the cut. */
+  inputTokens?: number | undefined;
 }
 
 /** What happened, for the request's terminal event. */
@@ -207,7 +217,9 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
   if (route.provider === 'demo') return demoAttempt(run, sink, base);
   const adapter = getProviderAdapter(route.provider);
   const deployment = deps.resolveCredentials(route);
-  const passthrough = run.allowPassthrough && !run.output && adapter.passthrough && sameWireFormat(run.inbound, adapter) ? adapter.passthrough : undefined;
+  // A capped stream is translated: only the encoder can end it cleanly where the gateway cuts it.
+  const capped = run.cap !== undefined && run.request.stream === true;
+  const passthrough = run.allowPassthrough && !run.output && !capped && adapter.passthrough && sameWireFormat(run.inbound, adapter) ? adapter.passthrough : undefined;
   const req: ProviderHttpRequest = passthrough
     ? passthrough.buildRequest({ raw: run.raw, parsed: run.parsed }, deployment)
     : await prepareRequest(adapter, run.request, deployment, new Date());
@@ -265,6 +277,12 @@ async function streamAttempt(
     for (const e of restorer ? restorer(events) : events) out += (encoder as StreamEncoder).push(e);
     return out;
   };
+  const meter = run.cap && encoder ? outputMeter(run.cap.maxOutputTokens) : undefined;
+  /** The end of a stream cut at its cap: what was streamed is its usage, and it ended at the length limit. */
+  const cutEnd = (): StreamEvent[] => [
+    { type: 'usage', usage: { outputTokens: (meter as OutputMeter).tokens(), ...(usage === undefined && run.cap?.inputTokens !== undefined ? { inputTokens: run.cap.inputTokens } : {}) } },
+    { type: 'finish', finishReason: 'length' },
+  ];
   try {
     for await (const chunk of res.body) {
       if (forwardParser) {
@@ -272,8 +290,15 @@ async function streamAttempt(
         observe(events);
         await emit(forward);
       } else {
-        const events = (translateParser as NonNullable<typeof translateParser>).push(chunk as Buffer);
+        const parsed = (translateParser as NonNullable<typeof translateParser>).push(chunk as Buffer);
+        const events = meter ? meter.admit(parsed) : parsed;
         observe(events);
+        if (meter?.cut) {
+          const end = cutEnd();
+          observe(end);
+          await emit(translate([...events, ...end]) + (encoder as StreamEncoder).end());
+          break; // leaving the loop destroys the upstream body: the provider stops generating
+        }
         await emit(translate(events));
       }
     }
@@ -281,7 +306,7 @@ async function streamAttempt(
       const { events, forward } = forwardParser.end();
       observe(events);
       await emit(forward);
-    } else {
+    } else if (!meter?.cut) {
       const events = (translateParser as NonNullable<typeof translateParser>).end();
       observe(events);
       const flushed = restorer ? translate([...events, { type: 'text_delta', text: '' }]) : translate(events);

@@ -1,5 +1,5 @@
 import { type EventInput } from '@totra/events';
-import { PriceBook, costOf, estimateMaxCost, loadTokenizer, type ResolvedPrice } from '@totra/pricing';
+import { PriceBook, affordableOutputTokens, costOf, estimateMaxCost, loadTokenizer, type ResolvedPrice } from '@totra/pricing';
 import { type ChatRequest, type Usage } from '@totra/providers';
 import { type QuotaGate, type Reservation } from '@totra/quota-redis';
 import { GatewayError } from '../errors.js';
@@ -110,6 +110,17 @@ export class QuotaStage {
       reason: 'quota_exceeded',
       message: `budget${admission.budgetId ? ` ${admission.budgetId}` : ''} of ${admission.scope} does not allow this request (${what} used, this request may cost up to ${(microUsd / 1e6).toFixed(6)} USD); ask for more with \`totra quota request\``,
     });
+  }
+
+  /**
+   * The most output tokens the reservation pays for on `route`: the stream is cut there, so a
+   * provider that ignores the request's maximum cannot spend more than was reserved.
+   */
+  outputCap(a: Admitted, route: DeploymentRoute): number {
+    const price = this.price(route);
+    if (price) return affordableOutputTokens(a.reservation.estimate.microUsd, a.inputTokens, price);
+    // Unpriced: the reservation's token count is the bound.
+    return Math.max(0, a.reservation.estimate.tokens - a.inputTokens);
   }
 
   /** Gives the reservation back (nothing was charged). */

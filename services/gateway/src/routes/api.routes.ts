@@ -22,7 +22,7 @@ import { demoEmbeddings } from '../demo/demo-provider.js';
 import { GatewayError } from '../errors.js';
 import { outcomeEvent } from '../events/request-events.js';
 import { identityOf, type CallerIdentity } from '../identity.js';
-import { executeChat, unknownModel, type ChatExecutorDeps, type ChatOutcome, type ResponseSink, type StreamWriter } from '../pipeline/chat-executor.js';
+import { executeChat, unknownModel, type ChatExecutorDeps, type ChatOutcome, type ChatRun, type ResponseSink, type StreamWriter } from '../pipeline/chat-executor.js';
 import { type GatewayContext } from '../context.js';
 
 type Api = z.infer<typeof InboundApi>;
@@ -105,7 +105,10 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
       const first = ctx.quota ? ctx.directory.deploymentsFor(alias).find((d) => d.kind === 'chat') : undefined;
       const admitted = ctx.quota && first ? await ctx.quota.admit(request.id, who, alias, first, chat) : undefined;
       let pii: ReturnType<NonNullable<typeof ctx.pii>['run']> | undefined;
+      let cap: ChatRun['cap'];
       try {
+        // A stream is cut where the reservation ends (its worst case is all that was reserved).
+        if (admitted && first && chat.stream && ctx.quota) cap = { maxOutputTokens: ctx.quota.outputCap(admitted, first), inputTokens: admitted.inputTokens };
         pii = ctx.pii?.run(chat, who, request.id, (e) => ctx.events?.append(e));
       } catch (err) {
         if (admitted) await ctx.quota?.release(admitted);
@@ -166,7 +169,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
       try {
         outcome = await executeChat(
           exec,
-          { inbound: def.inbound, alias, request: pii?.request ?? chat, raw, parsed, requestId, signal: abort.signal, allowPassthrough: !pii?.changed, output: pii?.output },
+          { inbound: def.inbound, alias, request: pii?.request ?? chat, raw, parsed, requestId, signal: abort.signal, allowPassthrough: !pii?.changed, output: pii?.output, cap },
           sink,
         );
       } catch (err) {
