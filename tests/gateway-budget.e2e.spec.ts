@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfig, startGateway, type RunningGateway } from '@totra/gateway';
-import { redisUrl } from '@totra/testing';
+import { sql } from 'kysely';
+import { createTestDatabase, redisUrl, type TestDatabase } from '@totra/testing';
 import { startHarness, type Harness } from './support/gateway-harness.js';
 
 // Hard budgets across replicas: three gateway instances share one Redis ledger. 600
@@ -16,8 +17,12 @@ describe('budgets across three gateways', () => {
   const LIMIT_MICRO = 30_000;
   const keys: string[] = [];
 
+  let db: TestDatabase;
+
   beforeAll(async () => {
-    h = await startHarness();
+    // The projector also builds the Postgres read models here: the cost model is the third ledger.
+    db = await createTestDatabase();
+    h = await startHarness({ env: { TOTRA_PG_URL: db.url } });
     for (let i = 0; i < 2; i++) extra.push(await startGateway(loadGatewayConfig(h.env, { host: '127.0.0.1', port: 0, logLevel: 'silent' }), { env: h.env }));
     for (let u = 0; u < 20; u++) {
       const r = await h.cli('keys', 'issue', '--user', `u-${u}`, '--team', 't-budget', '--tenant', 'acme', '--json', ...h.cliArgs);
@@ -32,6 +37,7 @@ describe('budgets across three gateways', () => {
   afterAll(async () => {
     for (const g of extra) await g.close();
     await h?.close();
+    await db?.drop();
   });
 
   it('never overspends, refuses with 429 once the budget is used, and the ledgers agree', { timeout: 120_000 }, async () => {
@@ -82,6 +88,13 @@ describe('budgets across three gateways', () => {
     } finally {
       redis.disconnect();
     }
+
+    // ... and so does the Postgres cost read model.
+    const readModels = h.projector.readModels;
+    expect(readModels).not.toBeNull();
+    await Promise.all((readModels?.runners ?? []).map((r) => r.caughtUp()));
+    const cost = await sql<{ usd: string }>`SELECT coalesce(sum(micro_usd), 0)::text AS usd FROM cost_daily WHERE team_id = 't-budget'`.execute(readModels!.db);
+    expect(Number(cost.rows[0]?.usd)).toBe(recorded);
 
     // The refusals say which scope and why.
     expect(refusal?.error.code).toBe('insufficient_quota');
