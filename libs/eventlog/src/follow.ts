@@ -1,6 +1,7 @@
 import { type NatsConnection } from '@nats-io/nats-core';
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import { EventRegistry, type DecodedEvent } from '@totra/events';
+import { pullSize } from './pull-size.js';
 import { readStream, streamState } from './reader.js';
 import { type StreamOptions } from './stream.js';
 
@@ -66,7 +67,7 @@ export async function followEvents(
     opt_start_seq: afterStreamSeq + 1,
     filter_subjects: `${stream.subjectPrefix}.chain.>`,
   });
-  const messages = await consumer.consume({ max_bytes: 4 * 1024 * 1024 });
+  const messages = await consumer.consume({ max_messages: pullSize(nc) });
   const done = (async () => {
     for await (const m of messages) {
       try {

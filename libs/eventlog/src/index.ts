@@ -11,6 +11,7 @@ export {
 export { ChainWriter, type ChainWriterOptions, type ChainWriterStats } from './chain-writer.js';
 export { Spool, listSpools, spoolPath } from './spool.js';
 export { readStream, streamState, type ReadStreamOptions, type StoredBatch } from './reader.js';
+export { pullSize } from './pull-size.js';
 export {
   ChainConflictError,
   EventLogError,

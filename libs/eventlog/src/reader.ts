@@ -1,5 +1,6 @@
 import { type NatsConnection } from '@nats-io/nats-core';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { pullSize } from './pull-size.js';
 import { chainIdOfSubject, type StreamOptions } from './stream.js';
 
 /** One message of the stream: a batch of events of one chain, as stored. */
@@ -48,9 +49,9 @@ export async function* readStream(nc: NatsConnection, stream: StreamOptions, opt
     filter_subjects: opts.filterSubject ?? `${stream.subjectPrefix}.chain.>`,
   });
   const total = until - from + 1;
-  // Bound the pull by bytes: batches are up to a few hundred KiB each, and a count-bounded pull of
-  // large messages can overrun the client's pending limit and stall.
-  const messages = await consumer.consume({ max_bytes: 8 * 1024 * 1024 });
+  // Batches range from one event to near max_payload: see pullSize for why a count sized from
+  // max_payload, and neither bytes nor a fixed count.
+  const messages = await consumer.consume({ max_messages: pullSize(nc) });
   try {
     for await (const m of messages) {
       if (m.seq > until) break;

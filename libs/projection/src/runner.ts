@@ -2,7 +2,7 @@ import { type NatsConnection } from '@nats-io/nats-core';
 import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { type Kysely, type Transaction } from 'kysely';
 import { migrateProjection } from '@totra/db';
-import { type StreamOptions } from '@totra/eventlog';
+import { pullSize, type StreamOptions } from '@totra/eventlog';
 import { EventRegistry } from '@totra/events';
 import { applyMessages, lineMatcher, type DeadLetter, type RawMessage } from './apply-batch.js';
 import { ensureCheckpoint, lockCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -388,20 +388,6 @@ class Runner implements ProjectionRunner {
       return false;
     });
   }
-}
-
-/** Bytes a runner lets the server have in flight towards it (per projection). */
-const PULL_BYTES = 8 * 1024 * 1024;
-
-/**
- * Messages per pull: bounded by count, sized so that even messages as large as the server allows
- * stay within {@link PULL_BYTES}. Not `max_bytes`: when the next message does not fit in what is
- * left of a byte-bounded pull, the server ends it with "409 Message Size Exceeds MaxBytes", and
- * the client then issues no new pull if its buffer happens to be empty (as a runner keeps it).
- */
-export function pullSize(nc: Pick<NatsConnection, 'info'>): number {
-  const maxPayload = nc.info?.max_payload ?? 1024 * 1024;
-  return Math.max(4, Math.min(256, Math.floor(PULL_BYTES / Math.max(1, maxPayload))));
 }
 
 function toRaw(m: JsMsg): RawMessage {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pullSize } from './runner.js';
+import { pullSize } from './pull-size.js';
 
 const server = (maxPayload: number) => ({ info: { max_payload: maxPayload } as NonNullable<Parameters<typeof pullSize>[0]['info']> });
 
