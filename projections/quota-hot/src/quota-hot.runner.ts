@@ -266,20 +266,43 @@ class QuotaHotRunner implements QuotaHotProjection {
     this.#messages = undefined;
   }
 
+  /**
+   * A pump moves messages from the consumer into a local queue as they arrive; each batch is
+   * whatever the queue holds (one Redis round trip for all of it). A batch never waits for a
+   * message that may not exist: `getPending()` also counts pull requests in flight, so
+   * waiting on it could hold the last messages of the stream unapplied.
+   */
   async #consume(messages: ConsumerMessages): Promise<void> {
-    const it = messages[Symbol.asyncIterator]();
-    for (;;) {
-      const first = await it.next();
-      if (first.done) return;
-      const batch: JsMsg[] = [first.value];
-      // Take whatever else has arrived already: one Redis round trip for all of it.
-      while (batch.length < this.#o.maxBatch && messages.getPending() > 0) {
-        const next = await it.next();
-        if (next.done) break;
-        batch.push(next.value);
+    const queue: JsMsg[] = [];
+    const limit = this.#o.maxBatch * 4;
+    let wakeWorker: (() => void) | undefined;
+    let wakePump: (() => void) | undefined;
+    let ended = false;
+    const pump = (async () => {
+      try {
+        for await (const m of messages) {
+          queue.push(m);
+          wakeWorker?.();
+          if (queue.length >= limit) await new Promise<void>((resolve) => (wakePump = resolve));
+        }
+      } finally {
+        ended = true;
+        wakeWorker?.();
       }
+    })();
+    for (;;) {
+      if (!queue.length) {
+        if (ended) break;
+        await new Promise<void>((resolve) => (wakeWorker = resolve));
+        wakeWorker = undefined;
+        continue;
+      }
+      const batch = queue.splice(0, this.#o.maxBatch);
+      wakePump?.();
+      wakePump = undefined;
       await this.#applyWithRetry(batch);
     }
+    await pump.catch(() => undefined);
   }
 
   async #applyWithRetry(batch: JsMsg[]): Promise<void> {

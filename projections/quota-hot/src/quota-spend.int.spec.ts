@@ -148,6 +148,8 @@ describe('quota-hot projection: budgets and spend (real NATS and Redis)', () => 
   it('applies spend exactly once under redelivery of the whole stream', async () => {
     const p = await setup();
     await decided(setBudget({ budgetId: 'tenant', tenant: TENANT, scope: { kind: 'tenant' }, limit: { microUsd: 500_000 }, period: 'daily', thresholds: [10, 100], at }, state));
+    // The budget must be in Redis before the first admission, or that request counts against nothing.
+    await p.caughtUp();
     for (let i = 0; i < 5; i++) {
       const r = await admit(`r-${i}`);
       await gate.settle(r, { microUsd: 30_000, tokens: 150 });
