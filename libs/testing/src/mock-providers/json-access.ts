@@ -32,3 +32,23 @@ export function contentText(content: unknown): string {
   }
   return out;
 }
+
+/**
+ * The texts of a chat `messages` list (after any `leading` texts, e.g. a system prompt) and the
+ * text of its last user message. `textOf` reads one message's content (default `contentText`).
+ */
+export function messageTexts(
+  messages: readonly unknown[],
+  leading: readonly string[] = [],
+  textOf: (message: Record<string, unknown> | undefined) => string = (m) => contentText(m?.['content']),
+): { texts: string[]; lastUserText: string } {
+  const texts = [...leading];
+  let lastUserText = '';
+  for (const raw of messages) {
+    const m = rec(raw);
+    const text = textOf(m);
+    texts.push(text);
+    if (str(m?.['role']) === 'user') lastUserText = text;
+  }
+  return { texts, lastUserText };
+}

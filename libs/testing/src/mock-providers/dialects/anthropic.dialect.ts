@@ -11,7 +11,7 @@ import {
   type Frame,
 } from '../dialect.js';
 import { WireRequestError } from '../errors.js';
-import { arr, contentText, rec, str, type JsonRecord } from '../json-access.js';
+import { arr, contentText, messageTexts, str, type JsonRecord } from '../json-access.js';
 
 const J = JSON.stringify;
 const CREATED_AT = '2023-11-14T22:13:20Z';
@@ -65,14 +65,7 @@ function chatView(body: JsonRecord, counting: boolean): ChatView {
   if (!counting && typeof body['max_tokens'] !== 'number') throw new WireRequestError(400, 'max_tokens: Field required');
   const messages = arr(body['messages']);
   if (!messages || messages.length === 0) throw new WireRequestError(400, 'messages: at least one message is required');
-  const texts: string[] = [contentText(body['system'])];
-  let lastUserText = '';
-  for (const raw of messages) {
-    const m = rec(raw);
-    const text = contentText(m?.['content']);
-    texts.push(text);
-    if (str(m?.['role']) === 'user') lastUserText = text;
-  }
+  const { texts, lastUserText } = messageTexts(messages, [contentText(body['system'])]);
   const stream = body['stream'] === true;
   return {
     provider: 'anthropic',

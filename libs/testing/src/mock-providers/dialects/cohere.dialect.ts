@@ -1,7 +1,7 @@
 import { embeddingSize, mockEmbedding, mockTokenCount, type MockReply, type ResolvedUsage } from '../behaviour.js';
 import { bearerToken, checkKey, joinTexts, sse, SSE_TYPE, type ChatView, type Dialect, type Frame } from '../dialect.js';
 import { WireRequestError } from '../errors.js';
-import { arr, contentText, num, rec, str, type JsonRecord } from '../json-access.js';
+import { arr, messageTexts, num, str, type JsonRecord } from '../json-access.js';
 
 const J = JSON.stringify;
 
@@ -27,14 +27,7 @@ function chatView(body: JsonRecord): ChatView {
   if (!model) throw new WireRequestError(400, 'invalid request: model must be specified');
   const messages = arr(body['messages']);
   if (!messages || messages.length === 0) throw new WireRequestError(400, 'invalid request: messages must not be empty');
-  const texts: string[] = [];
-  let lastUserText = '';
-  for (const raw of messages) {
-    const m = rec(raw);
-    const text = contentText(m?.['content']);
-    texts.push(text);
-    if (str(m?.['role']) === 'user') lastUserText = text;
-  }
+  const { texts, lastUserText } = messageTexts(messages);
   const stream = body['stream'] === true;
   return {
     provider: 'cohere',

@@ -1,7 +1,7 @@
 import { embeddingSize, mockEmbedding, mockTokenCount, type MockReply } from '../behaviour.js';
 import { bearerToken, checkKey, joinTexts, type ChatView, type Dialect, type Frame } from '../dialect.js';
 import { WireRequestError } from '../errors.js';
-import { arr, contentText, num, rec, str, type JsonRecord } from '../json-access.js';
+import { arr, messageTexts, num, str, type JsonRecord } from '../json-access.js';
 
 const J = JSON.stringify;
 const CREATED_AT = '2023-11-14T22:13:20Z';
@@ -11,14 +11,7 @@ function chatView(body: JsonRecord): ChatView {
   if (!model) throw new WireRequestError(400, 'model is required');
   const messages = arr(body['messages']);
   if (!messages) throw new WireRequestError(400, 'messages is required');
-  const texts: string[] = [];
-  let lastUserText = '';
-  for (const raw of messages) {
-    const m = rec(raw);
-    const text = contentText(m?.['content']);
-    texts.push(text);
-    if (str(m?.['role']) === 'user') lastUserText = text;
-  }
+  const { texts, lastUserText } = messageTexts(messages);
   // Ollama streams unless told otherwise.
   const stream = body['stream'] !== false;
   return {

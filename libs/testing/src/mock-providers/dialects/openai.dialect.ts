@@ -14,7 +14,7 @@ import {
   type RouteMatch,
 } from '../dialect.js';
 import { WireRequestError } from '../errors.js';
-import { arr, contentText, num, rec, str, type JsonRecord } from '../json-access.js';
+import { arr, contentText, messageTexts, num, rec, str, type JsonRecord } from '../json-access.js';
 
 type OpenAIFamily = 'openai' | 'openai-compatible' | 'azure-openai' | 'mistral';
 
@@ -234,14 +234,7 @@ function chatView(body: JsonRecord, ctx: RequestContext, family: OpenAIFamily): 
   if (family === 'mistral' && body['stream_options'] !== undefined) {
     throw new WireRequestError(422, 'Extra inputs are not permitted: body.stream_options');
   }
-  const texts: string[] = [];
-  let lastUserText = '';
-  for (const raw of messages) {
-    const m = rec(raw);
-    const text = contentText(m?.['content']);
-    texts.push(text);
-    if (str(m?.['role']) === 'user') lastUserText = text;
-  }
+  const { texts, lastUserText } = messageTexts(messages);
   const stream = body['stream'] === true;
   return {
     provider: family,
