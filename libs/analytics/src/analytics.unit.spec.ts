@@ -108,3 +108,85 @@ describe('detectAnomalies', () => {
     expect(rate[0]!.reason).toMatch(/pii_block_rate 15\.0%/);
   });
 });
+
+describe('forecastSpend on a day still going on', () => {
+  it('fits on the complete days and forecasts the rest of today beyond what was spent already', () => {
+    const full = synthetic(80);
+    const asOf = full[full.length - 1]!.day;
+    const complete = forecastSpend(full, asOf);
+    // Only a quarter of the last day is in: the partial day neither drags the trend down nor is taken as the day's total.
+    const partial = full.map((p) => (p.day === asOf ? { day: p.day, value: p.value / 4 } : p));
+    const f = forecastSpend(partial, asOf, undefined, { asOfIsPartial: true });
+    const naive = forecastSpend(partial, asOf);
+    expect(Math.abs(f.monthEnd.expected - complete.monthEnd.expected) / complete.monthEnd.expected).toBeLessThan(0.005);
+    expect(naive.monthEnd.expected).toBeLessThan(f.monthEnd.expected);
+    expect(f.monthEnd.actual).toBe(complete.monthEnd.actual - (full[full.length - 1]!.value * 3) / 4);
+    expect(f.monthEnd.low).toBeLessThanOrEqual(f.monthEnd.expected);
+    expect(f.backtestMape).toBeDefined();
+  });
+
+  it('a budget already exceeded by the spend so far runs out on that day', () => {
+    const series = synthetic(69);
+    const asOf = series[series.length - 1]!.day;
+    const f = forecastSpend(series, asOf, { amount: 1, period: 'month' }, { asOfIsPartial: true });
+    expect(f.budgetRunsOutOn).toBe('2026-03-01');
+  });
+});
+
+describe('detectAnomalies on sparse and windowed series', () => {
+  it('a scope active one day in four is not flagged for its usual days, but is for a tenfold day (MAD 0 falls back to the mean absolute deviation)', () => {
+    const series = Array.from({ length: 70 }, (_, t) => ({ day: addDays(START, t), value: t % 4 === 0 ? 1000 : 0 }));
+    const usual = detectAnomalies(series, { metric: 'spend', days: series.slice(56).map((p) => p.day) });
+    expect(usual).toEqual([]);
+    series[68] = { day: addDays(START, 68), value: 10_000 };
+    const spike = detectAnomalies(series, { metric: 'spend', days: [addDays(START, 68)] });
+    expect(spike.map((a) => a.day)).toEqual([addDays(START, 68)]);
+  });
+
+  it('needs minActiveDays busy days in the history', () => {
+    const series = Array.from({ length: 40 }, (_, t) => ({ day: addDays(START, t), value: t === 2 || t === 39 ? 5000 : 0 }));
+    expect(detectAnomalies(series, { metric: 'spend' }).length).toBe(1);
+    expect(detectAnomalies(series, { metric: 'spend', minActiveDays: 7 })).toEqual([]);
+  });
+
+  it('a day is judged only from its own history window: cutting the series earlier changes nothing', () => {
+    const rnd = noise(11);
+    const points = Array.from({ length: 150 }, (_, t) => ({ day: addDays(START, t), blocked: t === 140 ? 200 : Math.round(20 + 5 * rnd()), total: t % 9 === 0 ? 5 : 1000 }));
+    const days = points.slice(100).map((p) => p.day);
+    const all = detectRateAnomalies(points, { metric: 'pii_block_rate', days });
+    // From 56 days before the first examined day on: the same result.
+    const cut = detectRateAnomalies(points.slice(100 - 56), { metric: 'pii_block_rate', days });
+    expect(all.map((a) => a.day)).toEqual([addDays(START, 140)]);
+    expect(cut).toEqual(all);
+  });
+});
+
+describe('fitTrend with a spike in the history', () => {
+  it('leaves the spike out: the forecast stays where it is without it', () => {
+    const clean = synthetic(80);
+    const asOf = clean[clean.length - 1]!.day;
+    const spiked = synthetic(80, { 60: 6 });
+    const a = forecastSpend(clean, asOf);
+    const b = forecastSpend(spiked, asOf);
+    expect(Math.abs(b.model.slopePerDay - a.model.slopePerDay)).toBeLessThan(1);
+    const rest = (f: typeof a) => f.monthEnd.expected - f.monthEnd.actual;
+    expect(Math.abs(rest(b) - rest(a)) / rest(a)).toBeLessThan(0.01);
+  });
+});
+
+describe('detectAnomalies on growing spend', () => {
+  it('a series growing 3 % a week with a Monday peak three times the weekend and proportional noise: no day flagged but the injected one', () => {
+    const rnd = noise(5);
+    const factor = [0.6, 1.8, 1.2, 1.1, 1.0, 0.9, 0.5];
+    const series = Array.from({ length: 84 }, (_, t) => {
+      const day = addDays(START, t);
+      const level = 10_000 * 1.03 ** (t / 7) * factor[weekday(day)]!;
+      return { day, value: (t === 75 ? 2.5 : 1) * level * (1 + 0.04 * rnd()) };
+    });
+    const found = detectAnomalies(series, { metric: 'spend', days: series.slice(21).map((p) => p.day) });
+    expect(found.map((a) => a.day)).toEqual([addDays(START, 75)]);
+    // Without the trend adjustment, the growth alone would be flagged somewhere.
+    const flat = detectAnomalies(series, { metric: 'spend', trend: false, multiplicative: false, days: series.slice(21).map((p) => p.day) });
+    expect(flat.length).toBeGreaterThan(1);
+  });
+});

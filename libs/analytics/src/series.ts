@@ -7,6 +7,20 @@ export interface DayValue {
   readonly value: number;
 }
 
+/** Sorts and checks a daily series (one value per day; duplicates are summed), without filling gaps. */
+export function checkedSeries(points: readonly DayValue[]): DayValue[] {
+  const sorted = [...points].sort((a, b) => a.day.localeCompare(b.day));
+  const out: DayValue[] = [];
+  for (const p of sorted) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(p.day) || Number.isNaN(toMs(p.day))) throw new InvalidSeriesError(`not a day: ${p.day}`);
+    if (!Number.isFinite(p.value)) throw new InvalidSeriesError(`not a number on ${p.day}`);
+    const last = out[out.length - 1];
+    if (last?.day === p.day) out[out.length - 1] = { day: p.day, value: last.value + p.value };
+    else out.push(p);
+  }
+  return out;
+}
+
 /** Sorts, checks and fills the gaps of a daily series with zeros, from its first day to `until` (default: its last). */
 export function denseSeries(points: readonly DayValue[], until?: string): DayValue[] {
   const sorted = [...points].sort((a, b) => a.day.localeCompare(b.day));
@@ -32,6 +46,13 @@ export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Mean absolute deviation from the median. */
+export function meanAbsoluteDeviation(xs: readonly number[]): number {
+  if (xs.length === 0) return 0;
+  const m = median(xs);
+  return xs.reduce((s, x) => s + Math.abs(x - m), 0) / xs.length;
 }
 
 /** Median absolute deviation from the median. */

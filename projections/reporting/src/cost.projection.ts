@@ -80,7 +80,8 @@ async function applyCost(events: readonly ProjectedEvent[], trx: Transaction<unk
           tokens_cached: cached,
           cache_hits: cached > 0 ? 1 : 0,
         });
-        requests.set(str(d['requestId']), dims);
+        // The first event of a request id fixes its dimensions (as one event at a time would).
+        if (!requests.has(str(d['requestId']))) requests.set(str(d['requestId']), dims);
         break;
       }
       case 'RequestRejected': {
@@ -95,19 +96,25 @@ async function applyCost(events: readonly ProjectedEvent[], trx: Transaction<unk
       }
     }
   }
-  // Requests first: a spend recorded before its request was seen waits in cost_request and is added now.
+  // Requests first: a spend recorded before its request was seen waits in cost_request and is
+  // added now. A spend whose request is in the same batch (the usual case: the gateway appends
+  // both together) goes in with the request, so it costs no second pass over cost_request and
+  // cost_daily; if the request turns out to be known already, it takes the path of later spends.
   for (const part of chunks([...requests.entries()])) {
-    const values = part.map(([id, x]) => tuple([id, x.day, x.tenant, x.team_id, x.user_id, x.key_id, x.model, x.provider]));
-    const { rows } = await sql<{ micro_usd: string }>`
-      INSERT INTO cost_request AS r (request_id, day, tenant, team_id, user_id, key_id, model, provider) VALUES ${sql.join(values)}
+    const values = part.map(([id, x]) => tuple([id, x.day, x.tenant, x.team_id, x.user_id, x.key_id, x.model, x.provider, spends.get(id) ?? 0]));
+    const { rows } = await sql<{ request_id: string; micro_usd: string }>`
+      INSERT INTO cost_request AS r (request_id, day, tenant, team_id, user_id, key_id, model, provider, micro_usd) VALUES ${sql.join(values)}
       ON CONFLICT (request_id) DO UPDATE SET day = excluded.day, tenant = excluded.tenant, team_id = excluded.team_id,
-        user_id = excluded.user_id, key_id = excluded.key_id, model = excluded.model, provider = excluded.provider
+        user_id = excluded.user_id, key_id = excluded.key_id, model = excluded.model, provider = excluded.provider,
+        micro_usd = r.micro_usd + excluded.micro_usd
       WHERE r.day IS NULL
       RETURNING r.request_id, r.micro_usd`.execute(trx);
-    for (const row of rows as { request_id: string; micro_usd: string }[]) {
-      const waiting = Number(row.micro_usd);
+    for (const row of rows) {
+      // Waiting spend plus the spend of this batch: counted now, under the request's dimensions.
+      const total = Number(row.micro_usd);
       const dims = requests.get(row.request_id);
-      if (waiting !== 0 && dims) deltas.add(dims, { micro_usd: waiting });
+      spends.delete(row.request_id);
+      if (total !== 0 && dims) deltas.add(dims, { micro_usd: total });
     }
   }
   await upsertDaily(trx, deltas);

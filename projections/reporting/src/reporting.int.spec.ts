@@ -14,6 +14,8 @@ import { auditIndexProjection } from './audit-index.projection.js';
 import { costProjection } from './cost.projection.js';
 import { chargeback, chargebackCsv, spendBy } from './cost.queries.js';
 import { directoryProjection } from './directory.projection.js';
+import { anomalyProjection } from './anomaly.projection.js';
+import { forecastProjection } from './forecast.projection.js';
 
 const N = Number(process.env['REPORTING_N'] ?? 100_000);
 const TEAMS = ['team-a', 'team-b', 'team-c', 'team-d'];
@@ -153,7 +155,13 @@ describe('reporting read models (real NATS and Postgres, 100k requests)', () => 
     const onWarning = (m: string) => { if (warned.size < 3 && !warned.has(m.slice(0, 60))) { warned.add(m.slice(0, 60)); console.warn(m); } };
     const common = { nc, stream, db, pgUrl: database.url, registry, maxBatchMessages: 16, onWarning };
     const cost = startProjection({ ...common, projection: crashing });
-    runners.push(cost, startProjection({ ...common, projection: auditIndexProjection((t) => registry.has(t)) }), startProjection({ ...common, projection: directoryProjection() }));
+    runners.push(
+      cost,
+      startProjection({ ...common, projection: auditIndexProjection((t) => registry.has(t)) }),
+      startProjection({ ...common, projection: directoryProjection() }),
+      startProjection({ ...common, projection: forecastProjection() }),
+      startProjection({ ...common, projection: anomalyProjection((t) => registry.has(t)) }),
+    );
     // Redeliver everything once the cost projection is under way: applied messages must be skipped.
     const redeliver = setInterval(() => {
       if (cost.stats().position > 40) {
@@ -176,8 +184,17 @@ describe('reporting read models (real NATS and Postgres, 100k requests)', () => 
     expect(keys[0]?.n).toBe(String(TEAMS.length));
     const { rows: secrets } = await sql<{ n: string }>`SELECT count(*) AS n FROM information_schema.columns WHERE table_name LIKE 'directory_%' AND column_name LIKE '%hash%'`.execute(db);
     expect(secrets[0]?.n).toBe('0');
+    // The anomaly read model counts every request (completed, failed, rejected) per team, user and model.
+    const { rows: daily } = await sql<{ team: string; requests: string; blocked: string }>`
+      SELECT scope_id AS team, sum(requests) AS requests, sum(blocked_pii) AS blocked FROM anomaly_daily WHERE scope = 'team' GROUP BY scope_id ORDER BY scope_id`.execute(db);
+    expect(daily).toEqual([...generated.byTeam].sort(([a], [b]) => a.localeCompare(b)).map(([team, e]) => ({ team, requests: String(e.requests + e.rejected), blocked: String(e.blockedPii) })));
+    const { rows: scopes } = await sql<{ scope: string; requests: string }>`SELECT scope, sum(requests) AS requests FROM anomaly_daily GROUP BY scope ORDER BY scope`.execute(db);
+    expect(scopes).toEqual(['model', 'team', 'user'].map((scope) => ({ scope, requests: String(N) })));
+    // No spend in this log: no forecast.
+    const { rows: fc } = await sql<{ n: string }>`SELECT count(*) AS n FROM forecast`.execute(db);
+    expect(fc[0]?.n).toBe('0');
     expect(cost.stats().eventsApplied).toBeGreaterThanOrEqual(N);
-    console.log(`projected ${N} requests into 3 read models in ${ms} ms`);
+    console.log(`projected ${N} requests into 5 read models in ${ms} ms`);
   });
 
   it('sends the poison event to the dead-letter subject with its reason, and keeps it in projection_dead_letter', async () => {

@@ -48,7 +48,7 @@ describe('projector with TOTRA_PG_URL (real NATS, Redis and Postgres)', () => {
     expect(loadProjectorConfig(env).pgUrl).toBe(database.url);
     expect(() => loadProjectorConfig({ ...env, TOTRA_PG_URL: 'mysql://x' })).toThrow(/TOTRA_PG_URL: a postgres:\/\/ URL/);
     projector = await startProjector(loadProjectorConfig(env));
-    expect(projector.readModels?.runners.map((r) => r.name)).toEqual(['cost', 'audit_index', 'directory']);
+    expect(projector.readModels?.runners.map((r) => r.name)).toEqual(['cost', 'audit_index', 'directory', 'forecast', 'anomaly']);
     const writer = await ChainWriter.open({ nc, stream, role: 'gateway', spoolDir: join(dir, 'spool') });
     const caller = { keyId: `key_${'1'.repeat(32)}`, userId: 'user-1', teamId: 'team-1' };
     writer.append({ type: 'ApiKeyIssued', tenant: 'acme', data: { keyId: caller.keyId, keyHash: 'a'.repeat(64), prefix: 'tt-abcd1', userId: caller.userId, teamId: caller.teamId } });
@@ -67,5 +67,11 @@ describe('projector with TOTRA_PG_URL (real NATS, Redis and Postgres)', () => {
     expect(keys).toEqual([{ key_id: caller.keyId }]);
     const { rows: audit } = await sql<{ request_id: string }>`SELECT request_id FROM audit_index`.execute(db);
     expect(audit).toEqual([{ request_id: 'r-1' }]);
+    const { rows: daily } = await sql<{ scope: string; scope_id: string; requests: string }>`SELECT scope, scope_id, requests FROM anomaly_daily ORDER BY scope`.execute(db);
+    expect(daily).toEqual([
+      { scope: 'model', scope_id: 'gpt-4o', requests: '1' },
+      { scope: 'team', scope_id: 'team-1', requests: '1' },
+      { scope: 'user', scope_id: 'user-1', requests: '1' },
+    ]);
   });
 });

@@ -5,20 +5,32 @@ import { type StreamOptions } from '@totra/eventlog';
 import { EventRegistry } from '@totra/events';
 import { migrateRunnerTables, startProjection, type ProjectionRunner } from '@totra/projection';
 import { reportingProjections } from '@totra/projection-reporting';
+import { AnomalyAlertEmitter } from './alerts/anomaly-alert.emitter.js';
 
 /** The Postgres read models this service keeps up to date. */
 export interface ReadModels {
   readonly runners: readonly ProjectionRunner[];
   readonly db: Kysely<unknown>;
+  /** Appends `SpendAnomalyDetected` for new rows of the `anomaly` read model. */
+  readonly anomalyAlerts: AnomalyAlertEmitter;
   stop(): Promise<void>;
 }
 
 /**
  * Brings Postgres to the latest core and read-model migrations, then starts a runner for each
- * reporting projection (cost, audit_index, directory). Every runner waits for its leader lock:
- * with several projector instances, one is active per projection and the others stand by.
+ * reporting projection (cost, audit_index, directory, forecast, anomaly), and the emitter that
+ * announces new anomalies. Every runner waits for its leader lock: with several projector
+ * instances, one is active per projection and the others stand by.
  */
-export async function startReadModels(o: { nc: NatsConnection; stream: StreamOptions; pgUrl: string; onWarning: (m: string) => void }): Promise<ReadModels> {
+export async function startReadModels(o: {
+  nc: NatsConnection;
+  stream: StreamOptions;
+  pgUrl: string;
+  /** Spool folder of the anomaly emitter's chain writer. */
+  spoolDir: string;
+  anomalyPollMs?: number;
+  onWarning: (m: string) => void;
+}): Promise<ReadModels> {
   const db = createDb<unknown>(o.pgUrl);
   const runners: ProjectionRunner[] = [];
   try {
@@ -34,10 +46,24 @@ export async function startReadModels(o: { nc: NatsConnection; stream: StreamOpt
     await db.destroy();
     throw err;
   }
+  const anomalyRunner = runners.find((r) => r.name === 'anomaly');
+  if (!anomalyRunner) throw new Error('the anomaly projection is missing from the reporting projections');
+  const anomalyAlerts = new AnomalyAlertEmitter({
+    nc: o.nc,
+    stream: o.stream,
+    db,
+    runner: anomalyRunner,
+    spoolDir: o.spoolDir,
+    ...(o.anomalyPollMs === undefined ? {} : { pollIntervalMs: o.anomalyPollMs }),
+    onWarning: (m) => o.onWarning(m),
+  });
+  anomalyAlerts.start();
   return {
     runners,
     db,
+    anomalyAlerts,
     async stop() {
+      await anomalyAlerts.stop();
       for (const r of runners) await r.stop().catch((e: unknown) => o.onWarning(`projection ${r.name}: stop failed: ${(e as Error).message}`));
       await db.destroy();
     },

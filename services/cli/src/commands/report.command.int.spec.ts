@@ -129,28 +129,42 @@ describe('totra report (real NATS and Postgres, read models fed by the projectio
     expect(bad.err).toMatch(/not a month/);
   });
 
-  it('report forecast projects the month from what was spent so far', async () => {
-    const r = await cli('report', 'forecast', '--as-of', LAST, '--json', ...pg);
-    expect(r.code).toBe(0);
-    const f = JSON.parse(r.out) as { monthEnd: { periodEnd: string; actual: number; expected: number; low: number; high: number } };
-    expect(f.monthEnd.periodEnd).toBe('2026-02-28');
-    expect(f.monthEnd.actual).toBe(generated.febSoFar);
-    expect(f.monthEnd.expected).toBeGreaterThan(f.monthEnd.actual);
-    expect(f.monthEnd.low).toBeLessThanOrEqual(f.monthEnd.expected);
-    expect(f.monthEnd.high).toBeGreaterThanOrEqual(f.monthEnd.expected);
+  it('report forecast reads the forecast read model: month and quarter per tenant and team, as of the last day with spend', async () => {
+    const r = await cli('report', 'forecast', '--json', ...pg);
+    expect(r.code, r.err).toBe(0);
+    const lines = JSON.parse(r.out) as { scope: string; scopeId: string; horizon: string; asOf: string; periodEnd: string; actualMicroUsd: number; expectedMicroUsd: number; lowMicroUsd: number; highMicroUsd: number }[];
+    expect(lines.map((l) => `${l.scope}:${l.scopeId}:${l.horizon}`)).toEqual(['tenant::month', 'tenant::quarter', 'team:team-a:month', 'team:team-a:quarter', 'team:team-b:month', 'team:team-b:quarter']);
+    const month = lines[0]!;
+    expect(month).toMatchObject({ asOf: LAST, periodEnd: '2026-02-28', actualMicroUsd: generated.febSoFar });
+    expect(month.expectedMicroUsd).toBeGreaterThan(month.actualMicroUsd);
+    expect(month.lowMicroUsd).toBeLessThanOrEqual(month.expectedMicroUsd);
+    expect(month.highMicroUsd).toBeGreaterThanOrEqual(month.expectedMicroUsd);
+    const text = await cli('report', 'forecast', '--team', 'team-a', '--horizon', 'month', ...pg);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/^team team-a\s+month to 2026-02-28\s+2026-02-11\s+\$\d+\.\d{2}\s+\$\d+\.\d{2}\s+\$\d+\.\d{2}\.\.\$\d+\.\d{2}\s+\d+\.\d %\s+-\s+-$/m);
+    expect(text.out).toMatch(/method: weekday-trend-ols/);
   });
 
-  it('report anomalies flags the spike of team-b on its day, and nothing else', async () => {
+  it('report anomalies reads the anomaly read model: the spike of team-b on its day, for the team, its user and its model, and nothing else', async () => {
     const r = await cli('report', 'anomalies', '--as-of', LAST, '--days', '7', '--json', ...pg);
-    expect(r.code).toBe(0);
-    const found = JSON.parse(r.out) as { metric: string; day: string; direction: string }[];
-    expect(found.map((a) => [a.metric, a.day, a.direction])).toEqual([['spend of team team-b', LAST, 'high']]);
+    expect(r.code, r.err).toBe(0);
+    const found = JSON.parse(r.out) as { scope: string; scopeId: string; metric: string; day: string; direction: string }[];
+    expect(found.map((a) => [a.scope, a.scopeId, a.metric, a.day, a.direction])).toEqual([
+      ['model', 'gpt-4o', 'spend', LAST, 'high'],
+      ['team', 'team-b', 'spend', LAST, 'high'],
+      ['user', 'user-1', 'spend', LAST, 'high'],
+    ]);
+    const text = await cli('report', 'anomalies', '--as-of', LAST, '--scope', 'team', ...pg);
+    expect(text.out).toMatch(new RegExp(`^${LAST}  team  spend +high  z +\\d+\\.\\d  spend of team team-b \\$`));
+    expect(text.out.trim().split('\n')).toHaveLength(1);
+    const none = await cli('report', 'anomalies', '--as-of', '2026-01-20', ...pg);
+    expect(none.out).toBe('no anomalies in the 7 days up to 2026-01-20\n');
   });
 
   it('projections list / status / rebuild cover the Postgres read models; a rebuild gives the same report', async () => {
     const list = await cli('projections', 'list', '--json');
     expect(list.code).toBe(0);
-    expect((JSON.parse(list.out) as { projection: string; store: string }[]).map((p) => `${p.projection}:${p.store}`)).toEqual(['quota-hot:redis', 'cost:postgres', 'audit_index:postgres', 'directory:postgres']);
+    expect((JSON.parse(list.out) as { projection: string; store: string }[]).map((p) => `${p.projection}:${p.store}`)).toEqual(['quota-hot:redis', 'cost:postgres', 'audit_index:postgres', 'directory:postgres', 'forecast:postgres', 'anomaly:postgres']);
 
     const redis = ['--redis', await redisUrl(), '--redis-prefix', redisKeyPrefix('clirep')];
     const status = await cli('projections', 'status', '--json', ...log, ...redis, ...pg);
@@ -161,6 +175,8 @@ describe('totra report (real NATS and Postgres, read models fed by the projectio
       ['cost', lastSeq, 0, false],
       ['audit_index', lastSeq, 0, false],
       ['directory', lastSeq, 0, false],
+      ['forecast', lastSeq, 0, false],
+      ['anomaly', lastSeq, 0, false],
     ]);
 
     const before = await cli('report', 'cost', '--by', 'user', '--from', FIRST, '--to', LAST, '--csv', ...pg);
@@ -170,6 +186,20 @@ describe('totra report (real NATS and Postgres, read models fed by the projectio
     const after = await cli('report', 'cost', '--by', 'user', '--from', FIRST, '--to', LAST, '--csv', ...pg);
     expect(after.out).toBe(before.out);
     expect(after.out.split('\r\n').length).toBe(4);
+  });
+
+  it('says clearly when the forecast or anomaly read model is not there yet (exit 1)', async () => {
+    const empty = await createTestDatabase();
+    try {
+      const f = await cli('report', 'forecast', '--pg', empty.url, '--state-dir', stateDir);
+      expect(f.code).toBe(1);
+      expect(f.err).toMatch(/the forecast read model does not exist yet \(the projector has not run with TOTRA_PG_URL\)/);
+      const a = await cli('report', 'anomalies', '--pg', empty.url, '--state-dir', stateDir);
+      expect(a.code).toBe(1);
+      expect(a.err).toMatch(/the anomaly read model does not exist yet/);
+    } finally {
+      await empty.drop();
+    }
   });
 
   it('says where the Postgres URL comes from when there is none (exit 2)', async () => {

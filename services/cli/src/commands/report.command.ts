@@ -1,8 +1,21 @@
 import { type Command, Option } from 'commander';
 import { sql, type Kysely } from 'kysely';
-import { addDays, detectAnomalies, detectRateAnomalies, forecastSpend, type Anomaly, type DayValue } from '@totra/analytics';
+import { addDays } from '@totra/analytics';
 import { createDb } from '@totra/db';
-import { COST_DIMENSIONS, chargeback, chargebackCsv, dailySeries, formatUsd, spendBy, type CostDimension, type CostTotals } from '@totra/projection-reporting';
+import {
+  COST_DIMENSIONS,
+  anomalies,
+  chargeback,
+  chargebackCsv,
+  formatUsd,
+  forecasts,
+  readModelExists,
+  spendBy,
+  type AnomalyLine,
+  type CostDimension,
+  type CostTotals,
+  type ForecastLine,
+} from '@totra/projection-reporting';
 import { CliError, EXIT } from '../cli-error.js';
 import type { CommandGroup } from '../cli.js';
 import { readUrls, stateDir } from '../state.js';
@@ -48,10 +61,14 @@ export async function withPgDb<T>(o: PgOptions, fn: (db: Kysely<unknown>, url: s
 
 /** {@link withPgDb}, failing (exit 1) when the cost read model does not exist yet. */
 export function withPg<T>(o: PgOptions, fn: (db: Kysely<unknown>) => Promise<T>): Promise<T> {
+  return withReadModel(o, 'cost_daily', 'cost', fn);
+}
+
+/** {@link withPgDb}, failing (exit 1) when `table` does not exist yet (its projection has not run). */
+function withReadModel<T>(o: PgOptions, table: string, projection: string, fn: (db: Kysely<unknown>) => Promise<T>): Promise<T> {
   return withPgDb(o, async (db) => {
-    const { rows } = await sql<{ ok: boolean }>`SELECT to_regclass('public.cost_daily') IS NOT NULL AS ok`.execute(db);
-    if (rows[0]?.ok !== true) {
-      throw new CliError('TOTRA_CLI_NO_READ_MODEL', 'the cost read model does not exist yet (the projector has not run with TOTRA_PG_URL)', EXIT.failed);
+    if (!(await readModelExists(db, table))) {
+      throw new CliError('TOTRA_CLI_NO_READ_MODEL', `the ${projection} read model does not exist yet (the projector has not run with TOTRA_PG_URL)`, EXIT.failed);
     }
     return fn(db);
   });
@@ -90,27 +107,30 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return `${[line(header), ...rows.map(line)].join('\n')}\n`;
 }
 
-/** Total spend of every group per day, up to `asOf`, over `days` days. */
-async function spendSeries(db: Kysely<unknown>, asOf: string, days: number): Promise<DayValue[]> {
-  const points = await dailySeries(db, { by: 'tenant', from: addDays(asOf, -(days - 1)), to: asOf });
-  const byDay = new Map<string, number>();
-  for (const p of points) byDay.set(p.day, (byDay.get(p.day) ?? 0) + p.microUsd);
-  return [...byDay.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([d, value]) => ({ day: d, value }));
+/** Whole cents: a forecast is an estimate (exact micro-USD are in --json). */
+const usd = (micro: number) => `$${(micro / 1_000_000).toFixed(2)}`;
+
+/** One line per stored forecast, for people. */
+export function forecastText(lines: readonly ForecastLine[]): string {
+  if (lines.length === 0) return 'no forecasts yet (no spend recorded)\n';
+  const rows = lines.map((l) => [
+    l.scope === 'tenant' ? `tenant ${l.tenant}` : `team ${l.scopeId || '-'}`,
+    `${l.horizon} to ${l.periodEnd}`,
+    l.asOf,
+    usd(l.actualMicroUsd),
+    usd(l.expectedMicroUsd),
+    `${usd(l.lowMicroUsd)}..${usd(l.highMicroUsd)}`,
+    l.backtestMape === null ? '-' : `${(l.backtestMape * 100).toFixed(1)} %`,
+    l.budgetMicroUsd === null ? '-' : usd(l.budgetMicroUsd),
+    l.budgetMicroUsd === null ? '-' : (l.budgetRunsOutOn ?? 'lasts'),
+  ]);
+  const methods = [...new Set(lines.map((l) => l.method))].join(', ');
+  return `${table(['scope', 'horizon', 'as of', 'so far', 'expected', '95 % band', 'backtest err', 'budget', 'runs out'], rows)}method: ${methods}; "as of" is the latest day with recorded spend\n`;
 }
 
-/** Spend anomalies per team and PII-block-rate anomalies per team over the last `days` days up to `asOf`. */
-export async function findAnomalies(db: Kysely<unknown>, asOf: string, days: number): Promise<Anomaly[]> {
-  const examined = Array.from({ length: days }, (_, i) => addDays(asOf, i - days + 1));
-  const points = await dailySeries(db, { by: 'team', from: addDays(asOf, -(days + 8 * 7)), to: asOf });
-  const teams = new Map<string, typeof points>();
-  for (const p of points) teams.set(p.key, [...(teams.get(p.key) ?? []), p]);
-  const out: Anomaly[] = [];
-  for (const [team, series] of [...teams.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    const label = team || '(no team)';
-    out.push(...detectAnomalies(series.map((p) => ({ day: p.day, value: p.microUsd })), { metric: `spend of team ${label}`, days: examined, format: (v) => `$${formatUsd(v)}` }));
-    out.push(...detectRateAnomalies(series.map((p) => ({ day: p.day, blocked: p.blockedPii, total: p.requests + p.rejected })), { metric: `PII block rate of team ${label}`, days: examined }));
-  }
-  return out;
+/** One line per stored anomaly, for people. */
+export function anomaliesText(found: readonly AnomalyLine[]): string {
+  return found.map((a) => `${a.day}  ${a.scope.padEnd(5)} ${a.metric.padEnd(14)} ${a.direction.padEnd(4)}  z ${a.score.toFixed(1).padStart(6)}  ${a.reason}${a.alerted ? '' : '  (not announced yet)'}\n`).join('');
 }
 
 /** `totra report cost|chargeback|forecast|anomalies`: finance reports from the Postgres read models. */
@@ -166,48 +186,44 @@ export const reportCommands: CommandGroup = (program, io) => {
   pgOptions(
     group
       .command('forecast')
-      .description('month-end and quarter-end spend from the daily trend, with a 95 % band')
-      .option('--as-of <day>', 'last observed day (default: today)', day('--as-of'))
-      .option('--budget-usd <usd>', 'a budget to say when it runs out')
-      .addOption(new Option('--period <period>', 'period of the budget').choices(['month', 'quarter']).default('month'))
+      .description('month-end and quarter-end spend per tenant and team with a 95 % band and budget run-out (the forecast read model)')
+      .option('--tenant <tenant>', 'only this tenant')
+      .option('--team <team>', 'only this team')
+      .addOption(new Option('--horizon <horizon>', 'only this horizon').choices(['month', 'quarter']))
       .option('--json', 'machine-readable output'),
-  ).action(async (o: PgOptions & { asOf?: string; budgetUsd?: string; period: 'month' | 'quarter'; json?: boolean }) => {
-    const asOf = o.asOf ?? today();
-    let budget: { amount: number; period: 'month' | 'quarter' } | undefined;
-    if (o.budgetUsd !== undefined) {
-      const usd = Number(o.budgetUsd);
-      if (!Number.isFinite(usd) || usd <= 0) throw new CliError('TOTRA_CLI_USAGE', `--budget-usd: "${o.budgetUsd}" is not a positive amount`);
-      budget = { amount: Math.round(usd * 1_000_000), period: o.period };
-    }
-    const series = await withPg(o, (db) => spendSeries(db, asOf, 120));
-    const f = forecastSpend(series, asOf, budget);
-    if (o.json) {
-      io.stdout(`${JSON.stringify({ asOf: f.asOf, monthEnd: f.monthEnd, quarterEnd: f.quarterEnd, backtestMape: f.backtestMape, budgetRunsOutOn: f.budgetRunsOutOn }, null, 2)}\n`);
-      return;
-    }
-    const line = (name: string, p: typeof f.monthEnd) =>
-      `${name} (${p.periodEnd}): expected $${formatUsd(Math.round(p.expected))} (95 %: $${formatUsd(Math.round(p.low))} to $${formatUsd(Math.round(p.high))}), so far $${formatUsd(Math.round(p.actual))}\n`;
-    io.stdout(`forecast as of ${f.asOf}\n`);
-    io.stdout(line('month end  ', f.monthEnd));
-    io.stdout(line('quarter end', f.quarterEnd));
-    if (f.backtestMape !== undefined) io.stdout(`backtest error (last 7 days): ${(f.backtestMape * 100).toFixed(1)} %\n`);
-    if (budget) io.stdout(f.budgetRunsOutOn ? `the ${budget.period}ly budget runs out on ${f.budgetRunsOutOn}\n` : `the ${budget.period}ly budget lasts the period\n`);
+  ).action(async (o: PgOptions & { tenant?: string; team?: string; horizon?: 'month' | 'quarter'; json?: boolean }) => {
+    const lines = await withReadModel(o, 'forecast', 'forecast', (db) =>
+      forecasts(db, { ...(o.tenant === undefined ? {} : { tenant: o.tenant }), ...(o.team === undefined ? {} : { team: o.team }), ...(o.horizon === undefined ? {} : { horizon: o.horizon }) }),
+    );
+    if (o.json) io.stdout(`${JSON.stringify(lines, null, 2)}\n`);
+    else io.stdout(forecastText(lines));
   });
 
   pgOptions(
     group
       .command('anomalies')
-      .description('unusual spend or PII block rate per team (weekday-aware robust z-scores)')
-      .option('--as-of <day>', 'last day examined (default: today)', day('--as-of'))
-      .option('--days <n>', 'days examined, ending with --as-of', '7')
+      .description('days whose spend or PII-block rate of a user, team or model stood out from its own history (the anomaly read model)')
+      .option('--as-of <day>', 'last day shown (default: today)', day('--as-of'))
+      .option('--days <n>', 'days shown, ending with --as-of', '7')
+      .option('--tenant <tenant>', 'only this tenant')
+      .addOption(new Option('--scope <scope>', 'only users, teams or models').choices(['user', 'team', 'model']))
+      .addOption(new Option('--metric <metric>', 'only this metric').choices(['spend', 'pii_block_rate']))
       .option('--json', 'machine-readable output'),
-  ).action(async (o: PgOptions & { asOf?: string; days: string; json?: boolean }) => {
+  ).action(async (o: PgOptions & { asOf?: string; days: string; tenant?: string; scope?: 'user' | 'team' | 'model'; metric?: 'spend' | 'pii_block_rate'; json?: boolean }) => {
     const days = Number(o.days);
     if (!Number.isInteger(days) || days < 1 || days > 366) throw new CliError('TOTRA_CLI_USAGE', `--days: "${o.days}" is not a number of days (1-366)`);
     const asOf = o.asOf ?? today();
-    const found = await withPg(o, (db) => findAnomalies(db, asOf, days));
+    const found = await withReadModel(o, 'anomaly', 'anomaly', (db) =>
+      anomalies(db, {
+        from: addDays(asOf, 1 - days),
+        to: asOf,
+        ...(o.tenant === undefined ? {} : { tenant: o.tenant }),
+        ...(o.scope === undefined ? {} : { scope: o.scope }),
+        ...(o.metric === undefined ? {} : { metric: o.metric }),
+      }),
+    );
     if (o.json) io.stdout(`${JSON.stringify(found, null, 2)}\n`);
     else if (found.length === 0) io.stdout(`no anomalies in the ${days} days up to ${asOf}\n`);
-    else for (const a of found) io.stdout(`${a.day}  ${a.direction.padEnd(4)}  score ${a.score.toFixed(1).padStart(6)}  ${a.reason}\n`);
+    else io.stdout(anomaliesText(found));
   });
 };
