@@ -1,7 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createStreamGate } from '@totra/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PriceBook, affordableOutputTokens, estimateMaxCost, loadTokenizer } from '@totra/pricing';
+import { createStreamGate, startMockProvider, type MockProvider } from '@totra/testing';
 import { ALIAS, startHarness, type Harness, type MockName } from './support/gateway-harness.js';
 
 // Streams are metered against their budget reservation: a provider that ignores `max_tokens`
@@ -11,6 +12,9 @@ describe('streaming metering', () => {
   let h: Harness;
   let openai: OpenAI;
   let anthropic: Anthropic;
+  // Alias `fb-price`: gpt-4o-mini (A, first) falls back to gpt-4o (B, a higher output price).
+  let cheap: MockProvider;
+  let dear: MockProvider;
 
   const TERMINAL = new Set(['RequestCompleted', 'RequestRejected', 'RequestFailed']);
   const eventFor = async (requestId: string) => (await h.events()).filter((e) => TERMINAL.has(e.type) && (e.data as { requestId?: string }).requestId === requestId);
@@ -23,12 +27,21 @@ describe('streaming metering', () => {
     h = await startHarness();
     openai = new OpenAI({ apiKey: h.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
     anthropic = new Anthropic({ apiKey: h.key, baseURL: h.url, maxRetries: 0 });
+    cheap = await startMockProvider({ provider: 'openai', apiKey: 'sk-test-openai' });
+    dear = await startMockProvider({ provider: 'openai', apiKey: 'sk-test-openai' });
+    for (const [id, mock, model, priority] of [['fbp-a', cheap, 'gpt-4o-mini', '1'], ['fbp-b', dear, 'gpt-4o', '2']] as const) {
+      const r = await h.cli('models', 'add', '--id', id, '--alias', 'fb-price', '--provider', 'openai', '--model', model, '--base-url', mock.baseUrl, '--credential', 'env:OPENAI_API_KEY', '--priority', priority, ...h.cliArgs);
+      expect(r.code, r.err).toBe(0);
+    }
+    await vi.waitFor(() => expect(h.gateway.catalog.directory.deploymentsFor('fb-price')).toHaveLength(2), { timeout: 10_000 });
   });
   afterAll(async () => {
     await h?.close();
+    await cheap?.close();
+    await dear?.close();
   });
   beforeEach(() => {
-    for (const m of Object.values(h.mocks)) m.resetBehaviour();
+    for (const m of [...Object.values(h.mocks), cheap, dear]) m.resetBehaviour();
   });
 
   it('cuts an OpenAI chat stream at max_tokens the provider ignores: finish_reason length, usage, [DONE]', async () => {
@@ -96,6 +109,77 @@ describe('streaming metering', () => {
     expect(text.length).toBeLessThanOrEqual(20 * 4);
     expect(last?.type).toBe('response.incomplete');
     expect(last?.type === 'response.incomplete' ? last.response.incomplete_details?.reason : undefined).toBe('max_output_tokens');
+  });
+
+  it('a stream served by a fallback with a higher output price is cut at what the reservation pays for there', async () => {
+    cheap.setBehaviour({ fault: { type: 'status', status: 503 } });
+    dear.setBehaviour({ reply: LONG, chunks: 40 });
+    const content = 'talk at length, from whichever deployment';
+    const { data: stream, response } = await openai.chat.completions
+      .create({ model: 'fb-price', max_tokens: 1000, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content }] })
+      .withResponse();
+    let text = '';
+    let finish: string | null | undefined;
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(cheap.requestCount).toBeGreaterThan(0);
+    expect(dear.requestCount).toBe(1);
+    expect(finish).toBe('length');
+    expect(LONG.startsWith(text)).toBe(true);
+
+    // What was reserved: the worst case priced on the first deployment (gpt-4o-mini).
+    const prices = PriceBook.fromCatalog();
+    const at = new Date();
+    const inputTokens = (await loadTokenizer('fb-price')).estimateChatInput({ messages: [{ role: 'user', content }] }).inputTokens;
+    const reserved = estimateMaxCost({ inputTokens, maxOutputTokens: 1000 }, prices.priceFor({ provider: 'openai', model: 'gpt-4o-mini', at }));
+    const requestId = response.headers.get('x-request-id') ?? '';
+    // Settled once the stream ended (after its last byte reached the client).
+    const [spend] = await vi.waitFor(async () => {
+      const found = await spendFor(requestId);
+      expect(found).toHaveLength(1);
+      return found;
+    });
+    const recorded = spend?.data as { microUsd: number; deploymentId: string; tokens: { output: number } } | undefined;
+    expect(recorded?.deploymentId).toBe('fbp-b');
+    expect(recorded?.tokens.output).toBe(usage?.completion_tokens);
+    // gpt-4o's output price is 16x gpt-4o-mini's: the 1000 tokens the reservation allows on A
+    // would cost far more there. The stream stopped where the reservation ends on B.
+    expect(recorded?.tokens.output).toBeGreaterThan(10);
+    expect(recorded?.tokens.output).toBeLessThan(100);
+    expect(recorded?.microUsd).toBeGreaterThan(0);
+    expect(recorded?.microUsd).toBeLessThanOrEqual(reserved);
+  });
+
+  it('a fallback with a higher output price is asked for no more output than the reservation pays for there (not streamed)', async () => {
+    cheap.setBehaviour({ fault: { type: 'status', status: 503 } });
+    const content = 'a plain answer, from whichever deployment';
+    const before = dear.requestCount;
+    const { data, response } = await openai.chat.completions.create({ model: 'fb-price', max_tokens: 1000, messages: [{ role: 'user', content }] }).withResponse();
+    expect(data.choices[0]?.message.content).toContain(content);
+    expect(dear.requestCount).toBe(before + 1);
+    const sent = dear.requests.at(-1)?.body as { max_tokens?: number; max_completion_tokens?: number } | undefined;
+    const asked = sent?.max_completion_tokens ?? sent?.max_tokens;
+    // What 1000 tokens of gpt-4o-mini pay for at gpt-4o's prices.
+    const prices = PriceBook.fromCatalog();
+    const at = new Date();
+    const inputTokens = (await loadTokenizer('fb-price')).estimateChatInput({ messages: [{ role: 'user', content }] }).inputTokens;
+    const reserved = estimateMaxCost({ inputTokens, maxOutputTokens: 1000 }, prices.priceFor({ provider: 'openai', model: 'gpt-4o-mini', at }));
+    expect(asked).toBe(affordableOutputTokens(reserved, inputTokens, prices.priceFor({ provider: 'openai', model: 'gpt-4o', at })));
+    expect(asked).toBeLessThan(100);
+    // The first deployment is asked for what the client asked.
+    const first = cheap.requests.at(-1)?.body as { max_tokens?: number; max_completion_tokens?: number } | undefined;
+    expect(first?.max_completion_tokens ?? first?.max_tokens).toBe(1000);
+    const requestId = response.headers.get('x-request-id') ?? '';
+    const [spend] = await vi.waitFor(async () => {
+      const found = await spendFor(requestId);
+      expect(found).toHaveLength(1);
+      return found;
+    });
+    expect((spend?.data as { deploymentId: string }).deploymentId).toBe('fbp-b');
   });
 
   it('leaves a stream that fits its cap untouched', async () => {

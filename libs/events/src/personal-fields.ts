@@ -36,9 +36,9 @@ export const PERSONAL_FIELD_EXCEPTIONS: Readonly<Record<string, Readonly<Record<
 
 const personal = new Set(PERSONAL_FIELDS.map((f) => f.toLowerCase()));
 
-function walk(node: unknown, path: string, out: string[]): void {
+function walk(node: unknown, path: string, out: string[], names: ReadonlySet<string>): void {
   if (Array.isArray(node)) {
-    node.forEach((n) => walk(n, path, out));
+    node.forEach((n) => walk(n, path, out, names));
     return;
   }
   if (typeof node !== 'object' || node === null) return;
@@ -46,22 +46,25 @@ function walk(node: unknown, path: string, out: string[]): void {
     if (key === 'properties' && typeof value === 'object' && value !== null) {
       for (const [prop, sub] of Object.entries(value)) {
         const at = path ? `${path}.${prop}` : prop;
-        if (personal.has(prop.toLowerCase())) out.push(at);
-        walk(sub, at, out);
+        if (names.has(prop.toLowerCase())) out.push(at);
+        walk(sub, at, out, names);
       }
     } else {
-      walk(value, path, out);
+      walk(value, path, out, names);
     }
   }
 }
 
 /**
  * Paths (e.g. `email`, `user.name`) of personal fields in the clear `data` schema of an event
- * type, less its justified exceptions. Empty for a compliant event type.
+ * type, less its justified exceptions: the fields of {@link PERSONAL_FIELDS}, and the event's
+ * own `sealedFields` (a field it declares personal, e.g. a free-text `reason`, must not also be
+ * in clear). Empty for a compliant event type.
  */
-export function personalFieldsInClear(def: Pick<EventDefinition, 'type' | 'data'>): string[] {
+export function personalFieldsInClear(def: Pick<EventDefinition, 'type' | 'data'> & { sealedFields?: readonly string[] }): string[] {
   const found: string[] = [];
-  walk(z.toJSONSchema(def.data, { unrepresentable: 'any' }), '', found);
+  const own = new Set([...personal, ...(def.sealedFields ?? []).map((f) => f.toLowerCase())]);
+  walk(z.toJSONSchema(def.data, { unrepresentable: 'any' }), '', found, own);
   const allowed = PERSONAL_FIELD_EXCEPTIONS[def.type] ?? {};
   return [...new Set(found)].filter((p) => !(p in allowed));
 }

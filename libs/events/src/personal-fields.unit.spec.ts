@@ -25,6 +25,33 @@ describe('personal data stays out of clear event data', () => {
     expect(personalFieldsInClear(leaky).sort()).toEqual(['items.prompt', 'user.Email']);
   });
 
+  it('finds a field the event itself declares sealed (e.g. a free-text reason) when it is also in clear data', () => {
+    const both = defineEvent({ type: 'ReasonTwice', v: 1, description: 'test only', sealedFields: ['reason'], data: z.object({ id: z.string(), reason: z.string().optional() }) });
+    expect(personalFieldsInClear(both)).toEqual(['reason']);
+    expect(personalFieldsInClear({ ...both, sealedFields: [] })).toEqual([]);
+  });
+
+  it('QuotaIncreaseRequested: the reason is sealed only; a v1 event with a clear reason is read without it', () => {
+    const def = registry.get('QuotaIncreaseRequested');
+    expect(def.sealedFields).toEqual(['reason']);
+    expect(personalFieldsInClear(def)).toEqual([]);
+    const data = { quotaRequestId: `qr_${'a'.repeat(32)}`, requestedBy: 'u1', amountMicroUsd: 5 };
+    expect(() => registry.validateInput({ type: 'QuotaIncreaseRequested', tenant: 't', data: { ...data, reason: 'my manager said so' } })).toThrow(/Unrecognized key/);
+    const v1 = {
+      id: '0193b5a0-7c3e-7abc-8def-0123456789ab',
+      type: 'QuotaIncreaseRequested',
+      v: 1,
+      time: '2026-12-04T10:00:00.000Z',
+      chain: 'cli.host-1.boot1',
+      seq: 2,
+      prev: 'a'.repeat(64),
+      tenant: 't',
+      hash: 'b'.repeat(64),
+      data: { ...data, reason: 'in clear' },
+    };
+    expect(JSON.stringify(registry.decode(v1).data)).not.toContain('in clear');
+  });
+
   it('exceptions name real fields of registered types', () => {
     for (const [type, fields] of Object.entries(PERSONAL_FIELD_EXCEPTIONS)) {
       const shape = JSON.stringify(z.toJSONSchema(registry.get(type).data));
@@ -34,6 +61,8 @@ describe('personal data stays out of clear event data', () => {
 
   it('the GDPR event types that seal personal data name a subject, and refuse sealed parts where they have none', () => {
     for (const type of ['UserCreated', 'RequestContentLogged']) expect(registry.get(type).requiresSubject, type).toBe(true);
+    // The client's address and user agent of a request are sealed, never in clear.
+    for (const type of ['RequestCompleted', 'RequestFailed', 'RequestRejected']) expect(registry.get(type).sealedFields, type).toEqual(['clientIp', 'userAgent']);
     expect(registry.validateInput({ type: 'UserCreated', tenant: 't', subject: 's1', data: { userId: 'u1', teamId: 't1' }, sealed: { kid: 'dk_1', alg: 'A256GCM', iv: 'aaaa', ct: 'bbbb' } })).toEqual({
       v: 1,
       data: { userId: 'u1', teamId: 't1' },

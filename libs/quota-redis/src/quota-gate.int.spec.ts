@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
 import { hotBudgetOf, hotQuotaLayout, type BudgetSetData, type HotQuotaLayout } from '@totra/quota';
 import { redisKeyPrefix, redisUrl } from '@totra/testing';
@@ -22,7 +22,7 @@ describe('QuotaGate (real Redis)', () => {
     if (keys.length) await redis.del(...keys);
   });
 
-  const setup = (o: { reservationTtlMs?: number } = {}) => {
+  const setup = (o: { reservationTtlMs?: number; subscriber?: Redis; heldWaitMs?: number } = {}) => {
     prefix = redisKeyPrefix('qgate');
     layout = hotQuotaLayout(prefix);
     return new QuotaGate({ redis, keyPrefix: prefix, ...o });
@@ -49,6 +49,37 @@ describe('QuotaGate (real Redis)', () => {
     const [b, pk] = ref.split('/') as [string, string];
     return redis.hgetall(layout.live(TENANT, b, pk));
   };
+
+  it('a request held only by reservations in flight waits for a settlement and is then admitted; one that cannot fit is refused at once', async () => {
+    const subscriber = new Redis(await redisUrl());
+    try {
+      const gate = setup({ subscriber, heldWaitMs: 30_000 });
+      const quick = new QuotaGate({ redis, subscriber, keyPrefix: prefix, heldWaitMs: 1 });
+      await budget({ budgetId: 'team-t1', scope: { kind: 'team', id: 't_1' }, limit: { microUsd: 30_000 } });
+      const a = await gate.admit(req({ estimate: { microUsd: 20_000, tokens: 1 } }));
+      if (!a.ok) throw new Error('not admitted');
+
+      // Fits once A settles (0 spent + 20,000 <= 30,000), not beside A's reservation: it waits.
+      let settled = false;
+      const b = gate.admit(req({ estimate: { microUsd: 20_000, tokens: 1 } })).then((r) => ({ r, settledBefore: settled }));
+      await vi.waitFor(async () => expect(await redis.pubsub('NUMSUB', layout.released(TENANT))).toEqual([layout.released(TENANT), 1]));
+      // Over even without reservations: refused at once, not held.
+      const c = await gate.admit(req({ estimate: { microUsd: 30_001, tokens: 1 } }));
+      expect(c).toMatchObject({ ok: false, reason: 'budget', held: false });
+      // A gate that waits 1 ms gives up on a held request and says that it was held.
+      expect(await quick.admit(req({ estimate: { microUsd: 20_000, tokens: 1 } }))).toMatchObject({ ok: false, reason: 'budget', held: true, used: 20_000 });
+
+      settled = true;
+      await gate.settle(a.reservation, { microUsd: 5_000, tokens: 1 });
+      const { r, settledBefore } = await b;
+      expect(settledBefore).toBe(true);
+      expect(r.ok).toBe(true);
+      const ref = a.reservation.scopes[0] as string;
+      expect(await live(ref)).toMatchObject({ rusd: '20000', pusd: '5000' });
+    } finally {
+      subscriber.disconnect();
+    }
+  });
 
   it('600 concurrent admissions from 20 users against a team budget: at most the limit is reserved, no overshoot after settlement', async () => {
     const gate = setup();

@@ -14,6 +14,17 @@ export interface QuotaGateOptions {
   pendingTtlMs?: number;
   /** Most expired reservations purged by one admission. Default 32. */
   purgeLimit?: number;
+  /**
+   * A connection the gate may put in subscriber mode (it can be shared: the gate only listens to
+   * its own channels). Needed to wait for settlements (`heldWaitMs`).
+   */
+  subscriber?: Redis;
+  /**
+   * How long an admission that fits once the reservations in flight settle waits for them
+   * before it is refused, woken by every settlement, release or expiry of the tenant. Default 0
+   * (refuse at once); needs `subscriber`.
+   */
+  heldWaitMs?: number;
 }
 
 /** What a request may cost at most, before it is sent. */
@@ -67,6 +78,11 @@ export interface QuotaRefusal {
   used: number;
   /** For rate limits: when a retry can pass (absent when the request can never fit). */
   retryAfterSeconds?: number;
+  /**
+   * Budget refusals: true when the request would fit once the reservations in flight settle
+   * (`spent + pending + estimate <= limit` everywhere) but they did not settle in time.
+   */
+  held: boolean;
 }
 
 export type Admission = { ok: true; reservation: Reservation } | QuotaRefusal;
@@ -94,6 +110,11 @@ export class QuotaGate {
   readonly #purge: number;
   /** Time zones whose period keys go with every admission; grows when a budget names a new one. */
   readonly #zones = new Set<string>(['UTC']);
+  readonly #subscriber: Redis | undefined;
+  readonly #heldWaitMs: number;
+  /** Channels subscribed to (once each), and the admissions waiting on each. */
+  readonly #subscribed = new Map<string, Promise<unknown>>();
+  readonly #waiting = new Map<string, Set<() => void>>();
 
   constructor(o: QuotaGateOptions) {
     this.#redis = o.redis;
@@ -101,10 +122,78 @@ export class QuotaGate {
     this.#ttl = o.reservationTtlMs ?? 15 * 60_000;
     this.#pendingTtl = o.pendingTtlMs ?? 60 * 60_000;
     this.#purge = o.purgeLimit ?? 32;
+    this.#subscriber = o.subscriber;
+    this.#heldWaitMs = o.subscriber ? (o.heldWaitMs ?? 0) : 0;
+    this.#subscriber?.on('message', (channel: string) => {
+      const waiters = this.#waiting.get(channel);
+      if (!waiters) return;
+      this.#waiting.delete(channel);
+      for (const wake of waiters) wake();
+    });
   }
 
-  /** Checks rate limits and budgets and reserves the estimate; refuses with the first scope that does not fit. */
+  /**
+   * Checks rate limits and budgets and reserves the estimate; refuses with the first scope that
+   * does not fit. One round trip, except when only reservations in flight are in the way: then
+   * it waits (up to `heldWaitMs`, woken by each settlement of the tenant) and tries again.
+   */
   async admit(r: AdmitRequest): Promise<Admission> {
+    const first = await this.#admitOnce(r);
+    if (first.ok || !first.held || this.#heldWaitMs <= 0) return first;
+    const started = Date.now();
+    const deadline = started + this.#heldWaitMs;
+    const channel = this.#layout.released(r.tenant);
+    try {
+      await this.#subscribe(channel);
+    } catch {
+      return first; // no announcements to wait for: refused as without a wait
+    }
+    for (;;) {
+      // Listening before the attempt: a settlement during it wakes the wait at once.
+      const wake = this.#nextRelease(channel);
+      const a = await this.#admitOnce({ ...r, now: ms(r.now) + (Date.now() - started) });
+      const left = deadline - Date.now();
+      if (a.ok || !a.held || left <= 0) {
+        wake.cancel();
+        return a;
+      }
+      await wake.wait(left);
+    }
+  }
+
+  #subscribe(channel: string): Promise<unknown> {
+    let done = this.#subscribed.get(channel);
+    if (!done) {
+      done = (this.#subscriber as Redis).subscribe(channel);
+      this.#subscribed.set(channel, done);
+      done.catch(() => this.#subscribed.delete(channel));
+    }
+    return done;
+  }
+
+  #nextRelease(channel: string): { wait(ms: number): Promise<void>; cancel(): void } {
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    let set = this.#waiting.get(channel);
+    if (!set) this.#waiting.set(channel, (set = new Set()));
+    set.add(wake);
+    const cancel = () => {
+      this.#waiting.get(channel)?.delete(wake);
+      wake();
+    };
+    return {
+      cancel,
+      async wait(timeoutMs) {
+        const timer = setTimeout(cancel, timeoutMs);
+        await woken;
+        clearTimeout(timer);
+      },
+    };
+  }
+
+  async #admitOnce(r: AdmitRequest): Promise<Admission> {
     const l = this.#layout;
     const t = r.tenant;
     const now = ms(r.now);
@@ -153,7 +242,7 @@ export class QuotaGate {
         };
       }
       if (kind === 'no') {
-        const [reason, scope, budgetId, unit, limit, used, retry] = rest as [string, string, string, string, string, string, string];
+        const [reason, scope, budgetId, unit, limit, used, retry, held] = rest as [string, string, string, string, string, string, string, string];
         const refusal: QuotaRefusal = {
           ok: false,
           reason: reason === 'rate_limit' ? 'rate_limit' : 'budget',
@@ -161,6 +250,7 @@ export class QuotaGate {
           unit: unit as QuotaRefusal['unit'],
           limit: Number(limit),
           used: Number(used),
+          held: held === '1',
         };
         if (budgetId) refusal.budgetId = budgetId;
         if (Number(retry) >= 0) refusal.retryAfterSeconds = Math.max(1, Math.ceil(Number(retry) / 1000));

@@ -40,9 +40,14 @@ local function qDropRequest(pfx, tag, rid)
   redis.call('ZREM', pfx .. 'qx:' .. tag, rid)
   return r[1]
 end
+-- Tells gateways waiting for room in the tenant's budgets that some was given back.
+local function qNotify(pfx, tag)
+  redis.call('PUBLISH', pfx .. 'qn:' .. tag, '1')
+end
 local function qPurgeExpired(pfx, tag, now, limit)
   local ids = redis.call('ZRANGEBYSCORE', pfx .. 'qx:' .. tag, '-inf', now, 'LIMIT', 0, limit)
   for _, rid in ipairs(ids) do qDropRequest(pfx, tag, rid) end
+  if #ids > 0 then qNotify(pfx, tag) end
   return #ids
 end
 `;
@@ -59,7 +64,10 @@ end
  * 11 purge limit.
  * Reply: `{'ok', state, scopesJson, expiresMs, replayed 0|1}`, `{'done'}` (request recorded already),
  * `{'tz', zone}` (period keys of that zone needed), or
- * `{'no', reason, scope, budgetId, unit, limit, used, retryMs}`.
+ * `{'no', reason, scope, budgetId, unit, limit, used, retryMs, held}`. `held` is `1` when the
+ * request fits every budget once the reservations in flight settle (`spent + pending + estimate
+ * <= limit` everywhere, only `+ reserved` is over): waiting for settlements can admit it. A
+ * budget over even without reservations is named first (`held` 0).
  */
 export const ADMIT_SCRIPT = `${QUOTA_LUA_HELPERS}
 local pfx, tag, rid = ARGV[1], ARGV[2], ARGV[3]
@@ -98,7 +106,7 @@ if rl[1] or rl[2] then
     if limit then
       local used = ck[4] * (1 - e) + ck[3]
       if used + ck[5] > limit then
-        return {'no', 'rate_limit', 'key:' .. keyId, '', ck[1], qnum(limit), qnum(math.ceil(used)), qnum(math.ceil(retryMs(limit, ck[3], ck[4], ck[5])))}
+        return {'no', 'rate_limit', 'key:' .. keyId, '', ck[1], qnum(limit), qnum(math.ceil(used)), qnum(math.ceil(retryMs(limit, ck[3], ck[4], ck[5]))), '0'}
       end
     end
   end
@@ -106,6 +114,7 @@ end
 
 -- Budgets of the key, user, team and tenant (in that order; the first that refuses is named).
 local pks = cjson.decode(ARGV[9])
+local held = nil
 local refs = {}
 local lives = {}
 for i = 3, 6 do
@@ -126,18 +135,24 @@ for i = 3, 6 do
       local scope = b.k
       if b.k ~= 'tenant' then scope = b.k .. ':' .. b.s end
       if b.u then
-        local used = (tonumber(s[1]) or 0) + (tonumber(l[1]) or 0) + (tonumber(l[3]) or 0)
-        if used + estUsd > b.u then return {'no', 'budget', scope, b.id, 'microUsd', qnum(b.u), qnum(used), '-1'} end
+        local settled = (tonumber(s[1]) or 0) + (tonumber(l[3]) or 0)
+        local used = settled + (tonumber(l[1]) or 0)
+        if settled + estUsd > b.u then return {'no', 'budget', scope, b.id, 'microUsd', qnum(b.u), qnum(used), '-1', '0'} end
+        if used + estUsd > b.u and held == nil then held = {'no', 'budget', scope, b.id, 'microUsd', qnum(b.u), qnum(used), '-1', '1'} end
       end
       if b.t then
-        local used = (tonumber(s[2]) or 0) + (tonumber(l[2]) or 0) + (tonumber(l[4]) or 0)
-        if used + estTok > b.t then return {'no', 'budget', scope, b.id, 'tokens', qnum(b.t), qnum(used), '-1'} end
+        local settled = (tonumber(s[2]) or 0) + (tonumber(l[4]) or 0)
+        local used = settled + (tonumber(l[2]) or 0)
+        if settled + estTok > b.t then return {'no', 'budget', scope, b.id, 'tokens', qnum(b.t), qnum(used), '-1', '0'} end
+        if used + estTok > b.t and held == nil then held = {'no', 'budget', scope, b.id, 'tokens', qnum(b.t), qnum(used), '-1', '1'} end
       end
       refs[#refs + 1] = ref
       lives[#lives + 1] = lk
     end
   end
 end
+
+if held then return held end
 
 -- Everything passed: reserve.
 for _, lk in ipairs(lives) do
@@ -161,7 +176,8 @@ return {'ok', 'r', sc, x, '0'}
 
 /**
  * Settlement: turns the request's reservation into pending spend of the actual amounts (kept
- * until its `SpendRecorded` is projected, or until the pending TTL). Idempotent. A reservation
+ * until its `SpendRecorded` is projected, or until the pending TTL), and tells waiting gateways
+ * (channel `qn:{tenant}`) that room may have been given back. Idempotent. A reservation
  * that expired meanwhile is recreated as pending from the scopes the caller holds.
  *
  * KEYS: 1 expiry zset, 2 request record, 3 done marker. ARGV: 1 pfx, 2 tag, 3 requestId, 4 now
@@ -189,6 +205,7 @@ end
 local x = qnum(tonumber(ARGV[4]) + tonumber(ARGV[8]))
 redis.call('HSET', KEYS[2], 's', 's', 'sc', sc, 'usd', ARGV[5], 'tok', ARGV[6], 'w', '', 'x', x)
 redis.call('ZADD', KEYS[1], x, rid)
+if r[1] == 'r' then qNotify(pfx, tag) end
 return 'settled'
 `;
 
@@ -200,6 +217,7 @@ return 'settled'
 export const RELEASE_SCRIPT = `${QUOTA_LUA_HELPERS}
 if redis.call('HGET', KEYS[2], 's') ~= 'r' then return 0 end
 qDropRequest(ARGV[1], ARGV[2], ARGV[3])
+qNotify(ARGV[1], ARGV[2])
 return 1
 `;
 

@@ -121,11 +121,32 @@ export function budgetAlertPayload(a: BudgetAlert): Record<string, unknown> {
   return { type: 'BudgetThresholdCrossed', id: a.eventId, tenant: a.tenant, time: a.time, data, text: budgetAlertText(a) };
 }
 
+/**
+ * Any alert the notifier delivers (budget crossings, overdue erasure requests, ...): the id of
+ * the event it announces, one line for people (Slack, Feishu) and the JSON a generic webhook gets.
+ */
+export interface AlertNotice {
+  eventId: string;
+  tenant: string;
+  text: string;
+  payload: Record<string, unknown>;
+}
+
+/** A budget crossing as a notice. */
+export function budgetAlertNotice(a: BudgetAlert): AlertNotice {
+  return { eventId: a.eventId, tenant: a.tenant, text: budgetAlertText(a), payload: budgetAlertPayload(a) };
+}
+
 /** Builds the request for one target at `nowMs` (signatures are timestamped). Pure. */
 export function alertRequest(target: AlertTarget, a: BudgetAlert, nowMs: number): AlertRequest {
+  return noticeRequest(target, budgetAlertNotice(a), nowMs);
+}
+
+/** Builds the request that delivers any notice to one target at `nowMs`. Pure. */
+export function noticeRequest(target: AlertTarget, n: AlertNotice, nowMs: number): AlertRequest {
   const ts = Math.floor(nowMs / 1000);
   const json = { 'content-type': 'application/json' };
-  const text = budgetAlertText(a);
+  const text = n.text;
   switch (target.kind) {
     case 'slack':
       return { url: target.url, headers: json, body: JSON.stringify({ text }) };
@@ -135,10 +156,10 @@ export function alertRequest(target: AlertTarget, a: BudgetAlert, nowMs: number)
       return { url: target.url, headers: json, body: JSON.stringify(msg) };
     }
     case 'webhook': {
-      const body = JSON.stringify(budgetAlertPayload(a));
+      const body = JSON.stringify(n.payload);
       return {
         url: target.url,
-        headers: { ...json, [WEBHOOK_TIMESTAMP_HEADER]: String(ts), [WEBHOOK_SIGNATURE_HEADER]: signWebhook(target.secret, ts, body), 'x-totra-event-id': a.eventId },
+        headers: { ...json, [WEBHOOK_TIMESTAMP_HEADER]: String(ts), [WEBHOOK_SIGNATURE_HEADER]: signWebhook(target.secret, ts, body), 'x-totra-event-id': n.eventId },
         body,
       };
     }

@@ -6,6 +6,7 @@ import {
   type QuotaIncreaseRejected,
   type QuotaIncreaseRequested,
   type RateLimitSet,
+  type Sealed,
 } from '@totra/events';
 import { BudgetNotFoundError, InvalidQuotaCommandError, QuotaRequestDecidedError, QuotaRequestNotFoundError } from './errors.js';
 import { type HotBudget, type HotQuotaLayout } from './hot-quota-layout.js';
@@ -49,7 +50,12 @@ export interface RequestQuotaIncrease {
   budgetId?: string;
   requestedBy?: string;
   amountMicroUsd: number;
-  reason?: string;
+  /**
+   * The reason, already checked with {@link quotaReason} and sealed by the caller under the
+   * requester's data key for the event id it will append (the reason is personal free text, never
+   * in clear data). Needs `requestedBy`: the requester is the event's subject.
+   */
+  sealedReason?: { eventId: string; sealed: Sealed };
   at: Date;
 }
 
@@ -63,6 +69,10 @@ interface Emitted<TType extends string, TData> {
   tenant: string;
   time: string;
   data: TData;
+  /** Set when the event carries a sealed part (its id and subject bind the seal). */
+  id?: string;
+  subject?: string;
+  sealed?: Sealed;
 }
 
 /** What the quota deciders emit: each is an `EventInput` a chain writer appends as it is. */
@@ -85,7 +95,8 @@ export interface QuotaRequestView {
   budgetId?: string;
   requestedBy?: string;
   amountMicroUsd: number;
-  reason?: string;
+  /** The sealed reason and what opens it (its event id and subject): readers with the key store open it. */
+  sealedReason?: { eventId: string; subject: string; sealed: Sealed };
   requestedAt: string;
   status: 'pending' | 'approved' | 'rejected';
   decidedAt?: string;
@@ -106,6 +117,9 @@ export interface FoldableQuotaEvent {
   tenant: string;
   time: string;
   data: Readonly<Record<string, unknown>>;
+  id?: string | undefined;
+  subject?: string | undefined;
+  sealed?: Sealed | undefined;
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -182,8 +196,19 @@ export function setRateLimit(c: SetRateLimit): QuotaEvent[] {
 }
 
 /**
- * Decides `RequestQuotaIncrease`. The reason is free text that may be personal: it is trimmed
- * and limited to {@link MAX_REASON_LENGTH} characters. @throws InvalidQuotaCommandError, BudgetNotFoundError
+ * Checks the free-text reason of a quota request before it is sealed: trimmed, not empty, at most
+ * {@link MAX_REASON_LENGTH} characters. @throws InvalidQuotaCommandError
+ */
+export function quotaReason(text: string): string {
+  const reason = text.trim();
+  if (!reason) throw new InvalidQuotaCommandError('the reason is empty');
+  if (reason.length > MAX_REASON_LENGTH) throw new InvalidQuotaCommandError(`the reason is at most ${MAX_REASON_LENGTH} characters`);
+  return reason;
+}
+
+/**
+ * Decides `RequestQuotaIncrease`. A reason comes sealed (see {@link quotaReason}): the event then
+ * names the requester as its subject. @throws InvalidQuotaCommandError, BudgetNotFoundError
  */
 export function requestQuotaIncrease(c: RequestQuotaIncrease, state: QuotaState): QuotaEvent[] {
   const at = time(c.at);
@@ -192,19 +217,18 @@ export function requestQuotaIncrease(c: RequestQuotaIncrease, state: QuotaState)
   const amountMicroUsd = amount(c.amountMicroUsd, 'amount', 1) as number;
   if (c.budgetId !== undefined && !state.budgets.has(c.budgetId)) throw new BudgetNotFoundError(c.budgetId);
   if (c.requestedBy !== undefined && !ID.test(c.requestedBy)) throw new InvalidQuotaCommandError(`"${c.requestedBy}" is not a pseudonymous id`);
-  const reason = c.reason?.trim();
-  if (reason !== undefined && reason.length > MAX_REASON_LENGTH) throw new InvalidQuotaCommandError(`the reason is at most ${MAX_REASON_LENGTH} characters`);
+  if (c.sealedReason && c.requestedBy === undefined) throw new InvalidQuotaCommandError('a reason needs the requester (it is sealed under their data key)');
   return [
     {
       type: 'QuotaIncreaseRequested',
       tenant: tenantOf(c.tenant),
       time: at,
+      ...(c.sealedReason ? { id: c.sealedReason.eventId, subject: c.requestedBy, sealed: c.sealedReason.sealed } : {}),
       data: {
         quotaRequestId: c.quotaRequestId,
         ...(c.budgetId !== undefined ? { budgetId: c.budgetId } : {}),
         ...(c.requestedBy !== undefined ? { requestedBy: c.requestedBy } : {}),
         amountMicroUsd,
-        ...(reason ? { reason } : {}),
       },
     },
   ];
@@ -261,7 +285,8 @@ export function evolveQuota(state: QuotaState, e: FoldableQuotaEvent): QuotaStat
     }
     case 'QuotaIncreaseRequested': {
       const d = e.data as EventData<typeof QuotaIncreaseRequested>;
-      return { ...state, requests: new Map(state.requests).set(d.quotaRequestId, { ...d, tenant: e.tenant, requestedAt: e.time, status: 'pending' }) };
+      const sealedReason = e.sealed && e.id && e.subject ? { sealedReason: { eventId: e.id, subject: e.subject, sealed: e.sealed } } : {};
+      return { ...state, requests: new Map(state.requests).set(d.quotaRequestId, { ...d, ...sealedReason, tenant: e.tenant, requestedAt: e.time, status: 'pending' }) };
     }
     case 'QuotaIncreaseApproved':
     case 'QuotaIncreaseRejected': {

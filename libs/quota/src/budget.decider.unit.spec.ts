@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { approveQuotaIncrease, foldQuota, formatMicroUsd, initialQuotaState, rejectQuotaIncrease, removeBudget, requestQuotaIncrease, setBudget, usdToMicroUsd } from './budget.decider.js';
+import { approveQuotaIncrease, foldQuota, formatMicroUsd, initialQuotaState, quotaReason, rejectQuotaIncrease, removeBudget, requestQuotaIncrease, setBudget, usdToMicroUsd } from './budget.decider.js';
 
 const at = new Date('2026-12-04T10:00:00.000Z');
 const QR = `qr_${'1'.repeat(32)}`;
@@ -24,15 +24,23 @@ describe('budget and quota deciders', () => {
 
   it('given a pending request for a budget, approving raises its limit by the amount; deciding twice is refused', () => {
     let s = foldQuota(setBudget({ budgetId: 'b1', tenant: 'acme', scope: { kind: 'user', id: 'u_1' }, limit: { microUsd: 1_000_000, tokens: 10 }, at }, initialQuotaState));
-    s = foldQuota(requestQuotaIncrease({ quotaRequestId: QR, tenant: 'acme', budgetId: 'b1', amountMicroUsd: 500_000, reason: '  month-end run  ', at }, s), s);
-    expect(s.requests.get(QR)).toMatchObject({ status: 'pending', reason: 'month-end run' });
+    const sealed = { kid: 'dk_1', alg: 'A256GCM' as const, iv: 'aaaa', ct: 'bbbb' };
+    const requested = requestQuotaIncrease({ quotaRequestId: QR, tenant: 'acme', budgetId: 'b1', requestedBy: 'u_1', amountMicroUsd: 500_000, sealedReason: { eventId: 'e1', sealed }, at }, s);
+    // The reason travels sealed, under the requester as subject, never in clear data.
+    expect(requested[0]).toMatchObject({ id: 'e1', subject: 'u_1', sealed });
+    expect(requested[0]?.data).not.toHaveProperty('reason');
+    s = foldQuota(requested, s);
+    expect(s.requests.get(QR)).toMatchObject({ status: 'pending', sealedReason: { eventId: 'e1', subject: 'u_1', sealed } });
     const approved = approveQuotaIncrease({ quotaRequestId: QR, at }, s);
     expect(approved.map((e) => e.type)).toEqual(['QuotaIncreaseApproved', 'BudgetSet']);
     expect(approved[1]?.data).toMatchObject({ budgetId: 'b1', limit: { microUsd: 1_500_000, tokens: 10 } });
     s = foldQuota(approved, s);
     expect(s.requests.get(QR)?.status).toBe('approved');
     expect(() => rejectQuotaIncrease({ quotaRequestId: QR, at }, s)).toThrow(expect.objectContaining({ code: 'TOTRA_QUOTA_REQUEST_DECIDED' }));
-    expect(() => requestQuotaIncrease({ quotaRequestId: `qr_${'2'.repeat(32)}`, tenant: 'acme', amountMicroUsd: 1, reason: 'x'.repeat(201), at }, s)).toThrow(/at most 200/);
+    expect(quotaReason('  month-end run  ')).toBe('month-end run');
+    expect(() => quotaReason('x'.repeat(201))).toThrow(/at most 200/);
+    expect(() => quotaReason('   ')).toThrow(/empty/);
+    expect(() => requestQuotaIncrease({ quotaRequestId: `qr_${'2'.repeat(32)}`, tenant: 'acme', amountMicroUsd: 1, sealedReason: { eventId: 'e2', sealed }, at }, s)).toThrow(/needs the requester/);
   });
 
   it('converts USD text to micro-USD exactly and back', () => {

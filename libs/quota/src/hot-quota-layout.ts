@@ -19,6 +19,8 @@
  *   period refs), `usd`, `tok` (amounts held), `w` (rate window key), `x` (expiry ms)
  * - `<p>qx:{t}`: sorted set requestId by expiry (ms): purged by every admission
  * - `<p>qw:{t}:<keyId>:<minute>`: hash `n`, `tok`: requests and tokens in one minute window
+ * - `<p>qn:{t}`: pub/sub channel: a reservation was settled, released or expired (room may be
+ *   back), for admissions waiting on reservations in flight
  *
  * Shared outbox: `<p>quota:alerts`: Redis stream of threshold crossings for a notifier.
  */
@@ -36,6 +38,8 @@ export interface HotQuotaLayout {
   rateLimit(tenant: string, keyId: string): string;
   rateWindow(tenant: string, keyId: string, minute: number): string;
   alerted(tenant: string, budgetId: string, periodKey: string): string;
+  /** Channel published when a tenant's reservations are settled, released or expired. */
+  released(tenant: string): string;
   readonly alerts: string;
   /** SCAN patterns of the projection-owned keys (not the checkpoint, which hot-identity owns). */
   readonly ownedPatterns: readonly string[];
@@ -85,6 +89,7 @@ export function hotQuotaLayout(prefix: string): HotQuotaLayout {
     rateLimit: (t, k) => `${prefix}qrl:${tag(t)}:${k}`,
     rateWindow: (t, k, minute) => `${prefix}qw:${tag(t)}:${k}:${minute}`,
     alerted: (t, b, pk) => `${prefix}qa:${tag(t)}:${b}:${pk}`,
+    released: (t) => `${prefix}qn:${tag(t)}`,
     alerts: `${prefix}quota:alerts`,
     ownedPatterns: [`${glob}qbdef:*`, `${glob}qb:*`, `${glob}qs:*`, `${glob}qd:*`, `${glob}qrl:*`, `${glob}qa:*`],
   };

@@ -19,6 +19,7 @@ export {
 export {
   DEFAULT_THRESHOLDS,
   MAX_REASON_LENGTH,
+  quotaReason,
   approveQuotaIncrease,
   evolveQuota,
   foldQuota,
@@ -63,11 +64,14 @@ export {
   alertTargetAccepts,
   alertTargetName,
   budgetAlertEventId,
+  budgetAlertNotice,
   budgetAlertPayload,
   budgetAlertText,
   feishuSign,
+  noticeRequest,
   signWebhook,
   verifyWebhookSignature,
+  type AlertNotice,
   type AlertRequest,
   type BudgetAlert,
 } from './budget-alert.js';

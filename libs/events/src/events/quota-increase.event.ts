@@ -4,14 +4,14 @@ import { PseudonymousId } from './identity-fields.js';
 import { BudgetId, MicroUsd, QuotaRequestId } from './quota-fields.js';
 
 /**
- * Someone asked for more quota. The reason is short free text that may be personal: it is
- * limited to 200 characters, and goes into `sealed` instead of `data` once the writer holds the
- * subject's data key.
+ * Someone asked for more quota. The reason is free text that may be personal: it is never in
+ * clear `data`, only in `sealed` (field `reason`, at most 200 characters), under the data key of
+ * the requester, who is then the event's subject (erasable like any personal data).
  */
 export const QuotaIncreaseRequested = defineEvent({
   type: 'QuotaIncreaseRequested',
-  v: 1,
-  description: 'A quota increase was requested for a budget (or in general), by a pseudonymous user, with an amount in micro-USD.',
+  v: 2,
+  description: 'A quota increase was requested for a budget (or in general), by a pseudonymous user, with an amount in micro-USD; the reason, if any, is sealed under the requester\'s data key.',
   sealedFields: ['reason'],
   data: z
     .object({
@@ -19,10 +19,12 @@ export const QuotaIncreaseRequested = defineEvent({
       budgetId: BudgetId.optional(),
       requestedBy: PseudonymousId.optional(),
       amountMicroUsd: MicroUsd.refine((n) => n > 0, 'a positive amount'),
-      /** Short reason; personal-ish, so kept short (and sealed where a data key exists). */
-      reason: z.string().min(1).max(200).optional(),
     })
     .strict(),
+  upcasters: [
+    // v1 kept the reason in clear data: it is not carried forward (only sealed reasons are read).
+    { from: 1, up: ({ reason: _reason, ...rest }) => rest },
+  ],
 });
 
 /** A quota increase request was approved; when it names a budget, a `BudgetSet` with the raised limit follows. */

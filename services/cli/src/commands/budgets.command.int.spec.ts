@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NatsConnection } from '@nats-io/nats-core';
 import { type Envelope } from '@totra/events';
 import { readStream, type StreamOptions } from '@totra/eventlog';
+import { createTestDatabase, type TestDatabase } from '@totra/testing';
 import { cli, openIsolatedLog, type IsolatedLog } from '../cli.test-kit.js';
 
 describe('totra budgets / quota (real NATS)', () => {
@@ -10,11 +14,22 @@ describe('totra budgets / quota (real NATS)', () => {
   let log: string[];
 
   let iso: IsolatedLog;
+  let database: TestDatabase;
+  let dir: string;
+  /** The key store (Postgres + keyring) that seals and opens quota request reasons. */
+  let keys: string[];
   beforeAll(async () => {
     iso = await openIsolatedLog('clib');
     ({ nc, stream, args: log } = iso);
+    database = await createTestDatabase();
+    dir = mkdtempSync(join(tmpdir(), 'totra-clib-'));
+    keys = ['--db', database.url, '--keyring', join(dir, 'keyring.json')];
   });
-  afterAll(() => iso.close());
+  afterAll(async () => {
+    await iso.close();
+    await database?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   const events = async (type: string): Promise<Envelope[]> => {
     const out: Envelope[] = [];
@@ -38,11 +53,28 @@ describe('totra budgets / quota (real NATS)', () => {
     expect(list.out).toContain('team.t_pay.monthly  team t_pay  250.50 USD monthly (Europe/Berlin)  alerts 50/80/100%');
     expect(list.out).toContain('user.u_1.daily.gpt-4o  user u_1 model gpt-4o  100000 tokens daily (UTC)');
 
-    const req = await cli('quota', 'request', '--amount-usd', '50', '--reason', 'quarter-end batch', '--budget', 'team.t_pay.monthly', '--tenant', 'acme', ...log);
+    const req = await cli('quota', 'request', '--amount-usd', '50', '--reason', 'quarter-end batch', '--user', 'u_pay', '--budget', 'team.t_pay.monthly', '--tenant', 'acme', ...log, ...keys);
     expect(req.code, req.err).toBe(0);
     const id = req.out.trim();
     expect(id).toMatch(/^qr_[0-9a-f]{32}$/);
-    expect((await cli('quota', 'request', '--amount-usd', '1', '--reason', 'x'.repeat(201), ...log)).code).toBe(2);
+    expect((await cli('quota', 'request', '--amount-usd', '1', '--reason', 'x'.repeat(201), '--user', 'u_pay', ...log, ...keys)).code).toBe(2);
+    // A reason is personal free text: sealed under the data key of whoever asks, so it needs them.
+    const anonymous = await cli('quota', 'request', '--amount-usd', '1', '--reason', 'why not', ...log, ...keys);
+    expect(anonymous.code).toBe(2);
+    expect(anonymous.err).toMatch(/--reason needs --user/);
+
+    // The reason is only in the sealed part, with the requester as subject; never in clear.
+    const [requested, ...others] = await events('QuotaIncreaseRequested');
+    expect(others).toHaveLength(0);
+    expect(requested).toMatchObject({ v: 2, subject: 'u_pay', data: { quotaRequestId: id, requestedBy: 'u_pay' } });
+    expect(requested?.sealed?.ct).toBeTruthy();
+    expect(JSON.stringify(requested)).not.toContain('quarter-end');
+    // Readers with the key store see it; others see that it is sealed.
+    expect((await cli('quota', 'list', ...log, ...keys)).out).toBe(`${id}  pending  50.00 USD  budget team.t_pay.monthly  reason: quarter-end batch\n`);
+    const asJson = JSON.parse((await cli('quota', 'list', '--json', ...log, ...keys)).out) as { reason?: string }[];
+    expect(asJson[0]?.reason).toBe('quarter-end batch');
+    const withoutStore = await cli('quota', 'list', ...log);
+    expect(withoutStore.out).toBe(`${id}  pending  50.00 USD  budget team.t_pay.monthly  reason sealed\n`);
     const ok = await cli('quota', 'approve', id, ...log);
     expect(ok.out).toBe(`${id} approved: budget team.t_pay.monthly now 300.50 USD\n`);
     expect((await cli('quota', 'reject', id, ...log)).code).toBe(1); // decided already

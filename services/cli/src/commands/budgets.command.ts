@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { type NatsConnection } from '@nats-io/nats-core';
-import { EventRegistry } from '@totra/events';
+import { EventRegistry, newEventId } from '@totra/events';
 import { readStream, type StreamOptions } from '@totra/eventlog';
 import {
   QuotaError,
   approveQuotaIncrease,
   foldQuota,
   formatMicroUsd,
+  quotaReason,
   rejectQuotaIncrease,
   removeBudget,
   requestQuotaIncrease,
@@ -16,10 +17,12 @@ import {
   type BudgetScope,
   type FoldableQuotaEvent,
   type QuotaEvent,
+  type QuotaRequestView,
   type QuotaState,
 } from '@totra/quota';
 import { CliError, EXIT } from '../cli-error.js';
 import type { CommandGroup } from '../cli.js';
+import { type KeyOptions, keyOptions, resolveDbUrl, withKeyStore } from '../gdpr-context.js';
 import { type LogOptions, logOptions, withNats, withWriter } from '../log-context.js';
 
 const QUOTA_TYPES = new Set(['BudgetSet', 'BudgetRemoved', 'RateLimitSet', 'QuotaIncreaseRequested', 'QuotaIncreaseApproved', 'QuotaIncreaseRejected']);
@@ -34,7 +37,7 @@ export async function loadQuotaState(nc: NatsConnection, stream: StreamOptions):
       const raw = JSON.parse(line) as { type?: unknown };
       if (typeof raw.type !== 'string' || !QUOTA_TYPES.has(raw.type)) continue;
       const { envelope, data } = registry.decode(raw);
-      events.push({ type: envelope.type, tenant: envelope.tenant, time: envelope.time, data });
+      events.push({ type: envelope.type, tenant: envelope.tenant, time: envelope.time, data, id: envelope.id, subject: envelope.subject, sealed: envelope.sealed });
     }
   }
   return foldQuota(events);
@@ -153,36 +156,40 @@ export const budgetsCommands: CommandGroup = (program, io) => {
 
   const quota = program.command('quota').description('ask for more quota, and approve or reject such requests');
 
-  logOptions(
+  keyOptions(
     quota
       .command('request')
-      .description('ask for a quota increase (the reason is kept short: at most 200 characters)')
+      .description('ask for a quota increase; the reason (at most 200 characters) is sealed under the requester\'s data key, readable by admins with the key store')
       .requiredOption('--amount-usd <amount>', 'how much more, in USD')
-      .option('--reason <text>', 'why (short; may be read by admins)')
+      .option('--reason <text>', 'why (sealed; needs --user)')
       .option('--budget <budgetId>', 'the budget to raise when approved')
-      .option('--user <id>', 'who asks (pseudonymous id)')
+      .option('--user <id>', 'who asks (pseudonymous id; the data subject of the reason)')
       .option('--tenant <id>', 'tenant', 'default'),
-  ).action(async (o: LogOptions & { amountUsd: string; reason?: string; budget?: string; user?: string; tenant: string }) => {
+  ).action(async (o: KeyOptions & { amountUsd: string; reason?: string; budget?: string; user?: string; tenant: string }) => {
     const amountMicroUsd = decide(() => usdToMicroUsd(o.amountUsd));
+    const reason = o.reason !== undefined ? decide(() => quotaReason(o.reason as string)) : undefined;
+    if (reason !== undefined && o.user === undefined) throw new CliError('TOTRA_CLI_USAGE', '--reason needs --user <id>: the reason is sealed under the data key of the user who asks');
     const quotaRequestId = `qr_${randomBytes(16).toString('hex')}`;
     const state = await withNats(o, (nc, stream) => loadQuotaState(nc, stream));
-    const events = decide(() =>
-      requestQuotaIncrease(
-        {
-          quotaRequestId,
-          tenant: o.tenant,
-          amountMicroUsd,
-          at: new Date(),
-          ...(o.budget !== undefined ? { budgetId: o.budget } : {}),
-          ...(o.user !== undefined ? { requestedBy: o.user } : {}),
-          ...(o.reason !== undefined ? { reason: o.reason } : {}),
-        },
-        state,
-      ),
-    );
+    const command = {
+      quotaRequestId,
+      tenant: o.tenant,
+      amountMicroUsd,
+      at: new Date(),
+      ...(o.budget !== undefined ? { budgetId: o.budget } : {}),
+      ...(o.user !== undefined ? { requestedBy: o.user } : {}),
+    };
+    let events = decide(() => requestQuotaIncrease(command, state));
+    if (reason !== undefined && o.user !== undefined) {
+      // Sealed once the request is known to be valid: no data key is made for a refused one.
+      const eventId = newEventId();
+      const subject = o.user;
+      const sealed = await withKeyStore(o, (store) => store.sealFields(eventId, subject, { reason }));
+      events = decide(() => requestQuotaIncrease({ ...command, sealedReason: { eventId, sealed } }, state));
+    }
     await append(o, events);
     io.stdout(`${quotaRequestId}\n`);
-    io.stderr(`requested ${formatMicroUsd(amountMicroUsd)} USD more${o.budget ? ` for budget ${o.budget}` : ''}\n`);
+    io.stderr(`requested ${formatMicroUsd(amountMicroUsd)} USD more${o.budget ? ` for budget ${o.budget}` : ''}${reason !== undefined ? '; the reason is sealed' : ''}\n`);
   });
 
   for (const verdict of ['approve', 'reject'] as const) {
@@ -198,15 +205,59 @@ export const budgetsCommands: CommandGroup = (program, io) => {
     );
   }
 
-  logOptions(quota.command('list').description('list quota requests').option('--json', 'machine-readable output')).action(async (o: LogOptions & { json?: boolean }) => {
+  keyOptions(
+    quota.command('list').description('list quota requests; their reasons are opened with the key store (--db, --keyring), else shown as sealed').option('--json', 'machine-readable output'),
+  ).action(async (o: KeyOptions & { json?: boolean }) => {
     const state = await withNats(o, (nc, stream) => loadQuotaState(nc, stream));
     const list = [...state.requests.values()];
-    if (o.json) io.stdout(`${JSON.stringify(list, null, 2)}\n`);
-    else if (!list.length) io.stdout('no quota requests\n');
-    else for (const r of list) io.stdout(`${r.quotaRequestId}  ${r.status}  ${formatMicroUsd(r.amountMicroUsd)} USD${r.budgetId ? `  budget ${r.budgetId}` : ''}\n`);
+    const reasons = await openReasons(o, list);
+    const shown = list.map(({ sealedReason: _sealed, ...r }) => ({ ...r, ...reasons.get(r.quotaRequestId) }));
+    if (o.json) io.stdout(`${JSON.stringify(shown, null, 2)}\n`);
+    else if (!shown.length) io.stdout('no quota requests\n');
+    else {
+      for (const r of shown) {
+        const why = r.reason !== undefined ? `  reason: ${r.reason}` : r.reasonState ? `  reason ${r.reasonState}` : '';
+        io.stdout(`${r.quotaRequestId}  ${r.status}  ${formatMicroUsd(r.amountMicroUsd)} USD${r.budgetId ? `  budget ${r.budgetId}` : ''}${why}\n`);
+      }
+    }
   });
 };
 
 function describeLimit(l: { microUsd?: number; tokens?: number }): string {
   return [l.microUsd !== undefined ? `${formatMicroUsd(l.microUsd)} USD` : undefined, l.tokens !== undefined ? `${l.tokens} tokens` : undefined].filter(Boolean).join(' + ');
+}
+
+interface ShownReason {
+  reason?: string;
+  reasonState?: 'sealed' | 'erased';
+}
+
+/**
+ * Opens the sealed reasons of quota requests with the key store: only whoever holds the key
+ * store (the database and the keyring) reads them. Without one they show as `sealed`; a reason
+ * whose subject was erased shows as `erased`.
+ */
+async function openReasons(o: KeyOptions, list: readonly QuotaRequestView[]): Promise<Map<string, ShownReason>> {
+  const out = new Map<string, ShownReason>();
+  const sealed = list.filter((r) => r.sealedReason);
+  if (!sealed.length) return out;
+  for (const r of sealed) out.set(r.quotaRequestId, { reasonState: 'sealed' });
+  try {
+    resolveDbUrl(o);
+  } catch {
+    return out; // no key store configured: the reasons stay sealed
+  }
+  await withKeyStore(o, async (store) => {
+    for (const r of sealed) {
+      const s = r.sealedReason as NonNullable<QuotaRequestView['sealedReason']>;
+      try {
+        const fields = await store.openSealed({ id: s.eventId, subject: s.subject, sealed: s.sealed });
+        if (typeof fields?.['reason'] === 'string') out.set(r.quotaRequestId, { reason: fields['reason'] });
+      } catch (err) {
+        if ((err as { code?: string }).code === 'TOTRA_KEYSTORE_KEY_SHREDDED') out.set(r.quotaRequestId, { reasonState: 'erased' });
+        else throw err;
+      }
+    }
+  });
+  return out;
 }

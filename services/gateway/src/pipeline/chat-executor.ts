@@ -70,15 +70,27 @@ export interface ChatRun {
   allowPassthrough: boolean;
   /** Applied to the answer before it reaches the client (e.g. restoring pseudonyms). */
   output?: OutputTransform | undefined;
-  /** Where a stream is cut (the output its budget reservation pays for); none: read to the end. */
+  /**
+   * The output its budget reservation pays for: a stream is cut there, and a fallback deployment
+   * is asked for no more; none: read to the end.
+   */
   cap?: OutputCap | undefined;
 }
 
 /** The most output a stream may carry: past it, the gateway ends the stream with finish reason `length`. */
 export interface OutputCap {
-  maxOutputTokens: number;
+  /**
+   * The cap on the deployment serving the attempt: the reservation was priced on the first
+   * deployment, and a fallback with a higher price affords fewer tokens from the same reservation.
+   */
+  maxOutputTokens(route: DeploymentRoute): number;
   /** The prompt's counted tokens: the input recorded when the provider reported none before the cut. */
   inputTokens?: number | undefined;
+  /**
+   * The deployment the reservation was priced on. Any other one (a fallback) is asked for at
+   * most `maxOutputTokens(route)` output tokens, streamed or not.
+   */
+  pricedOn?: string | undefined;
 }
 
 /** What happened, for the request's terminal event. */
@@ -219,10 +231,11 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
   const deployment = deps.resolveCredentials(route);
   // A capped stream is translated: only the encoder can end it cleanly where the gateway cuts it.
   const capped = run.cap !== undefined && run.request.stream === true;
-  const passthrough = run.allowPassthrough && !run.output && !capped && adapter.passthrough && sameWireFormat(run.inbound, adapter) ? adapter.passthrough : undefined;
+  const request = affordableRequest(run, route);
+  const passthrough = request === run.request && run.allowPassthrough && !run.output && !capped && adapter.passthrough && sameWireFormat(run.inbound, adapter) ? adapter.passthrough : undefined;
   const req: ProviderHttpRequest = passthrough
     ? passthrough.buildRequest({ raw: run.raw, parsed: run.parsed }, deployment)
-    : await prepareRequest(adapter, run.request, deployment, new Date());
+    : await prepareRequest(adapter, request, deployment, new Date());
   const t0 = usNow();
   const res = await deps.upstream.send(req, run.signal);
   if (res.statusCode < 200 || res.statusCode >= 300) {
@@ -237,6 +250,16 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
     return { ...base, status: 200, usage: parsed.usage, finishReason: parsed.finishReason, upstreamUs, firstByteUs: undefined };
   }
   return streamAttempt(run, res, t0, base, sink, passthrough ? passthrough.createStreamParser({ stripUsageChunk: !run.request.includeUsage }) : undefined, passthrough ? undefined : adapter.createStreamParser());
+}
+
+/**
+ * The request as sent to `route`: on a deployment other than the one its reservation was priced
+ * on, its output maximum is lowered to what the reservation pays for there (at least 1 token).
+ */
+function affordableRequest(run: ChatRun, route: DeploymentRoute): ChatRequest {
+  if (!run.cap?.pricedOn || run.cap.pricedOn === route.deploymentId) return run.request;
+  const affordable = Math.max(1, run.cap.maxOutputTokens(route));
+  return run.request.maxTokens !== undefined && run.request.maxTokens <= affordable ? run.request : { ...run.request, maxTokens: affordable };
 }
 
 type Base = Pick<ChatOutcome, 'route' | 'attempts' | 'partial' | 'error'>;
@@ -277,7 +300,7 @@ async function streamAttempt(
     for (const e of restorer ? restorer(events) : events) out += (encoder as StreamEncoder).push(e);
     return out;
   };
-  const meter = run.cap && encoder ? outputMeter(run.cap.maxOutputTokens) : undefined;
+  const meter = run.cap && encoder && base.route ? outputMeter(run.cap.maxOutputTokens(base.route)) : undefined;
   /** The end of a stream cut at its cap: what was streamed is its usage, and it ended at the length limit. */
   const cutEnd = (): StreamEvent[] => [
     { type: 'usage', usage: { outputTokens: (meter as OutputMeter).tokens(), ...(usage === undefined && run.cap?.inputTokens !== undefined ? { inputTokens: run.cap.inputTokens } : {}) } },

@@ -77,10 +77,20 @@ export class QuotaStage {
     }).inputTokens;
   }
 
-  /** Reserves the worst-case cost, or refuses with 429 naming the scope. */
+  /** Reserves the worst-case cost of a chat request, or refuses with 429 naming the scope. */
   async admit(requestId: string, who: CallerIdentity, alias: string, route: DeploymentRoute & { maxOutputTokens?: number | undefined }, request: ChatRequest): Promise<Admitted> {
     const inputTokens = await this.inputTokens(request, alias);
-    const maxOut = request.maxTokens ?? route.maxOutputTokens ?? this.#defaultMaxOut;
+    return this.#reserve(requestId, who, alias, route, inputTokens, request.maxTokens ?? route.maxOutputTokens ?? this.#defaultMaxOut);
+  }
+
+  /** Reserves the cost of an embeddings request (its input tokens at the input price; no output), or refuses with 429. */
+  async admitEmbeddings(requestId: string, who: CallerIdentity, alias: string, route: DeploymentRoute, texts: readonly string[]): Promise<Admitted> {
+    const tokenizer = await loadTokenizer(alias);
+    const inputTokens = texts.reduce((n, t) => n + tokenizer.count(t), 0);
+    return this.#reserve(requestId, who, alias, route, inputTokens, 0);
+  }
+
+  async #reserve(requestId: string, who: CallerIdentity, alias: string, route: DeploymentRoute, inputTokens: number, maxOut: number): Promise<Admitted> {
     const price = this.price(route);
     const microUsd = price ? estimateMaxCost({ inputTokens, maxOutputTokens: maxOut }, price) : 0;
     const admission = await this.#gate.admit({
@@ -104,6 +114,16 @@ export class QuotaStage {
         ...(admission.retryAfterSeconds !== undefined ? { retryAfterSeconds: admission.retryAfterSeconds } : {}),
       });
     }
+    if (admission.held) {
+      // It fits once requests in flight settle; they did not within the wait.
+      throw new GatewayError({
+        code: 'TOTRA_QUOTA_EXCEEDED',
+        status: 429,
+        reason: 'quota_exceeded',
+        message: `budget${admission.budgetId ? ` ${admission.budgetId}` : ''} of ${admission.scope} is held by requests in flight (${what} used or reserved, this request may cost up to ${(microUsd / 1e6).toFixed(6)} USD); retry shortly`,
+        retryAfterSeconds: 1,
+      });
+    }
     throw new GatewayError({
       code: 'TOTRA_QUOTA_EXCEEDED',
       status: 429,
@@ -114,7 +134,8 @@ export class QuotaStage {
 
   /**
    * The most output tokens the reservation pays for on `route`: the stream is cut there, so a
-   * provider that ignores the request's maximum cannot spend more than was reserved.
+   * provider that ignores the request's maximum cannot spend more than was reserved. Computed
+   * for the deployment that serves the request: a fallback with a higher price affords fewer.
    */
   outputCap(a: Admitted, route: DeploymentRoute): number {
     const price = this.price(route);

@@ -24,6 +24,7 @@ import { outcomeEvent } from '../events/request-events.js';
 import { identityOf, type CallerIdentity } from '../identity.js';
 import { executeChat, unknownModel, type ChatExecutorDeps, type ChatOutcome, type ChatRun, type ResponseSink, type StreamWriter } from '../pipeline/chat-executor.js';
 import { type GatewayContext } from '../context.js';
+import { CONTENT_LOG_MAX_CHARS, type ContentKey } from '../gdpr/request-privacy.js';
 
 type Api = z.infer<typeof InboundApi>;
 
@@ -106,9 +107,14 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
       const admitted = ctx.quota && first ? await ctx.quota.admit(request.id, who, alias, first, chat) : undefined;
       let pii: ReturnType<NonNullable<typeof ctx.pii>['run']> | undefined;
       let cap: ChatRun['cap'];
+      let contentKey: ContentKey | undefined;
       try {
-        // A stream is cut where the reservation ends (its worst case is all that was reserved).
-        if (admitted && first && chat.stream && ctx.quota) cap = { maxOutputTokens: ctx.quota.outputCap(admitted, first), inputTokens: admitted.inputTokens };
+        // A stream is cut where the reservation ends (its worst case is all that was reserved),
+        // at the price of the deployment that serves it; a fallback is asked for no more.
+        const quota = ctx.quota;
+        if (admitted && first && quota) cap = { maxOutputTokens: (route) => quota.outputCap(admitted, route), inputTokens: admitted.inputTokens, pricedOn: first.deploymentId };
+        // The team logs content: its key first (cached), or the request is refused (fail closed).
+        if (ctx.privacy?.logsContent(who)) contentKey = await ctx.privacy.contentKey(who, new Date());
         pii = ctx.pii?.run(chat, who, request.id, (e) => ctx.events?.append(e));
       } catch (err) {
         if (admitted) await ctx.quota?.release(admitted);
@@ -121,9 +127,11 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
       reply.raw.on('close', onClose);
       const requestId = request.id;
       let outChars = 0;
+      let logged = '';
       const sink: ResponseSink = {
         json(status, text) {
           outChars = text.length;
+          if (contentKey) logged = text;
           void reply.code(status).header('content-type', 'application/json; charset=utf-8').header('x-request-id', requestId).send(text);
         },
         openStream(): StreamWriter {
@@ -139,6 +147,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
           return {
             write(text) {
               outChars += text.length;
+              if (contentKey && logged.length <= CONTENT_LOG_MAX_CHARS) logged += text;
               if (reply.raw.destroyed) {
                 // The client is gone: stop reading from the provider.
                 abort.abort();
@@ -175,7 +184,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
       } catch (err) {
         if (err instanceof ProviderError) {
           const failed: ChatOutcome = { route: undefined, attempts: 1, status: err.status, usage: undefined, finishReason: null, upstreamUs: 0, firstByteUs: undefined, partial: false, error: err };
-          ctx.record(outcomeEvent(requestId, def.api, who, alias, chat.stream, failed, { totalUs: usNow() - t0, upstreamUs: 0 }, roughEstimate(raw, 0)), 'failed', def.api, err.status);
+          await ctx.record(outcomeEvent(requestId, def.api, who, alias, chat.stream, failed, { totalUs: usNow() - t0, upstreamUs: 0 }, roughEstimate(raw, 0)), 'failed', def.api, err.status, ctx.personalOf(request));
         } else {
           // Refused by the gateway itself (unknown model, context too long...): onResponse records it.
           tracked.totraRecorded = false;
@@ -187,7 +196,9 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
       }
       const totalUs = usNow() - t0;
       const event = outcomeEvent(requestId, def.api, who, alias, chat.stream, outcome, { totalUs, upstreamUs: outcome.upstreamUs, firstByteUs: outcome.firstByteUs }, roughEstimate(raw, outChars));
-      ctx.record(event, event.type === 'RequestCompleted' ? 'completed' : 'failed', def.api, outcome.status);
+      await ctx.record(event, event.type === 'RequestCompleted' ? 'completed' : 'failed', def.api, outcome.status, ctx.personalOf(request));
+      // What was sent to the provider (after PII redaction) and what the client received.
+      if (contentKey && ctx.privacy && outcome.route) ctx.events?.append(ctx.privacy.contentLogged(contentKey, requestId, who, JSON.stringify((pii?.request ?? chat).messages), logged));
       if (admitted && ctx.quota) {
         // Charged when a provider answered (in full or in part); given back otherwise.
         try {
@@ -219,10 +230,21 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     checkAllowed(ctx, who, req.model);
     const routes = ctx.router.order(ctx.directory.deploymentsFor(req.model).filter((d) => d.kind === 'embeddings'), 0, Date.now());
     if (!routes.length) throw unknownModel(ctx.directory, req.model);
+    // Budgets first, as for chat: the input tokens at the input price (embeddings have no output).
+    const quota = ctx.quota;
+    const admitted = quota ? await quota.admitEmbeddings(request.id, who, req.model, routes[0] as (typeof routes)[number], req.input) : undefined;
+    const giveBack = async () => {
+      if (admitted) await quota?.release(admitted);
+    };
     // Embedding inputs leave the network too: the same PII policy applies to them.
     if (ctx.pii) {
-      const scanned = ctx.pii.runTexts(req.input, who, req.model, request.id, (e) => ctx.events?.append(e));
-      if (scanned.changed) req.input = [...scanned.texts];
+      try {
+        const scanned = ctx.pii.runTexts(req.input, who, req.model, request.id, (e) => ctx.events?.append(e));
+        if (scanned.changed) req.input = [...scanned.texts];
+      } catch (err) {
+        await giveBack();
+        throw err;
+      }
     }
     let lastError: unknown;
     let attempts = 0;
@@ -245,12 +267,21 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
         const out = encodeOpenAIEmbeddingsResponse(res, { model: req.model, ...(req.encodingFormat ? { encodingFormat: req.encodingFormat } : {}) });
         const usage = res.usage ? { inputTokens: res.usage.inputTokens, outputTokens: 0, totalTokens: res.usage.inputTokens } : undefined;
         (request as { totraRecorded?: boolean }).totraRecorded = true;
-        ctx.record(
+        await ctx.record(
           outcomeEvent(request.id, 'openai.embeddings', who, req.model, false, { route, attempts, status: 200, usage, finishReason: null, partial: false, error: undefined }, { totalUs: usNow() - t0, upstreamUs }, roughEstimate(raw, 0)),
           'completed',
           'openai.embeddings',
           200,
+          ctx.personalOf(request),
         );
+        if (admitted && quota) {
+          try {
+            ctx.events?.append(await quota.settle(admitted, who, route, usage, 0));
+          } catch (err) {
+            // The reservation stays and expires; the request's own event is already recorded.
+            request.log.error({ err, requestId: request.id }, 'settling the budget reservation failed');
+          }
+        }
         return reply.header('x-request-id', request.id).send(out);
       } catch (err) {
         lastError = err;
@@ -258,14 +289,16 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
       }
     }
     if (lastError instanceof ProviderError) {
-      ctx.record(
+      await ctx.record(
         outcomeEvent(request.id, 'openai.embeddings', who, req.model, false, { route: undefined, attempts, status: lastError.status, usage: undefined, finishReason: null, partial: false, error: lastError }, { totalUs: usNow() - t0, upstreamUs: 0 }, roughEstimate(raw, 0)),
         'failed',
         'openai.embeddings',
         lastError.status,
+        ctx.personalOf(request),
       );
       (request as { totraRecorded?: boolean }).totraRecorded = true;
     }
+    await giveBack();
     throw lastError ?? unknownModel(ctx.directory, req.model);
   });
 
