@@ -91,8 +91,100 @@ function assertRepresentable(root: unknown): void {
  * (`TOTRA_CHAIN_JCS_UNSUPPORTED`) for anything else, rather than serialising it lossily.
  */
 export function canonicalJson(value: unknown): string {
+  const fast = canonicalPlain(value, 0);
+  if (fast !== undefined) return fast;
+  // Something the fast path does not handle: the full checks name what and where.
   assertRepresentable(value);
   return canonicalizeTrusted(value);
+}
+
+/** Nesting beyond which the fast path hands over to the iterative one (which also finds cycles). */
+const FAST_DEPTH = 64;
+
+/**
+ * A JSON string literal: the text in quotes when nothing in it needs escaping (the usual case),
+ * else `JSON.stringify`'s escaping, which is RFC 8785's; undefined for a lone surrogate.
+ */
+function quote(s: string): string | undefined {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return isWellFormed(s) ? JSON.stringify(s) : undefined;
+  }
+  return `"${s}"`;
+}
+
+/**
+ * Sorts member names by UTF-16 code units, the order RFC 8785 requires (`<` on strings compares
+ * code units, as the default `sort` does): insertion sort for the few members of most objects.
+ */
+function sortNames(names: string[]): void {
+  if (names.length > 32) {
+    names.sort();
+    return;
+  }
+  for (let i = 1; i < names.length; i++) {
+    const name = names[i]!;
+    let j = i - 1;
+    while (j >= 0 && names[j]! > name) {
+      names[j + 1] = names[j]!;
+      j--;
+    }
+    names[j + 1] = name;
+  }
+}
+
+/**
+ * The canonical text of plain JSON data (plain objects, arrays, well-formed strings, finite
+ * numbers, booleans, null; undefined members omitted) in one recursive pass, the same bytes as
+ * `canonicalize` gives it; undefined for anything else (the caller then takes the checked path).
+ * Events are plain data, so hashing one takes this path only.
+ * @internal
+ */
+export function canonicalPlain(value: unknown, depth: number): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return quote(value);
+    case 'number':
+      // ECMAScript number serialisation, as RFC 8785 requires (-0 becomes 0), as JSON.stringify gives it.
+      return Number.isFinite(value) ? String(value) : undefined;
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      return undefined;
+  }
+  if (value === null) return 'null';
+  if (depth > FAST_DEPTH) return undefined;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return undefined;
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const element: unknown = value[i];
+      if (element === undefined) return undefined;
+      const text = canonicalPlain(element, depth + 1);
+      if (text === undefined) return undefined;
+      out += i === 0 ? text : `,${text}`;
+    }
+    return `${out}]`;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  const names = Object.keys(value);
+  sortNames(names);
+  let out = '{';
+  let first = true;
+  for (const name of names) {
+    const member: unknown = (value as Record<string, unknown>)[name];
+    if (member === undefined) continue;
+    const key = quote(name);
+    if (key === undefined) return undefined;
+    const text = canonicalPlain(member, depth + 1);
+    if (text === undefined) return undefined;
+    out += first ? `${key}:${text}` : `,${key}:${text}`;
+    first = false;
+  }
+  return `${out}}`;
 }
 
 /** UTF-8 bytes of `canonicalJson(value)`: the bytes that get hashed or signed. */

@@ -9,9 +9,13 @@ import { type StreamOptions } from './stream.js';
 export type EventHandler = (event: DecodedEvent, streamSeq: number) => void;
 
 function matcher(types: ReadonlySet<string>): (line: string) => boolean {
-  // Cheap pre-filter before JSON.parse: most of the log is request traffic.
-  const needles = [...types].map((t) => `"type":"${t}"`);
-  return (line) => needles.some((n) => line.includes(n));
+  // Cheap pre-filter before JSON.parse: most of the log is request traffic. One regular
+  // expression scans a line once (a `includes` per type scanned it once per type, slower than
+  // parsing it).
+  if (!types.size) return () => false;
+  const names = [...types].map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const needle = new RegExp(`"type":"(?:${names.join('|')})"`);
+  return (line) => needle.test(line);
 }
 
 function dispatch(lines: string[], streamSeq: number, wanted: (l: string) => boolean, types: ReadonlySet<string>, registry: EventRegistry, onEvent: EventHandler): void {

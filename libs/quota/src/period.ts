@@ -112,15 +112,34 @@ export function periodKey(period: BudgetPeriod, at: Date | number, timeZone: str
   return `w:${pad(w.year, 4)}-W${pad(w.week)}`;
 }
 
-/** The keys of the daily, weekly and monthly periods `at` falls in (one Intl call). */
-export function calendarPeriodKeys(at: Date | number, timeZone: string): Record<(typeof CALENDAR_PERIODS)[number], string> {
-  const l = localDate(typeof at === 'number' ? at : at.getTime(), timeZone);
+type CalendarKeys = Record<(typeof CALENDAR_PERIODS)[number], string>;
+
+/**
+ * Offsets have been whole minutes everywhere since 1972 (Liberia's -0:44:30 was the last odd
+ * one), so from then on a local date only changes on a UTC minute boundary.
+ */
+const WHOLE_MINUTE_OFFSETS_FROM = Date.UTC(1973, 0, 1);
+/** The keys of the current minute, per time zone: every admission asks for them. */
+const lastKeys = new Map<string, { minute: number; keys: CalendarKeys }>();
+
+/** The keys of the daily, weekly and monthly periods `at` falls in (one Intl call a minute per zone). */
+export function calendarPeriodKeys(at: Date | number, timeZone: string): CalendarKeys {
+  const t = typeof at === 'number' ? at : at.getTime();
+  const minute = Math.floor(t / 60_000);
+  const cached = lastKeys.get(timeZone);
+  if (cached?.minute === minute && t >= WHOLE_MINUTE_OFFSETS_FROM) return { ...cached.keys };
+  const l = localDate(t, timeZone);
   const w = isoWeek(l);
-  return {
+  const keys = {
     daily: `d:${pad(l.y, 4)}-${pad(l.m)}-${pad(l.d)}`,
     weekly: `w:${pad(w.year, 4)}-W${pad(w.week)}`,
     monthly: `m:${pad(l.y, 4)}-${pad(l.m)}`,
   };
+  if (t >= WHOLE_MINUTE_OFFSETS_FROM) {
+    if (lastKeys.size > 1000) lastKeys.clear();
+    lastKeys.set(timeZone, { minute, keys });
+  }
+  return { ...keys };
 }
 
 /**

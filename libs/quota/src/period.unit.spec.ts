@@ -65,3 +65,31 @@ describe('budget periods in a time zone', () => {
     expect(() => periodKey('daily', 0, 'Mars/Olympus')).toThrow(expect.objectContaining({ code: 'TOTRA_QUOTA_TIME_ZONE' }));
   });
 });
+
+describe('calendarPeriodKeys remembers the current minute per zone', () => {
+  const direct = (at: number, zone: string) => ({ daily: periodKey('daily', at, zone), weekly: periodKey('weekly', at, zone), monthly: periodKey('monthly', at, zone) });
+
+  it('agrees with periodKey second by second across local midnights, odd offsets and DST changes', () => {
+    const cases: [string, string][] = [
+      ['Asia/Kathmandu', '2026-12-31T18:15:00Z'], // +05:45: midnight at 18:15 UTC
+      ['America/St_Johns', '2027-01-01T03:30:00Z'], // -03:30
+      ['Australia/Lord_Howe', '2026-10-03T13:30:00Z'], // half-hour DST shift
+      ['America/Santiago', '2026-09-06T04:00:00Z'], // DST starts at local midnight
+      ['Europe/Berlin', '2026-10-25T01:00:00Z'], // DST ends
+      ['UTC', '2027-01-04T00:00:00Z'], // a new ISO week
+    ];
+    for (const [zone, boundary] of cases) {
+      const b = Date.parse(boundary);
+      for (let at = b - 150_000; at <= b + 150_000; at += 1000) expect(calendarPeriodKeys(at, zone)).toEqual(direct(at, zone));
+      // Out of order too: a remembered minute is never used for another one.
+      for (const at of [b + 59_999, b - 1, b, b - 60_000, b + 60_000, b - 1]) expect(calendarPeriodKeys(at, zone)).toEqual(direct(at, zone));
+    }
+  });
+
+  it('hands out copies: a caller changing its keys does not change the next caller\'s', () => {
+    const at = Date.parse('2026-06-15T12:00:00Z');
+    const first = calendarPeriodKeys(at, 'UTC');
+    first.daily = 'changed';
+    expect(calendarPeriodKeys(at, 'UTC').daily).toBe('d:2026-06-15');
+  });
+});

@@ -110,8 +110,12 @@ export function modelIdCandidates(provider: string, model: string): string[] {
 }
 
 /** Index of a catalog: `provider` -> lower-cased model id or alias -> entry. */
+/** Most (provider, model) resolutions an index remembers. */
+const RESOLVED_MAX = 4096;
+
 export class CatalogIndex {
   private readonly byProvider = new Map<string, Map<string, CatalogEntry>>();
+  private readonly resolved = new Map<string, CatalogMatch | null>();
 
   constructor(readonly catalog: PriceCatalog) {
     for (const entry of catalog.entries) {
@@ -133,6 +137,17 @@ export class CatalogIndex {
 
   /** Resolves a (provider, model id) pair to a catalog entry, aliases and date suffixes included. */
   resolve(provider: string, model: string): CatalogMatch | undefined {
+    // The index never changes, and every request prices its deployment's model: remembered.
+    const key = `${provider}\n${model}`;
+    const known = this.resolved.get(key);
+    if (known !== undefined) return known ?? undefined;
+    const match = this.lookup(provider, model);
+    if (this.resolved.size >= RESOLVED_MAX) this.resolved.clear();
+    this.resolved.set(key, match ?? null);
+    return match;
+  }
+
+  private lookup(provider: string, model: string): CatalogMatch | undefined {
     const requested = normalizeProvider(provider);
     if (!isKnownProvider(requested)) return undefined;
     const priceProvider = this.catalog.providerFallbacks[requested] ?? requested;

@@ -136,3 +136,18 @@ describe('CatalogIndex', () => {
     expect(modelIdCandidates('anthropic', 'claude-sonnet-4-5@20250929')).toEqual(['claude-sonnet-4-5@20250929', 'claude-sonnet-4-5']);
   });
 });
+
+describe('CatalogIndex.resolve remembers its answers', () => {
+  it('answers a repeated question as the first time, unknown models included, past its memory bound', () => {
+    const index = new CatalogIndex(CATALOG_2026_12);
+    const first = index.resolve('openai', 'gpt-4o-2024-08-06');
+    expect(first?.entry.model).toBe('gpt-4o');
+    expect(index.resolve('openai', 'gpt-4o-2024-08-06')).toEqual(first);
+    expect(index.resolve('openai', 'no-such-model')).toBeUndefined();
+    expect(index.resolve('openai', 'no-such-model')).toBeUndefined();
+    // More distinct questions than it keeps: answers stay right after it forgets.
+    for (let i = 0; i < 5000; i++) expect(index.resolve('openai', `unknown-${i}`)).toBeUndefined();
+    expect(index.resolve('openai', 'gpt-4o-2024-08-06')).toEqual(first);
+    expect(index.resolve('azure', 'gpt-4o')?.priceProvider).toBe(new CatalogIndex(CATALOG_2026_12).resolve('azure', 'gpt-4o')?.priceProvider);
+  });
+});
