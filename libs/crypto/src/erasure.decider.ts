@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type EventInput } from '@totra/events';
 import { ErasureRefusedError } from './errors.js';
 
@@ -20,6 +21,8 @@ export interface ErasureRequestView {
   approvedAt?: string;
   shreddedAt?: string;
   journalEntryId?: string;
+  /** When the overdue alert was recorded (`SubjectErasureOverdue`), if it was. */
+  overdueAlertedAt?: string;
 }
 
 export interface RetentionHoldView {
@@ -35,6 +38,8 @@ export interface SubjectErasureView {
   readonly holds: Map<string, RetentionHoldView>;
   /** Journal entries of erasures executed for this subject. */
   readonly journalEntries: string[];
+  /** API keys issued to the subject (as user), by key id, and whether they were revoked. */
+  readonly apiKeys: Map<string, { revoked: boolean }>;
 }
 
 /** Erasure state of every subject, folded from the log. */
@@ -48,6 +53,9 @@ export const ERASURE_EVENT_TYPES: ReadonlySet<string> = new Set([
   'SubjectKeyShredded',
   'RetentionHoldPlaced',
   'RetentionHoldReleased',
+  'SubjectErasureOverdue',
+  'ApiKeyIssued',
+  'ApiKeyRevoked',
 ]);
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -55,19 +63,36 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 /** Folds erasure, shred and hold events (others are ignored) in log order. */
 export function foldErasure(events: Iterable<ErasureFact>): ErasureState {
   const subjects = new Map<string, SubjectErasureView>();
-  const of = (e: ErasureFact): SubjectErasureView | undefined => {
-    if (!e.subject) return undefined;
-    let s = subjects.get(e.subject);
+  /** key id -> subject, to find the owner of a revoked key. */
+  const keyOwner = new Map<string, string>();
+  const view = (subject: string, tenant: string): SubjectErasureView => {
+    let s = subjects.get(subject);
     if (!s) {
-      s = { subject: e.subject, tenant: e.tenant, requests: [], holds: new Map(), journalEntries: [] };
-      subjects.set(e.subject, s);
+      s = { subject, tenant, requests: [], holds: new Map(), journalEntries: [], apiKeys: new Map() };
+      subjects.set(subject, s);
     }
     return s;
   };
   for (const e of events) {
     if (!ERASURE_EVENT_TYPES.has(e.type)) continue;
-    const s = of(e);
-    if (!s) continue;
+    // Keys name their user in data (the user id is the data subject).
+    if (e.type === 'ApiKeyIssued') {
+      const user = str(e.data['userId']);
+      const keyId = str(e.data['keyId']);
+      if (user && keyId) {
+        view(user, e.tenant).apiKeys.set(keyId, { revoked: false });
+        keyOwner.set(keyId, user);
+      }
+      continue;
+    }
+    if (e.type === 'ApiKeyRevoked') {
+      const owner = keyOwner.get(str(e.data['keyId']));
+      const k = owner === undefined ? undefined : subjects.get(owner)?.apiKeys.get(str(e.data['keyId']));
+      if (k) k.revoked = true;
+      continue;
+    }
+    if (!e.subject) continue;
+    const s = view(e.subject, e.tenant);
     switch (e.type) {
       case 'SubjectErasureRequested':
         s.requests.push({ eventId: e.id, requestedAt: e.time, dueAt: str(e.data['dueAt']), requestedBy: str(e.data['requestedBy']), legalBasis: str(e.data['legalBasis']) });
@@ -93,6 +118,11 @@ export function foldErasure(events: Iterable<ErasureFact>): ErasureState {
       case 'RetentionHoldReleased':
         s.holds.delete(str(e.data['holdId']));
         break;
+      case 'SubjectErasureOverdue': {
+        const r = s.requests.find((q) => q.eventId === e.data['requestEventId']);
+        if (r) r.overdueAlertedAt ??= e.time;
+        break;
+      }
     }
   }
   return { subjects };
@@ -140,9 +170,13 @@ export type ExecutionDecision =
   | { readonly kind: 'execute'; readonly events: EventInput[] }
   | { readonly kind: 'deferred'; readonly holds: RetentionHoldView[] };
 
+/** Reason recorded on the `ApiKeyRevoked` events of an erasure. */
+export const ERASURE_REVOKE_REASON = 'data subject erased (GDPR Art. 17)';
+
 /**
  * Approves and lets the shred go ahead, or defers it while a retention hold stands (the request
- * stays open and its status says why).
+ * stays open and its status says why). Going ahead also revokes every API key of the subject that
+ * is still active (`ApiKeyRevoked`, each once): an erased user's keys stop working.
  */
 export function decideExecution(
   cmd: { subject: string; requestEventId: string; approvedBy: string; at: Date },
@@ -156,6 +190,9 @@ export function decideExecution(
   const events: EventInput[] = req.approvedAt
     ? []
     : [{ type: 'SubjectErasureApproved', tenant: s.tenant, subject: s.subject, time: cmd.at.toISOString(), data: { requestEventId: req.eventId, approvedBy: cmd.approvedBy } }];
+  for (const [keyId, k] of [...s.apiKeys.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    if (!k.revoked) events.push({ type: 'ApiKeyRevoked', tenant: s.tenant, time: cmd.at.toISOString(), data: { keyId, reason: ERASURE_REVOKE_REASON } });
+  }
   return { kind: 'execute', events };
 }
 
@@ -179,6 +216,8 @@ export interface ErasureStatusRow {
   readonly dueAt: string;
   readonly state: 'open' | 'deferred' | 'done';
   readonly overdue: boolean;
+  /** When the overdue alert was recorded (and queued for the alert targets). */
+  readonly overdueAlertedAt?: string;
   /** Why it is not done (holds), or when it was. */
   readonly detail: string;
 }
@@ -198,6 +237,7 @@ export function erasureStatus(state: ErasureState, now: Date): ErasureStatusRow[
         dueAt: r.dueAt,
         state: st,
         overdue: st !== 'done' && Date.parse(r.dueAt) < now.getTime(),
+        ...(r.overdueAlertedAt !== undefined ? { overdueAlertedAt: r.overdueAlertedAt } : {}),
         detail:
           st === 'done'
             ? `keys shredded at ${r.shreddedAt ?? ''} (journal ${r.journalEntryId ?? ''})`
@@ -210,4 +250,37 @@ export function erasureStatus(state: ErasureState, now: Date): ErasureStatusRow[
     }
   }
   return rows.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+}
+
+/**
+ * The id of the overdue alert of an erasure request: UUIDv7-shaped, derived from the request's
+ * event id, so the same request always gets the same alert id (a second notifier, or a retry,
+ * can see that the log holds it already).
+ */
+export function erasureOverdueEventId(requestEventId: string): string {
+  const b = createHash('sha256').update(`SubjectErasureOverdue\u0000${requestEventId}`).digest().subarray(0, 16);
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x70;
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * `SubjectErasureOverdue` for every request that is past its due date at `now`, not executed,
+ * and not alerted yet: at most one per request, ever.
+ */
+export function decideOverdueAlerts(state: ErasureState, now: Date): EventInput[] {
+  const out: EventInput[] = [];
+  for (const row of erasureStatus(state, now)) {
+    if (!row.overdue || row.overdueAlertedAt !== undefined || row.state === 'done') continue;
+    out.push({
+      type: 'SubjectErasureOverdue',
+      id: erasureOverdueEventId(row.requestEventId),
+      tenant: row.tenant,
+      subject: row.subject,
+      time: now.toISOString(),
+      data: { requestEventId: row.requestEventId, dueAt: row.dueAt, state: row.state },
+    });
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventRegistry } from '@totra/events';
-import { addOneMonth, decideExecution, erasureStatus, foldErasure, keyShredded, requestErasure, type ErasureFact } from './erasure.decider.js';
+import { ERASURE_REVOKE_REASON, addOneMonth, decideExecution, decideOverdueAlerts, erasureOverdueEventId, erasureStatus, foldErasure, keyShredded, requestErasure, type ErasureFact } from './erasure.decider.js';
 
 const REQ = '0193b5a0-7c3e-7abc-8def-000000000001';
 const JOURNAL = '0193b5a0-7c3e-7abc-8def-000000000002';
@@ -50,5 +50,45 @@ describe('erasure decider', () => {
     const st = foldErasure(requestErasure({ subject: 's2', tenant: 'acme', requestedBy: 'dpo_1', legalBasis: 'Art. 17', at, eventId: REQ }, foldErasure([])).map(fact));
     expect(erasureStatus(st, new Date('2026-02-01T00:00:00.000Z'))).toMatchObject([{ state: 'open', overdue: false, dueAt: '2026-02-28T09:00:00.000Z' }]);
     expect(() => decideExecution({ subject: 's2', requestEventId: JOURNAL, approvedBy: 'x', at }, st)).toThrow(/no erasure request/);
+  });
+
+  it("going ahead revokes the subject's active API keys, each once, and no other user's", () => {
+    const issued = (keyId: string, userId: string) => ({
+      type: 'ApiKeyIssued',
+      tenant: 'acme',
+      data: { keyId, keyHash: 'a'.repeat(64), prefix: 'tt-abcde', userId, teamId: 't1' },
+    });
+    const requested = requestErasure({ subject: 'u1', tenant: 'acme', requestedBy: 'dpo_1', legalBasis: 'Art. 17', at, eventId: REQ }, foldErasure([]));
+    const history = [
+      issued('key_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', 'u1'),
+      issued('key_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'u1'),
+      issued('key_cccccccccccccccccccccccccccccccc', 'u1'),
+      issued('key_dddddddddddddddddddddddddddddddd', 'u2'),
+      { type: 'ApiKeyRevoked', tenant: 'acme', data: { keyId: 'key_cccccccccccccccccccccccccccccccc', reason: 'leaked' } },
+      ...requested,
+    ].map(fact);
+    const go = decideExecution({ subject: 'u1', requestEventId: REQ, approvedBy: 'dpo_1', at }, foldErasure(history));
+    const revoked = go.kind === 'execute' ? go.events.filter((e) => e.type === 'ApiKeyRevoked') : [];
+    expect(revoked.map((e) => e.data['keyId'])).toEqual(['key_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'key_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb']);
+    expect(revoked.every((e) => e.data['reason'] === ERASURE_REVOKE_REASON && e.tenant === 'acme')).toBe(true);
+    for (const e of revoked) expect(() => registry.validateInput(e)).not.toThrow();
+  });
+
+  it('an overdue request is alerted once, with an id derived from the request; a done one never', () => {
+    const requested = requestErasure({ subject: 's3', tenant: 'acme', requestedBy: 'dpo_1', legalBasis: 'Art. 17', at, eventId: REQ }, foldErasure([]));
+    const history = requested.map(fact);
+    expect(decideOverdueAlerts(foldErasure(history), new Date('2026-02-28T09:00:00.000Z'))).toEqual([]);
+    const late = new Date('2026-02-28T09:00:00.001Z');
+    const alerts = decideOverdueAlerts(foldErasure(history), late);
+    expect(alerts).toEqual([
+      { type: 'SubjectErasureOverdue', id: erasureOverdueEventId(REQ), tenant: 'acme', subject: 's3', time: late.toISOString(), data: { requestEventId: REQ, dueAt: '2026-02-28T09:00:00.000Z', state: 'open' } },
+    ]);
+    expect(() => registry.validateInput(alerts[0]!)).not.toThrow();
+    expect(erasureOverdueEventId(REQ)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const alerted = foldErasure([...history, fact(alerts[0]!, 5)]);
+    expect(decideOverdueAlerts(alerted, new Date('2026-06-01T00:00:00.000Z'))).toEqual([]);
+    expect(erasureStatus(alerted, late)).toMatchObject([{ overdue: true, overdueAlertedAt: late.toISOString() }]);
+    const shred = keyShredded({ subject: 's3', tenant: 'acme', kids: [], journalEntryId: JOURNAL, requestEventId: REQ, at: late });
+    expect(decideOverdueAlerts(foldErasure([...history, fact(shred, 6)]), new Date('2026-06-01T00:00:00.000Z'))).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ export {
 } from './seal.js';
 export { KEK_BYTES, unwrapKey, wrapKey } from './key-wrap.js';
 export { LocalKms, type Kms, type WrappedKey } from './kms.js';
+export { KeyringFile, kmsFromKeyring, parseKeyring } from './keyring.js';
 export {
   ErasureReceiptData,
   receiptPublicKey,
@@ -22,8 +23,11 @@ export {
 export { CryptoError, ErasureRefusedError, InvalidKeyError, OpenFailedError, ReceiptSignatureError, UnknownKekError, UnwrapFailedError } from './errors.js';
 export {
   ERASURE_EVENT_TYPES,
+  ERASURE_REVOKE_REASON,
   addOneMonth,
   decideExecution,
+  decideOverdueAlerts,
+  erasureOverdueEventId,
   erasureStatus,
   foldErasure,
   keyShredded,

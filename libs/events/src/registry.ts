@@ -26,6 +26,7 @@ import { BudgetThresholdCrossed } from './events/budget-threshold-crossed.event.
 import { QuotaIncreaseApproved, QuotaIncreaseRejected, QuotaIncreaseRequested } from './events/quota-increase.event.js';
 import { RateLimitSet } from './events/rate-limit-set.event.js';
 import { SpendRecorded } from './events/spend-recorded.event.js';
+import { SpendAnomalyDetected } from './events/spend-anomaly-detected.event.js';
 import { UserCreated } from './events/user-created.event.js';
 import { TeamSettingsChanged } from './events/team-settings-changed.event.js';
 import { SubjectErasureRequested } from './events/subject-erasure-requested.event.js';
@@ -34,13 +35,14 @@ import { SubjectKeyShredded } from './events/subject-key-shredded.event.js';
 import { RetentionHoldPlaced } from './events/retention-hold-placed.event.js';
 import { RetentionHoldReleased } from './events/retention-hold-released.event.js';
 import { ErasureReceiptIssued } from './events/erasure-receipt-issued.event.js';
+import { SubjectErasureOverdue } from './events/subject-erasure-overdue.event.js';
 import { RequestContentLogged } from './events/request-content-logged.event.js';
 
 /** GDPR: users, team data settings, erasure, retention (architecture section 7). */
-const gdprEvents: readonly EventDefinition[] = [UserCreated, TeamSettingsChanged, SubjectErasureRequested, SubjectErasureApproved, SubjectKeyShredded, RetentionHoldPlaced, RetentionHoldReleased, ErasureReceiptIssued, RequestContentLogged];
+const gdprEvents: readonly EventDefinition[] = [UserCreated, TeamSettingsChanged, SubjectErasureRequested, SubjectErasureApproved, SubjectKeyShredded, RetentionHoldPlaced, RetentionHoldReleased, ErasureReceiptIssued, RequestContentLogged, SubjectErasureOverdue];
 
 /** The event types every ToTra process knows. */
-export const coreEvents: readonly EventDefinition[] = [ChainOpened, TestEventRecorded, RequestCompleted, RequestRejected, RequestFailed, ApiKeyIssued, ApiKeyRevoked, TeamNetworkPolicySet, ModelDeploymentConfigured, ModelDeploymentRemoved, ModelDeploymentStateChanged, TeamModelsAllowed, PiiPolicySet, PiiPolicyRemoved, PiiRedacted, PiiBlocked, BudgetSet, BudgetRemoved, RateLimitSet, SpendRecorded, BudgetThresholdCrossed, QuotaIncreaseRequested, QuotaIncreaseApproved, QuotaIncreaseRejected, ...gdprEvents, CheckpointSigned, CheckpointWitnessed];
+export const coreEvents: readonly EventDefinition[] = [ChainOpened, TestEventRecorded, RequestCompleted, RequestRejected, RequestFailed, ApiKeyIssued, ApiKeyRevoked, TeamNetworkPolicySet, ModelDeploymentConfigured, ModelDeploymentRemoved, ModelDeploymentStateChanged, TeamModelsAllowed, PiiPolicySet, PiiPolicyRemoved, PiiRedacted, PiiBlocked, BudgetSet, BudgetRemoved, RateLimitSet, SpendRecorded, BudgetThresholdCrossed, SpendAnomalyDetected, QuotaIncreaseRequested, QuotaIncreaseApproved, QuotaIncreaseRejected, ...gdprEvents, CheckpointSigned, CheckpointWitnessed];
 
 /** An event whose data was validated and upcast to the current version of its type. */
 export interface DecodedEvent<TData = Record<string, unknown>> {

@@ -4,7 +4,9 @@ import { defineProjection, type ProjectedEvent, type Projection } from '@totra/p
 
 /**
  * `directory_*`: tenants, teams, users and keys (pseudonymous ids; never a key, a key hash or a
- * credential), the model catalog and the PII policies, as the admin side changed them.
+ * credential), the model catalog and the PII policies, as the admin side changed them. An erased
+ * user (`SubjectKeyShredded`, reason erasure) is marked `erased_at`, and its keys' admin labels
+ * and networks are cleared.
  */
 export const directoryMigrations = defineProjectionMigrations('directory', {
   directory_0001_create_tables: {
@@ -73,6 +75,14 @@ export const directoryMigrations = defineProjectionMigrations('directory', {
       }
     },
   },
+  directory_0002_erasure: {
+    async up(db) {
+      await db.schema.alterTable('directory_users').addColumn('erased_at', 'timestamptz').execute();
+    },
+    async down(db) {
+      await db.schema.alterTable('directory_users').dropColumn('erased_at').execute();
+    },
+  },
 });
 
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
@@ -126,6 +136,15 @@ async function applyDirectory({ event }: ProjectedEvent, trx: Transaction<unknow
     case 'PiiPolicyRemoved':
       await sql`UPDATE directory_pii_policies SET removed_at = ${time} WHERE policy_id = ${d['policyId']}`.execute(trx);
       break;
+    case 'SubjectKeyShredded': {
+      // Erasure: the user stays as a pseudonymous id (accounting), marked erased; the free text
+      // and networks admins attached to the user's keys may describe the person: gone.
+      const subject = event.envelope.subject;
+      if (d['reason'] !== 'erasure' || !subject) break;
+      await sql`UPDATE directory_users SET erased_at = COALESCE(erased_at, ${time}) WHERE user_id = ${subject}`.execute(trx);
+      await sql`UPDATE directory_keys SET name = NULL, cidrs = NULL WHERE user_id = ${subject}`.execute(trx);
+      break;
+    }
   }
 }
 
@@ -133,8 +152,9 @@ async function applyDirectory({ event }: ProjectedEvent, trx: Transaction<unknow
 export function directoryProjection(): Projection<unknown> {
   return defineProjection<unknown>({
     name: 'directory',
-    version: 1,
-    handles: ['ApiKeyIssued', 'ApiKeyRevoked', 'TeamModelsAllowed', 'TeamNetworkPolicySet', 'ModelDeploymentConfigured', 'ModelDeploymentStateChanged', 'ModelDeploymentRemoved', 'PiiPolicySet', 'PiiPolicyRemoved'],
+    // 2: erasure (SubjectKeyShredded) marks the user erased and clears its keys' labels and networks.
+    version: 2,
+    handles: ['ApiKeyIssued', 'ApiKeyRevoked', 'TeamModelsAllowed', 'TeamNetworkPolicySet', 'ModelDeploymentConfigured', 'ModelDeploymentStateChanged', 'ModelDeploymentRemoved', 'PiiPolicySet', 'PiiPolicyRemoved', 'SubjectKeyShredded'],
     migrations: directoryMigrations,
     apply: applyDirectory,
   });

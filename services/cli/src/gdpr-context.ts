@@ -3,8 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { dirname, join } from 'node:path';
 import { type Command } from 'commander';
 import { type Kysely } from 'kysely';
-import { z } from 'zod';
-import { LocalKms, fromBase64Url, toBase64Url } from '@totra/crypto';
+import { type KeyringFile, fromBase64Url, kmsFromKeyring, parseKeyring, toBase64Url } from '@totra/crypto';
 import { createDb } from '@totra/db';
 import { KeyStore } from '@totra/keystore';
 import { CliError } from './cli-error.js';
@@ -24,19 +23,8 @@ export function keyOptions(cmd: Command): Command {
     .option('--keyring <path>', 'keyring file with the key-encryption keys and the receipt signing key (default: TOTRA_KEYRING, then <state-dir>/keyring.json, created on first use)');
 }
 
-/**
- * The keyring: key-encryption keys by id (the current one wraps new data keys) and the Ed25519
- * key that signs erasure receipts. Production deployments point at a KMS instead; this file is
- * the local KMS's configuration and must be kept apart from database backups.
- */
-const Keyring = z
-  .object({
-    current: z.string().min(1),
-    keks: z.record(z.string(), z.string().regex(/^[A-Za-z0-9_-]{43}$/)),
-    receiptKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
-  })
-  .strict();
-type Keyring = z.infer<typeof Keyring>;
+/** The keyring (see `KeyringFile` in @totra/crypto): production deployments point at a KMS instead. */
+type Keyring = KeyringFile;
 
 export function keyringPath(o: KeyOptions): string {
   return o.keyring ?? process.env['TOTRA_KEYRING'] ?? join(stateDir(o.stateDir), 'keyring.json');
@@ -63,9 +51,11 @@ export function loadKeyring(o: KeyOptions): Keyring {
     writeKeyring(path, ring);
     return ring;
   }
-  const parsed = Keyring.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success) throw new CliError('TOTRA_CLI_KEYRING', `keyring ${path} is not valid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
-  return parsed.data;
+  try {
+    return parseKeyring(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new CliError('TOTRA_CLI_KEYRING', `keyring ${path}: ${(err as Error).message}`, undefined, { cause: err });
+  }
 }
 
 /** Adds a new KEK to the keyring file and makes it current; returns its id. */
@@ -80,10 +70,6 @@ export function receiptSecretKey(o: KeyOptions): Uint8Array {
   return fromBase64Url(loadKeyring(o).receiptKey);
 }
 
-function kmsOf(ring: Keyring): LocalKms {
-  return new LocalKms(Object.fromEntries(Object.entries(ring.keks).map(([id, k]) => [id, fromBase64Url(k)])), ring.current);
-}
-
 export function resolveDbUrl(o: KeyOptions): string {
   const url = o.db ?? process.env['TOTRA_DATABASE_URL'] ?? readUrls(stateDir(o.stateDir))?.postgres;
   if (!url) throw new CliError('TOTRA_CLI_NO_DATABASE', 'no Postgres URL: pass --db, set TOTRA_DATABASE_URL, or start ToTra with `npm start`');
@@ -94,7 +80,7 @@ export function resolveDbUrl(o: KeyOptions): string {
 export async function withKeyStore<T>(o: KeyOptions, fn: (store: KeyStore) => Promise<T>): Promise<T> {
   const db = createDb<unknown>(resolveDbUrl(o), { applicationName: 'totra-cli', maxConnections: 2 });
   try {
-    const store = await KeyStore.open({ db: db as Kysely<unknown>, kms: kmsOf(loadKeyring(o)) });
+    const store = await KeyStore.open({ db: db as Kysely<unknown>, kms: kmsFromKeyring(loadKeyring(o)) });
     return await fn(store);
   } finally {
     await db.destroy();

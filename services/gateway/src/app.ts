@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import { newEventId } from '@totra/events';
+import { clientAddress, compileCidrs } from '@totra/identity';
 import { ProviderError, toAnthropicErrorResponse, toOpenAIErrorResponse } from '@totra/providers';
 import { type GatewayContext } from './context.js';
 import { GatewayError, errorBody } from './errors.js';
@@ -13,6 +14,7 @@ import { Router } from './routing/router.js';
 import { Upstream } from './upstream/upstream.js';
 import { type PiiStage } from './pii/pii-stage.js';
 import { type QuotaStage } from './quota/quota-stage.js';
+import { type RequestPrivacy } from './gdpr/request-privacy.js';
 
 /** A dependency the gateway needs to serve traffic; `/readyz` reports each one. */
 export interface ReadinessCheck {
@@ -35,6 +37,10 @@ export interface GatewayDeps {
   pii?: PiiStage;
   /** Budgets and rate limits; without it nothing is reserved or accounted. */
   quota?: QuotaStage;
+  /** Sealing of client address and user agent, and content logging; without it neither is recorded. */
+  privacy?: RequestPrivacy;
+  /** Proxies whose `X-Forwarded-For` is believed when finding the client's address. */
+  trustedProxies?: readonly string[];
   upstream?: Upstream;
   router?: Router;
   retry?: Partial<RetryPolicy>;
@@ -77,6 +83,8 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   });
   const metrics = deps.metrics ?? new GatewayMetrics();
   const upstream = deps.upstream ?? new Upstream();
+  const trusted = compileCidrs(deps.trustedProxies ?? []);
+  const privacy = deps.privacy;
   const ctx: GatewayContext = {
     directory: deps.directory ?? { deploymentsFor: () => [], aliases: () => [] },
     resolveCredentials: deps.resolveCredentials ?? noCredentials,
@@ -88,9 +96,16 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     events: deps.events,
     pii: deps.pii,
     quota: deps.quota,
-    record(event, outcome, api, status) {
-      deps.events?.append(event);
+    privacy,
+    personalOf(request) {
+      // Not even read when nothing can seal it.
+      if (!privacy?.sealing) return {};
+      const ua = request.headers['user-agent'];
+      return { clientIp: clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], trusted), userAgent: typeof ua === 'string' ? ua : undefined };
+    },
+    async record(event, outcome, api, status, personal) {
       metrics.requests.inc({ api: api ?? 'none', status: String(status), outcome });
+      deps.events?.append(personal && privacy?.sealing ? await privacy.seal(event, personal) : event);
     },
   };
 
@@ -192,8 +207,10 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     const api = (request.routeOptions.config as { api?: string } | undefined)?.api ?? null;
     const status = reply.statusCode;
     const who = identityOf(request);
-    if (status >= 500 && who) {
-      ctx.record(
+    // A 5xx the gateway chose itself (a dependency it needs was unavailable: fail closed) is a
+    // rejection, not a failed request: no provider was contacted.
+    if (status >= 500 && who && t.totraError?.reason !== 'unavailable') {
+      await ctx.record(
         {
           type: 'RequestFailed',
           id: request.id,
@@ -220,16 +237,18 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
         'failed',
         api,
         status,
+        ctx.personalOf(request),
       );
       return;
     }
     const code = t.totraError?.code ?? (status === 401 ? 'TOTRA_AUTH_INVALID_KEY' : status === 403 ? 'TOTRA_FORBIDDEN' : 'TOTRA_REJECTED');
     const reason = t.totraError?.reason ?? (status >= 500 ? 'unavailable' : reasonForStatus(status));
-    ctx.record(
+    await ctx.record(
       rejectedEvent(request.id, api as Parameters<typeof rejectedEvent>[1], who, t.totraModel ?? null, status >= 400 ? status : 400, reason, code),
       'rejected',
       api,
       status,
+      ctx.personalOf(request),
     );
   });
 

@@ -33,7 +33,24 @@ export const GatewayConfig = z.object({
   unpriced: z.enum(['reject', 'allow']).default('reject'),
   /** Output tokens reserved when neither the client nor the deployment sets a maximum. */
   defaultMaxOutputTokens: z.coerce.number().int().min(1).max(1_000_000).default(4096),
+  /** How long a budget reservation holds before it is taken back (a gateway that died mid-request). */
+  quotaReservationTtlMs: z.coerce.number().int().min(1_000).max(24 * 3_600_000).default(15 * 60_000),
+  /**
+   * How long a request that fits its budgets once in-flight reservations settle waits for them
+   * (woken by each settlement) before it is refused; 0 refuses at once.
+   */
+  quotaWaitMs: z.coerce.number().int().min(0).max(60_000).default(3_000),
   bodyLimitBytes: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
+  /**
+   * Postgres of the key store (per-subject data keys). With `keyringFile`, the gateway seals the
+   * client address and user agent into request events and can log content for teams that asked;
+   * without either, neither is recorded and content-logging teams are refused (503).
+   */
+  pgUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+  /** The keyring file with the key-encryption keys (`totra up` and `totra gdpr` create it). */
+  keyringFile: z.string().min(1).optional(),
+  /** How long an unwrapped data key stays in memory (bounds how long a shred elsewhere takes to reach this process). */
+  keyCacheTtlMs: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
@@ -55,7 +72,12 @@ const ENV: Record<keyof GatewayConfig, string> = {
   breakerOpenMs: 'TOTRA_BREAKER_OPEN_MS',
   unpriced: 'TOTRA_UNPRICED',
   defaultMaxOutputTokens: 'TOTRA_DEFAULT_MAX_OUTPUT_TOKENS',
+  quotaReservationTtlMs: 'TOTRA_QUOTA_RESERVATION_TTL_MS',
+  quotaWaitMs: 'TOTRA_QUOTA_WAIT_MS',
   bodyLimitBytes: 'TOTRA_GATEWAY_BODY_LIMIT',
+  pgUrl: 'TOTRA_PG_URL',
+  keyringFile: 'TOTRA_KEYRING',
+  keyCacheTtlMs: 'TOTRA_KEY_CACHE_TTL_MS',
   logLevel: 'TOTRA_LOG_LEVEL',
 };
 

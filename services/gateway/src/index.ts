@@ -6,3 +6,4 @@ export { StaticDirectory, type CredentialResolver, type DeploymentRoute, type Mo
 export { Router } from './routing/router.js';
 export { Upstream } from './upstream/upstream.js';
 export { type CallerIdentity } from './identity.js';
+export { RequestPrivacy, TeamSettingsView, type ContentKey, type PersonalData, type RequestPrivacyOptions } from './gdpr/request-privacy.js';

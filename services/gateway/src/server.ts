@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { type FastifyInstance } from 'fastify';
+import { type Kysely } from 'kysely';
+import { kmsFromKeyring, parseKeyring } from '@totra/crypto';
+import { createDb } from '@totra/db';
+import { KeyStore } from '@totra/keystore';
 import { Redis } from 'ioredis';
 import { type NatsConnection } from '@nats-io/nats-core';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -7,7 +12,8 @@ import { buildGateway } from './app.js';
 import { createAuthPlugin } from './auth/auth.plugin.js';
 import { KeyResolver } from './auth/key-cache.js';
 import { startCatalog, type RunningCatalog } from './catalog/catalog-directory.js';
-import { type GatewayConfig } from './config.js';
+import { GatewayConfigError, type GatewayConfig } from './config.js';
+import { RequestPrivacy, TEAM_SETTINGS_TYPES, TeamSettingsView } from './gdpr/request-privacy.js';
 import { PII_POLICY_TYPES, PiiStage } from './pii/pii-stage.js';
 import { QuotaStage } from './quota/quota-stage.js';
 import { QuotaGate } from '@totra/quota-redis';
@@ -21,7 +27,43 @@ export interface RunningGateway {
   writer: ChainWriter;
   nc: NatsConnection;
   catalog: RunningCatalog;
+  /** The key store (per-subject data keys), when `pgUrl` and `keyringFile` are configured. */
+  keyStore: KeyStore | undefined;
+  /** Sealing and content logging (and the team settings it follows). */
+  privacy: RequestPrivacy;
   close(): Promise<void>;
+}
+
+/**
+ * Opens the key store when configured; says at startup what is not recorded when it is not.
+ */
+async function openKeyStore(config: GatewayConfig, warn: (m: string) => void): Promise<{ store: KeyStore; db: Kysely<unknown> } | undefined> {
+  if (!config.pgUrl || !config.keyringFile) {
+    warn(
+      `no key store (${config.pgUrl ? 'TOTRA_KEYRING' : 'TOTRA_PG_URL'} is not set): client addresses and user agents are not recorded, ` +
+        'and requests of teams with content logging on are refused (503 TOTRA_CONTENT_LOGGING_UNAVAILABLE)',
+    );
+    return undefined;
+  }
+  let text: string;
+  try {
+    text = readFileSync(config.keyringFile, 'utf8');
+  } catch (err) {
+    throw new GatewayConfigError(`TOTRA_KEYRING: cannot read ${config.keyringFile}: ${(err as Error).message}`);
+  }
+  let kms;
+  try {
+    kms = kmsFromKeyring(parseKeyring(text));
+  } catch (err) {
+    throw new GatewayConfigError(`TOTRA_KEYRING: ${config.keyringFile}: ${(err as Error).message}`);
+  }
+  const db = createDb<unknown>(config.pgUrl, { applicationName: 'totra-gateway', maxConnections: 4 });
+  try {
+    return { store: await KeyStore.open({ db, kms, cacheTtlMs: config.keyCacheTtlMs }), db };
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
 }
 
 /**
@@ -46,8 +88,14 @@ export async function startGateway(
   // Subscribe to revocations: only then does the resolver serve keys from its in-process cache.
   await resolver.start();
   const pii = new PiiStage();
+  const keys = await openKeyStore(config, warn);
+  const teams = new TeamSettingsView();
+  const privacy = new RequestPrivacy({ store: keys?.store, teams, onWarning: warn });
   const catalog = await startCatalog({
-    also: { types: PII_POLICY_TYPES, apply: (e) => pii.apply(e) },
+    also: {
+      types: new Set([...PII_POLICY_TYPES, ...TEAM_SETTINGS_TYPES]),
+      apply: (e) => (TEAM_SETTINGS_TYPES.has(e.type) ? teams.apply(e) : pii.apply(e)),
+    },
     nc,
     stream,
     append: (e) => writer.append(e),
@@ -66,8 +114,10 @@ export async function startGateway(
     modelAllowed: (who, alias) => catalog.directory.isAllowed(who, alias),
     events: writer,
     pii,
-    quota: new QuotaStage({ gate: new QuotaGate({ redis, keyPrefix: config.redisPrefix }), unpriced: config.unpriced, defaultMaxOutputTokens: config.defaultMaxOutputTokens }),
+    quota: new QuotaStage({ gate: new QuotaGate({ redis, subscriber, keyPrefix: config.redisPrefix, reservationTtlMs: config.quotaReservationTtlMs, heldWaitMs: config.quotaWaitMs }), unpriced: config.unpriced, defaultMaxOutputTokens: config.defaultMaxOutputTokens }),
     auth: createAuthPlugin({ resolver, trustedProxies: config.trustedProxies }),
+    privacy,
+    trustedProxies: config.trustedProxies,
     router: new Router({ failureThreshold: config.breakerFailures, openMs: config.breakerOpenMs, maxOpenMs: Math.max(config.breakerOpenMs, 120_000) }),
     upstream,
     readiness: [
@@ -90,6 +140,8 @@ export async function startGateway(
     writer,
     nc,
     catalog,
+    keyStore: keys?.store,
+    privacy,
     async close() {
       await app.close();
       await upstream.close();
@@ -98,6 +150,7 @@ export async function startGateway(
       await resolver.close();
       redis.disconnect();
       subscriber.disconnect();
+      await keys?.db.destroy();
       await nc.drain().catch(() => undefined);
     },
   };

@@ -26,9 +26,9 @@ export const ProjectorConfig = z.object({
     .default([]),
   /** Budget alert targets: a JSON list or the path of a file holding one (see alerts/alert-targets.ts). */
   alertWebhooks: z.string().optional(),
-  /** How often threshold crossings and the alert outbox are looked at. */
+  /** How often threshold crossings, the alert outbox and new anomalies are looked at. */
   alertPollMs: Count.default(1000),
-  /** Postgres for the reporting read models (cost, audit_index, directory); without it they are not run. */
+  /** Postgres for the reporting read models (cost, audit_index, directory, forecast, anomaly); without it they are not run. */
   pgUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
 });
 export type ProjectorConfig = z.infer<typeof ProjectorConfig>;

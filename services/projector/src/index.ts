@@ -9,3 +9,5 @@ export {
   type BudgetAlertNotifierOptions,
 } from './alerts/budget-alert.notifier.js';
 export { serveProjectorControl } from './control.js';
+export { AnomalyAlertEmitter, type AnomalyAlertEmitterOptions, type AnomalyEmitResult } from './alerts/anomaly-alert.emitter.js';
+export { ErasureWatcher, erasureOverdueNotice, erasureWatcherKeys, type ErasurePassResult, type ErasureWatcherOptions, type SubjectDataPurger } from './gdpr/erasure-watcher.js';

@@ -6,6 +6,7 @@ import { startQuotaHotProjection, type QuotaHotProjection } from '@totra/project
 import { loadAlertTargets } from './alerts/alert-targets.js';
 import { BudgetAlertNotifier } from './alerts/budget-alert.notifier.js';
 import { type ProjectorConfig } from './config.js';
+import { ErasureWatcher, type SubjectDataPurger } from './gdpr/erasure-watcher.js';
 import { serveProjectorControl } from './control.js';
 import { startReadModels, type ReadModels } from './read-models.js';
 
@@ -15,6 +16,8 @@ export interface RunningProjector {
   notary: Notary | null;
   /** Turns budget threshold crossings into events and delivers them to the alert webhooks. */
   alerts: BudgetAlertNotifier;
+  /** Alerts overdue GDPR erasure requests (through `alerts`' outbox) and runs the purgers of erased subjects. */
+  erasures: ErasureWatcher;
   /** The Postgres read models, when `pgUrl` is configured. */
   readModels: ReadModels | null;
   close(): Promise<void>;
@@ -22,11 +25,18 @@ export interface RunningProjector {
 
 /**
  * Starts every projection this service runs (quota-hot; with `pgUrl`, the reporting read models
- * in Postgres too) and keeps them consuming; with
+ * in Postgres too, and the announcing of new anomalies) and keeps them consuming; with
  * `notaryKeyFile` it also runs the notary, which signs checkpoints of the whole log
- * (docs/adr/0003-checkpoints.md).
+ * (docs/adr/0003-checkpoints.md). It always watches GDPR erasure requests: overdue ones are
+ * alerted once through the alert outbox, and erased subjects are purged by `extras.purgers`
+ * (docs/gdpr.md).
  */
-export async function startProjector(config: ProjectorConfig, onWarning: (m: string) => void = () => undefined): Promise<RunningProjector> {
+export async function startProjector(
+  config: ProjectorConfig,
+  onWarning: (m: string) => void = () => undefined,
+  /** Stores of data derived from subjects' content (e.g. a response cache), purged on erasure. */
+  extras: { purgers?: readonly SubjectDataPurger[] } = {},
+): Promise<RunningProjector> {
   const nc = await connectNats(config.natsUrl, { name: 'totra-projector', waitOnFirstConnect: true });
   const stream = { name: config.streamName, subjectPrefix: config.subjectPrefix };
   await ensureStream(await jetstreamManager(nc, { checkAPI: false }), stream);
@@ -47,7 +57,7 @@ export async function startProjector(config: ProjectorConfig, onWarning: (m: str
   let readModels: ReadModels | null = null;
   try {
     quotaHot = await startQuotaHotProjection({ nc, stream, redis, keyPrefix: config.redisPrefix, consumerName: 'quota-hot', onWarning });
-    if (config.pgUrl) readModels = await startReadModels({ nc, stream, pgUrl: config.pgUrl, onWarning });
+    if (config.pgUrl) readModels = await startReadModels({ nc, stream, pgUrl: config.pgUrl, spoolDir: config.spoolDir, anomalyPollMs: config.alertPollMs, onWarning });
     if (config.notaryKeyFile) {
       const keys = LocalKeyProvider.fromFile(config.notaryKeyFile);
       notary = await Notary.start({
@@ -73,14 +83,28 @@ export async function startProjector(config: ProjectorConfig, onWarning: (m: str
   }
   const running = quotaHot;
   alerts.start();
+  const erasures = new ErasureWatcher({
+    nc,
+    stream,
+    redis,
+    keyPrefix: config.redisPrefix,
+    notifier: alerts,
+    spoolDir: config.spoolDir,
+    purgers: extras.purgers ?? [],
+    pollIntervalMs: config.alertPollMs,
+    onWarning,
+  });
+  erasures.start();
   const control = serveProjectorControl(nc, stream, running, onWarning);
   return {
     quotaHot: running,
     notary,
     alerts,
+    erasures,
     readModels,
     async close() {
       for (const sub of control) sub.unsubscribe();
+      await erasures.stop();
       await alerts.stop();
       if (notary) {
         // Anchor what arrived since the last checkpoint, so a clean stop leaves no unanchored tail.

@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { defineEvent } from '../define-event.js';
-import { Caller, InboundApi, Latency, TokenCounts } from './request-shared.js';
+import { Caller, InboundApi, Latency, REQUEST_SEALED_FIELDS, TokenCounts } from './request-shared.js';
 
 /** A request a provider answered (2xx to the client), streaming or not. */
 export const RequestCompleted = defineEvent({
   type: 'RequestCompleted',
   v: 1,
   description: 'A request that a provider answered: who (pseudonymous), which model and deployment, tokens and latency.',
+  /** The client's address and user agent, sealed under the caller's identity key (never in clear). */
+  sealedFields: REQUEST_SEALED_FIELDS,
   data: z
     .object({
       requestId: z.string().min(1).max(100),

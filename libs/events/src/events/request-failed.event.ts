@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { defineEvent } from '../define-event.js';
-import { Caller, InboundApi, Latency, TokenCounts } from './request-shared.js';
+import { Caller, InboundApi, Latency, REQUEST_SEALED_FIELDS, TokenCounts } from './request-shared.js';
 
 /** A request the gateway accepted but no provider answered successfully (or a stream that broke). */
 export const RequestFailed = defineEvent({
   type: 'RequestFailed',
   v: 1,
   description: 'An accepted request that failed upstream (after retries and fallbacks), or a stream that broke midway.',
+  /** The client's address and user agent, sealed under the caller's identity key (never in clear). */
+  sealedFields: REQUEST_SEALED_FIELDS,
   data: z
     .object({
       requestId: z.string().min(1).max(100),

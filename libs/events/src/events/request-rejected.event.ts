@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../define-event.js';
-import { InboundApi } from './request-shared.js';
+import { InboundApi, REQUEST_SEALED_FIELDS } from './request-shared.js';
 
 /** Why the gateway refused a request before any provider was contacted. */
 export const RejectionReason = z.enum([
@@ -24,6 +24,8 @@ export const RequestRejected = defineEvent({
   type: 'RequestRejected',
   v: 1,
   description: 'A request refused by the gateway before any provider was contacted, with the reason.',
+  /** The client's address and user agent, sealed under the caller's identity key (never in clear). */
+  sealedFields: REQUEST_SEALED_FIELDS,
   data: z
     .object({
       requestId: z.string().min(1).max(100),

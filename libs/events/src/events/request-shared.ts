@@ -32,3 +32,9 @@ export const Latency = z
     firstByteUs: z.number().int().min(0).optional(),
   })
   .strict();
+
+/**
+ * Personal data of a request's terminal event, sealed under the subject's identity key when the
+ * gateway runs with a key store: the client's address (after trusted proxies) and its user agent.
+ */
+export const REQUEST_SEALED_FIELDS = ['clientIp', 'userAgent'] as const;

@@ -207,4 +207,20 @@ describe('GDPR crypto-shredding end to end (real NATS + Postgres)', () => {
     expect(view).toContain(BOB.email);
     expect(events.some((e) => e.type === 'RequestContentLogged' && e.data['userId'] === BOB.id)).toBe(true);
   });
+
+  it('status marks an overdue request, and says whether its alert went out', async () => {
+    const writer = await ChainWriter.open({ nc, stream, role: 'admin', spoolDir: join(dir, 'spool-late') });
+    const requestId = newEventId();
+    writer.append({ type: 'SubjectErasureRequested', id: requestId, tenant: 'default', subject: 'u_late', time: '2026-01-05T09:00:00.000Z', data: { requestedBy: 'dpo', legalBasis: 'Art. 17', dueAt: '2026-02-05T09:00:00.000Z' } });
+    await writer.drain();
+    const pending = await cli('gdpr', 'status', ...log);
+    expect(pending.code).toBe(1);
+    expect(pending.out).toContain('u_late  open  2026-02-05T09:00:00.000Z  OVERDUE (alert pending)');
+    writer.append({ type: 'SubjectErasureOverdue', tenant: 'default', subject: 'u_late', time: '2026-02-05T10:00:00.000Z', data: { requestEventId: requestId, dueAt: '2026-02-05T09:00:00.000Z', state: 'open' } });
+    await writer.close();
+    const alerted = await cli('gdpr', 'status', ...log);
+    expect(alerted.out).toContain('u_late  open  2026-02-05T09:00:00.000Z  OVERDUE (alert sent 2026-02-05T10:00:00.000Z)');
+    const json = JSON.parse((await cli('gdpr', 'status', '--json', ...log)).out) as { subject: string; overdueAlertedAt?: string }[];
+    expect(json.find((r) => r.subject === 'u_late')).toMatchObject({ overdue: true, overdueAlertedAt: '2026-02-05T10:00:00.000Z' });
+  });
 });

@@ -134,7 +134,8 @@ async function execute(o: KeyOptions, subject: string, requestEventId: string | 
       writer.append(keyShredded({ subject, tenant, kids: shred.kids, journalEntryId, requestEventId: req, at: shreddedAt }));
       writer.append({ type: 'ErasureReceiptIssued', tenant, subject, data: { receipt: receipt.receipt, alg: receipt.alg, publicKey: receipt.publicKey, signature: receipt.signature } });
     });
-    return `erased ${subject}: ${shred.kids.length} key(s) destroyed (journal ${journalEntryId})\nreceipt ${JSON.stringify(receipt)}\n`;
+    const revoked = decision.events.filter((e) => e.type === 'ApiKeyRevoked').length;
+    return `erased ${subject}: ${shred.kids.length} key(s) destroyed (journal ${journalEntryId}), ${revoked} API key(s) revoked\nreceipt ${JSON.stringify(receipt)}\n`;
   });
 }
 
@@ -210,13 +211,16 @@ export const gdprCommands: CommandGroup = (program, io, setExitCode) => {
     else io.stdout(`${JSON.stringify({ subject, exportedAt: new Date().toISOString(), events: mine, ...exportNotice(mine) }, null, 2)}\n`);
   });
 
-  keyOptions(gdpr.command('status').description('erasure requests, deadlines and whether they are overdue').option('--json', 'machine-readable')).action(
+  keyOptions(gdpr.command('status').description('erasure requests, deadlines, whether they are overdue and whether the overdue alert went out (the projector sends it)').option('--json', 'machine-readable')).action(
     async (o: KeyOptions & { json?: boolean }) => {
       const rows = erasureStatus(foldErasure(facts(await withNats(o, (nc, stream) => readEnvelopes(nc, stream)))), new Date());
       if (o.json) io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
       else {
         io.stdout('SUBJECT  STATE  DUE  OVERDUE  DETAIL\n');
-        for (const r of rows) io.stdout(`${r.subject}  ${r.state}  ${r.dueAt}  ${r.overdue ? 'OVERDUE' : 'no'}  ${r.detail}\n`);
+        for (const r of rows) {
+          const overdue = r.overdue ? `OVERDUE${r.overdueAlertedAt ? ` (alert sent ${r.overdueAlertedAt})` : ' (alert pending)'}` : 'no';
+          io.stdout(`${r.subject}  ${r.state}  ${r.dueAt}  ${overdue}  ${r.detail}\n`);
+        }
       }
       if (rows.some((r) => r.overdue)) setExitCode(EXIT.failed);
     },

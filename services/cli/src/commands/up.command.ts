@@ -8,6 +8,7 @@ import { isPortFree, startNats, startPostgres, startRedis, type EngineHandle, ty
 import { connectNats, ensureStream } from '@totra/eventlog';
 import { randomBytes } from 'node:crypto';
 import { initialApiKeysState, issueApiKey, mintApiKey } from '@totra/identity';
+import { keyringPath, loadKeyring } from '../gdpr-context.js';
 import { withWriter } from '../log-context.js';
 import { startServiceProcess, type ServiceProcess } from '../service-process.js';
 import { writeUrls, type Urls } from '../state.js';
@@ -120,8 +121,13 @@ export async function up(opts: UpOptions): Promise<Running> {
     });
     services.push(projector);
     opts.print(`  projector (pid ${projector.pid}): quota-hot -> Redis; cost, audit index, directory -> Postgres; notary signs checkpoints as ${notary.name}`);
+    // The keyring of the key store (created on the first start): the gateway seals client
+    // addresses, user agents and logged content under keys it wraps.
+    const keyOpts = { stream: stream.name, subjectPrefix: stream.subjectPrefix, stateDir: dir };
+    loadKeyring(keyOpts);
     const gateway = await startServiceProcess('gateway', '@totra/gateway/main', {
       ...serviceEnv,
+      TOTRA_KEYRING: keyringPath(keyOpts),
       TOTRA_GATEWAY_PORT: String(opts.gatewayPort),
       TOTRA_GATEWAY_HOST: opts.gatewayHost,
       TOTRA_LOG_LEVEL: process.env['TOTRA_LOG_LEVEL'] ?? 'warn',

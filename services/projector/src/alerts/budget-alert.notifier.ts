@@ -3,11 +3,13 @@ import { type Redis } from 'ioredis';
 import { ChainWriter, readStream, type StreamOptions } from '@totra/eventlog';
 import {
   alertDelivered,
-  alertRequest,
   alertRetryDelayMs,
   alertTargetAccepts,
   alertTargetName,
   budgetAlertEventId,
+  budgetAlertNotice,
+  noticeRequest,
+  type AlertNotice,
   type AlertTarget,
   type BudgetAlert,
 } from '@totra/quota';
@@ -39,9 +41,10 @@ export interface BudgetAlertNotifierOptions {
   onWarning?: (message: string, err?: unknown) => void;
 }
 
-/** What one outbox entry holds: an alert for one target. */
+/** What one outbox entry holds: an alert for one target (a budget crossing, or any other notice). */
 interface OutboxItem {
-  alert: BudgetAlert;
+  alert?: BudgetAlert;
+  notice?: AlertNotice;
   target: string;
   attempts: number;
   lastError?: string;
@@ -279,7 +282,12 @@ export class BudgetAlertNotifier {
           result.dead++;
           return;
         }
-        const error = await this.#send(target, item.alert);
+        const notice = item.notice ?? (item.alert ? budgetAlertNotice(item.alert) : undefined);
+        if (!notice) {
+          await redis.hdel(this.#k.items, member);
+          return;
+        }
+        const error = await this.#send(target, notice);
         if (error === undefined) {
           await redis.hdel(this.#k.items, member);
           result.delivered++;
@@ -288,7 +296,8 @@ export class BudgetAlertNotifier {
         item.attempts++;
         item.lastError = error;
         if (item.attempts >= (this.#o.maxAttempts ?? 10)) {
-          this.#warn(`alerts: giving up on ${item.target} for ${item.alert.budgetId} ${item.alert.threshold}% after ${item.attempts} attempts (${error})`);
+          const what = item.alert ? `${item.alert.budgetId} ${item.alert.threshold}%` : (item.notice?.eventId ?? '?');
+          this.#warn(`alerts: giving up on ${item.target} for ${what} after ${item.attempts} attempts (${error})`);
           await redis.multi().hdel(this.#k.items, member).lpush(this.#k.dead, JSON.stringify(item)).exec();
           result.dead++;
         } else {
@@ -299,6 +308,26 @@ export class BudgetAlertNotifier {
       }),
     );
     return result;
+  }
+
+  /**
+   * Queues a notice (an event already durable in the log) for every target that accepts its
+   * tenant; an entry already waiting for the same event and target is not queued twice. Returns
+   * the number of deliveries queued. Used for alerts other than budget crossings (overdue GDPR
+   * erasure requests).
+   */
+  async enqueue(notice: AlertNotice): Promise<number> {
+    let queued = 0;
+    for (const [name, target] of this.#targets) {
+      if (!alertTargetAccepts(target, notice.tenant)) continue;
+      const member = `${notice.eventId}|${name}`;
+      const item: OutboxItem = { notice, target: name, attempts: 0 };
+      if ((await this.#o.redis.hsetnx(this.#k.items, member, JSON.stringify(item))) !== 1) continue;
+      await this.#o.redis.zadd(this.#k.outbox, this.#clock(), member);
+      queued++;
+    }
+    if (queued) this.#wake?.();
+    return queued;
   }
 
   /** Number of deliveries waiting (due or not). */
@@ -320,8 +349,8 @@ export class BudgetAlertNotifier {
     for (const m of orphans) await redis.zadd(this.#k.outbox, 'NX', grace, m);
   }
 
-  async #send(target: AlertTarget, alert: BudgetAlert): Promise<string | undefined> {
-    const req = alertRequest(target, alert, this.#clock());
+  async #send(target: AlertTarget, notice: AlertNotice): Promise<string | undefined> {
+    const req = noticeRequest(target, notice, this.#clock());
     try {
       const res = await fetch(req.url, { method: 'POST', headers: req.headers, body: req.body, signal: AbortSignal.timeout(this.#o.requestTimeoutMs ?? 10_000) });
       const text = await res.text();
