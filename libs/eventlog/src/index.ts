@@ -12,6 +12,7 @@ export { ChainWriter, type ChainWriterOptions, type ChainWriterStats } from './c
 export { Spool, listSpools, spoolPath } from './spool.js';
 export { readStream, streamState, type ReadStreamOptions, type StoredBatch } from './reader.js';
 export { pullSize } from './pull-size.js';
+export { lineMatcher } from './line-matcher.js';
 export {
   ChainConflictError,
   EventLogError,

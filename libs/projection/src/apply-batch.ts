@@ -23,17 +23,6 @@ export interface DeadLetter {
   readonly line: string;
 }
 
-/**
- * Cheap pre-filter before JSON.parse: most of the log is traffic a projection may not read.
- * One regular expression scans a line once (an `includes` per type cost more than parsing it).
- */
-export function lineMatcher(types: readonly string[]): (line: string) => boolean {
-  if (!types.length) return () => false;
-  const names = types.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  const needle = new RegExp(`"type":"(?:${names.join('|')})"`);
-  return (line) => needle.test(line);
-}
-
 const TRANSIENT_SQLSTATE = /^(08|40|53|55P03|57|58|XX)/;
 
 /**

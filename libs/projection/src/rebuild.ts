@@ -1,9 +1,9 @@
 import { type NatsConnection } from '@nats-io/nats-core';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { createDb, migrateToLatest } from '@totra/db';
-import { readStream, streamState, type StreamOptions } from '@totra/eventlog';
+import { lineMatcher, readStream, streamState, type StreamOptions } from '@totra/eventlog';
 import { EventRegistry } from '@totra/events';
-import { applyMessages, lineMatcher, type DeadLetter, type RawMessage } from './apply-batch.js';
+import { applyMessages, type DeadLetter, type RawMessage } from './apply-batch.js';
 import { lockCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { ProjectionError } from './errors.js';
 import { AdvisoryLock, REBUILD_LOCK_CLASS } from './leader-lock.js';

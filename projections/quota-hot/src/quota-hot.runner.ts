@@ -13,7 +13,7 @@ import {
 } from '@nats-io/jetstream';
 import { type Redis } from 'ioredis';
 import { EventRegistry } from '@totra/events';
-import { streamState, type StreamOptions } from '@totra/eventlog';
+import { lineMatcher, streamState, type StreamOptions } from '@totra/eventlog';
 import { hotIdentityLayout, type HotIdentityLayout } from '@totra/identity';
 import { hotQuotaLayout, type HotQuotaLayout } from '@totra/quota';
 import { APPLY_SCRIPT, APPLY_SCRIPT_SHA1 } from './apply-script.js';
@@ -27,10 +27,7 @@ const CONSUMER_NOT_FOUND = 10014;
  * (events are stored as canonical JSON, so `"type":"<name>"` appears verbatim). A line that
  * does not is skipped unparsed; one that does is parsed and its `type` checked.
  */
-const HANDLED_TYPE = new RegExp(`"type":"(?:${quotaHotProjection.handles.join('|')})"`);
-function mayHandle(line: string): boolean {
-  return HANDLED_TYPE.test(line);
-}
+const mayHandle = lineMatcher(quotaHotProjection.handles);
 
 export interface QuotaHotProjectionOptions {
   nc: NatsConnection;

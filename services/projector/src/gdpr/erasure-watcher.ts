@@ -1,7 +1,7 @@
 import { type NatsConnection } from '@nats-io/nats-core';
 import { type Redis } from 'ioredis';
 import { ERASURE_EVENT_TYPES, decideOverdueAlerts, foldErasure, type ErasureFact } from '@totra/crypto';
-import { ChainWriter, readStream, type StreamOptions } from '@totra/eventlog';
+import { ChainWriter, lineMatcher, readStream, type StreamOptions } from '@totra/eventlog';
 import { type EventInput } from '@totra/events';
 import { type AlertNotice } from '@totra/quota';
 
@@ -65,7 +65,7 @@ export function erasureWatcherKeys(prefix: string) {
 }
 
 const RELEASE_LOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
-const QUICK = [...ERASURE_EVENT_TYPES].map((t) => `"${t}"`);
+const mayBeErasureFact = lineMatcher(ERASURE_EVENT_TYPES);
 
 const sleepFor = (ms: number, wake: (fn: () => void) => void) =>
   new Promise<void>((resolve) => {
@@ -166,7 +166,7 @@ export class ErasureWatcher {
   async #readLog(): Promise<void> {
     for await (const batch of readStream(this.#o.nc, this.#o.stream, { fromStreamSeq: this.#seq + 1 })) {
       for (const line of batch.lines) {
-        if (!QUICK.some((q) => line.includes(q))) continue;
+        if (!mayBeErasureFact(line)) continue;
         const e = JSON.parse(line) as ErasureFact;
         if (ERASURE_EVENT_TYPES.has(e.type)) this.#remember({ id: e.id, type: e.type, tenant: e.tenant, time: e.time, subject: e.subject, data: e.data });
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lineMatcher } from './apply-batch.js';
+import { lineMatcher } from './line-matcher.js';
 
 const line = (type: string, data = '{}') => `{"data":${data},"hash":"00","id":"x","prev":"00","seq":1,"tenant":"t","time":"2026-01-01T00:00:00.000Z","type":"${type}","v":1}`;
 
