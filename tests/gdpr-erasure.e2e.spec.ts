@@ -162,6 +162,18 @@ describe('GDPR erasure end to end (gateway, projector, CLI; real NATS, Postgres,
       }
     };
     await expect.poll(status, { timeout: 15_000 }).toBe(401);
+
+    // A key issued to the erased user afterwards never works: quota-hot stores it revoked.
+    const reissued = JSON.parse((await run('keys', 'issue', '--user', USER.id, '--team', USER.team, '--tenant', 'acme', '--json', ...h.cliArgs)).out) as { key: string };
+    const reissuedRefusal = async () => {
+      try {
+        await new OpenAI({ apiKey: reissued.key, baseURL: `${h.url}/v1`, maxRetries: 0 }).chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'new key?' }] });
+        return 'served';
+      } catch (err) {
+        return `${(err as { status?: number }).status}: ${(err as Error).message}`;
+      }
+    };
+    await expect.poll(reissuedRefusal, { timeout: 15_000 }).toMatch(/^401: .*was revoked/);
     await caughtUp();
 
     const events = await h.events();

@@ -8,6 +8,8 @@ import { z } from 'zod';
  * - `<p>key:{<keyHash>}`: hash of identity fields (see {@link HotKeyRecord})
  * - `<p>keyid:<keyId>`: string, the key hash (to find a key to revoke by its id)
  * - `<p>team:<tenant>:<teamId>`: hash, field `cidrs` = JSON array of the team's allowlist
+ * - `<p>erased:<tenant>:<userId>`: string, set once the user's data keys were shredded for an
+ *   erasure: a key issued to that user afterwards is stored revoked
  * - `<p>quota-hot:checkpoint`: string, the last stream sequence applied
  * - channel `<p>keys:revoked`: message = hash of a key just revoked
  * - channel `<p>teams:policy`: message = the team key (`<p>team:<tenant>:<teamId>`) whose allowlist changed
@@ -16,6 +18,8 @@ export interface HotIdentityLayout {
   key(keyHash: string): string;
   keyId(keyId: string): string;
   team(tenant: string, teamId: string): string;
+  /** Marker of a user erased under Art. 17 (pseudonymous id only). */
+  erasedUser(tenant: string, userId: string): string;
   readonly checkpoint: string;
   readonly revokedChannel: string;
   readonly teamPolicyChannel: string;
@@ -35,10 +39,11 @@ export function hotIdentityLayout(prefix: string): HotIdentityLayout {
     key: (keyHash) => `${prefix}key:{${keyHash}}`,
     keyId: (keyId) => `${prefix}keyid:${keyId}`,
     team: (tenant, teamId) => `${prefix}team:${tenant}:${teamId}`,
+    erasedUser: (tenant, userId) => `${prefix}erased:${tenant}:${userId}`,
     checkpoint: `${prefix}quota-hot:checkpoint`,
     revokedChannel: `${prefix}keys:revoked`,
     teamPolicyChannel: `${prefix}teams:policy`,
-    ownedPatterns: [`${glob}key:*`, `${glob}keyid:*`, `${glob}team:*`, `${glob}quota-hot:*`],
+    ownedPatterns: [`${glob}key:*`, `${glob}keyid:*`, `${glob}team:*`, `${glob}erased:*`, `${glob}quota-hot:*`],
   };
 }
 

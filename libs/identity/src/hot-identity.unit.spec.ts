@@ -21,7 +21,8 @@ describe('hot identity layout', () => {
     expect(l.keyId('key_1')).toBe('totra:keyid:key_1');
     expect(l.team('acme', 't_1')).toBe('totra:team:acme:t_1');
     expect([l.checkpoint, l.revokedChannel, l.teamPolicyChannel]).toEqual(['totra:quota-hot:checkpoint', 'totra:keys:revoked', 'totra:teams:policy']);
-    expect(l.ownedPatterns).toEqual(['totra:key:*', 'totra:keyid:*', 'totra:team:*', 'totra:quota-hot:*']);
+    expect(l.erasedUser('acme', 'u_1')).toBe('totra:erased:acme:u_1');
+    expect(l.ownedPatterns).toEqual(['totra:key:*', 'totra:keyid:*', 'totra:team:*', 'totra:erased:*', 'totra:quota-hot:*']);
   });
 
   it('escapes glob characters of the prefix in scan patterns', () => {

@@ -36,6 +36,17 @@ for _, g in ipairs(groups) do
           end
           redis.call('PUBLISH', op[6], h)
         end
+      elseif kind == 'revoke-if-erased' then
+        local h = redis.call('EXISTS', op[2]) == 1 and redis.call('GET', op[3])
+        if h then
+          local rk = op[4] .. h .. op[5]
+          if redis.call('HGET', rk, 'revoked') ~= '1' then
+            redis.call('HSET', rk, 'revoked', '1', 'revokedAt', op[6])
+          end
+          redis.call('PUBLISH', op[7], h)
+        end
+      elseif kind == 'erased' then
+        redis.call('SET', op[2], op[3], 'NX')
       elseif kind == 'team' then
         redis.call('HSET', op[2], 'cidrs', op[3])
         redis.call('PUBLISH', op[4], op[2])

@@ -7,6 +7,7 @@ import {
   type EventData,
   type RateLimitSet,
   type SpendRecorded,
+  type SubjectKeyShredded,
   type TeamNetworkPolicySet,
 } from '@totra/events';
 import { encodeHotKeyRecord, type HotIdentityLayout } from '@totra/identity';
@@ -16,6 +17,13 @@ import { hotBudgetOf, hotQuotaLayout, type BudgetSetData, type HotQuotaLayout } 
 export type HotOp =
   /** Store a key record unless its key id is known already (the first issue wins). */
   | readonly ['issue', recordKey: string, idIndexKey: string, keyHash: string, ...fields: string[]]
+  /**
+   * When the user's erasure marker is set: mark the key revoked (found through its id) and
+   * announce its hash (a key issued to an erased user never works).
+   */
+  | readonly ['revoke-if-erased', erasedKey: string, idIndexKey: string, recordKeyLeft: string, recordKeyRight: string, revokedAt: string, channel: string]
+  /** Set a user's erasure marker. */
+  | readonly ['erased', erasedKey: string, at: string]
   /** Mark the key revoked (found through its id) and announce its hash on the channel. */
   | readonly ['revoke', idIndexKey: string, recordKeyLeft: string, recordKeyRight: string, revokedAt: string, channel: string]
   /** Replace a team's allowlist and announce the team key on the channel. */
@@ -47,8 +55,8 @@ export interface QuotaOpsContext {
 export const quotaHotProjection = {
   name: 'quota-hot',
   /** Bump when what the projection writes changes: a rebuild is then due. */
-  version: 2,
-  handles: ['ApiKeyIssued', 'ApiKeyRevoked', 'TeamNetworkPolicySet', 'BudgetSet', 'BudgetRemoved', 'RateLimitSet', 'SpendRecorded', 'BudgetThresholdCrossed'] as const,
+  version: 3,
+  handles: ['ApiKeyIssued', 'ApiKeyRevoked', 'SubjectKeyShredded', 'TeamNetworkPolicySet', 'BudgetSet', 'BudgetRemoved', 'RateLimitSet', 'SpendRecorded', 'BudgetThresholdCrossed'] as const,
 } as const;
 
 export type QuotaHotEventType = (typeof quotaHotProjection.handles)[number];
@@ -78,12 +86,22 @@ export function opsFor(event: DecodedEvent, layout: HotIdentityLayout, context?:
         ...(d.expiresAt !== undefined ? { expiresAt: d.expiresAt } : {}),
         revoked: false,
       });
-      return [['issue', layout.key(d.keyHash), layout.keyId(d.keyId), d.keyHash, ...fields]];
+      const [left, right] = layout.key('\u0000').split('\u0000') as [string, string];
+      return [
+        ['issue', layout.key(d.keyHash), layout.keyId(d.keyId), d.keyHash, ...fields],
+        ['revoke-if-erased', layout.erasedUser(tenant, d.userId), layout.keyId(d.keyId), left, right, envelope.time, layout.revokedChannel],
+      ];
     }
     case 'ApiKeyRevoked': {
       const d = event.data as EventData<typeof ApiKeyRevoked>;
       const [left, right] = layout.key('\u0000').split('\u0000') as [string, string];
       return [['revoke', layout.keyId(d.keyId), left, right, envelope.time, layout.revokedChannel]];
+    }
+    case 'SubjectKeyShredded': {
+      const d = event.data as EventData<typeof SubjectKeyShredded>;
+      // Retention shreds expired periods only; an erasure ends the user's access for good.
+      if (d.reason !== 'erasure' || !envelope.subject) return [];
+      return [['erased', layout.erasedUser(tenant, envelope.subject), envelope.time]];
     }
     case 'TeamNetworkPolicySet': {
       const d = event.data as EventData<typeof TeamNetworkPolicySet>;

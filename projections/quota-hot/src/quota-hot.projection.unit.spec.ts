@@ -22,8 +22,8 @@ const envelope = (type: string, data: Record<string, unknown>): Envelope => ({
 });
 
 describe('quota-hot ops', () => {
-  it('handles key, team policy, budget, rate limit and spend events only', () => {
-    expect(quotaHotProjection.handles).toEqual(['ApiKeyIssued', 'ApiKeyRevoked', 'TeamNetworkPolicySet', 'BudgetSet', 'BudgetRemoved', 'RateLimitSet', 'SpendRecorded', 'BudgetThresholdCrossed']);
+  it('handles key, erasure, team policy, budget, rate limit and spend events only', () => {
+    expect(quotaHotProjection.handles).toEqual(['ApiKeyIssued', 'ApiKeyRevoked', 'SubjectKeyShredded', 'TeamNetworkPolicySet', 'BudgetSet', 'BudgetRemoved', 'RateLimitSet', 'SpendRecorded', 'BudgetThresholdCrossed']);
     expect(handlesEventType('ApiKeyRevoked')).toBe(true);
     expect(handlesEventType('RequestCompleted')).toBe(false);
     expect(opsFor(registry.decode(envelope('TestEventRecorded', { n: 1, label: 'x', amountMicroUsd: 1 })), layout)).toEqual([]);
@@ -55,7 +55,15 @@ describe('quota-hot ops', () => {
         'expiresAt', '2027-01-01T00:00:00.000Z',
         'revoked', '0',
       ],
+      ['revoke-if-erased', 'p:erased:acme:u_1', `p:keyid:${KEY}`, 'p:key:{', '}', '2026-12-04T10:00:00.000Z', 'p:keys:revoked'],
     ]);
+  });
+
+  it('marks a user erased on an erasure shred, not on a retention shred', () => {
+    const shred = (reason: 'erasure' | 'retention') =>
+      registry.decode({ ...envelope('SubjectKeyShredded', { kids: ['k1'], journalEntryId: 'j1', reason }), subject: 'u_1' });
+    expect(opsFor(shred('erasure'), layout)).toEqual([['erased', 'p:erased:acme:u_1', '2026-12-04T10:00:00.000Z']]);
+    expect(opsFor(shred('retention'), layout)).toEqual([]);
   });
 
   it('revokes by key id and announces on the revoked channel', () => {
