@@ -1,6 +1,7 @@
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startHarness, type Harness } from './support/gateway-harness.js';
+import { ALIAS, startHarness, type Harness } from './support/gateway-harness.js';
 
 // PII through the running gateway with the official client. With no policy, every group is
 // pseudonymized: the provider sees placeholders, the caller gets its own values back, in
@@ -8,12 +9,14 @@ import { startHarness, type Harness } from './support/gateway-harness.js';
 describe('gateway PII stage', () => {
   let h: Harness;
   let openai: OpenAI;
+  let anthropic: Anthropic;
   const email = 'jane.doe@example.com';
   const card = '4111 1111 1111 1111';
 
   beforeAll(async () => {
     h = await startHarness();
     openai = new OpenAI({ apiKey: h.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    anthropic = new Anthropic({ apiKey: h.key, baseURL: h.url, maxRetries: 0 });
   });
   afterAll(async () => {
     await h?.close();
@@ -113,5 +116,66 @@ describe('gateway PII stage', () => {
     }
     const responseSide = (await h.events()).filter((e) => e.type === 'PiiRedacted' && (e.data as { direction: string }).direction === 'response');
     expect(responseSide.length).toBeGreaterThan(0);
+  });
+
+  it('redacts streamed output too, with values split across SSE chunks, in every dialect, as the JSON answer does', async () => {
+    const set = await h.cli('pii', 'policy', 'set', '--scope', `key:${h.keyId}`, '--action', '*=pseudonymize', '--scan-output', ...h.cliArgs);
+    expect(set.code, set.err).toBe(0);
+    const iban = 'DE89 3704 0044 0532 0130 00';
+    const reply = `Sure. Wire the money to IBAN ${iban} and send the receipt to billing.team@corp.example when it is done. Anything else?`;
+    const expected = 'Sure. Wire the money to IBAN [IBAN] and send the receipt to [EMAIL] when it is done. Anything else?';
+    const events = (await h.events()).length;
+    for (const mock of ['gemini', 'openai', 'anthropic'] as const) {
+      const model = ALIAS[mock];
+      // 60 chunks of about two characters: the IBAN and the email are cut into many pieces on the wire.
+      h.mocks[mock].setBehaviour({ reply, chunks: 60 });
+      try {
+        await vi.waitFor(
+          async () => {
+            const json = await openai.chat.completions.create({ model, messages: [{ role: 'user', content: 'where do I pay?' }] });
+            expect(json.choices[0]?.message.content).toBe(expected);
+          },
+          { timeout: 10_000, interval: 100 },
+        );
+
+        const chat = await openai.chat.completions.create({ model, stream: true, messages: [{ role: 'user', content: 'where do I pay?' }] });
+        const deltas: string[] = [];
+        for await (const chunk of chat) deltas.push(chunk.choices[0]?.delta.content ?? '');
+        expect(deltas.join(''), `chat completions stream via ${mock}`).toBe(expected);
+        expect(deltas.filter(Boolean).length).toBeGreaterThan(1);
+
+        const responses = await openai.responses.create({ model, stream: true, input: 'where do I pay?' });
+        let responsesText = '';
+        for await (const e of responses) if (e.type === 'response.output_text.delta') responsesText += e.delta;
+        expect(responsesText, `responses stream via ${mock}`).toBe(expected);
+
+        const messages = anthropic.messages.stream({ model, max_tokens: 200, messages: [{ role: 'user', content: 'where do I pay?' }] });
+        let messagesText = '';
+        messages.on('text', (t) => {
+          messagesText += t;
+        });
+        const final = await messages.finalMessage();
+        expect(messagesText, `messages stream via ${mock}`).toBe(expected);
+        expect(final.content[0]?.type === 'text' ? final.content[0].text : '').toBe(expected);
+        expect(final.stop_reason).toBe('end_turn');
+      } finally {
+        h.mocks[mock].resetBehaviour();
+      }
+    }
+    // Every streamed answer recorded what it redacted (types and counts, never the values).
+    await vi.waitFor(
+      async () => {
+        const after = (await h.events()).slice(events);
+        const response = after.filter((e) => e.type === 'PiiRedacted' && (e.data as { direction: string }).direction === 'response');
+        // 3 providers x (3 streams + at least one JSON answer).
+        expect(response.length).toBeGreaterThanOrEqual(12);
+        for (const e of response) expect((e.data as { types: { type: string }[] }).types.map((t) => t.type)).toEqual(['EMAIL', 'IBAN']);
+        const log = JSON.stringify(after);
+        expect(log).not.toContain('billing.team@corp.example');
+        expect(log).not.toContain(iban);
+        expect(log).not.toContain(iban.replaceAll(' ', ''));
+      },
+      { timeout: 10_000, interval: 100 },
+    );
   });
 });

@@ -3,7 +3,7 @@
 // plus linearity on normal and adversarial inputs. Method: bench/pii/README.md.
 // Run: npm run bench:pii (builds first). Imports the built @totra/pii (dist).
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import {
   PII_GROUPS,
@@ -15,17 +15,18 @@ import {
   generateCorpus,
   resolvePolicy,
 } from '@totra/pii';
+import { PROMPTS, PROMPT_CHARS, prng, typicalPrompts } from './prompts.mjs';
 
 const SEEDS = (process.env.BENCH_SEEDS ?? '1,2,3,4,5').split(',').map(Number);
 const DOCS_PER_TYPE = Number(process.env.BENCH_DOCS_PER_TYPE ?? 20);
 const CLEAN_DOCS = Number(process.env.BENCH_CLEAN_DOCS ?? 500);
 const MB_RUNS = Number(process.env.BENCH_MB_RUNS ?? 30);
 const PROMPT_ROUNDS = Number(process.env.BENCH_PROMPT_ROUNDS ?? 40);
-const PROMPTS = 256;
-const PROMPT_CHARS = 2048;
 const MIB = 1 << 20;
 const SIZES = [100 * 1024, MIB, 4 * MIB];
 const resultsDir = join(import.meta.dirname, 'results');
+/** 1-minute load average when the run starts (timings are only comparable on a quiet machine). */
+const loadAtStart = loadavg()[0];
 
 const log = (s) => console.error(s);
 const sorted = (xs) => [...xs].sort((a, b) => a - b);
@@ -37,17 +38,6 @@ const median = (xs) => quantile(xs, 0.5);
 const round = (x, digits = 2) => +x.toFixed(digits);
 const utf8 = (s) => Buffer.byteLength(s, 'utf8');
 
-/** A small deterministic PRNG (mulberry32), so the inputs are the same on every run. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function shuffle(xs, rand) {
   const out = [...xs];
   for (let i = out.length - 1; i > 0; i--) {
@@ -164,26 +154,6 @@ function mixedText(size) {
 function cleanText(size) {
   const docs = shuffle(generateCorpus({ seed: 4343, docsPerType: 0, cleanDocs: 3000 }).map((d) => d.text), prng(8));
   return repeatTo(docs.join('\n'), size);
-}
-
-/** Prompts of ~2 KB: clean text with two PII values set in at random places. */
-function typicalPrompts() {
-  const rand = prng(11);
-  const pii = generateCorpus({ seed: 4444, docsPerType: 4, cleanDocs: 0 }).map((d) => d.text);
-  const clean = generateCorpus({ seed: 4545, docsPerType: 0, cleanDocs: 2000 }).map((d) => d.text);
-  const prompts = [];
-  for (let i = 0; i < PROMPTS; i++) {
-    const parts = [];
-    let len = 0;
-    while (len < PROMPT_CHARS - 300) {
-      const t = clean[Math.floor(rand() * clean.length)];
-      parts.push(t);
-      len += t.length + 1;
-    }
-    for (let k = 0; k < 2; k++) parts.splice(Math.floor(rand() * parts.length), 0, pii[Math.floor(rand() * pii.length)]);
-    prompts.push(parts.join('\n').slice(0, PROMPT_CHARS));
-  }
-  return prompts;
 }
 
 const EMAIL_RE = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
@@ -384,7 +354,7 @@ writeFileSync(join(resultsDir, 'quality.json'), `${JSON.stringify(q, null, 2)}\n
 writeFileSync(join(resultsDir, 'QUALITY.md'), qualityMarkdown(q));
 const report = {
   date: new Date().toISOString().slice(0, 10),
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadAverage1m: { atStart: round(loadAtStart), atEnd: round(loadavg()[0]) } },
   method: {
     scanner: 'createScanner(): every group, minConfidence 0.5, one instance reused (warm)',
     oneMiB: `${MB_RUNS} timed passes after 5 warm-up passes, scanner and baselines interleaved; MB = 10^6 UTF-8 bytes`,

@@ -29,6 +29,13 @@ export class StreamClosedError extends PiiError {
   }
 }
 
+/** Streamed output held back for a finding that does not end (a private key block without its END line) grew too long. */
+export class OutputHeldTooLongError extends PiiError {
+  constructor(limit: number) {
+    super('TOTRA_PII_OUTPUT_HELD_TOO_LONG', `streamed output held back for an unfinished finding passed ${limit} characters; the stream is stopped (fail closed)`);
+  }
+}
+
 /** One problem of a policy document: the field path (`scope.team`, `rules.EMAIL`) and what is wrong. */
 export interface PolicyIssue {
   readonly path: string;

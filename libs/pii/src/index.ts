@@ -22,6 +22,7 @@ export {
   InvalidPiiPolicyError,
   InvalidScannerOptionsError,
   InvalidSpanError,
+  OutputHeldTooLongError,
   PiiError,
   PiiPolicyExistsError,
   PiiPolicyNotFoundError,
@@ -83,3 +84,4 @@ export {
   type SetPiiPolicyCommand,
 } from './policy/policy-decider.js';
 export { createScannerCache, type ScannerCache } from './policy/scanner-cache.js';
+export { OUTPUT_HOLD_BACK, OUTPUT_MAX_HELD, createOutputStreamScanner, type OutputStreamOptions, type OutputStreamScanner } from './policy/output-stream.js';

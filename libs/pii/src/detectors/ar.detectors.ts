@@ -16,6 +16,7 @@ function saudiDetector(type: 'SA_NATIONAL_ID' | 'SA_IQAMA'): ChainDetector {
     minLength: 10,
     maxLength: 10,
     shape: 'digits',
+    requires: SA_CONTEXT,
     detect(v, x) {
       if (lacksContext(x, SA_CONTEXT)) return 0;
       if (!v.gapsIn(' -') || looksLikeDate(v) || saudiIdKind(v.value) !== kind) return 0;
@@ -48,6 +49,7 @@ export const qaQidDetector: ChainDetector = {
   minLength: 11,
   maxLength: 11,
   shape: 'digits',
+  requires: QA_CONTEXT,
   detect(v, x) {
     if (lacksContext(x, QA_CONTEXT)) return 0;
     if (!v.gapsIn(' -') || !isPlausibleQatarId(v.value)) return 0;
@@ -67,6 +69,7 @@ export const maCinDetector: ChainDetector = {
   maxLength: 8,
   shape: 'mixed',
   mixedAtoms: 1,
+  requires: MA_CONTEXT,
   detect(v, x) {
     if (lacksContext(x, MA_CONTEXT)) return 0;
     if (v.atoms !== 1 || v.lowers > 0 || !MA_CIN.test(v.value)) return 0;
@@ -82,6 +85,7 @@ export const ngNinDetector: ChainDetector = {
   minLength: 11,
   maxLength: 11,
   shape: 'digits',
+  requires: NG_CONTEXT,
   detect(v, x) {
     if (lacksContext(x, NG_CONTEXT)) return 0;
     if (!v.gapsIn(' -') || looksLikeDate(v)) return 0;

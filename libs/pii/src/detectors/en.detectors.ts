@@ -43,6 +43,7 @@ export const ukNhsDetector: ChainDetector = {
   minLength: 10,
   maxLength: 10,
   shape: 'digits',
+  requires: NHS_CONTEXT,
   detect(v, x) {
     if (lacksContext(x, NHS_CONTEXT)) return 0;
     if (!v.gapsIn(' -') || !isValidNhsNumber(v.value)) return 0;
@@ -59,6 +60,7 @@ export const enPassportDetector: ChainDetector = {
   maxLength: 9,
   shape: 'any',
   mixedAtoms: 1,
+  requires: PASSPORT_CONTEXT,
   detect(v, x) {
     if (lacksContext(x, PASSPORT_CONTEXT)) return 0;
     if (v.atoms !== 1 || v.lowers > 0) return 0;
@@ -85,6 +87,7 @@ export const enDriverLicenseDetector: ChainDetector = {
   maxLength: 16,
   shape: 'any',
   mixedAtoms: 1,
+  requires: DL_CONTEXT,
   detect(v, x) {
     if (lacksContext(x, DL_CONTEXT)) return 0;
     if (v.lowers > 0 || looksLikeDate(v) || !v.gapsIn(' -')) return 0;
@@ -108,6 +111,7 @@ export const enMedicalRecordDetector: ChainDetector = {
   maxLength: 15,
   shape: 'any',
   mixedAtoms: 1,
+  requires: MRN_CONTEXT,
   detect(v, x) {
     if (lacksContext(x, MRN_CONTEXT)) return 0;
     if (v.lowers > 0 || looksLikeDate(v) || !v.gapsIn('-') || !MRN.test(v.value)) return 0;

@@ -52,6 +52,7 @@ export const deIdCardDetector: ChainDetector = {
   maxLength: 10,
   shape: 'any',
   mixedAtoms: 1,
+  requires: DE_ID_CONTEXT,
   detect(v, x) {
     if (lacksContext(x, DE_ID_CONTEXT)) return 0;
     if (v.atoms !== 1 || v.lowers > 0 || !isValidDeIdCard(v.value)) return 0;
@@ -125,6 +126,7 @@ export const nlBsnDetector: ChainDetector = {
   minLength: 9,
   maxLength: 9,
   shape: 'digits',
+  requires: BSN_CONTEXT,
   detect(v, x) {
     if (lacksContext(x, BSN_CONTEXT)) return 0;
     if (!idGaps(v) || !isValidNlBsn(v.value)) return 0;
@@ -140,6 +142,7 @@ export const plPeselDetector: ChainDetector = {
   minLength: 11,
   maxLength: 11,
   shape: 'digits',
+  requires: PESEL_CONTEXT,
   detect(v, x) {
     if (lacksContext(x, PESEL_CONTEXT)) return 0;
     if (!idGaps(v) || !isValidPlPesel(v.value)) return 0;
@@ -173,6 +176,7 @@ export const ptNifDetector: ChainDetector = {
   minLength: 9,
   maxLength: 9,
   shape: 'digits',
+  requires: PT_CONTEXT,
   detect(v, x) {
     if (lacksContext(x, PT_CONTEXT)) return 0;
     if (!idGaps(v) || !isValidPtNif(v.value)) return 0;
@@ -220,6 +224,7 @@ export const dkCprDetector: ChainDetector = {
   minLength: 10,
   maxLength: 10,
   shape: 'digits',
+  requires: CPR_CONTEXT,
   detect(v, x) {
     if (lacksContext(x, CPR_CONTEXT)) return 0;
     const separated = v.grouped(6, 4) && v.gapsIn('-');

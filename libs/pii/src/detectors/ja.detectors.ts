@@ -48,6 +48,7 @@ export const jpHealthInsuranceDetector: ChainDetector = {
   minLength: 6,
   maxLength: 10,
   shape: 'digits',
+  requires: INSURANCE_CONTEXT,
   detect(v, x) {
     if (lacksContext(x, INSURANCE_CONTEXT)) return 0;
     if (looksLikeDate(v) || !v.gapsIn(' -')) return 0;

@@ -33,6 +33,7 @@ export const krPassportDetector: ChainDetector = {
   maxLength: 9,
   shape: 'mixed',
   mixedAtoms: 1,
+  requires: KR_PASSPORT_CONTEXT,
   detect(v, x) {
     if (lacksContext(x, KR_PASSPORT_CONTEXT)) return 0;
     if (v.atoms !== 1 || v.lowers > 0 || !KR_PASSPORT.test(v.value)) return 0;

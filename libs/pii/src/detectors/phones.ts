@@ -69,18 +69,43 @@ function dropTrunkZero(v: CandidateView, rest: string, ccLen: number): string {
   return rest;
 }
 
+/**
+ * What every phone detector first works out about a candidate, computed once per candidate (the
+ * seven detectors see the same ones): bad separators, or the international digits (null for a
+ * national number) and where the reported span starts.
+ */
+class PhoneShape {
+  view: CandidateView | null = null;
+  generation = -1;
+  ok = false;
+  intl: string | null = null;
+  outStart = -1;
+
+  of(v: CandidateView): this {
+    if (this.view === v && this.generation === v.generation) return this;
+    this.view = v;
+    this.generation = v.generation;
+    this.ok = phoneGaps(v);
+    if (!this.ok) return this;
+    v.outStart = -1;
+    this.intl = intlDigits(v);
+    if (this.intl === null) nationalStart(v);
+    this.outStart = v.outStart;
+    return this;
+  }
+}
+const shape = new PhoneShape();
+
 abstract class PhoneDetector implements ChainDetector {
   abstract readonly type: ChainDetector['type'];
   readonly shape = 'digits' as const;
   abstract readonly minLength: number;
   abstract readonly maxLength: number;
   detect(v: CandidateView, x: ContextProbe): number {
-    if (!phoneGaps(v)) return 0;
-    const intl = intlDigits(v);
-    if (intl !== null) return this.international(v, intl, x);
-    v.outStart = -1;
-    nationalStart(v);
-    return this.national(v, x);
+    const p = shape.of(v);
+    if (!p.ok) return 0;
+    v.outStart = p.outStart;
+    return p.intl !== null ? this.international(v, p.intl, x) : this.national(v, x);
   }
   protected abstract international(v: CandidateView, digits: string, x: ContextProbe): number;
   protected abstract national(v: CandidateView, x: ContextProbe): number;

@@ -33,6 +33,7 @@ export const cnBankCardDetector: ChainDetector = {
   minLength: 16,
   maxLength: 19,
   shape: 'digits',
+  requires: CN_BANK_CONTEXT,
   detect(v, x) {
     if (lacksContext(x, CN_BANK_CONTEXT)) return 0;
     if (!v.uniformGaps() || !v.gapsIn(' -') || !luhnValid(v.value)) return 0;
@@ -52,6 +53,7 @@ export const bicDetector: ChainDetector = {
   maxLength: 11,
   shape: 'any',
   mixedAtoms: 1,
+  requires: BIC_CONTEXT,
   detect(v, x) {
     if (lacksContext(x, BIC_CONTEXT)) return 0;
     if (v.atoms !== 1 || v.lowers > 0 || (v.value.length !== 8 && v.value.length !== 11)) return 0;
@@ -81,6 +83,7 @@ export const icdDetector: ChainDetector = {
   maxLength: 7,
   shape: 'mixed',
   mixedAtoms: 2,
+  requires: MEDICAL_CONTEXT,
   detect(v, x) {
     if (lacksContext(x, MEDICAL_CONTEXT)) return 0;
     if (v.lowers > 0) return 0;

@@ -51,6 +51,7 @@ export const cnSecuritiesDetector: ChainDetector = {
   minLength: 10,
   maxLength: 12,
   shape: 'any',
+  requires: SECURITIES_CONTEXT,
   detect(v, x) {
     if (lacksContext(x, SECURITIES_CONTEXT)) return 0;
     if (looksLikeDate(v) || !v.gapsIn(' -')) return 0;

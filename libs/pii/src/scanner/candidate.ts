@@ -129,8 +129,12 @@ export class CandidateView {
   outStart = -1;
   outEnd = -1;
 
+  /** Changes with every candidate, so detectors can cache what they computed for the current one. */
+  generation = 0;
+
   /** Points the view at atoms `first..last` of `chain`. */
   set(chain: Chain, first: number, last: number, normStart: number, normLen: number): void {
+    this.generation = (this.generation + 1) | 0;
     this.chain = chain;
     this.first = first;
     this.last = last;
@@ -303,21 +307,7 @@ export class ContextProbe {
     const h = this.hits;
     const wideLo = Math.max(0, this.start - ContextProbe.BEFORE);
     const wideHi = Math.min(this.text.length, this.end + ContextProbe.AFTER);
-    if (!this.marked) {
-      // One look at the words around the candidate answers every detector that asks.
-      const lists = contextListCount();
-      if (this.marks.length < lists) {
-        this.marks = new Uint8Array(lists);
-        this.markGen = new Int32Array(lists);
-      }
-      if (++this.gen === 0x7fffffff) {
-        this.markGen.fill(0);
-        this.gen = 1;
-      }
-      h.markRange(wideLo, this.start, this.marks, this.markGen, this.gen, 1);
-      h.markRange(this.end, wideHi, this.marks, this.markGen, this.gen, 2);
-      this.marked = true;
-    }
+    if (!this.marked) this.mark(wideLo, wideHi);
     const m = this.markGen[cw.id] === this.gen ? this.marks[cw.id]! : 0;
     if (((m & 1) !== 0 || cw.scripts !== 0) && h.has(cw, wideLo, this.start) && h.has(cw, this.windowBeforeFrom(), this.start)) {
       return 2;
@@ -326,6 +316,28 @@ export class ContextProbe {
       return 1;
     }
     return 0;
+  }
+
+  /** One look at the words around the candidate answers every detector that asks. */
+  private mark(wideLo: number, wideHi: number): void {
+    const lists = contextListCount();
+    if (this.marks.length < lists) {
+      this.marks = new Uint8Array(lists);
+      this.markGen = new Int32Array(lists);
+    }
+    if (++this.gen === 0x7fffffff) {
+      this.markGen.fill(0);
+      this.gen = 1;
+    }
+    this.hits.markAround(wideLo, this.start, this.end, wideHi, this.marks, this.markGen, this.gen);
+    this.marked = true;
+  }
+
+  /** False only when {@link where} is sure to return 0 for `cw` (no word of it in the widest windows). */
+  mayHave(cw: ContextWords): boolean {
+    if (cw.scripts !== 0) return true;
+    if (!this.marked) this.mark(Math.max(0, this.start - ContextProbe.BEFORE), Math.min(this.text.length, this.end + ContextProbe.AFTER));
+    return this.markGen[cw.id] === this.gen && this.marks[cw.id] !== 0;
   }
 
   /** True when a word of `cw` occurs in the window before or after the candidate. */
@@ -351,6 +363,11 @@ export interface ChainDetector {
   readonly shape: 'digits' | 'mixed' | 'any';
   /** Most atoms a candidate with letters may span (default: no limit beyond MAX_ATOMS). */
   readonly mixedAtoms?: number;
+  /**
+   * Context the detector never matches without (it returns 0 when `where(requires)` is 0): the
+   * scanner does not call it for candidates with no word of this list nearby.
+   */
+  readonly requires?: ContextWords;
   /** Confidence in (0, 1], or 0 when the candidate is not this type. */
   detect(v: CandidateView, x: ContextProbe): number;
 }

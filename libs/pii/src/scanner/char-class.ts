@@ -110,3 +110,13 @@ export function normalizeGap(k: number): number {
       return 0;
   }
 }
+
+/** {@link classOf} of every UTF-16 code unit, for the tokenizer's inner loops. */
+export const CLASS = new Uint8Array(0x10000);
+/** What an atom character is stored as in a chain: ASCII digits and upper-case letters ({@link normalizeCode}, upper-cased). */
+export const NORM = new Uint16Array(0x10000);
+for (let c = 0; c < 0x10000; c++) {
+  CLASS[c] = classOf(c);
+  const n = normalizeCode(c);
+  NORM[c] = n >= 97 && n <= 122 ? n - 32 : n;
+}

@@ -84,6 +84,8 @@ export class ContextHits {
   /** Every phrase starting before this position is in the hits. */
   private walkedTo = 0;
   private count = 0;
+  /** Where {@link markAround} starts looking for hits. */
+  private markCursor = 0;
   private hStart = new Int32Array(64);
   private hEnd = new Int32Array(64);
   private hList = new Int32Array(64);
@@ -103,6 +105,7 @@ export class ContextHits {
     this.proposedTo = 0;
     this.walkedTo = 0;
     this.count = 0;
+    this.markCursor = 0;
   }
 
   /** The tokenizer passed the start of a word (or a non-ASCII character that starts a phrase) at `p`. */
@@ -151,21 +154,29 @@ export class ContextHits {
   }
 
   /**
-   * Sets bit `bit` in `marks[list]` for every list with a word inside [lo, hi) (scripts aside);
-   * `gen[list] !== g` means the list's mark is stale and counts as 0.
+   * For every list with a word inside [lo, before) sets bit 1 of `marks[list]`, and bit 2 for a
+   * word inside [after, hi) (scripts aside); `gen[list] !== g` means the list's mark is stale and
+   * counts as 0. Calls come in text order (`lo` never decreases within a text).
    */
-  markRange(lo: number, hi: number, marks: Uint8Array, gen: Int32Array, g: number, bit: number): void {
+  markAround(lo: number, before: number, after: number, hi: number, marks: Uint8Array, gen: Int32Array, g: number): void {
     if (lo >= hi) return;
     if (this.walkedTo < hi) this.walkTo(hi);
-    let a = 0;
-    let b = this.count;
-    while (a < b) {
-      const m = (a + b) >>> 1;
-      if (this.hStart[m]! < lo) a = m + 1;
-      else b = m;
-    }
-    for (let k = a; k < this.count && this.hStart[k]! < hi; k++) {
-      if (this.hEnd[k]! > hi) continue;
+    // First hit starting at or after lo: a cursor, since lo only grows.
+    let k = this.markCursor;
+    if (k > this.count || (k > 0 && this.hStart[k - 1]! >= lo)) k = 0;
+    while (k < this.count && this.hStart[k]! < lo) k++;
+    this.markCursor = k;
+    for (; k < this.count && this.hStart[k]! < hi; k++) {
+      const s = this.hStart[k]!;
+      const e = this.hEnd[k]!;
+      let bit: number;
+      if (s < before) {
+        if (e > before) continue;
+        bit = 1;
+      } else if (s >= after) {
+        if (e > hi) continue;
+        bit = 2;
+      } else continue;
       const list = this.hList[k]!;
       if (gen[list] !== g) {
         gen[list] = g;

@@ -4,7 +4,7 @@
  * of a line or field. A bare capitalised word is never reported.
  */
 
-import { Elem, foldUnicode, WordTrie } from './word-trie.js';
+import { Elem, foldUnicode, MAX_WS_RUN, WordTrie } from './word-trie.js';
 
 type Script = 'latin' | 'zh' | 'ja' | 'ko' | 'ar';
 
@@ -229,17 +229,31 @@ const ANCHOR_WORDS = new Set([
   'heiße', 'heisse', 'heet', 'heter', 'hedder', 'holder', 'appelle', 'apellidos', 'llamo', 'chiamo', 'chamo', 'called',
   'cardholder', 'cognome', 'imię', 'vorname', 'surname', 'prénom',
 ]);
+/** The anchor words by their first two letters (`a * 128 + b`), so most words are ruled out by one lookup. */
+const ANCHORS_BY_PREFIX = new Map<number, string[]>();
+for (const w of ANCHOR_WORDS) {
+  const key = w.charCodeAt(0) * 128 + w.charCodeAt(1);
+  ANCHORS_BY_PREFIX.set(key, [...(ANCHORS_BY_PREFIX.get(key) ?? []), w]);
+}
 const ANCHOR_PREFIX = new Uint8Array(128 * 128);
-for (const w of ANCHOR_WORDS) ANCHOR_PREFIX[w.charCodeAt(0) * 128 + w.charCodeAt(1)] = 1;
+for (const key of ANCHORS_BY_PREFIX.keys()) ANCHOR_PREFIX[key] = 1;
 
-/** True when the letters in [start, end) form an anchor word (case-insensitive). */
-export function isAnchorWord(text: string, start: number, end: number): boolean {
+const lowerCode = (c: number): number => (c < 128 ? (c >= 65 && c <= 90 ? c + 32 : c) : String.fromCharCode(c).toLowerCase().charCodeAt(0));
+
+/** True when the letters in [start, end) of the code units `u` form an anchor word (case-insensitive). */
+export function isAnchorWord(u: Uint16Array, start: number, end: number): boolean {
   const len = end - start;
   if (len < 3 || len > 10) return false;
-  const a = text.charCodeAt(start) | 0x20;
-  const b = text.charCodeAt(start + 1) | 0x20;
+  const a = u[start]! | 0x20;
+  const b = u[start + 1]! | 0x20;
   if (a >= 128 || b >= 128 || ANCHOR_PREFIX[a * 128 + b] !== 1) return false;
-  return ANCHOR_WORDS.has(text.slice(start, end).toLowerCase());
+  for (const w of ANCHORS_BY_PREFIX.get(a * 128 + b)!) {
+    if (w.length !== len) continue;
+    let k = 2;
+    while (k < len && lowerCode(u[start + k]!) === w.charCodeAt(k)) k++;
+    if (k === len) return true;
+  }
+  return false;
 }
 
 /** True when the non-Latin character at `i` completes an anchor: 叫, 名, 이름, 성명, سم. */
@@ -261,6 +275,26 @@ export function isAnchorChar(text: string, i: number, c: number): boolean {
 
 /** Longest stretch of a trigger before its anchor. */
 const MAX_BEFORE = 32;
+
+/** The characters {@link isAnchorChar} reports. */
+const ANCHOR_CHARS = [0x53eb, 0x540d, 0xb984, 0xba85, 0x0645];
+/**
+ * Longest stretch before each anchor character of a trigger that contains it (a space in a
+ * trigger stretches to a run of MAX_WS_RUN), at most MAX_BEFORE: a trigger that starts further
+ * back and reaches the anchor would contain it.
+ */
+const BEFORE_CHAR = new Map<number, number>(
+  ANCHOR_CHARS.map((c) => {
+    let most = 0;
+    for (const t of TRIGGERS) {
+      for (let j = t.phrase.indexOf(String.fromCharCode(c)); j >= 0; j = t.phrase.indexOf(String.fromCharCode(c), j + 1)) {
+        const spaces = t.phrase.slice(0, j).split(' ').length - 1;
+        most = Math.max(most, j + spaces * (MAX_WS_RUN - 1));
+      }
+    }
+    return [c, Math.min(most, MAX_BEFORE)];
+  }),
+);
 
 type Emit = (start: number, end: number, confidence: number) => void;
 
@@ -285,10 +319,20 @@ export class NameFinder {
     this.nextStart = 0;
   }
 
-  /** Looks for triggers that contain the anchor at `index`. */
-  anchorAt(text: string, index: number, emit: Emit): void {
-    let p = Math.max(0, index - MAX_BEFORE, this.nextStart);
+  /**
+   * Looks for triggers that contain the anchor at `index`. A Latin anchor word (`latin`) is only
+   * part of Latin triggers, which must start a word ({@link onTrigger} drops the others), so only
+   * word starts are tried before it; before a CJK, Hangul or Arabic anchor character every
+   * position back to the longest stretch a trigger has before that character is.
+   */
+  anchorAt(text: string, index: number, emit: Emit, latin = false): void {
+    const before = latin ? MAX_BEFORE : (BEFORE_CHAR.get(text.charCodeAt(index)) ?? MAX_BEFORE);
+    let p = Math.max(0, index - before, this.nextStart);
     while (p <= index) {
+      if (latin && p > 0 && (isWordChar(text.charCodeAt(p - 1)) || !isWordChar(text.charCodeAt(p)))) {
+        p++;
+        continue;
+      }
       this.best = -1;
       if (TRIGGER_TRIE.matchAt(text, p, this.onMatch) && this.best >= 0) {
         const trigger = ORDERED[this.best]!;

@@ -5,7 +5,9 @@ import { PII_TYPE_INFO, PII_TYPES, PiiGroupSchema, PiiTypeSchema, type PiiGroup,
 import { isValidIban, IBAN_LENGTHS } from '../validators/universal.js';
 import { CandidateView, Chain, type ChainDetector, ContextProbe, MAX_ATOMS, MAX_CANDIDATE } from './candidate.js';
 import {
-  ASCII,
+  CLASS,
+  classOf,
+  NORM,
   C_AT,
   C_DIGIT,
   C_LATIN_EXT,
@@ -15,12 +17,10 @@ import {
   C_RPAREN,
   C_SPACE,
   C_UPPER,
-  classOf,
   isGapClass,
-  normalizeCode,
   normalizeGap,
 } from './char-class.js';
-import { sharedTrie } from './context-words.js';
+import { type ContextWords, sharedTrie } from './context-words.js';
 import { matchEmail } from './email.js';
 import { isAnchorChar, isAnchorWord, NameFinder } from './names.js';
 import { mayOpenSecret, probeSecret, type SecretProbe } from './secrets.js';
@@ -65,6 +65,8 @@ const IBAN_CONFIDENCE = 0.98;
 const SECRET_CONFIDENCE = 0.99;
 
 const NEVER = Number.MAX_SAFE_INTEGER;
+/** Largest code-unit buffer a scanner keeps between scans (in UTF-16 code units). */
+const KEEP_UNITS = 1 << 18;
 
 /** Better candidate first: higher confidence, then longer, then earlier. */
 const better = (a: RawSpan, b: RawSpan): number =>
@@ -84,15 +86,34 @@ function gapCode(text: string, from: number, to: number): number {
   return normalizeGap(paren1 ? k1 : k2);
 }
 
+/**
+ * A detector as the dispatch loop sees it. Detectors are object literals and class instances of
+ * many shapes; wrapping them in one class keeps the loop's property loads monomorphic.
+ */
+class Slot {
+  readonly detect: ChainDetector['detect'];
+  readonly type: PiiType;
+  /** Most atoms a candidate with letters may span. */
+  readonly mixedAtoms: number;
+  /** Context without which the detector never matches, or null. */
+  readonly requires: ContextWords | null;
+  constructor(readonly detector: ChainDetector) {
+    this.detect = detector.detect.bind(detector);
+    this.type = detector.type;
+    this.mixedAtoms = detector.mixedAtoms ?? MAX_ATOMS;
+    this.requires = detector.requires ?? null;
+  }
+}
+
 class Scanner implements PiiScanner {
   readonly types: readonly PiiType[];
   private readonly enabled: ReadonlySet<PiiType>;
-  private readonly digitTable: ChainDetector[][] = [];
-  private readonly mixedTable: ChainDetector[][] = [];
+  private readonly digitTable: Slot[][] = [];
+  private readonly mixedTable: Slot[][] = [];
   /** Same as mixedTable for candidates with letters over two atoms, and over three or more. */
-  private readonly mixed2Table: ChainDetector[][] = [];
-  private readonly mixed3Table: ChainDetector[][] = [];
-  private readonly letterOnly: ChainDetector[] = [];
+  private readonly mixed2Table: Slot[][] = [];
+  private readonly mixed3Table: Slot[][] = [];
+  private readonly letterOnly: Slot[] = [];
   private readonly chains: boolean;
   private readonly email: boolean;
   private readonly iban: boolean;
@@ -105,9 +126,9 @@ class Scanner implements PiiScanner {
   private readonly nameFinder = new NameFinder();
   private readonly emitName = (start: number, end: number, confidence: number): void => this.emit(start, end, 'PERSON_NAME', confidence);
   private out: RawSpan[] = [];
-  /** Where the tokenizer dispatches the complete chain it holds ({@link NEVER} when none waits). */
-  private flushAt = NEVER;
   private text = '';
+  private unitBytes = Buffer.alloc(0);
+  private units = new Uint16Array(0);
 
   constructor(
     types: readonly PiiType[],
@@ -124,13 +145,14 @@ class Scanner implements PiiScanner {
     }
     for (const d of CHAIN_DETECTORS) {
       if (!this.enabled.has(d.type)) continue;
+      const slot = new Slot(d);
       for (let len = d.minLength; len <= Math.min(d.maxLength, MAX_CANDIDATE); len++) {
-        if (d.shape !== 'mixed') this.digitTable[len]!.push(d);
-        if (d.shape !== 'digits') this.mixedTable[len]!.push(d);
-        if (d.shape !== 'digits' && (d.mixedAtoms ?? MAX_ATOMS) >= 2) this.mixed2Table[len]!.push(d);
-        if (d.shape !== 'digits' && (d.mixedAtoms ?? MAX_ATOMS) >= 3) this.mixed3Table[len]!.push(d);
+        if (d.shape !== 'mixed') this.digitTable[len]!.push(slot);
+        if (d.shape !== 'digits') this.mixedTable[len]!.push(slot);
+        if (d.shape !== 'digits' && slot.mixedAtoms >= 2) this.mixed2Table[len]!.push(slot);
+        if (d.shape !== 'digits' && slot.mixedAtoms >= 3) this.mixed3Table[len]!.push(slot);
       }
-      if (d.type === 'SWIFT_BIC') this.letterOnly.push(d);
+      if (d.type === 'SWIFT_BIC') this.letterOnly.push(slot);
     }
     this.email = this.enabled.has('EMAIL');
     this.iban = this.enabled.has('IBAN');
@@ -141,14 +163,20 @@ class Scanner implements PiiScanner {
   }
 
   scan(text: string): PiiSpan[] {
+    const u = this.codeUnits(text);
     this.text = text;
     this.out = [];
     const chain = this.chain;
     chain.reset();
-    this.flushAt = NEVER;
+    /** Where the tokenizer dispatches the complete chain it holds ({@link NEVER} when none waits). */
+    let flushAt = NEVER;
+    const secrets = this.secrets;
+    const email = this.email;
     this.ctx.begin(text);
     const hits = this.ctx.hits;
-    const firstOther = sharedTrie().firstOther;
+    const trie = sharedTrie();
+    const firstOther = trie.firstOther;
+    const wordPairs = trie.wordStartPairs();
     this.nameFinder.reset();
     const names = this.names;
     const chains = this.chains;
@@ -157,15 +185,23 @@ class Scanner implements PiiScanner {
     let secretSkip = -1;
     let i = 0;
     while (i < n) {
-      if (i >= this.flushAt) this.flush(i);
-      const c = text.charCodeAt(i);
-      const k = c < 128 ? ASCII[c]! : classOf(c);
+      if (i >= flushAt) {
+        this.flush(i);
+        flushAt = NEVER;
+      }
+      const c = u[i]!;
+      const k = CLASS[c]!;
       if (k >= C_DIGIT && k <= C_LATIN_EXT) {
-        if (chains) hits.addStart(i);
-        if (this.secrets && i >= secretSkip && mayOpenSecret(text, i)) {
+        if (chains) {
+          // Propose the word as a context-word start unless its first two letters rule it out.
+          const c1 = i + 1 < n ? u[i + 1]! : 128;
+          if (c >= 128 || c1 >= 128 || wordPairs[(c << 7) | c1] === 1) hits.addStart(i);
+        }
+        if (secrets && i >= secretSkip && mayOpenSecret(c, i + 1 < n ? u[i + 1]! : 0)) {
           const p = probeSecret(text, i, this.enabled, this.probe);
           if (p.type !== null) {
             if (chain.count > 0) this.flush(i);
+            flushAt = NEVER;
             this.emit(p.start, p.end, p.type, SECRET_CONFIDENCE);
             i = p.end;
             continue;
@@ -177,26 +213,31 @@ class Scanner implements PiiScanner {
         let lowers = 0;
         let ext = 0;
         for (; i < n; i++) {
-          const cc = text.charCodeAt(i);
+          const cc = u[i]!;
           // Lower-case ASCII letters dominate prose: count them without a table lookup.
           if (cc >= 97 && cc <= 122) {
             lowers++;
             continue;
           }
-          const kk = cc < 128 ? ASCII[cc]! : classOf(cc);
+          // Then ASCII digits (a fifth of typical prompts).
+          if (cc >= 48 && cc <= 57) {
+            digits++;
+            continue;
+          }
+          const kk = CLASS[cc]!;
           if (kk === C_DIGIT) digits++;
           else if (kk === C_LOWER) lowers++;
           else if (kk === C_LATIN_EXT) ext++;
           else if (kk !== C_UPPER) break;
         }
         const len = i - start;
-        if (names && digits === 0 && isAnchorWord(text, start, i)) this.nameFinder.anchorAt(text, start, this.emitName);
+        if (names && digits === 0 && isAnchorWord(u, start, i)) this.nameFinder.anchorAt(text, start, this.emitName, true);
         const chainable =
           chains && ext === 0 && len <= MAX_CANDIDATE && (digits > 0 || (lowers === 0 && (len <= 4 || len === 8 || len === 11)));
         if (!chainable) {
           // The chain is complete; dispatch it once the tokenizer has read the text its
           // candidates' context windows reach into (no atom can join it across this one).
-          if (chain.count > 0 && this.flushAt === NEVER) this.flushAt = lastEnd + ContextProbe.AFTER;
+          if (chain.count > 0 && flushAt === NEVER) flushAt = lastEnd + ContextProbe.AFTER;
           continue;
         }
         let gap = 0;
@@ -206,17 +247,14 @@ class Scanner implements PiiScanner {
           gap = gapLen <= 2 ? gapCode(text, lastEnd, start) : 0;
           if (gap === 0) {
             this.flush(i);
+            flushAt = NEVER;
             gapLen = 0;
           }
         }
         chain.beginAtom(start, gap, gapLen);
         const norm = chain.reserve(len);
         let w = chain.normLen;
-        for (let p = start; p < i; p++) {
-          let cc = text.charCodeAt(p);
-          if (cc >= 128) cc = normalizeCode(cc);
-          norm[w++] = cc >= 97 ? cc - 32 : cc;
-        }
+        for (let p = start; p < i; p++) norm[w++] = NORM[u[p]!]!;
         chain.normLen = w;
         chain.endAtom(i, digits, lowers);
         lastEnd = i;
@@ -226,10 +264,11 @@ class Scanner implements PiiScanner {
         if (chains && firstOther[c] === 1) hits.addStart(i);
         if (names && c >= 0x0600 && isAnchorChar(text, i, c)) this.nameFinder.anchorAt(text, i, this.emitName);
       }
-      if (k === C_AT && this.email) {
+      if (k === C_AT && email) {
         const m = matchEmail(text, i);
         if (m !== null) {
           if (chain.count > 0) this.flush(i);
+          flushAt = NEVER;
           this.emit(m.start, m.end, 'EMAIL', EMAIL_CONFIDENCE);
           i = m.end;
           continue;
@@ -241,7 +280,24 @@ class Scanner implements PiiScanner {
     const result = this.resolve(this.out);
     this.out = [];
     this.text = '';
+    if (this.units.length > KEEP_UNITS) this.codeUnits('');
     return result;
+  }
+
+  /** The code units of `text` in a buffer reused across scans (typed-array reads are cheaper than charCodeAt). */
+  private codeUnits(text: string): Uint16Array {
+    if (text.length === 0 && this.units.length > KEEP_UNITS) {
+      // Do not keep the buffer of a huge text alive in a cached scanner.
+      this.unitBytes = Buffer.alloc(0);
+      this.units = new Uint16Array(0);
+    }
+    if (text.length > this.units.length) {
+      const bytes = Buffer.allocUnsafeSlow(2 * Math.max(text.length, 2 * this.units.length));
+      this.unitBytes = bytes;
+      this.units = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length >> 1);
+    }
+    this.unitBytes.write(text, 0, 'utf16le');
+    return this.units;
   }
 
   private emit(start: number, end: number, type: PiiType, confidence: number): void {
@@ -250,7 +306,6 @@ class Scanner implements PiiScanner {
 
   /** Dispatches every clean sub-chain (not glued to more of the same number on either side) to the detectors. */
   private flush(at: number): void {
-    this.flushAt = NEVER;
     this.ctx.proposed(at);
     const ch = this.chain;
     const m = ch.count;
@@ -288,7 +343,7 @@ class Scanner implements PiiScanner {
     ch.reset();
   }
 
-  private dispatch(list: ChainDetector[], a: number, b: number, len: number, digits: number, lowers: number): void {
+  private dispatch(list: Slot[], a: number, b: number, len: number, digits: number, lowers: number): void {
     const ch = this.chain;
     const v = this.view;
     v.text = this.text;
@@ -297,16 +352,18 @@ class Scanner implements PiiScanner {
     v.digits = digits;
     v.lowers = lowers;
     v.set(ch, a, b, ch.aNormStart[a]!, len);
-    this.ctx.reset(v.start, v.end);
+    const ctx = this.ctx;
+    ctx.reset(v.start, v.end);
     const atoms = b - a + 1;
     const mixed = digits < len;
     for (let j = 0; j < list.length; j++) {
       const d = list[j]!;
       // Most detectors take letters only in one unbroken token ("A 1 A 1" chains are not ids).
-      if (mixed && d.mixedAtoms !== undefined && atoms > d.mixedAtoms) continue;
+      if (mixed && atoms > d.mixedAtoms) continue;
+      if (d.requires !== null && !ctx.mayHave(d.requires)) continue;
       v.outStart = -1;
       v.outEnd = -1;
-      const conf = d.detect(v, this.ctx);
+      const conf = d.detect(v, ctx);
       if (conf > 0) this.emit(v.outStart >= 0 ? v.outStart : v.start, v.outEnd >= 0 ? v.outEnd : v.end, d.type, conf);
     }
   }

@@ -33,10 +33,8 @@ for (const [first, seconds] of Object.entries(SECRET_PAIRS)) {
   for (const second of seconds) PAIR_TABLE[first.charCodeAt(0) * 128 + second.charCodeAt(0)] = 1;
 }
 
-/** True when the two code units at `i` can open a secret. */
-export function mayOpenSecret(text: string, i: number): boolean {
-  const a = text.charCodeAt(i);
-  const b = text.charCodeAt(i + 1);
+/** True when a word starting with the code units `a`, `b` can open a secret. */
+export function mayOpenSecret(a: number, b: number): boolean {
   return a < 128 && b < 128 && PAIR_TABLE[a * 128 + b] === 1;
 }
 

@@ -37,7 +37,7 @@ const isColon = (c: number): boolean => c === 58 || c === 0xff1a;
  * Longest whitespace run a `\s+` / `\s*` element follows. Phrases are short and a run of more
  * spaces than this inside one is not a phrase; the bound keeps every walk constant-time.
  */
-const MAX_WS_RUN = 24;
+export const MAX_WS_RUN = 24;
 /** Longest separator run a `[\s._-]*` element follows (context windows are shorter anyway). */
 const MAX_SEP_RUN = 48;
 
@@ -285,6 +285,24 @@ export class WordTrie {
     if ((bits & 4) !== 0) return true;
     const c2 = p + 2 < text.length ? text.charCodeAt(p + 2) : -1;
     return c2 >= 128 || (c2 >= 0 && this.triAscii[triHash(k, k1, ASCII_LOWER[c2]!)] === 1);
+  }
+
+  private wordPairs: Uint8Array | null = null;
+
+  /**
+   * For the tokenizer, by the first two code units `c0 * 128 + c1` (both ASCII) of a run of
+   * letters and digits: 1 when a phrase may start there. A 0 means {@link mayStartWord} is false.
+   */
+  wordStartPairs(): Uint8Array {
+    if (this.wordPairs === null) {
+      const t = new Uint8Array(128 * 128);
+      for (let c0 = 0; c0 < 128; c0++) {
+        if (this.firstAscii[c0] === 0) continue;
+        for (let c1 = 0; c1 < 128; c1++) t[c0 * 128 + c1] = this.pairAscii[ASCII_LOWER[c0]! * 128 + ASCII_LOWER[c1]!] === 0 ? 0 : 1;
+      }
+      this.wordPairs = t;
+    }
+    return this.wordPairs;
   }
 
   /** Cheap test for the tokenizer: can a phrase start with the non-ASCII, non-letter unit `c`? */

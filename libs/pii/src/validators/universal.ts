@@ -9,10 +9,11 @@ export function paymentCardNetwork(pan: string): string | null {
   const len = pan.length;
   if (len < 13 || len > 19 || !isDigits(pan)) return null;
   const d1 = pan.charCodeAt(0) - 48;
-  const d2 = Number(pan.slice(0, 2));
-  const d3 = Number(pan.slice(0, 3));
-  const d4 = Number(pan.slice(0, 4));
-  const d6 = Number(pan.slice(0, 6));
+  // The leading digits as numbers, without slicing (this runs for every long digit run).
+  const d2 = d1 * 10 + pan.charCodeAt(1) - 48;
+  const d3 = d2 * 10 + pan.charCodeAt(2) - 48;
+  const d4 = d3 * 10 + pan.charCodeAt(3) - 48;
+  const d6 = (d4 * 10 + pan.charCodeAt(4) - 48) * 10 + pan.charCodeAt(5) - 48;
   const len16or19 = len === 16 || len === 19;
   if (d1 === 4) return len === 13 || len16or19 ? 'visa' : null;
   if ((d2 >= 51 && d2 <= 55) || (d4 >= 2221 && d4 <= 2720)) return len === 16 ? 'mastercard' : null;

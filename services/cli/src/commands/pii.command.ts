@@ -273,7 +273,7 @@ export const piiCommands: CommandGroup = (program, io) => {
       .description('set the PII policy of a scope (replaces that scope\'s policy as a whole)')
       .option('--scope <scope>', 'tenant:<id>, team:<id>, key:<id> or model:<alias>; repeat to combine (team + model)', collect)
       .option('--action <rule>', `<group-or-type>=<action>, repeatable; * = every type; actions: ${PII_ACTIONS.join(', ')}`, collect)
-      .option('--scan-output', 'also scan model output and redact findings before they reach the caller')
+      .option('--scan-output', 'also scan model output (JSON and streamed answers) and redact findings before they reach the caller')
       .option('--no-scan-output', 'do not scan model output (overrides a less specific policy)')
       .option('--min-confidence <n>', 'ignore findings below this confidence, 0..1', confidence('--min-confidence'))
       .addOption(new Option('--id <policyId>', 'policy id (default: the id of the policy of this scope, or a new one)')),

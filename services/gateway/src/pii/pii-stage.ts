@@ -3,6 +3,7 @@ import {
   PII_POLICY_EVENT_TYPES,
   applyPolicy,
   applyPolicyToTexts,
+  createOutputStreamScanner,
   createScannerCache,
   createStreamRestorer,
   createVault,
@@ -104,27 +105,39 @@ export class PiiStage {
     const effective = scanOutput ? this.#effective(who, request.model) : undefined;
     // The model's own output is scanned (policy `scanOutput`) before placeholders are restored,
     // so the caller's own values coming back are not redacted.
+    const record = (outcome: { counts: Parameters<typeof piiEventsFor>[2]['counts'] }): void => {
+      for (const e of piiEventsFor(requestId, 'response', outcome)) {
+        append({ type: e.type, tenant: who.tenant, subject: who.userId, data: e.data as unknown as Record<string, unknown> });
+      }
+    };
     const scanAnswer = (t: string): string => {
       if (!effective) return t;
       const spans = this.#scanners.scannerFor(effective).scan(t);
       if (!spans.length) return t;
       const result = applyPolicy(t, spans, effective, vault, { direction: 'response' });
-      for (const e of piiEventsFor(requestId, 'response', result)) {
-        append({ type: e.type, tenant: who.tenant, subject: who.userId, data: e.data as unknown as Record<string, unknown> });
-      }
+      record(result);
       return result.text;
+    };
+    /**
+     * A streamed answer gets the same treatment: the output scanner holds back a bounded tail (a
+     * value split across chunks is found whole), then the restorer puts the caller's values back.
+     */
+    const streamAnswer = () => {
+      const r = createStreamRestorer(vault);
+      if (!effective) return { push: (c: string) => r.push(c), flush: () => r.flush() };
+      const s = createOutputStreamScanner(this.#scanners.scannerFor(effective), effective, vault);
+      return {
+        push: (c: string) => r.push(s.push(c)),
+        flush: () => {
+          const rest = r.push(s.flush()) + r.flush();
+          record(s);
+          return rest;
+        },
+      };
     };
     const mapped = changed ? mapRequestText(request, ((i) => () => out[i.n++] as string)({ n: 0 })) : request;
     const output: OutputTransform | undefined =
-      vault.size > 0 || effective
-        ? {
-            text: (t) => restore(scanAnswer(t), vault),
-            stream: () => {
-              const r = createStreamRestorer(vault);
-              return { push: (c) => r.push(c), flush: () => r.flush() };
-            },
-          }
-        : undefined;
+      vault.size > 0 || effective ? { text: (t) => restore(scanAnswer(t), vault), stream: streamAnswer } : undefined;
     return { request: mapped, changed, output };
   }
 }
