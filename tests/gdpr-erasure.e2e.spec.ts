@@ -153,9 +153,10 @@ describe('GDPR erasure end to end (gateway, projector, CLI; real NATS, Postgres,
     expect(erased.out).toMatch(/erased u-alice: \d+ key\(s\) destroyed \(journal [0-9a-f-]+\), 1 API key\(s\) revoked/);
 
     // The revocation reaches the gateway through the quota-hot projection: 401 from then on.
+    // Probed with the models list: authenticated, but never charged (costs are compared below).
     const status = async () => {
       try {
-        await client().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'still there?' }] });
+        await client().models.list();
         return 200;
       } catch (err) {
         return (err as { status?: number }).status ?? 0;
@@ -167,7 +168,7 @@ describe('GDPR erasure end to end (gateway, projector, CLI; real NATS, Postgres,
     const reissued = JSON.parse((await run('keys', 'issue', '--user', USER.id, '--team', USER.team, '--tenant', 'acme', '--json', ...h.cliArgs)).out) as { key: string };
     const reissuedRefusal = async () => {
       try {
-        await new OpenAI({ apiKey: reissued.key, baseURL: `${h.url}/v1`, maxRetries: 0 }).chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'new key?' }] });
+        await new OpenAI({ apiKey: reissued.key, baseURL: `${h.url}/v1`, maxRetries: 0 }).models.list();
         return 'served';
       } catch (err) {
         return `${(err as { status?: number }).status}: ${(err as Error).message}`;

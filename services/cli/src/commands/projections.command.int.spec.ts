@@ -7,6 +7,7 @@ import { type NatsConnection } from '@nats-io/nats-core';
 import { Redis } from 'ioredis';
 import { ChainWriter, connectNats, ensureStream, streamState, type StreamOptions } from '@totra/eventlog';
 import { loadProjectorConfig, startProjector, type RunningProjector } from '@totra/projector';
+import { quotaHotProjection } from '@totra/projection-quota-hot';
 import { natsUrl, redisKeyPrefix, redisUrl, uniquePrefix, uniqueStreamName } from '@totra/testing';
 import { cli } from '../cli.test-kit.js';
 
@@ -115,7 +116,7 @@ describe('totra projections rebuild quota-hot (real NATS and Redis)', () => {
     // Postgres read models are listed too when a Postgres URL is configured (as in CI): only the
     // quota-hot row is this test's business.
     const rows = JSON.parse(status.out) as { projection: string }[];
-    expect(rows.find((r) => r.projection === 'quota-hot')).toEqual({ projection: 'quota-hot', version: 2, position: lastSeq, lastSeq, lag: 0, projectorRunning: true });
+    expect(rows.find((r) => r.projection === 'quota-hot')).toEqual({ projection: 'quota-hot', version: quotaHotProjection.version, position: lastSeq, lastSeq, lag: 0, projectorRunning: true });
 
     // Flush the whole prefix, then rebuild through the running projector.
     expect(await flushPrefix(redis, prefix)).toBeGreaterThan(0);
@@ -135,7 +136,7 @@ describe('totra projections rebuild quota-hot (real NATS and Redis)', () => {
     expect(JSON.parse(here.out)).toMatchObject({ projection: 'quota-hot', by: 'cli', position: lastSeq });
     expect(await snapshot(redis, prefix)).toEqual(before);
     const after = await cli('projections', 'status', ...args);
-    expect(after.out).toMatch(new RegExp(`quota-hot\\s+v2\\s+at ${lastSeq}/${lastSeq}\\s+lag 0\\s+no projector answering`));
+    expect(after.out).toMatch(new RegExp(`quota-hot\\s+v${quotaHotProjection.version}\\s+at ${lastSeq}/${lastSeq}\\s+lag 0\\s+no projector answering`));
 
     expect((await cli('projections', 'rebuild', 'nope', ...args)).code).toBe(2);
   });
