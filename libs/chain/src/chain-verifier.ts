@@ -1,8 +1,7 @@
-import { bytesToHex } from '@noble/hashes/utils.js';
 import { ChainOpened, Envelope, GENESIS_PREV, type HashHex } from '@totra/events';
 import { isEnvelopeFast } from './envelope-check.js';
 import { CanonicalJsonError, VerifierOptionsError, VerifierStateError } from './errors.js';
-import { digestEqualsHex, leafHashOfText, leafHashOfTextWithout } from './hash.js';
+import { leafHashHexOfText, leafHashHexOfTextWithout } from './hash.js';
 import { canonicalJson, canonicalizeTrusted } from './jcs.js';
 
 /** Stable codes of what a `ChainVerifier` finds. Consumers branch on these, never on messages. */
@@ -281,11 +280,11 @@ export class ChainVerifier {
 
   /** Per-event checks: schema and hash. Returns the position the event claims, if readable. */
   #check(value: Record<string, unknown>, line: string | null, loc: EventLocation): Claim | null {
-    // A line in canonical form is hashed as it is; a match also proves `hash` is well-formed hex.
-    const stored = value['hash'];
-    const asStored = line !== null && typeof stored === 'string' && hashesAsStored(line, stored);
-    // The fast check accepts only what the schema accepts; anything else goes to zod.
-    const parsed = isEnvelopeFast(value, asStored) ? { success: true as const, data: value } : Envelope.safeParse(value);
+    if (line !== null) {
+      const claim = this.#checkCanonicalLine(value, line, loc);
+      if (claim !== undefined) return claim;
+    }
+    const parsed = isEnvelopeFast(value) ? { success: true as const, data: value } : Envelope.safeParse(value);
     if (!parsed.success) {
       const claim = readClaim(value, loc);
       const issues = parsed.error.issues
@@ -296,28 +295,49 @@ export class ChainVerifier {
       return claim;
     }
     const env = parsed.data;
-    if (asStored) return claimOf(env, loc, null, true);
     const { hash: _stored, ...content } = value;
     let computed: string;
     try {
       // Hash the object as read, not the schema's copy of it: what is stored is what is hashed.
-      computed = bytesToHex(leafHashOfText(line !== null ? canonicalizeTrusted(content) : canonicalJson(content)));
+      computed = leafHashHexOfText(line !== null ? canonicalizeTrusted(content) : canonicalJson(content));
     } catch (error) {
       if (!(error instanceof CanonicalJsonError)) throw error;
       this.#report(ChainFindingCode.Malformed, env.chain, env.seq, loc, `cannot be canonicalised: ${error.message}`);
       return claimOf(env, loc, null, false);
     }
-    if (computed !== env.hash) {
-      this.#report(
-        ChainFindingCode.HashMismatch,
-        env.chain,
-        env.seq,
-        loc,
-        `stored hash ${env.hash} but the content hashes to ${computed}: the event was modified`,
-      );
-      return claimOf(env, loc, computed, false);
-    }
-    return claimOf(env, loc, null, true);
+    return computed === env.hash ? claimOf(env, loc, null, true) : this.#hashMismatch(env, loc, computed);
+  }
+
+  /**
+   * The fast path for a line stored in canonical form (`serializeEvent`, as every writer stores
+   * events): once the line is shown to be exactly the RFC 8785 form of what it parsed to,
+   * the line minus its top-level `,"hash":"<hex>"` member is the canonical form of the content,
+   * so hashing those characters as they are gives the event hash by its definition, with no
+   * re-serialisation. Undefined when the line is not canonical, or not certainly a valid
+   * envelope: the caller then takes the general path (zod, canonicalisation), which decides.
+   */
+  #checkCanonicalLine(value: Record<string, unknown>, line: string, loc: EventLocation): Claim | undefined {
+    const stored = value['hash'];
+    if (typeof stored !== 'string' || !isCanonicalLine(line, value)) return undefined;
+    // In a canonical valid envelope the top-level `hash` is the last such member: every member
+    // after it (id, prev, sealed, seq, subject, tenant, time, type, v) holds strings and numbers
+    // (sealed only kid/alg/iv/ct), and a raw `"` inside a string is always escaped.
+    const at = line.lastIndexOf(HASH_MEMBER);
+    if (at < 0) return undefined;
+    const computed = leafHashHexOfTextWithout(line, at, at + HASH_MEMBER.length + stored.length + 1);
+    // A valid envelope's hash is 64 hex digits, so the cut above was the whole member; a
+    // computed digest equal to it proves the stored hash well-formed already, and a `prev`
+    // equal to its chain's head (heads only ever hold verified hashes) proves `prev` so.
+    const chain = value['chain'];
+    const prev = value['prev'];
+    const prevIsHead = typeof chain === 'string' && typeof prev === 'string' && this.#chains.get(chain)?.head === prev;
+    if (!isEnvelopeFast(value, computed === stored, prevIsHead)) return undefined;
+    return computed === stored ? claimOf(value, loc, null, true) : this.#hashMismatch(value, loc, computed);
+  }
+
+  #hashMismatch(env: Envelope, loc: EventLocation, computed: string): Claim {
+    this.#report(ChainFindingCode.HashMismatch, env.chain, env.seq, loc, `stored hash ${env.hash} but the content hashes to ${computed}: the event was modified`);
+    return claimOf(env, loc, computed, false);
   }
 
   /** Per-chain checks: genesis, seq continuity, prev links, forks and duplicates. */
@@ -523,23 +543,45 @@ export class ChainVerifier {
   }
 }
 
-const HASH_MEMBER = '"hash":"';
-
+/** The top-level `hash` member as canonical JSON writes it (never the first member: `chain` sorts before it). */
+const HASH_MEMBER = ',"hash":"';
+/** Nesting beyond which the fast path stands aside (the general path still decides). */
+const MAX_FAST_DEPTH = 64;
 /**
- * Fast path for a line stored in canonical form (`serializeEvent`): hash the line minus its one
- * `,"hash":"<hex>"` member, with no re-serialisation. A match proves the line is the canonical
- * form of content that hashes to the stored hash (finding another preimage is infeasible), so
- * the parsed event is authentic. A mismatch proves nothing (the line may just not be canonical):
- * the caller then canonicalises the parsed object.
+ * Whether `line` is exactly `canonicalJson(value)`, where `value` is what the line parsed to.
+ * `JSON.stringify` writes strings and numbers as RFC 8785 does (RFC 8785 specifies exactly its
+ * serialisation) and members in the object's own order, which `JSON.parse` took from the line;
+ * so a line equal to it whose members are sorted by UTF-16 code units at every level is
+ * canonical. Any other spelling (whitespace, another member order, a duplicate member, another
+ * number or escape spelling) differs from it. A lone surrogate, which `JSON.stringify` escapes
+ * as `\udXXX` but `canonicalJson` rejects, is left to the general path, as is deep nesting.
+ * (Comparing piece by piece, or scanning the line in JS, measured slower than this.)
  */
-function hashesAsStored(line: string, hash: string): boolean {
-  // Canonical key order puts "chain" first; a line without it is not canonical, skip the attempt.
-  if (!line.startsWith('{"chain":')) return false;
-  const at = line.indexOf(HASH_MEMBER);
-  if (at < 1 || line.charCodeAt(at - 1) !== 44 /* , */ || line.indexOf(HASH_MEMBER, at + HASH_MEMBER.length) !== -1) return false;
-  const end = at + HASH_MEMBER.length + 64;
-  if (line.charCodeAt(end) !== 34 /* " */ || !line.startsWith(hash, at + HASH_MEMBER.length)) return false;
-  return digestEqualsHex(leafHashOfTextWithout(line, at - 1, end + 1), hash);
+function isCanonicalLine(line: string, value: Record<string, unknown>): boolean {
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return false; // nesting too deep for the serialiser
+  }
+  return text === line && !line.includes('\\ud') && membersSorted(value, 0);
+}
+
+/** Whether every object's members, in their own order, are strictly increasing by UTF-16 code units. */
+function membersSorted(value: unknown, depth: number): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (depth > MAX_FAST_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (const element of value) if (!membersSorted(element, depth + 1)) return false;
+    return true;
+  }
+  let previous: string | null = null;
+  for (const key in value) {
+    if (previous !== null && !(previous < key)) return false;
+    previous = key;
+    if (!membersSorted((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
 }
 
 function claimOf(env: Envelope, location: EventLocation, alt: string | null, trusted: boolean): Claim {

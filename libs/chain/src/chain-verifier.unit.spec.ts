@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type Envelope, GENESIS_PREV } from '@totra/events';
 import { describe, expect, it } from 'vitest';
 import {
@@ -280,6 +281,53 @@ describe('ChainVerifier: raw lines', () => {
     stream[target] = stream[target]!.replace('"label":"event 2"', '"label":"\\ud800"');
     const report = verify(stream, 'canonical lines');
     expect(found(report)).toEqual([[ChainFindingCode.Malformed, A, 2, target + 1]]);
+  });
+
+  it('hashes by the definition, not the spelling: a non-canonical line hashed as written is a HASH_MISMATCH', () => {
+    const target = lines.indexOf(serializeEvent(chainA[4]!));
+    const line = lines[target]!;
+    const hash = chainA[4]!.hash;
+    /** The line as a forger would store it: `hash` set to SHA-256(0x00 || the line as written, minus its hash member). */
+    const selfHashed = (spelled: string): string => {
+      const member = `,"hash":"${hash}"`;
+      const bytes = Buffer.concat([Buffer.from([0]), Buffer.from(spelled.replace(member, ''), 'utf8')]);
+      return spelled.replace(hash, createHash('sha256').update(bytes).digest('hex'));
+    };
+    // Each spelling parses to exactly the content of the canonical line.
+    const spellings = {
+      whitespace: line.replace(`"chain":"${A}",`, `"chain":"${A}", `),
+      number: line.replace(/"v":2}$/, '"v":2.0}'),
+      memberOrder: line.replace('"amountMicroUsd":1500,"label":"event 5"', '"label":"event 5","amountMicroUsd":1500'),
+      escape: line.replace('"label":"event 5"', '"label":"\\u0065vent 5"'),
+      duplicate: line.replace('"n":5}', '"n":4,"n":5}'),
+      duplicateTop: line.replace(/"v":2}$/, '"v":1,"v":2}'),
+      nestedWhitespace: line.replace('"n":5}', '"n": 5}'),
+      trailingWhitespace: `${line} `,
+    };
+    for (const [name, spelled] of Object.entries(spellings)) {
+      expect(spelled, name).not.toBe(line);
+      expect(JSON.parse(spelled), name).toEqual(JSON.parse(line));
+      const stream = [...lines];
+      stream[target] = selfHashed(spelled);
+      const report = verify(stream, 'canonical lines');
+      // The content hashes to the original hash, so the successor still links to it.
+      expect(found(report), name).toEqual([[ChainFindingCode.HashMismatch, A, 5, target + 1]]);
+      expect(report.findings[0]!.message, name).toContain(`content hashes to ${hash}`);
+      // Stored as written with the right hash, the same spelling verifies.
+      stream[target] = spelled;
+      expect(verify(stream, 'canonical lines').ok, name).toBe(true);
+    }
+  });
+
+  it('verifies canonical lines whose strings need escaping (by the general path), and finds a change in them', () => {
+    const odd = nextEvent(chainA[1]!, { label: 'say "hi"\\ \n \u0001 \u2028 é 😀', nested: { b: [1, 'x"'], a: null } });
+    const tenantQuoted = sealEnvelope({ ...odd, id: nextId(), tenant: 'a"b\\c' });
+    for (const event of [odd, tenantQuoted]) {
+      const stream = [chainA[0]!, chainA[1]!].map(serializeEvent);
+      expect(verify([...stream, serializeEvent(event)], 'canonical lines').findingsTotal).toBe(0);
+      const tampered = serializeEvent(event).replace('\\"hi\\"', '\\"ho\\"');
+      expect(found(verify([...stream, tampered], 'canonical lines'))).toEqual([[ChainFindingCode.HashMismatch, A, 3, 3]]);
+    }
   });
 
   it('finds every single-character change anywhere in a line', () => {

@@ -54,10 +54,11 @@ function isSealed(value: unknown): boolean {
 
 /**
  * True only when `value` is certainly a valid `Envelope`. False means "ask zod", not "invalid".
- * `hashIsKnownHex`: the caller already matched `hash` against a computed digest.
+ * `hashIsKnownHex`: the caller already matched `hash` against a computed digest;
+ * `prevIsKnownHex`: the caller already matched `prev` against a verified hash.
  * @internal
  */
-export function isEnvelopeFast(value: Record<string, unknown>, hashIsKnownHex = false): value is Envelope {
+export function isEnvelopeFast(value: Record<string, unknown>, hashIsKnownHex = false, prevIsKnownHex = false): value is Envelope {
   if (!fastCheckApplies || !isPlainRecord(value)) return false;
   for (const key in value) if (!KNOWN.has(key)) return false;
   const { v, id, type, time, chain, seq, prev, tenant, subject, data, sealed, hash } = value;
@@ -78,7 +79,7 @@ export function isEnvelopeFast(value: Record<string, unknown>, hashIsKnownHex = 
     Number.isSafeInteger(seq) &&
     seq >= 1 &&
     typeof prev === 'string' &&
-    HASH_HEX.test(prev) &&
+    (prevIsKnownHex || HASH_HEX.test(prev)) &&
     isBoundedString(tenant, 1, 128) &&
     (subject === undefined || isBoundedString(subject, 1, 128)) &&
     isPlainRecord(data) &&

@@ -25,19 +25,9 @@ function sha256Once(data: Uint8Array): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-const HEX_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
-
-/**
- * Whether `digest` is the bytes of the lowercase hex string `hex`, without building a string.
- * @internal
- */
-export function digestEqualsHex(digest: Uint8Array, hex: string): boolean {
-  if (hex.length !== digest.length * 2) return false;
-  for (let i = 0; i < digest.length; i++) {
-    const byte = digest[i]!;
-    if (hex.charCodeAt(2 * i) !== HEX_CODES[byte >> 4] || hex.charCodeAt(2 * i + 1) !== HEX_CODES[byte & 15]) return false;
-  }
-  return true;
+/** One-shot SHA-256 as lowercase hex: the digest never becomes a Buffer (a Buffer per call costs more than hashing a 65-byte input). */
+function sha256Hex(data: Uint8Array): string {
+  return nativeHash('sha256', data, 'hex');
 }
 
 /** Lowercase hex of `bytes`. */
@@ -71,31 +61,75 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   return sha256Once(input);
 }
 
+// `0x01 || left || right` of two 32-byte hashes, reused: hashing is synchronous.
+const nodeInput = new Uint8Array(1 + 2 * HASH_SIZE);
+nodeInput[0] = NODE_PREFIX;
+
 /**
- * Leaf hash of a text's UTF-8 bytes, without allocating the byte string: SHA-256(0x00 || UTF-8(text)).
+ * `nodeHash` of the 32-byte hashes at `left[leftAt..]` and `right[rightAt..]`, written to
+ * `out[outAt..]`: no allocation but the digest's short-lived string. Input and output may overlap.
  * @internal
  */
-export function leafHashOfText(text: string): Uint8Array {
+export function nodeHashInto(left: Uint8Array, leftAt: number, right: Uint8Array, rightAt: number, out: Uint8Array, outAt: number): void {
+  for (let i = 0; i < HASH_SIZE; i++) {
+    nodeInput[1 + i] = left[leftAt + i]!;
+    nodeInput[1 + HASH_SIZE + i] = right[rightAt + i]!;
+  }
+  // 'binary' (latin1): one char per digest byte, the cheapest output to read back.
+  const digest = nativeHash('sha256', nodeInput, 'binary');
+  for (let i = 0; i < HASH_SIZE; i++) out[outAt + i] = digest.charCodeAt(i);
+}
+
+const HEX_VALUES = (() => {
+  const values = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 16; i++) {
+    values['0123456789abcdef'.charCodeAt(i)] = i;
+    values['0123456789ABCDEF'.charCodeAt(i)] = i;
+  }
+  return values;
+})();
+
+/**
+ * Decodes the 64-digit hex hash `hex` (either case) into `out[outAt..outAt+32]`, without an
+ * intermediate array. Throws `InvalidHexError` when `hex` is not 64 hex digits.
+ * @internal
+ */
+export function hexHashInto(hex: string, out: Uint8Array, outAt: number): void {
+  if (hex.length !== 2 * HASH_SIZE) throw new InvalidHexError(`a hash must be ${2 * HASH_SIZE} hex digits, got ${hex.length} characters`);
+  for (let i = 0; i < HASH_SIZE; i++) {
+    const hi = HEX_VALUES[hex.charCodeAt(2 * i)] ?? -1;
+    const lo = HEX_VALUES[hex.charCodeAt(2 * i + 1)] ?? -1;
+    if (hi < 0 || lo < 0) throw new InvalidHexError(`not a hex digit at position ${hi < 0 ? 2 * i : 2 * i + 1}`);
+    out[outAt + i] = (hi << 4) | lo;
+  }
+}
+
+/**
+ * Leaf hash (lowercase hex) of a text's UTF-8 bytes, without allocating the byte string:
+ * SHA-256(0x00 || UTF-8(text)).
+ * @internal
+ */
+export function leafHashHexOfText(text: string): string {
   // UTF-8 takes at most 3 bytes per UTF-16 code unit.
   const needed = 1 + text.length * 3;
   if (scratch.length < needed) scratch = new Uint8Array(Math.max(needed, scratch.length * 2));
   scratch[0] = LEAF_PREFIX;
   const { written } = utf8.encodeInto(text, scratch.subarray(1));
-  return sha256Once(scratch.subarray(0, 1 + written));
+  return sha256Hex(scratch.subarray(0, 1 + written));
 }
 
 /**
- * Leaf hash of `text` with the code units `from..to` cut out, encoded straight into the
- * scratch buffer (no intermediate string).
+ * Leaf hash (lowercase hex) of `text` with the code units `from..to` cut out, encoded straight
+ * into the scratch buffer (no intermediate string).
  * @internal
  */
-export function leafHashOfTextWithout(text: string, from: number, to: number): Uint8Array {
+export function leafHashHexOfTextWithout(text: string, from: number, to: number): string {
   const needed = 1 + text.length * 3;
   if (scratch.length < needed) scratch = new Uint8Array(Math.max(needed, scratch.length * 2));
   scratch[0] = LEAF_PREFIX;
   const head = utf8.encodeInto(text.slice(0, from), scratch.subarray(1)).written;
   const tail = utf8.encodeInto(text.slice(to), scratch.subarray(1 + head)).written;
-  return sha256Once(scratch.subarray(0, 1 + head + tail));
+  return sha256Hex(scratch.subarray(0, 1 + head + tail));
 }
 
 /**
@@ -120,7 +154,7 @@ export function unhashed(envelope: UnhashedEnvelope | Envelope): UnhashedEnvelop
  * Throws `CanonicalJsonError` if the envelope holds a value JSON cannot carry.
  */
 export function hashEvent(envelope: UnhashedEnvelope | Envelope): HashHex {
-  return nobleBytesToHex(leafHashOfText(canonicalJson(unhashed(envelope))));
+  return leafHashHexOfText(canonicalJson(unhashed(envelope)));
 }
 
 /** The envelope with its `hash` set (any `hash` it had is recomputed). */
@@ -139,7 +173,7 @@ export function sealEnvelope(envelope: UnhashedEnvelope): Envelope {
  */
 export function hashAndSerialize(envelope: UnhashedEnvelope): { hash: HashHex; line: string } {
   const canonical = canonicalJson(unhashed(envelope));
-  const hash = nobleBytesToHex(leafHashOfText(canonical));
+  const hash = leafHashHexOfText(canonical);
   const at = canonical.lastIndexOf(',"id":"');
   return { hash, line: `${canonical.slice(0, at)},"hash":"${hash}"${canonical.slice(at)}` };
 }

@@ -1,5 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js';
-import { HASH_SIZE, hexToBytes, leafHash, nodeHash } from './hash.js';
+import { HASH_SIZE, hexHashInto, hexToBytes, leafHash, nodeHash, nodeHashInto } from './hash.js';
 import { MerkleProofError, MerkleRangeError } from './errors.js';
 
 /*
@@ -41,28 +41,20 @@ function asHash(hash: Uint8Array | string, what: string): Uint8Array {
   return bytes;
 }
 
+/** Writes a leaf hash (bytes, or 64 hex digits) to `out[at..at+32]`, decoding hex in place. */
+function writeLeaf(hash: Uint8Array | string, out: Uint8Array, at: number): void {
+  if (typeof hash === 'string' && hash.length === 2 * HASH_SIZE) hexHashInto(hash, out, at);
+  else out.set(asHash(hash, 'a leaf hash'), at);
+}
+
 /**
  * MTH over leaf hashes, streaming: O(n) time, O(log n) memory (a compact range of perfect
  * subtrees, merged as leaves arrive). Use `MerkleTree` when proofs are needed too.
  */
 export function merkleRoot(leafHashes: Iterable<Uint8Array | string>): Uint8Array {
-  const stack: { hash: Uint8Array; size: number }[] = [];
-  for (const leaf of leafHashes) {
-    let node = { hash: asHash(leaf, 'a leaf hash'), size: 1 };
-    let top = stack[stack.length - 1];
-    while (top && top.size === node.size) {
-      stack.pop();
-      node = { hash: nodeHash(top.hash, node.hash), size: node.size * 2 };
-      top = stack[stack.length - 1];
-    }
-    stack.push(node);
-  }
-  if (stack.length === 0) return emptyRoot();
-  // The stack holds the binary decomposition of n, largest subtree first: fold it from the
-  // right, which is exactly RFC 6962's recursive split at the largest power of two.
-  let root = stack[stack.length - 1]!.hash;
-  for (let i = stack.length - 2; i >= 0; i--) root = nodeHash(stack[i]!.hash, root);
-  return root;
+  const tree = new CompactMerkleTree();
+  for (const leaf of leafHashes) tree.append(leaf);
+  return tree.root();
 }
 
 /** MTH over raw leaf data (each leaf hashed as SHA-256(0x00 || data)). */
@@ -109,15 +101,18 @@ export class MerkleTree {
   /** Appends a leaf hash; returns its index. */
   append(hash: Uint8Array | string): number {
     const index = this.#size;
-    this.#push(0, asHash(hash, 'a leaf hash'));
+    writeLeaf(hash, this.#room(0, index), index * HASH_SIZE);
+    this.#counts[0] = index + 1;
     // Each odd index closes a pair, whose parent may close a pair one level up, and so on.
     let level = 0;
     let i = index;
     while (i % 2 === 1) {
-      const parent = nodeHash(this.#node(level, i - 1), this.#node(level, i));
+      const parent = (i - 1) / 2;
+      const children = this.#levels[level]!;
+      nodeHashInto(children, (i - 1) * HASH_SIZE, children, i * HASH_SIZE, this.#room(level + 1, parent), parent * HASH_SIZE);
       level++;
-      i = (i - 1) / 2;
-      this.#push(level, parent);
+      this.#counts[level] = parent + 1;
+      i = parent;
     }
     this.#size = index + 1;
     return index;
@@ -217,21 +212,20 @@ export class MerkleTree {
     return this.#levels[level]!.subarray(offset, offset + HASH_SIZE);
   }
 
-  #push(level: number, hash: Uint8Array): void {
+  /** The buffer of `level`, grown (or created) to hold node `index`. */
+  #room(level: number, index: number): Uint8Array {
     if (level === this.#levels.length) {
       this.#levels.push(new Uint8Array(HASH_SIZE * 64));
       this.#counts.push(0);
     }
-    const count = this.#counts[level]!;
     let buffer = this.#levels[level]!;
-    if ((count + 1) * HASH_SIZE > buffer.length) {
+    if ((index + 1) * HASH_SIZE > buffer.length) {
       const grown = new Uint8Array(buffer.length * 2);
       grown.set(buffer);
       buffer = grown;
       this.#levels[level] = grown;
     }
-    buffer.set(hash, count * HASH_SIZE);
-    this.#counts[level] = count + 1;
+    return buffer;
   }
 }
 
@@ -385,7 +379,11 @@ export function verifyConsistency(
  * the size): O(log n) memory, for recomputing roots over a log too large to hold.
  */
 export class CompactMerkleTree {
-  readonly #stack: { hash: Uint8Array; size: number }[] = [];
+  /** The compact range, largest subtree first: one hash per slot (a size below 2^53 needs at most 53, plus one being merged). */
+  readonly #stack = new Uint8Array(64 * HASH_SIZE);
+  /** Leaves under each slot's hash. */
+  readonly #sizes: number[] = [];
+  #depth = 0;
   #size = 0;
 
   get size(): number {
@@ -394,23 +392,26 @@ export class CompactMerkleTree {
 
   /** Appends a leaf hash; returns its index. */
   append(hash: Uint8Array | string): number {
-    let node = { hash: asHash(hash, 'a leaf hash'), size: 1 };
-    let top = this.#stack[this.#stack.length - 1];
-    while (top && top.size === node.size) {
-      this.#stack.pop();
-      node = { hash: nodeHash(top.hash, node.hash), size: node.size * 2 };
-      top = this.#stack[this.#stack.length - 1];
+    const stack = this.#stack;
+    let top = this.#depth;
+    writeLeaf(hash, stack, top * HASH_SIZE);
+    let size = 1;
+    while (top > 0 && this.#sizes[top - 1] === size) {
+      top--;
+      nodeHashInto(stack, top * HASH_SIZE, stack, (top + 1) * HASH_SIZE, stack, top * HASH_SIZE);
+      size *= 2;
     }
-    this.#stack.push(node);
+    this.#sizes[top] = size;
+    this.#depth = top + 1;
     return this.#size++;
   }
 
   /** MTH of the leaves appended so far. */
   root(): Uint8Array {
-    const stack = this.#stack;
-    if (stack.length === 0) return emptyRoot();
-    let root = stack[stack.length - 1]!.hash;
-    for (let i = stack.length - 2; i >= 0; i--) root = nodeHash(stack[i]!.hash, root);
+    if (this.#depth === 0) return emptyRoot();
+    // Fold from the right, which is exactly RFC 6962's recursive split at the largest power of two.
+    const root = this.#stack.slice((this.#depth - 1) * HASH_SIZE, this.#depth * HASH_SIZE);
+    for (let i = this.#depth - 2; i >= 0; i--) nodeHashInto(this.#stack, i * HASH_SIZE, root, 0, root, 0);
     return root;
   }
 }

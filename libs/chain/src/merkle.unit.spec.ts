@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  CompactMerkleTree,
+  InvalidHexError,
   MerkleProofError,
   MerkleRangeError,
   MerkleTree,
@@ -261,6 +264,58 @@ describe('Merkle tree hash: RFC 6962 vectors', () => {
       .filter(([, s1, s2, r1, r2, pp]) => verifyConsistency(s1, s2, r1, r2, pp))
       .map(([desc]) => desc);
     expect(accepted).toEqual([]);
+  });
+});
+
+describe('CompactMerkleTree (the verifier\'s tree): RFC 6962 vectors', () => {
+  it('has the known root after each of the 8 reference leaves, given as bytes or as hex', () => {
+    const asBytes = new CompactMerkleTree();
+    const asHex = new CompactMerkleTree();
+    expect(hex(asBytes.root())).toBe(hex(EMPTY_TREE_HASH));
+    LEAVES.forEach((leaf, i) => {
+      expect(asBytes.append(leafHash(leaf))).toBe(i);
+      expect(asHex.append(hex(leafHash(leaf)))).toBe(i);
+      expect(hex(asBytes.root())).toBe(ROOTS[i]);
+      expect(hex(asHex.root())).toBe(ROOTS[i]);
+      expect(asBytes.size).toBe(i + 1);
+    });
+  });
+
+  it('hashes leaves with the 0x00 prefix and nodes with the 0x01 prefix', () => {
+    // Size 2: SHA-256(0x01 || SHA-256(0x00 || "") || SHA-256(0x00 || 0x00)), spelled out.
+    const sha = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(createHash('sha256').update(Buffer.concat(parts)).digest());
+    const l0 = sha(Uint8Array.of(0x00));
+    const l1 = sha(Uint8Array.of(0x00, 0x00));
+    expect(hex(l0)).toBe(ROOTS[0]);
+    expect(hex(sha(Uint8Array.of(0x01), l0, l1))).toBe(ROOTS[1]);
+    const tree = new CompactMerkleTree();
+    tree.append(l0);
+    tree.append(l1);
+    expect(hex(tree.root())).toBe(ROOTS[1]);
+  });
+
+  it('gives the same roots as MerkleTree for every size up to 300, and leaves its returned root to the caller', () => {
+    const leaves = leafHashes(300, 11);
+    const full = MerkleTree.fromLeafHashes(leaves);
+    const compact = new CompactMerkleTree();
+    for (let size = 1; size <= 300; size++) {
+      compact.append(leaves[size - 1]!);
+      expect(hex(compact.root()), `size ${size}`).toBe(hex(full.root(size)));
+    }
+    compact.root().fill(0);
+    expect(hex(compact.root())).toBe(hex(full.root()));
+  });
+
+  it('rejects a leaf that is not a 32-byte hash, and stays usable', () => {
+    const tree = new CompactMerkleTree();
+    tree.append(leafHash(LEAVES[0]!));
+    expect(() => tree.append(new Uint8Array(31))).toThrow(MerkleRangeError);
+    expect(() => tree.append('zz'.repeat(32))).toThrow(InvalidHexError);
+    expect(() => tree.append('ab')).toThrow(MerkleRangeError);
+    expect(() => new MerkleTree().append('g'.repeat(64))).toThrow(InvalidHexError);
+    expect(tree.size).toBe(1);
+    tree.append(leafHash(LEAVES[1]!));
+    expect(hex(tree.root())).toBe(ROOTS[1]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { CliError, EXIT } from './cli-error.js';
 import { exportStream } from './commands/export.command.js';
 import { status } from './commands/status.command.js';
@@ -16,7 +16,7 @@ import { projectionsCommands } from './commands/projections.command.js';
 import { reportCommands } from './commands/report.command.js';
 import { logOptions, withNats, type LogOptions } from './log-context.js';
 import { stateDir } from './state.js';
-import { VERSION } from './version.js';
+import { newProgram, runProgram } from './program.js';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -56,12 +56,7 @@ const commandGroups: CommandGroup[] = [modelsCommands, keysCommands, piiCommands
 /** Runs one totra command; returns its exit code (0 ok, 1 tampering/failure found, 2 usage or connection error). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let code: number = EXIT.ok;
-  const program = new Command('totra')
-    .description('ToTra: the LLM gateway you can audit')
-    .version(VERSION)
-    .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError('(run with --help for usage)');
+  const program = newProgram(io);
 
   program
     .command('up')
@@ -117,22 +112,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   // Command groups that live in their own files register themselves here.
   for (const register of commandGroups) register(program, io, (c) => (code = c));
 
-  try {
-    await program.parseAsync([...argv], { from: 'user' });
-    return code;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
-      return EXIT.usage;
-    }
-    if (err instanceof CliError) {
-      io.stderr(`totra: ${err.message}\n`);
-      return err.exitCode;
-    }
-    const e = err as { code?: unknown; message?: string };
-    io.stderr(`totra: ${e.message ?? String(err)}${typeof e.code === 'string' ? ` (${e.code})` : ''}\n`);
-    return EXIT.usage;
-  }
+  return runProgram(program, argv, io, () => code);
 }
 
 function parsePort(v: string): number {
