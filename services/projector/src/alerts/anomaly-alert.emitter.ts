@@ -3,6 +3,7 @@ import { type Kysely } from 'kysely';
 import { ChainWriter, type StreamOptions } from '@totra/eventlog';
 import { type ProjectionRunner } from '@totra/projection';
 import { unannouncedAnomalies, type AnomalyLine } from '@totra/projection-reporting';
+import { PollLoop } from '../poll-loop.js';
 
 export interface AnomalyAlertEmitterOptions {
   nc: NatsConnection;
@@ -33,15 +34,6 @@ export interface AnomalyEmitResult {
 /** Passes of every emitter on one runner run one after the other (each sees what the previous appended). */
 const passes = new WeakMap<ProjectionRunner, Promise<unknown>>();
 
-const sleepFor = (ms: number, wake: (fn: () => void) => void) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    wake(() => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
-
 /**
  * Announces new anomalies: appends one `SpendAnomalyDetected` per row of the `anomaly` read
  * model, after the read model's transaction committed (an outbox read from the read model; the
@@ -60,41 +52,26 @@ export class AnomalyAlertEmitter {
   /** Ids appended by this process: never appended twice even if the log is slow to show them. */
   readonly #sent = new Set<string>();
   #writer: ChainWriter | undefined;
-  #loop: Promise<void> | undefined;
-  #stopped = false;
-  #wake: (() => void) | undefined;
+  readonly #poll: PollLoop;
   #stoppedSignal!: () => void;
   readonly #stopping = new Promise<'stopped'>((resolve) => (this.#stoppedSignal = () => resolve('stopped')));
 
   constructor(o: AnomalyAlertEmitterOptions) {
     this.#o = o;
     this.#warn = o.onWarning ?? (() => undefined);
+    this.#poll = new PollLoop(() => this.emitOnce(), o.pollIntervalMs ?? 1000, (err) => this.#warn(`anomaly alerts: ${(err as Error).message}`, err));
   }
 
   /** Starts polling in the background. */
   start(): void {
-    this.#loop ??= this.#run();
+    this.#poll.start();
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
     this.#stoppedSignal();
-    this.#wake?.();
-    await this.#loop;
+    await this.#poll.stop();
     await passes.get(this.#o.runner);
     await this.#writer?.close().catch((err: unknown) => this.#warn(`anomaly alerts: closing the writer failed: ${(err as Error).message}`, err));
-  }
-
-  async #run(): Promise<void> {
-    while (!this.#stopped) {
-      try {
-        await this.emitOnce();
-      } catch (err) {
-        if (!this.#stopped) this.#warn(`anomaly alerts: ${(err as Error).message}`, err);
-      }
-      if (this.#stopped) break;
-      await sleepFor(this.#o.pollIntervalMs ?? 1000, (fn) => (this.#wake = fn));
-    }
   }
 
   /** One pass (passes on the same runner run one after the other). */
@@ -105,7 +82,7 @@ export class AnomalyAlertEmitter {
   }
 
   async #pass(): Promise<AnomalyEmitResult> {
-    if (this.#stopped) return { appended: 0, skipped: 'stopped' };
+    if (this.#poll.stopped) return { appended: 0, skipped: 'stopped' };
     if (this.#o.runner.stats().role !== 'active') return { appended: 0, skipped: 'standby' };
     // A stop does not wait for the projection to catch up with a long log.
     if ((await Promise.race([this.#o.runner.caughtUp(), this.#stopping])) === 'stopped') return { appended: 0, skipped: 'stopped' };

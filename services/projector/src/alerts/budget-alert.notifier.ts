@@ -14,6 +14,7 @@ import {
   type BudgetAlert,
 } from '@totra/quota';
 import { readQuotaAlerts, type QuotaAlert } from '@totra/quota-redis';
+import { PollLoop, RELEASE_LOCK } from '../poll-loop.js';
 
 export interface BudgetAlertNotifierOptions {
   nc: NatsConnection;
@@ -87,17 +88,6 @@ export function alertNotifierKeys(prefix: string) {
   };
 }
 
-const RELEASE_LOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
-
-const sleepFor = (ms: number, wake: (fn: () => void) => void) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    wake(() => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
-
 /**
  * Turns the threshold crossings the quota-hot projection records in `<p>quota:alerts` into
  * `BudgetThresholdCrossed` events, once per budget, period and threshold: the event id is
@@ -113,9 +103,7 @@ export class BudgetAlertNotifier {
   readonly #clock: () => number;
   readonly #warn: (message: string, err?: unknown) => void;
   #writer: ChainWriter | undefined;
-  #loop: Promise<void> | undefined;
-  #stopped = false;
-  #wake: (() => void) | undefined;
+  readonly #loop: PollLoop;
   #polling: Promise<unknown> = Promise.resolve();
 
   constructor(o: BudgetAlertNotifierOptions) {
@@ -124,31 +112,24 @@ export class BudgetAlertNotifier {
     this.#targets = new Map(o.targets.map((t, i) => [alertTargetName(t, i), t]));
     this.#clock = o.clock ?? Date.now;
     this.#warn = o.onWarning ?? (() => undefined);
+    this.#loop = new PollLoop(
+      async () => {
+        await this.pollOnce();
+        await this.deliverDue();
+      },
+      o.pollIntervalMs ?? 1000,
+      (err) => this.#warn(`alerts: ${(err as Error).message}`, err),
+    );
   }
 
   /** Starts polling in the background. */
   start(): void {
-    this.#loop ??= this.#run();
+    this.#loop.start();
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#wake?.();
-    await this.#loop;
+    await this.#loop.stop();
     await this.#writer?.close().catch((err: unknown) => this.#warn(`alerts: closing the writer failed: ${(err as Error).message}`, err));
-  }
-
-  async #run(): Promise<void> {
-    while (!this.#stopped) {
-      try {
-        await this.pollOnce();
-        await this.deliverDue();
-      } catch (err) {
-        this.#warn(`alerts: ${(err as Error).message}`, err);
-      }
-      if (this.#stopped) break;
-      await sleepFor(this.#o.pollIntervalMs ?? 1000, (fn) => (this.#wake = fn));
-    }
   }
 
   /** Learns which crossings the log holds, from where the last search stopped. */
@@ -326,7 +307,7 @@ export class BudgetAlertNotifier {
       await this.#o.redis.zadd(this.#k.outbox, this.#clock(), member);
       queued++;
     }
-    if (queued) this.#wake?.();
+    if (queued) this.#loop.wake();
     return queued;
   }
 

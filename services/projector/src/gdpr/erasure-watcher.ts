@@ -4,6 +4,7 @@ import { ERASURE_EVENT_TYPES, decideOverdueAlerts, foldErasure, type ErasureFact
 import { ChainWriter, lineMatcher, readStream, type StreamOptions } from '@totra/eventlog';
 import { type EventInput } from '@totra/events';
 import { type AlertNotice } from '@totra/quota';
+import { PollLoop, RELEASE_LOCK } from '../poll-loop.js';
 
 /**
  * Something outside the event log that holds data built from a data subject's content, e.g. the
@@ -64,17 +65,7 @@ export function erasureWatcherKeys(prefix: string) {
   };
 }
 
-const RELEASE_LOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 const mayBeErasureFact = lineMatcher(ERASURE_EVENT_TYPES);
-
-const sleepFor = (ms: number, wake: (fn: () => void) => void) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    wake(() => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
 
 /** The alert of an overdue erasure request, for Slack, Feishu and webhooks: pseudonymous ids only. */
 export function erasureOverdueNotice(e: { id: string; tenant: string; time: string; subject?: string | undefined; data: Readonly<Record<string, unknown>> }): AlertNotice {
@@ -104,9 +95,7 @@ export class ErasureWatcher {
   readonly #handled = new Set<string>();
   #seq = 0;
   #writer: ChainWriter | undefined;
-  #loop: Promise<void> | undefined;
-  #stopped = false;
-  #wake: (() => void) | undefined;
+  readonly #poll: PollLoop;
   #passing: Promise<unknown> = Promise.resolve();
 
   constructor(o: ErasureWatcherOptions) {
@@ -114,30 +103,17 @@ export class ErasureWatcher {
     this.#k = erasureWatcherKeys(o.keyPrefix);
     this.#clock = o.clock ?? Date.now;
     this.#warn = o.onWarning ?? (() => undefined);
+    this.#poll = new PollLoop(() => this.passOnce(), o.pollIntervalMs ?? 1000, (err) => this.#warn(`gdpr watcher: ${(err as Error).message}`, err));
   }
 
   start(): void {
-    this.#loop ??= this.#run();
+    this.#poll.start();
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#wake?.();
-    await this.#loop;
+    await this.#poll.stop();
     await this.#passing.catch(() => undefined);
     await this.#writer?.close().catch((err: unknown) => this.#warn(`gdpr watcher: closing the writer failed: ${(err as Error).message}`, err));
-  }
-
-  async #run(): Promise<void> {
-    while (!this.#stopped) {
-      try {
-        await this.passOnce();
-      } catch (err) {
-        this.#warn(`gdpr watcher: ${(err as Error).message}`, err);
-      }
-      if (this.#stopped) break;
-      await sleepFor(this.#o.pollIntervalMs ?? 1000, (fn) => (this.#wake = fn));
-    }
   }
 
   /** One pass: read the log on, alert overdue requests, purge erased subjects. Passes run one at a time. */
