@@ -107,6 +107,9 @@ export class Chain {
   }
 }
 
+/** A reusable array of each candidate length, for {@link CandidateView.value}. */
+const CODE_ARRAYS: number[][] = Array.from({ length: MAX_CANDIDATE + 1 }, (_, len) => new Array<number>(len).fill(0));
+
 /**
  * A view of the atoms `first..last` of the current chain, handed to detectors. One instance is
  * reused for every candidate, so detectors must not keep it.
@@ -135,7 +138,8 @@ export class CandidateView {
   /** Points the view at atoms `first..last` of `chain`. */
   set(chain: Chain, first: number, last: number, normStart: number, normLen: number): void {
     this.generation = (this.generation + 1) | 0;
-    this.chain = chain;
+    // Storing an object costs a write barrier; the chain is always the same one.
+    if (this.chain !== chain) this.chain = chain;
     this.first = first;
     this.last = last;
     this.normStart = normStart;
@@ -146,10 +150,15 @@ export class CandidateView {
   /** Normalised value: digits in ASCII, letters upper-cased, separators removed (built on first use). */
   get value(): string {
     if (this.cached === null) {
+      // One call over a reused array of the candidate's length, not one string per character.
       const n = this.chain.norm;
-      let s = '';
-      for (let i = this.normStart, e = i + this.normLen; i < e; i++) s += String.fromCharCode(n[i]!);
-      this.cached = s;
+      const codes = CODE_ARRAYS[this.normLen];
+      if (codes === undefined) {
+        this.cached = String.fromCharCode.apply(null, Array.from(n.subarray(this.normStart, this.normStart + this.normLen)));
+      } else {
+        for (let i = 0, from = this.normStart; i < codes.length; i++) codes[i] = n[from + i]!;
+        this.cached = String.fromCharCode.apply(null, codes);
+      }
     }
     return this.cached;
   }

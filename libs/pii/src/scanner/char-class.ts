@@ -111,12 +111,25 @@ export function normalizeGap(k: number): number {
   }
 }
 
+/** Bits of {@link ATOM_BITS}: what kind of atom character a code unit is (0: none). */
+export const A_LOWER = 1;
+export const A_DIGIT = 2;
+export const A_UPPER = 4;
+export const A_LATIN_EXT = 8;
+
 /** {@link classOf} of every UTF-16 code unit, for the tokenizer's inner loops. */
 export const CLASS = new Uint8Array(0x10000);
+/**
+ * One bit per atom class of every UTF-16 code unit: the tokenizer ORs them over a run of atom
+ * characters with a single (exit) branch per character.
+ */
+export const ATOM_BITS = new Uint8Array(0x10000);
 /** What an atom character is stored as in a chain: ASCII digits and upper-case letters ({@link normalizeCode}, upper-cased). */
 export const NORM = new Uint16Array(0x10000);
 for (let c = 0; c < 0x10000; c++) {
-  CLASS[c] = classOf(c);
+  const k = classOf(c);
+  CLASS[c] = k;
+  ATOM_BITS[c] = k === C_LOWER ? A_LOWER : k === C_DIGIT ? A_DIGIT : k === C_UPPER ? A_UPPER : k === C_LATIN_EXT ? A_LATIN_EXT : 0;
   const n = normalizeCode(c);
   NORM[c] = n >= 97 && n <= 122 ? n - 32 : n;
 }

@@ -68,9 +68,10 @@ function scriptOf(c: number): number {
 
 /**
  * The context words of one text, found lazily. The tokenizer proposes the positions where a word
- * may start ({@link addStart}) as it passes them; a question about a window walks the trie only
- * from the proposed positions inside it that no earlier question covered, so each position is
- * looked at once however many candidates ask about the windows around it.
+ * may start ({@link addStart}, or written straight into {@link startBuffer}) as it passes them; a
+ * question about a window walks the trie only from the proposed positions inside it that no
+ * earlier question covered, so each position is looked at once however many candidates ask about
+ * the windows around it.
  */
 export class ContextHits {
   private text = '';
@@ -116,6 +117,26 @@ export class ContextHits {
       this.starts = b;
     }
     this.starts[this.startCount++] = p;
+  }
+
+  /**
+   * For a tokenizer that writes the starts itself: the buffer, with room for `capacity` starts
+   * (one per position of the text does). It tells how many it wrote with {@link setStartCount}
+   * before any question about a window.
+   */
+  startBuffer(capacity: number): Int32Array {
+    if (this.starts.length < capacity) this.starts = new Int32Array(capacity);
+    return this.starts;
+  }
+
+  /** Drops a start buffer longer than `max` (grown for a huge text), so a cached scanner does not keep it alive. */
+  trim(max: number): void {
+    if (this.starts.length > max) this.starts = new Int32Array(64);
+  }
+
+  /** How many starts the tokenizer wrote into {@link startBuffer}. */
+  setStartCount(count: number): void {
+    this.startCount = count;
   }
 
   /** The tokenizer has passed every position before `p`. */
@@ -189,10 +210,15 @@ export class ContextHits {
   private walkTo(hi: number): void {
     const t = this.trie;
     const text = this.text;
-    while (this.nextStart < this.startCount && this.starts[this.nextStart]! < hi) {
-      const p = this.starts[this.nextStart++]!;
-      if (p >= this.walkedTo && t.mayStartWord(text, p)) t.walkStart(text, p, this.record);
+    const starts = this.starts;
+    const count = this.startCount;
+    const walkedTo = this.walkedTo;
+    let k = this.nextStart;
+    for (; k < count && starts[k]! < hi; k++) {
+      const p = starts[k]!;
+      if (p >= walkedTo && t.mayStartWord(text, p)) t.walkStart(text, p, this.record);
     }
+    this.nextStart = k;
     // The window reaches past what the tokenizer has read (the text after a candidate): look there directly.
     if (hi > this.proposedTo) t.scan(text, Math.max(this.walkedTo, this.proposedTo), hi, this.record);
     this.walkedTo = hi;

@@ -238,6 +238,11 @@ for (const w of ANCHOR_WORDS) {
 const ANCHOR_PREFIX = new Uint8Array(128 * 128);
 for (const key of ANCHORS_BY_PREFIX.keys()) ANCHOR_PREFIX[key] = 1;
 
+/** True when a word whose first two code units (ASCII) are `a`, `b` may be an anchor word (see {@link isAnchorWord}). */
+export function mayBeAnchorWord(a: number, b: number): boolean {
+  return ANCHOR_PREFIX[(a | 0x20) * 128 + (b | 0x20)] === 1;
+}
+
 const lowerCode = (c: number): number => (c < 128 ? (c >= 65 && c <= 90 ? c + 32 : c) : String.fromCharCode(c).toLowerCase().charCodeAt(0));
 
 /** True when the letters in [start, end) of the code units `u` form an anchor word (case-insensitive). */

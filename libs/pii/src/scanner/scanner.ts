@@ -5,24 +5,23 @@ import { PII_TYPE_INFO, PII_TYPES, PiiGroupSchema, PiiTypeSchema, type PiiGroup,
 import { isValidIban, IBAN_LENGTHS } from '../validators/universal.js';
 import { CandidateView, Chain, type ChainDetector, ContextProbe, MAX_ATOMS, MAX_CANDIDATE } from './candidate.js';
 import {
-  CLASS,
+  A_DIGIT,
+  A_LATIN_EXT,
+  A_LOWER,
+  ATOM_BITS,
   classOf,
   NORM,
-  C_AT,
-  C_DIGIT,
-  C_LATIN_EXT,
-  C_LOWER,
   C_DASH,
   C_LPAREN,
   C_RPAREN,
   C_SPACE,
-  C_UPPER,
   isGapClass,
   normalizeGap,
 } from './char-class.js';
 import { type ContextWords, sharedTrie } from './context-words.js';
+import { type WordTrie } from './word-trie.js';
 import { matchEmail } from './email.js';
-import { isAnchorChar, isAnchorWord, NameFinder } from './names.js';
+import { isAnchorChar, isAnchorWord, mayBeAnchorWord, NameFinder } from './names.js';
 import { mayOpenSecret, probeSecret, type SecretProbe } from './secrets.js';
 
 /** Options of {@link createScanner}. */
@@ -65,6 +64,12 @@ const IBAN_CONFIDENCE = 0.98;
 const SECRET_CONFIDENCE = 0.99;
 
 const NEVER = Number.MAX_SAFE_INTEGER;
+/** Word flags (see Scanner.wordFlags). W_CONTEXT must be 1: the tokenizer adds it as a count. */
+const W_CONTEXT = 1;
+const W_SECRET = 2;
+const W_ANCHOR = 4;
+/** A context word may start there, depending on the third code unit. */
+const W_CONTEXT3 = 8;
 /** Largest code-unit buffer a scanner keeps between scans (in UTF-16 code units). */
 const KEEP_UNITS = 1 << 18;
 
@@ -91,6 +96,7 @@ function gapCode(text: string, from: number, to: number): number {
  * many shapes; wrapping them in one class keeps the loop's property loads monomorphic.
  */
 class Slot {
+  /** The detector's method, called with the detector as receiver (cheaper than a bound function). */
   readonly detect: ChainDetector['detect'];
   readonly type: PiiType;
   /** Most atoms a candidate with letters may span. */
@@ -98,7 +104,8 @@ class Slot {
   /** Context without which the detector never matches, or null. */
   readonly requires: ContextWords | null;
   constructor(readonly detector: ChainDetector) {
-    this.detect = detector.detect.bind(detector);
+    // Called as `detect.call(detector, ...)`.
+    this.detect = detector.detect;
     this.type = detector.type;
     this.mixedAtoms = detector.mixedAtoms ?? MAX_ATOMS;
     this.requires = detector.requires ?? null;
@@ -126,6 +133,8 @@ class Scanner implements PiiScanner {
   private readonly nameFinder = new NameFinder();
   private readonly emitName = (start: number, end: number, confidence: number): void => this.emit(start, end, 'PERSON_NAME', confidence);
   private out: RawSpan[] = [];
+  private flags = new Uint8Array(0);
+  private flagsTrie: WordTrie | null = null;
   private text = '';
   private unitBytes = Buffer.alloc(0);
   private units = new Uint16Array(0);
@@ -170,37 +179,81 @@ class Scanner implements PiiScanner {
     chain.reset();
     /** Where the tokenizer dispatches the complete chain it holds ({@link NEVER} when none waits). */
     let flushAt = NEVER;
-    const secrets = this.secrets;
     const email = this.email;
     this.ctx.begin(text);
     const hits = this.ctx.hits;
     const trie = sharedTrie();
     const firstOther = trie.firstOther;
-    const wordPairs = trie.wordStartPairs();
+    const wordFlags = this.wordFlags(trie);
+    // Imported tables read through local constants: an imported binding is re-read (with a
+    // hole check) at every use in the loop.
+    const atomBits = ATOM_BITS;
+    const normOf = NORM;
     this.nameFinder.reset();
     const names = this.names;
     const chains = this.chains;
     const n = text.length;
     let lastEnd = -1;
     let secretSkip = -1;
+    // Starts of context words, written here without a call per word (see ContextHits.startBuffer);
+    // the count is handed over before every dispatch, the only time the hits are read.
+    const starts = hits.startBuffer(n + 1);
+    let startCount = 0;
     let i = 0;
     while (i < n) {
+      // Fast path, a loop without calls but one small look-up (so the compiler can keep the tables
+      // in registers): ASCII separators and words that are neither part of a chain nor may open a
+      // secret or a name. Anything else leaves it at its first character, for the general path.
+      while (i < n && i < flushAt) {
+        const c = u[i]!;
+        if (atomBits[c] === 0) {
+          if (c >= 128 || c === 64) break;
+          i++;
+          continue;
+        }
+        const c1 = i + 1 < n ? u[i + 1]! : 128;
+        const f = (c | c1) < 128 ? wordFlags[(c << 7) | c1]! : chains ? W_CONTEXT : 0;
+        if ((f & (W_SECRET | W_ANCHOR)) !== 0) break;
+        let j = i + 1;
+        let mask = atomBits[c]!;
+        for (; j < n; j++) {
+          const bits = atomBits[u[j]!]!;
+          if (bits === 0) break;
+          mask |= bits;
+        }
+        const len = j - i;
+        if (
+          chains &&
+          (mask & A_LATIN_EXT) === 0 &&
+          len <= MAX_CANDIDATE &&
+          ((mask & A_DIGIT) !== 0 || ((mask & A_LOWER) === 0 && (len <= 4 || len === 8 || len === 11)))
+        ) {
+          break;
+        }
+        starts[startCount] = i;
+        startCount += (f & W_CONTEXT3) === 0 ? f & W_CONTEXT : trie.thirdMayStart(c, c1, i + 2 < n ? u[i + 2]! : -1);
+        i = j;
+        if (chain.count > 0 && flushAt === NEVER) flushAt = lastEnd + ContextProbe.AFTER;
+      }
+      if (i >= n) break;
       if (i >= flushAt) {
-        this.flush(i);
+        this.flushWith(startCount, i);
         flushAt = NEVER;
       }
       const c = u[i]!;
-      const k = CLASS[c]!;
-      if (k >= C_DIGIT && k <= C_LATIN_EXT) {
-        if (chains) {
-          // Propose the word as a context-word start unless its first two letters rule it out.
-          const c1 = i + 1 < n ? u[i + 1]! : 128;
-          if (c >= 128 || c1 >= 128 || wordPairs[(c << 7) | c1] === 1) hits.addStart(i);
-        }
-        if (secrets && i >= secretSkip && mayOpenSecret(c, i + 1 < n ? u[i + 1]! : 0)) {
+      if (atomBits[c] !== 0) {
+        // What the first two code units say the word may be: one look-up for every ASCII pair.
+        const c1 = i + 1 < n ? u[i + 1]! : 128;
+        const f = (c | c1) < 128 ? wordFlags[(c << 7) | c1]! : chains ? W_CONTEXT : 0;
+        // Whether a word may start a context word is a coin toss for the branch predictor: write
+        // the start always, count it only when it may (W_CONTEXT is 1). The third code unit
+        // rules out most of the rest before the trie is asked (WordTrie.mayStartWord).
+        starts[startCount] = i;
+        startCount += (f & W_CONTEXT3) === 0 ? f & W_CONTEXT : trie.thirdMayStart(c, c1, i + 2 < n ? u[i + 2]! : -1);
+        if ((f & W_SECRET) !== 0 && i >= secretSkip) {
           const p = probeSecret(text, i, this.enabled, this.probe);
           if (p.type !== null) {
-            if (chain.count > 0) this.flush(i);
+            if (chain.count > 0) this.flushWith(startCount, i);
             flushAt = NEVER;
             this.emit(p.start, p.end, p.type, SECRET_CONFIDENCE);
             i = p.end;
@@ -209,31 +262,22 @@ class Scanner implements PiiScanner {
           secretSkip = p.scannedTo;
         }
         const start = i;
-        let digits = 0;
-        let lowers = 0;
-        let ext = 0;
+        // The run of atom characters: OR their class bits, one branch per character.
+        let mask = 0;
         for (; i < n; i++) {
-          const cc = u[i]!;
-          // Lower-case ASCII letters dominate prose: count them without a table lookup.
-          if (cc >= 97 && cc <= 122) {
-            lowers++;
-            continue;
-          }
-          // Then ASCII digits (a fifth of typical prompts).
-          if (cc >= 48 && cc <= 57) {
-            digits++;
-            continue;
-          }
-          const kk = CLASS[cc]!;
-          if (kk === C_DIGIT) digits++;
-          else if (kk === C_LOWER) lowers++;
-          else if (kk === C_LATIN_EXT) ext++;
-          else if (kk !== C_UPPER) break;
+          const bits = atomBits[u[i]!]!;
+          if (bits === 0) break;
+          mask |= bits;
         }
         const len = i - start;
-        if (names && digits === 0 && isAnchorWord(u, start, i)) this.nameFinder.anchorAt(text, start, this.emitName, true);
+        if ((f & W_ANCHOR) !== 0 && (mask & A_DIGIT) === 0 && isAnchorWord(u, start, i)) {
+          this.nameFinder.anchorAt(text, start, this.emitName, true);
+        }
         const chainable =
-          chains && ext === 0 && len <= MAX_CANDIDATE && (digits > 0 || (lowers === 0 && (len <= 4 || len === 8 || len === 11)));
+          chains &&
+          (mask & A_LATIN_EXT) === 0 &&
+          len <= MAX_CANDIDATE &&
+          ((mask & A_DIGIT) !== 0 || ((mask & A_LOWER) === 0 && (len <= 4 || len === 8 || len === 11)));
         if (!chainable) {
           // The chain is complete; dispatch it once the tokenizer has read the text its
           // candidates' context windows reach into (no atom can join it across this one).
@@ -246,7 +290,7 @@ class Scanner implements PiiScanner {
           gapLen = start - lastEnd;
           gap = gapLen <= 2 ? gapCode(text, lastEnd, start) : 0;
           if (gap === 0) {
-            this.flush(i);
+            this.flushWith(startCount, i);
             flushAt = NEVER;
             gapLen = 0;
           }
@@ -254,34 +298,71 @@ class Scanner implements PiiScanner {
         chain.beginAtom(start, gap, gapLen);
         const norm = chain.reserve(len);
         let w = chain.normLen;
-        for (let p = start; p < i; p++) norm[w++] = NORM[u[p]!]!;
+        let digits = 0;
+        let lowers = 0;
+        for (let p = start; p < i; p++) {
+          const cc = u[p]!;
+          const bits = atomBits[cc]!;
+          digits += (bits >> 1) & 1;
+          lowers += bits & 1;
+          norm[w++] = normOf[cc]!;
+        }
         chain.normLen = w;
         chain.endAtom(i, digits, lowers);
         lastEnd = i;
         continue;
       }
       if (c >= 128) {
-        if (chains && firstOther[c] === 1) hits.addStart(i);
+        if (chains && firstOther[c] === 1) starts[startCount++] = i;
         if (names && c >= 0x0600 && isAnchorChar(text, i, c)) this.nameFinder.anchorAt(text, i, this.emitName);
       }
-      if (k === C_AT && email) {
-        const m = matchEmail(text, i);
-        if (m !== null) {
-          if (chain.count > 0) this.flush(i);
-          flushAt = NEVER;
-          this.emit(m.start, m.end, 'EMAIL', EMAIL_CONFIDENCE);
-          i = m.end;
-          continue;
+      if (c === 64 || c === 0xff20) {
+        if (email) {
+          const m = matchEmail(text, i);
+          if (m !== null) {
+            if (chain.count > 0) this.flushWith(startCount, i);
+            flushAt = NEVER;
+            this.emit(m.start, m.end, 'EMAIL', EMAIL_CONFIDENCE);
+            i = m.end;
+            continue;
+          }
         }
       }
       i++;
     }
-    if (chain.count > 0) this.flush(i);
+    if (chain.count > 0) this.flushWith(startCount, i);
     const result = this.resolve(this.out);
     this.out = [];
     this.text = '';
     if (this.units.length > KEEP_UNITS) this.codeUnits('');
+    hits.trim(KEEP_UNITS);
     return result;
+  }
+
+  /**
+   * Flags of a word by its first two code units `c0 << 7 | c1` (both ASCII) for this scanner:
+   * {@link W_CONTEXT} when a context word may start there ({@link W_CONTEXT3}: depending on the
+   * third code unit), {@link W_SECRET} when a secret may, {@link W_ANCHOR} when a name anchor word
+   * may. One look-up per word instead of three; rebuilt when the context-word trie changes.
+   */
+  private wordFlags(trie: WordTrie): Uint8Array {
+    if (this.flagsTrie !== trie) {
+      const pairs = trie.wordStartPairs();
+      const t = new Uint8Array(128 * 128);
+      for (let c0 = 0; c0 < 128; c0++) {
+        for (let c1 = 0; c1 < 128; c1++) {
+          const k = (c0 << 7) | c1;
+          t[k] =
+            (this.chains && pairs[k] === 1 ? W_CONTEXT : 0) |
+            (this.chains && pairs[k] === 2 ? W_CONTEXT3 : 0) |
+            (this.secrets && mayOpenSecret(c0, c1) ? W_SECRET : 0) |
+            (this.names && mayBeAnchorWord(c0, c1) ? W_ANCHOR : 0);
+        }
+      }
+      this.flags = t;
+      this.flagsTrie = trie;
+    }
+    return this.flags;
   }
 
   /** The code units of `text` in a buffer reused across scans (typed-array reads are cheaper than charCodeAt). */
@@ -302,6 +383,12 @@ class Scanner implements PiiScanner {
 
   private emit(start: number, end: number, type: PiiType, confidence: number): void {
     if (confidence >= this.minConfidence && confidence > 0) this.out.push({ start, end, type, confidence });
+  }
+
+  /** {@link flush} once the context hits know the `startCount` starts the tokenizer wrote. */
+  private flushWith(startCount: number, at: number): void {
+    this.ctx.hits.setStartCount(startCount);
+    this.flush(at);
   }
 
   /** Dispatches every clean sub-chain (not glued to more of the same number on either side) to the detectors. */
@@ -363,7 +450,7 @@ class Scanner implements PiiScanner {
       if (d.requires !== null && !ctx.mayHave(d.requires)) continue;
       v.outStart = -1;
       v.outEnd = -1;
-      const conf = d.detect(v, ctx);
+      const conf = d.detect.call(d.detector, v, ctx);
       if (conf > 0) this.emit(v.outStart >= 0 ? v.outStart : v.start, v.outEnd >= 0 ? v.outEnd : v.end, d.type, conf);
     }
   }

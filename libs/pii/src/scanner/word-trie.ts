@@ -42,6 +42,11 @@ export const MAX_WS_RUN = 24;
 const MAX_SEP_RUN = 48;
 
 const TRI_SIZE = 1 << 14;
+/** Layout of a node record in {@link WordTrie}'s node table. */
+const NODE = 4;
+const TERM = 0;
+const ELEM = 1;
+const KID = 2;
 const triHash = (a: number, b: number, c: number): number => ((a * 131 + b) * 131 + c) & (TRI_SIZE - 1);
 
 /** Receives each match: the phrase payload and its [start, end) in the text. */
@@ -130,16 +135,18 @@ export class WordTrie {
   private readonly triAscii = new Uint8Array(TRI_SIZE);
   /** Bits of the phrases starting with each ASCII code unit (either case). */
   private readonly firstAscii = new Uint8Array(128);
-  /** Literal children of node n: keys/nodes in [kidFrom[n], kidFrom[n + 1]). */
-  private readonly kidFrom: Int32Array;
-  private readonly kidKey: Int32Array;
-  private readonly kidNode: Int32Array;
-  /** Element children ({@link Elem}) of node n: in [elemFrom[n], elemFrom[n + 1]). */
-  private readonly elemFrom: Int32Array;
+  /**
+   * Per node n, at `NODE * n`: where its phrases ({@link TERM}), element children ({@link ELEM})
+   * and literal children ({@link KID}) begin; they end where those of node n + 1 begin. One record
+   * per node keeps a walk step on one or two cache lines (the walk is memory-bound otherwise).
+   */
+  private readonly nodes: Int32Array;
+  /** Literal children: key and child node, interleaved (pair i at `2 * i`). */
+  private readonly kids: Int32Array;
+  /** Element children ({@link Elem}) of the nodes. */
   private readonly elemKind: Int32Array;
   private readonly elemNode: Int32Array;
-  /** Phrases ending at node n: in [termFrom[n], termFrom[n + 1]). */
-  private readonly termFrom: Int32Array;
+  /** Phrases ending at each node. */
   private readonly termPayload: Int32Array;
   private readonly termFlags: Uint8Array;
 
@@ -187,19 +194,16 @@ export class WordTrie {
       }
     }
     const count = nodes.length;
-    this.kidFrom = new Int32Array(count + 1);
-    this.elemFrom = new Int32Array(count + 1);
-    this.termFrom = new Int32Array(count + 1);
-    const kidKey: number[] = [];
-    const kidNode: number[] = [];
+    const nodeRecords = new Int32Array(NODE * (count + 1));
+    const kids: number[] = [];
     const elemKind: number[] = [];
     const elemNode: number[] = [];
     const termPayload: number[] = [];
     const termFlags: number[] = [];
     for (let n = 0; n < count; n++) {
-      this.kidFrom[n] = kidKey.length;
-      this.elemFrom[n] = elemKind.length;
-      this.termFrom[n] = termPayload.length;
+      nodeRecords[NODE * n + KID] = kids.length >> 1;
+      nodeRecords[NODE * n + ELEM] = elemKind.length;
+      nodeRecords[NODE * n + TERM] = termPayload.length;
       for (const [k, child] of nodes[n]!.kids) {
         if (k < 0) {
           elemKind.push(k);
@@ -208,8 +212,7 @@ export class WordTrie {
           if (k < 128) this.rootAscii[k] = child;
           else this.rootOther.set(k, child);
         } else {
-          kidKey.push(k);
-          kidNode.push(child);
+          kids.push(k, child);
         }
       }
       for (const t of nodes[n]!.terms) {
@@ -217,16 +220,16 @@ export class WordTrie {
         termFlags.push((t.startBoundary ? 1 : 0) | (t.endBoundary ? 2 : 0));
       }
     }
-    this.kidFrom[count] = kidKey.length;
-    this.elemFrom[count] = elemKind.length;
-    this.termFrom[count] = termPayload.length;
-    this.kidKey = Int32Array.from(kidKey);
-    this.kidNode = Int32Array.from(kidNode);
+    nodeRecords[NODE * count + KID] = kids.length >> 1;
+    nodeRecords[NODE * count + ELEM] = elemKind.length;
+    nodeRecords[NODE * count + TERM] = termPayload.length;
+    this.nodes = nodeRecords;
+    this.kids = Int32Array.from(kids);
     this.elemKind = Int32Array.from(elemKind);
     this.elemNode = Int32Array.from(elemNode);
     this.termPayload = Int32Array.from(termPayload);
     this.termFlags = Uint8Array.from(termFlags);
-    if (this.elemFrom[1] !== 0) throw new Error('a phrase may not start with a pattern element');
+    if (nodeRecords[NODE + ELEM] !== 0) throw new Error('a phrase may not start with a pattern element');
   }
 
   /**
@@ -291,18 +294,32 @@ export class WordTrie {
 
   /**
    * For the tokenizer, by the first two code units `c0 * 128 + c1` (both ASCII) of a run of
-   * letters and digits: 1 when a phrase may start there. A 0 means {@link mayStartWord} is false.
+   * letters and digits: 0 when no phrase starts there ({@link mayStartWord} is false), 1 when
+   * {@link mayStartWord} is true, 2 when it depends on the third code unit ({@link thirdMayStart}).
    */
   wordStartPairs(): Uint8Array {
     if (this.wordPairs === null) {
       const t = new Uint8Array(128 * 128);
       for (let c0 = 0; c0 < 128; c0++) {
         if (this.firstAscii[c0] === 0) continue;
-        for (let c1 = 0; c1 < 128; c1++) t[c0 * 128 + c1] = this.pairAscii[ASCII_LOWER[c0]! * 128 + ASCII_LOWER[c1]!] === 0 ? 0 : 1;
+        for (let c1 = 0; c1 < 128; c1++) {
+          const bits = this.pairAscii[ASCII_LOWER[c0]! * 128 + ASCII_LOWER[c1]!]!;
+          t[c0 * 128 + c1] = bits === 0 ? 0 : (bits & 4) !== 0 ? 1 : 2;
+        }
       }
       this.wordPairs = t;
     }
     return this.wordPairs;
+  }
+
+  /**
+   * {@link mayStartWord} at a word whose first two code units `c0`, `c1` (ASCII) have kind 2 in
+   * {@link wordStartPairs}, followed by `c2` (-1 at the end of the text): 1 or 0.
+   */
+  thirdMayStart(c0: number, c1: number, c2: number): number {
+    if (c2 >= 128) return 1;
+    if (c2 < 0) return 0;
+    return this.triAscii[triHash(ASCII_LOWER[c0]!, ASCII_LOWER[c1]!, ASCII_LOWER[c2]!)]!;
   }
 
   /** Cheap test for the tokenizer: can a phrase start with the non-ASCII, non-letter unit `c`? */
@@ -349,11 +366,14 @@ export class WordTrie {
 
   private walk(text: string, start: number, from: number): void {
     const hi = this.hi;
+    const nodes = this.nodes;
+    const kids = this.kids;
     let node = start;
     // Literal characters are followed in a loop; only pattern elements branch (recursively).
     for (let q = from; ; q++) {
-      const t0 = this.termFrom[node]!;
-      const te = this.termFrom[node + 1]!;
+      const r = NODE * node;
+      const t0 = nodes[r + TERM]!;
+      const te = nodes[r + NODE + TERM]!;
       for (let t = t0; t < te; t++) {
         const f = this.termFlags[t]!;
         if ((f & 1) !== 0 && !this.startOk) continue;
@@ -361,18 +381,18 @@ export class WordTrie {
         this.matched = true;
         this.onMatch(this.termPayload[t]!, this.start, q);
       }
-      const e0 = this.elemFrom[node]!;
-      const ee = this.elemFrom[node + 1]!;
+      const e0 = nodes[r + ELEM]!;
+      const ee = nodes[r + NODE + ELEM]!;
       if (e0 !== ee) this.walkElems(text, e0, ee, q);
-      const from = this.kidFrom[node]!;
-      const to = this.kidFrom[node + 1]!;
+      const from = nodes[r + KID]!;
+      const to = nodes[r + NODE + KID]!;
       if (from === to || q >= hi) return;
       const c = text.charCodeAt(q);
       const k = c < 128 ? ASCII_LOWER[c]! : this.fold(c);
       let next = 0;
       for (let i = from; i < to; i++) {
-        if (this.kidKey[i] === k) {
-          next = this.kidNode[i]!;
+        if (kids[2 * i] === k) {
+          next = kids[2 * i + 1]!;
           break;
         }
       }
