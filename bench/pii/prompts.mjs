@@ -1,19 +1,13 @@
 // The inputs of the per-prompt measurements, shared by run.mjs and instructions.mjs.
-import { generateCorpus } from '@totra/pii';
+import { Rng, generateCorpus } from '@totra/pii';
 
 export const PROMPTS = 256;
 export const PROMPT_CHARS = 2048;
 
-/** A small deterministic PRNG (mulberry32), so the inputs are the same on every run. */
+/** A small deterministic PRNG (the corpus generator's mulberry32), so the inputs are the same on every run. */
 export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 /** Prompts of ~2 KB: clean text with two PII values set in at random places. */

@@ -2,6 +2,7 @@ import canonicalize from 'canonicalize';
 import { describe, expect, it } from 'vitest';
 import { CanonicalJsonError, canonicalJson } from './index.js';
 import { canonicalPlain } from './jcs.js';
+import { prng } from './prng.test-kit.js';
 
 /*
  * `canonicalJson` serialises plain data in one recursive pass and hands anything else to the
@@ -9,17 +10,6 @@ import { canonicalPlain } from './jcs.js';
  * pass gives exactly the bytes of the `canonicalize` reference, for many generated events.
  */
 
-/** Deterministic PRNG (mulberry32), so a failure names a seed that reproduces it. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = ['a', 'Z', '0', ' ', '"', '\\', '/', '\n', '\t', '\u0000', '\u001f', '\u007f', '\u00e9', '\u20ac', '\u2028', '\u2029', '\ufeff', '\ud83d\ude00', '\u{10ffff}', 'é', '日本', 'key', '-', '_', '.', '\r'];
 

@@ -19,6 +19,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from './index.js';
+import { prng } from './prng.test-kit.js';
 
 /*
  * Known-answer vectors: github.com/transparency-dev/merkle, proof/verify_test.go (the RFC 6962
@@ -200,17 +201,6 @@ const ref = {
   },
 };
 
-/** Deterministic PRNG (mulberry32) so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function leafHashes(n: number, seed = 1): Uint8Array[] {
   const out: Uint8Array[] = [];

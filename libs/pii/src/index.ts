@@ -33,6 +33,7 @@ export {
 export * as validators from './validators/index.js';
 export { generateCorpus, type CorpusDoc, type CorpusOptions, type LabelledSpan } from './corpus/corpus.js';
 export { type Lang } from './corpus/templates.js';
+export { Rng } from './corpus/prng.js';
 export { evaluate, type EvaluationReport, type Score } from './eval/evaluate.js';
 export {
   DEFAULT_POLICY_ID,
