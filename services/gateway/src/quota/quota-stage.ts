@@ -151,17 +151,25 @@ export class QuotaStage {
 
   /**
    * Turns the reservation into the request's actual cost (from the provider's usage, or the
-   * token estimate when it gave none) and returns the `SpendRecorded` to append.
+   * token estimate when it gave none) and returns the `SpendRecorded` to append, whatever
+   * happened to the hot ledger: the event is the record of the spend. When Redis could not be
+   * told (`ledgerError`), the reservation expires by its TTL and the quota-hot projection still
+   * moves the cost to spent from the event, so no cent is lost.
    */
-  async settle(a: Admitted, who: CallerIdentity, route: DeploymentRoute, usage: Usage | undefined, outputChars: number): Promise<EventInput> {
+  async settle(a: Admitted, who: CallerIdentity, route: DeploymentRoute, usage: Usage | undefined, outputChars: number): Promise<{ spend: EventInput; ledgerError?: unknown }> {
     const input = usage?.inputTokens ?? a.inputTokens;
     const output = usage?.outputTokens ?? Math.ceil(outputChars / 4);
     const cached = usage?.cachedInputTokens ?? 0;
     const reasoning = usage?.reasoningTokens ?? 0;
     const price = this.price(route);
     const microUsd = price ? costOf({ inputTokens: input, outputTokens: output, cachedInputTokens: cached, reasoningTokens: reasoning, convention: 'openai' }, price) : 0;
-    await this.#gate.settle(a.reservation, { microUsd, tokens: input + output });
-    return {
+    let ledgerError: unknown;
+    try {
+      await this.#gate.settle(a.reservation, { microUsd, tokens: input + output });
+    } catch (err) {
+      ledgerError = err;
+    }
+    const spend: EventInput = {
       type: 'SpendRecorded',
       tenant: who.tenant,
       subject: who.userId,
@@ -179,5 +187,6 @@ export class QuotaStage {
         teamId: who.teamId,
       },
     };
+    return ledgerError === undefined ? { spend } : { spend, ledgerError };
   }
 }

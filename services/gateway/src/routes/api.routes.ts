@@ -89,6 +89,14 @@ function checkAllowed(ctx: GatewayContext, who: CallerIdentity, alias: string): 
   }
 }
 
+/**
+ * Redis could not be told of a settlement: the spend is recorded all the same (the event is the
+ * record); the reservation expires by its TTL and quota-hot applies the event to spent.
+ */
+function ledgerUnreachable(request: FastifyRequest, err: unknown): void {
+  request.log.error({ err, requestId: request.id }, 'the budget ledger could not be told of a settlement; the spend is recorded and applied from the event');
+}
+
 /** The inbound API routes: chat (three formats), embeddings, models, count_tokens. */
 export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   const exec: ChatExecutorDeps = ctx;
@@ -201,15 +209,11 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
       if (contentKey && ctx.privacy && outcome.route) ctx.events?.append(ctx.privacy.contentLogged(contentKey, requestId, who, JSON.stringify((pii?.request ?? chat).messages), logged));
       if (admitted && ctx.quota) {
         // Charged when a provider answered (in full or in part); given back otherwise.
-        try {
-          if (outcome.route && (outcome.usage || !outcome.error || outcome.partial)) {
-            ctx.events?.append(await ctx.quota.settle(admitted, who, outcome.route, outcome.usage, outChars));
-          } else await ctx.quota.release(admitted);
-        } catch (err) {
-          // The reservation stays and expires; the request's own event is already recorded.
-          request.log.error({ err, requestId }, 'settling the budget reservation failed');
-          process.emitWarning(`totra: settling request ${requestId} failed: ${(err as Error).message}`);
-        }
+        if (outcome.route && (outcome.usage || !outcome.error || outcome.partial)) {
+          const { spend, ledgerError } = await ctx.quota.settle(admitted, who, outcome.route, outcome.usage, outChars);
+          ctx.events?.append(spend);
+          if (ledgerError !== undefined) ledgerUnreachable(request, ledgerError);
+        } else await ctx.quota.release(admitted);
       }
       ctx.metrics.overhead.observe(Math.max(0, totalUs - outcome.upstreamUs) / 1e6);
       if (outcome.route) ctx.metrics.upstream.observe({ provider: outcome.route.provider }, outcome.upstreamUs / 1e6);
@@ -275,12 +279,9 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
           ctx.personalOf(request),
         );
         if (admitted && quota) {
-          try {
-            ctx.events?.append(await quota.settle(admitted, who, route, usage, 0));
-          } catch (err) {
-            // The reservation stays and expires; the request's own event is already recorded.
-            request.log.error({ err, requestId: request.id }, 'settling the budget reservation failed');
-          }
+          const { spend, ledgerError } = await quota.settle(admitted, who, route, usage, 0);
+          ctx.events?.append(spend);
+          if (ledgerError !== undefined) ledgerUnreachable(request, ledgerError);
         }
         return reply.header('x-request-id', request.id).send(out);
       } catch (err) {
