@@ -67,7 +67,7 @@ describe('budgets across three gateways', () => {
     expect(ok).toBeGreaterThan(20);
 
     // Every spend event is in the log, and the projection has applied all of it.
-    await Promise.all([h.gateway, ...extra].map((g) => g.writer.drain()));
+    await Promise.all([h.gateway, ...extra].map((g) => g.drain()));
     await h.projector.quotaHot.caughtUp();
     const spends = (await h.events()).filter((e) => e.type === 'SpendRecorded' && (e.data as { teamId: string }).teamId === 't-budget');
     expect(spends.length).toBe(ok);

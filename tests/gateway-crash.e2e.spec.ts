@@ -142,7 +142,7 @@ describe('a gateway process killed between reservation and settlement', () => {
 
     // The same spend appended a second time (a writer retrying an append it thought lost).
     h.gateway.writer.append({ type: 'SpendRecorded', tenant: 'acme', subject: spend?.subject, data: spend?.data ?? {} });
-    await h.gateway.writer.drain();
+    await h.gateway.drain();
     expect(await spendsOf(requestId)).toHaveLength(2);
     await h.projector.quotaHot.caughtUp();
     expect(await used()).toBe(cost);

@@ -60,7 +60,7 @@ describe('GDPR erasure end to end (gateway, projector, CLI; real NATS, Postgres,
   };
   const client = () => new OpenAI({ apiKey: h.key, baseURL: `${h.url}/v1`, maxRetries: 0, defaultHeaders: { 'x-forwarded-for': CLIENT_IP, 'user-agent': USER_AGENT } });
   const caughtUp = async () => {
-    await h.gateway.writer.drain();
+    await h.gateway.drain();
     await h.projector.quotaHot.caughtUp();
     await Promise.all((h.projector.readModels?.runners ?? []).map((r) => r.caughtUp()));
   };

@@ -140,7 +140,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await projector.quotaHot.caughtUp();
 
   const events = async (): Promise<Envelope[]> => {
-    await gateway.writer.drain();
+    await gateway.drain();
     const out: Envelope[] = [];
     for await (const b of readStream(nc, stream)) for (const l of b.lines) out.push(JSON.parse(l) as Envelope);
     return out;
@@ -160,7 +160,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     cli,
     events,
     async verify() {
-      await gateway.writer.drain();
+      await gateway.drain();
       const v = new ChainVerifier();
       for await (const b of readStream(nc, stream)) b.lines.forEach((l, i) => v.push(l, `${b.streamSeq}:${i}`));
       return v.finish();

@@ -1,10 +1,14 @@
 import { type Redis } from 'ioredis';
 import { calendarPeriodKeys, hotQuotaLayout, type HotQuotaLayout } from '@totra/quota';
 import { InvalidGateArgumentError, UnexpectedGateReplyError } from './errors.js';
-import { ADMIT_SCRIPT, RELEASE_SCRIPT, SETTLE_SCRIPT, sha1 } from './quota-scripts.js';
+import { ADMIT_SCRIPT, RELEASE_SCRIPT, SETTLE_SCRIPT } from './quota-scripts.js';
+import { ScriptBatcher } from './script-batcher.js';
 
 export interface QuotaGateOptions {
-  /** Connection for the gate's scripts (auto-pipelining welcome). */
+  /**
+   * Connection for the gate's scripts. The gate batches the scripts of one event-loop round into
+   * one pipeline itself: ioredis auto-pipelining on this connection only adds waiting.
+   */
   redis: Redis;
   /** Prefix of every Redis key, the same as the quota-hot projection's (e.g. `totra:`). */
   keyPrefix: string;
@@ -103,7 +107,7 @@ const ms = (t: Date | number): number => (typeof t === 'number' ? t : t.getTime(
  * definitions, spent and rate limits come from the quota-hot projection.
  */
 export class QuotaGate {
-  readonly #redis: Redis;
+  readonly #scripts: ScriptBatcher;
   readonly #layout: HotQuotaLayout;
   readonly #ttl: number;
   readonly #pendingTtl: number;
@@ -117,7 +121,7 @@ export class QuotaGate {
   readonly #waiting = new Map<string, Set<() => void>>();
 
   constructor(o: QuotaGateOptions) {
-    this.#redis = o.redis;
+    this.#scripts = new ScriptBatcher(o.redis);
     this.#layout = hotQuotaLayout(o.keyPrefix);
     this.#ttl = o.reservationTtlMs ?? 15 * 60_000;
     this.#pendingTtl = o.pendingTtlMs ?? 60 * 60_000;
@@ -286,12 +290,8 @@ export class QuotaGate {
     return reply === 1;
   }
 
-  async #eval(script: string, keys: string[], argv: string[]): Promise<unknown> {
-    try {
-      return await this.#redis.evalsha(sha1(script), keys.length, ...keys, ...argv);
-    } catch (err) {
-      if (!(err as Error).message.startsWith('NOSCRIPT')) throw err;
-      return this.#redis.eval(script, keys.length, ...keys, ...argv);
-    }
+  #eval(script: string, keys: string[], argv: string[]): Promise<unknown> {
+    return this.#scripts.run(script, keys, argv);
   }
+
 }

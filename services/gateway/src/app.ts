@@ -8,6 +8,7 @@ import { reasonForStatus, rejectedEvent, type EventSink } from './events/request
 import { identityOf, type CallerIdentity } from './identity.js';
 import { GatewayMetrics } from './metrics.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './pipeline/chat-executor.js';
+import { AfterResponse } from './pipeline/after-response.js';
 import { registerApiRoutes } from './routes/api.routes.js';
 import { type CredentialResolver, type ModelDirectory } from './routing/directory.js';
 import { Router } from './routing/router.js';
@@ -48,6 +49,8 @@ export interface GatewayDeps {
   logLevel?: string;
   version?: string;
   metrics?: GatewayMetrics;
+  /** Where bookkeeping after the answer runs (one per app by default; pass one to wait on it). */
+  after?: AfterResponse;
 }
 
 const noCredentials: CredentialResolver = (route) => {
@@ -85,7 +88,9 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   const upstream = deps.upstream ?? new Upstream();
   const trusted = compileCidrs(deps.trustedProxies ?? []);
   const privacy = deps.privacy;
+  const after = deps.after ?? new AfterResponse();
   const ctx: GatewayContext = {
+    after,
     directory: deps.directory ?? { deploymentsFor: () => [], aliases: () => [] },
     resolveCredentials: deps.resolveCredentials ?? noCredentials,
     router: deps.router ?? new Router(),
@@ -209,8 +214,10 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     const who = identityOf(request);
     // A 5xx the gateway chose itself (a dependency it needs was unavailable: fail closed) is a
     // rejection, not a failed request: no provider was contacted.
+    // Read now: once the connection is gone, the socket no longer knows its peer.
+    const personal = ctx.personalOf(request);
     if (status >= 500 && who && t.totraError?.reason !== 'unavailable') {
-      await ctx.record(
+      await after.run(() => ctx.record(
         {
           type: 'RequestFailed',
           id: request.id,
@@ -237,22 +244,24 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
         'failed',
         api,
         status,
-        ctx.personalOf(request),
-      );
+        personal,
+      ));
       return;
     }
     const code = t.totraError?.code ?? (status === 401 ? 'TOTRA_AUTH_INVALID_KEY' : status === 403 ? 'TOTRA_FORBIDDEN' : 'TOTRA_REJECTED');
     const reason = t.totraError?.reason ?? (status >= 500 ? 'unavailable' : reasonForStatus(status));
-    await ctx.record(
+    await after.run(() => ctx.record(
       rejectedEvent(request.id, api as Parameters<typeof rejectedEvent>[1], who, t.totraModel ?? null, status >= 400 ? status : 400, reason, code),
       'rejected',
       api,
       status,
-      ctx.personalOf(request),
-    );
+      personal,
+    ));
   });
 
   app.addHook('onClose', async () => {
+    // Requests whose clients have their answers may still be recording them.
+    await after.drain();
     if (!deps.upstream) await upstream.close();
   });
 

@@ -7,10 +7,13 @@ import { type QuotaStage } from './quota/quota-stage.js';
 import { type CallerIdentity } from './identity.js';
 import { type GatewayMetrics } from './metrics.js';
 import { type ChatExecutorDeps } from './pipeline/chat-executor.js';
+import { type AfterResponse } from './pipeline/after-response.js';
 
 /** Everything the routes use, built once per app. */
 export interface GatewayContext extends ChatExecutorDeps {
   metrics: GatewayMetrics;
+  /** Bookkeeping after the client has its answer; drained before the app closes. */
+  after: AfterResponse;
   /**
    * Appends the request's terminal event (with `personal` sealed, when given and a key store is
    * configured) and counts it. Await it before appending the request's later events (order).

@@ -19,6 +19,7 @@ import { QuotaStage } from './quota/quota-stage.js';
 import { QuotaGate } from '@totra/quota-redis';
 import { Router } from './routing/router.js';
 import { Upstream } from './upstream/upstream.js';
+import { AfterResponse } from './pipeline/after-response.js';
 
 /** A running gateway with the connections it owns. */
 export interface RunningGateway {
@@ -31,6 +32,11 @@ export interface RunningGateway {
   keyStore: KeyStore | undefined;
   /** Sealing and content logging (and the team settings it follows). */
   privacy: RequestPrivacy;
+  /**
+   * Resolves when every request answered so far has recorded its events (terminal event,
+   * settlement) and they are in JetStream.
+   */
+  drain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -80,7 +86,9 @@ export async function startGateway(
   const stream: StreamOptions = { name: config.streamName, subjectPrefix: config.subjectPrefix, replicas: config.streamReplicas };
   await ensureStream(await jetstreamManager(nc, { checkAPI: false }), stream);
   const writer = await ChainWriter.open({ nc, stream, role: 'gateway', spoolDir: config.spoolDir, writerVersion: opts.version ?? '0.1.0', onWarning: warn });
-  const redis = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableAutoPipelining: true });
+  // No auto-pipelining: the quota gate batches its scripts itself, without waiting for the previous
+  // batch's replies (see ScriptBatcher); key lookups are cache misses, rare.
+  const redis = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
   const subscriber = redis.duplicate();
   redis.on('error', (err: Error) => warn(`redis: ${err.message}`));
   subscriber.on('error', (err: Error) => warn(`redis subscriber: ${err.message}`));
@@ -104,6 +112,7 @@ export async function startGateway(
     onError: (e) => warn(`catalog: ${(e as Error).message}`),
   });
 
+  const after = new AfterResponse();
   const upstream = new Upstream({ headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs });
   const app = buildGateway({
     bodyLimitBytes: config.bodyLimitBytes,
@@ -120,6 +129,7 @@ export async function startGateway(
     trustedProxies: config.trustedProxies,
     router: new Router({ failureThreshold: config.breakerFailures, openMs: config.breakerOpenMs, maxOpenMs: Math.max(config.breakerOpenMs, 120_000) }),
     upstream,
+    after,
     readiness: [
       { name: 'nats', check: () => (nc.isClosed() ? 'connection closed' : undefined) },
       {
@@ -142,6 +152,10 @@ export async function startGateway(
     catalog,
     keyStore: keys?.store,
     privacy,
+    async drain() {
+      await after.drain();
+      await writer.drain();
+    },
     async close() {
       await app.close();
       await upstream.close();

@@ -5,6 +5,7 @@ import { openSealed, sealFields, type DataKey } from '@totra/crypto';
 import { EventRegistry, type EventInput } from '@totra/events';
 import { buildGateway } from '../app.js';
 import { StaticDirectory } from '../routing/directory.js';
+import { AfterResponse } from '../pipeline/after-response.js';
 import { type CallerIdentity } from '../identity.js';
 import { RequestPrivacy, TeamSettingsView, type RequestPrivacyOptions } from './request-privacy.js';
 
@@ -103,6 +104,8 @@ describe('request privacy', () => {
 
 describe('gateway with request privacy', () => {
   let app: ReturnType<typeof buildGateway> | undefined;
+  // Events are recorded after the answer: the tests wait for that bookkeeping.
+  const after = new AfterResponse();
   afterEach(async () => {
     await app?.close();
     app = undefined;
@@ -115,7 +118,7 @@ describe('gateway with request privacy', () => {
         (request as unknown as { identity: CallerIdentity }).identity = who;
       });
     };
-    app = buildGateway({ readiness: [], directory, events: { append: (e) => events.push(e) }, privacy, trustedProxies: ['127.0.0.0/8'], auth });
+    app = buildGateway({ readiness: [], directory, events: { append: (e) => events.push(e) }, privacy, trustedProxies: ['127.0.0.0/8'], auth, after });
     return app;
   };
   const chat = { model: 'demo', messages: [{ role: 'user', content: 'the quokka question' }] };
@@ -125,6 +128,7 @@ describe('gateway with request privacy', () => {
     const res = await build(new RequestPrivacy({ teams: teamsWith(true) }), events).inject({ method: 'POST', url: '/v1/chat/completions', payload: chat });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ error: { message: expect.stringContaining('no key store') } });
+    await after.drain();
     expect(events.map((e) => e.type)).toEqual(['RequestRejected']);
     expect(events[0]?.data).toMatchObject({ reason: 'unavailable', code: 'TOTRA_CONTENT_LOGGING_UNAVAILABLE' });
   });
@@ -139,6 +143,7 @@ describe('gateway with request privacy', () => {
       headers: { 'x-forwarded-for': '198.51.100.23', 'user-agent': 'Quokka-Agent/2.0' },
     });
     expect(res.statusCode).toBe(200);
+    await after.drain();
     expect(events.map((e) => e.type)).toEqual(['RequestCompleted', 'RequestContentLogged']);
     const [done, content] = events as [EventInput, EventInput];
     expect(JSON.stringify(events.map((e) => e.data))).not.toMatch(/198\.51|Quokka|quokka/);

@@ -203,24 +203,30 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
         reply.raw.off('close', onClose);
       }
       const totalUs = usNow() - t0;
-      const event = outcomeEvent(requestId, def.api, who, alias, chat.stream, outcome, { totalUs, upstreamUs: outcome.upstreamUs, firstByteUs: outcome.firstByteUs }, roughEstimate(raw, outChars));
-      await ctx.record(event, event.type === 'RequestCompleted' ? 'completed' : 'failed', def.api, outcome.status, ctx.personalOf(request));
-      // What was sent to the provider (after PII redaction) and what the client received.
-      if (contentKey && ctx.privacy && outcome.route) ctx.events?.append(ctx.privacy.contentLogged(contentKey, requestId, who, JSON.stringify((pii?.request ?? chat).messages), logged));
-      if (admitted && ctx.quota) {
-        // Charged when a provider answered (in full or in part); given back otherwise.
-        if (outcome.route && (outcome.usage || !outcome.error || outcome.partial)) {
-          const { spend, ledgerError } = await ctx.quota.settle(admitted, who, outcome.route, outcome.usage, outChars);
-          ctx.events?.append(spend);
-          if (ledgerError !== undefined) ledgerUnreachable(request, ledgerError);
-        } else await ctx.quota.release(admitted);
-      }
-      ctx.metrics.overhead.observe(Math.max(0, totalUs - outcome.upstreamUs) / 1e6);
-      if (outcome.route) ctx.metrics.upstream.observe({ provider: outcome.route.provider }, outcome.upstreamUs / 1e6);
-      if (outcome.usage) {
-        ctx.metrics.tokens.inc({ direction: 'input', model: alias }, outcome.usage.inputTokens);
-        ctx.metrics.tokens.inc({ direction: 'output', model: alias }, outcome.usage.outputTokens);
-      }
+      // Read now: once the connection is gone, the socket no longer knows its peer.
+      const personal = ctx.personalOf(request);
+      // The client has its answer: the rest (terminal event, settlement, metrics) takes its turn
+      // after the I/O the event loop has ready, such as other clients' answers and new requests.
+      await ctx.after.run(async () => {
+        const event = outcomeEvent(requestId, def.api, who, alias, chat.stream, outcome, { totalUs, upstreamUs: outcome.upstreamUs, firstByteUs: outcome.firstByteUs }, roughEstimate(raw, outChars));
+        await ctx.record(event, event.type === 'RequestCompleted' ? 'completed' : 'failed', def.api, outcome.status, personal);
+        // What was sent to the provider (after PII redaction) and what the client received.
+        if (contentKey && ctx.privacy && outcome.route) ctx.events?.append(ctx.privacy.contentLogged(contentKey, requestId, who, JSON.stringify((pii?.request ?? chat).messages), logged));
+        if (admitted && ctx.quota) {
+          // Charged when a provider answered (in full or in part); given back otherwise.
+          if (outcome.route && (outcome.usage || !outcome.error || outcome.partial)) {
+            const { spend, ledgerError } = await ctx.quota.settle(admitted, who, outcome.route, outcome.usage, outChars);
+            ctx.events?.append(spend);
+            if (ledgerError !== undefined) ledgerUnreachable(request, ledgerError);
+          } else await ctx.quota.release(admitted);
+        }
+        ctx.metrics.overhead.observe(Math.max(0, totalUs - outcome.upstreamUs) / 1e6);
+        if (outcome.route) ctx.metrics.upstream.observe({ provider: outcome.route.provider }, outcome.upstreamUs / 1e6);
+        if (outcome.usage) {
+          ctx.metrics.tokens.inc({ direction: 'input', model: alias }, outcome.usage.inputTokens);
+          ctx.metrics.tokens.inc({ direction: 'output', model: alias }, outcome.usage.outputTokens);
+        }
+      });
       return reply;
     });
   }

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Redis } from 'ioredis';
+import { redisKeyPrefix, redisUrl } from '@totra/testing';
+import { ScriptBatcher } from './script-batcher.js';
+import { sha1 } from './quota-scripts.js';
+
+// Scripts made unique per run (a comment with the prefix), so that Redis does not know them yet.
+const prefix = redisKeyPrefix('batcher');
+const ECHO = `-- ${prefix} echo\nreturn {KEYS[1], ARGV[1]}`;
+const incr = (variant: string) => `-- ${prefix} incr ${variant}\nreturn redis.call('INCRBY', KEYS[1], ARGV[1])`;
+const FAIL = `-- ${prefix} fail\nreturn redis.error_reply('BUDGET broken ' .. ARGV[1])`;
+/** Keeps Redis busy for about `ARGV[1]` ms (Lua cannot sleep). */
+const BUSY = `-- ${prefix} busy\nlocal t = redis.call('TIME') local until_us = t[1] * 1000000 + t[2] + ARGV[1] * 1000\nrepeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= until_us\nreturn 'done'`;
+
+describe('ScriptBatcher (real Redis)', () => {
+  let redis: Redis;
+  beforeAll(async () => {
+    redis = new Redis(await redisUrl());
+  });
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('sends the scripts of one event-loop turn as one pipeline, each call getting its own reply', async () => {
+    const batcher = new ScriptBatcher(redis);
+    const pipelines = vi.spyOn(redis, 'pipeline');
+    try {
+      const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => batcher.run(ECHO, [`${prefix}:k${i}`], [`v${i}`])));
+      expect(replies).toEqual(Array.from({ length: 20 }, (_, i) => [`${prefix}:k${i}`, `v${i}`]));
+      expect(pipelines).toHaveBeenCalledTimes(1);
+    } finally {
+      pipelines.mockRestore();
+    }
+  });
+
+  it('runs a script Redis does not know yet (NOSCRIPT), alone and in a batch', async () => {
+    const batcher = new ScriptBatcher(redis);
+    const [alone, batched] = [incr('alone'), incr('batched')];
+    expect(await redis.script('EXISTS', ...[alone, batched].map(sha1))).toEqual([0, 0]);
+    await expect(batcher.run(alone, [`${prefix}:n`], ['2'])).resolves.toBe(2);
+    const all = await Promise.all([batcher.run(batched, [`${prefix}:n`], ['3']), batcher.run(batched, [`${prefix}:n`], ['5'])]);
+    expect(all.map(Number).sort((a, b) => a - b)).toEqual([5, 10]);
+    expect(Number(await redis.get(`${prefix}:n`))).toBe(10);
+  });
+
+  it("rejects only the call whose script failed; the batch's other calls succeed", async () => {
+    const batcher = new ScriptBatcher(redis);
+    const [ok, failed, ok2] = await Promise.allSettled([
+      batcher.run(ECHO, [`${prefix}:a`], ['1']),
+      batcher.run(FAIL, [`${prefix}:b`], ['42']),
+      batcher.run(ECHO, [`${prefix}:c`], ['3']),
+    ]);
+    expect(ok).toEqual({ status: 'fulfilled', value: [`${prefix}:a`, '1'] });
+    expect(failed.status).toBe('rejected');
+    expect(String((failed as PromiseRejectedResult).reason)).toContain('BUDGET broken 42');
+    expect(ok2).toEqual({ status: 'fulfilled', value: [`${prefix}:c`, '3'] });
+  });
+
+  it("sends the next turn's batch without waiting for the replies of the one before", async () => {
+    const batcher = new ScriptBatcher(redis);
+    let firstAnswered = false;
+    const first = Promise.all([batcher.run(BUSY, [`${prefix}:busy`], ['150']), batcher.run(ECHO, [`${prefix}:x`], ['1'])]).then(() => (firstAnswered = true));
+    await new Promise((r) => setImmediate(r)); // the first batch is written in this turn
+    const pipelines = vi.spyOn(redis, 'pipeline');
+    let answeredWhenSent: boolean | undefined;
+    pipelines.mockImplementation(function (this: Redis, ...args: Parameters<Redis['pipeline']>) {
+      answeredWhenSent = firstAnswered;
+      pipelines.mockRestore();
+      return this.pipeline(...args);
+    });
+    const second = Promise.all([batcher.run(ECHO, [`${prefix}:y`], ['2']), batcher.run(ECHO, [`${prefix}:z`], ['3'])]);
+    await Promise.all([first, second]);
+    // Auto-pipelining would hold the second batch until Redis answered the first (150 ms busy).
+    expect(answeredWhenSent).toBe(false);
+    expect(await second).toEqual([[`${prefix}:y`, '2'], [`${prefix}:z`, '3']]);
+  });
+
+  it('rejects every call of a batch when the connection cannot take it', async () => {
+    const broken = new Redis(await redisUrl(), { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    broken.on('error', () => undefined); // never connected: every write fails, which is the point
+    const batcher = new ScriptBatcher(broken);
+    const results = await Promise.allSettled([batcher.run(ECHO, ['k1'], ['1']), batcher.run(ECHO, ['k2'], ['2']), batcher.run(ECHO, ['k3'], ['3'])]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    const single = await Promise.allSettled([batcher.run(ECHO, ['k1'], ['1'])]);
+    expect(single[0]?.status).toBe('rejected');
+    broken.disconnect();
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { AfterResponse } from './after-response.js';
+
+describe('AfterResponse', () => {
+  it('runs a task in a later turn of the event loop, never synchronously, and returns its result', async () => {
+    const lane = new AfterResponse();
+    const order: string[] = [];
+    setImmediate(() => order.push('due before'));
+    const task = lane.run(() => {
+      order.push('task');
+      return 42;
+    });
+    queueMicrotask(() => order.push('microtask'));
+    order.push('sync');
+    await expect(task).resolves.toBe(42);
+    expect(order).toEqual(['sync', 'microtask', 'due before', 'task']);
+  });
+
+  it('lets a quarter of a backlog through per turn, so new I/O gets in between', async () => {
+    const lane = new AfterResponse();
+    const ran: number[] = [];
+    const marks: number[] = [];
+    const tasks = Array.from({ length: 16 }, (_, i) => lane.run(() => void ran.push(i)));
+    // One mark per event-loop turn: how many tasks had run when each turn's I/O phase came round.
+    const tick = () => {
+      marks.push(ran.length);
+      if (ran.length < 16) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await Promise.all(tasks);
+    expect(ran).toEqual([...Array(16).keys()]);
+    // Not all in one turn: 4 of 16 run in the first, then 3 of 12, 2 of 9, then one at least per turn.
+    expect(marks.slice(0, 4)).toEqual([4, 7, 9, 10]);
+    expect(marks.length).toBeGreaterThan(6);
+  });
+
+  it('drain() waits for waiting and running tasks, failed ones included', async () => {
+    const lane = new AfterResponse();
+    let release!: () => void;
+    const slow = lane.run(() => new Promise<void>((r) => (release = r)));
+    const failing = lane.run(() => Promise.reject(new Error('ledger down')));
+    expect(lane.open).toBe(2);
+    let drained = false;
+    const d = lane.drain().then(() => (drained = true));
+    await expect(failing).rejects.toThrow('ledger down');
+    expect(drained).toBe(false);
+    release();
+    await slow;
+    await d;
+    expect(drained).toBe(true);
+    expect(lane.open).toBe(0);
+    await expect(lane.drain()).resolves.toBeUndefined();
+  });
+});
