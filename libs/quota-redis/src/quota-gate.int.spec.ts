@@ -178,4 +178,23 @@ describe('QuotaGate (real Redis)', () => {
     const tooBig = await gate.admit(req({ now: start + 600_000 }));
     expect(tooBig.ok ? 1 : tooBig.retryAfterSeconds).toBeUndefined(); // 1,000 tokens never fit in 500 a minute
   });
+
+  it('holds nothing when no budget or rate limit applies (untracked); holds the request when only a rate limit does', async () => {
+    const gate = setup();
+    const free = await gate.admit(req());
+    expect(free).toMatchObject({ ok: true, reservation: { state: 'untracked', scopes: [] } });
+    expect(await redis.keys(`${prefix}*`)).toEqual([]);
+    if (!free.ok) throw new Error('unreachable');
+    expect(await gate.settle(free.reservation, { microUsd: 5, tokens: 5 })).toBe('untracked');
+    expect(await gate.release(free.reservation)).toBe(false);
+    expect(await redis.keys(`${prefix}*`)).toEqual([]);
+
+    // A rate limit alone: the request is held, so that settlement can correct the token window.
+    await redis.hset(layout.rateLimit(TENANT, KEY), 'tpm', '100000');
+    const limited = await gate.admit(req());
+    expect(limited).toMatchObject({ ok: true, reservation: { state: 'reserved', scopes: [] } });
+    if (!limited.ok) throw new Error('unreachable');
+    expect(await redis.exists(layout.request(TENANT, limited.reservation.requestId))).toBe(1);
+    expect(await gate.settle(limited.reservation, { microUsd: 5, tokens: 5 })).toBe('settled');
+  });
 });

@@ -61,8 +61,12 @@ export interface Reservation {
   estimate: QuotaEstimate;
   /** When an unsettled reservation is taken back (ms since epoch). */
   expiresAt: number;
-  /** `reserved` (new), or, for a request id seen before, its state: `settled` or `recorded`. */
-  state: 'reserved' | 'settled' | 'recorded';
+  /**
+   * `reserved` (new), `untracked` (no budget and no rate limit applies: nothing was stored, and
+   * settling or releasing it costs no round trip), or, for a request id seen before, its state:
+   * `settled` or `recorded`.
+   */
+  state: 'reserved' | 'untracked' | 'settled' | 'recorded';
   /** True when this request id was admitted before (nothing new was reserved). */
   replayed: boolean;
 }
@@ -91,7 +95,7 @@ export interface QuotaRefusal {
 
 export type Admission = { ok: true; reservation: Reservation } | QuotaRefusal;
 
-export type SettleResult = 'settled' | 'already_settled' | 'recorded';
+export type SettleResult = 'settled' | 'already_settled' | 'recorded' | 'untracked';
 
 const int = (n: number, field: string): string => {
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidGateArgumentError(`${field} must be a non-negative integer, got ${String(n)}`);
@@ -240,7 +244,7 @@ export class QuotaGate {
             scopes: Array.isArray(scopes) ? scopes.map(String) : [],
             estimate: r.estimate,
             expiresAt: Number(x),
-            state: state === 's' ? 'settled' : 'reserved',
+            state: state === 's' ? 'settled' : state === 'u' ? 'untracked' : 'reserved',
             replayed: replayed === '1',
           },
         };
@@ -271,6 +275,8 @@ export class QuotaGate {
    * `SpendRecorded`.
    */
   async settle(reservation: Reservation, actual: QuotaEstimate, now: Date | number = Date.now()): Promise<SettleResult> {
+    // Nothing was held, and no budget counts it: its SpendRecorded is the whole record.
+    if (reservation.state === 'untracked') return 'untracked';
     const l = this.#layout;
     const t = reservation.tenant;
     const reply = await this.#eval(
@@ -284,6 +290,7 @@ export class QuotaGate {
 
   /** Gives an unsettled reservation back (the request failed before any provider charged for it). */
   async release(reservation: Reservation): Promise<boolean> {
+    if (reservation.state === 'untracked') return false;
     const l = this.#layout;
     const t = reservation.tenant;
     const reply = await this.#eval(RELEASE_SCRIPT, [l.expiries(t), l.request(t, reservation.requestId)], [l.prefix, l.tag(t), reservation.requestId]);

@@ -62,7 +62,9 @@ end
  * ARGV: 1 pfx, 2 tag, 3 requestId, 4 now ms, 5 estimate micro-USD, 6 estimate tokens, 7 model,
  * 8 keyId, 9 JSON {zone: {daily, weekly, monthly}} period keys, 10 reservation TTL ms,
  * 11 purge limit.
- * Reply: `{'ok', state, scopesJson, expiresMs, replayed 0|1}`, `{'done'}` (request recorded already),
+ * Reply: `{'ok', state, scopesJson, expiresMs, replayed 0|1}` (state `r` reserved, `s` settled, `u`
+ * untracked: no budget and no rate limit applies, so nothing is stored and there is nothing to
+ * settle or release), `{'done'}` (request recorded already),
  * `{'tz', zone}` (period keys of that zone needed), or
  * `{'no', reason, scope, budgetId, unit, limit, used, retryMs, held}`. `held` is `1` when the
  * request fits every budget once the reservations in flight settle (`spent + pending + estimate
@@ -113,7 +115,7 @@ if rl[1] or rl[2] then
 end
 
 -- Budgets of the key, user, team and tenant (in that order; the first that refuses is named).
-local pks = cjson.decode(ARGV[9])
+local pks = nil
 local held = nil
 local refs = {}
 local lives = {}
@@ -124,6 +126,7 @@ for i = 3, 6 do
     if b.m == nil or b.m == model then
       local pk = 't'
       if b.p ~= 'total' then
+        if pks == nil then pks = cjson.decode(ARGV[9]) end
         local z = pks[b.z]
         if z == nil then return {'tz', b.z} end
         pk = z[b.p]
@@ -153,6 +156,8 @@ for i = 3, 6 do
 end
 
 if held then return held end
+-- Nothing limits this request: nothing to reserve, and nothing to settle or expire later.
+if #refs == 0 and wcur == nil then return {'ok', 'u', '[]', '0', '0'} end
 
 -- Everything passed: reserve.
 for _, lk in ipairs(lives) do

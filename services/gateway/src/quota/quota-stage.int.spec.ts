@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hotBudgetOf, hotQuotaLayout } from '@totra/quota';
 import { QuotaGate } from '@totra/quota-redis';
 import { redisKeyPrefix, redisUrl } from '@totra/testing';
 import { type CallerIdentity } from '../identity.js';
@@ -16,19 +17,38 @@ describe('QuotaStage settlement (real Redis)', () => {
     for (const c of clients.splice(0)) c.disconnect();
   });
 
-  async function admitted() {
+  /** Admits a request; with `budget`, the team has a monthly budget (as the quota-hot projection stores it), so the reservation is held in Redis. */
+  async function admitted(o: { budget?: boolean } = { budget: true }) {
     const redis = new Redis(await redisUrl(), { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true });
     clients.push(redis);
     await redis.connect();
-    const gate = new QuotaGate({ redis, keyPrefix: redisKeyPrefix('qstage') });
+    const prefix = redisKeyPrefix('qstage');
+    if (o.budget) {
+      const layout = hotQuotaLayout(prefix);
+      const b = hotBudgetOf(WHO.tenant, { budgetId: 'b_team', scope: { kind: 'team', id: WHO.teamId }, limit: { microUsd: 1_000_000_000 }, period: 'monthly', timeZone: 'UTC', thresholds: [80] }, layout);
+      await redis.hset(layout.budgets(WHO.tenant), 'b_team', JSON.stringify(b));
+      await redis.hset(b.ix, 'b_team', JSON.stringify(b));
+    }
+    const gate = new QuotaGate({ redis, keyPrefix: prefix });
     const stage = new QuotaStage({ gate });
     const admission = await gate.admit({ requestId: `r-${Math.random()}`, tenant: WHO.tenant, keyId: WHO.keyId, userId: WHO.userId, teamId: WHO.teamId, model: 'gpt-4o', estimate: { microUsd: 100_000, tokens: 5_000 }, now: Date.now() });
     if (!admission.ok) throw new Error('not admitted');
-    return { redis, stage, a: { reservation: admission.reservation, inputTokens: 1_000 } };
+    return { redis, prefix, stage, a: { reservation: admission.reservation, inputTokens: 1_000 } };
   }
+
+  it('holds nothing in Redis when no budget or rate limit applies: settling needs no round trip, even with Redis gone', async () => {
+    const { redis, prefix, stage, a } = await admitted({ budget: false });
+    expect(a.reservation.state).toBe('untracked');
+    expect(await redis.keys(`${prefix}*`)).toEqual([]);
+    redis.disconnect();
+    const { spend, ledgerError } = await stage.settle(a, WHO, ROUTE, USAGE, 0);
+    expect(ledgerError).toBeUndefined();
+    expect(spend).toMatchObject({ type: 'SpendRecorded', data: { requestId: a.reservation.requestId, scopes: [], tokens: { input: 1_000, output: 500 } } });
+  });
 
   it('returns the SpendRecorded with the actual cost when the ledger took the settlement', async () => {
     const { stage, a } = await admitted();
+    expect(a.reservation.state).toBe('reserved');
     const { spend, ledgerError } = await stage.settle(a, WHO, ROUTE, USAGE, 0);
     expect(ledgerError).toBeUndefined();
     expect(spend).toMatchObject({ type: 'SpendRecorded', tenant: 'acme', data: { requestId: a.reservation.requestId, tokens: { input: 1_000, output: 500 } } });
