@@ -45,7 +45,7 @@ export interface ChatExecutorDeps {
 /** Where the answer goes: a JSON body, or a stream opened at the first byte. */
 export interface ResponseSink {
   json(status: number, body: string): void;
-  /** Sends the stream's headers; called once, when the first upstream chunk is in. */
+  /** Starts the stream (its headers go out with the first write); called once, when the first upstream chunk is in. */
   openStream(): StreamWriter;
 }
 

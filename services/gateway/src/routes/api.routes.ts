@@ -151,7 +151,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
             'x-request-id': requestId,
             'x-accel-buffering': 'no',
           });
-          reply.raw.flushHeaders();
+          // No flushHeaders(): the headers go out with the first chunk, in the same write (the
+          // stream is opened only once that chunk is in).
           return {
             write(text) {
               outChars += text.length;
