@@ -5,8 +5,9 @@
  * bookkeeping of the ones before it. A turn lets through a quarter of the waiting work (at least
  * one), so under sustained load the bookkeeping keeps pace instead of piling up.
  *
- * It also knows what is unfinished: `drain()` resolves when every task has ended (the gateway
- * waits for it before it closes its chain writer, so no event is lost at shutdown).
+ * It also knows what is unfinished: `drain()` resolves when every task has ended, and every
+ * request handler given to `track()` (the gateway waits for it before it closes its chain
+ * writer, so no event is lost at shutdown, not even that of a request cut short by it).
  */
 export class AfterResponse {
   #waiting: (() => void)[] = [];
@@ -24,17 +25,31 @@ export class AfterResponse {
       });
       return await task();
     } finally {
-      this.#open--;
-      if (this.#open === 0) for (const done of this.#drained.splice(0)) done();
+      this.#close();
     }
   }
 
-  /** Tasks waiting for their turn or running. */
+  #close(): void {
+    this.#open--;
+    if (this.#open === 0) for (const done of this.#drained.splice(0)) done();
+  }
+
+  /** Counts `work` (a request handler) as unfinished until it settles; returns it. */
+  async track<T>(work: Promise<T>): Promise<T> {
+    this.#open++;
+    try {
+      return await work;
+    } finally {
+      this.#close();
+    }
+  }
+
+  /** Tasks waiting for their turn or running, and tracked work not settled yet. */
   get open(): number {
     return this.#open;
   }
 
-  /** Resolves when no task is waiting or running. */
+  /** Resolves when no task is waiting or running and no tracked work is pending. */
   drain(): Promise<void> {
     if (this.#open === 0) return Promise.resolve();
     return new Promise((resolve) => this.#drained.push(resolve));

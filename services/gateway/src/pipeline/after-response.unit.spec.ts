@@ -51,4 +51,20 @@ describe('AfterResponse', () => {
     expect(lane.open).toBe(0);
     await expect(lane.drain()).resolves.toBeUndefined();
   });
+
+  it('drain() also waits for tracked work (a request handler), and track() passes its result or error through', async () => {
+    const lane = new AfterResponse();
+    let finish!: (v: string) => void;
+    const handler = lane.track(new Promise<string>((r) => (finish = r)));
+    await expect(lane.track(Promise.reject(new Error('bad input')))).rejects.toThrow('bad input');
+    expect(lane.open).toBe(1);
+    let drained = false;
+    const d = lane.drain().then(() => (drained = true));
+    await new Promise((r) => setImmediate(r));
+    expect(drained).toBe(false);
+    finish('reply');
+    await expect(handler).resolves.toBe('reply');
+    await d;
+    expect(lane.open).toBe(0);
+  });
 });

@@ -1,4 +1,4 @@
-import { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { type InboundApi } from '@totra/events';
 import { loadTokenizer } from '@totra/pricing';
 import {
@@ -102,137 +102,143 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
   const exec: ChatExecutorDeps = ctx;
 
   for (const def of CHAT_APIS) {
-    app.post(def.url, { config: { api: def.api } }, async (request, reply) => {
-      const t0 = usNow();
-      const who = requireIdentity(request);
-      const { raw, parsed } = body(request);
-      const chat = decodeWith(def.decode, parsed);
-      const alias = chat.model;
-      (request as { totraModel?: string }).totraModel = alias;
-      checkAllowed(ctx, who, alias);
-      // Budgets and rate limits first: a refused request never reaches PII or a provider.
-      const first = ctx.quota ? ctx.directory.deploymentsFor(alias).find((d) => d.kind === 'chat') : undefined;
-      const admitted = ctx.quota && first ? await ctx.quota.admit(request.id, who, alias, first, chat) : undefined;
-      let pii: ReturnType<NonNullable<typeof ctx.pii>['run']> | undefined;
-      let cap: ChatRun['cap'];
-      let contentKey: ContentKey | undefined;
-      try {
-        // A stream is cut where the reservation ends (its worst case is all that was reserved),
-        // at the price of the deployment that serves it; a fallback is asked for no more.
-        const quota = ctx.quota;
-        if (admitted && first && quota) cap = { maxOutputTokens: (route) => quota.outputCap(admitted, route), inputTokens: admitted.inputTokens, pricedOn: first.deploymentId };
-        // The team logs content: its key first (cached), or the request is refused (fail closed).
-        if (ctx.privacy?.logsContent(who)) contentKey = await ctx.privacy.contentKey(who, new Date());
-        pii = ctx.pii?.run(chat, who, request.id, (e) => ctx.events?.append(e));
-      } catch (err) {
-        if (admitted) await ctx.quota?.release(admitted);
-        throw err;
-      }
-      const abort = new AbortController();
-      const onClose = () => {
-        if (!reply.raw.writableFinished) abort.abort();
-      };
-      reply.raw.on('close', onClose);
-      const requestId = request.id;
-      let outChars = 0;
-      let logged = '';
-      const sink: ResponseSink = {
-        json(status, text) {
-          outChars = text.length;
-          if (contentKey) logged = text;
-          void reply.code(status).header('content-type', 'application/json; charset=utf-8').header('x-request-id', requestId).send(text);
-        },
-        openStream(): StreamWriter {
-          reply.hijack();
-          reply.raw.writeHead(200, {
-            'content-type': 'text/event-stream; charset=utf-8',
-            'cache-control': 'no-cache',
-            connection: 'keep-alive',
-            'x-request-id': requestId,
-            'x-accel-buffering': 'no',
-          });
-          // No flushHeaders(): the headers go out with the first chunk, in the same write (the
-          // stream is opened only once that chunk is in).
-          return {
-            write(text) {
-              outChars += text.length;
-              if (contentKey && logged.length <= CONTENT_LOG_MAX_CHARS) logged += text;
-              if (reply.raw.destroyed) {
-                // The client is gone: stop reading from the provider.
-                abort.abort();
-                return;
-              }
-              if (!reply.raw.write(text)) return new Promise<void>((resolve) => {
-                const done = () => {
-                  reply.raw.off('drain', done);
-                  reply.raw.off('close', done);
-                  resolve();
-                };
-                reply.raw.once('drain', done);
-                reply.raw.once('close', done);
-              });
-              return undefined;
-            },
-            end() {
-              if (!reply.raw.destroyed) reply.raw.end();
-            },
-          };
-        },
-      };
-      let outcome: ChatOutcome;
-      // From here on this route records the terminal event itself (the response may finish
-      // before executeChat returns, and the generic onResponse hook must not record it too).
-      const tracked = request as { totraRecorded?: boolean };
-      tracked.totraRecorded = true;
-      try {
-        outcome = await executeChat(
-          exec,
-          { inbound: def.inbound, alias, request: pii?.request ?? chat, raw, parsed, requestId, signal: abort.signal, allowPassthrough: !pii?.changed, output: pii?.output, cap },
-          sink,
-        );
-      } catch (err) {
-        if (err instanceof ProviderError) {
-          const failed: ChatOutcome = { route: undefined, attempts: 1, status: err.status, usage: undefined, finishReason: null, upstreamUs: 0, firstByteUs: undefined, partial: false, error: err };
-          await ctx.record(outcomeEvent(requestId, def.api, who, alias, chat.stream, failed, { totalUs: usNow() - t0, upstreamUs: 0 }, roughEstimate(raw, 0)), 'failed', def.api, err.status, ctx.personalOf(request));
-        } else {
-          // Refused by the gateway itself (unknown model, context too long...): onResponse records it.
-          tracked.totraRecorded = false;
-        }
-        if (admitted) await ctx.quota?.release(admitted);
-        throw err;
-      } finally {
-        reply.raw.off('close', onClose);
-      }
-      const totalUs = usNow() - t0;
-      // Read now: once the connection is gone, the socket no longer knows its peer.
-      const personal = ctx.personalOf(request);
-      // The client has its answer: the rest (terminal event, settlement, metrics) takes its turn
-      // after the I/O the event loop has ready, such as other clients' answers and new requests.
-      await ctx.after.run(async () => {
-        const event = outcomeEvent(requestId, def.api, who, alias, chat.stream, outcome, { totalUs, upstreamUs: outcome.upstreamUs, firstByteUs: outcome.firstByteUs }, roughEstimate(raw, outChars));
-        await ctx.record(event, event.type === 'RequestCompleted' ? 'completed' : 'failed', def.api, outcome.status, personal);
-        // What was sent to the provider (after PII redaction) and what the client received.
-        if (contentKey && ctx.privacy && outcome.route) ctx.events?.append(ctx.privacy.contentLogged(contentKey, requestId, who, JSON.stringify((pii?.request ?? chat).messages), logged));
-        if (admitted && ctx.quota) {
-          // Charged when a provider answered (in full or in part); given back otherwise.
-          if (outcome.route && (outcome.usage || !outcome.error || outcome.partial)) {
-            const { spend, ledgerError } = await ctx.quota.settle(admitted, who, outcome.route, outcome.usage, outChars);
-            ctx.events?.append(spend);
-            if (ledgerError !== undefined) ledgerUnreachable(request, ledgerError);
-          } else await ctx.quota.release(admitted);
-        }
-        ctx.metrics.overhead.observe(Math.max(0, totalUs - outcome.upstreamUs) / 1e6);
-        if (outcome.route) ctx.metrics.upstream.observe({ provider: outcome.route.provider }, outcome.upstreamUs / 1e6);
-        if (outcome.usage) {
-          ctx.metrics.tokens.inc({ direction: 'input', model: alias }, outcome.usage.inputTokens);
-          ctx.metrics.tokens.inc({ direction: 'output', model: alias }, outcome.usage.outputTokens);
-        }
-      });
-      return reply;
-    });
+    // Tracked: closing the gateway waits for the handler to record its request, even one the
+    // close cut short (its client connection is closed, the provider call aborted).
+    app.post(def.url, { config: { api: def.api } }, (request, reply) => ctx.after.track(chatHandler(def, request, reply)));
   }
 
-  app.post('/v1/embeddings', { config: { api: 'openai.embeddings' } }, async (request, reply) => {
+  async function chatHandler(def: ChatApi, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const t0 = usNow();
+    const who = requireIdentity(request);
+    const { raw, parsed } = body(request);
+    const chat = decodeWith(def.decode, parsed);
+    const alias = chat.model;
+    (request as { totraModel?: string }).totraModel = alias;
+    checkAllowed(ctx, who, alias);
+    // Budgets and rate limits first: a refused request never reaches PII or a provider.
+    const first = ctx.quota ? ctx.directory.deploymentsFor(alias).find((d) => d.kind === 'chat') : undefined;
+    const admitted = ctx.quota && first ? await ctx.quota.admit(request.id, who, alias, first, chat) : undefined;
+    let pii: ReturnType<NonNullable<typeof ctx.pii>['run']> | undefined;
+    let cap: ChatRun['cap'];
+    let contentKey: ContentKey | undefined;
+    try {
+      // A stream is cut where the reservation ends (its worst case is all that was reserved),
+      // at the price of the deployment that serves it; a fallback is asked for no more.
+      const quota = ctx.quota;
+      if (admitted && first && quota) cap = { maxOutputTokens: (route) => quota.outputCap(admitted, route), inputTokens: admitted.inputTokens, pricedOn: first.deploymentId };
+      // The team logs content: its key first (cached), or the request is refused (fail closed).
+      if (ctx.privacy?.logsContent(who)) contentKey = await ctx.privacy.contentKey(who, new Date());
+      pii = ctx.pii?.run(chat, who, request.id, (e) => ctx.events?.append(e));
+    } catch (err) {
+      if (admitted) await ctx.quota?.release(admitted);
+      throw err;
+    }
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    };
+    reply.raw.on('close', onClose);
+    const requestId = request.id;
+    let outChars = 0;
+    let logged = '';
+    const sink: ResponseSink = {
+      json(status, text) {
+        outChars = text.length;
+        if (contentKey) logged = text;
+        void reply.code(status).header('content-type', 'application/json; charset=utf-8').header('x-request-id', requestId).send(text);
+      },
+      openStream(): StreamWriter {
+        reply.hijack();
+        reply.raw.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+          'x-request-id': requestId,
+          'x-accel-buffering': 'no',
+        });
+        // No flushHeaders(): the headers go out with the first chunk, in the same write (the
+        // stream is opened only once that chunk is in).
+        return {
+          write(text) {
+            outChars += text.length;
+            if (contentKey && logged.length <= CONTENT_LOG_MAX_CHARS) logged += text;
+            if (reply.raw.destroyed) {
+              // The client is gone: stop reading from the provider.
+              abort.abort();
+              return;
+            }
+            if (!reply.raw.write(text)) return new Promise<void>((resolve) => {
+              const done = () => {
+                reply.raw.off('drain', done);
+                reply.raw.off('close', done);
+                resolve();
+              };
+              reply.raw.once('drain', done);
+              reply.raw.once('close', done);
+            });
+            return undefined;
+          },
+          end() {
+            if (!reply.raw.destroyed) reply.raw.end();
+          },
+        };
+      },
+    };
+    let outcome: ChatOutcome;
+    // From here on this route records the terminal event itself (the response may finish
+    // before executeChat returns, and the generic onResponse hook must not record it too).
+    const tracked = request as { totraRecorded?: boolean };
+    tracked.totraRecorded = true;
+    try {
+      outcome = await executeChat(
+        exec,
+        { inbound: def.inbound, alias, request: pii?.request ?? chat, raw, parsed, requestId, signal: abort.signal, allowPassthrough: !pii?.changed, output: pii?.output, cap },
+        sink,
+      );
+    } catch (err) {
+      if (err instanceof ProviderError) {
+        const failed: ChatOutcome = { route: undefined, attempts: 1, status: err.status, usage: undefined, finishReason: null, upstreamUs: 0, firstByteUs: undefined, partial: false, error: err };
+        await ctx.record(outcomeEvent(requestId, def.api, who, alias, chat.stream, failed, { totalUs: usNow() - t0, upstreamUs: 0 }, roughEstimate(raw, 0)), 'failed', def.api, err.status, ctx.personalOf(request));
+      } else {
+        // Refused by the gateway itself (unknown model, context too long...): onResponse records it.
+        tracked.totraRecorded = false;
+      }
+      if (admitted) await ctx.quota?.release(admitted);
+      throw err;
+    } finally {
+      reply.raw.off('close', onClose);
+    }
+    const totalUs = usNow() - t0;
+    // Read now: once the connection is gone, the socket no longer knows its peer.
+    const personal = ctx.personalOf(request);
+    // The client has its answer: the rest (terminal event, settlement, metrics) takes its turn
+    // after the I/O the event loop has ready, such as other clients' answers and new requests.
+    await ctx.after.run(async () => {
+      const event = outcomeEvent(requestId, def.api, who, alias, chat.stream, outcome, { totalUs, upstreamUs: outcome.upstreamUs, firstByteUs: outcome.firstByteUs }, roughEstimate(raw, outChars));
+      await ctx.record(event, event.type === 'RequestCompleted' ? 'completed' : 'failed', def.api, outcome.status, personal);
+      // What was sent to the provider (after PII redaction) and what the client received.
+      if (contentKey && ctx.privacy && outcome.route) ctx.events?.append(ctx.privacy.contentLogged(contentKey, requestId, who, JSON.stringify((pii?.request ?? chat).messages), logged));
+      if (admitted && ctx.quota) {
+        // Charged when a provider answered (in full or in part); given back otherwise.
+        if (outcome.route && (outcome.usage || !outcome.error || outcome.partial)) {
+          const { spend, ledgerError } = await ctx.quota.settle(admitted, who, outcome.route, outcome.usage, outChars);
+          ctx.events?.append(spend);
+          if (ledgerError !== undefined) ledgerUnreachable(request, ledgerError);
+        } else await ctx.quota.release(admitted);
+      }
+      ctx.metrics.overhead.observe(Math.max(0, totalUs - outcome.upstreamUs) / 1e6);
+      if (outcome.route) ctx.metrics.upstream.observe({ provider: outcome.route.provider }, outcome.upstreamUs / 1e6);
+      if (outcome.usage) {
+        ctx.metrics.tokens.inc({ direction: 'input', model: alias }, outcome.usage.inputTokens);
+        ctx.metrics.tokens.inc({ direction: 'output', model: alias }, outcome.usage.outputTokens);
+      }
+    });
+    return reply;
+  }
+
+  app.post('/v1/embeddings', { config: { api: 'openai.embeddings' } }, (request, reply) => ctx.after.track(embeddingsHandler(request, reply)));
+
+  async function embeddingsHandler(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const t0 = usNow();
     const who = requireIdentity(request);
     const { raw, parsed } = body(request);
@@ -308,7 +314,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     }
     await giveBack();
     throw lastError ?? unknownModel(ctx.directory, req.model);
-  });
+  }
 
   app.get('/v1/models', { config: { api: 'openai.models' } }, async (request, reply) => {
     const who = requireIdentity(request);
