@@ -212,10 +212,10 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     const api = (request.routeOptions.config as { api?: string } | undefined)?.api ?? null;
     const status = reply.statusCode;
     const who = identityOf(request);
-    // A 5xx the gateway chose itself (a dependency it needs was unavailable: fail closed) is a
-    // rejection, not a failed request: no provider was contacted.
     // Read now: once the connection is gone, the socket no longer knows its peer.
     const personal = ctx.personalOf(request);
+    // A 5xx the gateway chose itself (a dependency it needs was unavailable: fail closed) is a
+    // rejection, not a failed request: no provider was contacted.
     if (status >= 500 && who && t.totraError?.reason !== 'unavailable') {
       await after.run(() => ctx.record(
         {
