@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import { newEventId } from '@totra/events';
 import { clientAddress, compileCidrs } from '@totra/identity';
@@ -51,6 +52,11 @@ export interface GatewayDeps {
   metrics?: GatewayMetrics;
   /** Where bookkeeping after the answer runs (one per app by default; pass one to wait on it). */
   after?: AfterResponse;
+  /**
+   * On close, how long to wait for request handlers and their bookkeeping to finish (default
+   * 10 s); past it the close goes on and says how many were left.
+   */
+  closeGraceMs?: number;
 }
 
 const noCredentials: CredentialResolver = (route) => {
@@ -260,8 +266,11 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   });
 
   app.addHook('onClose', async () => {
-    // Requests whose clients have their answers may still be recording them.
-    await after.drain();
+    // Requests whose clients have their answers may still be recording them; bounded, so that a
+    // handler stuck on a dependency cannot keep the process from stopping.
+    const grace = deps.closeGraceMs ?? 10_000;
+    const drained = await Promise.race([after.drain().then(() => true), delay(grace, false, { ref: false })]);
+    if (!drained) app.log.warn({ unfinished: after.open }, `closing with ${after.open} request(s) still recording after ${grace} ms`);
     if (!deps.upstream) await upstream.close();
   });
 

@@ -68,3 +68,27 @@ describe('AfterResponse', () => {
     expect(lane.open).toBe(0);
   });
 });
+
+describe('gateway close', () => {
+  it('waits for unfinished request work, but not past its grace period', async () => {
+    const { buildGateway } = await import('../app.js');
+    const after = new AfterResponse();
+    let finish!: () => void;
+    void after.track(new Promise<void>((r) => (finish = r)));
+    const app = buildGateway({ readiness: [], after, closeGraceMs: 60_000 });
+    let closed = false;
+    const closing = app.close().then(() => (closed = true));
+    // Many turns of the event loop: enough for a close that waits for nothing to have ended.
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+    expect(closed).toBe(false); // still waiting for the request's work
+    finish();
+    await closing;
+    expect(after.open).toBe(0);
+
+    // A handler that never ends: the close goes on after the grace period (else this test hangs).
+    const stuck = new AfterResponse();
+    void stuck.track(new Promise<never>(() => undefined));
+    await buildGateway({ readiness: [], after: stuck, closeGraceMs: 20 }).close();
+    expect(stuck.open).toBe(1);
+  });
+});
