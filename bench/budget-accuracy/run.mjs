@@ -118,7 +118,7 @@ async function scenario(waitMs, replicas, concurrency, round, n) {
   await agent.close();
 
   // Everything settled: every SpendRecorded is in the log and projected.
-  await Promise.all(gateways.map((g) => g.writer.drain()));
+  await Promise.all(gateways.map((g) => g.drain()));
   await projector.quotaHot.caughtUp();
   let spent = 0;
   let spends = 0;
