@@ -52,6 +52,11 @@ export const GatewayConfig = z.object({
   /** How long an unwrapped data key stays in memory (bounds how long a shred elsewhere takes to reach this process). */
   keyCacheTtlMs: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * On shutdown, how long requests in flight may take to finish and record their events before
+   * the gateway stops anyway (keep it below the orchestrator's termination grace period).
+   */
+  closeGraceMs: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
 
@@ -79,6 +84,7 @@ const ENV: Record<keyof GatewayConfig, string> = {
   keyringFile: 'TOTRA_KEYRING',
   keyCacheTtlMs: 'TOTRA_KEY_CACHE_TTL_MS',
   logLevel: 'TOTRA_LOG_LEVEL',
+  closeGraceMs: 'TOTRA_GATEWAY_CLOSE_GRACE_MS',
 };
 
 /** Reads the gateway's configuration from the environment; a bad value names its variable. */

@@ -130,6 +130,7 @@ export async function startGateway(
     router: new Router({ failureThreshold: config.breakerFailures, openMs: config.breakerOpenMs, maxOpenMs: Math.max(config.breakerOpenMs, 120_000) }),
     upstream,
     after,
+    closeGraceMs: config.closeGraceMs,
     readiness: [
       { name: 'nats', check: () => (nc.isClosed() ? 'connection closed' : undefined) },
       {

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayConfigError, loadGatewayConfig } from './config.js';
+
+describe('gateway configuration', () => {
+  it('has sane defaults without any variable', () => {
+    const c = loadGatewayConfig({});
+    expect(c).toMatchObject({ port: 8080, quotaWaitMs: 3_000, closeGraceMs: 10_000, unpriced: 'reject', logLevel: 'info' });
+    expect(c.trustedProxies).toEqual([]);
+  });
+
+  it('reads each setting from its variable', () => {
+    const c = loadGatewayConfig({ TOTRA_GATEWAY_PORT: '9090', TOTRA_GATEWAY_CLOSE_GRACE_MS: '2500', TOTRA_QUOTA_WAIT_MS: '0', TOTRA_TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.1' });
+    expect(c).toMatchObject({ port: 9090, closeGraceMs: 2_500, quotaWaitMs: 0 });
+    expect(c.trustedProxies).toEqual(['10.0.0.0/8', '192.168.1.1']);
+  });
+
+  it('refuses a bad value with a message naming the variable', () => {
+    expect(() => loadGatewayConfig({ TOTRA_GATEWAY_CLOSE_GRACE_MS: 'soon' })).toThrow(GatewayConfigError);
+    expect(() => loadGatewayConfig({ TOTRA_GATEWAY_CLOSE_GRACE_MS: '-1' })).toThrow(/TOTRA_GATEWAY_CLOSE_GRACE_MS/);
+    expect(() => loadGatewayConfig({ TOTRA_GATEWAY_PORT: '70000' })).toThrow(/TOTRA_GATEWAY_PORT/);
+  });
+});
