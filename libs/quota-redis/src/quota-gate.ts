@@ -300,5 +300,4 @@ export class QuotaGate {
   #eval(script: string, keys: string[], argv: string[]): Promise<unknown> {
     return this.#scripts.run(script, keys, argv);
   }
-
 }
