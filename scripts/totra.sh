@@ -4,7 +4,7 @@
 #
 #   scripts/totra.sh start [totra up options]   build, then `totra up`
 #   scripts/totra.sh test  [vitest filters]     lint, typecheck, unit + int + e2e tests
-#   scripts/totra.sh bench <name>               build, then run bench/<name>/run.mjs
+#   scripts/totra.sh bench <name> [script] [args] build, then run bench/<name>/<script or run>.mjs
 #   scripts/totra.sh exec <command...>          run a command with the supported Node on PATH
 set -euo pipefail
 
@@ -63,7 +63,10 @@ case "$cmd" in
   bench)
     ensure_deps
     build
-    exec node "bench/${1:?usage: scripts/totra.sh bench <name>}/run.mjs"
+    name="${1:?usage: scripts/totra.sh bench <name> [script] [args...]}"
+    script="${2:-run}"
+    shift $(($# < 2 ? $# : 2))
+    exec node "bench/${name}/${script}.mjs" "$@"
     ;;
   exec)
     ensure_deps
