@@ -1,9 +1,10 @@
 import { type NatsConnection } from '@nats-io/nats-core';
 import { type Kysely } from 'kysely';
-import { ChainWriter, type StreamOptions } from '@totra/eventlog';
+import { type ChainWriter, type StreamOptions } from '@totra/eventlog';
 import { type ProjectionRunner } from '@totra/projection';
 import { unannouncedAnomalies, type AnomalyLine } from '@totra/projection-reporting';
 import { PollLoop } from '../poll-loop.js';
+import { LazyChainWriter } from './lazy-writer.js';
 
 export interface AnomalyAlertEmitterOptions {
   nc: NatsConnection;
@@ -51,7 +52,7 @@ export class AnomalyAlertEmitter {
   readonly #warn: (message: string, err?: unknown) => void;
   /** Ids appended by this process: never appended twice even if the log is slow to show them. */
   readonly #sent = new Set<string>();
-  #writer: ChainWriter | undefined;
+  readonly #writer: LazyChainWriter;
   readonly #poll: PollLoop;
   #stoppedSignal!: () => void;
   readonly #stopping = new Promise<'stopped'>((resolve) => (this.#stoppedSignal = () => resolve('stopped')));
@@ -59,6 +60,7 @@ export class AnomalyAlertEmitter {
   constructor(o: AnomalyAlertEmitterOptions) {
     this.#o = o;
     this.#warn = o.onWarning ?? (() => undefined);
+    this.#writer = new LazyChainWriter({ nc: o.nc, stream: o.stream, role: 'anomaly', spoolDir: o.spoolDir, open: o.openWriter, label: 'anomaly alerts writer', onWarning: this.#warn });
     this.#poll = new PollLoop(() => this.emitOnce(), o.pollIntervalMs ?? 1000, (err) => this.#warn(`anomaly alerts: ${(err as Error).message}`, err));
   }
 
@@ -71,7 +73,7 @@ export class AnomalyAlertEmitter {
     this.#stoppedSignal();
     await this.#poll.stop();
     await passes.get(this.#o.runner);
-    await this.#writer?.close().catch((err: unknown) => this.#warn(`anomaly alerts: closing the writer failed: ${(err as Error).message}`, err));
+    await this.#writer.close();
   }
 
   /** One pass (passes on the same runner run one after the other). */
@@ -88,7 +90,7 @@ export class AnomalyAlertEmitter {
     if ((await Promise.race([this.#o.runner.caughtUp(), this.#stopping])) === 'stopped') return { appended: 0, skipped: 'stopped' };
     const rows = (await unannouncedAnomalies(this.#o.db, this.#o.maxPerPass ?? 500)).filter((a) => !this.#sent.has(a.id));
     if (rows.length === 0) return { appended: 0 };
-    const writer = await this.#openWriter();
+    const writer = await this.#writer.get();
     const appended: string[] = [];
     for (const a of rows) {
       try {
@@ -101,19 +103,6 @@ export class AnomalyAlertEmitter {
     await writer.flush();
     for (const id of appended) this.#sent.add(id);
     return { appended: appended.length };
-  }
-
-  async #openWriter(): Promise<ChainWriter> {
-    this.#writer ??= this.#o.openWriter
-      ? await this.#o.openWriter()
-      : await ChainWriter.open({
-          nc: this.#o.nc,
-          stream: this.#o.stream,
-          role: 'anomaly',
-          spoolDir: this.#o.spoolDir,
-          onWarning: (m, err) => this.#warn(`anomaly alerts writer: ${m}`, err),
-        });
-    return this.#writer;
   }
 }
 

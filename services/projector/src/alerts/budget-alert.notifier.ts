@@ -1,6 +1,6 @@
 import { type NatsConnection } from '@nats-io/nats-core';
 import { type Redis } from 'ioredis';
-import { ChainWriter, readStream, type StreamOptions } from '@totra/eventlog';
+import { type ChainWriter, readStream, type StreamOptions } from '@totra/eventlog';
 import {
   alertDelivered,
   alertRetryDelayMs,
@@ -15,6 +15,7 @@ import {
 } from '@totra/quota';
 import { readQuotaAlerts, type QuotaAlert } from '@totra/quota-redis';
 import { PollLoop, RELEASE_LOCK } from '../poll-loop.js';
+import { LazyChainWriter } from './lazy-writer.js';
 
 export interface BudgetAlertNotifierOptions {
   nc: NatsConnection;
@@ -102,7 +103,7 @@ export class BudgetAlertNotifier {
   readonly #targets: Map<string, AlertTarget>;
   readonly #clock: () => number;
   readonly #warn: (message: string, err?: unknown) => void;
-  #writer: ChainWriter | undefined;
+  readonly #writer: LazyChainWriter;
   readonly #loop: PollLoop;
   #polling: Promise<unknown> = Promise.resolve();
 
@@ -112,6 +113,7 @@ export class BudgetAlertNotifier {
     this.#targets = new Map(o.targets.map((t, i) => [alertTargetName(t, i), t]));
     this.#clock = o.clock ?? Date.now;
     this.#warn = o.onWarning ?? (() => undefined);
+    this.#writer = new LazyChainWriter({ nc: o.nc, stream: o.stream, role: 'notifier', spoolDir: o.spoolDir, writerVersion: o.writerVersion, open: o.openWriter, label: 'alerts writer', onWarning: this.#warn });
     this.#loop = new PollLoop(
       async () => {
         await this.pollOnce();
@@ -129,7 +131,7 @@ export class BudgetAlertNotifier {
 
   async stop(): Promise<void> {
     await this.#loop.stop();
-    await this.#writer?.close().catch((err: unknown) => this.#warn(`alerts: closing the writer failed: ${(err as Error).message}`, err));
+    await this.#writer.close();
   }
 
   /** Learns which crossings the log holds, from where the last search stopped. */
@@ -149,21 +151,6 @@ export class BudgetAlertNotifier {
     if (ids.length) m.sadd(this.#k.emitted, ...ids);
     if (last >= from) m.set(this.#k.logSeq, String(last));
     await m.exec();
-  }
-
-  async #openWriter(): Promise<ChainWriter> {
-    if (this.#writer) return this.#writer;
-    this.#writer = this.#o.openWriter
-      ? await this.#o.openWriter()
-      : await ChainWriter.open({
-          nc: this.#o.nc,
-          stream: this.#o.stream,
-          role: 'notifier',
-          spoolDir: this.#o.spoolDir,
-          ...(this.#o.writerVersion !== undefined ? { writerVersion: this.#o.writerVersion } : {}),
-          onWarning: (m, err) => this.#warn(`alerts writer: ${m}`, err),
-        });
-    return this.#writer;
   }
 
   /**
@@ -213,7 +200,7 @@ export class BudgetAlertNotifier {
       }
       const appended: BudgetAlert[] = [];
       if (fresh.length) {
-        const writer = await this.#openWriter();
+        const writer = await this.#writer.get();
         for (const a of fresh) {
           try {
             writer.append({ type: 'BudgetThresholdCrossed', tenant: a.tenant, id: a.eventId, time: a.time, data: eventData(a) });

@@ -1,10 +1,11 @@
 import { type NatsConnection } from '@nats-io/nats-core';
 import { type Redis } from 'ioredis';
 import { ERASURE_EVENT_TYPES, decideOverdueAlerts, foldErasure, type ErasureFact } from '@totra/crypto';
-import { ChainWriter, lineMatcher, readStream, type StreamOptions } from '@totra/eventlog';
+import { type ChainWriter, lineMatcher, readStream, type StreamOptions } from '@totra/eventlog';
 import { type EventInput } from '@totra/events';
 import { type AlertNotice } from '@totra/quota';
 import { PollLoop, RELEASE_LOCK } from '../poll-loop.js';
+import { LazyChainWriter } from '../alerts/lazy-writer.js';
 
 /**
  * Something outside the event log that holds data built from a data subject's content, e.g. the
@@ -94,7 +95,7 @@ export class ErasureWatcher {
   /** Facts already handled (alert queued, or purgers run), known from Redis or done here. */
   readonly #handled = new Set<string>();
   #seq = 0;
-  #writer: ChainWriter | undefined;
+  readonly #writer: LazyChainWriter;
   readonly #poll: PollLoop;
   #passing: Promise<unknown> = Promise.resolve();
 
@@ -103,6 +104,7 @@ export class ErasureWatcher {
     this.#k = erasureWatcherKeys(o.keyPrefix);
     this.#clock = o.clock ?? Date.now;
     this.#warn = o.onWarning ?? (() => undefined);
+    this.#writer = new LazyChainWriter({ nc: o.nc, stream: o.stream, role: 'gdpr', spoolDir: o.spoolDir, writerVersion: o.writerVersion, open: o.openWriter, label: 'gdpr watcher writer', onWarning: this.#warn });
     this.#poll = new PollLoop(() => this.passOnce(), o.pollIntervalMs ?? 1000, (err) => this.#warn(`gdpr watcher: ${(err as Error).message}`, err));
   }
 
@@ -113,7 +115,7 @@ export class ErasureWatcher {
   async stop(): Promise<void> {
     await this.#poll.stop();
     await this.#passing.catch(() => undefined);
-    await this.#writer?.close().catch((err: unknown) => this.#warn(`gdpr watcher: closing the writer failed: ${(err as Error).message}`, err));
+    await this.#writer.close();
   }
 
   /** One pass: read the log on, alert overdue requests, purge erased subjects. Passes run one at a time. */
@@ -150,20 +152,6 @@ export class ErasureWatcher {
     }
   }
 
-  async #openWriter(): Promise<ChainWriter> {
-    this.#writer ??= this.#o.openWriter
-      ? await this.#o.openWriter()
-      : await ChainWriter.open({
-          nc: this.#o.nc,
-          stream: this.#o.stream,
-          role: 'gdpr',
-          spoolDir: this.#o.spoolDir,
-          ...(this.#o.writerVersion !== undefined ? { writerVersion: this.#o.writerVersion } : {}),
-          onWarning: (m, err) => this.#warn(`gdpr watcher writer: ${m}`, err),
-        });
-    return this.#writer;
-  }
-
   async #pass(): Promise<ErasurePassResult> {
     const redis = this.#o.redis;
     await this.#readLog();
@@ -172,7 +160,7 @@ export class ErasureWatcher {
     const now = new Date(this.#clock());
     const due: EventInput[] = decideOverdueAlerts(foldErasure(this.#facts), now);
     if (due.length) {
-      const writer = await this.#openWriter();
+      const writer = await this.#writer.get();
       for (const e of due) writer.append(e);
       // Durable before it is announced: a crash here re-decides, with the same ids.
       await writer.flush();
