@@ -107,7 +107,8 @@ interface Dirty {
   maxDay: string;
 }
 
-interface AnomalyRow {
+/** A row of `anomaly` as the projection writes it (the queries read the same columns). */
+export interface AnomalyRow {
   id: string;
   tenant: string;
   scope: AnomalyScope;
@@ -117,7 +118,7 @@ interface AnomalyRow {
   value: number;
   expected: number;
   score: number;
-  direction: string;
+  direction: 'high' | 'low';
   history_weeks: number;
   reason: string;
 }

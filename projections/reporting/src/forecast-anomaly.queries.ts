@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { type AnomalyMetric, type AnomalyScope } from './anomaly.projection.js';
+import { type AnomalyMetric, type AnomalyRow, type AnomalyScope } from './anomaly.projection.js';
 
 /** One stored forecast (money in integer micro-USD). */
 export interface ForecastLine {
@@ -106,21 +106,8 @@ export interface AnomalyLine {
   readonly alerted: boolean;
 }
 
-interface AnomalyRaw {
-  id: string;
-  tenant: string;
-  scope: AnomalyScope;
-  scope_id: string;
-  metric: AnomalyMetric;
-  day: string;
-  value: number;
-  expected: number;
-  score: number;
-  direction: 'high' | 'low';
-  history_weeks: number;
-  reason: string;
-  alerted: boolean;
-}
+/** A stored anomaly row, with whether its event is in the log. */
+type AnomalyRaw = AnomalyRow & { alerted: boolean };
 
 const toAnomaly = (r: AnomalyRaw): AnomalyLine => ({
   id: r.id,
