@@ -5,7 +5,7 @@
 // reference for the targets. Method and options: bench/gateway/README.md ("A/B runs").
 // Run: npm run bench:gateway-ab -- <revision>   (builds both; about two minutes of load)
 import { execFileSync, fork } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNats, startRedis } from '@totra/engines';
@@ -45,12 +45,24 @@ async function forkChild(name, modulePath, { env, logFile }) {
   });
   return { pid: child.pid, ready, ask: (msg) => new Promise((r) => { const id = ++seq; pending.set(id, r); child.send({ ...msg, id }); }) };
 }
-/** utime + stime of a process in ms (Linux /proc). */
+/** utime + stime in ms of a process and its live children (gateway workers), from Linux /proc. */
 function cpuMs(pid) {
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let s;
+    try {
+      s = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    if (Number(entry) === pid || Number(f[1]) === pid) total += (Number(f[11]) + Number(f[12])) * 10;
+  }
+  return total;
 }
+/** `AB_HEAD_ENV` / `AB_BASE_ENV`: extra environment of one gateway, `NAME=value` pairs separated by spaces. */
+const extraEnv = (name) => Object.fromEntries((process.env[name] ?? '').split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 const r2 = (x) => Math.round(x * 100) / 100;
 
@@ -76,8 +88,8 @@ try {
   await forkChild('projector', join(root, 'services', 'projector', 'dist', 'main.js'), { env: totraEnv, logFile: join(dir, 'projector.log') });
   const gatewayEnv = (spool) => ({ ...totraEnv, TOTRA_GATEWAY_HOST: '127.0.0.1', TOTRA_GATEWAY_PORT: '0', TOTRA_SPOOL_DIR: join(dir, spool), TOTRA_CATALOG_FILE: join(dir, 'none.yaml'), OPENAI_API_KEY: 'sk-ab', OPENAI_BASE_URL: up.ready.baseUrl, OPENAI_MODELS: 'gpt-4o' });
   const gateways = {
-    base: await forkChild('base', join(base, 'services', 'gateway', 'dist', 'main.js'), { env: gatewayEnv('spool-base'), logFile: join(dir, 'base.log') }),
-    head: await forkChild('head', join(root, 'services', 'gateway', 'dist', 'main.js'), { env: gatewayEnv('spool-head'), logFile: join(dir, 'head.log') }),
+    base: await forkChild('base', join(base, 'services', 'gateway', 'dist', 'main.js'), { env: { ...gatewayEnv('spool-base'), ...extraEnv('AB_BASE_ENV') }, logFile: join(dir, 'base.log') }),
+    head: await forkChild('head', join(root, 'services', 'gateway', 'dist', 'main.js'), { env: { ...gatewayEnv('spool-head'), ...extraEnv('AB_HEAD_ENV') }, logFile: join(dir, 'head.log') }),
   };
   const cli = join(root, 'services', 'cli', 'dist', 'main.js');
   const key = JSON.parse(execFileSync(process.execPath, [cli, 'keys', 'issue', '--user', 'u-ab', '--team', 't-ab', '--tenant', 'acme', '--json', '--nats', nats.url, '--stream', 'TOTRA_AB', '--subject-prefix', 'ab', '--state-dir', join(dir, 'cli')], { encoding: 'utf8', env: totraEnv })).key;
@@ -110,7 +122,7 @@ try {
 
   log('warm-up');
   for (const t of ['direct', 'base', 'head']) await run(t, { concurrency: 64, warmupMs: 0, durationMs: 2000 });
-  const report = { bench: 'gateway-ab', date: new Date().toISOString(), base: { rev, commit: baseCommit }, head: { commit: head, uncommittedFiles: dirty }, stream: STREAM, budget: process.env.AB_BUDGET === '1', rounds: ROUNDS, throughput: {}, latency: {} };
+  const report = { bench: 'gateway-ab', date: new Date().toISOString(), base: { rev, commit: baseCommit, env: extraEnv('AB_BASE_ENV') }, head: { commit: head, uncommittedFiles: dirty, env: extraEnv('AB_HEAD_ENV') }, stream: STREAM, budget: process.env.AB_BUDGET === '1', rounds: ROUNDS, throughput: {}, latency: {} };
 
   log(`throughput, 0 ms upstream, ${TP_CONCURRENCY} clients, ${ROUNDS} rounds`);
   const tp = { base: [], head: [] };
@@ -136,7 +148,8 @@ try {
     report.latency[c] = Object.fromEntries(['base', 'head'].map((t) => [t, { overheadP50: overhead(t, 50), overheadP95: overhead(t, 95), overheadP99: overhead(t, 99) }]));
   }
 
-  const lines = [`A/B: head ${head}${dirty ? ` + ${dirty} uncommitted files` : ''} against base ${rev} (${baseCommit}), ${STREAM ? 'streaming' : 'non-streaming'}${report.budget ? ', team with a budget' : ''}, ${ROUNDS} interleaved rounds`, ''];
+  const envNote = (name) => (process.env[name]?.trim() ? ` [${process.env[name].trim()}]` : '');
+  const lines = [`A/B: head ${head}${dirty ? ` + ${dirty} uncommitted files` : ''}${envNote('AB_HEAD_ENV')} against base ${rev} (${baseCommit})${envNote('AB_BASE_ENV')}, ${STREAM ? 'streaming' : 'non-streaming'}${report.budget ? ', team with a budget' : ''}, ${ROUNDS} interleaved rounds`, ''];
   lines.push('| measure | base | head | head / base |', '| --- | ---: | ---: | ---: |');
   lines.push(`| req/s, 0 ms upstream, ${TP_CONCURRENCY} clients (median) | ${report.throughput.base.requestsPerSecondMedian} | ${report.throughput.head.requestsPerSecondMedian} | ${report.throughput.ratio.requestsPerSecond} |`);
   lines.push(`| gateway CPU µs per request (median) | ${report.throughput.base.cpuUsPerRequestMedian} | ${report.throughput.head.cpuUsPerRequestMedian} | ${report.throughput.ratio.cpuPerRequest} |`);

@@ -50,6 +50,8 @@ export interface GatewayDeps {
   logLevel?: string;
   version?: string;
   metrics?: GatewayMetrics;
+  /** What `/metrics` serves, when not this app's own registry (worker processes: all workers' sum). */
+  metricsText?: () => Promise<string>;
   /** Where bookkeeping after the answer runs (one per app by default; pass one to wait on it). */
   after?: AfterResponse;
   /**
@@ -178,9 +180,16 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     return { status: 'ready', checks };
   });
 
+  const metricsText = deps.metricsText ?? (() => metrics.registry.metrics());
   app.get('/metrics', async (_req, reply) => {
-    reply.header('content-type', metrics.registry.contentType);
-    return metrics.registry.metrics();
+    try {
+      const text = await metricsText();
+      reply.header('content-type', metrics.registry.contentType);
+      return text;
+    } catch (err) {
+      const unavailable = new GatewayError({ code: 'TOTRA_METRICS_UNAVAILABLE', status: 503, message: (err as Error).message });
+      return reply.code(503).send(errorBody(unavailable, 'openai'));
+    }
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /** Thrown for a bad environment value: says which variable and why. */
@@ -9,6 +10,7 @@ export class GatewayConfigError extends Error {
   }
 }
 
+const WORKERS = 'a number of processes from 1 to 64, or auto';
 const port = z.coerce.number().int().min(0).max(65535);
 
 export const GatewayConfig = z.object({
@@ -57,6 +59,15 @@ export const GatewayConfig = z.object({
    * the gateway stops anyway (keep it below the orchestrator's termination grace period).
    */
   closeGraceMs: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /**
+   * Worker processes sharing the port (node:cluster): `1` serves from this process; `auto` is
+   * one per CPU core. Each worker is a gateway with its own chain and spool folder; `/metrics`
+   * adds up all of them.
+   */
+  workers: z
+    .union([z.literal('auto'), z.coerce.number().int(WORKERS).min(1, WORKERS).max(64, WORKERS)], { message: WORKERS })
+    .default(1)
+    .transform((w) => (w === 'auto' ? Math.max(1, availableParallelism()) : w)),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
 
@@ -85,6 +96,7 @@ const ENV: Record<keyof GatewayConfig, string> = {
   keyCacheTtlMs: 'TOTRA_KEY_CACHE_TTL_MS',
   logLevel: 'TOTRA_LOG_LEVEL',
   closeGraceMs: 'TOTRA_GATEWAY_CLOSE_GRACE_MS',
+  workers: 'TOTRA_GATEWAY_WORKERS',
 };
 
 /** Reads the gateway's configuration from the environment; a bad value names its variable. */

@@ -1,10 +1,11 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { GatewayConfigError, loadGatewayConfig } from './config.js';
 
 describe('gateway configuration', () => {
   it('has sane defaults without any variable', () => {
     const c = loadGatewayConfig({});
-    expect(c).toMatchObject({ port: 8080, quotaWaitMs: 3_000, closeGraceMs: 10_000, unpriced: 'reject', logLevel: 'info' });
+    expect(c).toMatchObject({ port: 8080, quotaWaitMs: 3_000, closeGraceMs: 10_000, unpriced: 'reject', logLevel: 'info', workers: 1 });
     expect(c.trustedProxies).toEqual([]);
   });
 
@@ -12,6 +13,14 @@ describe('gateway configuration', () => {
     const c = loadGatewayConfig({ TOTRA_GATEWAY_PORT: '9090', TOTRA_GATEWAY_CLOSE_GRACE_MS: '2500', TOTRA_QUOTA_WAIT_MS: '0', TOTRA_TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.1' });
     expect(c).toMatchObject({ port: 9090, closeGraceMs: 2_500, quotaWaitMs: 0 });
     expect(c.trustedProxies).toEqual(['10.0.0.0/8', '192.168.1.1']);
+  });
+
+  it('reads the number of worker processes, or one per core for auto', () => {
+    expect(loadGatewayConfig({ TOTRA_GATEWAY_WORKERS: '3' }).workers).toBe(3);
+    expect(loadGatewayConfig({ TOTRA_GATEWAY_WORKERS: 'auto' }).workers).toBe(availableParallelism());
+    for (const bad of ['0', '65', 'many', '1.5']) {
+      expect(() => loadGatewayConfig({ TOTRA_GATEWAY_WORKERS: bad })).toThrow(/TOTRA_GATEWAY_WORKERS: a number of processes from 1 to 64, or auto/);
+    }
   });
 
   it('refuses a bad value with a message naming the variable', () => {

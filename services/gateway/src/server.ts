@@ -20,6 +20,11 @@ import { QuotaGate } from '@totra/quota-redis';
 import { Router } from './routing/router.js';
 import { Upstream } from './upstream/upstream.js';
 import { AfterResponse } from './pipeline/after-response.js';
+import { GatewayMetrics } from './metrics.js';
+import { clusterMetricsSource, workerSpoolDir } from './cluster.js';
+
+/** Longest wait at start for the catalog seed to reach JetStream (it is in the spool anyway). */
+const SEED_FLUSH_WAIT_MS = 5_000;
 
 /** A running gateway with the connections it owns. */
 export interface RunningGateway {
@@ -79,13 +84,21 @@ async function openKeyStore(config: GatewayConfig, warn: (m: string) => void): P
  */
 export async function startGateway(
   config: GatewayConfig,
-  opts: { version?: string; onWarning?: (m: string) => void; env?: NodeJS.ProcessEnv } = {},
+  opts: {
+    version?: string;
+    onWarning?: (m: string) => void;
+    env?: NodeJS.ProcessEnv;
+    /** This process's index when it is one of the gateway's worker processes (see cluster.ts). */
+    worker?: number;
+  } = {},
 ): Promise<RunningGateway> {
   const warn = opts.onWarning ?? (() => undefined);
-  const nc = await connectNats(config.natsUrl, { name: 'totra-gateway', waitOnFirstConnect: true });
+  const worker = opts.worker;
+  const spoolDir = worker === undefined ? config.spoolDir : workerSpoolDir(config.spoolDir, worker);
+  const nc = await connectNats(config.natsUrl, { name: worker === undefined ? 'totra-gateway' : `totra-gateway-${worker}`, waitOnFirstConnect: true });
   const stream: StreamOptions = { name: config.streamName, subjectPrefix: config.subjectPrefix, replicas: config.streamReplicas };
   await ensureStream(await jetstreamManager(nc, { checkAPI: false }), stream);
-  const writer = await ChainWriter.open({ nc, stream, role: 'gateway', spoolDir: config.spoolDir, writerVersion: opts.version ?? '0.1.0', onWarning: warn });
+  const writer = await ChainWriter.open({ nc, stream, role: 'gateway', spoolDir, writerVersion: opts.version ?? '0.1.0', onWarning: warn });
   // No auto-pipelining: the quota gate batches its scripts itself, without waiting for the previous
   // batch's replies (see ScriptBatcher); key lookups are cache misses, rare.
   const redis = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
@@ -111,6 +124,15 @@ export async function startGateway(
     catalogFile: config.catalogFile,
     onError: (e) => warn(`catalog: ${(e as Error).message}`),
   });
+  if (catalog.synced > 0) {
+    // Seeded: in the log before this gateway says it is ready, so that gateways started next
+    // (worker processes, replicas) find the seed and do not append it again.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, SEED_FLUSH_WAIT_MS)));
+    await Promise.race([writer.drain(), timeout]);
+    clearTimeout(timer);
+  }
+  const metrics = new GatewayMetrics();
 
   const after = new AfterResponse();
   const upstream = new Upstream({ headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs });
@@ -130,6 +152,8 @@ export async function startGateway(
     router: new Router({ failureThreshold: config.breakerFailures, openMs: config.breakerOpenMs, maxOpenMs: Math.max(config.breakerOpenMs, 120_000) }),
     upstream,
     after,
+    metrics,
+    ...(worker === undefined ? {} : { metricsText: clusterMetricsSource(metrics.registry) }),
     closeGraceMs: config.closeGraceMs,
     readiness: [
       { name: 'nats', check: () => (nc.isClosed() ? 'connection closed' : undefined) },

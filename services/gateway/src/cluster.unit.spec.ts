@@ -1,0 +1,15 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { workerIndex, workerSpoolDir } from './cluster.js';
+
+describe('gateway worker processes', () => {
+  it('gives worker 0 the configured spool folder and every other worker a folder of its own inside it', () => {
+    expect(workerSpoolDir('/var/spool/totra', 0)).toBe('/var/spool/totra');
+    expect(workerSpoolDir('/var/spool/totra', 1)).toBe(join('/var/spool/totra', 'worker-1'));
+    expect(workerSpoolDir('/var/spool/totra', 2)).not.toBe(workerSpoolDir('/var/spool/totra', 1));
+  });
+
+  it('is no worker outside a cluster, whatever the environment says', () => {
+    expect(workerIndex({ TOTRA_GATEWAY_WORKER_INDEX: '1' })).toBeUndefined();
+  });
+});
