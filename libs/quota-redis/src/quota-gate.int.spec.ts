@@ -22,7 +22,7 @@ describe('QuotaGate (real Redis)', () => {
     if (keys.length) await redis.del(...keys);
   });
 
-  const setup = (o: { reservationTtlMs?: number; subscriber?: Redis; heldWaitMs?: number } = {}) => {
+  const setup = (o: { reservationTtlMs?: number; subscriber?: Redis; heldWaitMs?: number; untrackedCacheMs?: number } = {}) => {
     prefix = redisKeyPrefix('qgate');
     layout = hotQuotaLayout(prefix);
     return new QuotaGate({ redis, keyPrefix: prefix, ...o });
@@ -196,5 +196,66 @@ describe('QuotaGate (real Redis)', () => {
     if (!limited.ok) throw new Error('unreachable');
     expect(await redis.exists(layout.request(TENANT, limited.reservation.requestId))).toBe(1);
     expect(await gate.settle(limited.reservation, { microUsd: 5, tokens: 5 })).toBe('settled');
+  });
+
+  describe('callers nothing limits', () => {
+    let subscriber: Redis;
+    beforeAll(async () => {
+      subscriber = new Redis(await redisUrl());
+    });
+    afterAll(() => subscriber.disconnect());
+
+    /** Once the gate listens to the limits channel (it subscribes when constructed). */
+    const listening = async (gate: QuotaGate) => {
+      await vi.waitFor(async () => expect(await redis.pubsub('NUMSUB', layout.limitsChanged)).toEqual([layout.limitsChanged, 1]));
+      return gate;
+    };
+    /** Announces a change of the tenant's limits as the projection does, and waits until the gate's connection has it. */
+    const announce = async (tenant = TENANT) => {
+      await redis.publish(layout.limitsChanged, tenant);
+      await subscriber.ping(); // answered after every message published before it
+    };
+    const budgetOfTeam = () => budget({ budgetId: 'team-t1', scope: { kind: 'team', id: 't_1' }, limit: { microUsd: 5_000 } });
+
+    it('are admitted again without asking Redis, until the projection announces a change of their tenant\'s limits', async () => {
+      const gate = await listening(setup({ subscriber }));
+      expect(await gate.admit(req())).toMatchObject({ ok: true, reservation: { state: 'untracked' } });
+      // A budget stored without its announcement is not seen: the verdict is reused.
+      await budgetOfTeam();
+      expect(await gate.admit(req())).toMatchObject({ ok: true, reservation: { state: 'untracked', scopes: [] } });
+      // It covers that caller and model only.
+      expect(await gate.admit(req({ model: 'gpt-4o-mini' }))).toMatchObject({ ok: false, reason: 'budget', scope: 'team:t_1' });
+      // Another tenant's announcement changes nothing here; this tenant's drops the verdict.
+      await announce('globex');
+      expect(await gate.admit(req())).toMatchObject({ ok: true, reservation: { state: 'untracked' } });
+      await announce();
+      expect(await gate.admit(req())).toMatchObject({ ok: false, reason: 'budget', scope: 'team:t_1', limit: 5_000 });
+    });
+
+    it('are asked again once untrackedCacheMs has passed, and every time without a subscriber or with 0', async () => {
+      const briefly = await listening(setup({ subscriber, untrackedCacheMs: 20 }));
+      const never = new QuotaGate({ redis, keyPrefix: prefix, subscriber, untrackedCacheMs: 0 });
+      const deaf = new QuotaGate({ redis, keyPrefix: prefix });
+      for (const gate of [briefly, never, deaf]) expect(await gate.admit(req())).toMatchObject({ ok: true, reservation: { state: 'untracked' } });
+      await budgetOfTeam();
+      for (const gate of [never, deaf]) expect(await gate.admit(req())).toMatchObject({ ok: false, reason: 'budget' });
+      await vi.waitFor(async () => expect(await briefly.admit(req())).toMatchObject({ ok: false, reason: 'budget' }), { timeout: 2_000, interval: 5 });
+    });
+
+    it('are forgotten when the subscriber connection drops (announcements may have been missed)', async () => {
+      const own = new Redis(await redisUrl());
+      try {
+        const gate = setup({ subscriber: own });
+        await vi.waitFor(async () => expect(await redis.pubsub('NUMSUB', layout.limitsChanged)).toEqual([layout.limitsChanged, 1]));
+        expect(await gate.admit(req())).toMatchObject({ ok: true, reservation: { state: 'untracked' } });
+        await budgetOfTeam();
+        const closed = new Promise((resolve) => own.once('close', resolve));
+        own.disconnect(true); // drops the connection; ioredis reconnects
+        await closed;
+        expect(await gate.admit(req())).toMatchObject({ ok: false, reason: 'budget' });
+      } finally {
+        own.disconnect();
+      }
+    });
   });
 });

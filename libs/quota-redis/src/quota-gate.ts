@@ -29,6 +29,14 @@ export interface QuotaGateOptions {
    * (refuse at once); needs `subscriber`.
    */
   heldWaitMs?: number;
+  /**
+   * How long a "nothing limits this caller" verdict (no budget of the key, user, team or tenant
+   * for the model, no rate limit of the key) is reused without asking Redis. Needs `subscriber`:
+   * the verdicts are kept only while the gate listens to the projection's announcements of
+   * budget and rate-limit changes, and a tenant's are dropped on each. Default 1000 ms; 0 asks
+   * Redis every time.
+   */
+  untrackedCacheMs?: number;
 }
 
 /** What a request may cost at most, before it is sent. */
@@ -102,13 +110,18 @@ const int = (n: number, field: string): string => {
   return String(n);
 };
 
+/** Most cached "nothing limits this caller" verdicts; beyond it they are all dropped and relearnt. */
+const MAX_UNTRACKED_VERDICTS = 100_000;
+
 const ms = (t: Date | number): number => (typeof t === 'number' ? t : t.getTime());
 
 /**
  * The gateway's quota gate: one Redis round trip per admission (a Lua script doing RPM/TPM
  * for the key and `spent + pending + reserved + estimate <= limit` for every budget of the key,
  * user, team and tenant, then reserving), settlement into pending spend, and release. Budget
- * definitions, spent and rate limits come from the quota-hot projection.
+ * definitions, spent and rate limits come from the quota-hot projection. A caller that nothing
+ * limits (the script's `untracked` verdict) is admitted without a round trip for the next
+ * `untrackedCacheMs`, unless the projection announces a change to the tenant's limits first.
  */
 export class QuotaGate {
   readonly #scripts: ScriptBatcher;
@@ -123,6 +136,14 @@ export class QuotaGate {
   /** Channels subscribed to (once each), and the admissions waiting on each. */
   readonly #subscribed = new Map<string, Promise<unknown>>();
   readonly #waiting = new Map<string, Set<() => void>>();
+  /** tenant -> `key\nuser\nteam\nmodel` -> until (ms): callers nothing limits (see `untrackedCacheMs`). */
+  readonly #untracked = new Map<string, Map<string, number>>();
+  #untrackedSize = 0;
+  readonly #untrackedMs: number;
+  /** True while the subscriber listens to the limits channel: only then are verdicts kept. */
+  #limitsWatched = false;
+  /** Bumped on every announcement and disconnection: a verdict is kept only if none came while it was asked. */
+  #limitsGeneration = 0;
 
   constructor(o: QuotaGateOptions) {
     this.#scripts = new ScriptBatcher(o.redis);
@@ -132,12 +153,67 @@ export class QuotaGate {
     this.#purge = o.purgeLimit ?? 32;
     this.#subscriber = o.subscriber;
     this.#heldWaitMs = o.subscriber ? (o.heldWaitMs ?? 0) : 0;
-    this.#subscriber?.on('message', (channel: string) => {
+    this.#untrackedMs = o.subscriber ? (o.untrackedCacheMs ?? 1_000) : 0;
+    const limits = this.#layout.limitsChanged;
+    this.#subscriber?.on('message', (channel: string, message: string) => {
+      if (channel === limits) {
+        this.#limitsGeneration++;
+        const gone = this.#untracked.get(message);
+        if (gone) {
+          this.#untrackedSize -= gone.size;
+          this.#untracked.delete(message);
+        }
+        return;
+      }
       const waiters = this.#waiting.get(channel);
       if (!waiters) return;
       this.#waiting.delete(channel);
       for (const wake of waiters) wake();
     });
+    if (this.#untrackedMs > 0 && this.#subscriber) {
+      const subscriber = this.#subscriber;
+      const forget = () => {
+        this.#limitsWatched = false;
+        this.#limitsGeneration++;
+        this.#untracked.clear();
+        this.#untrackedSize = 0;
+      };
+      // Announcements missed while disconnected are lost: forget everything, listen again.
+      subscriber.on('close', forget);
+      subscriber.on('ready', () => void this.#watchLimits(subscriber));
+      if (subscriber.status === 'ready') void this.#watchLimits(subscriber);
+    }
+  }
+
+  async #watchLimits(subscriber: Redis): Promise<void> {
+    const generation = this.#limitsGeneration;
+    try {
+      await subscriber.subscribe(this.#layout.limitsChanged);
+      if (generation === this.#limitsGeneration && subscriber.status === 'ready') this.#limitsWatched = true;
+      else if (subscriber.status === 'ready') void this.#watchLimits(subscriber);
+    } catch {
+      // not listening: every admission asks Redis
+    }
+  }
+
+  #cachedUntracked(r: AdmitRequest): Reservation | undefined {
+    if (!this.#limitsWatched) return undefined;
+    const until = this.#untracked.get(r.tenant)?.get(`${r.keyId}\n${r.userId}\n${r.teamId}\n${r.model}`);
+    if (until === undefined || until <= Date.now()) return undefined;
+    return { requestId: r.requestId, tenant: r.tenant, scopes: [], estimate: r.estimate, expiresAt: ms(r.now), state: 'untracked', replayed: false };
+  }
+
+  #keepUntracked(r: AdmitRequest, generation: number): void {
+    if (!this.#limitsWatched || generation !== this.#limitsGeneration) return;
+    if (this.#untrackedSize >= MAX_UNTRACKED_VERDICTS) {
+      this.#untracked.clear();
+      this.#untrackedSize = 0;
+    }
+    let byCaller = this.#untracked.get(r.tenant);
+    if (!byCaller) this.#untracked.set(r.tenant, (byCaller = new Map()));
+    const k = `${r.keyId}\n${r.userId}\n${r.teamId}\n${r.model}`;
+    if (!byCaller.has(k)) this.#untrackedSize++;
+    byCaller.set(k, Date.now() + this.#untrackedMs);
   }
 
   /**
@@ -146,7 +222,11 @@ export class QuotaGate {
    * it waits (up to `heldWaitMs`, woken by each settlement of the tenant) and tries again.
    */
   async admit(r: AdmitRequest): Promise<Admission> {
+    const cached = this.#cachedUntracked(r);
+    if (cached) return { ok: true, reservation: cached };
+    const generation = this.#limitsGeneration;
     const first = await this.#admitOnce(r);
+    if (first.ok && first.reservation.state === 'untracked' && this.#untrackedMs > 0) this.#keepUntracked(r, generation);
     if (first.ok || !first.held || this.#heldWaitMs <= 0) return first;
     const started = Date.now();
     const deadline = started + this.#heldWaitMs;

@@ -22,6 +22,10 @@
  * - `<p>qn:{t}`: pub/sub channel: a reservation was settled, released or expired (room may be
  *   back), for admissions waiting on reservations in flight
  *
+ * - `<p>quota:limits`: pub/sub channel, published by the projection with the tenant whenever a
+ *   budget or rate limit of the tenant is set or removed (gateways cache "nothing limits this
+ *   caller" verdicts and drop them on it)
+ *
  * Shared outbox: `<p>quota:alerts`: Redis stream of threshold crossings for a notifier.
  */
 export interface HotQuotaLayout {
@@ -41,6 +45,8 @@ export interface HotQuotaLayout {
   /** Channel published when a tenant's reservations are settled, released or expired. */
   released(tenant: string): string;
   readonly alerts: string;
+  /** Channel published with the tenant when one of its budgets or rate limits is set or removed. */
+  readonly limitsChanged: string;
   /** SCAN patterns of the projection-owned keys (not the checkpoint, which hot-identity owns). */
   readonly ownedPatterns: readonly string[];
 }
@@ -91,6 +97,7 @@ export function hotQuotaLayout(prefix: string): HotQuotaLayout {
     alerted: (t, b, pk) => `${prefix}qa:${tag(t)}:${b}:${pk}`,
     released: (t) => `${prefix}qn:${tag(t)}`,
     alerts: `${prefix}quota:alerts`,
+    limitsChanged: `${prefix}quota:limits`,
     ownedPatterns: [`${glob}qbdef:*`, `${glob}qb:*`, `${glob}qs:*`, `${glob}qd:*`, `${glob}qrl:*`, `${glob}qa:*`],
   };
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { encodeHotKeyRecord, hotIdentityLayout } from '@totra/identity';
+import { hotQuotaLayout } from '@totra/quota';
 import { redisKeyPrefix, redisUrl } from '@totra/testing';
 import { APPLY_SCRIPT } from './apply-script.js';
 import { type HotOp } from './quota-hot.projection.js';
@@ -61,5 +62,29 @@ describe('the apply script (real Redis)', () => {
     await run([['20', [['issue', l.key(other), l.keyId(KEY), other, ...fields('someone-else')]]]]);
     expect(await redis.exists(l.key(other))).toBe(0);
     expect(await redis.get(l.keyId(KEY))).toBe(HASH);
+  });
+
+  it('announces every change of a tenant\'s budgets or rate limits on the limits channel, with the tenant', async () => {
+    const q = hotQuotaLayout(prefix);
+    const listener = redis.duplicate();
+    const heard: string[] = [];
+    listener.on('message', (ch: string, m: string) => ch === q.limitsChanged && heard.push(m));
+    await listener.subscribe(q.limitsChanged);
+    try {
+      const b = JSON.stringify({ id: 'b1', k: 'team', s: 't', u: 5, p: 'total', z: 'UTC', th: [], ix: q.scopeBudgets('acme', 'team', 't') });
+      expect(
+        await run([
+          ['30', [['budget', q.budgets('acme'), 'b1', b, q.scopeBudgets('acme', 'team', 't'), q.limitsChanged, 'acme']]],
+          ['31', [['ratelimit', q.rateLimit('globex', KEY), '60', '', q.limitsChanged, 'globex']]],
+          ['32', [['unbudget', q.budgets('acme'), 'b1', q.limitsChanged, 'acme']]],
+        ]),
+      ).toBe(3);
+      await listener.ping(); // after the messages published before it
+      expect(heard).toEqual(['acme', 'globex', 'acme']);
+      expect(await redis.hget(q.rateLimit('globex', KEY), 'rpm')).toBe('60');
+      expect(await redis.hexists(q.budgets('acme'), 'b1')).toBe(0);
+    } finally {
+      listener.disconnect();
+    }
   });
 });

@@ -55,16 +55,19 @@ for _, g in ipairs(groups) do
         if old then redis.call('HDEL', cjson.decode(old).ix, op[3]) end
         redis.call('HSET', op[2], op[3], op[4])
         redis.call('HSET', op[5], op[3], op[4])
+        redis.call('PUBLISH', op[6], op[7])
       elseif kind == 'unbudget' then
         local old = redis.call('HGET', op[2], op[3])
         if old then
           redis.call('HDEL', cjson.decode(old).ix, op[3])
           redis.call('HDEL', op[2], op[3])
         end
+        redis.call('PUBLISH', op[4], op[5])
       elseif kind == 'ratelimit' then
         redis.call('DEL', op[2])
         if op[3] ~= '' then redis.call('HSET', op[2], 'rpm', op[3]) end
         if op[4] ~= '' then redis.call('HSET', op[2], 'tpm', op[4]) end
+        redis.call('PUBLISH', op[5], op[6])
       elseif kind == 'spend' then
         local pfx, tag, rid = op[2], op[3], op[4]
         local dk = pfx .. 'qd:' .. tag .. ':' .. rid

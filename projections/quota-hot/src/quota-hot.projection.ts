@@ -28,12 +28,15 @@ export type HotOp =
   | readonly ['revoke', idIndexKey: string, recordKeyLeft: string, recordKeyRight: string, revokedAt: string, channel: string]
   /** Replace a team's allowlist and announce the team key on the channel. */
   | readonly ['team', teamKey: string, cidrsJson: string, channel: string]
-  /** Store a budget (replacing one of the same id, unlisted from its old scope) and list it under its scope. */
-  | readonly ['budget', budgetsKey: string, budgetId: string, budgetJson: string, scopeKey: string]
-  /** Forget a budget. */
-  | readonly ['unbudget', budgetsKey: string, budgetId: string]
+  /**
+   * Store a budget (replacing one of the same id, unlisted from its old scope) and list it under
+   * its scope; then tell gateways the tenant's limits changed (channel, tenant).
+   */
+  | readonly ['budget', budgetsKey: string, budgetId: string, budgetJson: string, scopeKey: string, limitsChannel: string, tenant: string]
+  /** Forget a budget; tell gateways. */
+  | readonly ['unbudget', budgetsKey: string, budgetId: string, limitsChannel: string, tenant: string]
   /** Replace a key's rate limits ('' = none). */
-  | readonly ['ratelimit', rateLimitKey: string, rpm: string, tpm: string]
+  | readonly ['ratelimit', rateLimitKey: string, rpm: string, tpm: string, limitsChannel: string, tenant: string]
   /**
    * Once per request id: take back what the request holds (pending or reserved), add its cost to
    * spent in each budget period, record threshold crossings in the alerts stream.
@@ -110,15 +113,15 @@ export function opsFor(event: DecodedEvent, layout: HotIdentityLayout, context?:
     case 'BudgetSet': {
       const d = event.data as BudgetSetData;
       const b = hotBudgetOf(tenant, d, quota);
-      return [['budget', quota.budgets(tenant), d.budgetId, JSON.stringify(b), b.ix]];
+      return [['budget', quota.budgets(tenant), d.budgetId, JSON.stringify(b), b.ix, quota.limitsChanged, tenant]];
     }
     case 'BudgetRemoved': {
       const d = event.data as EventData<typeof BudgetRemoved>;
-      return [['unbudget', quota.budgets(tenant), d.budgetId]];
+      return [['unbudget', quota.budgets(tenant), d.budgetId, quota.limitsChanged, tenant]];
     }
     case 'RateLimitSet': {
       const d = event.data as EventData<typeof RateLimitSet>;
-      return [['ratelimit', quota.rateLimit(tenant, d.keyId), d.rpm === undefined ? '' : String(d.rpm), d.tpm === undefined ? '' : String(d.tpm)]];
+      return [['ratelimit', quota.rateLimit(tenant, d.keyId), d.rpm === undefined ? '' : String(d.rpm), d.tpm === undefined ? '' : String(d.tpm), quota.limitsChanged, tenant]];
     }
     case 'SpendRecorded': {
       const d = event.data as EventData<typeof SpendRecorded>;

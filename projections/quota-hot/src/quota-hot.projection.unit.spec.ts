@@ -77,4 +77,15 @@ describe('quota-hot ops', () => {
       ['team', 'p:team:acme:t_1', '[]', 'p:teams:policy'],
     ]);
   });
+
+  it('announces every budget and rate-limit change on the limits channel, with the tenant', () => {
+    const set = registry.decode(
+      envelope('BudgetSet', { budgetId: 'bud_team1', scope: { kind: 'team', id: 't_1' }, limit: { microUsd: 5 }, period: 'monthly', timeZone: 'UTC', thresholds: [] }),
+    );
+    const [budgetOp] = opsFor(set, layout);
+    expect(budgetOp?.slice(0, 3)).toEqual(['budget', 'p:qbdef:{acme}', 'bud_team1']);
+    expect(budgetOp?.slice(-2)).toEqual(['p:quota:limits', 'acme']);
+    expect(opsFor(registry.decode(envelope('BudgetRemoved', { budgetId: 'bud_team1' })), layout)).toEqual([['unbudget', 'p:qbdef:{acme}', 'bud_team1', 'p:quota:limits', 'acme']]);
+    expect(opsFor(registry.decode(envelope('RateLimitSet', { keyId: KEY, rpm: 60 })), layout)).toEqual([['ratelimit', `p:qrl:{acme}:${KEY}`, '60', '', 'p:quota:limits', 'acme']]);
+  });
 });

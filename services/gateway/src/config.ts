@@ -42,6 +42,11 @@ export const GatewayConfig = z.object({
    * (woken by each settlement) before it is refused; 0 refuses at once.
    */
   quotaWaitMs: z.coerce.number().int().min(0).max(60_000).default(3_000),
+  /**
+   * How long the gateway admits a caller that no budget or rate limit applies to without asking
+   * Redis again (dropped at once when the projection announces a change of the tenant's limits).
+   */
+  quotaUntrackedCacheMs: z.coerce.number().int().min(0).max(60_000).default(1_000),
   bodyLimitBytes: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
   /**
    * Postgres of the key store (per-subject data keys). With `keyringFile`, the gateway seals the
@@ -90,6 +95,7 @@ const ENV: Record<keyof GatewayConfig, string> = {
   defaultMaxOutputTokens: 'TOTRA_DEFAULT_MAX_OUTPUT_TOKENS',
   quotaReservationTtlMs: 'TOTRA_QUOTA_RESERVATION_TTL_MS',
   quotaWaitMs: 'TOTRA_QUOTA_WAIT_MS',
+  quotaUntrackedCacheMs: 'TOTRA_QUOTA_UNTRACKED_CACHE_MS',
   bodyLimitBytes: 'TOTRA_GATEWAY_BODY_LIMIT',
   pgUrl: 'TOTRA_PG_URL',
   keyringFile: 'TOTRA_KEYRING',

@@ -5,13 +5,13 @@ import { GatewayConfigError, loadGatewayConfig } from './config.js';
 describe('gateway configuration', () => {
   it('has sane defaults without any variable', () => {
     const c = loadGatewayConfig({});
-    expect(c).toMatchObject({ port: 8080, quotaWaitMs: 3_000, closeGraceMs: 10_000, unpriced: 'reject', logLevel: 'info', workers: 1 });
+    expect(c).toMatchObject({ port: 8080, quotaWaitMs: 3_000, closeGraceMs: 10_000, unpriced: 'reject', logLevel: 'info', workers: 1, quotaUntrackedCacheMs: 1_000 });
     expect(c.trustedProxies).toEqual([]);
   });
 
   it('reads each setting from its variable', () => {
-    const c = loadGatewayConfig({ TOTRA_GATEWAY_PORT: '9090', TOTRA_GATEWAY_CLOSE_GRACE_MS: '2500', TOTRA_QUOTA_WAIT_MS: '0', TOTRA_TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.1' });
-    expect(c).toMatchObject({ port: 9090, closeGraceMs: 2_500, quotaWaitMs: 0 });
+    const c = loadGatewayConfig({ TOTRA_GATEWAY_PORT: '9090', TOTRA_GATEWAY_CLOSE_GRACE_MS: '2500', TOTRA_QUOTA_WAIT_MS: '0', TOTRA_QUOTA_UNTRACKED_CACHE_MS: '0', TOTRA_TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.1' });
+    expect(c).toMatchObject({ port: 9090, closeGraceMs: 2_500, quotaWaitMs: 0, quotaUntrackedCacheMs: 0 });
     expect(c.trustedProxies).toEqual(['10.0.0.0/8', '192.168.1.1']);
   });
 

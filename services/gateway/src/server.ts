@@ -145,7 +145,7 @@ export async function startGateway(
     modelAllowed: (who, alias) => catalog.directory.isAllowed(who, alias),
     events: writer,
     pii,
-    quota: new QuotaStage({ gate: new QuotaGate({ redis, subscriber, keyPrefix: config.redisPrefix, reservationTtlMs: config.quotaReservationTtlMs, heldWaitMs: config.quotaWaitMs }), unpriced: config.unpriced, defaultMaxOutputTokens: config.defaultMaxOutputTokens }),
+    quota: new QuotaStage({ gate: new QuotaGate({ redis, subscriber, keyPrefix: config.redisPrefix, reservationTtlMs: config.quotaReservationTtlMs, heldWaitMs: config.quotaWaitMs, untrackedCacheMs: config.quotaUntrackedCacheMs }), unpriced: config.unpriced, defaultMaxOutputTokens: config.defaultMaxOutputTokens }),
     auth: createAuthPlugin({ resolver, trustedProxies: config.trustedProxies }),
     privacy,
     trustedProxies: config.trustedProxies,
