@@ -6,7 +6,7 @@
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { findBinary, findFreePort, startNats, startRedis } from '@totra/engines';
 import { connectNats, readStream } from '@totra/eventlog';
@@ -39,14 +39,25 @@ const QUIET_CORES = 0.5;
 /** When set, the gateway runs with --cpu-prof and writes its profile into this folder. */
 const CPU_PROF_DIR = process.env.BENCH_GATEWAY_CPU_PROF;
 
-const TARGETS = ['direct', 'raw', 'totra', 'budgeted', 'portkey'];
-/** The two ToTra targets: one gateway process, two keys (a team without and a team with a budget). */
-const TOTRA_TARGETS = ['totra', 'budgeted'];
+/** Worker processes of the measured gateway (TOTRA_GATEWAY_WORKERS): one per core by default. */
+const GATEWAY_WORKERS = process.env.BENCH_GATEWAY_WORKERS ?? 'auto';
+const WORKER_COUNT = GATEWAY_WORKERS === 'auto' ? availableParallelism() : Number(GATEWAY_WORKERS);
+const TARGETS = ['direct', 'raw', 'totra', 'budgeted', 'single', 'portkey'];
+/**
+ * The ToTra targets and the gateway process each goes to: `gateway` (TOTRA_GATEWAY_WORKERS
+ * workers) with two keys (a team without and a team with a budget), and `gateway1`, the same
+ * gateway as one process, for reference.
+ */
+const GATEWAY_OF = { totra: 'gateway', budgeted: 'gateway', single: 'gateway1' };
+const TOTRA_TARGETS = Object.keys(GATEWAY_OF);
+/** The targets the verdicts are given for. */
+const VERDICT_TARGETS = ['totra', 'budgeted'];
 const TARGET_NAMES = {
   direct: 'direct to the mock',
   raw: 'raw node:http + undici pass-through',
-  totra: 'ToTra gateway',
-  budgeted: 'ToTra gateway, team with a budget',
+  totra: `ToTra gateway (${WORKER_COUNT} workers)`,
+  budgeted: `ToTra gateway (${WORKER_COUNT} workers), team with a budget`,
+  single: 'ToTra gateway, one process (reference)',
   portkey: 'Portkey AI gateway',
 };
 /** Overhead targets (p95, ms) from the issue, per concurrency level. */
@@ -166,6 +177,23 @@ function cpuMs(pid) {
   } catch {
     return undefined;
   }
+}
+
+/** CPU of a target's process in ms; for a gateway, with its worker processes (its children). */
+function cpuOfTarget(name, pid) {
+  if (name !== 'gateway' && name !== 'gateway1') return cpuMs(pid);
+  let total = cpuMs(pid);
+  if (total === undefined) return undefined;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) total += cpuMs(Number(entry)) ?? 0;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return total;
 }
 
 /** Busy and total jiffies of the whole machine (Linux /proc/stat), or undefined. */
@@ -339,21 +367,25 @@ try {
   log(`raw pass-through ${raw.ready.url}`);
 
   const projector = await forkChild('projector', join(root, 'services', 'projector', 'dist', 'main.js'), { env: totraEnv, logFile: join(logs, 'projector.log') });
+  const gatewayEnv = (spool, workers) => ({
+    ...totraEnv,
+    TOTRA_GATEWAY_HOST: '127.0.0.1',
+    TOTRA_GATEWAY_PORT: '0',
+    TOTRA_GATEWAY_WORKERS: workers,
+    TOTRA_SPOOL_DIR: join(dir, spool),
+    TOTRA_CATALOG_FILE: join(dir, 'no-catalog-file.yaml'),
+    OPENAI_API_KEY: UPSTREAM_KEY,
+    OPENAI_BASE_URL: mock.baseUrl,
+    OPENAI_MODELS: 'gpt-4o',
+  });
   const gateway = await forkChild('gateway', join(root, 'services', 'gateway', 'dist', 'main.js'), {
-    env: {
-      ...totraEnv,
-      TOTRA_GATEWAY_HOST: '127.0.0.1',
-      TOTRA_GATEWAY_PORT: '0',
-      TOTRA_SPOOL_DIR: join(dir, 'spool'),
-      TOTRA_CATALOG_FILE: join(dir, 'no-catalog-file.yaml'),
-      OPENAI_API_KEY: UPSTREAM_KEY,
-      OPENAI_BASE_URL: mock.baseUrl,
-      OPENAI_MODELS: 'gpt-4o',
-    },
+    env: gatewayEnv('spool', GATEWAY_WORKERS),
     execArgv: CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] : [],
     logFile: join(logs, 'gateway.log'),
   });
-  log(`ToTra gateway ${gateway.ready.url}`);
+  log(`ToTra gateway ${gateway.ready.url} (TOTRA_GATEWAY_WORKERS=${GATEWAY_WORKERS})`);
+  const gateway1 = await forkChild('gateway1', join(root, 'services', 'gateway', 'dist', 'main.js'), { env: gatewayEnv('spool-single', '1'), logFile: join(logs, 'gateway1.log') });
+  log(`ToTra gateway, one process ${gateway1.ready.url}`);
   const issued = JSON.parse(
     execFileSync(
       process.execPath,
@@ -404,9 +436,10 @@ try {
     raw: { authorization: `Bearer ${UPSTREAM_KEY}`, 'content-type': 'application/json' },
     totra: { authorization: `Bearer ${totraKey}`, 'content-type': 'application/json' },
     budgeted: { authorization: `Bearer ${budgetedKey}`, 'content-type': 'application/json' },
+    single: { authorization: `Bearer ${totraKey}`, 'content-type': 'application/json' },
     portkey: { authorization: `Bearer ${UPSTREAM_KEY}`, 'content-type': 'application/json', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': mock.baseUrl },
   };
-  const urls = { direct: mock.url, raw: raw.ready.url, totra: gateway.ready.url, budgeted: gateway.ready.url, portkey: portkey?.ready.url };
+  const urls = { direct: mock.url, raw: raw.ready.url, totra: gateway.ready.url, budgeted: gateway.ready.url, single: gateway1.ready.url, portkey: portkey?.ready.url };
   const path = '/v1/chat/completions';
 
   // Every target must answer the same request before anything is measured. The gateway needs
@@ -414,6 +447,7 @@ try {
   await waitForOk(urls.direct + path, headers.direct, BODIES.json, 'the mock');
   await waitForOk(urls.raw + path, headers.raw, BODIES.json, 'the raw pass-through');
   await waitForOk(urls.totra + path, headers.totra, BODIES.json, 'the ToTra gateway');
+  await waitForOk(urls.single + path, headers.single, BODIES.json, 'the ToTra gateway (one process)');
   await waitForOk(urls.budgeted + path, headers.budgeted, BODIES.json, 'the ToTra gateway (key of the team with a budget)');
   // The budget must be in the hot store before anything is measured: a budgeted request is held.
   let budgetCheck;
@@ -444,6 +478,7 @@ try {
   });
   await piiProbe.text();
   const features = {
+    workers: `${WORKER_COUNT} worker processes sharing the port (TOTRA_GATEWAY_WORKERS=${GATEWAY_WORKERS}), each with its own chain; the "one process" target is the same build with the default of 1`,
     auth: noKey.status === 401 ? 'on: a request without a key gets 401; keys resolved through Redis (quota-hot projection)' : `unexpected: no key gave HTTP ${noKey.status}`,
     events: 'checked at the end: one terminal event per request in JetStream',
     metrics: metricsText.includes('totra_requests_total') ? 'on: /metrics serves totra_requests_total' : 'not found on /metrics',
@@ -471,15 +506,15 @@ try {
   }
 
   const loadgen = await forkChild('loadgen', join(here, 'loadgen.mjs'), { env: baseEnv, logFile: join(logs, 'loadgen.log') });
-  const pids = { bench: process.pid, upstream: upstream.pid, raw: raw.pid, gateway: gateway.pid, projector: projector.pid, nats: nats.pid, redis: redis.pid, portkey: portkey?.pid, loadgen: loadgen.pid };
-  const sentTo = { direct: 0, raw: 0, totra: 0, budgeted: 0, portkey: 0 };
+  const pids = { bench: process.pid, upstream: upstream.pid, raw: raw.pid, gateway: gateway.pid, gateway1: gateway1.pid, projector: projector.pid, nats: nats.pid, redis: redis.pid, portkey: portkey?.pid, loadgen: loadgen.pid };
+  const sentTo = { direct: 0, raw: 0, totra: 0, budgeted: 0, single: 0, portkey: 0 };
 
   async function measure(target, job) {
-    const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? cpuMs(pid) : undefined]));
+    const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? cpuOfTarget(k, pid) : undefined]));
     const m0 = machineJiffies();
     const reply = await loadgen.ask({ type: 'run', job: { url: urls[target], path, headers: headers[target], ...job } });
     if (reply.error) throw new Error(`load generator failed on ${target}: ${reply.error}`);
-    const after = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? cpuMs(pid) : undefined]));
+    const after = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? cpuOfTarget(k, pid) : undefined]));
     const m1 = machineJiffies();
     const cpu = Object.fromEntries(Object.keys(pids).filter((k) => before[k] !== undefined && after[k] !== undefined).map((k) => [k, after[k] - before[k]]));
     // The whole machine's busy CPU time in the same interval (ms): what is not ours is other load.
@@ -553,7 +588,8 @@ try {
   const redisCalls = await redisCommandStats(redis.port);
 
   // ---- event emission check: every request through the gateway left a terminal event --------
-  await gateway.stop(); // graceful: flushes the chain writer
+  await gateway.stop(); // graceful: flushes the chain writers (every worker's)
+  await gateway1.stop();
   const nc = await connectNats(nats.url, { name: 'bench-gateway' });
   const eventCounts = {};
   try {
@@ -576,7 +612,7 @@ try {
   const spend = eventCounts.SpendRecorded ?? 0;
   const completed = eventCounts.RequestCompleted ?? 0;
   features.quota = spend > 0
-    ? `on: ${spend} SpendRecorded events for ${completed} completed requests; the "ToTra gateway" key's team has no budget (admission checks every scope, nothing is held), the "team with a budget" key's team has a monthly budget (${budgetCheck}: each request is reserved in Redis, settled after the answer and projected)`
+    ? `on: ${spend} SpendRecorded events for ${completed} completed requests; the "ToTra gateway" key's team has no budget (nothing limits it: admitted from the gateway's verdict cache after a first check of every scope in Redis, nothing is held), the "team with a budget" key's team has a monthly budget (${budgetCheck}: each request is reserved in Redis, settled after the answer and projected)`
     : features.quotaStageInBuild
       ? 'a quota module is in the build, but no SpendRecorded event was appended: looks off'
       : 'not built yet';
@@ -612,7 +648,7 @@ try {
           entry.overhead = { p50: r3(s.p50 - direct.p50), p95: r3(s.p95 - direct.p95), p99: r3(s.p99 - direct.p99) };
           entry.overheadP95ByRound = cell.rounds.map((r, i) => r3(r.p95 - lat[v].direct[c].rounds[i].p95));
         }
-        const cpuPid = t === 'direct' ? 'upstream' : TOTRA_TARGETS.includes(t) ? 'gateway' : t;
+        const cpuPid = t === 'direct' ? 'upstream' : (GATEWAY_OF[t] ?? t);
         if (cell.cpu[cpuPid] !== undefined) entry.targetCpuUsPerRequest = Math.round((cell.cpu[cpuPid] * 1000) / cell.sent);
         if (TOTRA_TARGETS.includes(t)) {
           entry.natsCpuUsPerRequest = Math.round(((cell.cpu.nats ?? 0) * 1000) / cell.sent);
@@ -628,7 +664,7 @@ try {
     throughput[t] = {};
     for (const c of TP_CONCURRENCY) {
       const runs = tp[t][c];
-      const cpuPid = t === 'direct' ? 'upstream' : TOTRA_TARGETS.includes(t) ? 'gateway' : t;
+      const cpuPid = t === 'direct' ? 'upstream' : (GATEWAY_OF[t] ?? t);
       const sent = runs.reduce((a, r) => a + r.sent, 0);
       const cpuOf = (k) => runs.reduce((a, r) => a + (r.cpu[k] ?? 0), 0);
       throughput[t][c] = {
@@ -653,7 +689,7 @@ try {
   const verdicts = [];
   const missing = [features.pii.startsWith('on') ? undefined : 'PII', features.quota.startsWith('on') ? undefined : 'quota'].filter(Boolean);
   const notBuilt = missing.length ? `measured without ${missing.join(' and ')} (not built yet, or off: see the features above): re-measure when ${missing.length > 1 ? 'they are' : 'it is'} on` : undefined;
-  for (const g of TOTRA_TARGETS) {
+  for (const g of VERDICT_TARGETS) {
     const who = g === 'budgeted' ? ', team with a budget' : '';
     for (const c of LEVELS) {
       const o = j[c][g].overhead.p95;
@@ -691,7 +727,7 @@ try {
     const ideal = Math.round((c * 1000) / LATENCY_MS);
     return { clients: c, idealRps: ideal, achievedRps: d.achievedRps, share: r2(d.achievedRps / ideal), p50AboveLatencyMs: r3(d.p50 - LATENCY_MS), p99AboveLatencyMs: r3(d.p99 - LATENCY_MS) };
   });
-  const expectedEvents = sentTo.totra + sentTo.budgeted;
+  const expectedEvents = sentTo.totra + sentTo.budgeted + sentTo.single;
   const terminal = (eventCounts.RequestCompleted ?? 0) + (eventCounts.RequestFailed ?? 0) + (eventCounts.RequestRejected ?? 0);
 
   machine.loadAverageAtEnd = loadavg().map((x) => r2(x));
@@ -709,7 +745,7 @@ try {
       warmupPerRound: WARMUP,
       statistic: 'nearest-rank percentiles of all rounds pooled; overhead = target percentile - direct percentile at the same level and variant',
       throughput: { concurrency: TP_CONCURRENCY, rounds: TP_ROUNDS, warmupMs: TP_WARMUP_MS, durationMs: TP_DURATION_MS, statistic: 'median of rounds; best concurrency counts' },
-      gateway: 'services/gateway/dist/main.js as a child process with its defaults (log level info, no catalog file: the catalog is seeded from OPENAI_* variables); a key issued with the CLI; what it does on each request: see features',
+      gateway: `services/gateway/dist/main.js as a child process with TOTRA_GATEWAY_WORKERS=${GATEWAY_WORKERS} (${WORKER_COUNT} worker processes; the verdicts are for it) and, for reference, a second one with its defaults (one process); otherwise defaults (log level info, no catalog file: the catalog is seeded from OPENAI_* variables); keys issued with the CLI; what it does on each request: see features`,
       processes: 'load generator, mock, raw pass-through, gateway, projector, Portkey, NATS and Redis each in their own process on the same machine',
     },
     latency,
@@ -748,7 +784,7 @@ function markdown(r, targets) {
     '',
   );
   lines.push(`Build: commit ${r.build.commit}${r.build.uncommittedFiles ? ` plus ${r.build.uncommittedFiles} uncommitted files under services/, libs/, projections/` : ''}. What the ToTra gateway did on each request:`, '');
-  for (const k of ['auth', 'events', 'metrics', 'pii', 'quota']) lines.push(`- ${k}: ${r.features[k]}`);
+  for (const k of ['workers', 'auth', 'events', 'metrics', 'pii', 'quota']) if (r.features[k]) lines.push(`- ${k}: ${r.features[k]}`);
   lines.push('');
   const missingNote = r.verdicts.find((v) => v.note?.startsWith('measured without'))?.note;
   if (missingNote) lines.push(`**The targets are for a gateway with auth, quota, PII, event emission and metrics on: ${missingNote}.**`, '');
