@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,38 +9,14 @@ import { startQuotaHotProjection, type QuotaHotProjection } from '@totra/project
 import { QuotaGate } from '@totra/quota-redis';
 import { createStreamGate } from '@totra/testing';
 import { startHarness, type Harness } from './support/gateway-harness.js';
+import { startGatewayProcess, type GatewayProcess } from './support/gateway-process.js';
 
 // A gateway process killed (SIGKILL) between its budget reservation and the settlement: the
 // reservation is taken back once its TTL has passed, nothing is charged for the request, and
 // spend events delivered again (a duplicate append, a consumer replaying the whole stream) are
 // counted once.
-const root = join(import.meta.dirname, '..');
 const TTL_MS = 4_000;
 const LIMIT = 15_000; // micro-USD: one request of max_tokens 1000 on gpt-4o reserves about 10,000
-
-interface GatewayProcess {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<unknown>;
-}
-
-/** Starts the gateway's `main` from the sources as a child process; resolves once it listens. */
-function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--conditions=@totra/source', '--import', 'tsx', 'services/gateway/src/main.ts'], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  return new Promise((resolve, reject) => {
-    child.on('message', (m: { type?: string; url?: string }) => {
-      if (m?.type === 'ready' && m.url) resolve({ child, url: m.url, exited });
-    });
-    void exited.then((code) => reject(new Error(`the gateway process exited (${String(code)}) before it listened: ${err}`)));
-  });
-}
 
 describe('a gateway process killed between reservation and settlement', () => {
   let h: Harness;

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,36 +6,12 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Envelope } from '@totra/events';
 import { startHarness, type Harness } from './support/gateway-harness.js';
+import { startGatewayProcess, type GatewayProcess } from './support/gateway-process.js';
 
 // The gateway with TOTRA_GATEWAY_WORKERS=2, started from its `main` as a process: a primary and
 // two workers sharing the port. Each worker writes its own chain, the model catalog is seeded
 // once, /metrics adds the workers up, a worker that dies is replaced, and SIGTERM stops them
 // all with every answered request recorded.
-const root = join(import.meta.dirname, '..');
-
-interface GatewayProcess {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<number | null>;
-  stderr: () => string;
-}
-
-function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--conditions=@totra/source', '--import', 'tsx', 'services/gateway/src/main.ts'], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    child.on('message', (m: { type?: string; url?: string }) => {
-      if (m?.type === 'ready' && m.url) resolve({ child, url: m.url, exited, stderr: () => err });
-    });
-    void exited.then((code) => reject(new Error(`the gateway process exited (${String(code)}) before it listened: ${err}`)));
-  });
-}
 
 /** Process ids of the gateway workers of a primary (its children running the gateway's main). */
 function childPids(pid: number): number[] {
