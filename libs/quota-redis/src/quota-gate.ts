@@ -37,6 +37,15 @@ export interface QuotaGateOptions {
    * Redis every time.
    */
   untrackedCacheMs?: number;
+  /**
+   * Settlements and releases are collected for this long and sent as one pipeline, after the
+   * admissions of the same moment: under bursts, a request's admission does not queue in Redis
+   * behind the bookkeeping of the answers just sent. Until its settlement, a request holds its
+   * estimate instead of its actual cost, so the delay can refuse a request near a limit that
+   * would have fitted: default 5 ms with `heldWaitMs` (such a request waits for the settlement
+   * instead), 0 without.
+   */
+  settleDelayMs?: number;
 }
 
 /** What a request may cost at most, before it is sent. */
@@ -125,6 +134,8 @@ const ms = (t: Date | number): number => (typeof t === 'number' ? t : t.getTime(
  */
 export class QuotaGate {
   readonly #scripts: ScriptBatcher;
+  /** Settlements and releases: batched over `settleDelayMs`, behind admissions. */
+  readonly #bookkeeping: ScriptBatcher;
   readonly #layout: HotQuotaLayout;
   readonly #ttl: number;
   readonly #pendingTtl: number;
@@ -153,6 +164,7 @@ export class QuotaGate {
     this.#purge = o.purgeLimit ?? 32;
     this.#subscriber = o.subscriber;
     this.#heldWaitMs = o.subscriber ? (o.heldWaitMs ?? 0) : 0;
+    this.#bookkeeping = new ScriptBatcher(o.redis, { delayMs: o.settleDelayMs ?? (this.#heldWaitMs > 0 ? 5 : 0) });
     this.#untrackedMs = o.subscriber ? (o.untrackedCacheMs ?? 1_000) : 0;
     const limits = this.#layout.limitsChanged;
     this.#subscriber?.on('message', (channel: string, message: string) => {
@@ -359,7 +371,7 @@ export class QuotaGate {
     if (reservation.state === 'untracked') return 'untracked';
     const l = this.#layout;
     const t = reservation.tenant;
-    const reply = await this.#eval(
+    const reply = await this.#bookkeeping.run(
       SETTLE_SCRIPT,
       [l.expiries(t), l.request(t, reservation.requestId), l.done(t, reservation.requestId)],
       [l.prefix, l.tag(t), reservation.requestId, String(ms(now)), int(actual.microUsd, 'actual.microUsd'), int(actual.tokens, 'actual.tokens'), JSON.stringify(reservation.scopes), String(this.#pendingTtl)],
@@ -373,7 +385,7 @@ export class QuotaGate {
     if (reservation.state === 'untracked') return false;
     const l = this.#layout;
     const t = reservation.tenant;
-    const reply = await this.#eval(RELEASE_SCRIPT, [l.expiries(t), l.request(t, reservation.requestId)], [l.prefix, l.tag(t), reservation.requestId]);
+    const reply = await this.#bookkeeping.run(RELEASE_SCRIPT, [l.expiries(t), l.request(t, reservation.requestId)], [l.prefix, l.tag(t), reservation.requestId]);
     return reply === 1;
   }
 

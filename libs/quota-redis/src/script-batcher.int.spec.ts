@@ -35,6 +35,27 @@ describe('ScriptBatcher (real Redis)', () => {
     }
   });
 
+  it('with delayMs, collects the scripts of several turns into one pipeline, sent after those of an immediate batcher', async () => {
+    const PUSH = `-- ${prefix} push\nreturn redis.call('RPUSH', KEYS[1], ARGV[1])`;
+    await redis.script('LOAD', PUSH);
+    const key = `${prefix}:order`;
+    const bookkeeping = new ScriptBatcher(redis, { delayMs: 200 });
+    const admissions = new ScriptBatcher(redis);
+    const pipelines = vi.spyOn(redis, 'pipeline');
+    try {
+      const settled = [bookkeeping.run(PUSH, [key], ['settle-1'])];
+      await new Promise(setImmediate); // a later turn of the event loop
+      settled.push(bookkeeping.run(PUSH, [key], ['settle-2']));
+      await new Promise(setImmediate);
+      await admissions.run(PUSH, [key], ['admit']);
+      await Promise.all(settled);
+      expect(await redis.lrange(key, 0, -1)).toEqual(['admit', 'settle-1', 'settle-2']);
+      expect(pipelines).toHaveBeenCalledTimes(1); // the two delayed calls; the admission alone needs none
+    } finally {
+      pipelines.mockRestore();
+    }
+  });
+
   it('runs a script Redis does not know yet (NOSCRIPT), alone and in a batch', async () => {
     const batcher = new ScriptBatcher(redis);
     const [alone, batched] = [incr('alone'), incr('batched')];

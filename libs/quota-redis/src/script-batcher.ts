@@ -21,11 +21,17 @@ const isNoScript = (err: unknown): boolean => err instanceof Error && err.messag
  */
 export class ScriptBatcher {
   readonly #redis: Redis;
+  readonly #delayMs: number;
   #queue: Call[] = [];
   #scheduled = false;
 
-  constructor(redis: Redis) {
+  /**
+   * @param o.delayMs collect scripts for this long before sending them (0, the default: until
+   *   the current round of I/O is over). For work that may wait behind latency-critical scripts.
+   */
+  constructor(redis: Redis, o: { delayMs?: number } = {}) {
     this.#redis = redis;
+    this.#delayMs = o.delayMs ?? 0;
   }
 
   /** Runs a script with its keys and arguments; resolves with its reply. */
@@ -34,7 +40,8 @@ export class ScriptBatcher {
       this.#queue.push({ script, keys, argv, resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
-        setImmediate(() => this.#flush());
+        if (this.#delayMs > 0) setTimeout(() => this.#flush(), this.#delayMs);
+        else setImmediate(() => this.#flush());
       }
     });
   }
