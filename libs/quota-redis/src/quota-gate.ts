@@ -122,6 +122,9 @@ const int = (n: number, field: string): string => {
 /** Most cached "nothing limits this caller" verdicts; beyond it they are all dropped and relearnt. */
 const MAX_UNTRACKED_VERDICTS = 100_000;
 
+/** What an untracked verdict is kept under, within its tenant: the scopes and the model it was given for. */
+const callerKey = (r: AdmitRequest): string => `${r.keyId}\n${r.userId}\n${r.teamId}\n${r.model}`;
+
 const ms = (t: Date | number): number => (typeof t === 'number' ? t : t.getTime());
 
 /**
@@ -210,7 +213,7 @@ export class QuotaGate {
 
   #cachedUntracked(r: AdmitRequest): Reservation | undefined {
     if (!this.#limitsWatched) return undefined;
-    const until = this.#untracked.get(r.tenant)?.get(`${r.keyId}\n${r.userId}\n${r.teamId}\n${r.model}`);
+    const until = this.#untracked.get(r.tenant)?.get(callerKey(r));
     if (until === undefined || until <= Date.now()) return undefined;
     return { requestId: r.requestId, tenant: r.tenant, scopes: [], estimate: r.estimate, expiresAt: ms(r.now), state: 'untracked', replayed: false };
   }
@@ -223,7 +226,7 @@ export class QuotaGate {
     }
     let byCaller = this.#untracked.get(r.tenant);
     if (!byCaller) this.#untracked.set(r.tenant, (byCaller = new Map()));
-    const k = `${r.keyId}\n${r.userId}\n${r.teamId}\n${r.model}`;
+    const k = callerKey(r);
     if (!byCaller.has(k)) this.#untrackedSize++;
     byCaller.set(k, Date.now() + this.#untrackedMs);
   }

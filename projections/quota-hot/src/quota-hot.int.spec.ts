@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { type NatsConnection } from '@nats-io/nats-core';
 import { Redis } from 'ioredis';
@@ -110,6 +110,29 @@ describe('quota-hot projection (real NATS and Redis)', () => {
     await append(issueApiKey({ ...minted, user: 'u_1', team: over.team ?? 't_1', tenant: 'acme', at: at(), ...over }, state));
     return minted;
   };
+
+  it('applies a backlog in script calls of at most maxOpsPerCall changes, cut between messages', async () => {
+    await setup();
+    const minted = [];
+    for (let i = 0; i < 6; i++) minted.push(await issue()); // one message each, two changes each
+    const calls = vi.spyOn(redis, 'evalsha');
+    try {
+      const p = await startQuotaHotProjection({ nc, stream, redis, keyPrefix: prefix, consumerName: 'quota-hot', maxOpsPerCall: 4 });
+      running.push(p);
+      await p.caughtUp();
+      const l = hotIdentityLayout(prefix);
+      for (const m of minted) expect(await redis.hget(l.key(m.keyHash), 'keyId')).toBe(m.keyId);
+      expect(Number(await redis.get(l.checkpoint))).toBe((await jsm.streams.info(stream.name)).state.last_seq);
+      const changesPerCall = calls.mock.calls
+        .filter((c) => c[2] === l.checkpoint)
+        .map((c) => (JSON.parse(String(c[3])) as [string, unknown[]][]).reduce((n, g) => n + g[1].length, 0));
+      expect(changesPerCall.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(12);
+      expect(changesPerCall.length).toBeGreaterThanOrEqual(3);
+      for (const n of changesPerCall) expect(n).toBeLessThanOrEqual(4);
+    } finally {
+      calls.mockRestore();
+    }
+  });
 
   it('puts an issued key into Redis under its hash, with identity fields and no secret', async () => {
     await setup();
