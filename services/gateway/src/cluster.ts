@@ -15,6 +15,7 @@ import { AggregatorRegistry, type Registry } from 'prom-client';
 export const WORKER_INDEX_ENV = 'TOTRA_GATEWAY_WORKER_INDEX';
 
 const METRICS_MESSAGE = 'totra:cluster-metrics';
+const FIRST_RESTART_DELAY_MS = 1_000;
 
 /** A worker's spool folder: the configured one for worker 0 (as without workers), `worker-<i>` in it for the others. */
 export function workerSpoolDir(spoolDir: string, index: number): string {
@@ -74,13 +75,7 @@ export interface GatewayClusterOptions {
   workers: number;
   /** How long a worker may take to finish its requests and flush its chain when stopped. */
   closeGraceMs: number;
-  /** Script the workers run (the gateway's main module). Default: this process's entry. */
-  exec?: string;
-  /** Extra environment for the workers. */
-  env?: NodeJS.ProcessEnv;
   onWarning?: (message: string) => void;
-  /** First delay before a worker that died is started again; doubles while workers keep dying, up to 30 s. */
-  restartDelayMs?: number;
 }
 
 /** Thrown by `startGatewayCluster` when a worker could not start; carries its exit code. */
@@ -97,8 +92,6 @@ export class WorkerStartError extends Error {
 
 export interface RunningGatewayCluster {
   url: string;
-  /** Live workers by index. */
-  workers(): ReadonlyMap<number, Worker>;
   /** Stops every worker (each drains its requests and chain) and waits for them to exit. */
   close(): Promise<void>;
 }
@@ -111,16 +104,16 @@ export interface RunningGatewayCluster {
 export async function startGatewayCluster(o: GatewayClusterOptions): Promise<RunningGatewayCluster> {
   if (!cluster.isPrimary) throw new Error('startGatewayCluster runs in the primary process only');
   const warn = o.onWarning ?? (() => undefined);
-  if (o.exec) cluster.setupPrimary({ exec: o.exec });
   const aggregator = new AggregatorRegistry();
   const live = new Map<number, Worker>();
   let stopping = false;
-  let restartDelay = o.restartDelayMs ?? 1_000;
+  // First delay before a worker that died is started again; doubles while workers keep dying.
+  let restartDelay = FIRST_RESTART_DELAY_MS;
   const restartTimers = new Set<NodeJS.Timeout>();
 
   const fork = (index: number, initial: boolean): Promise<{ worker: Worker; url: string }> => {
     const started = Date.now();
-    const worker = cluster.fork({ ...o.env, [WORKER_INDEX_ENV]: String(index) });
+    const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(index) });
     live.set(index, worker);
     worker.on('message', (m: { type?: string; id?: number; url?: string }) => {
       if (m?.type !== METRICS_MESSAGE || typeof m.id !== 'number') return;
@@ -143,7 +136,7 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Run
         // A worker that fails at the first start stops the start; later, the primary keeps trying.
         if (stopping || (!ready && initial)) return;
         const lived = Date.now() - started;
-        if (lived > 60_000) restartDelay = o.restartDelayMs ?? 1_000;
+        if (lived > 60_000) restartDelay = FIRST_RESTART_DELAY_MS;
         warn(`worker ${index} exited (${signal ?? `code ${code}`}); starting a new one in ${restartDelay} ms`);
         const timer = setTimeout(() => {
           restartTimers.delete(timer);
@@ -182,5 +175,5 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Run
     await stopAll();
     throw err;
   }
-  return { url, workers: () => live, close: stopAll };
+  return { url, close: stopAll };
 }
