@@ -101,7 +101,7 @@ describe('QuotaGate (real Redis)', () => {
     expect(new Set(settled)).toEqual(new Set(['settled']));
     const after = await live(ref);
     const pending = Number(after['pusd']);
-    expect(Number(after['rusd'])).toBe(0);
+    expect(after['rusd']).toBeUndefined(); // nothing reserved any more (a field back at zero goes)
     expect(pending).toBe(50 * 9_000 + 50 * 10_000);
     expect(pending).toBeLessThanOrEqual(1_000_000);
     // The room left is used again, and only as far as it goes.
@@ -142,6 +142,50 @@ describe('QuotaGate (real Redis)', () => {
     expect(r.ok && r.reservation.scopes).toEqual(['tokyo/d:2026-12-05']);
   });
 
+  it('learns a new time zone for admissions sent together (one learns it, the other retries with it)', async () => {
+    const gate = setup();
+    await budget({ budgetId: 'tokyo', scope: { kind: 'tenant' }, limit: { microUsd: 10 ** 9 }, period: 'daily', timeZone: 'Asia/Tokyo' });
+    const both = await Promise.all([gate.admit(req({ now: Date.parse('2026-12-04T20:00:00Z') })), gate.admit(req({ now: Date.parse('2026-12-04T20:00:00Z') }))]);
+    expect(both.map((r) => r.ok && r.reservation.scopes)).toEqual([['tokyo/d:2026-12-05'], ['tokyo/d:2026-12-05']]);
+  });
+
+  it('admits the requests of a tenant sent together in one script call, each seeing the reservations before it; other tenants get their own', async () => {
+    setup();
+    // Its own connection, without auto-pipelining (which would route every call through pipeline()).
+    const own = new Redis(await redisUrl());
+    const gate = new QuotaGate({ redis: own, keyPrefix: prefix });
+    await budget({ budgetId: 'team-t1', scope: { kind: 'team', id: 't_1' }, limit: { microUsd: 55_000 } });
+    const calls = vi.spyOn(own, 'pipeline');
+    const single = vi.spyOn(own, 'evalsha');
+    try {
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => gate.admit(req({ requestId: `t-${i}`, userId: `u_${i}` }))));
+      expect(results.map((r) => r.ok)).toEqual([true, true, true, true, true, false, false, false]);
+      expect(results[5]).toMatchObject({ ok: false, scope: 'team:t_1', used: 50_000, held: true }); // fits once those in flight settle
+      expect(single).toHaveBeenCalledTimes(1); // eight admissions, one script call
+      expect(calls).not.toHaveBeenCalled();
+      expect(await live('team-t1/m:2026-12')).toEqual({ rusd: '50000', rtok: '5000' });
+      const [mine, theirs] = await Promise.all([gate.admit(req()), gate.admit(req({ tenant: 'globex' }))]);
+      expect(mine).toMatchObject({ ok: false, scope: 'team:t_1' });
+      expect(theirs).toMatchObject({ ok: true, reservation: { state: 'untracked' } });
+      expect(calls).toHaveBeenCalledTimes(1); // two tenants: two script calls in one pipeline
+    } finally {
+      calls.mockRestore();
+      single.mockRestore();
+      own.disconnect();
+    }
+  });
+
+  it('gives back and settles requests that cost nothing in money (a token budget, an unpriced model)', async () => {
+    const gate = setup();
+    await budget({ budgetId: 'tok', scope: { kind: 'user', id: 'u_1' }, limit: { tokens: 10_000 } });
+    const a = await gate.admit(req({ estimate: { microUsd: 0, tokens: 1_000 } }));
+    const b = await gate.admit(req({ estimate: { microUsd: 0, tokens: 1_000 } }));
+    if (!a.ok || !b.ok) throw new Error('both fit');
+    expect(await gate.release(a.reservation)).toBe(true);
+    expect(await gate.settle(b.reservation, { microUsd: 0, tokens: 400 })).toBe('settled');
+    expect(await live('tok/m:2026-12')).toEqual({ ptok: '400' });
+  });
+
   it('takes back the reservation of a crashed gateway once it expires, and a late settle still counts as pending', async () => {
     const gate = setup({ reservationTtlMs: 60_000 });
     await budget({ budgetId: 'team', scope: { kind: 'team', id: 't_1' }, limit: { microUsd: 15_000 } });
@@ -158,7 +202,7 @@ describe('QuotaGate (real Redis)', () => {
     if (crashed.ok) expect(await gate.settle(crashed.reservation, { microUsd: 4_000, tokens: 10 }, NOW + 61_000)).toBe('settled');
     expect(await live('team/m:2026-12')).toMatchObject({ rusd: '10000', pusd: '4000' });
     if (later.ok) expect(await gate.release(later.reservation)).toBe(true);
-    expect(await live('team/m:2026-12')).toMatchObject({ rusd: '0', pusd: '4000' });
+    expect(await live('team/m:2026-12')).toEqual({ pusd: '4000', ptok: '10' }); // nothing reserved any more
   });
 
   it('limits requests and tokens per minute per key with a sliding window, and says when to retry', async () => {

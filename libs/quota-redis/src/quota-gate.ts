@@ -301,28 +301,23 @@ export class QuotaGate {
     const t = r.tenant;
     const now = ms(r.now);
     if (!r.requestId) throw new InvalidGateArgumentError('requestId is required');
-    const keys = [
-      l.expiries(t),
-      l.request(t, r.requestId),
-      l.scopeBudgets(t, 'key', r.keyId),
-      l.scopeBudgets(t, 'user', r.userId),
-      l.scopeBudgets(t, 'team', r.teamId),
-      l.scopeBudgets(t, 'tenant', '*'),
-      l.rateLimit(t, r.keyId),
-      l.done(t, r.requestId),
-    ];
     const usd = int(r.estimate.microUsd, 'estimate.microUsd');
     const tok = int(r.estimate.tokens, 'estimate.tokens');
+    const item = [r.requestId, String(now), usd, tok, r.model, r.keyId, r.userId, r.teamId];
     for (let attempt = 0; attempt < 16; attempt++) {
       const zones: Record<string, Record<string, string>> = {};
       for (const z of this.#zones) zones[z] = calendarPeriodKeys(now, z);
-      const argv = [l.prefix, l.tag(t), r.requestId, String(now), usd, tok, r.model, r.keyId, JSON.stringify(zones), String(this.#ttl), String(this.#purge)];
-      const reply = await this.#eval(ADMIT_SCRIPT, keys, argv);
+      const periods = JSON.stringify(zones);
+      // One script call admits the requests of a tenant sent in the same batch with the same period keys.
+      const reply = await this.#scripts.runGrouped(ADMIT_SCRIPT, `${t}\n${periods}`, [l.expiries(t)], [l.prefix, l.tag(t), periods, String(this.#ttl), String(this.#purge)], item);
       if (!Array.isArray(reply)) throw new UnexpectedGateReplyError(reply);
       const [kind, ...rest] = reply.map(String);
-      if (kind === 'tz' && rest[0] && !this.#zones.has(rest[0])) {
-        calendarPeriodKeys(now, rest[0]); // throws UnknownTimeZoneError for a zone this runtime lacks
-        this.#zones.add(rest[0]);
+      if (kind === 'tz' && rest[0]) {
+        // Another admission may have learnt the zone since this one's period keys were computed.
+        if (!this.#zones.has(rest[0])) {
+          calendarPeriodKeys(now, rest[0]); // throws UnknownTimeZoneError for a zone this runtime lacks
+          this.#zones.add(rest[0]);
+        }
         continue;
       }
       if (kind === 'done') {
@@ -374,10 +369,12 @@ export class QuotaGate {
     if (reservation.state === 'untracked') return 'untracked';
     const l = this.#layout;
     const t = reservation.tenant;
-    const reply = await this.#bookkeeping.run(
+    const reply = await this.#bookkeeping.runGrouped(
       SETTLE_SCRIPT,
-      [l.expiries(t), l.request(t, reservation.requestId), l.done(t, reservation.requestId)],
-      [l.prefix, l.tag(t), reservation.requestId, String(ms(now)), int(actual.microUsd, 'actual.microUsd'), int(actual.tokens, 'actual.tokens'), JSON.stringify(reservation.scopes), String(this.#pendingTtl)],
+      t,
+      [l.expiries(t)],
+      [l.prefix, l.tag(t), String(this.#pendingTtl)],
+      [reservation.requestId, String(ms(now)), int(actual.microUsd, 'actual.microUsd'), int(actual.tokens, 'actual.tokens'), JSON.stringify(reservation.scopes)],
     );
     if (reply === 'settled' || reply === 'already_settled' || reply === 'recorded') return reply;
     throw new UnexpectedGateReplyError(reply);
@@ -392,7 +389,4 @@ export class QuotaGate {
     return reply === 1;
   }
 
-  #eval(script: string, keys: string[], argv: string[]): Promise<unknown> {
-    return this.#scripts.run(script, keys, argv);
-  }
 }

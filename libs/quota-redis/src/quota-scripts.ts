@@ -7,7 +7,12 @@ import { createHash } from 'node:crypto';
  * stays in one cluster slot.
  */
 export const QUOTA_LUA_HELPERS = `
-local function qnum(n) return string.format('%.0f', n) end
+-- An integer as Redis reads it ('%.0f' writes minus zero as '-0', which HINCRBY refuses).
+local function qnum(n)
+  local s = string.format('%.0f', n)
+  if s == '-0' then return '0' end
+  return s
+end
 local function qLiveKey(pfx, tag, ref)
   local i = string.find(ref, '/', 1, true)
   return pfx .. 'ql:' .. tag .. ':' .. string.sub(ref, 1, i - 1) .. ':' .. string.sub(ref, i + 1)
@@ -16,11 +21,10 @@ local function qSpentKey(pfx, tag, ref)
   local i = string.find(ref, '/', 1, true)
   return pfx .. 'qs:' .. tag .. ':' .. string.sub(ref, 1, i - 1) .. ':' .. string.sub(ref, i + 1)
 end
-local function qTidyLive(lk)
-  local v = redis.call('HMGET', lk, 'rusd', 'rtok', 'pusd', 'ptok')
-  if (tonumber(v[1]) or 0) == 0 and (tonumber(v[2]) or 0) == 0 and (tonumber(v[3]) or 0) == 0 and (tonumber(v[4]) or 0) == 0 then
-    redis.call('DEL', lk)
-  end
+-- Adds to a field of a budget period's live hash; a field back at zero goes (and the hash with
+-- its last field), so an idle period leaves nothing behind.
+local function qAddLive(lk, field, delta)
+  if delta ~= 0 and redis.call('HINCRBY', lk, field, qnum(delta)) == 0 then redis.call('HDEL', lk, field) end
 end
 -- Takes back what a request holds (reserved or pending) and forgets it. Returns its state or false.
 local function qDropRequest(pfx, tag, rid)
@@ -31,9 +35,8 @@ local function qDropRequest(pfx, tag, rid)
     if r[1] == 's' then fu, ft = 'pusd', 'ptok' end
     for _, ref in ipairs(cjson.decode(r[2])) do
       local lk = qLiveKey(pfx, tag, ref)
-      redis.call('HINCRBY', lk, fu, qnum(-tonumber(r[3])))
-      redis.call('HINCRBY', lk, ft, qnum(-tonumber(r[4])))
-      qTidyLive(lk)
+      qAddLive(lk, fu, -tonumber(r[3]))
+      qAddLive(lk, ft, -tonumber(r[4]))
     end
     redis.call('DEL', rk)
   end
@@ -53,165 +56,300 @@ end
 `;
 
 /**
- * Admission: rate limits (sliding-window counter over 1-minute windows) and every budget that
- * applies; reserves the estimate under the request id when all pass. Atomic: the check and
- * the reservation happen in one script, so concurrent admissions cannot overshoot.
+ * Admission, for a group of requests of one tenant (sent together by the gate's batcher): for
+ * each in order, rate limits (sliding-window counter over 1-minute windows) and every budget that
+ * applies; reserves the estimate under the request id when all pass. Atomic: the checks and the
+ * reservations happen in one script, so concurrent admissions cannot overshoot; each request
+ * sees the reservations of those before it. What the requests share is read once per call (the
+ * budgets of a scope, spent, reserved and pending of a budget period, rate limits and windows of
+ * a key), and the reserved amounts and window counts are written once per call, summed.
  *
- * KEYS: 1 expiry zset, 2 request record, 3..6 budgets of key/user/team/tenant, 7 rate limit of
- * the key, 8 done marker of the request.
- * ARGV: 1 pfx, 2 tag, 3 requestId, 4 now ms, 5 estimate micro-USD, 6 estimate tokens, 7 model,
- * 8 keyId, 9 JSON {zone: {daily, weekly, monthly}} period keys, 10 reservation TTL ms,
- * 11 purge limit.
- * Reply: `{'ok', state, scopesJson, expiresMs, replayed 0|1}` (state `r` reserved, `s` settled, `u`
- * untracked: no budget and no rate limit applies, so nothing is stored and there is nothing to
- * settle or release), `{'done'}` (request recorded already),
- * `{'tz', zone}` (period keys of that zone needed), or
+ * KEYS: 1 expiry zset (every other key is built here from the prefix and the tenant's tag).
+ * ARGV: 1 pfx, 2 tag, 3 JSON {zone: {daily, weekly, monthly}} period keys, 4 reservation TTL
+ * ms, 5 purge limit; then 8 per request: requestId, now ms, estimate micro-USD, estimate tokens,
+ * model, keyId, userId, teamId.
+ * Reply: one per request, in order: `{'ok', state, scopesJson, expiresMs, replayed 0|1}` (state
+ * `r` reserved, `s` settled, `u` untracked: no budget and no rate limit applies, so nothing is
+ * stored and there is nothing to settle or release), `{'done'}` (request recorded already),
+ * `{'tz', zone}` (period keys of that zone needed; nothing was done for it), or
  * `{'no', reason, scope, budgetId, unit, limit, used, retryMs, held}`. `held` is `1` when the
  * request fits every budget once the reservations in flight settle (`spent + pending + estimate
  * <= limit` everywhere, only `+ reserved` is over): waiting for settlements can admit it. A
  * budget over even without reservations is named first (`held` 0).
  */
 export const ADMIT_SCRIPT = `${QUOTA_LUA_HELPERS}
-local pfx, tag, rid = ARGV[1], ARGV[2], ARGV[3]
-local now = tonumber(ARGV[4])
-local estUsd, estTok = tonumber(ARGV[5]), tonumber(ARGV[6])
-local model, keyId = ARGV[7], ARGV[8]
-qPurgeExpired(pfx, tag, now, tonumber(ARGV[11]))
-if redis.call('EXISTS', KEYS[8]) == 1 then return {'done'} end
-local existing = redis.call('HMGET', KEYS[2], 's', 'sc', 'x')
-if existing[1] then return {'ok', existing[1], existing[2], existing[3], '1'} end
-
--- Rate limits: estimated use = previous window x (1 - elapsed share) + current window.
+local pfx, tag = ARGV[1], ARGV[2]
+local ttl, purgeLimit = tonumber(ARGV[4]), tonumber(ARGV[5])
+local FIRST, ITEM = 6, 8
+local n = math.floor((#ARGV - FIRST + 1) / ITEM)
 local WIN = 60000
-local minute = math.floor(now / WIN)
-local e = (now - minute * WIN) / WIN
-local rl = redis.call('HMGET', KEYS[7], 'rpm', 'tpm')
-local wcur = nil
-local function retryMs(limit, cur, prev, cost)
-  if cost > limit then return -1 end
-  if cur + cost > limit then
-    local need = 1 - (limit - cost) / cur
-    if need < 0 then need = 0 end
-    return (1 - e) * WIN + need * WIN
-  end
-  return (1 - (limit - cur - cost) / prev - e) * WIN
+local latest = 0
+for i = 0, n - 1 do
+  local t = tonumber(ARGV[FIRST + i * ITEM + 1])
+  if t > latest then latest = t end
 end
-if rl[1] or rl[2] then
-  wcur = pfx .. 'qw:' .. tag .. ':' .. keyId .. ':' .. minute
-  local wprev = pfx .. 'qw:' .. tag .. ':' .. keyId .. ':' .. (minute - 1)
-  local c = redis.call('HMGET', wcur, 'n', 'tok')
-  local p = redis.call('HMGET', wprev, 'n', 'tok')
-  local checks = { {'rpm', tonumber(rl[1]), tonumber(c[1]) or 0, tonumber(p[1]) or 0, 1},
-                   {'tpm', tonumber(rl[2]), tonumber(c[2]) or 0, tonumber(p[2]) or 0, estTok} }
-  for _, ck in ipairs(checks) do
-    local limit = ck[2]
-    if limit then
-      local used = ck[4] * (1 - e) + ck[3]
-      if used + ck[5] > limit then
-        return {'no', 'rate_limit', 'key:' .. keyId, '', ck[1], qnum(limit), qnum(math.ceil(used)), qnum(math.ceil(retryMs(limit, ck[3], ck[4], ck[5]))), '0'}
-      end
-    end
-  end
-end
+qPurgeExpired(pfx, tag, latest, purgeLimit)
 
--- Budgets of the key, user, team and tenant (in that order; the first that refuses is named).
 local pks = nil
-local held = nil
-local refs = {}
-local lives = {}
-for i = 3, 6 do
-  local all = redis.call('HGETALL', KEYS[i])
-  for j = 1, #all, 2 do
-    local b = cjson.decode(all[j + 1])
-    if b.m == nil or b.m == model then
-      local pk = 't'
-      if b.p ~= 'total' then
-        if pks == nil then pks = cjson.decode(ARGV[9]) end
-        local z = pks[b.z]
-        if z == nil then return {'tz', b.z} end
-        pk = z[b.p]
+local budgetsOf = {}
+local function scopeBudgets(kind, id)
+  local k = pfx .. 'qb:' .. tag .. ':' .. kind .. ':' .. id
+  local l = budgetsOf[k]
+  if l == nil then
+    l = {}
+    local all = redis.call('HGETALL', k)
+    for j = 2, #all, 2 do l[#l + 1] = cjson.decode(all[j]) end
+    budgetsOf[k] = l
+  end
+  return l
+end
+local spentOf = {}
+local function spent(ref)
+  local s = spentOf[ref]
+  if s == nil then
+    local v = redis.call('HMGET', qSpentKey(pfx, tag, ref), 'usd', 'tok')
+    s = {tonumber(v[1]) or 0, tonumber(v[2]) or 0}
+    spentOf[ref] = s
+  end
+  return s
+end
+-- live: reserved usd, tok, pending usd, tok (as read, plus this call's reservations), reserved here usd, tok
+local liveOf, liveOrder = {}, {}
+local function live(lk)
+  local l = liveOf[lk]
+  if l == nil then
+    local v = redis.call('HMGET', lk, 'rusd', 'rtok', 'pusd', 'ptok')
+    l = {tonumber(v[1]) or 0, tonumber(v[2]) or 0, tonumber(v[3]) or 0, tonumber(v[4]) or 0, 0, 0}
+    liveOf[lk] = l
+    liveOrder[#liveOrder + 1] = lk
+  end
+  return l
+end
+local rlOf = {}
+local function rateLimits(keyId)
+  local r = rlOf[keyId]
+  if r == nil then
+    local v = redis.call('HMGET', pfx .. 'qrl:' .. tag .. ':' .. keyId, 'rpm', 'tpm')
+    r = {rpm = tonumber(v[1]), tpm = tonumber(v[2])}
+    rlOf[keyId] = r
+  end
+  return r
+end
+-- window: requests, tokens (as read, plus this call's), added here requests, tokens
+local winOf, winOrder = {}, {}
+local function window(k)
+  local w = winOf[k]
+  if w == nil then
+    local v = redis.call('HMGET', k, 'n', 'tok')
+    w = {tonumber(v[1]) or 0, tonumber(v[2]) or 0, 0, 0}
+    winOf[k] = w
+    winOrder[#winOrder + 1] = k
+  end
+  return w
+end
+local zadd = {}
+
+local function admit(rid, now, usdText, tokText, model, keyId, userId, teamId)
+  local estUsd, estTok = tonumber(usdText), tonumber(tokText)
+  local rk = pfx .. 'qr:' .. tag .. ':' .. rid
+  if redis.call('EXISTS', pfx .. 'qd:' .. tag .. ':' .. rid) == 1 then return {'done'} end
+  local existing = redis.call('HMGET', rk, 's', 'sc', 'x')
+  if existing[1] then return {'ok', existing[1], existing[2], existing[3], '1'} end
+
+  -- Rate limits: estimated use = previous window x (1 - elapsed share) + current window.
+  local minute = math.floor(now / WIN)
+  local e = (now - minute * WIN) / WIN
+  local rl = rateLimits(keyId)
+  local wcur = nil
+  local function retryMs(limit, cur, prev, cost)
+    if cost > limit then return -1 end
+    if cur + cost > limit then
+      local need = 1 - (limit - cost) / cur
+      if need < 0 then need = 0 end
+      return (1 - e) * WIN + need * WIN
+    end
+    return (1 - (limit - cur - cost) / prev - e) * WIN
+  end
+  if rl.rpm or rl.tpm then
+    wcur = pfx .. 'qw:' .. tag .. ':' .. keyId .. ':' .. minute
+    local c = window(wcur)
+    local p = window(pfx .. 'qw:' .. tag .. ':' .. keyId .. ':' .. (minute - 1))
+    local checks = { {'rpm', rl.rpm, c[1], p[1], 1}, {'tpm', rl.tpm, c[2], p[2], estTok} }
+    for _, ck in ipairs(checks) do
+      local limit = ck[2]
+      if limit then
+        local used = ck[4] * (1 - e) + ck[3]
+        if used + ck[5] > limit then
+          return {'no', 'rate_limit', 'key:' .. keyId, '', ck[1], qnum(limit), qnum(math.ceil(used)), qnum(math.ceil(retryMs(limit, ck[3], ck[4], ck[5]))), '0'}
+        end
       end
-      local ref = b.id .. '/' .. pk
-      local lk = qLiveKey(pfx, tag, ref)
-      local s = redis.call('HMGET', qSpentKey(pfx, tag, ref), 'usd', 'tok')
-      local l = redis.call('HMGET', lk, 'rusd', 'rtok', 'pusd', 'ptok')
-      local scope = b.k
-      if b.k ~= 'tenant' then scope = b.k .. ':' .. b.s end
-      if b.u then
-        local settled = (tonumber(s[1]) or 0) + (tonumber(l[3]) or 0)
-        local used = settled + (tonumber(l[1]) or 0)
-        if settled + estUsd > b.u then return {'no', 'budget', scope, b.id, 'microUsd', qnum(b.u), qnum(used), '-1', '0'} end
-        if used + estUsd > b.u and held == nil then held = {'no', 'budget', scope, b.id, 'microUsd', qnum(b.u), qnum(used), '-1', '1'} end
-      end
-      if b.t then
-        local settled = (tonumber(s[2]) or 0) + (tonumber(l[4]) or 0)
-        local used = settled + (tonumber(l[2]) or 0)
-        if settled + estTok > b.t then return {'no', 'budget', scope, b.id, 'tokens', qnum(b.t), qnum(used), '-1', '0'} end
-        if used + estTok > b.t and held == nil then held = {'no', 'budget', scope, b.id, 'tokens', qnum(b.t), qnum(used), '-1', '1'} end
-      end
-      refs[#refs + 1] = ref
-      lives[#lives + 1] = lk
     end
   end
+
+  -- Budgets of the key, user, team and tenant (in that order; the first that refuses is named).
+  local held = nil
+  local refs = {}
+  local lives = {}
+  for _, sp in ipairs({ {'key', keyId}, {'user', userId}, {'team', teamId}, {'tenant', '*'} }) do
+    for _, b in ipairs(scopeBudgets(sp[1], sp[2])) do
+      if b.m == nil or b.m == model then
+        local pk = 't'
+        if b.p ~= 'total' then
+          if pks == nil then pks = cjson.decode(ARGV[3]) end
+          local z = pks[b.z]
+          if z == nil then return {'tz', b.z} end
+          pk = z[b.p]
+        end
+        local ref = b.id .. '/' .. pk
+        local s = spent(ref)
+        local l = live(qLiveKey(pfx, tag, ref))
+        local scope = b.k
+        if b.k ~= 'tenant' then scope = b.k .. ':' .. b.s end
+        if b.u then
+          local settled = s[1] + l[3]
+          local used = settled + l[1]
+          if settled + estUsd > b.u then return {'no', 'budget', scope, b.id, 'microUsd', qnum(b.u), qnum(used), '-1', '0'} end
+          if used + estUsd > b.u and held == nil then held = {'no', 'budget', scope, b.id, 'microUsd', qnum(b.u), qnum(used), '-1', '1'} end
+        end
+        if b.t then
+          local settled = s[2] + l[4]
+          local used = settled + l[2]
+          if settled + estTok > b.t then return {'no', 'budget', scope, b.id, 'tokens', qnum(b.t), qnum(used), '-1', '0'} end
+          if used + estTok > b.t and held == nil then held = {'no', 'budget', scope, b.id, 'tokens', qnum(b.t), qnum(used), '-1', '1'} end
+        end
+        refs[#refs + 1] = ref
+        lives[#lives + 1] = l
+      end
+    end
+  end
+
+  if held then return held end
+  -- Nothing limits this request: nothing to reserve, and nothing to settle or expire later.
+  if #refs == 0 and wcur == nil then return {'ok', 'u', '[]', '0', '0'} end
+
+  -- Everything passed: reserve (written once for the whole call, below).
+  for _, l in ipairs(lives) do
+    l[1] = l[1] + estUsd
+    l[2] = l[2] + estTok
+    l[5] = l[5] + estUsd
+    l[6] = l[6] + estTok
+  end
+  local wk = ''
+  if wcur then
+    local w = winOf[wcur]
+    w[1] = w[1] + 1
+    w[2] = w[2] + estTok
+    w[3] = w[3] + 1
+    w[4] = w[4] + estTok
+    wk = wcur
+  end
+  local sc = '[]'
+  if #refs > 0 then sc = '["' .. table.concat(refs, '","') .. '"]' end
+  local x = qnum(now + ttl)
+  redis.call('HSET', rk, 's', 'r', 'sc', sc, 'usd', usdText, 'tok', tokText, 'w', wk, 'x', x)
+  zadd[#zadd + 1] = x
+  zadd[#zadd + 1] = rid
+  return {'ok', 'r', sc, x, '0'}
 end
 
-if held then return held end
--- Nothing limits this request: nothing to reserve, and nothing to settle or expire later.
-if #refs == 0 and wcur == nil then return {'ok', 'u', '[]', '0', '0'} end
-
--- Everything passed: reserve.
-for _, lk in ipairs(lives) do
-  redis.call('HINCRBY', lk, 'rusd', ARGV[5])
-  redis.call('HINCRBY', lk, 'rtok', ARGV[6])
+local out = {}
+for i = 0, n - 1 do
+  local o = FIRST + i * ITEM
+  out[i + 1] = admit(ARGV[o], tonumber(ARGV[o + 1]), ARGV[o + 2], ARGV[o + 3], ARGV[o + 4], ARGV[o + 5], ARGV[o + 6], ARGV[o + 7])
 end
-local wk = ''
-if wcur then
-  redis.call('HINCRBY', wcur, 'n', 1)
-  redis.call('HINCRBY', wcur, 'tok', ARGV[6])
-  redis.call('PEXPIRE', wcur, 2 * WIN + 10000)
-  wk = wcur
+for _, lk in ipairs(liveOrder) do
+  local l = liveOf[lk]
+  if l[5] ~= 0 then redis.call('HINCRBY', lk, 'rusd', qnum(l[5])) end
+  if l[6] ~= 0 then redis.call('HINCRBY', lk, 'rtok', qnum(l[6])) end
 end
-local sc = '[]'
-if #refs > 0 then sc = '["' .. table.concat(refs, '","') .. '"]' end
-local x = qnum(now + tonumber(ARGV[10]))
-redis.call('HSET', KEYS[2], 's', 'r', 'sc', sc, 'usd', ARGV[5], 'tok', ARGV[6], 'w', wk, 'x', x)
-redis.call('ZADD', KEYS[1], x, rid)
-return {'ok', 'r', sc, x, '0'}
+for _, k in ipairs(winOrder) do
+  local w = winOf[k]
+  if w[3] ~= 0 then
+    redis.call('HINCRBY', k, 'n', w[3])
+    redis.call('HINCRBY', k, 'tok', qnum(w[4]))
+    redis.call('PEXPIRE', k, 2 * WIN + 10000)
+  end
+end
+if #zadd > 0 then redis.call('ZADD', KEYS[1], unpack(zadd)) end
+return out
 `;
 
 /**
- * Settlement: turns the request's reservation into pending spend of the actual amounts (kept
- * until its `SpendRecorded` is projected, or until the pending TTL), and tells waiting gateways
- * (channel `qn:{tenant}`) that room may have been given back. Idempotent. A reservation
- * that expired meanwhile is recreated as pending from the scopes the caller holds.
+ * Settlement, for a group of requests of one tenant: turns each request's reservation into
+ * pending spend of the actual amounts (kept until its `SpendRecorded` is projected, or until the
+ * pending TTL), and tells waiting gateways (channel `qn:{tenant}`) once that room may have been
+ * given back. Idempotent. A reservation that expired meanwhile is recreated as pending from the
+ * scopes the caller holds. The amounts of the requests are summed per budget period and written
+ * once per call.
  *
- * KEYS: 1 expiry zset, 2 request record, 3 done marker. ARGV: 1 pfx, 2 tag, 3 requestId, 4 now
- * ms, 5 actual micro-USD, 6 actual tokens, 7 scopes JSON, 8 pending TTL ms.
- * Reply: 'settled', 'already_settled', or 'recorded' (its SpendRecorded was applied already).
+ * KEYS: 1 expiry zset. ARGV: 1 pfx, 2 tag, 3 pending TTL ms; then 5 per request: requestId,
+ * now ms, actual micro-USD, actual tokens, scopes JSON.
+ * Reply: one per request, in order: 'settled', 'already_settled', or 'recorded' (its
+ * SpendRecorded was applied already).
  */
 export const SETTLE_SCRIPT = `${QUOTA_LUA_HELPERS}
-local pfx, tag, rid = ARGV[1], ARGV[2], ARGV[3]
-if redis.call('EXISTS', KEYS[3]) == 1 then return 'recorded' end
-local r = redis.call('HMGET', KEYS[2], 's', 'sc', 'tok', 'w')
-if r[1] == 's' then return 'already_settled' end
-local sc = ARGV[7]
-if r[1] == 'r' then
-  sc = r[2]
-  if r[4] and r[4] ~= '' and redis.call('EXISTS', r[4]) == 1 then
-    redis.call('HINCRBY', r[4], 'tok', qnum(tonumber(ARGV[6]) - tonumber(r[3])))
+local pfx, tag = ARGV[1], ARGV[2]
+local pendingTtl = tonumber(ARGV[3])
+local FIRST, ITEM = 4, 5
+local n = math.floor((#ARGV - FIRST + 1) / ITEM)
+-- per budget period: change of reserved usd, tok, pending usd, tok
+local deltas, order = {}, {}
+local function add(lk, f, v)
+  local d = deltas[lk]
+  if d == nil then
+    d = {0, 0, 0, 0}
+    deltas[lk] = d
+    order[#order + 1] = lk
   end
-  qDropRequest(pfx, tag, rid)
+  d[f] = d[f] + v
 end
-for _, ref in ipairs(cjson.decode(sc)) do
-  local lk = qLiveKey(pfx, tag, ref)
-  redis.call('HINCRBY', lk, 'pusd', ARGV[5])
-  redis.call('HINCRBY', lk, 'ptok', ARGV[6])
+local zadd, out = {}, {}
+local gaveBack = false
+for i = 0, n - 1 do
+  local o = FIRST + i * ITEM
+  local rid, now, usdText, tokText = ARGV[o], tonumber(ARGV[o + 1]), ARGV[o + 2], ARGV[o + 3]
+  local rk = pfx .. 'qr:' .. tag .. ':' .. rid
+  if redis.call('EXISTS', pfx .. 'qd:' .. tag .. ':' .. rid) == 1 then
+    out[i + 1] = 'recorded'
+  else
+    local r = redis.call('HMGET', rk, 's', 'sc', 'usd', 'tok', 'w')
+    if r[1] == 's' then
+      out[i + 1] = 'already_settled'
+    else
+      local sc = ARGV[o + 4]
+      if r[1] == 'r' then
+        sc = r[2]
+        if r[5] and r[5] ~= '' and redis.call('EXISTS', r[5]) == 1 then
+          redis.call('HINCRBY', r[5], 'tok', qnum(tonumber(tokText) - tonumber(r[4])))
+        end
+        for _, ref in ipairs(cjson.decode(sc)) do
+          local lk = qLiveKey(pfx, tag, ref)
+          add(lk, 1, -tonumber(r[3]))
+          add(lk, 2, -tonumber(r[4]))
+        end
+        gaveBack = true
+      end
+      for _, ref in ipairs(cjson.decode(sc)) do
+        local lk = qLiveKey(pfx, tag, ref)
+        add(lk, 3, tonumber(usdText))
+        add(lk, 4, tonumber(tokText))
+      end
+      local x = qnum(now + pendingTtl)
+      redis.call('HSET', rk, 's', 's', 'sc', sc, 'usd', usdText, 'tok', tokText, 'w', '', 'x', x)
+      zadd[#zadd + 1] = x
+      zadd[#zadd + 1] = rid
+      out[i + 1] = 'settled'
+    end
+  end
 end
-local x = qnum(tonumber(ARGV[4]) + tonumber(ARGV[8]))
-redis.call('HSET', KEYS[2], 's', 's', 'sc', sc, 'usd', ARGV[5], 'tok', ARGV[6], 'w', '', 'x', x)
-redis.call('ZADD', KEYS[1], x, rid)
-if r[1] == 'r' then qNotify(pfx, tag) end
-return 'settled'
+local FIELDS = {'rusd', 'rtok', 'pusd', 'ptok'}
+for _, lk in ipairs(order) do
+  local d = deltas[lk]
+  for f = 1, 4 do qAddLive(lk, FIELDS[f], d[f]) end
+end
+if #zadd > 0 then redis.call('ZADD', KEYS[1], unpack(zadd)) end
+if gaveBack then qNotify(pfx, tag) end
+return out
 `;
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
 import { redisKeyPrefix, redisUrl } from '@totra/testing';
-import { ScriptBatcher } from './script-batcher.js';
+import { MAX_GROUP_ITEMS, ScriptBatcher } from './script-batcher.js';
 import { sha1 } from './quota-scripts.js';
 
 // Scripts made unique per run (a comment with the prefix), so that Redis does not know them yet.
@@ -9,6 +9,9 @@ const prefix = redisKeyPrefix('batcher');
 const ECHO = `-- ${prefix} echo\nreturn {KEYS[1], ARGV[1]}`;
 const incr = (variant: string) => `-- ${prefix} incr ${variant}\nreturn redis.call('INCRBY', KEYS[1], ARGV[1])`;
 const FAIL = `-- ${prefix} fail\nreturn redis.error_reply('BUDGET broken ' .. ARGV[1])`;
+/** Grouped: counts its calls in KEYS[1], replies `<ARGV[1]>:<item>` for every item after it. */
+const TAG = (variant: string) =>
+  `-- ${prefix} tag ${variant}\nlocal n = redis.call('INCR', KEYS[1]) local out = {} for i = 2, #ARGV do out[#out + 1] = ARGV[1] .. ':' .. ARGV[i] .. ':' .. n end return out`;
 /** Keeps Redis busy for about `ARGV[1]` ms (Lua cannot sleep). */
 const BUSY = `-- ${prefix} busy\nlocal t = redis.call('TIME') local until_us = t[1] * 1000000 + t[2] + ARGV[1] * 1000\nrepeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= until_us\nreturn 'done'`;
 
@@ -64,6 +67,32 @@ describe('ScriptBatcher (real Redis)', () => {
     const all = await Promise.all([batcher.run(batched, [`${prefix}:n`], ['3']), batcher.run(batched, [`${prefix}:n`], ['5'])]);
     expect(all.map(Number).sort((a, b) => a - b)).toEqual([5, 10]);
     expect(Number(await redis.get(`${prefix}:n`))).toBe(10);
+  });
+
+  it('sends the grouped calls of one group as one script call (at most MAX_GROUP_ITEMS items), each call getting its own reply', async () => {
+    const batcher = new ScriptBatcher(redis);
+    const script = TAG('groups'); // unknown to Redis: the NOSCRIPT retry answers grouped calls too
+    const counter = `${prefix}:calls`;
+    const a = Array.from({ length: MAX_GROUP_ITEMS + 6 }, (_, i) => batcher.runGrouped(script, 'a', [counter], ['A'], [`${i}`]));
+    const b = Array.from({ length: 3 }, (_, i) => batcher.runGrouped(script, 'b', [counter], ['B'], [`${i}`]));
+    const plain = batcher.run(ECHO, [`${prefix}:p`], ['p']);
+    const [ra, rb, rp] = await Promise.all([Promise.all(a), Promise.all(b), plain]);
+    expect(Number(await redis.get(counter))).toBe(3); // a in two calls, b in one
+    // Each call's reply is its own item, from the script call its group went in.
+    const callOf = (r: unknown) => String(r).split(':')[2];
+    expect(ra.map((r) => String(r).split(':').slice(0, 2).join(':'))).toEqual(a.map((_, i) => `A:${i}`));
+    expect(new Set(ra.slice(0, MAX_GROUP_ITEMS).map(callOf)).size).toBe(1);
+    expect(callOf(ra[MAX_GROUP_ITEMS])).not.toBe(callOf(ra[0]));
+    expect(rb.map((r) => String(r).split(':').slice(0, 2).join(':'))).toEqual(['B:0', 'B:1', 'B:2']);
+    expect(rp).toEqual([`${prefix}:p`, 'p']);
+  });
+
+  it('rejects every call of a group, with a message, when the script does not reply one item per call', async () => {
+    const batcher = new ScriptBatcher(redis);
+    const short = `-- ${prefix} short\nreturn {'only one'}`;
+    const results = await Promise.allSettled([batcher.runGrouped(short, 'g', [`${prefix}:s`], [], ['1']), batcher.runGrouped(short, 'g', [`${prefix}:s`], [], ['2'])]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(String((results[0] as PromiseRejectedResult).reason)).toContain('replied with 1 replies for 2 calls');
   });
 
   it("rejects only the call whose script failed; the batch's other calls succeed", async () => {

@@ -16,6 +16,22 @@ local groups = cjson.decode(ARGV[1])
 local last = cp
 local lastText = nil
 local applied = 0
+-- Budget definitions read by this call (spend of many requests names the same few).
+local defs = {}
+local function budgetDef(budgetsKey, bid)
+  local ofTenant = defs[budgetsKey]
+  if ofTenant == nil then
+    ofTenant = {}
+    defs[budgetsKey] = ofTenant
+  end
+  local b = ofTenant[bid]
+  if b == nil then
+    local def = redis.call('HGET', budgetsKey, bid)
+    b = def and cjson.decode(def) or false
+    ofTenant[bid] = b
+  end
+  return b
+end
 for _, g in ipairs(groups) do
   local seq = tonumber(g[1])
   if seq > last then
@@ -51,12 +67,14 @@ for _, g in ipairs(groups) do
         redis.call('HSET', op[2], 'cidrs', op[3])
         redis.call('PUBLISH', op[4], op[2])
       elseif kind == 'budget' then
+        defs = {}
         local old = redis.call('HGET', op[2], op[3])
         if old then redis.call('HDEL', cjson.decode(old).ix, op[3]) end
         redis.call('HSET', op[2], op[3], op[4])
         redis.call('HSET', op[5], op[3], op[4])
         redis.call('PUBLISH', op[6], op[7])
       elseif kind == 'unbudget' then
+        defs = {}
         local old = redis.call('HGET', op[2], op[3])
         if old then
           redis.call('HDEL', cjson.decode(old).ix, op[3])
@@ -71,20 +89,22 @@ for _, g in ipairs(groups) do
       elseif kind == 'spend' then
         local pfx, tag, rid = op[2], op[3], op[4]
         local dk = pfx .. 'qd:' .. tag .. ':' .. rid
-        if redis.call('EXISTS', dk) == 0 then
+        if op[7] == '[]' then
+          -- No budget counts it: nothing to add, so no marker against counting it twice (one
+          -- per request would fill Redis); only a rate-limit hold, if any, is forgotten.
+          qDropRequest(pfx, tag, rid)
+        elseif redis.call('EXISTS', dk) == 0 then
           qDropRequest(pfx, tag, rid)
           for _, ref in ipairs(cjson.decode(op[7])) do
             local sk = qSpentKey(pfx, tag, ref)
-            local before = redis.call('HMGET', sk, 'usd', 'tok')
             local su = redis.call('HINCRBY', sk, 'usd', op[5])
             local st = redis.call('HINCRBY', sk, 'tok', op[6])
             local i = string.find(ref, '/', 1, true)
             local bid, pk = string.sub(ref, 1, i - 1), string.sub(ref, i + 1)
-            local def = redis.call('HGET', op[11], bid)
-            if def then
-              local b = cjson.decode(def)
-              local lim, was, now = b.u, tonumber(before[1]) or 0, su
-              if not lim then lim, was, now = b.t, tonumber(before[2]) or 0, st end
+            local b = budgetDef(op[11], bid)
+            if b then
+              local lim, was, now = b.u, su - tonumber(op[5]), su
+              if not lim then lim, was, now = b.t, st - tonumber(op[6]), st end
               if lim and lim > 0 then
                 for _, th in ipairs(b.th) do
                   if was * 100 < th * lim and now * 100 >= th * lim

@@ -39,7 +39,8 @@ export type HotOp =
   | readonly ['ratelimit', rateLimitKey: string, rpm: string, tpm: string, limitsChannel: string, tenant: string]
   /**
    * Once per request id: take back what the request holds (pending or reserved), add its cost to
-   * spent in each budget period, record threshold crossings in the alerts stream.
+   * spent in each budget period, record threshold crossings in the alerts stream. With no scopes
+   * (no budget counts it) only the hold goes: there is nothing to count twice, so no marker.
    */
   | readonly ['spend', prefix: string, tag: string, requestId: string, microUsd: string, tokens: string, scopesJson: string, doneTtlSeconds: string, alertsKey: string, tenant: string, budgetsKey: string]
   /** A crossing the log holds already: no alert for it again. */

@@ -142,7 +142,18 @@ describe('quota-hot projection: budgets and spend (real NATS and Redis)', () => 
     // Removing the budget unlists it: admissions no longer count against it.
     await decided(removeBudget({ budgetId: 'team-t1', at }, state));
     await p.caughtUp();
-    expect((await admit('after-removal')).scopes).toEqual([]);
+    const held = await admit('after-removal');
+    expect(held).toMatchObject({ scopes: [], state: 'reserved' }); // the key's rate limit still holds it
+
+    // Spend that no budget counts: the rate-limit hold goes, and no marker is left behind.
+    await gate.settle(held, { microUsd: 1_000, tokens: 10 });
+    expect(await redis.exists(l.request(TENANT, 'after-removal'))).toBe(1);
+    writer.append(spend(held, 1_000));
+    await writer.drain();
+    await p.caughtUp();
+    expect(await redis.exists(l.request(TENANT, 'after-removal'), l.done(TENANT, 'after-removal'))).toBe(0);
+    expect(await redis.zscore(l.expiries(TENANT), 'after-removal')).toBeNull();
+    expect(await redis.exists(l.done(TENANT, 'req-1'))).toBe(1); // a budgeted one keeps its marker
   });
 
   it('applies spend exactly once under redelivery of the whole stream', async () => {
