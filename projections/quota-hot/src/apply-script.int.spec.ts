@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { encodeHotKeyRecord, hotIdentityLayout } from '@totra/identity';
-import { hotQuotaLayout } from '@totra/quota';
+import { hotBudgetOf, hotQuotaLayout } from '@totra/quota';
+import { QuotaGate, readQuotaAlerts } from '@totra/quota-redis';
 import { redisKeyPrefix, redisUrl } from '@totra/testing';
 import { APPLY_SCRIPT } from './apply-script.js';
 import { type HotOp } from './quota-hot.projection.js';
@@ -86,5 +87,41 @@ describe('the apply script (real Redis)', () => {
     } finally {
       listener.disconnect();
     }
+  });
+  it('applies the spend of many requests in one call: holds given back, spent summed, each threshold alerted at the request that crossed it', async () => {
+    const q = hotQuotaLayout(prefix);
+    const def = hotBudgetOf('acme', { budgetId: 'team-b', scope: { kind: 'team', id: 't' }, limit: { microUsd: 50_000 }, period: 'total', timeZone: 'UTC', thresholds: [50, 80, 100] }, q);
+    expect(await run([['40', [['budget', q.budgets('acme'), 'team-b', JSON.stringify(def), def.ix, q.limitsChanged, 'acme']]]])).toBe(1);
+    const gate = new QuotaGate({ redis, keyPrefix: prefix });
+    const held = [];
+    for (const id of ['s1', 's2', 's3']) {
+      const a = await gate.admit({ requestId: id, tenant: 'acme', keyId: KEY, userId: 'u', teamId: 't', model: 'gpt-4o', estimate: { microUsd: 16_000, tokens: 100 }, now: Date.now() });
+      if (!a.ok) throw new Error(`refused: ${JSON.stringify(a)}`);
+      held.push(a.reservation);
+    }
+    // Two settled (pending), one still reserved when its spend is projected.
+    await gate.settle(held[0]!, { microUsd: 20_000, tokens: 60 });
+    await gate.settle(held[1]!, { microUsd: 25_000, tokens: 70 });
+    expect(await redis.hgetall(q.live('acme', 'team-b', 't'))).toEqual({ rusd: '16000', rtok: '100', pusd: '45000', ptok: '130' });
+    const spend = (id: string, usd: number, tok: number): HotOp => ['spend', prefix, q.tag('acme'), id, String(usd), String(tok), '["team-b/t"]', '600', q.alerts, 'acme', q.budgets('acme')];
+    expect(await run([['41', [spend('s1', 20_000, 60)]], ['42', [spend('s2', 25_000, 70)]], ['43', [spend('s3', 5_000, 10)]], ['44', [spend('s1', 20_000, 60)]]])).toBe(4);
+    expect(await redis.hgetall(q.spent('acme', 'team-b', 't'))).toEqual({ usd: '50000', tok: '140' }); // s1 counted once
+    expect(await redis.exists(q.live('acme', 'team-b', 't'))).toBe(0); // nothing reserved or pending any more
+    expect(await redis.zcard(q.expiries('acme'))).toBe(0);
+    expect(await redis.exists(q.request('acme', 's1'), q.request('acme', 's2'), q.request('acme', 's3'))).toBe(0);
+    const alerts = await readQuotaAlerts(redis, prefix);
+    expect(alerts.map((a) => [a.threshold, a.spentMicroUsd])).toEqual([
+      [50, 45_000],
+      [80, 45_000],
+      [100, 50_000],
+    ]);
+  });
+
+  it('refuses a call with an op it does not know before changing anything', async () => {
+    const q = hotQuotaLayout(prefix);
+    const before = await redis.get(l.checkpoint);
+    await expect(run([['50', [['ratelimit', q.rateLimit('acme', 'k-x'), '5', '', q.limitsChanged, 'acme']]], ['51', [['bogus'] as unknown as HotOp]]])).rejects.toThrow(/unknown op bogus/);
+    expect(await redis.exists(q.rateLimit('acme', 'k-x'))).toBe(0);
+    expect(await redis.get(l.checkpoint)).toBe(before);
   });
 });

@@ -8,7 +8,8 @@ import { QUOTA_LUA_HELPERS } from '@totra/quota-redis';
  * KEYS[1] = checkpoint key. ARGV[1] = JSON `[[streamSeq, [op, ...]], ...]` in stream order,
  * streamSeq as a decimal string. Returns the number of messages applied (those above the
  * checkpoint). Ops are {@link HotOp}s. Standalone Redis (or one cluster slot): the ops name
- * keys that are not in KEYS.
+ * keys that are not in KEYS. An unknown op fails the call before anything is written. The
+ * spend of a call is summed: each spent and live hash is read and written once per call.
  */
 export const APPLY_SCRIPT = `${QUOTA_LUA_HELPERS}
 local cp = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -31,6 +32,59 @@ local function budgetDef(budgetsKey, bid)
     ofTenant[bid] = b
   end
   return b
+end
+-- An op this script does not know changes nothing: refused before anything is written.
+local KNOWN = {issue = true, revoke = true, ['revoke-if-erased'] = true, erased = true, team = true, budget = true, unbudget = true, ratelimit = true, spend = true, crossed = true}
+for _, g in ipairs(groups) do
+  for _, op in ipairs(g[2]) do
+    if not KNOWN[op[1]] then return redis.error_reply('quota-hot: unknown op ' .. tostring(op[1])) end
+  end
+end
+-- Spend of many requests changes the same few hashes: spent and live amounts are read once,
+-- kept here and written once at the end, summed (nothing else in this call reads them).
+local spentOf, spentOrder = {}, {}
+local function spent(sk)
+  local s = spentOf[sk]
+  if s == nil then
+    local v = redis.call('HMGET', sk, 'usd', 'tok')
+    s = {tonumber(v[1]) or 0, tonumber(v[2]) or 0, 0, 0}
+    spentOf[sk] = s
+    spentOrder[#spentOrder + 1] = sk
+  end
+  return s
+end
+local liveDelta, liveOrder = {}, {}
+local function addLive(lk, f, v)
+  local d = liveDelta[lk]
+  if d == nil then
+    d = {0, 0, 0, 0}
+    liveDelta[lk] = d
+    liveOrder[#liveOrder + 1] = lk
+  end
+  d[f] = d[f] + v
+end
+local unexpire, unexpireOrder = {}, {}
+-- Takes back what a request holds (reserved or pending) and forgets it (qDropRequest, summed).
+local function dropHold(pfx, tag, rid)
+  local rk = pfx .. 'qr:' .. tag .. ':' .. rid
+  local r = redis.call('HMGET', rk, 's', 'sc', 'usd', 'tok')
+  if not r[1] then return end
+  local fu, ft = 1, 2
+  if r[1] == 's' then fu, ft = 3, 4 end
+  for _, ref in ipairs(cjson.decode(r[2])) do
+    local lk = qLiveKey(pfx, tag, ref)
+    addLive(lk, fu, -tonumber(r[3]))
+    addLive(lk, ft, -tonumber(r[4]))
+  end
+  redis.call('DEL', rk)
+  local xk = pfx .. 'qx:' .. tag
+  local ids = unexpire[xk]
+  if ids == nil then
+    ids = {}
+    unexpire[xk] = ids
+    unexpireOrder[#unexpireOrder + 1] = xk
+  end
+  ids[#ids + 1] = rid
 end
 for _, g in ipairs(groups) do
   local seq = tonumber(g[1])
@@ -92,19 +146,21 @@ for _, g in ipairs(groups) do
         if op[7] == '[]' then
           -- No budget counts it: nothing to add, so no marker against counting it twice (one
           -- per request would fill Redis); only a rate-limit hold, if any, is forgotten.
-          qDropRequest(pfx, tag, rid)
+          dropHold(pfx, tag, rid)
         elseif redis.call('EXISTS', dk) == 0 then
-          qDropRequest(pfx, tag, rid)
+          dropHold(pfx, tag, rid)
+          local usd, tok = tonumber(op[5]), tonumber(op[6])
           for _, ref in ipairs(cjson.decode(op[7])) do
-            local sk = qSpentKey(pfx, tag, ref)
-            local su = redis.call('HINCRBY', sk, 'usd', op[5])
-            local st = redis.call('HINCRBY', sk, 'tok', op[6])
+            local s = spent(qSpentKey(pfx, tag, ref))
+            local wasUsd, wasTok = s[1], s[2]
+            s[1], s[2], s[3], s[4] = s[1] + usd, s[2] + tok, s[3] + usd, s[4] + tok
+            local su, st = s[1], s[2]
             local i = string.find(ref, '/', 1, true)
             local bid, pk = string.sub(ref, 1, i - 1), string.sub(ref, i + 1)
             local b = budgetDef(op[11], bid)
             if b then
-              local lim, was, now = b.u, su - tonumber(op[5]), su
-              if not lim then lim, was, now = b.t, st - tonumber(op[6]), st end
+              local lim, was, now = b.u, wasUsd, su
+              if not lim then lim, was, now = b.t, wasTok, st end
               if lim and lim > 0 then
                 for _, th in ipairs(b.th) do
                   if was * 100 < th * lim and now * 100 >= th * lim
@@ -125,14 +181,26 @@ for _, g in ipairs(groups) do
         end
       elseif kind == 'crossed' then
         redis.call('SADD', op[2], op[3])
-      else
-        return redis.error_reply('quota-hot: unknown op ' .. tostring(kind))
       end
     end
     last = seq
     lastText = g[1]
     applied = applied + 1
   end
+end
+local FIELDS = {'rusd', 'rtok', 'pusd', 'ptok'}
+for _, lk in ipairs(liveOrder) do
+  local d = liveDelta[lk]
+  for f = 1, 4 do qAddLive(lk, FIELDS[f], d[f]) end
+end
+for _, xk in ipairs(unexpireOrder) do
+  local ids = unexpire[xk]
+  for i = 1, #ids, 1000 do redis.call('ZREM', xk, unpack(ids, i, math.min(i + 999, #ids))) end
+end
+for _, sk in ipairs(spentOrder) do
+  local s = spentOf[sk]
+  redis.call('HINCRBY', sk, 'usd', qnum(s[3]))
+  redis.call('HINCRBY', sk, 'tok', qnum(s[4]))
 end
 if lastText then
   redis.call('SET', KEYS[1], lastText)
