@@ -11,14 +11,17 @@ import { quotaHotProjection } from '@totra/projection-quota-hot';
 import { natsUrl, redisKeyPrefix, redisUrl, uniquePrefix, uniqueStreamName } from '@totra/testing';
 import { cli } from '../cli.test-kit.js';
 
-/** Every key under the prefix with its value, except the notifier's and the alerts stream (not the projection's). */
+/**
+ * Every key under the prefix with its value, except those that are not the projection's: the
+ * notifier's, the alerts stream, and the erasure watcher's pass lock (held only while a pass runs).
+ */
 async function snapshot(redis: Redis, prefix: string): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
     for (const k of keys) {
-      if (k.startsWith(`${prefix}alerts:`) || k === `${prefix}quota:alerts`) continue;
+      if (k.startsWith(`${prefix}alerts:`) || k === `${prefix}quota:alerts` || k === `${prefix}gdpr:lock`) continue;
       const type = await redis.type(k);
       if (type === 'hash') out[k] = await redis.hgetall(k);
       else if (type === 'set') out[k] = (await redis.smembers(k)).sort();
