@@ -103,7 +103,7 @@ describe('the apply script (real Redis)', () => {
     await gate.settle(held[0]!, { microUsd: 20_000, tokens: 60 });
     await gate.settle(held[1]!, { microUsd: 25_000, tokens: 70 });
     expect(await redis.hgetall(q.live('acme', 'team-b', 't'))).toEqual({ rusd: '16000', rtok: '100', pusd: '45000', ptok: '130' });
-    const spend = (id: string, usd: number, tok: number): HotOp => ['spend', prefix, q.tag('acme'), id, String(usd), String(tok), '["team-b/t"]', '600', q.alerts, 'acme', q.budgets('acme')];
+    const spend = (id: string, usd: number, tok: number): HotOp => ['spend', prefix, q.tag('acme'), id, String(usd), String(tok), '["team-b/t"]', String(Date.now() + 600_000), q.alerts, 'acme', q.budgets('acme')];
     expect(await run([['41', [spend('s1', 20_000, 60)]], ['42', [spend('s2', 25_000, 70)]], ['43', [spend('s3', 5_000, 10)]], ['44', [spend('s1', 20_000, 60)]]])).toBe(4);
     expect(await redis.hgetall(q.spent('acme', 'team-b', 't'))).toEqual({ usd: '50000', tok: '140' }); // s1 counted once
     expect(await redis.exists(q.live('acme', 'team-b', 't'))).toBe(0); // nothing reserved or pending any more
@@ -115,6 +115,18 @@ describe('the apply script (real Redis)', () => {
       [80, 45_000],
       [100, 50_000],
     ]);
+  });
+
+  it('writes a spend marker that expires when the op says, and none for spend older than that (a rebuild)', async () => {
+    const q = hotQuotaLayout(prefix);
+    const op = (id: string, until: number): HotOp => ['spend', prefix, q.tag('acme'), id, '7', '1', '["old-b/t"]', String(until), q.alerts, 'acme', q.budgets('acme')];
+    const until = Date.now() + 3_600_000;
+    expect(await run([['45', [op('fresh', until)]], ['46', [op('old', Date.now() - 1_000)]]])).toBe(2);
+    expect(await redis.hget(q.spent('acme', 'old-b', 't'), 'usd')).toBe('14'); // both counted
+    expect(await redis.exists(q.done('acme', 'old'))).toBe(0);
+    const left = await redis.pttl(q.done('acme', 'fresh'));
+    expect(left).toBeGreaterThan(3_500_000);
+    expect(left).toBeLessThanOrEqual(3_600_000);
   });
 
   it('refuses a call with an op it does not know before changing anything', async () => {

@@ -64,6 +64,15 @@ local function addLive(lk, f, v)
   d[f] = d[f] + v
 end
 local unexpire, unexpireOrder = {}, {}
+-- Redis's clock, read once per call: spend markers already expired are not written.
+local clock = nil
+local function nowMs()
+  if clock == nil then
+    local t = redis.call('TIME')
+    clock = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  return clock
+end
 -- Takes back what a request holds (reserved or pending) and forgets it (qDropRequest, summed).
 local function dropHold(pfx, tag, rid)
   local rk = pfx .. 'qr:' .. tag .. ':' .. rid
@@ -177,7 +186,7 @@ for _, g in ipairs(groups) do
               end
             end
           end
-          redis.call('SET', dk, '1', 'EX', op[8])
+          if tonumber(op[8]) > nowMs() then redis.call('SET', dk, '1', 'PXAT', op[8]) end
         end
       elseif kind == 'crossed' then
         redis.call('SADD', op[2], op[3])

@@ -40,14 +40,22 @@ export type HotOp =
   /**
    * Once per request id: take back what the request holds (pending or reserved), add its cost to
    * spent in each budget period, record threshold crossings in the alerts stream. With no scopes
-   * (no budget counts it) only the hold goes: there is nothing to count twice, so no marker.
+   * (no budget counts it) only the hold goes: there is nothing to count twice, so no marker. The
+   * marker expires at `markerUntilMs` (the event's time plus SPEND_MARKER_TTL_SECONDS); an
+   * older event (a rebuild) leaves none.
    */
-  | readonly ['spend', prefix: string, tag: string, requestId: string, microUsd: string, tokens: string, scopesJson: string, doneTtlSeconds: string, alertsKey: string, tenant: string, budgetsKey: string]
+  | readonly ['spend', prefix: string, tag: string, requestId: string, microUsd: string, tokens: string, scopesJson: string, markerUntilMs: string, alertsKey: string, tenant: string, budgetsKey: string]
   /** A crossing the log holds already: no alert for it again. */
   | readonly ['crossed', alertedKey: string, threshold: string];
 
-/** How long the marker of a projected `SpendRecorded` is kept (a duplicate within it is ignored). */
-export const SPEND_MARKER_TTL_SECONDS = 7 * 24 * 3600;
+/**
+ * How long after its event the marker of a projected `SpendRecorded` is kept: a second
+ * `SpendRecorded` of the same request within it is not counted again. The chain writer never
+ * puts one event in the log twice (expected last sequence, message ids) and the checkpoint makes
+ * redelivery harmless, so the marker only guards against a gateway recording one request twice;
+ * a marker per request costs Redis memory for as long as it lives (ADR 0011).
+ */
+export const SPEND_MARKER_TTL_SECONDS = 24 * 3600;
 
 /** What opsFor needs besides the identity layout. */
 export interface QuotaOpsContext {
@@ -136,7 +144,7 @@ export function opsFor(event: DecodedEvent, layout: HotIdentityLayout, context?:
           String(d.microUsd),
           String(tokens),
           JSON.stringify(d.scopes),
-          String(context?.spendMarkerTtlSeconds ?? SPEND_MARKER_TTL_SECONDS),
+          String(Date.parse(envelope.time) + (context?.spendMarkerTtlSeconds ?? SPEND_MARKER_TTL_SECONDS) * 1000),
           quota.alerts,
           tenant,
           quota.budgets(tenant),

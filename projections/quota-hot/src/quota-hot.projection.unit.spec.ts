@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { EventRegistry, GENESIS_PREV, type Envelope } from '@totra/events';
 import { hotIdentityLayout } from '@totra/identity';
-import { handlesEventType, opsFor, quotaHotProjection } from './quota-hot.projection.js';
+import { hotQuotaLayout } from '@totra/quota';
+import { handlesEventType, opsFor, quotaHotProjection, SPEND_MARKER_TTL_SECONDS } from './quota-hot.projection.js';
 
 const registry = new EventRegistry();
 const layout = hotIdentityLayout('p:');
@@ -87,5 +88,26 @@ describe('quota-hot ops', () => {
     expect(budgetOp?.slice(-2)).toEqual(['p:quota:limits', 'acme']);
     expect(opsFor(registry.decode(envelope('BudgetRemoved', { budgetId: 'bud_team1' })), layout)).toEqual([['unbudget', 'p:qbdef:{acme}', 'bud_team1', 'p:quota:limits', 'acme']]);
     expect(opsFor(registry.decode(envelope('RateLimitSet', { keyId: KEY, rpm: 60 })), layout)).toEqual([['ratelimit', `p:qrl:{acme}:${KEY}`, '60', '', 'p:quota:limits', 'acme']]);
+  });
+  it('keeps the marker of a spend for a day after its event, or as long as asked', () => {
+    const spend = registry.decode(
+      envelope('SpendRecorded', {
+        requestId: 'r-1',
+        scopes: ['bud_team1/m:2026-12'],
+        tokens: { input: 10, output: 5, cachedInput: 0, reasoning: 0 },
+        microUsd: 42,
+        priceVersion: 'v1',
+        model: 'gpt-4o',
+        provider: 'openai',
+        deploymentId: 'd',
+        keyId: KEY,
+        userId: 'u_1',
+        teamId: 't_1',
+      }),
+    );
+    const at = Date.parse('2026-12-04T10:00:00.000Z');
+    expect(SPEND_MARKER_TTL_SECONDS).toBe(24 * 3600);
+    expect(opsFor(spend, layout)).toEqual([['spend', 'p:', '{acme}', 'r-1', '42', '15', '["bud_team1/m:2026-12"]', String(at + 86_400_000), 'p:quota:alerts', 'acme', 'p:qbdef:{acme}']]);
+    expect(opsFor(spend, layout, { quota: hotQuotaLayout('p:'), spendMarkerTtlSeconds: 60 })[0]?.[7]).toBe(String(at + 60_000));
   });
 });
