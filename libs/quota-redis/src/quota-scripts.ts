@@ -26,6 +26,39 @@ end
 local function qAddLive(lk, field, delta)
   if delta ~= 0 and redis.call('HINCRBY', lk, field, qnum(delta)) == 0 then redis.call('HDEL', lk, field) end
 end
+-- Numeric fields of a hash, read once per script call and then kept in Lua: \`cache[key]\` holds
+-- the fields (0 when absent) followed by \`extra\` zeros for the caller's own sums; \`order\` (when
+-- given) lists the keys in the order they were first read, for writing back.
+local function qCached(cache, order, key, extra, ...)
+  local c = cache[key]
+  if c == nil then
+    local v = redis.call('HMGET', key, ...)
+    c = {}
+    for i = 1, #v do c[i] = tonumber(v[i]) or 0 end
+    for _ = 1, extra do c[#c + 1] = 0 end
+    cache[key] = c
+    if order then order[#order + 1] = key end
+  end
+  return c
+end
+local Q_LIVE_FIELDS = {'rusd', 'rtok', 'pusd', 'ptok'}
+-- Sums changes to the live fields (1 rusd, 2 rtok, 3 pusd, 4 ptok) of budget periods, to write
+-- once with qFlushLive.
+local function qAddDelta(deltas, order, lk, f, v)
+  local d = deltas[lk]
+  if d == nil then
+    d = {0, 0, 0, 0}
+    deltas[lk] = d
+    order[#order + 1] = lk
+  end
+  d[f] = d[f] + v
+end
+local function qFlushLive(deltas, order)
+  for _, lk in ipairs(order) do
+    local d = deltas[lk]
+    for f = 1, 4 do qAddLive(lk, Q_LIVE_FIELDS[f], d[f]) end
+  end
+end
 -- Takes back what a request holds (reserved or pending) and forgets it. Returns its state or false.
 local function qDropRequest(pfx, tag, rid)
   local rk = pfx .. 'qr:' .. tag .. ':' .. rid
@@ -103,28 +136,7 @@ local function scopeBudgets(kind, id)
   end
   return l
 end
-local spentOf = {}
-local function spent(ref)
-  local s = spentOf[ref]
-  if s == nil then
-    local v = redis.call('HMGET', qSpentKey(pfx, tag, ref), 'usd', 'tok')
-    s = {tonumber(v[1]) or 0, tonumber(v[2]) or 0}
-    spentOf[ref] = s
-  end
-  return s
-end
--- live: reserved usd, tok, pending usd, tok (as read, plus this call's reservations), reserved here usd, tok
-local liveOf, liveOrder = {}, {}
-local function live(lk)
-  local l = liveOf[lk]
-  if l == nil then
-    local v = redis.call('HMGET', lk, 'rusd', 'rtok', 'pusd', 'ptok')
-    l = {tonumber(v[1]) or 0, tonumber(v[2]) or 0, tonumber(v[3]) or 0, tonumber(v[4]) or 0, 0, 0}
-    liveOf[lk] = l
-    liveOrder[#liveOrder + 1] = lk
-  end
-  return l
-end
+local spentOf, liveOf, liveOrder = {}, {}, {}
 local rlOf = {}
 local function rateLimits(keyId)
   local r = rlOf[keyId]
@@ -135,18 +147,7 @@ local function rateLimits(keyId)
   end
   return r
 end
--- window: requests, tokens (as read, plus this call's), added here requests, tokens
 local winOf, winOrder = {}, {}
-local function window(k)
-  local w = winOf[k]
-  if w == nil then
-    local v = redis.call('HMGET', k, 'n', 'tok')
-    w = {tonumber(v[1]) or 0, tonumber(v[2]) or 0, 0, 0}
-    winOf[k] = w
-    winOrder[#winOrder + 1] = k
-  end
-  return w
-end
 local zadd = {}
 
 local function admit(rid, now, usdText, tokText, model, keyId, userId, teamId)
@@ -172,8 +173,9 @@ local function admit(rid, now, usdText, tokText, model, keyId, userId, teamId)
   end
   if rl.rpm or rl.tpm then
     wcur = pfx .. 'qw:' .. tag .. ':' .. keyId .. ':' .. minute
-    local c = window(wcur)
-    local p = window(pfx .. 'qw:' .. tag .. ':' .. keyId .. ':' .. (minute - 1))
+    -- requests, tokens (as read, plus this call's), then added here: requests, tokens
+    local c = qCached(winOf, winOrder, wcur, 2, 'n', 'tok')
+    local p = qCached(winOf, winOrder, pfx .. 'qw:' .. tag .. ':' .. keyId .. ':' .. (minute - 1), 2, 'n', 'tok')
     local checks = { {'rpm', rl.rpm, c[1], p[1], 1}, {'tpm', rl.tpm, c[2], p[2], estTok} }
     for _, ck in ipairs(checks) do
       local limit = ck[2]
@@ -201,21 +203,19 @@ local function admit(rid, now, usdText, tokText, model, keyId, userId, teamId)
           pk = z[b.p]
         end
         local ref = b.id .. '/' .. pk
-        local s = spent(ref)
-        local l = live(qLiveKey(pfx, tag, ref))
+        local s = qCached(spentOf, nil, qSpentKey(pfx, tag, ref), 0, 'usd', 'tok')
+        -- reserved usd, tok, pending usd, tok (as read, plus this call's reservations), then reserved here: usd, tok
+        local l = qCached(liveOf, liveOrder, qLiveKey(pfx, tag, ref), 2, 'rusd', 'rtok', 'pusd', 'ptok')
         local scope = b.k
         if b.k ~= 'tenant' then scope = b.k .. ':' .. b.s end
-        if b.u then
-          local settled = s[1] + l[3]
-          local used = settled + l[1]
-          if settled + estUsd > b.u then return {'no', 'budget', scope, b.id, 'microUsd', qnum(b.u), qnum(used), '-1', '0'} end
-          if used + estUsd > b.u and held == nil then held = {'no', 'budget', scope, b.id, 'microUsd', qnum(b.u), qnum(used), '-1', '1'} end
-        end
-        if b.t then
-          local settled = s[2] + l[4]
-          local used = settled + l[2]
-          if settled + estTok > b.t then return {'no', 'budget', scope, b.id, 'tokens', qnum(b.t), qnum(used), '-1', '0'} end
-          if used + estTok > b.t and held == nil then held = {'no', 'budget', scope, b.id, 'tokens', qnum(b.t), qnum(used), '-1', '1'} end
+        -- limit, spent + pending, reserved, estimate, unit: micro-USD first, then tokens
+        for _, u in ipairs({ {b.u, s[1] + l[3], l[1], estUsd, 'microUsd'}, {b.t, s[2] + l[4], l[2], estTok, 'tokens'} }) do
+          local limit, settled, est = u[1], u[2], u[4]
+          if limit then
+            local used = settled + u[3]
+            if settled + est > limit then return {'no', 'budget', scope, b.id, u[5], qnum(limit), qnum(used), '-1', '0'} end
+            if used + est > limit and held == nil then held = {'no', 'budget', scope, b.id, u[5], qnum(limit), qnum(used), '-1', '1'} end
+          end
         end
         refs[#refs + 1] = ref
         lives[#lives + 1] = l
@@ -292,17 +292,7 @@ local pfx, tag = ARGV[1], ARGV[2]
 local pendingTtl = tonumber(ARGV[3])
 local FIRST, ITEM = 4, 5
 local n = math.floor((#ARGV - FIRST + 1) / ITEM)
--- per budget period: change of reserved usd, tok, pending usd, tok
 local deltas, order = {}, {}
-local function add(lk, f, v)
-  local d = deltas[lk]
-  if d == nil then
-    d = {0, 0, 0, 0}
-    deltas[lk] = d
-    order[#order + 1] = lk
-  end
-  d[f] = d[f] + v
-end
 local zadd, out = {}, {}
 local gaveBack = false
 for i = 0, n - 1 do
@@ -324,15 +314,15 @@ for i = 0, n - 1 do
         end
         for _, ref in ipairs(cjson.decode(sc)) do
           local lk = qLiveKey(pfx, tag, ref)
-          add(lk, 1, -tonumber(r[3]))
-          add(lk, 2, -tonumber(r[4]))
+          qAddDelta(deltas, order, lk, 1, -tonumber(r[3]))
+          qAddDelta(deltas, order, lk, 2, -tonumber(r[4]))
         end
         gaveBack = true
       end
       for _, ref in ipairs(cjson.decode(sc)) do
         local lk = qLiveKey(pfx, tag, ref)
-        add(lk, 3, tonumber(usdText))
-        add(lk, 4, tonumber(tokText))
+        qAddDelta(deltas, order, lk, 3, tonumber(usdText))
+        qAddDelta(deltas, order, lk, 4, tonumber(tokText))
       end
       local x = qnum(now + pendingTtl)
       redis.call('HSET', rk, 's', 's', 'sc', sc, 'usd', usdText, 'tok', tokText, 'w', '', 'x', x)
@@ -342,11 +332,7 @@ for i = 0, n - 1 do
     end
   end
 end
-local FIELDS = {'rusd', 'rtok', 'pusd', 'ptok'}
-for _, lk in ipairs(order) do
-  local d = deltas[lk]
-  for f = 1, 4 do qAddLive(lk, FIELDS[f], d[f]) end
-end
+qFlushLive(deltas, order)
 if #zadd > 0 then redis.call('ZADD', KEYS[1], unpack(zadd)) end
 if gaveBack then qNotify(pfx, tag) end
 return out

@@ -43,26 +43,7 @@ end
 -- Spend of many requests changes the same few hashes: spent and live amounts are read once,
 -- kept here and written once at the end, summed (nothing else in this call reads them).
 local spentOf, spentOrder = {}, {}
-local function spent(sk)
-  local s = spentOf[sk]
-  if s == nil then
-    local v = redis.call('HMGET', sk, 'usd', 'tok')
-    s = {tonumber(v[1]) or 0, tonumber(v[2]) or 0, 0, 0}
-    spentOf[sk] = s
-    spentOrder[#spentOrder + 1] = sk
-  end
-  return s
-end
 local liveDelta, liveOrder = {}, {}
-local function addLive(lk, f, v)
-  local d = liveDelta[lk]
-  if d == nil then
-    d = {0, 0, 0, 0}
-    liveDelta[lk] = d
-    liveOrder[#liveOrder + 1] = lk
-  end
-  d[f] = d[f] + v
-end
 local unexpire, unexpireOrder = {}, {}
 -- Redis's clock, read once per call: spend markers already expired are not written.
 local clock = nil
@@ -82,8 +63,8 @@ local function dropHold(pfx, tag, rid)
   if r[1] == 's' then fu, ft = 3, 4 end
   for _, ref in ipairs(cjson.decode(r[2])) do
     local lk = qLiveKey(pfx, tag, ref)
-    addLive(lk, fu, -tonumber(r[3]))
-    addLive(lk, ft, -tonumber(r[4]))
+    qAddDelta(liveDelta, liveOrder, lk, fu, -tonumber(r[3]))
+    qAddDelta(liveDelta, liveOrder, lk, ft, -tonumber(r[4]))
   end
   redis.call('DEL', rk)
   local xk = pfx .. 'qx:' .. tag
@@ -160,7 +141,8 @@ for _, g in ipairs(groups) do
           dropHold(pfx, tag, rid)
           local usd, tok = tonumber(op[5]), tonumber(op[6])
           for _, ref in ipairs(cjson.decode(op[7])) do
-            local s = spent(qSpentKey(pfx, tag, ref))
+            -- spent usd, tok (as read, plus this call's), then added here: usd, tok
+            local s = qCached(spentOf, spentOrder, qSpentKey(pfx, tag, ref), 2, 'usd', 'tok')
             local wasUsd, wasTok = s[1], s[2]
             s[1], s[2], s[3], s[4] = s[1] + usd, s[2] + tok, s[3] + usd, s[4] + tok
             local su, st = s[1], s[2]
@@ -197,11 +179,7 @@ for _, g in ipairs(groups) do
     applied = applied + 1
   end
 end
-local FIELDS = {'rusd', 'rtok', 'pusd', 'ptok'}
-for _, lk in ipairs(liveOrder) do
-  local d = liveDelta[lk]
-  for f = 1, 4 do qAddLive(lk, FIELDS[f], d[f]) end
-end
+qFlushLive(liveDelta, liveOrder)
 for _, xk in ipairs(unexpireOrder) do
   local ids = unexpire[xk]
   for i = 1, #ids, 1000 do redis.call('ZREM', xk, unpack(ids, i, math.min(i + 999, #ids))) end
