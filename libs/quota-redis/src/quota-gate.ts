@@ -388,5 +388,4 @@ export class QuotaGate {
     const reply = await this.#bookkeeping.run(RELEASE_SCRIPT, [l.expiries(t), l.request(t, reservation.requestId)], [l.prefix, l.tag(t), reservation.requestId]);
     return reply === 1;
   }
-
 }

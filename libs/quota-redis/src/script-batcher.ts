@@ -65,7 +65,9 @@ export class ScriptBatcher {
    * Runs `script` once for all the calls of the same `group` in this batch (at most
    * {@link MAX_GROUP_ITEMS}), with `keys`, then `argv` (the same for the whole group: the first
    * call's are used), then every call's `item` arguments in call order. The script must reply with
-   * one array holding one reply per item, in order; this call resolves with its own.
+   * one array holding one reply per item, in order; this call resolves with its own. The group's
+   * script call takes the place of its first call in the pipeline, so a grouped call may run before
+   * a plain call made earlier in the same batch.
    */
   runGrouped(script: string, group: string, keys: string[], argv: string[], item: string[]): Promise<unknown> {
     return new Promise((resolve, reject) => this.#enqueue({ script, keys, argv, item, group, resolve, reject }));

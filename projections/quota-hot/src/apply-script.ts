@@ -45,6 +45,8 @@ end
 local spentOf, spentOrder = {}, {}
 local liveDelta, liveOrder = {}, {}
 local unexpire, unexpireOrder = {}, {}
+-- Spend counted by this call, also where no marker is written (spend older than its marker).
+local counted = {}
 -- Redis's clock, read once per call: spend markers already expired are not written.
 local clock = nil
 local function nowMs()
@@ -137,7 +139,8 @@ for _, g in ipairs(groups) do
           -- No budget counts it: nothing to add, so no marker against counting it twice (one
           -- per request would fill Redis); only a rate-limit hold, if any, is forgotten.
           dropHold(pfx, tag, rid)
-        elseif redis.call('EXISTS', dk) == 0 then
+        elseif not counted[dk] and redis.call('EXISTS', dk) == 0 then
+          counted[dk] = true
           dropHold(pfx, tag, rid)
           local usd, tok = tonumber(op[5]), tonumber(op[6])
           for _, ref in ipairs(cjson.decode(op[7])) do
