@@ -46,7 +46,11 @@ describe('totra budgets / quota (real NATS)', () => {
       data: { budgetId: 'team.t_pay.monthly', scope: { kind: 'team', id: 't_pay' }, limit: { microUsd: 250_500_000 }, period: 'monthly', timeZone: 'Europe/Berlin', thresholds: [50, 80, 100] },
     });
     expect((await cli('budgets', 'set', '--user', 'u_1', '--tokens', '100000', '--period', 'daily', '--model', 'gpt-4o', ...log)).code).toBe(0);
+    const wide = await cli('budgets', 'set', '--tenant-wide', '--tenant', 'acme', '--tokens', '5000000', '--period', 'daily', ...log);
+    expect(wide.code, wide.err).toBe(0);
+    expect((await events('BudgetSet')).at(-1)).toMatchObject({ tenant: 'acme', data: { scope: { kind: 'tenant' }, limit: { tokens: 5_000_000 }, period: 'daily' } });
     expect((await cli('budgets', 'set', '--team', 't', '--user', 'u', '--usd', '1', ...log)).code).toBe(2);
+    expect((await cli('budgets', 'set', '--team', 't', '--tenant-wide', '--usd', '1', ...log)).err).toMatch(/exactly one of/);
     expect((await cli('budgets', 'set', '--team', 't', '--usd', '1', '--tz', 'Mars/Base', ...log)).err).toMatch(/not an IANA time zone/);
 
     const list = await cli('budgets', 'list', ...log);

@@ -65,7 +65,8 @@ interface SetOptions extends LogOptions {
   key?: string;
   user?: string;
   team?: string;
-  tenantScope?: boolean;
+  /** `--tenant-wide` (commander names it after the flag). */
+  tenantWide?: boolean;
   tenant: string;
   usd?: string;
   tokens?: string;
@@ -76,13 +77,12 @@ interface SetOptions extends LogOptions {
   thresholds?: string;
 }
 
-function scopeOf(o: SetOptions, id: string | undefined): BudgetScope {
-  const given = [o.key !== undefined, o.user !== undefined, o.team !== undefined, o.tenantScope === true].filter(Boolean).length;
+function scopeOf(o: SetOptions): BudgetScope {
+  const given = [o.key !== undefined, o.user !== undefined, o.team !== undefined, o.tenantWide === true].filter(Boolean).length;
   if (given !== 1) throw new CliError('TOTRA_CLI_USAGE', 'give exactly one of --key <id>, --user <id>, --team <id> or --tenant-wide');
   if (o.key !== undefined) return { kind: 'key', id: o.key };
   if (o.user !== undefined) return { kind: 'user', id: o.user };
   if (o.team !== undefined) return { kind: 'team', id: o.team };
-  void id;
   return { kind: 'tenant' };
 }
 
@@ -116,7 +116,7 @@ export const budgetsCommands: CommandGroup = (program, io) => {
   ).action(async (o: SetOptions) => {
     if (!PERIODS.has(o.period)) throw new CliError('TOTRA_CLI_USAGE', `--period: "${o.period}" is not daily, weekly, monthly or total`);
     if (o.usd === undefined && o.tokens === undefined) throw new CliError('TOTRA_CLI_USAGE', 'give --usd <amount> and/or --tokens <n>');
-    const scope = scopeOf(o, o.id);
+    const scope = scopeOf(o);
     const budgetId = o.id ?? [scope.kind, scope.kind === 'tenant' ? o.tenant : scope.id, o.period, o.model].filter((p) => p !== undefined).join('.').replace(/[^A-Za-z0-9_.-]/g, '-');
     const thresholds = (o.thresholds ?? '').split(',').filter(Boolean).map(Number);
     const limit = decide(() => ({
