@@ -26,17 +26,23 @@ export function demoReply(req: ChatRequest): string {
   return `[ToTra demo model: a local echo, no LLM was called. Configure a provider key (e.g. OPENAI_API_KEY) for real answers.] You said: ${said}`;
 }
 
+/** The demo answer; like a real model, it stops at the request's `max_tokens` (finish reason `length`). */
 export function demoResponse(req: ChatRequest, id: string): ChatResponse {
-  const text = demoReply(req);
+  let text = demoReply(req);
+  let output = tokens(text);
+  const cut = req.maxTokens !== undefined && output > req.maxTokens;
+  if (cut) {
+    text = text.slice(0, (req.maxTokens as number) * 4);
+    output = req.maxTokens as number;
+  }
   const input = tokens(JSON.stringify(req.messages));
-  const output = tokens(text);
   return {
     id,
     model: 'demo',
     created: Math.floor(Date.now() / 1000),
     text,
     toolCalls: [],
-    finishReason: 'stop',
+    finishReason: cut ? 'length' : 'stop',
     usage: { inputTokens: input, outputTokens: output, totalTokens: input + output },
   };
 }
@@ -47,7 +53,7 @@ export function demoStream(req: ChatRequest, id: string): StreamEvent[] {
   const words = res.text.split(/(?<= )/);
   const events: StreamEvent[] = [{ type: 'message_start', id, model: 'demo', created: res.created }];
   for (let i = 0; i < words.length; i += 3) events.push({ type: 'text_delta', text: words.slice(i, i + 3).join('') });
-  events.push({ type: 'finish', finishReason: 'stop' });
+  events.push({ type: 'finish', finishReason: res.finishReason });
   if (res.usage) events.push({ type: 'usage', usage: res.usage });
   return events;
 }
