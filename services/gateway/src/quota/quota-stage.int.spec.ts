@@ -5,6 +5,8 @@ import { QuotaGate } from '@totra/quota-redis';
 import { redisKeyPrefix, redisUrl } from '@totra/testing';
 import { type CallerIdentity } from '../identity.js';
 import { type DeploymentRoute } from '../routing/directory.js';
+import { type ChatRequest } from '@totra/providers';
+import { GatewayError } from '../errors.js';
 import { QuotaStage } from './quota-stage.js';
 
 const WHO: CallerIdentity = { keyId: 'key_1', userId: 'u_1', teamId: 't_1', tenant: 'acme' };
@@ -65,5 +67,37 @@ describe('QuotaStage settlement (real Redis)', () => {
     expect(ledgerError).toBeInstanceOf(Error);
     expect(spend).toMatchObject({ type: 'SpendRecorded', data: { requestId: a.reservation.requestId } });
     expect((spend.data as { microUsd: number }).microUsd).toBe((expected.data as { microUsd: number }).microUsd);
+  });
+  it('refuses with what the request may take in the unit of the budget that refused it', async () => {
+    const redis = new Redis(await redisUrl());
+    clients.push(redis);
+    const prefix = redisKeyPrefix('qstage');
+    const layout = hotQuotaLayout(prefix);
+    const stage = new QuotaStage({ gate: new QuotaGate({ redis, keyPrefix: prefix }) });
+    const store = async (budgetId: string, limit: { microUsd?: number; tokens?: number }) => {
+      const b = hotBudgetOf(WHO.tenant, { budgetId, scope: { kind: 'team', id: WHO.teamId }, limit, period: 'monthly', timeZone: 'UTC', thresholds: [] }, layout);
+      await redis.hset(layout.budgets(WHO.tenant), budgetId, JSON.stringify(b));
+      await redis.hset(b.ix, budgetId, JSON.stringify(b));
+    };
+    const chat: ChatRequest = { model: 'gpt-4o', stream: false, maxTokens: 200, messages: [{ role: 'user', content: [{ type: 'text', text: 'hello there' }] }] };
+    const refusal = async () => {
+      try {
+        await stage.admit(`r-${Math.random()}`, WHO, 'gpt-4o', ROUTE, chat);
+      } catch (err) {
+        if (err instanceof GatewayError) return err;
+        throw err;
+      }
+      throw new Error('admitted');
+    };
+    await store('b_tokens', { tokens: 100 });
+    const tokens = await refusal();
+    expect(tokens.status).toBe(429);
+    expect(tokens.message).toContain(`budget b_tokens of team:t_1 does not allow this request (0 of 100 tokens used, this request may use up to ${(await stage.inputTokens(chat, 'gpt-4o')) + 200} tokens)`);
+    await redis.hdel(layout.budgets(WHO.tenant), 'b_tokens');
+    await redis.del(layout.scopeBudgets(WHO.tenant, 'team', WHO.teamId));
+    await store('b_usd', { microUsd: 10 });
+    expect((await refusal()).message).toMatch(/budget b_usd of team:t_1 does not allow this request \(0\.000000 of 0\.000010 USD used, this request may cost up to 0\.\d{6} USD\)/);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
   });
 });

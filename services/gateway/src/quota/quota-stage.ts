@@ -104,6 +104,8 @@ export class QuotaStage {
       now: Date.now(),
     });
     if (admission.ok) return { reservation: admission.reservation, inputTokens };
+    // What this request may take, in the unit of the budget that refused it.
+    const worst = admission.unit === 'tokens' ? `may use up to ${inputTokens + maxOut} tokens` : `may cost up to ${(microUsd / 1e6).toFixed(6)} USD`;
     const what = admission.unit === 'microUsd' ? `${(admission.used / 1e6).toFixed(6)} of ${(admission.limit / 1e6).toFixed(6)} USD` : `${admission.used} of ${admission.limit} ${admission.unit}`;
     if (admission.reason === 'rate_limit') {
       throw new GatewayError({
@@ -120,7 +122,7 @@ export class QuotaStage {
         code: 'TOTRA_QUOTA_EXCEEDED',
         status: 429,
         reason: 'quota_exceeded',
-        message: `budget${admission.budgetId ? ` ${admission.budgetId}` : ''} of ${admission.scope} is held by requests in flight (${what} used or reserved, this request may cost up to ${(microUsd / 1e6).toFixed(6)} USD); retry shortly`,
+        message: `budget${admission.budgetId ? ` ${admission.budgetId}` : ''} of ${admission.scope} is held by requests in flight (${what} used or reserved, this request ${worst}); retry shortly`,
         retryAfterSeconds: 1,
       });
     }
@@ -128,7 +130,7 @@ export class QuotaStage {
       code: 'TOTRA_QUOTA_EXCEEDED',
       status: 429,
       reason: 'quota_exceeded',
-      message: `budget${admission.budgetId ? ` ${admission.budgetId}` : ''} of ${admission.scope} does not allow this request (${what} used, this request may cost up to ${(microUsd / 1e6).toFixed(6)} USD); ask for more with \`totra quota request\``,
+      message: `budget${admission.budgetId ? ` ${admission.budgetId}` : ''} of ${admission.scope} does not allow this request (${what} used, this request ${worst}); ask for more with \`totra quota request\``,
     });
   }
 
