@@ -28,13 +28,11 @@ export function demoReply(req: ChatRequest): string {
 
 /** The demo answer; like a real model, it stops at the request's `max_tokens` (finish reason `length`). */
 export function demoResponse(req: ChatRequest, id: string): ChatResponse {
-  let text = demoReply(req);
-  let output = tokens(text);
-  const cut = req.maxTokens !== undefined && output > req.maxTokens;
-  if (cut) {
-    text = text.slice(0, (req.maxTokens as number) * 4);
-    output = req.maxTokens as number;
-  }
+  const full = demoReply(req);
+  const max = req.maxTokens ?? Infinity;
+  const cut = tokens(full) > max;
+  const text = cut ? full.slice(0, max * 4) : full;
+  const output = cut ? max : tokens(full);
   const input = tokens(JSON.stringify(req.messages));
   return {
     id,
