@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type buildGateway as BuildGateway } from '../app.js';
 import { AfterResponse } from './after-response.js';
 
 describe('AfterResponse', () => {
@@ -70,8 +71,14 @@ describe('AfterResponse', () => {
 });
 
 describe('gateway close', () => {
+  let buildGateway: typeof BuildGateway;
+  // Loading the whole gateway from source is the slow part on a loaded machine: a hook of its own,
+  // with room, so that the test's timeout covers only what it checks.
+  beforeAll(async () => {
+    ({ buildGateway } = await import('../app.js'));
+  }, 60_000);
+
   it('waits for unfinished request work, but not past its grace period', async () => {
-    const { buildGateway } = await import('../app.js');
     const after = new AfterResponse();
     let finish!: () => void;
     void after.track(new Promise<void>((r) => (finish = r)));
