@@ -142,6 +142,8 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   // per request on the hot path.
   app.addHook('onRequest', (request, reply, done) => {
     if (request.url.startsWith('/v1/')) {
+      // Bookkeeping of earlier answers waits while requests arrive.
+      after.busy();
       metrics.inflight.inc();
       // Every API response names its request (and terminal event), whichever path answers it.
       void reply.header('x-request-id', request.id);

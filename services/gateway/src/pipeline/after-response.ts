@@ -1,9 +1,22 @@
+export interface AfterResponseOptions {
+  /**
+   * Longest a task waits for a quiet turn while requests keep coming (default 10 ms); past it, a
+   * quarter of the waiting work runs in every turn, busy or not.
+   */
+  maxDelayMs?: number;
+  /** Milliseconds on a monotonic clock (tests). */
+  now?: () => number;
+}
+
 /**
  * The work a request still has once its client has the answer (terminal event, settlement,
- * metrics). It waits for its turn, after the I/O the event loop has ready: answers to other
- * clients and new requests go first, so a burst of requests is not slowed down by the
- * bookkeeping of the ones before it. A turn lets through a quarter of the waiting work (at least
- * one), so under sustained load the bookkeeping keeps pace instead of piling up.
+ * metrics). It waits for a quiet turn of the event loop: one in which no request arrived, was
+ * admitted or was answered (`busy()`, and every `run()`, mark a turn as busy). Clients that send
+ * their next request as soon as they have an answer arrive in waves; the bookkeeping of a wave
+ * then runs once its requests are on their way to the provider, not between them (ADR 0012).
+ * A task waits at most `maxDelayMs`; past it, a turn lets through a quarter of the waiting work
+ * (at least one), busy or not, so under sustained load the bookkeeping keeps pace instead of
+ * piling up.
  *
  * It also knows what is unfinished: `drain()` resolves when every task has ended, and every
  * request handler given to `track()` (the gateway waits for it before it closes its chain
@@ -11,15 +24,35 @@
  */
 export class AfterResponse {
   #waiting: (() => void)[] = [];
+  /** When the queue last went from empty to waiting: once that is `maxDelayMs` ago, busy turns let work through too, until it is empty. */
+  #since = 0;
   #scheduled = false;
   #open = 0;
   #drained: (() => void)[] = [];
+  /** Busy marks so far, and how many there were at the last turn. */
+  #marks = 0;
+  #seen = 0;
+  readonly #maxDelayMs: number;
+  readonly #now: () => number;
+
+  constructor(o: AfterResponseOptions = {}) {
+    this.#maxDelayMs = o.maxDelayMs ?? 10;
+    this.#now = o.now ?? (() => performance.now());
+  }
+
+  /** Marks this turn as busy with latency-critical work (a request arrived or was admitted). */
+  busy(): void {
+    this.#marks++;
+  }
 
   /** Runs `task` in a later turn of the event loop; resolves or rejects with it. */
   async run<T>(task: () => Promise<T> | T): Promise<T> {
     this.#open++;
     try {
+      // Answering a request is latency-critical work too: others of its wave are on their way.
+      this.#marks++;
       await new Promise<void>((resolve) => {
+        if (!this.#waiting.length) this.#since = this.#now();
         this.#waiting.push(resolve);
         this.#schedule();
       });
@@ -63,8 +96,13 @@ export class AfterResponse {
 
   readonly #turn = (): void => {
     this.#scheduled = false;
-    const n = Math.max(1, this.#waiting.length >> 2);
-    for (const go of this.#waiting.splice(0, n)) go();
+    const quiet = this.#marks === this.#seen;
+    this.#seen = this.#marks;
+    // A quarter at a time even when quiet: a request arriving meanwhile waits for no more.
+    if (quiet || this.#now() - this.#since >= this.#maxDelayMs) {
+      const n = Math.max(1, this.#waiting.length >> 2);
+      for (const go of this.#waiting.splice(0, n)) go();
+    }
     if (this.#waiting.length) this.#schedule();
   };
 }

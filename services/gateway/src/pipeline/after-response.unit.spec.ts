@@ -17,10 +17,11 @@ describe('AfterResponse', () => {
     expect(order).toEqual(['sync', 'microtask', 'due before', 'task']);
   });
 
-  it('lets a quarter of a backlog through per turn, so new I/O gets in between', async () => {
+  it('waits for a quiet turn, then lets a quarter of a backlog through per turn, so new I/O gets in between', async () => {
     const lane = new AfterResponse();
     const ran: number[] = [];
     const marks: number[] = [];
+    // Answering these requests made the current turn busy.
     const tasks = Array.from({ length: 16 }, (_, i) => lane.run(() => void ran.push(i)));
     // One mark per event-loop turn: how many tasks had run when each turn's I/O phase came round.
     const tick = () => {
@@ -30,9 +31,45 @@ describe('AfterResponse', () => {
     setImmediate(tick);
     await Promise.all(tasks);
     expect(ran).toEqual([...Array(16).keys()]);
-    // Not all in one turn: 4 of 16 run in the first, then 3 of 12, 2 of 9, then one at least per turn.
-    expect(marks.slice(0, 4)).toEqual([4, 7, 9, 10]);
-    expect(marks.length).toBeGreaterThan(6);
+    // None in the busy turn; then not all in one: 4 of 16, then 3 of 12, 2 of 9, then one at least per turn.
+    expect(marks.slice(0, 5)).toEqual([0, 4, 7, 9, 10]);
+    expect(marks.length).toBeGreaterThan(7);
+  });
+
+  it('holds bookkeeping back while every turn is busy, up to its longest delay, then keeps pace', async () => {
+    let clock = 0;
+    const lane = new AfterResponse({ maxDelayMs: 10, now: () => clock });
+    const ran: number[] = [];
+    const tasks = Array.from({ length: 8 }, (_, i) => lane.run(() => void ran.push(i)));
+    // A request arrives in every turn, 1 ms apart.
+    const seen: number[] = [];
+    const arrivals = () => {
+      seen.push(ran.length);
+      lane.busy();
+      clock += 1;
+      if (ran.length < 8) setImmediate(arrivals);
+    };
+    setImmediate(arrivals);
+    await Promise.all(tasks);
+    // Nothing ran in the ten turns while the oldest task had waited less than 10 ms, then a quarter
+    // (at least one) per turn although every turn stayed busy: 2 of 8, 1 of 6, 1 of 5...
+    expect(seen).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 4, 5, 6, 7]);
+    expect(ran).toEqual([...Array(8).keys()]);
+  });
+
+  it('runs bookkeeping in the first quiet turn, without waiting for its longest delay', async () => {
+    const clock = 0;
+    const lane = new AfterResponse({ maxDelayMs: 60_000, now: () => clock });
+    const task = lane.run(() => 'recorded');
+    let turns = 0;
+    const count = () => {
+      turns++;
+      if (turns < 100) setImmediate(count);
+    };
+    setImmediate(count);
+    await expect(task).resolves.toBe('recorded');
+    // The turn of the answer was busy; the next one was quiet.
+    expect(turns).toBeLessThanOrEqual(2);
   });
 
   it('drain() waits for waiting and running tasks, failed ones included', async () => {

@@ -118,6 +118,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     // Budgets and rate limits first: a refused request never reaches PII or a provider.
     const first = ctx.quota ? ctx.directory.deploymentsFor(alias).find((d) => d.kind === 'chat') : undefined;
     const admitted = ctx.quota && first ? await ctx.quota.admit(request.id, who, alias, first, chat) : undefined;
+    // Admitted after a Redis round trip: the rest of its way to the provider goes before bookkeeping.
+    if (admitted) ctx.after.busy();
     let pii: ReturnType<NonNullable<typeof ctx.pii>['run']> | undefined;
     let cap: ChatRun['cap'];
     let contentKey: ContentKey | undefined;
@@ -250,6 +252,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     // Budgets first, as for chat: the input tokens at the input price (embeddings have no output).
     const quota = ctx.quota;
     const admitted = quota ? await quota.admitEmbeddings(request.id, who, req.model, routes[0] as (typeof routes)[number], req.input) : undefined;
+    if (admitted) ctx.after.busy();
     const giveBack = async () => {
       if (admitted) await quota?.release(admitted);
     };
