@@ -213,21 +213,26 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     const totalUs = usNow() - t0;
     // Read now: once the connection is gone, the socket no longer knows its peer.
     const personal = ctx.personalOf(request);
-    // The client has its answer: the rest (terminal event, settlement, metrics) takes its turn
+    // The budget gets its room back at once: a request that fits only once this one is settled
+    // may be waiting for it, or be refused without it. Only the settlement's script is queued now
+    // (a few microseconds); its event, like the rest, waits for a quiet turn (ADR 0012).
+    const quota = ctx.quota;
+    const charged = admitted && quota && outcome.route && (outcome.usage || !outcome.error || outcome.partial) ? quota.settle(admitted, who, outcome.route, outcome.usage, outChars) : undefined;
+    charged?.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
+    const released = admitted && quota && !charged ? quota.release(admitted) : undefined;
+    // The client has its answer: the rest (terminal event, spend event, metrics) takes its turn
     // after the I/O the event loop has ready, such as other clients' answers and new requests.
     await ctx.after.run(async () => {
       const event = outcomeEvent(requestId, def.api, who, alias, chat.stream, outcome, { totalUs, upstreamUs: outcome.upstreamUs, firstByteUs: outcome.firstByteUs }, roughEstimate(raw, outChars));
       await ctx.record(event, event.type === 'RequestCompleted' ? 'completed' : 'failed', def.api, outcome.status, personal);
       // What was sent to the provider (after PII redaction) and what the client received.
       if (contentKey && ctx.privacy && outcome.route) ctx.events?.append(ctx.privacy.contentLogged(contentKey, requestId, who, JSON.stringify((pii?.request ?? chat).messages), logged));
-      if (admitted && ctx.quota) {
-        // Charged when a provider answered (in full or in part); given back otherwise.
-        if (outcome.route && (outcome.usage || !outcome.error || outcome.partial)) {
-          const { spend, ledgerError } = await ctx.quota.settle(admitted, who, outcome.route, outcome.usage, outChars);
-          ctx.events?.append(spend);
-          if (ledgerError !== undefined) ledgerUnreachable(request, ledgerError);
-        } else await ctx.quota.release(admitted);
-      }
+      // Charged when a provider answered (in full or in part); given back otherwise.
+      if (charged) {
+        const { spend, ledgerError } = await charged;
+        ctx.events?.append(spend);
+        if (ledgerError !== undefined) ledgerUnreachable(request, ledgerError);
+      } else await released;
       ctx.metrics.overhead.observe(Math.max(0, totalUs - outcome.upstreamUs) / 1e6);
       if (outcome.route) ctx.metrics.upstream.observe({ provider: outcome.route.provider }, outcome.upstreamUs / 1e6);
       if (outcome.usage) {
