@@ -13,10 +13,10 @@ import { QuotaStage } from './quota-stage.js';
 
 const WHO: CallerIdentity = { keyId: 'key_0193b5a07c3e7abc8def0123456789ab', userId: 'u_1', teamId: 't_1', tenant: 'acme' };
 
-/** A bookkeeping lane that holds every task until `open()`. */
+/** A bookkeeping lane that holds every task until `release()`. */
 class HeldLane extends AfterResponse {
-  open!: () => void;
-  readonly #opened = new Promise<void>((resolve) => (this.open = resolve));
+  release!: () => void;
+  readonly #opened = new Promise<void>((resolve) => (this.release = resolve));
   override run<T>(task: () => Promise<T> | T): Promise<T> {
     return super.run(async () => {
       await this.#opened;
@@ -73,12 +73,12 @@ describe('settlement of a budgeted request (real Redis)', () => {
       expect(again).toMatchObject({ ok: true, reservation: { state: 'settled', replayed: true, scopes: [expect.stringMatching(/^b_team\//)] } });
       expect(events.map((e) => e.type)).toEqual([]);
 
-      lane.open();
+      lane.release();
       await lane.drain();
       expect(events.map((e) => e.type)).toEqual(['RequestCompleted', 'SpendRecorded']);
       expect(events[1]?.data).toMatchObject({ requestId, scopes: [expect.stringMatching(/^b_team\//)] });
     } finally {
-      lane.open();
+      lane.release();
       await app.close();
     }
   });
