@@ -10,10 +10,11 @@ export interface AfterResponseOptions {
 
 /**
  * The work a request still has once its client has the answer (its events, content log and
- * metrics; its settlement is queued before, see the chat route). It waits for a quiet turn of the event loop: one in which no request arrived, was
- * admitted or was answered (`busy()`, and every `run()`, mark a turn as busy). Clients that send
- * their next request as soon as they have an answer arrive in waves; the bookkeeping of a wave
- * then runs once its requests are on their way to the provider, not between them (ADR 0012).
+ * metrics; its settlement is queued before, see the chat route). It waits for a quiet turn of
+ * the event loop: one in which no request arrived, was admitted or was answered (`busy()`, and
+ * every `run()`, mark a turn as busy). Clients that send their next request as soon as they have
+ * an answer arrive in waves; the bookkeeping of a wave then runs once its requests are on their
+ * way to the provider, not between them (ADR 0012).
  * A task waits at most `maxDelayMs`; past it, a turn lets through a quarter of the waiting work
  * (at least one), busy or not, so under sustained load the bookkeeping keeps pace instead of
  * piling up.
