@@ -1,7 +1,8 @@
 import { type Redis } from 'ioredis';
 import { calendarPeriodKeys, hotQuotaLayout, type HotQuotaLayout } from '@totra/quota';
 import { InvalidGateArgumentError, UnexpectedGateReplyError } from './errors.js';
-import { ADMIT_SCRIPT, RELEASE_SCRIPT, SETTLE_SCRIPT } from './quota-scripts.js';
+import { QuotaLeases, type LeaseHold, type LeaseOptions } from './quota-leases.js';
+import { ADMIT_SCRIPT, LEASE_SCRIPT, RELEASE_SCRIPT, SETTLE_SCRIPT } from './quota-scripts.js';
 import { ScriptBatcher } from './script-batcher.js';
 
 export interface QuotaGateOptions {
@@ -46,6 +47,14 @@ export interface QuotaGateOptions {
    * instead), 0 without.
    */
   settleDelayMs?: number;
+  /**
+   * Budget leases (ADR 0013): this process reserves a slice of each budget period its callers
+   * use and admits requests against it without a round trip, falling back to the per-request
+   * script near a limit, for callers a rate limit counts, and whenever a lease does not fit.
+   * Needs `subscriber` (leases are used only while the gate hears limit changes). Default off;
+   * `true` for the default options.
+   */
+  leases?: boolean | LeaseOptions;
 }
 
 /** What a request may cost at most, before it is sent. */
@@ -79,13 +88,16 @@ export interface Reservation {
   /** When an unsettled reservation is taken back (ms since epoch). */
   expiresAt: number;
   /**
-   * `reserved` (new), `untracked` (no budget and no rate limit applies: nothing was stored, and
-   * settling or releasing it costs no round trip), or, for a request id seen before, its state:
-   * `settled` or `recorded`.
+   * `reserved` (new), `leased` (admitted on this process's budget leases: nothing was stored
+   * for it, its settlement writes its pending spend), `untracked` (no budget and no rate limit
+   * applies: nothing was stored, and settling or releasing it costs no round trip), or, for a
+   * request id seen before, its state: `settled` or `recorded`.
    */
-  state: 'reserved' | 'untracked' | 'settled' | 'recorded';
+  state: 'reserved' | 'leased' | 'untracked' | 'settled' | 'recorded';
   /** True when this request id was admitted before (nothing new was reserved). */
   replayed: boolean;
+  /** The leases a `leased` reservation holds. */
+  lease?: LeaseHold;
 }
 
 /** Why a request was refused. */
@@ -158,6 +170,11 @@ export class QuotaGate {
   #limitsWatched = false;
   /** Bumped on every announcement and disconnection: a verdict is kept only if none came while it was asked. */
   #limitsGeneration = 0;
+  readonly #leases: QuotaLeases | undefined;
+  /** Admissions so far by how they were decided: on a lease, by the script (a round trip), or from a cached untracked verdict. */
+  readonly admissions = { lease: 0, script: 0, cached: 0 };
+  /** The period keys JSON of the last minute asked for (they change only on minute boundaries). */
+  #periods = { minute: Number.NaN, zones: 0, json: '' };
 
   constructor(o: QuotaGateOptions) {
     this.#scripts = new ScriptBatcher(o.redis);
@@ -169,10 +186,21 @@ export class QuotaGate {
     this.#heldWaitMs = o.subscriber ? (o.heldWaitMs ?? 0) : 0;
     this.#bookkeeping = new ScriptBatcher(o.redis, { delayMs: o.settleDelayMs ?? (this.#heldWaitMs > 0 ? 5 : 0) });
     this.#untrackedMs = o.subscriber ? (o.untrackedCacheMs ?? 1_000) : 0;
+    if (o.subscriber && o.leases) {
+      const l = this.#layout;
+      this.#leases = new QuotaLeases(
+        (tenant, items) => {
+          const argv = [l.prefix, l.tag(tenant), String(Date.now()), String(this.#leases?.ttlMs ?? 60_000), String(this.#leases?.sharePerMille ?? 250)];
+          return Promise.all(items.map((i) => this.#scripts.runGrouped(LEASE_SCRIPT, tenant, [l.expiries(tenant)], argv, [i.ref, (this.#leases as QuotaLeases).owner, i.op, String(i.addUsd), String(i.addTok), String(i.minUsd), String(i.minTok)])));
+        },
+        o.leases === true ? {} : o.leases,
+      );
+    }
     const limits = this.#layout.limitsChanged;
     this.#subscriber?.on('message', (channel: string, message: string) => {
       if (channel === limits) {
         this.#limitsGeneration++;
+        this.#leases?.tenantChanged(message);
         const gone = this.#untracked.get(message);
         if (gone) {
           this.#untrackedSize -= gone.size;
@@ -185,13 +213,14 @@ export class QuotaGate {
       this.#waiting.delete(channel);
       for (const wake of waiters) wake();
     });
-    if (this.#untrackedMs > 0 && this.#subscriber) {
+    if ((this.#untrackedMs > 0 || this.#leases) && this.#subscriber) {
       const subscriber = this.#subscriber;
       const forget = () => {
         this.#limitsWatched = false;
         this.#limitsGeneration++;
         this.#untracked.clear();
         this.#untrackedSize = 0;
+        this.#leases?.forgetAll();
       };
       // Announcements missed while disconnected are lost: forget everything, listen again.
       subscriber.on('close', forget);
@@ -219,7 +248,7 @@ export class QuotaGate {
   }
 
   #keepUntracked(r: AdmitRequest, generation: number): void {
-    if (!this.#limitsWatched || generation !== this.#limitsGeneration) return;
+    if (this.#untrackedMs <= 0 || !this.#limitsWatched || generation !== this.#limitsGeneration) return;
     if (this.#untrackedSize >= MAX_UNTRACKED_VERDICTS) {
       this.#untracked.clear();
       this.#untrackedSize = 0;
@@ -238,10 +267,25 @@ export class QuotaGate {
    */
   async admit(r: AdmitRequest): Promise<Admission> {
     const cached = this.#cachedUntracked(r);
-    if (cached) return { ok: true, reservation: cached };
+    if (cached) {
+      this.admissions.cached++;
+      return { ok: true, reservation: cached };
+    }
+    const leased = this.#leased(r);
+    if (leased) {
+      this.admissions.lease++;
+      return { ok: true, reservation: leased };
+    }
+    this.admissions.script++;
     const generation = this.#limitsGeneration;
-    const first = await this.#admitOnce(r);
-    if (first.ok && first.reservation.state === 'untracked' && this.#untrackedMs > 0) this.#keepUntracked(r, generation);
+    const { admission: first, periods, rateLimited } = await this.#admitOnce(r);
+    if (first.ok) {
+      const state = first.reservation.state;
+      if (state === 'untracked') this.#keepUntracked(r, generation);
+      else if (state === 'reserved' && !first.reservation.replayed && !rateLimited && this.#leases && this.#limitsWatched && generation === this.#limitsGeneration) {
+        this.#leases.learn(r.tenant, callerKey(r), periods, first.reservation.scopes, r.estimate.microUsd, r.estimate.tokens);
+      }
+    }
     if (first.ok || !first.held || this.#heldWaitMs <= 0) return first;
     const started = Date.now();
     const deadline = started + this.#heldWaitMs;
@@ -254,7 +298,7 @@ export class QuotaGate {
     for (;;) {
       // Listening before the attempt: a settlement during it wakes the wait at once.
       const wake = this.#nextRelease(channel);
-      const a = await this.#admitOnce({ ...r, now: ms(r.now) + (Date.now() - started) });
+      const { admission: a } = await this.#admitOnce({ ...r, now: ms(r.now) + (Date.now() - started) });
       const left = deadline - Date.now();
       if (a.ok || !a.held || left <= 0) {
         wake.cancel();
@@ -296,7 +340,31 @@ export class QuotaGate {
     };
   }
 
-  async #admitOnce(r: AdmitRequest): Promise<Admission> {
+  /** The period keys of every known time zone at `now`, as the admission script takes them. */
+  #periodsAt(now: number): string {
+    const minute = Math.floor(now / 60_000);
+    const p = this.#periods;
+    if (p.minute === minute && p.zones === this.#zones.size) return p.json;
+    const zones: Record<string, Record<string, string>> = {};
+    for (const z of this.#zones) zones[z] = calendarPeriodKeys(now, z);
+    const json = JSON.stringify(zones);
+    this.#periods = { minute, zones: this.#zones.size, json };
+    return json;
+  }
+
+  /** Admits on this process's budget leases, when they cover every budget period of the caller. */
+  #leased(r: AdmitRequest): Reservation | undefined {
+    if (!this.#leases || !this.#limitsWatched) return undefined;
+    if (!r.requestId) throw new InvalidGateArgumentError('requestId is required');
+    int(r.estimate.microUsd, 'estimate.microUsd');
+    int(r.estimate.tokens, 'estimate.tokens');
+    const now = ms(r.now);
+    const hold = this.#leases.admit(r.tenant, callerKey(r), this.#periodsAt(now), r.estimate.microUsd, r.estimate.tokens);
+    if (!hold) return undefined;
+    return { requestId: r.requestId, tenant: r.tenant, scopes: hold.leases.map((l) => l.ref), estimate: r.estimate, expiresAt: now + this.#leases.ttlMs, state: 'leased', replayed: false, lease: hold };
+  }
+
+  async #admitOnce(r: AdmitRequest): Promise<{ admission: Admission; periods: string; rateLimited: boolean }> {
     const l = this.#layout;
     const t = r.tenant;
     const now = ms(r.now);
@@ -305,9 +373,7 @@ export class QuotaGate {
     const tok = int(r.estimate.tokens, 'estimate.tokens');
     const item = [r.requestId, String(now), usd, tok, r.model, r.keyId, r.userId, r.teamId];
     for (let attempt = 0; attempt < 16; attempt++) {
-      const zones: Record<string, Record<string, string>> = {};
-      for (const z of this.#zones) zones[z] = calendarPeriodKeys(now, z);
-      const periods = JSON.stringify(zones);
+      const periods = this.#periodsAt(now);
       // One script call admits the requests of a tenant sent in the same batch with the same period keys.
       const reply = await this.#scripts.runGrouped(ADMIT_SCRIPT, `${t}\n${periods}`, [l.expiries(t)], [l.prefix, l.tag(t), periods, String(this.#ttl), String(this.#purge)], item);
       if (!Array.isArray(reply)) throw new UnexpectedGateReplyError(reply);
@@ -321,12 +387,12 @@ export class QuotaGate {
         continue;
       }
       if (kind === 'done') {
-        return { ok: true, reservation: { requestId: r.requestId, tenant: t, scopes: [], estimate: r.estimate, expiresAt: now, state: 'recorded', replayed: true } };
+        return { admission: { ok: true, reservation: { requestId: r.requestId, tenant: t, scopes: [], estimate: r.estimate, expiresAt: now, state: 'recorded', replayed: true } }, periods, rateLimited: false };
       }
       if (kind === 'ok') {
-        const [state, sc, x, replayed] = rest as [string, string, string, string];
+        const [state, sc, x, replayed, limited] = rest as [string, string, string, string, string | undefined];
         const scopes = JSON.parse(sc) as unknown;
-        return {
+        const admission: Admission = {
           ok: true,
           reservation: {
             requestId: r.requestId,
@@ -338,6 +404,7 @@ export class QuotaGate {
             replayed: replayed === '1',
           },
         };
+        return { admission, periods, rateLimited: limited !== '0' };
       }
       if (kind === 'no') {
         const [reason, scope, budgetId, unit, limit, used, retry, held] = rest as [string, string, string, string, string, string, string, string];
@@ -352,7 +419,7 @@ export class QuotaGate {
         };
         if (budgetId) refusal.budgetId = budgetId;
         if (Number(retry) >= 0) refusal.retryAfterSeconds = Math.max(1, Math.ceil(Number(retry) / 1000));
-        return refusal;
+        return { admission: refusal, periods, rateLimited: reason === 'rate_limit' };
       }
       throw new UnexpectedGateReplyError(reply);
     }
@@ -369,13 +436,18 @@ export class QuotaGate {
     if (reservation.state === 'untracked') return 'untracked';
     const l = this.#layout;
     const t = reservation.tenant;
-    const reply = await this.#bookkeeping.runGrouped(
-      SETTLE_SCRIPT,
-      t,
-      [l.expiries(t)],
-      [l.prefix, l.tag(t), String(this.#pendingTtl)],
-      [reservation.requestId, String(ms(now)), int(actual.microUsd, 'actual.microUsd'), int(actual.tokens, 'actual.tokens'), JSON.stringify(reservation.scopes)],
-    );
+    const item = [reservation.requestId, String(ms(now)), int(actual.microUsd, 'actual.microUsd'), int(actual.tokens, 'actual.tokens'), JSON.stringify(reservation.scopes)];
+    // A leased request takes what it cost (at most its estimate) off its leases as it becomes pending.
+    const debit = reservation.lease && this.#leases ? this.#leases.debit(reservation.lease, actual.microUsd, actual.tokens) : undefined;
+    item.push(debit?.owner ?? '', String(debit?.usd ?? 0), String(debit?.tok ?? 0));
+    let reply: unknown;
+    try {
+      reply = await this.#bookkeeping.runGrouped(SETTLE_SCRIPT, t, [l.expiries(t)], [l.prefix, l.tag(t), String(this.#pendingTtl)], item);
+    } catch (err) {
+      debit?.done(false);
+      throw err;
+    }
+    debit?.done(reply === 'settled' || reply === 'recorded');
     if (reply === 'settled' || reply === 'already_settled' || reply === 'recorded') return reply;
     throw new UnexpectedGateReplyError(reply);
   }
@@ -383,9 +455,23 @@ export class QuotaGate {
   /** Gives an unsettled reservation back (the request failed before any provider charged for it). */
   async release(reservation: Reservation): Promise<boolean> {
     if (reservation.state === 'untracked') return false;
+    if (reservation.lease) {
+      this.#leases?.release(reservation.lease);
+      return true;
+    }
     const l = this.#layout;
     const t = reservation.tenant;
     const reply = await this.#bookkeeping.run(RELEASE_SCRIPT, [l.expiries(t), l.request(t, reservation.requestId)], [l.prefix, l.tag(t), reservation.requestId]);
     return reply === 1;
+  }
+
+  /** Stops leasing and gives this process's budget leases back (call when the gateway stops). */
+  async close(): Promise<void> {
+    await this.#leases?.close();
+  }
+
+  /** This process's budget leases, by `tenant\nref` (for tests and diagnostics). */
+  leaseSnapshot(): ReturnType<QuotaLeases['snapshot']> {
+    return this.#leases?.snapshot() ?? new Map();
   }
 }

@@ -101,9 +101,10 @@ end
  * ARGV: 1 pfx, 2 tag, 3 JSON {zone: {daily, weekly, monthly}} period keys, 4 reservation TTL
  * ms, 5 purge limit; then 8 per request: requestId, now ms, estimate micro-USD, estimate tokens,
  * model, keyId, userId, teamId.
- * Reply: one per request, in order: `{'ok', state, scopesJson, expiresMs, replayed 0|1}` (state
+ * Reply: one per request, in order: `{'ok', state, scopesJson, expiresMs, replayed 0|1[, rateLimited 0|1]}` (state
  * `r` reserved, `s` settled, `u` untracked: no budget and no rate limit applies, so nothing is
- * stored and there is nothing to settle or release), `{'done'}` (request recorded already),
+ * stored and there is nothing to settle or release; a new reservation adds whether a rate limit
+ * counted it, which keeps its caller off budget leases), `{'done'}` (request recorded already),
  * `{'tz', zone}` (period keys of that zone needed; nothing was done for it), or
  * `{'no', reason, scope, budgetId, unit, limit, used, retryMs, held}`. `held` is `1` when the
  * request fits every budget once the reservations in flight settle (`spent + pending + estimate
@@ -249,7 +250,9 @@ local function admit(rid, now, usdText, tokText, model, keyId, userId, teamId)
   redis.call('HSET', rk, 's', 'r', 'sc', sc, 'usd', usdText, 'tok', tokText, 'w', wk, 'x', x)
   zadd[#zadd + 1] = x
   zadd[#zadd + 1] = rid
-  return {'ok', 'r', sc, x, '0'}
+  local limited = '0'
+  if wcur then limited = '1' end
+  return {'ok', 'r', sc, x, '0', limited}
 end
 
 local out = {}
@@ -282,30 +285,56 @@ return out
  * scopes the caller holds. The amounts of the requests are summed per budget period and written
  * once per call.
  *
- * KEYS: 1 expiry zset. ARGV: 1 pfx, 2 tag, 3 pending TTL ms; then 5 per request: requestId,
- * now ms, actual micro-USD, actual tokens, scopes JSON.
+ * A request admitted under this gateway's budget leases (see `LEASE_SCRIPT`) has no record: its
+ * item names the lease owner and what to take off each of its leases (`min(actual, estimate)`
+ * per unit, never more than the lease holds), which moves from reserved to pending with the
+ * request; taken off also when the request is `recorded` already, never when `already_settled`.
+ *
+ * KEYS: 1 expiry zset. ARGV: 1 pfx, 2 tag, 3 pending TTL ms; then 8 per request: requestId,
+ * now ms, actual micro-USD, actual tokens, scopes JSON, lease owner ('' for none), lease debit
+ * micro-USD, lease debit tokens.
  * Reply: one per request, in order: 'settled', 'already_settled', or 'recorded' (its
  * SpendRecorded was applied already).
  */
 export const SETTLE_SCRIPT = `${QUOTA_LUA_HELPERS}
 local pfx, tag = ARGV[1], ARGV[2]
 local pendingTtl = tonumber(ARGV[3])
-local FIRST, ITEM = 4, 5
+local FIRST, ITEM = 4, 8
 local n = math.floor((#ARGV - FIRST + 1) / ITEM)
 local deltas, order = {}, {}
 local zadd, out = {}, {}
 local gaveBack = false
+-- Takes a leased request's share off each of its leases (as far as the lease holds it).
+local function debitLeases(owner, sc, dUsd, dTok)
+  for _, ref in ipairs(cjson.decode(sc)) do
+    local lrk = pfx .. 'qr:' .. tag .. ':~L:' .. owner .. ':' .. ref
+    local cur = redis.call('HMGET', lrk, 'usd', 'tok')
+    if cur[1] then
+      local du = math.min(dUsd, tonumber(cur[1]))
+      local dt = math.min(dTok, tonumber(cur[2]))
+      if du > 0 then redis.call('HINCRBY', lrk, 'usd', qnum(-du)) end
+      if dt > 0 then redis.call('HINCRBY', lrk, 'tok', qnum(-dt)) end
+      local lk = qLiveKey(pfx, tag, ref)
+      qAddDelta(deltas, order, lk, 1, -math.max(du, 0))
+      qAddDelta(deltas, order, lk, 2, -math.max(dt, 0))
+      gaveBack = true
+    end
+  end
+end
 for i = 0, n - 1 do
   local o = FIRST + i * ITEM
   local rid, now, usdText, tokText = ARGV[o], tonumber(ARGV[o + 1]), ARGV[o + 2], ARGV[o + 3]
+  local owner = ARGV[o + 5]
   local rk = pfx .. 'qr:' .. tag .. ':' .. rid
   if redis.call('EXISTS', pfx .. 'qd:' .. tag .. ':' .. rid) == 1 then
+    if owner ~= '' then debitLeases(owner, ARGV[o + 4], tonumber(ARGV[o + 6]), tonumber(ARGV[o + 7])) end
     out[i + 1] = 'recorded'
   else
     local r = redis.call('HMGET', rk, 's', 'sc', 'usd', 'tok', 'w')
     if r[1] == 's' then
       out[i + 1] = 'already_settled'
     else
+      if owner ~= '' then debitLeases(owner, ARGV[o + 4], tonumber(ARGV[o + 6]), tonumber(ARGV[o + 7])) end
       local sc = ARGV[o + 4]
       if r[1] == 'r' then
         sc = r[2]
@@ -335,6 +364,96 @@ end
 qFlushLive(deltas, order)
 if #zadd > 0 then redis.call('ZADD', KEYS[1], unpack(zadd)) end
 if gaveBack then qNotify(pfx, tag) end
+return out
+`;
+
+/**
+ * Budget leases (ADR 0013): a gateway process holds a slice of a budget period's room as one
+ * reservation, `qr:{t}:~L:<owner>:<budgetId>/<periodKey>` (state `r`, its one ref in `sc`, the
+ * amounts in `usd` and `tok`, in the expiry set like any reservation, so a crashed gateway's
+ * lease is purged by its TTL), and admits requests against it without a round trip. Each item
+ * grows (or only renews) one lease, or gives it back:
+ * - `grow`: grants, per unit the budget limits, `min(add, floor(free x share))` where
+ *   `free = limit - spent - pending - reserved` (every other lease and reservation included);
+ *   when that is below `min` (the request that asked would not fit) for a unit with `add` > 0,
+ *   grants nothing and replies `low`: the budget is nearly used, and the gateway stops leasing
+ *   it (its requests go back to the per-request script with its exact check). A unit the budget
+ *   does not limit is not leased (`-1`). The lease's expiry becomes `now + ttl` either way.
+ * - `open`: the same for a new lease.
+ * - `release`: drops the lease and announces the room on `qn:{tenant}`.
+ * A budget that no longer exists drops its leases, and a lease to grow that is not there (it
+ * expired) is not made again (`gone`).
+ *
+ * KEYS: 1 expiry zset. ARGV: 1 pfx, 2 tag, 3 now ms, 4 lease TTL ms, 5 share in per mille; then 7
+ * per lease: ref, owner, op (`open` | `grow` | `release`), add micro-USD, add tokens, min micro-USD, min
+ * tokens.
+ * Reply: one per lease, in order: `{'ok', grantedUsd, grantedTok, expiresMs}`, `{'low', ...}`
+ * (same fields, grants 0) with `-1` for a unit not leased, `{'gone'}` or `{'released'}`.
+ */
+export const LEASE_SCRIPT = `${QUOTA_LUA_HELPERS}
+local pfx, tag = ARGV[1], ARGV[2]
+local now, ttl, share = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]) / 1000
+local FIRST, ITEM = 6, 7
+local n = math.floor((#ARGV - FIRST + 1) / ITEM)
+local out, zadd = {}, {}
+local notify = false
+for i = 0, n - 1 do
+  local o = FIRST + i * ITEM
+  local ref, owner, op = ARGV[o], ARGV[o + 1], ARGV[o + 2]
+  local rid = '~L:' .. owner .. ':' .. ref
+  local rk = pfx .. 'qr:' .. tag .. ':' .. rid
+  local j = string.find(ref, '/', 1, true)
+  local bj = nil
+  if op ~= 'release' and j then bj = redis.call('HGET', pfx .. 'qbdef:' .. tag, string.sub(ref, 1, j - 1)) end
+  -- A lease to grow that is gone (purged after its TTL) is not made again: its holder lost it.
+  if bj and op == 'grow' and redis.call('EXISTS', rk) == 0 then bj = nil end
+  if op == 'release' or not bj then
+    if qDropRequest(pfx, tag, rid) then notify = true end
+    if op == 'release' then out[i + 1] = {'released'} else out[i + 1] = {'gone'} end
+  else
+    local b = cjson.decode(bj)
+    local s = redis.call('HMGET', qSpentKey(pfx, tag, ref), 'usd', 'tok')
+    local lk = qLiveKey(pfx, tag, ref)
+    local l = redis.call('HMGET', lk, 'rusd', 'rtok', 'pusd', 'ptok')
+    -- limit, spent, reserved, pending, add, min
+    local units = {
+      {b.u, tonumber(s[1]) or 0, tonumber(l[1]) or 0, tonumber(l[3]) or 0, tonumber(ARGV[o + 3]), tonumber(ARGV[o + 5])},
+      {b.t, tonumber(s[2]) or 0, tonumber(l[2]) or 0, tonumber(l[4]) or 0, tonumber(ARGV[o + 4]), tonumber(ARGV[o + 6])},
+    }
+    local grants = {-1, -1}
+    local low = false
+    for k, u in ipairs(units) do
+      if u[1] then
+        local free = u[1] - u[2] - u[3] - u[4]
+        local g = math.floor(math.max(0, free) * share)
+        if g > u[5] then g = u[5] end
+        if u[5] > 0 and g < u[6] then low = true end
+        grants[k] = g
+      end
+    end
+    local kind = 'ok'
+    if low then
+      kind = 'low'
+      for k = 1, 2 do
+        if grants[k] > 0 then grants[k] = 0 end
+      end
+    end
+    local x = qnum(now + ttl)
+    local cur = redis.call('HMGET', rk, 'usd', 'tok')
+    -- A lease refused at its first grant is not created.
+    if cur[1] or not low then
+      local u, t = (tonumber(cur[1]) or 0) + math.max(grants[1], 0), (tonumber(cur[2]) or 0) + math.max(grants[2], 0)
+      redis.call('HSET', rk, 's', 'r', 'sc', '["' .. ref .. '"]', 'usd', qnum(u), 'tok', qnum(t), 'w', '', 'x', x)
+      qAddLive(lk, 'rusd', math.max(grants[1], 0))
+      qAddLive(lk, 'rtok', math.max(grants[2], 0))
+      zadd[#zadd + 1] = x
+      zadd[#zadd + 1] = rid
+    end
+    out[i + 1] = {kind, qnum(grants[1]), qnum(grants[2]), x}
+  end
+end
+if #zadd > 0 then redis.call('ZADD', KEYS[1], unpack(zadd)) end
+if notify then qNotify(pfx, tag) end
 return out
 `;
 
