@@ -29,7 +29,10 @@ describe('a gateway process killed between reservation and settlement', () => {
   const replay: QuotaHotProjection[] = [];
 
   beforeAll(async () => {
-    h = await startHarness({ env: { TOTRA_QUOTA_RESERVATION_TTL_MS: String(TTL_MS) } });
+    // Without budget leases: these tests read what the budget holds per request (a lease would
+    // hold a slice of it beside them; a killed gateway's lease is purged like a reservation, see
+    // the gate's lease tests).
+    h = await startHarness({ env: { TOTRA_QUOTA_RESERVATION_TTL_MS: String(TTL_MS), TOTRA_QUOTA_LEASE_TTL_MS: '0' } });
     const issued = await h.cli('keys', 'issue', '--user', 'u-crash', '--team', 't-crash', '--tenant', 'acme', '--json', ...h.cliArgs);
     expect(issued.code, issued.err).toBe(0);
     ({ key, keyId } = JSON.parse(issued.out) as { key: string; keyId: string });

@@ -47,6 +47,17 @@ export const GatewayConfig = z.object({
    * Redis again (dropped at once when the projection announces a change of the tenant's limits).
    */
   quotaUntrackedCacheMs: z.coerce.number().int().min(0).max(60_000).default(1_000),
+  /**
+   * Budget leases (ADR 0013): each gateway process reserves a slice of the budgets its callers
+   * use and admits against it without a Redis round trip; a lease not renewed for this long (a
+   * gateway that died) is taken back. 0 turns leases off (every tracked request asks Redis).
+   */
+  quotaLeaseTtlMs: z.coerce
+    .number()
+    .int()
+    .max(3_600_000)
+    .refine((n) => n === 0 || n >= 1_000, 'must be 0 (no leases) or at least 1000 ms')
+    .default(60_000),
   bodyLimitBytes: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
   /**
    * Postgres of the key store (per-subject data keys). With `keyringFile`, the gateway seals the
@@ -96,6 +107,7 @@ const ENV: Record<keyof GatewayConfig, string> = {
   quotaReservationTtlMs: 'TOTRA_QUOTA_RESERVATION_TTL_MS',
   quotaWaitMs: 'TOTRA_QUOTA_WAIT_MS',
   quotaUntrackedCacheMs: 'TOTRA_QUOTA_UNTRACKED_CACHE_MS',
+  quotaLeaseTtlMs: 'TOTRA_QUOTA_LEASE_TTL_MS',
   bodyLimitBytes: 'TOTRA_GATEWAY_BODY_LIMIT',
   pgUrl: 'TOTRA_PG_URL',
   keyringFile: 'TOTRA_KEYRING',

@@ -5,7 +5,7 @@ import { GatewayConfigError, loadGatewayConfig } from './config.js';
 describe('gateway configuration', () => {
   it('has sane defaults without any variable', () => {
     const c = loadGatewayConfig({});
-    expect(c).toMatchObject({ port: 8080, quotaWaitMs: 3_000, closeGraceMs: 10_000, unpriced: 'reject', logLevel: 'info', workers: 1, quotaUntrackedCacheMs: 1_000 });
+    expect(c).toMatchObject({ port: 8080, quotaWaitMs: 3_000, closeGraceMs: 10_000, unpriced: 'reject', logLevel: 'info', workers: 1, quotaUntrackedCacheMs: 1_000, quotaLeaseTtlMs: 60_000 });
     expect(c.trustedProxies).toEqual([]);
   });
 
@@ -27,5 +27,12 @@ describe('gateway configuration', () => {
     expect(() => loadGatewayConfig({ TOTRA_GATEWAY_CLOSE_GRACE_MS: 'soon' })).toThrow(GatewayConfigError);
     expect(() => loadGatewayConfig({ TOTRA_GATEWAY_CLOSE_GRACE_MS: '-1' })).toThrow(/TOTRA_GATEWAY_CLOSE_GRACE_MS/);
     expect(() => loadGatewayConfig({ TOTRA_GATEWAY_PORT: '70000' })).toThrow(/TOTRA_GATEWAY_PORT/);
+  });
+
+  it('reads the budget lease TTL: 0 turns leases off, and a TTL under a second is refused', () => {
+    expect(loadGatewayConfig({ TOTRA_QUOTA_LEASE_TTL_MS: '0' }).quotaLeaseTtlMs).toBe(0);
+    expect(loadGatewayConfig({ TOTRA_QUOTA_LEASE_TTL_MS: '5000' }).quotaLeaseTtlMs).toBe(5_000);
+    expect(() => loadGatewayConfig({ TOTRA_QUOTA_LEASE_TTL_MS: '500' })).toThrow(/TOTRA_QUOTA_LEASE_TTL_MS: must be 0 \(no leases\) or at least 1000 ms/);
+    expect(() => loadGatewayConfig({ TOTRA_QUOTA_LEASE_TTL_MS: '-1' })).toThrow(/TOTRA_QUOTA_LEASE_TTL_MS/);
   });
 });

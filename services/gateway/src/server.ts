@@ -5,6 +5,7 @@ import { kmsFromKeyring, parseKeyring } from '@totra/crypto';
 import { createDb } from '@totra/db';
 import { KeyStore } from '@totra/keystore';
 import { Redis } from 'ioredis';
+import { Counter } from 'prom-client';
 import { type NatsConnection } from '@nats-io/nats-core';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { ChainWriter, connectNats, ensureStream, type StreamOptions } from '@totra/eventlog';
@@ -136,6 +137,30 @@ export async function startGateway(
 
   const after = new AfterResponse();
   const upstream = new Upstream({ headersTimeoutMs: config.upstreamTimeoutMs, bodyTimeoutMs: config.upstreamTimeoutMs });
+  const gate = new QuotaGate({
+    redis,
+    subscriber,
+    keyPrefix: config.redisPrefix,
+    reservationTtlMs: config.quotaReservationTtlMs,
+    heldWaitMs: config.quotaWaitMs,
+    untrackedCacheMs: config.quotaUntrackedCacheMs,
+    leases: config.quotaLeaseTtlMs > 0 && { ttlMs: config.quotaLeaseTtlMs },
+  });
+  const counted = { lease: 0, script: 0, cached: 0 };
+  new Counter({
+    name: 'totra_quota_admissions_total',
+    help: 'Quota admissions by how they were decided: lease (on this process\'s budget leases, no round trip), script (one Redis round trip), cached (nothing limits the caller).',
+    labelNames: ['path'] as const,
+    registers: [metrics.registry],
+    collect() {
+      for (const path of ['lease', 'script', 'cached'] as const) {
+        const now = gate.admissions[path];
+        if (now > counted[path]) this.inc({ path }, now - counted[path]);
+        counted[path] = now;
+      }
+    },
+  });
+  const quota = new QuotaStage({ gate, unpriced: config.unpriced, defaultMaxOutputTokens: config.defaultMaxOutputTokens });
   const app = buildGateway({
     bodyLimitBytes: config.bodyLimitBytes,
     logLevel: config.logLevel,
@@ -145,7 +170,7 @@ export async function startGateway(
     modelAllowed: (who, alias) => catalog.directory.isAllowed(who, alias),
     events: writer,
     pii,
-    quota: new QuotaStage({ gate: new QuotaGate({ redis, subscriber, keyPrefix: config.redisPrefix, reservationTtlMs: config.quotaReservationTtlMs, heldWaitMs: config.quotaWaitMs, untrackedCacheMs: config.quotaUntrackedCacheMs }), unpriced: config.unpriced, defaultMaxOutputTokens: config.defaultMaxOutputTokens }),
+    quota,
     auth: createAuthPlugin({ resolver, trustedProxies: config.trustedProxies }),
     privacy,
     trustedProxies: config.trustedProxies,
@@ -187,6 +212,8 @@ export async function startGateway(
       await catalog.stop();
       await writer.close();
       await resolver.close();
+      // What this process still holds of the budgets goes back to the other replicas.
+      await gate.close();
       redis.disconnect();
       subscriber.disconnect();
       await keys?.db.destroy();
