@@ -31,6 +31,11 @@ const MAX_TOKENS = 40;
  * targets are checked on the last one.
  */
 const WAITS = (process.env.BENCH_QUOTA_WAIT_MS ?? '0,3000').split(',').map(Number);
+/**
+ * TOTRA_QUOTA_LEASE_TTL_MS of the gateways: 0 turns budget leases off (every admission is one
+ * script call), the gateway default (60000) leases ([ADR 0013](../../docs/adr/0013-budget-leases.md)).
+ */
+const LEASES = (process.env.BENCH_QUOTA_LEASE_TTL_MS ?? '0,60000').split(',').map(Number);
 
 /** p50 / p99 / max of response times in ms. */
 const percentiles = (xs) => {
@@ -57,7 +62,7 @@ const nc = await connectNats(nats.url, { name: 'bench-budget' });
 const scenarios = [];
 const started = Date.now();
 
-async function scenario(waitMs, replicas, concurrency, round, n) {
+async function scenario(waitMs, leaseTtlMs, replicas, concurrency, round, n) {
   const stream = { name: `BUDGET${n}`, subjectPrefix: `budget${n}` };
   const sdir = join(dir, `s${n}`);
   mkdirSync(sdir, { recursive: true });
@@ -73,6 +78,7 @@ async function scenario(waitMs, replicas, concurrency, round, n) {
     OPENAI_BASE_URL: mock.baseUrl,
     OPENAI_MODELS: 'gpt-4o',
     TOTRA_QUOTA_WAIT_MS: String(waitMs),
+    TOTRA_QUOTA_LEASE_TTL_MS: String(leaseTtlMs),
   };
   const projector = await startProjector(loadProjectorConfig(env));
   const gateways = [];
@@ -149,6 +155,7 @@ async function scenario(waitMs, replicas, concurrency, round, n) {
   const inherentBound = estimateMicro > 0 && maxCost > 0 ? Math.floor((estimateMicro - 1) / maxCost) : 0;
   const r = {
     quotaWaitMs: waitMs,
+    quotaLeaseTtlMs: leaseTtlMs,
     replicas,
     concurrency,
     round,
@@ -173,7 +180,7 @@ async function scenario(waitMs, replicas, concurrency, round, n) {
     responseMs: { ok: percentiles(times.ok), refused: percentiles(times.refused) },
   };
   log(
-    `wait ${waitMs} ms replicas ${replicas} concurrency ${concurrency} round ${round}: ok ${r.ok}, refused ${r.refusedBudget}, other ${r.otherErrors}; spent ${spent}/${LIMIT_MICRO} µUSD, overshoot ${overshoot} (${r.overshootPctOfLimit}%), ` +
+    `wait ${waitMs} ms leases ${leaseTtlMs ? 'on' : 'off'} replicas ${replicas} concurrency ${concurrency} round ${round}: ok ${r.ok}, refused ${r.refusedBudget}, other ${r.otherErrors}; spent ${spent}/${LIMIT_MICRO} µUSD, overshoot ${overshoot} (${r.overshootPctOfLimit}%), ` +
       `false rejections ${falseRejections} (${r.falseRejectionsPctOfRequests}%, inherent bound ${inherentBound}), cost ${maxCost} est ${estimateMicro} µUSD, ` +
       `p99 ok ${r.responseMs.ok.p99} ms / refused ${r.responseMs.refused.p99} ms, ${r.seconds}s`,
   );
@@ -183,7 +190,7 @@ async function scenario(waitMs, replicas, concurrency, round, n) {
 try {
   let n = 0;
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const waitMs of WAITS) for (const replicas of REPLICAS) for (const concurrency of CONCURRENCY) scenarios.push(await scenario(waitMs, replicas, concurrency, round, ++n));
+    for (const waitMs of WAITS) for (const leaseTtlMs of LEASES) for (const replicas of REPLICAS) for (const concurrency of CONCURRENCY) scenarios.push(await scenario(waitMs, leaseTtlMs, replicas, concurrency, round, ++n));
   }
 } finally {
   await nc.close().catch(() => undefined);
@@ -199,26 +206,29 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // Per replicas x concurrency over the rounds: worst overshoot, median and worst false rejections.
 const summary = [];
 for (const waitMs of WAITS) {
-  for (const replicas of REPLICAS) {
-    for (const concurrency of CONCURRENCY) {
-      const rs = scenarios.filter((s) => s.quotaWaitMs === waitMs && s.replicas === replicas && s.concurrency === concurrency);
-      summary.push({
-        quotaWaitMs: waitMs,
-        replicas,
-        concurrency,
-        rounds: rs.length,
-        maxOvershootMicroUsd: Math.max(...rs.map((s) => s.overshootMicroUsd)),
-        medianOk: median(rs.map((s) => s.ok)),
-        medianFalseRejections: median(rs.map((s) => s.falseRejections)),
-        medianFalseRejectionsPct: median(rs.map((s) => s.falseRejectionsPctOfRequests)),
-        maxFalseRejectionsPct: Math.max(...rs.map((s) => s.falseRejectionsPctOfRequests)),
-        inherentBound: Math.max(...rs.map((s) => s.falseRejectionsInherentBound)),
-        /** Worst p99 response time over the rounds (ms): served, and refused (after any wait for settlements). */
-        maxP99OkMs: Math.max(...rs.map((s) => s.responseMs.ok.p99)),
-        maxP99RefusedMs: Math.max(...rs.map((s) => s.responseMs.refused.p99)),
-        /** What in-flight reservations can hold at once against what the budget holds. */
-        worstCaseInFlightVsLimit: Math.round(((concurrency * Math.max(...rs.map((s) => s.estimatePerRequestMicroUsd))) / LIMIT_MICRO) * 100) / 100,
-      });
+  for (const leaseTtlMs of LEASES) {
+    for (const replicas of REPLICAS) {
+      for (const concurrency of CONCURRENCY) {
+        const rs = scenarios.filter((s) => s.quotaWaitMs === waitMs && s.quotaLeaseTtlMs === leaseTtlMs && s.replicas === replicas && s.concurrency === concurrency);
+        summary.push({
+          quotaWaitMs: waitMs,
+          quotaLeaseTtlMs: leaseTtlMs,
+          replicas,
+          concurrency,
+          rounds: rs.length,
+          maxOvershootMicroUsd: Math.max(...rs.map((s) => s.overshootMicroUsd)),
+          medianOk: median(rs.map((s) => s.ok)),
+          medianFalseRejections: median(rs.map((s) => s.falseRejections)),
+          medianFalseRejectionsPct: median(rs.map((s) => s.falseRejectionsPctOfRequests)),
+          maxFalseRejectionsPct: Math.max(...rs.map((s) => s.falseRejectionsPctOfRequests)),
+          inherentBound: Math.max(...rs.map((s) => s.falseRejectionsInherentBound)),
+          /** Worst p99 response time over the rounds (ms): served, and refused (after any wait for settlements). */
+          maxP99OkMs: Math.max(...rs.map((s) => s.responseMs.ok.p99)),
+          maxP99RefusedMs: Math.max(...rs.map((s) => s.responseMs.refused.p99)),
+          /** What in-flight reservations can hold at once against what the budget holds. */
+          worstCaseInFlightVsLimit: Math.round(((concurrency * Math.max(...rs.map((s) => s.estimatePerRequestMicroUsd))) / LIMIT_MICRO) * 100) / 100,
+        });
+      }
     }
   }
 }
@@ -226,7 +236,7 @@ const result = {
   bench: 'budget-accuracy',
   date: new Date().toISOString(),
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-  config: { quotaWaitMs: WAITS, limitUsd: LIMIT_USD, requestsPerScenario: REQUESTS, keys: KEYS, maxTokens: MAX_TOKENS, providerLatencyMs: LATENCY_MS, rounds: ROUNDS, replicas: REPLICAS, concurrency: CONCURRENCY },
+  config: { quotaWaitMs: WAITS, quotaLeaseTtlMs: LEASES, limitUsd: LIMIT_USD, requestsPerScenario: REQUESTS, keys: KEYS, maxTokens: MAX_TOKENS, providerLatencyMs: LATENCY_MS, rounds: ROUNDS, replicas: REPLICAS, concurrency: CONCURRENCY },
   target: { overshootMicroUsd: 0, falseRejectionsPctOfRequests: '< 1', falseRejectionsCheckedAtQuotaWaitMs: WAITS.at(-1) },
   met: { zeroOvershoot, falseRejectionsUnder1Pct: falseUnder1Pct },
   summary,
