@@ -88,6 +88,9 @@ const MAX_CALLERS = 100_000;
 
 const leaseKey = (tenant: string, ref: string): string => `${tenant}\n${ref}`;
 
+/** How long closing waits for Redis to take the leases back. */
+const CLOSE_WAIT_MS = 2_000;
+
 /**
  * The leases of one gateway process (ADR 0013): each is a slice of one budget period's room,
  * reserved in Redis under this process's owner id, from which requests are admitted without a
@@ -260,7 +263,15 @@ export class QuotaLeases {
       items.push({ ref: lease.ref, op: 'release', addUsd: 0, addTok: 0, minUsd: 0, minTok: 0 });
     }
     this.#leases.clear();
-    await Promise.all([...byTenant].map(([tenant, items]) => this.#run(tenant, items).catch(() => undefined)));
+    // Bounded: with Redis unreachable, the leases expire with their TTL instead.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...byTenant].map(([tenant, items]) => this.#run(tenant, items).catch(() => undefined))),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, CLOSE_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   /** For tests and metrics: the leases held, by `tenant\nref`. */

@@ -166,4 +166,22 @@ describe('QuotaLeases', () => {
     leases = undefined;
     expect(l.admit(T, CALLER, PERIODS, 100, 10)).toBeUndefined();
   });
+
+  it('does not wait for an unreachable Redis on close for more than two seconds', async () => {
+    vi.useFakeTimers();
+    const redis = start(() => 0);
+    const l = leases as QuotaLeases;
+    l.learn(T, CALLER, PERIODS, [REF], 100, 10);
+    redis.calls[0]?.answer([['ok', '400', '-1', '0']]);
+    await vi.advanceTimersByTimeAsync(0);
+    let closed = false;
+    const closing = l.close().then(() => (closed = true));
+    leases = undefined;
+    expect(redis.calls).toHaveLength(2); // the release, never answered
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(closed).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await closing;
+    expect(closed).toBe(true);
+  });
 });
