@@ -97,8 +97,8 @@ const CLOSE_WAIT_MS = 2_000;
  * round trip. A request is admitted locally only when every budget period that applies to its
  * caller (learnt from the caller's last per-request admission, for the same period keys) has
  * an active lease with room for its estimate; otherwise it goes to the per-request script as
- * before. Leases grow when their free room falls below half of what they want, double what they
- * want when a request did not fit, are renewed before they expire, stop admitting when Redis
+ * before. Leases grow when their free room falls below half of what they want, want twice
+ * what is in use when a request did not fit, are renewed before they expire, stop admitting when Redis
  * says the budget is nearly used (`low`) or when the tenant's limits change, and are given back
  * when idle or drained.
  */
@@ -115,6 +115,8 @@ export class QuotaLeases {
   #callerCount = 0;
   /** Budget periods recently refused a lease (`low`): no new lease until then (ms). */
   readonly #cooldown = new Map<string, number>();
+  /** What leases given back for being idle wanted: a new lease of the same budget period starts there. */
+  readonly #wanted = new Map<string, { usd: number; tok: number }>();
   readonly #timer: NodeJS.Timeout;
   readonly #now: () => number;
   #closed = false;
@@ -155,11 +157,11 @@ export class QuotaLeases {
       if (!lease.fits(usd, tok)) fits = false;
     }
     if (!fits) {
-      // Too small for what comes: ask for twice as much.
+      // Too small for what comes: keep twice what is in use with this request free.
       for (const lease of leases) {
         if (!lease.fits(usd, tok)) {
-          lease.usd.want = Math.max(2 * lease.usd.want, 2 * usd);
-          lease.tok.want = Math.max(2 * lease.tok.want, 2 * tok);
+          lease.usd.want = Math.max(lease.usd.want, 2 * (lease.usd.inUse + usd));
+          lease.tok.want = Math.max(lease.tok.want, 2 * (lease.tok.inUse + tok));
           this.#grow(lease, usd, tok);
         }
       }
@@ -234,6 +236,7 @@ export class QuotaLeases {
 
   /** A tenant's budgets or rate limits changed: its leases stop admitting and go back, its callers are relearnt. */
   tenantChanged(tenant: string): void {
+    for (const key of this.#wanted.keys()) if (key.startsWith(`${tenant}\n`)) this.#wanted.delete(key);
     const gone = this.#callers.get(tenant);
     if (gone) {
       this.#callerCount -= gone.size;
@@ -289,8 +292,10 @@ export class QuotaLeases {
       this.#cooldown.delete(key);
     }
     const lease = new Lease(tenant, ref);
-    lease.usd.want = this.#initial * usd;
-    lease.tok.want = this.#initial * tok;
+    const before = this.#wanted.get(key);
+    this.#wanted.delete(key);
+    lease.usd.want = Math.max(this.#initial * usd, before?.usd ?? 0);
+    lease.tok.want = Math.max(this.#initial * tok, before?.tok ?? 0);
     this.#leases.set(key, lease);
     this.#grow(lease, usd, tok);
   }
@@ -368,7 +373,11 @@ export class QuotaLeases {
     for (const lease of this.#leases.values()) {
       if (lease.state === 'draining') this.#settled(lease);
       if (lease.state !== 'active') continue;
-      if (lease.idle() && now - lease.lastUsed >= this.#idle) this.#drain(lease);
+      if (lease.idle() && now - lease.lastUsed >= this.#idle) {
+        if (this.#wanted.size >= MAX_CALLERS) this.#wanted.clear();
+        this.#wanted.set(leaseKey(lease.tenant, lease.ref), { usd: lease.usd.want, tok: lease.tok.want });
+        this.#drain(lease);
+      }
       else if (lease.validUntil - now < this.#ttl / 2) this.#grow(lease, lease.lastEstimate.usd, lease.lastEstimate.tok);
     }
   }

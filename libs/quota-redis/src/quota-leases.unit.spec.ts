@@ -141,10 +141,18 @@ describe('QuotaLeases', () => {
     // Nothing in flight and nothing admitted for a second: given back on the next tick.
     l.release(a as NonNullable<typeof a>);
     l.release(b as NonNullable<typeof b>);
+    // A request larger than its free room: the lease wants twice that, gets nothing more.
+    expect(l.admit(T, CALLER, PERIODS, 900, 10)).toBeUndefined();
+    expect(redis.calls.at(-1)?.items[0]).toMatchObject({ op: 'grow', addUsd: 1_400 });
+    redis.calls.at(-1)?.answer([['ok', '0', '-1', '0']]);
+    await vi.advanceTimersByTimeAsync(0);
     now = 7_200;
     await vi.advanceTimersByTimeAsync(1_000);
     expect(redis.calls.at(-1)?.items[0]).toMatchObject({ op: 'release' });
     expect(l.snapshot().size).toBe(0);
+    // The next lease of that budget period starts with what the idle one wanted, not from scratch.
+    expect(l.admit(T, CALLER, PERIODS, 100, 10)).toBeUndefined();
+    expect(redis.calls.at(-1)?.items[0]).toMatchObject({ op: 'open', addUsd: 1_800 });
   });
 
   it('gives every lease back on close, and a tenant change drains only that tenant', async () => {
