@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { type NatsConnection } from '@nats-io/nats-core';
+import { headers, type NatsConnection } from '@nats-io/nats-core';
 import { JetStreamApiError, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { hashAndSerialize } from '@totra/chain';
 import {
@@ -68,6 +68,25 @@ interface Batch {
   last: number;
   lastHash: string;
   lines: string[];
+  /** The event types of the lines (the `Totra-Types` header), when known without parsing them. */
+  types?: string;
+}
+
+/**
+ * Header of every published batch: the distinct event types of its events, sorted, comma
+ * separated. Readers that want a few rare types (the gateway's catalog and policies) read
+ * headers only and fetch the bodies of the batches that have them.
+ */
+export const TYPES_HEADER = 'Totra-Types';
+
+/** The `Totra-Types` value of some stored lines (parsed: for the paths that only have lines). */
+export function typesOfLines(lines: readonly string[]): string {
+  const types = new Set<string>();
+  for (const line of lines) {
+    const t = (JSON.parse(line) as { type?: unknown }).type;
+    if (typeof t === 'string') types.add(t);
+  }
+  return [...types].sort().join(',');
 }
 
 interface Waiter {
@@ -104,6 +123,7 @@ export class ChainWriter {
   #seq = 0;
   #lastHash = GENESIS_PREV;
   #pending: string[] = [];
+  readonly #pendingTypes = new Set<string>();
   #pendingBytes = 0;
   #pendingFirst = 1;
   #timer: NodeJS.Timeout | undefined;
@@ -225,6 +245,7 @@ export class ChainWriter {
     this.#lastHash = hash;
     if (!this.#pending.length) this.#pendingFirst = envelope.seq;
     this.#pending.push(line);
+    this.#pendingTypes.add(input.type);
     this.#pendingBytes += line.length + 1;
     if (this.#pending.length >= this.#o.batchMaxEvents || this.#pendingBytes >= this.#o.batchMaxBytes) {
       this.#cut();
@@ -294,8 +315,9 @@ export class ChainWriter {
       this.#timer = undefined;
     }
     if (!this.#pending.length) return;
-    const batch: Batch = { first: this.#pendingFirst, last: this.#seq, lastHash: this.#lastHash, lines: this.#pending };
+    const batch: Batch = { first: this.#pendingFirst, last: this.#seq, lastHash: this.#lastHash, lines: this.#pending, types: [...this.#pendingTypes].sort().join(',') };
     this.#pending = [];
+    this.#pendingTypes.clear();
     this.#pendingBytes = 0;
     if (this.#mode === 'spooling') {
       this.#toSpool([batch]);
@@ -312,7 +334,7 @@ export class ChainWriter {
       while (this.#queue.length && this.#mode === 'direct') {
         const batch = this.#queue[0] as Batch;
         try {
-          await this.#publish(this.subject, batch.lines, batch.first, batch.last);
+          await this.#publish(this.subject, batch.lines, batch.first, batch.last, this.#own, batch.types);
         } catch (err) {
           if (this.#mode !== 'direct') break;
           if (err instanceof ChainConflictError) {
@@ -338,10 +360,13 @@ export class ChainWriter {
    * moved on, it finds out whether these events are already stored (a re-send after a lost
    * ack) and publishes only what is missing; anything else is a fork attempt.
    */
-  async #publish(subject: string, lines: string[], first: number, last: number, state: { lastSubjectSeq: number } = this.#own): Promise<void> {
+  async #publish(subject: string, lines: string[], first: number, last: number, state: { lastSubjectSeq: number } = this.#own, types?: string): Promise<void> {
     const msgID = `${subject}:${first}-${last}`;
+    const h = headers();
+    h.set(TYPES_HEADER, types ?? typesOfLines(lines));
     try {
       const ack = await this.#js.publish(subject, lines.join('\n'), {
+        headers: h,
         msgID,
         expect: { lastSubjectSequence: state.lastSubjectSeq },
         timeout: this.#o.publishTimeoutMs,

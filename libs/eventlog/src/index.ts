@@ -8,7 +8,7 @@ export {
   streamConfig,
   type StreamOptions,
 } from './stream.js';
-export { ChainWriter, type ChainWriterOptions, type ChainWriterStats } from './chain-writer.js';
+export { ChainWriter, TYPES_HEADER, typesOfLines, type ChainWriterOptions, type ChainWriterStats } from './chain-writer.js';
 export { Spool, listSpools, spoolPath } from './spool.js';
 export { readStream, streamState, type ReadStreamOptions, type StoredBatch } from './reader.js';
 export { pullSize } from './pull-size.js';
