@@ -10,6 +10,7 @@ import { natsUrl, uniquePrefix, uniqueStreamName } from '@totra/testing';
 import { ChainWriter, TYPES_HEADER } from './chain-writer.js';
 import { connectNats } from './connect.js';
 import { followEvents, replayEvents } from './follow.js';
+import { readStream } from './reader.js';
 import { chainSubject, ensureStream, type StreamOptions } from './stream.js';
 
 const KEY = (n: number) => `key_${n.toString(16).padStart(32, '0')}`;
@@ -21,7 +22,7 @@ const WANTED = new Set(['ApiKeyRevoked']);
 const lineOf = (chain: string, seq: number, prev: string, type: string, data: unknown) =>
   hashAndSerialize({ v: 1, id: newEventId(), type, time: new Date().toISOString(), chain, seq, prev, tenant: 'acme', data } as UnhashedEnvelope);
 
-describe('replayEvents and followEvents read headers, and bodies only where they may hold a wanted type', () => {
+describe('readers of some types read headers, and bodies only where they may hold a wanted type', () => {
   let nc: NatsConnection;
   let jsm: JetStreamManager;
   let stream: StreamOptions;
@@ -101,6 +102,14 @@ describe('replayEvents and followEvents read headers, and bodies only where they
     const h = headers();
     h.set(TYPES_HEADER, 'TestEventRecorded');
     await js.publish(subject, second.line, { headers: h });
+
+    // readStream with types yields every message, the skipped one without lines.
+    const batches: { seq: number; lines: number }[] = [];
+    for await (const b of readStream(nc, stream, { types: WANTED })) batches.push({ seq: b.streamSeq, lines: b.lines.length });
+    expect(batches).toEqual([
+      { seq: 1, lines: 1 },
+      { seq: 2, lines: 0 },
+    ]);
 
     const seen: string[] = [];
     const last = await replayEvents(nc, stream, WANTED, (e) => seen.push((e.data as { keyId: string }).keyId));

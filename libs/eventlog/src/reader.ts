@@ -1,5 +1,6 @@
 import { type NatsConnection } from '@nats-io/nats-core';
-import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import { TYPES_HEADER } from './chain-writer.js';
 import { pullSize } from './pull-size.js';
 import { chainIdOfSubject, type StreamOptions } from './stream.js';
 
@@ -23,6 +24,25 @@ export interface ReadStreamOptions {
   filterSubject?: string;
   /** Called with (messages read, messages to read) as reading goes. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Only events of these types are wanted: messages are read headers first, and a message whose
+   * `Totra-Types` header names none of them is yielded with no lines, without its body (ADR 0014).
+   */
+  types?: ReadonlySet<string>;
+}
+
+/**
+ * For a consumer that delivers headers only: the body of a message that may hold events of
+ * `types` (its `Totra-Types` header names one, or it has no header: written before the header
+ * existed), fetched by its sequence; undefined for one whose header names none of them.
+ */
+export function bodiesOf(nc: NatsConnection, stream: StreamOptions, types: ReadonlySet<string>): (m: JsMsg) => Promise<string | undefined> {
+  const jsm = jetstreamManager(nc, { checkAPI: false });
+  return async (m) => {
+    if (m.headers?.has(TYPES_HEADER) && !(m.headers.get(TYPES_HEADER) ?? '').split(',').some((t) => types.has(t))) return undefined;
+    const stored = await (await jsm).streams.getMessage(stream.name, { seq: m.seq });
+    return stored?.string();
+  };
 }
 
 /** Number of messages and last sequence of the stream. */
@@ -43,10 +63,12 @@ export async function* readStream(nc: NatsConnection, stream: StreamOptions, opt
   const until = Math.min(opts.untilStreamSeq ?? state.lastSeq, state.lastSeq);
   if (state.messages === 0 || until < from) return;
   const js = jetstream(nc);
+  const body = opts.types ? bodiesOf(nc, stream, opts.types) : undefined;
   const consumer = await js.consumers.get(stream.name, {
     deliver_policy: DeliverPolicy.StartSequence,
     opt_start_seq: from,
     filter_subjects: opts.filterSubject ?? `${stream.subjectPrefix}.chain.>`,
+    ...(body ? { headers_only: true } : {}),
   });
   const total = until - from + 1;
   // Batches range from one event to near max_payload: see pullSize for why a count sized from
@@ -55,12 +77,12 @@ export async function* readStream(nc: NatsConnection, stream: StreamOptions, opt
   try {
     for await (const m of messages) {
       if (m.seq > until) break;
-      yield {
-        streamSeq: m.seq,
-        subject: m.subject,
-        chainId: chainIdOfSubject(stream, m.subject),
-        lines: m.string().split('\n'),
-      };
+      let lines: string[];
+      if (body) {
+        const text = await body(m);
+        lines = text === undefined ? [] : text.split('\n');
+      } else lines = m.string().split('\n');
+      yield { streamSeq: m.seq, subject: m.subject, chainId: chainIdOfSubject(stream, m.subject), lines };
       opts.onProgress?.(m.seq - from + 1, total);
       if (m.seq >= until) break;
     }

@@ -31,7 +31,7 @@ const QUOTA_TYPES = new Set(['BudgetSet', 'BudgetRemoved', 'RateLimitSet', 'Quot
 export async function loadQuotaState(nc: NatsConnection, stream: StreamOptions): Promise<QuotaState> {
   const registry = new EventRegistry();
   const events: FoldableQuotaEvent[] = [];
-  for await (const batch of readStream(nc, stream)) {
+  for await (const batch of readStream(nc, stream, { types: QUOTA_TYPES })) {
     for (const line of batch.lines) {
       if (!line.includes('"type":"Budget') && !line.includes('"type":"Quota') && !line.includes('"type":"RateLimit')) continue;
       const raw = JSON.parse(line) as { type?: unknown };

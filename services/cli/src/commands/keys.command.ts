@@ -23,7 +23,7 @@ const KEY_TYPES = new Set(['ApiKeyIssued', 'ApiKeyRevoked']);
 export async function loadApiKeys(nc: NatsConnection, stream: StreamOptions): Promise<ApiKeysState> {
   const registry = new EventRegistry();
   const events: FoldableEvent[] = [];
-  for await (const batch of readStream(nc, stream)) {
+  for await (const batch of readStream(nc, stream, { types: KEY_TYPES })) {
     for (const line of batch.lines) {
       // Cheap pre-filter: most of the log is request traffic.
       if (!line.includes('"type":"ApiKey')) continue;

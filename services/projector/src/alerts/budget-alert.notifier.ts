@@ -17,6 +17,9 @@ import { readQuotaAlerts, type QuotaAlert } from '@totra/quota-redis';
 import { PollLoop, RELEASE_LOCK } from '../poll-loop.js';
 import { LazyChainWriter } from './lazy-writer.js';
 
+/** The only type the notifier looks for in the log. */
+const CROSSING_TYPES: ReadonlySet<string> = new Set(['BudgetThresholdCrossed']);
+
 export interface BudgetAlertNotifierOptions {
   nc: NatsConnection;
   stream: StreamOptions;
@@ -139,7 +142,7 @@ export class BudgetAlertNotifier {
     const from = Number((await this.#o.redis.get(this.#k.logSeq)) ?? '0') + 1;
     let last = from - 1;
     const ids: string[] = [];
-    for await (const batch of readStream(this.#o.nc, this.#o.stream, { fromStreamSeq: from })) {
+    for await (const batch of readStream(this.#o.nc, this.#o.stream, { fromStreamSeq: from, types: CROSSING_TYPES })) {
       for (const line of batch.lines) {
         if (!line.includes('"BudgetThresholdCrossed"')) continue;
         const e = JSON.parse(line) as { type?: unknown; id?: unknown };

@@ -142,7 +142,7 @@ export class ErasureWatcher {
   }
 
   async #readLog(): Promise<void> {
-    for await (const batch of readStream(this.#o.nc, this.#o.stream, { fromStreamSeq: this.#seq + 1 })) {
+    for await (const batch of readStream(this.#o.nc, this.#o.stream, { fromStreamSeq: this.#seq + 1, types: ERASURE_EVENT_TYPES })) {
       for (const line of batch.lines) {
         if (!mayBeErasureFact(line)) continue;
         const e = JSON.parse(line) as ErasureFact;
