@@ -444,10 +444,10 @@ export class QuotaGate {
     try {
       reply = await this.#bookkeeping.runGrouped(SETTLE_SCRIPT, t, [l.expiries(t)], [l.prefix, l.tag(t), String(this.#pendingTtl)], item);
     } catch (err) {
-      debit?.done(false);
+      debit?.done();
       throw err;
     }
-    debit?.done(reply === 'settled' || reply === 'recorded');
+    debit?.done();
     if (reply === 'settled' || reply === 'already_settled' || reply === 'recorded') return reply;
     throw new UnexpectedGateReplyError(reply);
   }

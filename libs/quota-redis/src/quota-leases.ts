@@ -79,8 +79,8 @@ export interface LeaseDebit {
   owner: string;
   usd: number;
   tok: number;
-  /** Call with whether Redis applied the settlement. */
-  done(applied: boolean): void;
+  /** Call when the settlement is over (applied or not: the lease keeps nothing of it for reuse either way). */
+  done(): void;
 }
 
 /** Most callers whose budget periods are kept; beyond it they are all dropped and relearnt. */
@@ -218,15 +218,17 @@ export class QuotaLeases {
       owner: hold.owner,
       usd,
       tok,
-      done: (applied) => {
+      done: () => {
+        // Whether or not Redis applied it: a debit that failed leaves the cost in the lease as
+        // well as (once projected) in spent, which counts it twice but never lets it be reused.
         for (const lease of hold.leases) {
           if (lease.usd.amount >= 0) {
             lease.usd.inUse -= usd;
-            if (applied) lease.usd.amount -= usd;
+            lease.usd.amount -= usd;
           }
           if (lease.tok.amount >= 0) {
             lease.tok.inUse -= tok;
-            if (applied) lease.tok.amount -= tok;
+            lease.tok.amount -= tok;
           }
           this.#settled(lease);
         }

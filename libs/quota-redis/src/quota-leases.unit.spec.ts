@@ -75,7 +75,7 @@ describe('QuotaLeases', () => {
     const d = l.debit(c as NonNullable<typeof c>, 60, 6);
     expect(d).toMatchObject({ usd: 60, tok: 6 });
     expect(l.snapshot().get(`${T}\n${REF}`)).toMatchObject({ usd: 700, inUseUsd: 360 });
-    d.done(true);
+    d.done();
     expect(l.snapshot().get(`${T}\n${REF}`)).toMatchObject({ usd: 640, inUseUsd: 300 });
     // A release gives the whole estimate back; a settlement above its estimate debits only the estimate.
     l.release(a as NonNullable<typeof a>);
@@ -108,7 +108,7 @@ describe('QuotaLeases', () => {
     expect(redis.calls).toHaveLength(2); // draining, and no new lease while it cools down
     const d = l.debit(a as NonNullable<typeof a>, 100, 10);
     expect(redis.calls).toHaveLength(2); // the debit is not confirmed yet
-    d.done(true);
+    d.done();
     expect(redis.calls).toHaveLength(3);
     expect(redis.calls[2]?.items).toEqual([{ ref: REF, op: 'release', addUsd: 0, addTok: 0, minUsd: 0, minTok: 0 }]);
     expect(l.snapshot().size).toBe(0);
