@@ -208,4 +208,26 @@ describe('QuotaGate budget leases (real Redis)', () => {
     await admitted(other, req({ userId: 'u_2', now: Date.now() + 60_000 }));
     expect(await leaseRecords()).toEqual([]);
   });
+
+  it('does not give a leased request\'s cost back for reuse when its settlement fails', async () => {
+    fresh();
+    const conn = new Redis(await redisUrl());
+    try {
+      const g = await gate({}, { redisConn: conn });
+      await budget({ budgetId: 'team-t1', scope: { kind: 'team', id: 't_1' }, limit: { microUsd: 10_000_000 } });
+      await g.settle(await admitted(g), { microUsd: 0, tokens: 0 });
+      const r = await untilLeased(g);
+      const before = [...g.leaseSnapshot().values()][0];
+      expect(before).toMatchObject({ state: 'active', inUseUsd: 1_000 });
+      conn.disconnect(); // Redis unreachable for this gate's scripts
+      await expect(g.settle(r, { microUsd: 700, tokens: 70 })).rejects.toThrow();
+      // The estimate left the lease; what it cost is gone from the room the lease admits from.
+      expect([...g.leaseSnapshot().values()][0]).toMatchObject({ inUseUsd: 0, usd: (before?.usd ?? 0) - 700 });
+      // In Redis the lease still holds it (nothing was debited): counted on the safe side.
+      const [record] = await leaseRecords();
+      expect(Number(await redis.hget(record as string, 'usd'))).toBe(before?.usd);
+    } finally {
+      conn.disconnect();
+    }
+  });
 });
