@@ -75,7 +75,7 @@ describe('budget leases', () => {
       expect(lease).toBeGreaterThan(60);
     }
     // Each gateway holds one lease of the team's monthly budget; the one that stops gives it back
-    // (at once: a lease nothing uses is given back only after two idle seconds).
+    // (at once: a lease nothing uses is given back only after 30 idle seconds).
     const held = (await leaseRecords()).sort();
     expect(held).toHaveLength(2);
     await (second as RunningGateway).close();

@@ -197,7 +197,12 @@ export class QuotaGate {
       );
     }
     const limits = this.#layout.limitsChanged;
+    const pressure = this.#layout.pressure;
     this.#subscriber?.on('message', (channel: string, message: string) => {
+      if (channel === pressure) {
+        this.#leases?.pressure(this.#layout.tag, message);
+        return;
+      }
       if (channel === limits) {
         this.#limitsGeneration++;
         this.#leases?.tenantChanged(message);
@@ -232,7 +237,7 @@ export class QuotaGate {
   async #watchLimits(subscriber: Redis): Promise<void> {
     const generation = this.#limitsGeneration;
     try {
-      await subscriber.subscribe(this.#layout.limitsChanged);
+      await subscriber.subscribe(this.#layout.limitsChanged, ...(this.#leases ? [this.#layout.pressure] : []));
       if (generation === this.#limitsGeneration && subscriber.status === 'ready') this.#limitsWatched = true;
       else if (subscriber.status === 'ready') void this.#watchLimits(subscriber);
     } catch {

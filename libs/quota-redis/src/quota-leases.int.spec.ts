@@ -230,4 +230,22 @@ describe('QuotaGate budget leases (real Redis)', () => {
       conn.disconnect();
     }
   });
+
+  it('gives an idle lease back at once when another gateway\'s admission is held by the room it holds', async () => {
+    fresh();
+    // A lease may take the whole free room here, so that it is what holds the budget.
+    const holder = await gate({ share: 1 });
+    const other = new QuotaGate({ redis, subscriber, keyPrefix: prefix, heldWaitMs: 10_000, untrackedCacheMs: 0 });
+    await budget({ budgetId: 'team-t1', scope: { kind: 'team', id: 't_1' }, limit: { microUsd: 40_000 } });
+    await holder.settle(await admitted(holder), { microUsd: 0, tokens: 0 });
+    await holder.settle(await untilLeased(holder), { microUsd: 0, tokens: 0 });
+    expect(await leaseRecords()).toHaveLength(1);
+    // 10,000 fits the budget (nothing is spent) but not beside the lease's 32,000: held, and the
+    // holder, told so, gives its lease back instead of keeping it until it has been idle long enough.
+    const started = Date.now();
+    const r = await admitted(other, req({ userId: 'u_2', estimate: { microUsd: 10_000, tokens: 1 } }));
+    expect(r.state).toBe('reserved');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await leaseRecords()).toEqual([]);
+  });
 });

@@ -9,7 +9,10 @@ export interface LeaseOptions {
   share?: number;
   /** How many requests' worth (of the estimate that started it) a new lease asks for. Default 32. */
   initialRequests?: number;
-  /** A lease with nothing in flight that admitted nothing for this long is given back. Default 2 s. */
+  /**
+   * A lease with nothing in flight that admitted nothing for this long is given back. Default
+   * 30 s: an admission refused because of the room leases hold makes them go back at once.
+   */
   idleMs?: number;
 }
 
@@ -91,6 +94,9 @@ const leaseKey = (tenant: string, ref: string): string => `${tenant}\n${ref}`;
 /** How long closing waits for Redis to take the leases back. */
 const CLOSE_WAIT_MS = 2_000;
 
+/** How long a budget period told `low`, or pressed for its room, gets no new lease of this process. */
+const COOLDOWN_MS = 2_000;
+
 /**
  * The leases of one gateway process (ADR 0013): each is a slice of one budget period's room,
  * reserved in Redis under this process's owner id, from which requests are admitted without a
@@ -126,9 +132,9 @@ export class QuotaLeases {
     this.#ttl = o.ttlMs ?? 60_000;
     this.#share = Math.min(1, Math.max(0.001, o.share ?? 0.25));
     this.#initial = Math.max(1, o.initialRequests ?? 32);
-    this.#idle = o.idleMs ?? 2_000;
+    this.#idle = o.idleMs ?? 30_000;
     this.#now = now;
-    this.#timer = setInterval(() => this.#tick(), Math.max(50, Math.min(this.#idle, this.#ttl / 4)));
+    this.#timer = setInterval(() => this.#tick(), Math.max(50, Math.min(this.#idle, this.#ttl / 4, COOLDOWN_MS)));
     this.#timer.unref();
   }
 
@@ -239,12 +245,28 @@ export class QuotaLeases {
   /** A tenant's budgets or rate limits changed: its leases stop admitting and go back, its callers are relearnt. */
   tenantChanged(tenant: string): void {
     for (const key of this.#wanted.keys()) if (key.startsWith(`${tenant}\n`)) this.#wanted.delete(key);
+    for (const key of this.#cooldown.keys()) if (key.startsWith(`${tenant}\n`)) this.#cooldown.delete(key);
     const gone = this.#callers.get(tenant);
     if (gone) {
       this.#callerCount -= gone.size;
       this.#callers.delete(tenant);
     }
     for (const lease of this.#leases.values()) if (lease.tenant === tenant) this.#drain(lease);
+  }
+
+  /**
+   * An admission of the tenant (`tag` is its hash tag) was refused only by reservations in flight:
+   * its leases stop admitting and go back once their requests are settled, so that the room they
+   * hold goes where it is wanted. They may be granted again, smaller or `low`, on the next use.
+   */
+  pressure(tag: (tenant: string) => string, pressed: string): void {
+    for (const lease of this.#leases.values()) {
+      if (tag(lease.tenant) !== pressed) continue;
+      const key = leaseKey(lease.tenant, lease.ref);
+      this.#wanted.delete(key);
+      this.#cooldown.set(key, this.#now() + COOLDOWN_MS);
+      this.#drain(lease);
+    }
   }
 
   /** Announcements may have been missed: every lease stops admitting and goes back. */
@@ -328,7 +350,7 @@ export class QuotaLeases {
         // Its expiry in Redis is sentAt + ttl by this clock; a quarter of the TTL is left for skew.
         lease.validUntil = sentAt + (this.#ttl * 3) / 4;
         if (kind === 'low') {
-          this.#cooldown.set(leaseKey(lease.tenant, lease.ref), this.#now() + this.#idle);
+          this.#cooldown.set(leaseKey(lease.tenant, lease.ref), this.#now() + COOLDOWN_MS);
           this.#drain(lease);
         } else if (lease.state === 'acquiring') lease.state = 'active';
         else this.#settled(lease); // drained while the call was out

@@ -192,4 +192,33 @@ describe('QuotaLeases', () => {
     await closing;
     expect(closed).toBe(true);
   });
+
+  it('gives a pressed tenant\'s leases back and leases it again only after a cooldown, or when its limits change', async () => {
+    let now = 0;
+    const redis = start(() => now);
+    const l = leases as QuotaLeases;
+    l.learn(T, CALLER, PERIODS, [REF], 100, 10);
+    l.learn('globex', CALLER, PERIODS, [REF], 100, 10);
+    redis.calls[0]?.answer([['ok', '400', '-1', '0']]);
+    redis.calls[1]?.answer([['ok', '400', '-1', '0']]);
+    await flush();
+    const tag = (t: string) => `{${t}}`;
+    l.pressure(tag, '{acme}');
+    expect(redis.calls[2]).toMatchObject({ tenant: T, items: [{ op: 'release' }] });
+    expect(l.admit('globex', CALLER, PERIODS, 100, 10)).toBeDefined();
+    // No new lease for acme while it cools down, then one again.
+    expect(l.admit(T, CALLER, PERIODS, 100, 10)).toBeUndefined();
+    expect(redis.calls).toHaveLength(3);
+    now = 2_000;
+    expect(l.admit(T, CALLER, PERIODS, 100, 10)).toBeUndefined();
+    expect(redis.calls[3]?.items[0]).toMatchObject({ op: 'open' });
+    redis.calls[3]?.answer([['low', '0', '-1', '0']]);
+    await flush();
+    // Told `low`: cooling down again, until the tenant's limits change (its budget was raised).
+    l.learn(T, CALLER, PERIODS, [REF], 100, 10);
+    expect(redis.calls).toHaveLength(4);
+    l.tenantChanged(T);
+    l.learn(T, CALLER, PERIODS, [REF], 100, 10);
+    expect(redis.calls[4]?.items[0]).toMatchObject({ op: 'open' });
+  });
 });

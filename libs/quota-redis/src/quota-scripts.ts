@@ -108,8 +108,10 @@ end
  * `{'tz', zone}` (period keys of that zone needed; nothing was done for it), or
  * `{'no', reason, scope, budgetId, unit, limit, used, retryMs, held}`. `held` is `1` when the
  * request fits every budget once the reservations in flight settle (`spent + pending + estimate
- * <= limit` everywhere, only `+ reserved` is over): waiting for settlements can admit it. A
- * budget over even without reservations is named first (`held` 0).
+ * <= limit` everywhere, only `+ reserved` is over): waiting for settlements can admit it, and
+ * the tenant's tag is published on `quota:pressure` (once per call) so that gateways holding
+ * budget leases of the tenant give them back. A budget over even without reservations is named
+ * first (`held` 0).
  */
 export const ADMIT_SCRIPT = `${QUOTA_LUA_HELPERS}
 local pfx, tag = ARGV[1], ARGV[2]
@@ -150,6 +152,7 @@ local function rateLimits(keyId)
 end
 local winOf, winOrder = {}, {}
 local zadd = {}
+local pressed = false
 
 local function admit(rid, now, usdText, tokText, model, keyId, userId, teamId)
   local estUsd, estTok = tonumber(usdText), tonumber(tokText)
@@ -224,7 +227,14 @@ local function admit(rid, now, usdText, tokText, model, keyId, userId, teamId)
     end
   end
 
-  if held then return held end
+  if held then
+    -- Room is held by reservations in flight, budget leases among them: tell their holders.
+    if not pressed then
+      redis.call('PUBLISH', pfx .. 'quota:pressure', tag)
+      pressed = true
+    end
+    return held
+  end
   -- Nothing limits this request: nothing to reserve, and nothing to settle or expire later.
   if #refs == 0 and wcur == nil then return {'ok', 'u', '[]', '0', '0'} end
 

@@ -22,6 +22,8 @@
  * - `<p>qn:{t}`: pub/sub channel: a reservation was settled, released or expired (room may be
  *   back), for admissions waiting on reservations in flight
  *
+ * - `<p>quota:pressure`: pub/sub channel, published by an admission with the tenant's tag when
+ *   it was refused only by reservations in flight (gateways give their budget leases back)
  * - `<p>quota:limits`: pub/sub channel, published by the projection with the tenant whenever a
  *   budget or rate limit of the tenant is set or removed (gateways cache "nothing limits this
  *   caller" verdicts and drop them on it)
@@ -47,6 +49,12 @@ export interface HotQuotaLayout {
   readonly alerts: string;
   /** Channel published with the tenant when one of its budgets or rate limits is set or removed. */
   readonly limitsChanged: string;
+  /**
+   * Channel published with a tenant's hash tag when an admission of the tenant is refused only
+   * because of reservations in flight: gateways holding budget leases of the tenant give them
+   * back (ADR 0013).
+   */
+  readonly pressure: string;
   /** SCAN patterns of the projection-owned keys (not the checkpoint, which hot-identity owns). */
   readonly ownedPatterns: readonly string[];
 }
@@ -98,6 +106,7 @@ export function hotQuotaLayout(prefix: string): HotQuotaLayout {
     released: (t) => `${prefix}qn:${tag(t)}`,
     alerts: `${prefix}quota:alerts`,
     limitsChanged: `${prefix}quota:limits`,
+    pressure: `${prefix}quota:pressure`,
     ownedPatterns: [`${glob}qbdef:*`, `${glob}qb:*`, `${glob}qs:*`, `${glob}qd:*`, `${glob}qrl:*`, `${glob}qa:*`],
   };
 }
