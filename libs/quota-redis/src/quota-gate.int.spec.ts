@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
-import { hotBudgetOf, hotQuotaLayout, type BudgetSetData, type HotQuotaLayout } from '@totra/quota';
+import { hotQuotaLayout, type HotQuotaLayout } from '@totra/quota';
 import { redisKeyPrefix, redisUrl } from '@totra/testing';
-import { QuotaGate, type AdmitRequest, type Reservation } from './quota-gate.js';
+import { QuotaGate, type Reservation } from './quota-gate.js';
+import { requestsOf, storeBudget } from './testdata/hot-budgets.js';
 
 const TENANT = 'acme';
 const KEY = `key_${'a'.repeat(32)}`;
@@ -27,24 +28,8 @@ describe('QuotaGate (real Redis)', () => {
     layout = hotQuotaLayout(prefix);
     return new QuotaGate({ redis, keyPrefix: prefix, ...o });
   };
-  /** Stores a budget as the quota-hot projection does (its 'budget' op). */
-  const budget = async (d: Omit<BudgetSetData, 'thresholds' | 'timeZone' | 'period'> & Partial<BudgetSetData>) => {
-    const full: BudgetSetData = { period: 'monthly', timeZone: 'UTC', thresholds: [50, 80, 100], ...d };
-    const b = hotBudgetOf(TENANT, full, layout);
-    await redis.hset(layout.budgets(TENANT), full.budgetId, JSON.stringify(b));
-    await redis.hset(b.ix, full.budgetId, JSON.stringify(b));
-  };
-  const req = (over: Partial<AdmitRequest> = {}): AdmitRequest => ({
-    requestId: `r-${Math.random().toString(36).slice(2)}`,
-    tenant: TENANT,
-    keyId: KEY,
-    userId: 'u_1',
-    teamId: 't_1',
-    model: 'gpt-4o',
-    estimate: { microUsd: 10_000, tokens: 1_000 },
-    now: NOW,
-    ...over,
-  });
+  const budget = (d: Parameters<typeof storeBudget>[3]) => storeBudget(redis, layout, TENANT, d);
+  const req = requestsOf(TENANT, KEY, () => NOW);
   const live = async (ref: string) => {
     const [b, pk] = ref.split('/') as [string, string];
     return redis.hgetall(layout.live(TENANT, b, pk));

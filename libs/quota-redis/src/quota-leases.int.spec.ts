@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
-import { hotBudgetOf, hotQuotaLayout, type BudgetSetData, type HotQuotaLayout } from '@totra/quota';
+import { hotQuotaLayout, type HotQuotaLayout } from '@totra/quota';
 import { redisKeyPrefix, redisUrl } from '@totra/testing';
 import { QuotaGate, type AdmitRequest, type Reservation } from './quota-gate.js';
+import { requestsOf, storeBudget } from './testdata/hot-budgets.js';
 import { type LeaseOptions } from './quota-leases.js';
 
 const TENANT = 'acme';
@@ -40,23 +41,8 @@ describe('QuotaGate budget leases (real Redis)', () => {
     prefix = redisKeyPrefix('qlease');
     layout = hotQuotaLayout(prefix);
   };
-  const budget = async (d: Omit<BudgetSetData, 'thresholds' | 'timeZone' | 'period'> & Partial<BudgetSetData>) => {
-    const full: BudgetSetData = { period: 'monthly', timeZone: 'UTC', thresholds: [50, 80, 100], ...d };
-    const b = hotBudgetOf(TENANT, full, layout);
-    await redis.hset(layout.budgets(TENANT), full.budgetId, JSON.stringify(b));
-    await redis.hset(b.ix, full.budgetId, JSON.stringify(b));
-  };
-  const req = (over: Partial<AdmitRequest> = {}): AdmitRequest => ({
-    requestId: `r-${Math.random().toString(36).slice(2)}`,
-    tenant: TENANT,
-    keyId: KEY,
-    userId: 'u_1',
-    teamId: 't_1',
-    model: 'gpt-4o',
-    estimate: { microUsd: 1_000, tokens: 100 },
-    now: Date.now(),
-    ...over,
-  });
+  const budget = (d: Parameters<typeof storeBudget>[3]) => storeBudget(redis, layout, TENANT, d);
+  const req = requestsOf(TENANT, KEY, () => Date.now(), { microUsd: 1_000, tokens: 100 });
   const admitted = async (g: QuotaGate, r: AdmitRequest = req()): Promise<Reservation> => {
     const a = await g.admit(r);
     if (!a.ok) throw new Error(`refused: ${JSON.stringify(a)}`);

@@ -83,22 +83,24 @@ describe('QuotaLeases', () => {
     expect(over.usd).toBe(100);
   });
 
-  it('asks for twice as much when a request did not fit', async () => {
+  /** A process that knows the caller and holds a lease granted as `grant` says. */
+  const granted = async (grant: string[]) => {
     const redis = start(() => 0);
     const l = leases as QuotaLeases;
     l.learn(T, CALLER, PERIODS, [REF], 100, 10);
-    redis.calls[0]?.answer([['ok', '400', '40', '0']]);
+    redis.calls[0]?.answer([grant]);
     await flush();
+    return { redis, l };
+  };
+
+  it('asks for room for twice what is in use when a request did not fit', async () => {
+    const { redis, l } = await granted(['ok', '400', '40', '0']);
     expect(l.admit(T, CALLER, PERIODS, 500, 10)).toBeUndefined();
     expect(redis.calls[1]?.items[0]).toMatchObject({ op: 'grow', addUsd: 600, minUsd: 500 });
   });
 
   it('drains on `low`: no new admissions, and the lease is given back once its requests are settled', async () => {
-    const redis = start(() => 0);
-    const l = leases as QuotaLeases;
-    l.learn(T, CALLER, PERIODS, [REF], 100, 10);
-    redis.calls[0]?.answer([['ok', '200', '-1', '0']]);
-    await flush();
+    const { redis, l } = await granted(['ok', '200', '-1', '0']);
     const a = l.admit(T, CALLER, PERIODS, 100, 10);
     expect(redis.calls).toHaveLength(2); // 100 free of 400 wanted: grow
     redis.calls[1]?.answer([['low', '0', '-1', '0']]);
