@@ -28,8 +28,10 @@ export interface LeaseItem {
   minTok: number;
 }
 
-/** One unit (micro-USD or tokens) of a lease. `amount` -1: the budget does not limit this unit. */
+/** One unit (micro-USD or tokens) of a lease. */
 interface Unit {
+  /** False when the budget does not limit this unit: it is not leased, and not counted. */
+  limited: boolean;
   /** What the lease holds in Redis, as far as this process knows (grants received, debits confirmed). */
   amount: number;
   /** Estimates of the requests admitted on it and not settled, and debits sent and not confirmed. */
@@ -41,8 +43,8 @@ interface Unit {
 type LeaseState = 'acquiring' | 'active' | 'draining' | 'gone';
 
 class Lease {
-  readonly usd: Unit = { amount: 0, inUse: 0, want: 0 };
-  readonly tok: Unit = { amount: 0, inUse: 0, want: 0 };
+  readonly usd: Unit = { limited: true, amount: 0, inUse: 0, want: 0 };
+  readonly tok: Unit = { limited: true, amount: 0, inUse: 0, want: 0 };
   state: LeaseState = 'acquiring';
   /** Local time until which it may admit (its Redis expiry, less a margin for clock skew). */
   validUntil = 0;
@@ -61,7 +63,7 @@ class Lease {
   }
 
   fits(usd: number, tok: number): boolean {
-    return (this.usd.amount < 0 || this.free(this.usd) >= usd) && (this.tok.amount < 0 || this.free(this.tok) >= tok);
+    return (!this.usd.limited || this.free(this.usd) >= usd) && (!this.tok.limited || this.free(this.tok) >= tok);
   }
 
   idle(): boolean {
@@ -174,10 +176,10 @@ export class QuotaLeases {
       return undefined;
     }
     for (const lease of leases) {
-      if (lease.usd.amount >= 0) lease.usd.inUse += usd;
-      if (lease.tok.amount >= 0) lease.tok.inUse += tok;
+      if (lease.usd.limited) lease.usd.inUse += usd;
+      if (lease.tok.limited) lease.tok.inUse += tok;
       lease.lastUsed = now;
-      if ((lease.usd.amount >= 0 && lease.free(lease.usd) < lease.usd.want / 2) || (lease.tok.amount >= 0 && lease.free(lease.tok) < lease.tok.want / 2)) this.#grow(lease, usd, tok);
+      if ((lease.usd.limited && lease.free(lease.usd) < lease.usd.want / 2) || (lease.tok.limited && lease.free(lease.tok) < lease.tok.want / 2)) this.#grow(lease, usd, tok);
     }
     return { owner: this.owner, leases, usd, tok };
   }
@@ -203,8 +205,8 @@ export class QuotaLeases {
   /** Gives a leased request's estimate back to its leases (nothing was charged). */
   release(hold: LeaseHold): void {
     for (const lease of hold.leases) {
-      if (lease.usd.amount >= 0) lease.usd.inUse -= hold.usd;
-      if (lease.tok.amount >= 0) lease.tok.inUse -= hold.tok;
+      if (lease.usd.limited) lease.usd.inUse -= hold.usd;
+      if (lease.tok.limited) lease.tok.inUse -= hold.tok;
       this.#settled(lease);
     }
   }
@@ -217,8 +219,8 @@ export class QuotaLeases {
     const usd = Math.min(actualUsd, hold.usd);
     const tok = Math.min(actualTok, hold.tok);
     for (const lease of hold.leases) {
-      if (lease.usd.amount >= 0) lease.usd.inUse += usd - hold.usd;
-      if (lease.tok.amount >= 0) lease.tok.inUse += tok - hold.tok;
+      if (lease.usd.limited) lease.usd.inUse += usd - hold.usd;
+      if (lease.tok.limited) lease.tok.inUse += tok - hold.tok;
     }
     return {
       owner: hold.owner,
@@ -228,11 +230,11 @@ export class QuotaLeases {
         // Whether or not Redis applied it: a debit that failed leaves the cost in the lease as
         // well as (once projected) in spent, which counts it twice but never lets it be reused.
         for (const lease of hold.leases) {
-          if (lease.usd.amount >= 0) {
+          if (lease.usd.limited) {
             lease.usd.inUse -= usd;
             lease.usd.amount -= usd;
           }
-          if (lease.tok.amount >= 0) {
+          if (lease.tok.limited) {
             lease.tok.inUse -= tok;
             lease.tok.amount -= tok;
           }
@@ -304,7 +306,8 @@ export class QuotaLeases {
   /** For tests and metrics: the leases held, by `tenant\nref`. */
   snapshot(): Map<string, { state: LeaseState; usd: number; tok: number; inUseUsd: number; inUseTok: number }> {
     const out = new Map<string, { state: LeaseState; usd: number; tok: number; inUseUsd: number; inUseTok: number }>();
-    for (const [k, l] of this.#leases) out.set(k, { state: l.state, usd: l.usd.amount, tok: l.tok.amount, inUseUsd: l.usd.inUse, inUseTok: l.tok.inUse });
+    // -1: the budget does not limit that unit.
+    for (const [k, l] of this.#leases) out.set(k, { state: l.state, usd: l.usd.limited ? l.usd.amount : -1, tok: l.tok.limited ? l.tok.amount : -1, inUseUsd: l.usd.inUse, inUseTok: l.tok.inUse });
     return out;
   }
 
@@ -330,7 +333,7 @@ export class QuotaLeases {
     if (lease.sizing || lease.state === 'draining' || lease.state === 'gone' || this.#closed) return;
     lease.sizing = true;
     const sentAt = this.#now();
-    const add = (u: Unit) => (u.amount < 0 ? 0 : Math.max(0, Math.ceil(u.want - lease.free(u))));
+    const add = (u: Unit) => (u.limited ? Math.max(0, Math.ceil(u.want - lease.free(u))) : 0);
     const item: LeaseItem = { ref: lease.ref, op: lease.state === 'acquiring' ? 'open' : 'grow', addUsd: add(lease.usd), addTok: add(lease.tok), minUsd: lease.lastEstimate.usd, minTok: lease.lastEstimate.tok };
     this.#run(lease.tenant, [item]).then(
       ([reply]) => {
@@ -338,12 +341,13 @@ export class QuotaLeases {
         if (!Array.isArray(reply)) throw new UnexpectedGateReplyError(reply);
         const [kind, gu, gt] = reply.map(String) as [string, string, string];
         if (kind === 'gone') return this.#gone(lease);
-        if (kind !== 'ok' && kind !== 'low') throw new UnexpectedGateReplyError(reply);
+        if ((kind !== 'ok' && kind !== 'low') || !Number.isSafeInteger(Number(gu)) || !Number.isSafeInteger(Number(gt))) throw new UnexpectedGateReplyError(reply);
         const grant = (u: Unit, g: number) => {
           if (g < 0) {
-            u.amount = -1;
+            u.limited = false;
+            u.amount = 0;
             u.inUse = 0;
-          } else if (u.amount >= 0) u.amount += g;
+          } else if (u.limited) u.amount += g;
         };
         grant(lease.usd, Number(gu));
         grant(lease.tok, Number(gt));
