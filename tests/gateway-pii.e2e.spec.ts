@@ -56,21 +56,21 @@ describe('gateway PII stage', () => {
   it('blocks with 422 naming the types (never the values) when policy says block, and records it', async () => {
     const set = await h.cli('pii', 'policy', 'set', '--scope', 'tenant:acme', '--action', 'CREDIT_CARD=block', ...h.cliArgs);
     expect(set.code, set.err).toBe(0);
+    const send = () =>
+      fetch(`${h.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: `charge my card ${card}` }] }),
+      });
+    // The policy reaches the gateway through the log, a moment after the CLI appended it.
+    await vi.waitFor(async () => expect((await send()).status).toBe(422), { timeout: 10_000, interval: 100 });
+    // From then on a blocked request never reaches the provider.
     const before = h.mocks.openai.requestCount;
-    await vi.waitFor(
-      async () => {
-        const res = await fetch(`${h.url}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: `charge my card ${card}` }] }),
-        });
-        expect(res.status).toBe(422);
-        const body = await res.text();
-        expect(body).toContain('CREDIT_CARD');
-        expect(body).not.toContain('4111 1111');
-      },
-      { timeout: 10_000, interval: 100 },
-    );
+    const res = await send();
+    expect(res.status).toBe(422);
+    const body = await res.text();
+    expect(body).toContain('CREDIT_CARD');
+    expect(body).not.toContain('4111 1111');
     expect(h.mocks.openai.requestCount).toBe(before);
     const events = await h.events();
     const blocked = events.filter((e) => e.type === 'PiiBlocked');
