@@ -83,12 +83,12 @@ describe('QuotaLeases', () => {
     expect(over.usd).toBe(100);
   });
 
-  /** A process that knows the caller and holds a lease granted as `grant` says. */
-  const granted = async (grant: string[]) => {
-    const redis = start(() => 0);
+  /** A process that knows the caller in each tenant and holds a lease of each, granted as `grant` says. */
+  const granted = async (grant: string[], tenants: readonly string[] = [T], now: () => number = () => 0) => {
+    const redis = start(now);
     const l = leases as QuotaLeases;
-    l.learn(T, CALLER, PERIODS, [REF], 100, 10);
-    redis.calls[0]?.answer([grant]);
+    for (const tenant of tenants) l.learn(tenant, CALLER, PERIODS, [REF], 100, 10);
+    tenants.forEach((_, i) => redis.calls[i]?.answer([grant]));
     await flush();
     return { redis, l };
   };
@@ -158,13 +158,7 @@ describe('QuotaLeases', () => {
   });
 
   it('gives every lease back on close, and a tenant change drains only that tenant', async () => {
-    const redis = start(() => 0);
-    const l = leases as QuotaLeases;
-    l.learn(T, CALLER, PERIODS, [REF], 100, 10);
-    l.learn('globex', CALLER, PERIODS, [REF], 100, 10);
-    redis.calls[0]?.answer([['ok', '400', '-1', '0']]);
-    redis.calls[1]?.answer([['ok', '400', '-1', '0']]);
-    await flush();
+    const { redis, l } = await granted(['ok', '400', '-1', '0'], [T, 'globex']);
     l.tenantChanged('globex');
     expect(redis.calls[2]).toMatchObject({ tenant: 'globex', items: [{ op: 'release' }] });
     expect(l.admit('globex', CALLER, PERIODS, 100, 10)).toBeUndefined();
@@ -197,13 +191,7 @@ describe('QuotaLeases', () => {
 
   it('gives a pressed tenant\'s leases back and leases it again only after a cooldown, or when its limits change', async () => {
     let now = 0;
-    const redis = start(() => now);
-    const l = leases as QuotaLeases;
-    l.learn(T, CALLER, PERIODS, [REF], 100, 10);
-    l.learn('globex', CALLER, PERIODS, [REF], 100, 10);
-    redis.calls[0]?.answer([['ok', '400', '-1', '0']]);
-    redis.calls[1]?.answer([['ok', '400', '-1', '0']]);
-    await flush();
+    const { redis, l } = await granted(['ok', '400', '-1', '0'], [T, 'globex'], () => now);
     const tag = (t: string) => `{${t}}`;
     l.pressure(tag, '{acme}');
     expect(redis.calls[2]).toMatchObject({ tenant: T, items: [{ op: 'release' }] });
