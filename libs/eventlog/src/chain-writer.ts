@@ -79,14 +79,12 @@ interface Batch {
  */
 export const TYPES_HEADER = 'Totra-Types';
 
+/** The `Totra-Types` value of a batch with these event types. */
+const typesHeaderValue = (types: Iterable<string>): string => [...new Set(types)].sort().join(',');
+
 /** The `Totra-Types` value of some stored lines (parsed: for the paths that only have lines). */
 export function typesOfLines(lines: readonly string[]): string {
-  const types = new Set<string>();
-  for (const line of lines) {
-    const t = (JSON.parse(line) as { type?: unknown }).type;
-    if (typeof t === 'string') types.add(t);
-  }
-  return [...types].sort().join(',');
+  return typesHeaderValue(lines.map((line) => (JSON.parse(line) as { type?: unknown }).type).filter((t): t is string => typeof t === 'string'));
 }
 
 interface Waiter {
@@ -315,7 +313,7 @@ export class ChainWriter {
       this.#timer = undefined;
     }
     if (!this.#pending.length) return;
-    const batch: Batch = { first: this.#pendingFirst, last: this.#seq, lastHash: this.#lastHash, lines: this.#pending, types: [...this.#pendingTypes].sort().join(',') };
+    const batch: Batch = { first: this.#pendingFirst, last: this.#seq, lastHash: this.#lastHash, lines: this.#pending, types: typesHeaderValue(this.#pendingTypes) };
     this.#pending = [];
     this.#pendingTypes.clear();
     this.#pendingBytes = 0;
