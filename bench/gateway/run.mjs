@@ -20,7 +20,8 @@ const int = (name, fallback) => Number(process.env[name] ?? fallback);
 // ---- parameters --------------------------------------------------------------------------
 const LATENCY_MS = int('BENCH_UPSTREAM_LATENCY_MS', 100);
 const ROUNDS = int('BENCH_ROUNDS', 3);
-const LEVELS = [10, 50, 200];
+/** Diagnostics only: a subset of the levels (BENCH_LEVELS=10) or targets (BENCH_TARGETS=direct,totra); the verdicts need all of them. */
+const LEVELS = (process.env.BENCH_LEVELS ?? '10,50,200').split(',').map(Number);
 /** Per level and round: requests recorded after a warm-up (about 0.4-0.5 s of traffic). */
 const MEASURED = { 10: int('BENCH_REQUESTS_10', 400), 50: int('BENCH_REQUESTS_50', 1000), 200: int('BENCH_REQUESTS_200', 3000) };
 const WARMUP = { 10: 50, 50: 200, 200: 600 };
@@ -486,8 +487,8 @@ try {
     piiProbeStatus: piiProbe.status,
     quotaStageInBuild: gatewayFiles.some((f) => /quota|budget|spend/i.test(f)),
   };
-  let targets = TARGETS;
-  if (portkey) {
+  let targets = process.env.BENCH_TARGETS ? TARGETS.filter((t) => process.env.BENCH_TARGETS.split(',').includes(t)) : TARGETS;
+  if (portkey && targets.includes('portkey')) {
     try {
       await waitForOk(urls.portkey + path, headers.portkey, BODIES.json, 'Portkey', 100);
       await waitForOk(urls.portkey + path, headers.portkey, BODIES.stream, 'Portkey (stream)', 5);
@@ -496,7 +497,7 @@ try {
     }
   }
   if (portkeyProblem) {
-    targets = TARGETS.filter((t) => t !== 'portkey');
+    targets = targets.filter((t) => t !== 'portkey');
     notes.push(`Portkey could not be measured: ${portkeyProblem}`);
     log(`Portkey left out: ${portkeyProblem}`);
   }
@@ -758,16 +759,21 @@ try {
     verdicts,
     notes,
   });
-  mkdirSync(join(here, 'results'), { recursive: true });
-  writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(here, 'results', 'RESULTS.md'), markdown(report, targets));
-  log(`done in ${report.durationSeconds} s`);
-  console.log(readFileSync(join(here, 'results', 'RESULTS.md'), 'utf8'));
+  // A diagnostic run (a subset of levels or targets) never replaces the committed results.
+  const partial = process.env.BENCH_LEVELS !== undefined || process.env.BENCH_TARGETS !== undefined;
+  const out = partial ? dir : join(here, 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(out, 'RESULTS.md'), markdown(report, targets));
+  log(`done in ${report.durationSeconds} s${partial ? ' (diagnostic run: results not saved in bench/gateway/results)' : ''}`);
+  console.log(readFileSync(join(out, 'RESULTS.md'), 'utf8'));
 } finally {
   for (const c of [...children].reverse()) await c.stop().catch(() => undefined);
   await redis?.stop().catch(() => undefined);
   await nats?.stop().catch(() => undefined);
-  rmSync(dir, { recursive: true, force: true });
+  // BENCH_KEEP=1 keeps the run's folder (the processes' logs) for a look after the run.
+  if (process.env.BENCH_KEEP) log(`kept ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
 }
 
 // ---- RESULTS.md --------------------------------------------------------------------------

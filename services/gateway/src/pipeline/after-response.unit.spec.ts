@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type buildGateway as BuildGateway } from '../app.js';
 import { AfterResponse } from './after-response.js';
 
@@ -19,7 +19,7 @@ describe('AfterResponse', () => {
 
   it('waits for a quiet turn, then lets a quarter of a backlog through per turn, so new I/O gets in between', async () => {
     // A clock that stands still: however slow the machine, the tasks never wait past their longest delay here.
-    const lane = new AfterResponse({ now: () => 0 });
+    const lane = new AfterResponse({ quietMs: 0, now: () => 0 });
     const ran: number[] = [];
     const marks: number[] = [];
     // Answering these requests made the current turn busy.
@@ -39,7 +39,7 @@ describe('AfterResponse', () => {
 
   it('holds bookkeeping back while every turn is busy, up to its longest delay, then keeps pace', async () => {
     let clock = 0;
-    const lane = new AfterResponse({ maxDelayMs: 10, now: () => clock });
+    const lane = new AfterResponse({ quietMs: 0, maxDelayMs: 10, now: () => clock });
     const ran: number[] = [];
     const tasks = Array.from({ length: 8 }, (_, i) => lane.run(() => void ran.push(i)));
     // A request arrives in every turn, 1 ms apart.
@@ -58,9 +58,9 @@ describe('AfterResponse', () => {
     expect(ran).toEqual([...Array(8).keys()]);
   });
 
-  it('runs bookkeeping in the first quiet turn, without waiting for its longest delay', async () => {
+  it('without a quiet window, runs bookkeeping in the first quiet turn, without waiting for its longest delay', async () => {
     const clock = 0;
-    const lane = new AfterResponse({ maxDelayMs: 60_000, now: () => clock });
+    const lane = new AfterResponse({ quietMs: 0, maxDelayMs: 60_000, now: () => clock });
     const task = lane.run(() => 'recorded');
     let turns = 0;
     const count = () => {
@@ -71,6 +71,57 @@ describe('AfterResponse', () => {
     await expect(task).resolves.toBe('recorded');
     // The turn of the answer was busy; the next one was quiet.
     expect(turns).toBeLessThanOrEqual(2);
+  });
+
+  describe('quiet window', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('starts bookkeeping once no request arrived, was admitted or answered for the whole window', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'setImmediate', 'Date'] });
+      const lane = new AfterResponse({ quietMs: 2, maxDelayMs: 100, now: () => Date.now() });
+      const ran: string[] = [];
+      const task = lane.run(() => void ran.push('recorded'));
+      await vi.advanceTimersByTimeAsync(1);
+      lane.busy(); // the next wave's first request, 1 ms after the answer
+      await vi.advanceTimersByTimeAsync(2.9);
+      expect(ran).toEqual([]); // the window that ended at 2 ms saw a request: another one is waited for
+      await vi.advanceTimersByTimeAsync(0.1);
+      expect(ran).toEqual(['recorded']); // quiet from 2 to 4 ms
+      await task;
+    });
+
+    it('under steady arrivals, waits no longer than its longest delay, then keeps pace a quarter per turn', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'setImmediate', 'Date'] });
+      const lane = new AfterResponse({ quietMs: 2, maxDelayMs: 10, now: () => Date.now() });
+      const ran: number[] = [];
+      const tasks = Array.from({ length: 8 }, (_, i) => lane.run(() => void ran.push(i)));
+      const arrivals = setInterval(() => lane.busy(), 1);
+      try {
+        await vi.advanceTimersByTimeAsync(9.5);
+        expect(ran).toEqual([]);
+        await vi.advanceTimersByTimeAsync(0.5);
+        expect(ran.length).toBeGreaterThan(0); // the window that closed at 10 ms lets work through, busy or not
+        expect(ran.length).toBeLessThan(8); // not all of it in one turn
+        await vi.advanceTimersByTimeAsync(20);
+        await Promise.all(tasks);
+        expect(ran).toEqual([...Array(8).keys()]);
+      } finally {
+        clearInterval(arrivals);
+      }
+    });
+
+    it('waits on a timer, not by spinning the event loop', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'setImmediate', 'Date'] });
+      const lane = new AfterResponse({ quietMs: 2, maxDelayMs: 100, now: () => Date.now() });
+      const task = lane.run(() => 'recorded');
+      // One timer for the window and nothing queued for the next turn: an idle gateway sleeps.
+      expect(vi.getTimerCount()).toBe(1);
+      await vi.advanceTimersByTimeAsync(2);
+      await expect(task).resolves.toBe('recorded');
+      expect(vi.getTimerCount()).toBe(0);
+    });
   });
 
   it('drain() waits for waiting and running tasks, failed ones included', async () => {
