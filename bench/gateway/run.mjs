@@ -9,7 +9,7 @@ import net from 'node:net';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { findBinary, findFreePort, startNats, startRedis } from '@totra/engines';
-import { connectNats, readStream } from '@totra/eventlog';
+import { connectNats, durableConsumerLag, readStream } from '@totra/eventlog';
 import { hotQuotaLayout } from '@totra/quota';
 import { Redis } from 'ioredis';
 
@@ -32,6 +32,8 @@ const TP_WARMUP_MS = 1000;
 /** Per target and variant, before round 1. */
 const WARM_MS = int('BENCH_WARM_MS', 2000);
 const TP_DURATION_MS = int('BENCH_TP_DURATION_MS', 5000);
+/** Longest wait before a measured phase for the projector to catch up with earlier phases. */
+const BACKLOG_WAIT_MS = int('BENCH_BACKLOG_WAIT_MS', 60_000);
 /** Hard stop for the whole run: it never hangs a terminal or a CI job. */
 const DEADLINE_MS = int('BENCH_DEADLINE_MS', 15 * 60_000);
 /** Before starting: wait (2 s samples, at most this many) until other processes use at most QUIET_CORES. */
@@ -527,6 +529,27 @@ try {
 
   const rotate = (xs, k) => xs.map((_, i) => xs[(i + k) % xs.length]);
 
+  // Before each measured phase: the projector has read everything earlier phases wrote (the
+  // warm-up and a 200-client phase leave a backlog it works through for seconds), so that no
+  // phase shares the machine with catching up that belongs to another. Two readings of zero
+  // 50 ms apart, the first 50 ms after the phase: a gateway publishes its last events up to 10 ms
+  // after its last answer.
+  const lagNc = await connectNats(nats.url, { name: 'bench-gateway-lag' });
+  const backlogWaits = [];
+  async function caughtUp() {
+    const t0 = Date.now();
+    let zeros = 0;
+    let pending = 0;
+    while (zeros < 2 && Date.now() - t0 < BACKLOG_WAIT_MS) {
+      await sleep(50);
+      pending = (await durableConsumerLag(lagNc, stream)).reduce((a, c) => a + c.pending, 0);
+      zeros = pending === 0 ? zeros + 1 : 0;
+    }
+    backlogWaits.push(Date.now() - t0);
+    if (Date.now() - t0 > 1000) log(`waited ${Date.now() - t0} ms for the projector to catch up`);
+    if (pending > 0) log(`the projector still had ${pending} messages to read after ${BACKLOG_WAIT_MS} ms; measuring anyway`);
+  }
+
   // ---- warm-up: every target serves some thousands of requests (both variants) with a 0 ms
   // upstream before anything is recorded, so that JIT compilation and connection pools are done.
   await upstream.ask({ type: 'latency', ms: 0 });
@@ -551,6 +574,7 @@ try {
     for (const v of VARIANTS) {
       for (const c of LEVELS) {
         for (const t of rotate(targets, round)) {
+          await caughtUp();
           const r = await measure(t, { body: BODIES[v], expect: EXPECT[v], concurrency: c, warmupRequests: WARMUP[c], requests: MEASURED[c] });
           const cell = lat[v][t][c];
           for (const x of r.latencies) cell.latencies.push(x);
@@ -577,6 +601,7 @@ try {
   for (let round = 0; round < TP_ROUNDS; round++) {
     for (const c of TP_CONCURRENCY) {
       for (const t of rotate(targets, round)) {
+        await caughtUp();
         const r = await measure(t, { body: BODIES.json, expect: EXPECT.json, concurrency: c, warmupMs: TP_WARMUP_MS, durationMs: TP_DURATION_MS });
         const s = summary(r.latencies);
         tp[t][c].push({ rps: r.requestsPerSecond, sent: r.sent, errors: r.errors, firstError: r.firstError, p50: s.p50, p99: s.p99, cpu: r.cpu, elapsedMs: r.elapsedMs });
@@ -586,6 +611,7 @@ try {
   }
   await upstream.ask({ type: 'latency', ms: LATENCY_MS });
 
+  await lagNc.close();
   const redisCalls = await redisCommandStats(redis.port);
 
   // ---- event emission check: every request through the gateway left a terminal event --------
@@ -749,6 +775,12 @@ try {
       gateway: `services/gateway/dist/main.js as a child process with TOTRA_GATEWAY_WORKERS=${GATEWAY_WORKERS} (${WORKER_COUNT} worker processes; the verdicts are for it) and, for reference, a second one with its defaults (one process); otherwise defaults (log level info, no catalog file: the catalog is seeded from OPENAI_* variables); keys issued with the CLI; what it does on each request: see features`,
       processes: 'load generator, mock, raw pass-through, gateway, projector, Portkey, NATS and Redis each in their own process on the same machine',
     },
+    backlogWait: {
+      phases: backlogWaits.length,
+      medianMs: median(backlogWaits),
+      maxMs: Math.max(0, ...backlogWaits),
+      totalMs: backlogWaits.reduce((a, b) => a + b, 0),
+    },
     latency,
     throughput,
     bestThroughput: Object.fromEntries(targets.map((t) => [t, best(t)])),
@@ -838,6 +870,12 @@ function markdown(r, targets) {
       `(${Object.entries(r.events.byType).map(([k, n]) => `${k} ${n}`).join(', ')}): ${r.events.complete ? 'every request recorded' : '**events missing**'}.`,
     '',
   );
+  if (r.backlogWait) {
+    lines.push(
+      `Projector caught up before every measured phase (${r.backlogWait.phases} phases): waited ${r.backlogWait.medianMs} ms (median), at most ${r.backlogWait.maxMs} ms, ${Math.round(r.backlogWait.totalMs / 1000)} s in all.`,
+      '',
+    );
+  }
   lines.push(
     `Redis: ${r.redisCommands.perGatewayRequest} commands per request sent through the gateway (${Object.entries(r.redisCommands.calls).map(([k, n]) => `${k} ${n}`).join(', ')}).`,
     '',

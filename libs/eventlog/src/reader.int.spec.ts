@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { type NatsConnection } from '@nats-io/nats-core';
 import { newEventId } from '@totra/events';
 import { natsUrl, uniquePrefix, uniqueStreamName, uniqueSuffix } from '@totra/testing';
 import { connectNats } from './connect.js';
 import { followEvents } from './follow.js';
-import { readStream } from './reader.js';
+import { durableConsumerLag, readStream } from './reader.js';
 import { chainSubject, ensureStream, type StreamOptions } from './stream.js';
 
 const TYPES: ReadonlySet<string> = new Set(['TestEventRecorded']);
@@ -184,5 +184,31 @@ describe('readStream and followEvents on streams of small and large batches', ()
     expect(followed.ns).toHaveLength(420 * 250);
     expect(isInOrder(followed.ns)).toBe(true);
     expect(followed).toMatchObject({ lastSeq: 420, outOfOrder: 0 });
+  });
+
+  it('durableConsumerLag counts what each durable consumer has not received or not acknowledged, and ignores ordered consumers', { timeout: 60_000 }, async () => {
+    await setup();
+    await writeBatches(nc, stream, [1, 1, 1, 1, 1]);
+    await jsm.consumers.add(stream.name, { durable_name: 'proj-b', ack_policy: AckPolicy.Explicit });
+    await jsm.consumers.add(stream.name, { durable_name: 'proj-a', ack_policy: AckPolicy.Explicit });
+    // An ordered (ephemeral) reader is not a projection: it is not listed.
+    for await (const b of readStream(nc, stream)) expect(b.lines).toHaveLength(1);
+    expect(await durableConsumerLag(nc, stream)).toEqual([
+      { consumer: 'proj-a', pending: 5 },
+      { consumer: 'proj-b', pending: 5 },
+    ]);
+
+    // proj-a takes three: two acknowledged, one delivered and not acknowledged yet.
+    const a = await jetstream(nc).consumers.get(stream.name, 'proj-a');
+    const got = await a.fetch({ max_messages: 3, expires: 5_000 });
+    const msgs = [];
+    for await (const m of got) msgs.push(m);
+    expect(msgs).toHaveLength(3);
+    await msgs[0]?.ackAck();
+    await msgs[1]?.ackAck();
+    expect(await durableConsumerLag(nc, stream)).toEqual([
+      { consumer: 'proj-a', pending: 3 },
+      { consumer: 'proj-b', pending: 5 },
+    ]);
   });
 });

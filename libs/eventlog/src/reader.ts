@@ -53,6 +53,20 @@ export async function streamState(nc: NatsConnection, stream: StreamOptions): Pr
 }
 
 /**
+ * What each durable consumer of the stream (a projection) has still to process: messages not
+ * delivered yet plus messages delivered and not acknowledged. All zeros: the projections have
+ * caught up with the stream.
+ */
+export async function durableConsumerLag(nc: NatsConnection, stream: StreamOptions): Promise<{ consumer: string; pending: number }[]> {
+  const jsm = await jetstreamManager(nc, { checkAPI: false });
+  const lag: { consumer: string; pending: number }[] = [];
+  for await (const c of jsm.consumers.list(stream.name)) {
+    if (c.config.durable_name) lag.push({ consumer: c.config.durable_name, pending: c.num_pending + c.num_ack_pending });
+  }
+  return lag.sort((a, b) => a.consumer.localeCompare(b.consumer));
+}
+
+/**
  * Replays the stream in stream order (all chains interleaved; within a chain, chain order),
  * from `fromStreamSeq` up to the last message that existed when reading started. Uses an
  * ordered consumer, which the server deletes when the reader goes away.
