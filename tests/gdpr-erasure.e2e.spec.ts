@@ -143,6 +143,9 @@ describe('GDPR erasure end to end (gateway, projector, CLI; real NATS, Postgres,
     // The scan does find them where they are: sealed in the events, opened with the keys.
     expect(found(await decryptedEvents(events))).toEqual(PERSONAL);
 
+    // The gateway holds the user's unwrapped keys in its cache (identity and content).
+    expect(h.gateway.keyStore?.cacheSize()).toBeGreaterThan(0);
+
     costBefore = { spend: spendOf(events), rows: await costRows() };
     expect(costBefore.spend).toBeGreaterThan(0);
     expect(costBefore.rows).toBe(`2/${costBefore.spend}`);
@@ -151,6 +154,9 @@ describe('GDPR erasure end to end (gateway, projector, CLI; real NATS, Postgres,
   it("after the erasure: nothing of it anywhere, the log verifies, costs are unchanged, the user's key is refused", { timeout: 60_000 }, async () => {
     const erased = await run('gdpr', 'request-erasure', USER.id, '--execute', '--tenant', 'acme', ...gdprArgs);
     expect(erased.out).toMatch(/erased u-alice: \d+ key\(s\) destroyed \(journal [0-9a-f-]+\), 1 API key\(s\) revoked/);
+    // The shred happened in the CLI's process; the gateway reads `SubjectKeyShredded` from the
+    // log and drops its cached copies of the keys well before they expire (30 s).
+    await expect.poll(() => h.gateway.keyStore?.cacheSize(), { timeout: 10_000 }).toBe(0);
 
     // The revocation reaches the gateway through the quota-hot projection: 401 from then on.
     // Probed with the models list: authenticated, but never charged (costs are compared below).

@@ -78,6 +78,9 @@ async function openKeyStore(config: GatewayConfig, warn: (m: string) => void): P
   }
 }
 
+/** The log's word that a subject's data keys were destroyed (`@totra/events`). */
+const KEY_SHREDDED = 'SubjectKeyShredded';
+
 /**
  * Starts a gateway: connects to NATS and Redis, makes sure the stream exists, opens the
  * gateway's chain, loads and seeds the model catalog, and listens. `close()` stops taking
@@ -115,8 +118,15 @@ export async function startGateway(
   const privacy = new RequestPrivacy({ store: keys?.store, teams, onWarning: warn });
   const catalog = await startCatalog({
     also: {
-      types: new Set([...PII_POLICY_TYPES, ...TEAM_SETTINGS_TYPES]),
-      apply: (e) => (TEAM_SETTINGS_TYPES.has(e.type) ? teams.apply(e) : pii.apply(e)),
+      types: new Set([...PII_POLICY_TYPES, ...TEAM_SETTINGS_TYPES, KEY_SHREDDED]),
+      apply: (e) => {
+        // A subject's keys destroyed elsewhere (erasure, retention): this process forgets its
+        // cached copies at once instead of when they expire.
+        if (e.type === KEY_SHREDDED) {
+          if (e.envelope.subject) keys?.store.purge(e.envelope.subject);
+        } else if (TEAM_SETTINGS_TYPES.has(e.type)) teams.apply(e);
+        else pii.apply(e);
+      },
     },
     nc,
     stream,
