@@ -529,9 +529,9 @@ try {
 
   const rotate = (xs, k) => xs.map((_, i) => xs[(i + k) % xs.length]);
 
-  // Before each measured phase: the projector has read everything earlier phases wrote (the
-  // warm-up and a 200-client phase leave a backlog it works through for seconds), so that no
-  // phase shares the machine with catching up that belongs to another. Two readings of zero
+  // Before each measured phase: the projector has read everything earlier phases wrote, so that
+  // no phase shares the machine with catching up that belongs to another (the results say how
+  // long it waited: so far never more than the two readings take). Two readings of zero
   // 50 ms apart, the first 50 ms after the phase: a gateway publishes its last events up to 10 ms
   // after its last answer.
   const lagNc = await connectNats(nats.url, { name: 'bench-gateway-lag' });
