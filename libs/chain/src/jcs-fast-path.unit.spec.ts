@@ -100,6 +100,13 @@ describe('canonicalJson fast path', () => {
     }
   });
 
+  it('keeps its cache of member names bounded: more distinct names than it holds, twice over, serialise the same', () => {
+    const wide: Record<string, number> = {};
+    for (let i = 0; i < 5000; i++) wide[`name-${i}-\u00e9"\n`] = i;
+    expect(canonicalPlain(wide, 0)).toBe(canonicalize(wide));
+    expect(canonicalPlain(wide, 0)).toBe(canonicalize(wide));
+  });
+
   it('hands values it does not take to the checked path, which names them', () => {
     expect(canonicalPlain({ a: [1, { b: '\ud800' }] }, 0)).toBeUndefined();
     expect(() => canonicalJson({ a: [1, { b: '\ud800' }] })).toThrow(CanonicalJsonError);

@@ -102,15 +102,37 @@ export function canonicalJson(value: unknown): string {
 const FAST_DEPTH = 64;
 
 /**
- * A JSON string literal: the text in quotes when nothing in it needs escaping (the usual case),
- * else `JSON.stringify`'s escaping, which is RFC 8785's; undefined for a lone surrogate.
+ * Appends a JSON string literal to `out`: the text between quotes when nothing in it needs
+ * escaping (the usual case; the text itself is not copied), else `JSON.stringify`'s escaping,
+ * which is RFC 8785's. False for a lone surrogate.
  */
-function quote(s: string): string | undefined {
+function pushQuoted(out: string[], s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return isWellFormed(s) ? JSON.stringify(s) : undefined;
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) {
+      if (!isWellFormed(s)) return false;
+      out.push(JSON.stringify(s));
+      return true;
+    }
   }
-  return `"${s}"`;
+  out.push('"', s, '"');
+  return true;
+}
+
+/** Member names as JSON literals with their colon (`"name":`): events repeat the same few names. */
+const NAMES = new Map<string, string>();
+const MAX_NAMES = 4096;
+
+function nameLiteral(name: string): string | undefined {
+  const known = NAMES.get(name);
+  if (known !== undefined) return known;
+  const quoted: string[] = [];
+  if (!pushQuoted(quoted, name)) return undefined;
+  const literal = `${quoted.join('')}:`;
+  // Arbitrary names (a metadata record's keys) must not grow it without bound.
+  if (NAMES.size >= MAX_NAMES) NAMES.clear();
+  NAMES.set(name, literal);
+  return literal;
 }
 
 /**
@@ -137,54 +159,67 @@ function sortNames(names: string[]): void {
  * The canonical text of plain JSON data (plain objects, arrays, well-formed strings, finite
  * numbers, booleans, null; undefined members omitted) in one recursive pass, the same bytes as
  * `canonicalize` gives it; undefined for anything else (the caller then takes the checked path).
- * Events are plain data, so hashing one takes this path only.
+ * Events are plain data, so hashing one takes this path only. The pieces go into one array,
+ * joined once: the only string it makes is the result (and the literals of names it has not seen).
  * @internal
  */
 export function canonicalPlain(value: unknown, depth: number): string | undefined {
+  const out: string[] = [];
+  return writePlain(out, value, depth) ? out.join('') : undefined;
+}
+
+function writePlain(out: string[], value: unknown, depth: number): boolean {
   switch (typeof value) {
     case 'string':
-      return quote(value);
+      return pushQuoted(out, value);
     case 'number':
       // ECMAScript number serialisation, as RFC 8785 requires (-0 becomes 0), as JSON.stringify gives it.
-      return Number.isFinite(value) ? String(value) : undefined;
+      if (!Number.isFinite(value)) return false;
+      out.push(String(value));
+      return true;
     case 'boolean':
-      return value ? 'true' : 'false';
+      out.push(value ? 'true' : 'false');
+      return true;
     case 'object':
       break;
     default:
-      return undefined;
+      return false;
   }
-  if (value === null) return 'null';
-  if (depth > FAST_DEPTH) return undefined;
+  if (value === null) {
+    out.push('null');
+    return true;
+  }
+  if (depth > FAST_DEPTH) return false;
   if (Array.isArray(value)) {
-    if (Object.getPrototypeOf(value) !== Array.prototype) return undefined;
-    let out = '[';
+    if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+    out.push('[');
     for (let i = 0; i < value.length; i++) {
       const element: unknown = value[i];
-      if (element === undefined) return undefined;
-      const text = canonicalPlain(element, depth + 1);
-      if (text === undefined) return undefined;
-      out += i === 0 ? text : `,${text}`;
+      if (element === undefined) return false;
+      if (i > 0) out.push(',');
+      if (!writePlain(out, element, depth + 1)) return false;
     }
-    return `${out}]`;
+    out.push(']');
+    return true;
   }
   const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return undefined;
+  if (proto !== Object.prototype && proto !== null) return false;
   const names = Object.keys(value);
   sortNames(names);
-  let out = '{';
+  out.push('{');
   let first = true;
   for (const name of names) {
     const member: unknown = (value as Record<string, unknown>)[name];
     if (member === undefined) continue;
-    const key = quote(name);
-    if (key === undefined) return undefined;
-    const text = canonicalPlain(member, depth + 1);
-    if (text === undefined) return undefined;
-    out += first ? `${key}:${text}` : `,${key}:${text}`;
+    const literal = nameLiteral(name);
+    if (literal === undefined) return false;
+    if (!first) out.push(',');
+    out.push(literal);
+    if (!writePlain(out, member, depth + 1)) return false;
     first = false;
   }
-  return `${out}}`;
+  out.push('}');
+  return true;
 }
 
 /** UTF-8 bytes of `canonicalJson(value)`: the bytes that get hashed or signed. */

@@ -53,6 +53,11 @@ export class Router {
    * Deployments whose context window is too small are left out.
    */
   order<T extends RoutableDeployment>(deployments: readonly T[], inputTokens: number, nowMs: number): T[] {
+    // One deployment (the usual alias): nothing to order, open breaker or not.
+    if (deployments.length === 1) {
+      const only = deployments[0] as T;
+      return only.contextWindow <= 0 || inputTokens <= only.contextWindow ? [only] : [];
+    }
     const fitting = deployments.filter((d) => d.contextWindow <= 0 || inputTokens <= d.contextWindow);
     const byPriority = new Map<number, T[]>();
     for (const d of fitting) {

@@ -67,6 +67,14 @@ describe('Router', () => {
     expect(order).toEqual(['b', 'a']);
   });
 
+  it('a single deployment: kept with an open breaker (the only one to try), left out when its context window is too small', () => {
+    const r = new Router({ failureThreshold: 1, openMs: 1000, maxOpenMs: 1000 }, seq(0));
+    r.breaker('a').failure(0);
+    expect(r.order([d('a')], 10, 0).map((x) => x.deploymentId)).toEqual(['a']);
+    expect(r.order([d('a', { contextWindow: 0 })], 10_000, 0).map((x) => x.deploymentId)).toEqual(['a']);
+    expect(r.order([d('small', { contextWindow: 5 })], 10, 0)).toEqual([]);
+  });
+
   it('backs off with full jitter, capped', () => {
     expect(backoffMs(1, 100, 1000, () => 0.5)).toBe(50);
     expect(backoffMs(3, 100, 1000, () => 0.999)).toBe(399);
