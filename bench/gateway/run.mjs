@@ -22,9 +22,10 @@ const LATENCY_MS = int('BENCH_UPSTREAM_LATENCY_MS', 100);
 const ROUNDS = int('BENCH_ROUNDS', 3);
 /** Diagnostics only: a subset of the levels (BENCH_LEVELS=10) or targets (BENCH_TARGETS=direct,totra); the verdicts need all of them. */
 const LEVELS = (process.env.BENCH_LEVELS ?? '10,50,200').split(',').map(Number);
+const DIAGNOSTIC = process.env.BENCH_LEVELS !== undefined || process.env.BENCH_TARGETS !== undefined;
 /** Per level and round: requests recorded after a warm-up (about 0.4-0.5 s of traffic). */
-const MEASURED = { 10: int('BENCH_REQUESTS_10', 400), 50: int('BENCH_REQUESTS_50', 1000), 200: int('BENCH_REQUESTS_200', 3000) };
-const WARMUP = { 10: 50, 50: 200, 200: 600 };
+const MEASURED = Object.fromEntries(LEVELS.map((c) => [c, int(`BENCH_REQUESTS_${c}`, { 10: 400, 50: 1000, 200: 3000 }[c] ?? 40 * c)]));
+const WARMUP = Object.fromEntries(LEVELS.map((c) => [c, { 10: 50, 50: 200, 200: 600 }[c] ?? 5 * c]));
 const VARIANTS = (process.env.BENCH_VARIANTS ?? 'json,stream').split(',');
 const TP_CONCURRENCY = (process.env.BENCH_TP_CONCURRENCY ?? '64,128').split(',').map(Number);
 const TP_ROUNDS = int('BENCH_TP_ROUNDS', 2);
@@ -41,6 +42,11 @@ const QUIET_TRIES = int('BENCH_QUIET_TRIES', 15);
 const QUIET_CORES = 0.5;
 /** When set, the gateway runs with --cpu-prof and writes its profile into this folder. */
 const CPU_PROF_DIR = process.env.BENCH_GATEWAY_CPU_PROF;
+/** Sampling interval of that profile in microseconds (V8's default is 1000). */
+const CPU_PROF_INTERVAL_US = process.env.BENCH_GATEWAY_CPU_PROF_INTERVAL;
+
+/** Diagnostics: more Node flags for the measured gateway, space-separated (e.g. `--perf-prof` for `perf`). */
+const GATEWAY_NODE_FLAGS = (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 /** Worker processes of the measured gateway (TOTRA_GATEWAY_WORKERS): one per core by default. */
 const GATEWAY_WORKERS = process.env.BENCH_GATEWAY_WORKERS ?? 'auto';
@@ -257,6 +263,7 @@ function summary(latencies) {
 /** CPU per request of the gateway against the raw pass-through and Portkey, per throughput concurrency: steadier than latency on a shared machine. */
 function cpuRatios(throughput) {
   const out = {};
+  if (!throughput.raw) return out;
   for (const c of Object.keys(throughput.totra ?? {})) {
     const g = throughput.totra[c].targetCpuUsPerRequest;
     out[c] = { totraVsRaw: r2(g / throughput.raw[c].targetCpuUsPerRequest), ...(throughput.portkey ? { totraVsPortkey: r2(g / throughput.portkey[c].targetCpuUsPerRequest) } : {}) };
@@ -383,7 +390,10 @@ try {
   });
   const gateway = await forkChild('gateway', join(root, 'services', 'gateway', 'dist', 'main.js'), {
     env: gatewayEnv('spool', GATEWAY_WORKERS),
-    execArgv: CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] : [],
+    execArgv: [
+      ...(CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR, ...(CPU_PROF_INTERVAL_US ? ['--cpu-prof-interval', CPU_PROF_INTERVAL_US] : [])] : []),
+      ...GATEWAY_NODE_FLAGS,
+    ],
     logFile: join(logs, 'gateway.log'),
   });
   log(`ToTra gateway ${gateway.ready.url} (TOTRA_GATEWAY_WORKERS=${GATEWAY_WORKERS})`);
@@ -716,7 +726,8 @@ try {
   const verdicts = [];
   const missing = [features.pii.startsWith('on') ? undefined : 'PII', features.quota.startsWith('on') ? undefined : 'quota'].filter(Boolean);
   const notBuilt = missing.length ? `measured without ${missing.join(' and ')} (not built yet, or off: see the features above): re-measure when ${missing.length > 1 ? 'they are' : 'it is'} on` : undefined;
-  for (const g of VERDICT_TARGETS) {
+  // A diagnostic run (a subset of levels or targets) has no verdicts: they need every level and target.
+  for (const g of DIAGNOSTIC ? [] : VERDICT_TARGETS) {
     const who = g === 'budgeted' ? ', team with a budget' : '';
     for (const c of LEVELS) {
       const o = j[c][g].overhead.p95;
@@ -792,7 +803,7 @@ try {
     notes,
   });
   // A diagnostic run (a subset of levels or targets) never replaces the committed results.
-  const partial = process.env.BENCH_LEVELS !== undefined || process.env.BENCH_TARGETS !== undefined;
+  const partial = DIAGNOSTIC;
   const out = partial ? dir : join(here, 'results');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
