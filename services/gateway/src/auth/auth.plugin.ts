@@ -2,11 +2,11 @@ import { type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 
 import fp from 'fastify-plugin';
 import { clientAddress, compileCidrs, ipInCidrs, isApiKeyFormat, keyDisplayPrefix, type CidrBlock } from '@totra/identity';
 import { GatewayError } from '../errors.js';
-import { type Identity, type KeyResolver } from './key-cache.js';
+import { LOOKUP_NEEDED, type Identity, type KeyResolver } from './key-cache.js';
 
 export interface AuthPluginOptions {
-  /** Resolves presented keys (a {@link KeyResolver}, or anything with its `resolve`). */
-  resolver: Pick<KeyResolver, 'resolve'>;
+  /** Resolves presented keys (a {@link KeyResolver}, or anything with its `resolve`, and optionally its `peek`). */
+  resolver: Pick<KeyResolver, 'resolve'> & Partial<Pick<KeyResolver, 'peek'>>;
   /**
    * Proxies (CIDR blocks or addresses) whose `X-Forwarded-For` is believed when finding the
    * client address for the allowlists. None by default: the socket peer is the client.
@@ -82,37 +82,61 @@ async function install(app: Parameters<FastifyPluginAsync>[0], opts: AuthPluginO
 
   if (!app.hasRequestDecorator('identity')) app.decorateRequest('identity', undefined);
 
-  app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?', 1)[0] as string;
-    if (publicPaths.has(path)) return;
-    const key = presentedKey(request);
-    if (key === undefined) {
-      return refuse(request, reply, 401, 'TOTRA_AUTH_MISSING_KEY', 'no API key: send `Authorization: Bearer <key>` or an `x-api-key` header');
-    }
-    let identity: Identity | undefined;
-    try {
-      identity = await opts.resolver.resolve(key);
-    } catch (err) {
-      request.log.warn({ err }, 'API key lookup failed');
-      return refuse(request, reply, 503, 'TOTRA_AUTH_UNAVAILABLE', 'API keys cannot be checked right now (TOTRA_AUTH_UNAVAILABLE); retry shortly');
-    }
+  /** Refuses the request (and returns true) unless `identity` may use the gateway from where it calls. */
+  const refused = (request: FastifyRequest, reply: FastifyReply, key: string, identity: Identity | undefined): boolean => {
     // Only a well-formed key's display prefix is echoed: never more of what was sent.
-    const shown = isApiKeyFormat(key) ? ` ${keyDisplayPrefix(key)}…` : '';
-    if (!identity) return refuse(request, reply, 401, 'TOTRA_AUTH_INVALID_KEY', `invalid API key${shown}`);
-    if (identity.revoked) return refuse(request, reply, 401, 'TOTRA_AUTH_REVOKED_KEY', `API key${shown} was revoked`);
-    if (identity.expiresAt !== undefined && Date.parse(identity.expiresAt) <= now()) {
-      return refuse(request, reply, 401, 'TOTRA_AUTH_EXPIRED_KEY', `API key${shown} expired at ${identity.expiresAt}`);
-    }
-    if (identity.cidrs.length || identity.teamCidrs.length) {
+    const shown = () => (isApiKeyFormat(key) ? ` ${keyDisplayPrefix(key)}…` : '');
+    let failure: [401 | 403, AuthFailure, string] | undefined;
+    if (!identity) failure = [401, 'TOTRA_AUTH_INVALID_KEY', `invalid API key${shown()}`];
+    else if (identity.revoked) failure = [401, 'TOTRA_AUTH_REVOKED_KEY', `API key${shown()} was revoked`];
+    else if (identity.expiresAt !== undefined && Date.parse(identity.expiresAt) <= now()) {
+      failure = [401, 'TOTRA_AUTH_EXPIRED_KEY', `API key${shown()} expired at ${identity.expiresAt}`];
+    } else if (identity.cidrs.length || identity.teamCidrs.length) {
       const blocks = blocksOf(identity);
       const addr = clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], trusted);
       const allowed =
         blocks !== 'invalid' && (!blocks.key.length || ipInCidrs(addr, blocks.key)) && (!blocks.team.length || ipInCidrs(addr, blocks.team));
-      if (!allowed) {
-        return refuse(request, reply, 403, 'TOTRA_AUTH_NETWORK_DENIED', `API key${shown} may not be used from ${addr ?? 'an unknown address'}`);
-      }
+      if (!allowed) failure = [403, 'TOTRA_AUTH_NETWORK_DENIED', `API key${shown()} may not be used from ${addr ?? 'an unknown address'}`];
+    }
+    if (failure) {
+      refuse(request, reply, ...failure);
+      return true;
     }
     (request as FastifyRequest & { identity?: Identity }).identity = identity;
+    return false;
+  };
+
+  // Callback style: a key found in memory (the usual case) is checked without a promise; only
+  // a lookup in Redis waits. A refusal answers the request and does not call `done`.
+  app.addHook('onRequest', (request, reply, done) => {
+    const path = request.url.split('?', 1)[0] as string;
+    if (publicPaths.has(path)) return done();
+    const key = presentedKey(request);
+    if (key === undefined) {
+      refuse(request, reply, 401, 'TOTRA_AUTH_MISSING_KEY', 'no API key: send `Authorization: Bearer <key>` or an `x-api-key` header');
+      return;
+    }
+    const known = opts.resolver.peek ? opts.resolver.peek(key) : LOOKUP_NEEDED;
+    if (known !== LOOKUP_NEEDED) {
+      if (!refused(request, reply, key, known)) done();
+      return;
+    }
+    opts.resolver.resolve(key).then(
+      (identity) => {
+        let ok = false;
+        try {
+          ok = !refused(request, reply, key, identity);
+        } catch (err) {
+          done(err as Error);
+          return;
+        }
+        if (ok) done();
+      },
+      (err: unknown) => {
+        request.log.warn({ err }, 'API key lookup failed');
+        refuse(request, reply, 503, 'TOTRA_AUTH_UNAVAILABLE', 'API keys cannot be checked right now (TOTRA_AUTH_UNAVAILABLE); retry shortly');
+      },
+    );
   });
 }
 

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { authPlugin, createAuthPlugin, requestIdentity, type AuthPluginOptions } from './auth.plugin.js';
-import { type Identity } from './key-cache.js';
+import { LOOKUP_NEEDED, type Identity } from './key-cache.js';
 
 const GOOD = `tt-${'A'.repeat(40)}`;
 const REVOKED = `tt-${'R'.repeat(40)}`;
@@ -21,15 +21,24 @@ const identities: Record<string, Identity> = {
   [BROKEN]: { ...base, cidrs: ['nonsense'] },
 };
 
+const UNREACHABLE = `tt-${'X'.repeat(40)}`;
+let lookups = 0;
 /** A resolver that knows the keys above, and fails for "tt-" + 40 x "X" (Redis down). */
-const resolver: AuthPluginOptions['resolver'] = {
+const promiseOnly: AuthPluginOptions['resolver'] = {
   resolve: async (key) => {
-    if (key === `tt-${'X'.repeat(40)}`) throw new Error('connect ECONNREFUSED');
+    lookups++;
+    if (key === UNREACHABLE) throw new Error('connect ECONNREFUSED');
     return identities[key];
   },
 };
+/** The same keys held in memory (as KeyResolver.peek answers), except the one only Redis could tell. */
+const peeking: AuthPluginOptions['resolver'] = {
+  resolve: promiseOnly.resolve,
+  peek: (key) => (key === UNREACHABLE ? LOOKUP_NEEDED : identities[key]),
+};
 
 let app: FastifyInstance;
+let resolver = promiseOnly;
 async function build(opts: Partial<AuthPluginOptions> = {}): Promise<FastifyInstance> {
   app = Fastify();
   await app.register(authPlugin, { resolver, now: () => NOW, ...opts });
@@ -47,7 +56,15 @@ afterEach(async () => {
 
 const openai401 = (message: RegExp) => ({ error: { message: expect.stringMatching(message), type: 'authentication_error', code: 'invalid_api_key', param: null } });
 
-describe('auth plugin', () => {
+describe.each([
+  ['a resolver that answers with a promise', promiseOnly],
+  ['a resolver that answers from memory first (peek)', peeking],
+])('auth plugin, %s', (_name, chosen) => {
+  beforeEach(() => {
+    resolver = chosen;
+    lookups = 0;
+  });
+
   it('lets a good key through with the identity set, from Bearer or x-api-key', async () => {
     await build();
     const bearer = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${GOOD}` }, payload: {} });
@@ -147,5 +164,21 @@ describe('auth plugin', () => {
     expect((await app.inject({ method: 'GET', url: '/v1/models' })).statusCode).toBe(401);
     const ok = await app.inject({ method: 'GET', url: '/v1/models', headers: { authorization: `Bearer ${GOOD}` } });
     expect(ok.json()).toEqual({ keyId: base.keyId });
+  });
+});
+
+describe('auth plugin with a key in memory', () => {
+  it('checks it without a lookup, and looks up only what memory cannot tell', async () => {
+    resolver = peeking;
+    lookups = 0;
+    await build();
+    const ok = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${GOOD}` }, payload: {} });
+    expect(ok.statusCode).toBe(200);
+    const revoked = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${REVOKED}` }, payload: {} });
+    expect(revoked.statusCode).toBe(401);
+    expect(lookups).toBe(0);
+    const down = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${UNREACHABLE}` }, payload: {} });
+    expect(down.statusCode).toBe(503);
+    expect(lookups).toBe(1);
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { encodeHotKeyRecord, hashApiKey, hotIdentityLayout, type HotKeyRecord } from '@totra/identity';
 import { redisKeyPrefix, redisUrl } from '@totra/testing';
-import { KeyResolver, type Eviction, type KeyResolverOptions } from './key-cache.js';
+import { KeyResolver, LOOKUP_NEEDED, type Eviction, type KeyResolverOptions } from './key-cache.js';
 
 // Redis is written here the way the quota-hot projection writes it (the layout and record
 // encoding of @totra/identity); tests/api-keys.int.spec.ts runs the real projection.
@@ -89,6 +89,28 @@ describe('KeyResolver (real Redis)', () => {
     expect(r.stats().misses).toBe(misses); // never looked up
   });
 
+  it('answers from memory alone with peek: the identity once resolved, never a key memory does not hold', async () => {
+    const r = await start();
+    await put(KEY, record());
+    expect(r.peek(KEY)).toBe(LOOKUP_NEEDED);
+    expect(r.peek('sk-not-ours')).toBeUndefined(); // malformed: no lookup could find it
+    const resolved = await r.resolve(KEY);
+    expect(r.peek(KEY)).toBe(resolved);
+    expect(r.peek(OTHER)).toBe(LOOKUP_NEEDED);
+    expect(await r.resolve(OTHER)).toBeUndefined();
+    expect(r.peek(OTHER)).toBeUndefined(); // the negative entry, while it lasts
+    clock += 2_001;
+    expect(r.peek(OTHER)).toBe(LOOKUP_NEEDED);
+
+    // A revocation drops the key from memory: peek sends the caller back to Redis.
+    const evicted = nextEviction(r, (e) => e.reason === 'revoked');
+    await redis.hset(l.key(hashApiKey(KEY)), 'revoked', '1');
+    await redis.publish(l.revokedChannel, hashApiKey(KEY));
+    await evicted;
+    expect(r.peek(KEY)).toBe(LOOKUP_NEEDED);
+    expect((await r.resolve(KEY))?.revoked).toBe(true);
+  });
+
   it('looks a key up once for concurrent requests', async () => {
     const r = await start();
     await put(KEY, record());
@@ -138,6 +160,7 @@ describe('KeyResolver (real Redis)', () => {
       const lost = nextEviction(r, (e) => e.reason === 'reconnected');
       await redis.client('KILL', 'ID', String(subId));
       expect(await lost).toEqual({ reason: 'reconnected', dropped: 1 });
+      expect(r.peek(KEY)).toBe(LOOKUP_NEEDED);
       // ioredis reconnects by itself; revocations are heard again once it has re-subscribed.
       await expect.poll(() => r.stats().subscribed).toBe(true);
       await r.resolve(KEY);

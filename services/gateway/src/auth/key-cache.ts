@@ -59,6 +59,9 @@ interface Cached {
   teamKey: string;
 }
 
+/** {@link KeyResolver.peek}'s answer when memory cannot tell and Redis must be asked. */
+export const LOOKUP_NEEDED: unique symbol = Symbol('totra.key-lookup-needed');
+
 /**
  * Resolves presented API keys to identities: hashes the key (SHA-256), looks in a bounded
  * in-process LRU, else in Redis (the quota-hot projection). A subscriber on
@@ -141,23 +144,38 @@ export class KeyResolver {
   async resolve(presentedKey: string): Promise<Identity | undefined> {
     if (!isApiKeyFormat(presentedKey)) return undefined;
     const keyHash = hashApiKey(presentedKey);
-    if (this.#subscribed) {
-      const hit = this.#found.get(keyHash);
-      if (hit) {
-        this.#stats.hits++;
-        return hit.identity;
-      }
-      if (this.#unknown.get(keyHash)) {
-        this.#stats.unknownHits++;
-        return undefined;
-      }
-    }
+    const known = this.#fromMemory(keyHash);
+    if (known !== LOOKUP_NEEDED) return known;
     let pending = this.#inflight.get(keyHash);
     if (!pending) {
       pending = this.#lookup(keyHash).finally(() => this.#inflight.delete(keyHash));
       this.#inflight.set(keyHash, pending);
     }
     return pending;
+  }
+
+  /**
+   * What memory alone says about a presented key: its identity, `undefined` when no such key
+   * exists (malformed, or known unknown), or {@link LOOKUP_NEEDED} when only Redis can tell
+   * (`resolve` asks it). Lets the caller stay synchronous on the usual path, a cached key.
+   */
+  peek(presentedKey: string): Identity | undefined | typeof LOOKUP_NEEDED {
+    return isApiKeyFormat(presentedKey) ? this.#fromMemory(hashApiKey(presentedKey)) : undefined;
+  }
+
+  /** Served from memory only while subscribed to revocations: else a revoked key could stay. */
+  #fromMemory(keyHash: string): Identity | undefined | typeof LOOKUP_NEEDED {
+    if (!this.#subscribed) return LOOKUP_NEEDED;
+    const hit = this.#found.get(keyHash);
+    if (hit) {
+      this.#stats.hits++;
+      return hit.identity;
+    }
+    if (this.#unknown.get(keyHash)) {
+      this.#stats.unknownHits++;
+      return undefined;
+    }
+    return LOOKUP_NEEDED;
   }
 
   async #lookup(keyHash: string): Promise<Identity | undefined> {

@@ -44,11 +44,26 @@ function toRoute(d: DeploymentConfig): DeploymentRoute {
   };
 }
 
+/** Freezes an object and the objects it holds: a shared resolution nobody may change. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 /** The model catalog as the gateway reads it: a fold of the catalog events, kept current. */
 export class CatalogDirectory implements ModelDirectory {
   #state: CatalogState;
   #view: CatalogView;
   #routes = new Map<string, DeploymentRoute[]>();
+  /**
+   * Resolved provider deployments by catalog entry. Entries are replaced, never changed, when
+   * catalog events arrive, so an entry's resolution stays right for as long as the entry lives;
+   * only successes are kept (a missing variable is reported on every request).
+   */
+  #resolved = new WeakMap<DeploymentConfig, Deployment>();
 
   constructor(state: CatalogState = emptyCatalog(), private readonly env: EnvRecord = process.env) {
     this.#state = state;
@@ -86,14 +101,22 @@ export class CatalogDirectory implements ModelDirectory {
     return this.#view.isAllowed(alias, { teamId: who.teamId });
   }
 
-  /** The provider deployment of a route, its credentials read from the environment now. */
+  /**
+   * The provider deployment of a route, its credentials read from the environment the first
+   * time the route's catalog entry is used (the environment of a running process does not
+   * change from outside; a catalog change makes a new entry, read afresh).
+   */
   resolve(route: DeploymentRoute): Deployment {
     const config = this.#view.deployment(route.deploymentId);
     if (!config) {
       throw new GatewayError({ code: 'TOTRA_UNKNOWN_MODEL', status: 404, reason: 'unknown_model', message: `deployment ${route.deploymentId} was removed` });
     }
+    const known = this.#resolved.get(config);
+    if (known) return known;
     try {
-      return toProviderDeployment(config, this.env);
+      const resolved = deepFreeze(toProviderDeployment(config, this.env));
+      this.#resolved.set(config, resolved);
+      return resolved;
     } catch (err) {
       if (err instanceof CatalogError) {
         throw new GatewayError({ code: 'TOTRA_PROVIDER_NOT_CONFIGURED', status: 400, reason: 'provider_not_configured', param: 'model', message: `model \`${route.alias}\`: ${err.message}` }, { cause: err });

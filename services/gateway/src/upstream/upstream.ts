@@ -21,10 +21,15 @@ export const DEFAULT_UPSTREAM: UpstreamOptions = {
   keepAliveTimeoutMs: 30_000,
 };
 
+/** Most provider URLs whose parsed parts are kept (a few per deployment); beyond it the cache starts over. */
+const MAX_PARSED_URLS = 1024;
+
 /** The upstream HTTP side: one undici agent, which keeps a keep-alive pool per provider origin. */
 export class Upstream {
   readonly #agent: Agent;
   readonly options: UpstreamOptions;
+  /** Origin and path of the provider URLs seen: the same few come back on every request. */
+  readonly #parsed = new Map<string, { origin: string; path: string }>();
 
   constructor(options: Partial<UpstreamOptions> = {}) {
     this.options = { ...DEFAULT_UPSTREAM, ...options };
@@ -39,16 +44,27 @@ export class Upstream {
 
   /** Sends a provider request; the response body is a stream the caller must consume or dump. */
   send(req: ProviderHttpRequest, signal: AbortSignal, headersTimeoutMs?: number): Promise<Dispatcher.ResponseData> {
-    const url = new URL(req.url);
+    const url = this.#parse(req.url);
     return this.#agent.request({
       origin: url.origin,
-      path: `${url.pathname}${url.search}`,
+      path: url.path,
       method: req.method,
       headers: req.headers,
       body: typeof req.body === 'string' ? req.body : Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength),
       signal,
       ...(headersTimeoutMs ? { headersTimeout: headersTimeoutMs } : {}),
     });
+  }
+
+  #parse(href: string): { origin: string; path: string } {
+    let parts = this.#parsed.get(href);
+    if (!parts) {
+      const url = new URL(href);
+      parts = { origin: url.origin, path: `${url.pathname}${url.search}` };
+      if (this.#parsed.size >= MAX_PARSED_URLS) this.#parsed.clear();
+      this.#parsed.set(href, parts);
+    }
+    return parts;
   }
 
   close(): Promise<void> {
