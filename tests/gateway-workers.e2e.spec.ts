@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -71,6 +71,7 @@ describe('gateway worker processes (TOTRA_GATEWAY_WORKERS=2)', () => {
       TOTRA_GATEWAY_PORT: '0',
       TOTRA_LOG_LEVEL: 'silent',
       TOTRA_SPOOL_DIR: join(dir, 'spool'),
+      TOTRA_GATEWAY_WORKER_NODE_FLAGS: '--no-parallel-scavenge --max-semi-space-size=16',
     });
   }, 120_000);
 
@@ -100,6 +101,15 @@ describe('gateway worker processes (TOTRA_GATEWAY_WORKERS=2)', () => {
     for (const chain of by.keys()) expect(chain).toMatch(/^gateway\./);
     const seeded = (await h.events()).filter((e: Envelope) => e.type === 'ModelDeploymentConfigured' && e.data['model'] === 'gpt-4.1');
     expect(seeded).toHaveLength(1);
+  });
+
+  it('starts the workers with the configured Node flags', () => {
+    const workers = childPids(gw.child.pid as number);
+    expect(workers).toHaveLength(2);
+    for (const pid of workers) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      expect(argv).toEqual(expect.arrayContaining(['--no-parallel-scavenge', '--max-semi-space-size=16']));
+    }
   });
 
   it('serves /metrics as the sum over the workers', async () => {

@@ -27,9 +27,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (m) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
 
 const children = [];
-async function forkChild(name, modulePath, { env, logFile }) {
+async function forkChild(name, modulePath, { env, logFile, execArgv = [] }) {
   const out = openSync(logFile, 'a');
-  const child = fork(modulePath, [], { env, stdio: ['ignore', out, out, 'ipc'], cwd: root });
+  const child = fork(modulePath, [], { env, execArgv, stdio: ['ignore', out, out, 'ipc'], cwd: root });
   const pending = new Map();
   let seq = 0;
   child.on('message', (m) => {
@@ -63,6 +63,8 @@ function cpuMs(pid) {
 }
 /** `AB_HEAD_ENV` / `AB_BASE_ENV`: extra environment of one gateway, `NAME=value` pairs separated by spaces. */
 const extraEnv = (name) => Object.fromEntries((process.env[name] ?? '').split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+/** `AB_HEAD_NODE_FLAGS` / `AB_BASE_NODE_FLAGS`: Node (and V8) flags of one gateway, space-separated; its worker processes inherit them. */
+const nodeFlags = (name) => (process.env[name] ?? '').split(/\s+/).filter(Boolean);
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 const r2 = (x) => Math.round(x * 100) / 100;
 
@@ -88,8 +90,8 @@ try {
   await forkChild('projector', join(root, 'services', 'projector', 'dist', 'main.js'), { env: totraEnv, logFile: join(dir, 'projector.log') });
   const gatewayEnv = (spool) => ({ ...totraEnv, TOTRA_GATEWAY_HOST: '127.0.0.1', TOTRA_GATEWAY_PORT: '0', TOTRA_SPOOL_DIR: join(dir, spool), TOTRA_CATALOG_FILE: join(dir, 'none.yaml'), OPENAI_API_KEY: 'sk-ab', OPENAI_BASE_URL: up.ready.baseUrl, OPENAI_MODELS: 'gpt-4o' });
   const gateways = {
-    base: await forkChild('base', join(base, 'services', 'gateway', 'dist', 'main.js'), { env: { ...gatewayEnv('spool-base'), ...extraEnv('AB_BASE_ENV') }, logFile: join(dir, 'base.log') }),
-    head: await forkChild('head', join(root, 'services', 'gateway', 'dist', 'main.js'), { env: { ...gatewayEnv('spool-head'), ...extraEnv('AB_HEAD_ENV') }, logFile: join(dir, 'head.log') }),
+    base: await forkChild('base', join(base, 'services', 'gateway', 'dist', 'main.js'), { env: { ...gatewayEnv('spool-base'), ...extraEnv('AB_BASE_ENV') }, execArgv: nodeFlags('AB_BASE_NODE_FLAGS'), logFile: join(dir, 'base.log') }),
+    head: await forkChild('head', join(root, 'services', 'gateway', 'dist', 'main.js'), { env: { ...gatewayEnv('spool-head'), ...extraEnv('AB_HEAD_ENV') }, execArgv: nodeFlags('AB_HEAD_NODE_FLAGS'), logFile: join(dir, 'head.log') }),
   };
   const cli = join(root, 'services', 'cli', 'dist', 'main.js');
   const key = JSON.parse(execFileSync(process.execPath, [cli, 'keys', 'issue', '--user', 'u-ab', '--team', 't-ab', '--tenant', 'acme', '--json', '--nats', nats.url, '--stream', 'TOTRA_AB', '--subject-prefix', 'ab', '--state-dir', join(dir, 'cli')], { encoding: 'utf8', env: totraEnv })).key;
@@ -122,7 +124,7 @@ try {
 
   log('warm-up');
   for (const t of ['direct', 'base', 'head']) await run(t, { concurrency: 64, warmupMs: 0, durationMs: 2000 });
-  const report = { bench: 'gateway-ab', date: new Date().toISOString(), base: { rev, commit: baseCommit, env: extraEnv('AB_BASE_ENV') }, head: { commit: head, uncommittedFiles: dirty, env: extraEnv('AB_HEAD_ENV') }, stream: STREAM, budget: process.env.AB_BUDGET === '1', rounds: ROUNDS, throughput: {}, latency: {} };
+  const report = { bench: 'gateway-ab', date: new Date().toISOString(), base: { rev, commit: baseCommit, env: extraEnv('AB_BASE_ENV'), nodeFlags: nodeFlags('AB_BASE_NODE_FLAGS') }, head: { commit: head, uncommittedFiles: dirty, env: extraEnv('AB_HEAD_ENV'), nodeFlags: nodeFlags('AB_HEAD_NODE_FLAGS') }, stream: STREAM, budget: process.env.AB_BUDGET === '1', rounds: ROUNDS, throughput: {}, latency: {} };
 
   log(`throughput, 0 ms upstream, ${TP_CONCURRENCY} clients, ${ROUNDS} rounds`);
   const tp = { base: [], head: [] };
@@ -148,8 +150,8 @@ try {
     report.latency[c] = Object.fromEntries(['base', 'head'].map((t) => [t, { overheadP50: overhead(t, 50), overheadP95: overhead(t, 95), overheadP99: overhead(t, 99) }]));
   }
 
-  const envNote = (name) => (process.env[name]?.trim() ? ` [${process.env[name].trim()}]` : '');
-  const lines = [`A/B: head ${head}${dirty ? ` + ${dirty} uncommitted files` : ''}${envNote('AB_HEAD_ENV')} against base ${rev} (${baseCommit})${envNote('AB_BASE_ENV')}, ${STREAM ? 'streaming' : 'non-streaming'}${report.budget ? ', team with a budget' : ''}, ${ROUNDS} interleaved rounds`, ''];
+  const envNote = (...names) => names.map((name) => (process.env[name]?.trim() ? ` [${process.env[name].trim()}]` : '')).join('');
+  const lines = [`A/B: head ${head}${dirty ? ` + ${dirty} uncommitted files` : ''}${envNote('AB_HEAD_ENV', 'AB_HEAD_NODE_FLAGS')} against base ${rev} (${baseCommit})${envNote('AB_BASE_ENV', 'AB_BASE_NODE_FLAGS')}, ${STREAM ? 'streaming' : 'non-streaming'}${report.budget ? ', team with a budget' : ''}, ${ROUNDS} interleaved rounds`, ''];
   lines.push('| measure | base | head | head / base |', '| --- | ---: | ---: | ---: |');
   lines.push(`| req/s, 0 ms upstream, ${TP_CONCURRENCY} clients (median) | ${report.throughput.base.requestsPerSecondMedian} | ${report.throughput.head.requestsPerSecondMedian} | ${report.throughput.ratio.requestsPerSecond} |`);
   lines.push(`| gateway CPU µs per request (median) | ${report.throughput.base.cpuUsPerRequestMedian} | ${report.throughput.head.cpuUsPerRequestMedian} | ${report.throughput.ratio.cpuPerRequest} |`);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { workerIndex, workerSpoolDir } from './cluster.js';
+import { workerIndex, workerNodeFlags, workerSpoolDir } from './cluster.js';
 
 describe('gateway worker processes', () => {
   it('gives worker 0 the configured spool folder and every other worker a folder of its own inside it', () => {
@@ -11,5 +11,13 @@ describe('gateway worker processes', () => {
 
   it('is no worker outside a cluster, whatever the environment says', () => {
     expect(workerIndex({ TOTRA_GATEWAY_WORKER_INDEX: '1' })).toBeUndefined();
+  });
+
+  it('scavenges on one thread when the workers take every core, unless flags are configured', () => {
+    expect(workerNodeFlags(undefined, 2, 2)).toEqual(['--no-parallel-scavenge']);
+    expect(workerNodeFlags(undefined, 8, 4)).toEqual(['--no-parallel-scavenge']);
+    expect(workerNodeFlags(undefined, 2, 8)).toEqual([]); // cores to spare: V8's default
+    expect(workerNodeFlags('none', 2, 2)).toEqual([]);
+    expect(workerNodeFlags('--max-semi-space-size=32  --no-opt', 2, 2)).toEqual(['--max-semi-space-size=32', '--no-opt']);
   });
 });

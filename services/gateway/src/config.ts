@@ -11,6 +11,10 @@ export class GatewayConfigError extends Error {
 }
 
 const WORKERS = 'a number of processes from 1 to 64, or auto';
+/** One Node or V8 command-line flag: `--name` or `--name=value`. */
+const NODE_FLAG = /^--[a-z0-9][a-z0-9_-]*(=[^\s]+)?$/i;
+/** Flags that run other code or open a debugger: never taken from the environment here. */
+const UNSAFE_NODE_FLAG = /^--(eval|print|require|import|loader|experimental-loader|inspect|inspect-brk|inspect-wait|inspect-port|debug|debug-brk|debug-port|env-file|env-file-if-exists|run|test|watch|watch-path)(=|$)/i;
 const port = z.coerce.number().int().min(0).max(65535);
 
 export const GatewayConfig = z.object({
@@ -84,6 +88,18 @@ export const GatewayConfig = z.object({
     .union([z.literal('auto'), z.coerce.number().int(WORKERS).min(1, WORKERS).max(64, WORKERS)], { message: WORKERS })
     .default(1)
     .transform((w) => (w === 'auto' ? Math.max(1, availableParallelism()) : w)),
+  /**
+   * Node (V8) flags of the worker processes, space-separated, or `none`. Unset: when the workers
+   * take every core, `--no-parallel-scavenge` (ADR 0016); else none.
+   */
+  workerNodeFlags: z
+    .string()
+    .trim()
+    .max(2000)
+    .refine((s) => s === 'none' || s.split(/\s+/).every((f) => NODE_FLAG.test(f) && !UNSAFE_NODE_FLAG.test(f)), {
+      message: 'Node flags such as --no-parallel-scavenge or --max-semi-space-size=32, separated by spaces, or none (flags that load code or open a debugger are refused)',
+    })
+    .optional(),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
 
@@ -115,6 +131,7 @@ const ENV: Record<keyof GatewayConfig, string> = {
   logLevel: 'TOTRA_LOG_LEVEL',
   closeGraceMs: 'TOTRA_GATEWAY_CLOSE_GRACE_MS',
   workers: 'TOTRA_GATEWAY_WORKERS',
+  workerNodeFlags: 'TOTRA_GATEWAY_WORKER_NODE_FLAGS',
 };
 
 /** Reads the gateway's configuration from the environment; a bad value names its variable. */

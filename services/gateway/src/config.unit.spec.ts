@@ -23,6 +23,15 @@ describe('gateway configuration', () => {
     }
   });
 
+  it('reads the worker processes\' Node flags, refusing anything that is not a flag', () => {
+    expect(loadGatewayConfig({}).workerNodeFlags).toBeUndefined();
+    expect(loadGatewayConfig({ TOTRA_GATEWAY_WORKER_NODE_FLAGS: ' --no-parallel-scavenge --max-semi-space-size=32 ' }).workerNodeFlags).toBe('--no-parallel-scavenge --max-semi-space-size=32');
+    expect(loadGatewayConfig({ TOTRA_GATEWAY_WORKER_NODE_FLAGS: 'none' }).workerNodeFlags).toBe('none');
+    for (const bad of ['no-parallel-scavenge', '--x; rm -rf /', '-e', '--eval=1 2', '--require=./x.js', '--import=data:,1', '--inspect=0.0.0.0:9229', '--inspect']) {
+      expect(() => loadGatewayConfig({ TOTRA_GATEWAY_WORKER_NODE_FLAGS: bad })).toThrow(/TOTRA_GATEWAY_WORKER_NODE_FLAGS: Node flags such as/);
+    }
+  });
+
   it('refuses a bad value with a message naming the variable', () => {
     expect(() => loadGatewayConfig({ TOTRA_GATEWAY_CLOSE_GRACE_MS: 'soon' })).toThrow(GatewayConfigError);
     expect(() => loadGatewayConfig({ TOTRA_GATEWAY_CLOSE_GRACE_MS: '-1' })).toThrow(/TOTRA_GATEWAY_CLOSE_GRACE_MS/);

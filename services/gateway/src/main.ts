@@ -6,7 +6,7 @@
 // through them (see cluster.ts).
 import cluster from 'node:cluster';
 import { loadGatewayConfig } from './config.js';
-import { startGatewayCluster, workerIndex, WorkerStartError } from './cluster.js';
+import { startGatewayCluster, workerIndex, workerNodeFlags, WorkerStartError } from './cluster.js';
 import { startGateway } from './server.js';
 
 const VERSION = '0.1.0';
@@ -18,7 +18,7 @@ try {
   const onWarning = (m: string) => process.stderr.write(`${prefix}: ${m}\n`);
   const running =
     cluster.isPrimary && config.workers > 1
-      ? await startGatewayCluster({ workers: config.workers, closeGraceMs: config.closeGraceMs, onWarning })
+      ? await startGatewayCluster({ workers: config.workers, nodeFlags: workerNodeFlags(config.workerNodeFlags, config.workers), closeGraceMs: config.closeGraceMs, onWarning })
       : await startGateway(config, { version: VERSION, onWarning, ...(index !== undefined ? { worker: index } : {}) });
   let stopping = false;
   const stop = async (code: number) => {
