@@ -23,6 +23,7 @@ import { Upstream } from './upstream/upstream.js';
 import { AfterResponse } from './pipeline/after-response.js';
 import { GatewayMetrics } from './metrics.js';
 import { clusterMetricsSource, workerSpoolDir } from './cluster.js';
+import { SubjectKeyShredded } from '@totra/events';
 
 /** Longest wait at start for the catalog seed to reach JetStream (it is in the spool anyway). */
 const SEED_FLUSH_WAIT_MS = 5_000;
@@ -78,8 +79,8 @@ async function openKeyStore(config: GatewayConfig, warn: (m: string) => void): P
   }
 }
 
-/** The log's word that a subject's data keys were destroyed (`@totra/events`). */
-const KEY_SHREDDED = 'SubjectKeyShredded';
+/** The log's word that a subject's data keys were destroyed. */
+const KEY_SHREDDED = SubjectKeyShredded.type;
 
 /**
  * Starts a gateway: connects to NATS and Redis, makes sure the stream exists, opens the
