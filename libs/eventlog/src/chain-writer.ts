@@ -219,6 +219,8 @@ export class ChainWriter {
   /**
    * Validates the event, gives it its place in the chain (seq, prev, hash) and queues it.
    * Returns the envelope as it will be stored. Synchronous: the hot path never waits on NATS.
+   * Valid data is taken as given, not copied (ADR 0017): the event is hashed and serialised
+   * here, but the returned envelope shares `input.data`, so leave it unchanged.
    */
   append(input: EventInput): Envelope {
     if (this.#mode === 'closed' || this.#mode === 'failed') throw new WriterClosedError(undefined, { cause: this.#failure });
