@@ -210,6 +210,36 @@ describe('gateway features', () => {
     }
   });
 
+  it('aborts the upstream request when the client goes away before a non-streamed answer, and records it', async () => {
+    const mock = h.mocks.openai;
+    mock.setBehaviour({ latencyMs: 60_000 }); // the provider would answer a minute later
+    const closedBefore = (await h.events()).filter((e) => e.type === 'RequestFailed' && (e.data as { errorCode?: string }).errorCode === 'TOTRA_CLIENT_CLOSED').length;
+    const arrived = mock.nextRequest();
+    const controller = new AbortController();
+    const pending = openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'take your time' }] }, { signal: controller.signal, maxRetries: 0 });
+    pending.catch(() => undefined);
+    await arrived;
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    // Only the gateway aborting its upstream call ends this request before the provider's minute.
+    await vi.waitFor(
+      async () => {
+        const closed = (await h.events()).filter((e) => e.type === 'RequestFailed' && (e.data as { errorCode?: string }).errorCode === 'TOTRA_CLIENT_CLOSED');
+        expect(closed.length).toBe(closedBefore + 1);
+        expect(closed.at(-1)?.data).toMatchObject({ modelRequested: 'gpt-4o', provider: 'openai', status: 499, attempts: 1, stream: false, partial: false });
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    // The request no longer counts as in flight, though no response was sent.
+    await vi.waitFor(
+      async () => {
+        const text = await (await fetch(`${h.url}/metrics`)).text();
+        expect(text).toMatch(/^totra_inflight_requests 0$/m);
+      },
+      { timeout: 5_000, interval: 50 },
+    );
+  });
+
   it('exposes Prometheus metrics without a key', async () => {
     const res = await fetch(`${h.url}/metrics`);
     expect(res.status).toBe(200);

@@ -138,6 +138,9 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     }
   });
 
+  const requestDone = (): void => {
+    metrics.inflight.dec();
+  };
   // Callback-style hooks where there is nothing to wait for: no promise and no extra microtask
   // per request on the hot path.
   app.addHook('onRequest', (request, reply, done) => {
@@ -145,6 +148,9 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
       // Bookkeeping of earlier answers waits while requests arrive.
       after.busy();
       metrics.inflight.inc();
+      // Counted down when the connection is done with the response: sent, or closed before it was
+      // (onResponse runs only for a response that was sent).
+      reply.raw.on('close', requestDone);
       // Every API response names its request (and terminal event), whichever path answers it.
       void reply.header('x-request-id', request.id);
     }
@@ -227,7 +233,6 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   // Anything under /v1 that no route recorded was refused by the gateway itself.
   app.addHook('onResponse', (request, reply, done) => {
     if (!request.url.startsWith('/v1/')) return done();
-    metrics.inflight.dec();
     if ((request as FastifyRequest & Tracked).totraRecorded) return done();
     recordRefusal(request, reply).then(() => done(), done);
   });

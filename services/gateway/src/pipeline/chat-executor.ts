@@ -186,6 +186,9 @@ export async function executeChat(deps: ChatExecutorDeps, run: ChatRun, sink: Re
         const pe = toProviderError(err, route.provider, run.signal);
         if (pe instanceof GatewayError) {
           breaker.release();
+          // The client left while the provider was working on it: the request ends here, and
+          // its terminal event names the deployment it had reached (the route records it).
+          if (run.signal.aborted) return clientClosed(route, attempts, upstreamUs, pe);
           throw pe;
         }
         if (pe.status >= 500 || pe.status === 429 || pe.code === 'TOTRA_PROVIDER_TIMEOUT' || pe.code === 'TOTRA_PROVIDER_UNAVAILABLE') breaker.failure(Date.now());
@@ -196,7 +199,7 @@ export async function executeChat(deps: ChatExecutorDeps, run: ChatRun, sink: Re
         const wait = pe.retryAfterMs ?? backoffMs(tryNo, deps.retry.baseBackoffMs, deps.retry.maxBackoffMs);
         if (wait > deps.retry.maxRetryAfterMs) break;
         await delay(wait, undefined, { signal: run.signal }).catch(() => undefined);
-        if (run.signal.aborted) throw toProviderError(new Error('aborted'), route.provider, run.signal);
+        if (run.signal.aborted) return clientClosed(route, attempts, upstreamUs, toProviderError(new Error('aborted'), route.provider, run.signal));
       } finally {
         done();
       }
@@ -210,6 +213,11 @@ export async function executeChat(deps: ChatExecutorDeps, run: ChatRun, sink: Re
     message: `every deployment of ${run.alias} is unavailable (circuit breakers open); try again shortly`,
     retryAfterSeconds: 5,
   });
+}
+
+/** The outcome of a request whose client closed the connection before any byte of the answer. */
+function clientClosed(route: DeploymentRoute, attempts: number, upstreamUs: number, error: ProviderError | GatewayError): ChatOutcome {
+  return { route, attempts, status: error.status, usage: undefined, finishReason: null, upstreamUs, firstByteUs: undefined, partial: false, error };
 }
 
 export function unknownModel(directory: ModelDirectory, alias: string): GatewayError {
