@@ -245,17 +245,18 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
     ? passthrough.buildRequest({ raw: run.raw, parsed: run.parsed }, deployment)
     : await prepareRequest(adapter, request, deployment, new Date());
   const t0 = usNow();
+  if (!run.request.stream) {
+    const { statusCode, headers, text } = await deps.upstream.sendBuffered(req, run.signal);
+    if (statusCode < 200 || statusCode >= 300) throw adapter.mapError(statusCode, text, headers as Record<string, string>, Date.now());
+    const parsed = restoreResponse(adapter.parseResponse(statusCode, text), run.output);
+    const upstreamUs = usNow() - t0;
+    sink.json(200, passthrough ? text : encodeResponse(run.inbound, parsed, run.alias));
+    return { ...base, status: 200, usage: parsed.usage, finishReason: parsed.finishReason, upstreamUs, firstByteUs: undefined };
+  }
   const res = await deps.upstream.send(req, run.signal);
   if (res.statusCode < 200 || res.statusCode >= 300) {
     const body = await res.body.text();
     throw adapter.mapError(res.statusCode, body, res.headers as Record<string, string>, Date.now());
-  }
-  if (!run.request.stream) {
-    const text = await res.body.text();
-    const parsed = restoreResponse(adapter.parseResponse(res.statusCode, text), run.output);
-    const upstreamUs = usNow() - t0;
-    sink.json(200, passthrough ? text : encodeResponse(run.inbound, parsed, run.alias));
-    return { ...base, status: 200, usage: parsed.usage, finishReason: parsed.finishReason, upstreamUs, firstByteUs: undefined };
   }
   return streamAttempt(run, res, t0, base, sink, passthrough ? passthrough.createStreamParser({ stripUsageChunk: !run.request.includeUsage }) : undefined, passthrough ? undefined : adapter.createStreamParser());
 }

@@ -283,8 +283,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
           const adapter = getProviderAdapter(route.provider);
           if (!adapter.embeddings) continue;
           const httpReq = adapter.embeddings.buildRequest(req, ctx.resolveCredentials(route));
-          const up = await ctx.upstream.send(httpReq, AbortSignal.timeout(ctx.upstream.options.headersTimeoutMs));
-          const text = await up.body.text();
+          const up = await ctx.upstream.sendBuffered(httpReq, AbortSignal.timeout(ctx.upstream.options.headersTimeoutMs));
+          const text = up.text;
           if (up.statusCode >= 300) throw adapter.mapError(up.statusCode, text, up.headers as Record<string, string>, Date.now());
           res = adapter.embeddings.parseResponse(up.statusCode, text);
         }
