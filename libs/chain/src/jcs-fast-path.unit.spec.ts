@@ -1,7 +1,7 @@
 import canonicalize from 'canonicalize';
 import { describe, expect, it } from 'vitest';
 import { CanonicalJsonError, canonicalJson } from './index.js';
-import { canonicalPlain } from './jcs.js';
+import { canonicalPlain, inCanonicalOrder } from './jcs.js';
 import { prng } from './prng.test-kit.js';
 
 /*
@@ -124,5 +124,56 @@ describe('canonicalJson fast path', () => {
     for (let i = 0; i < 200; i++) deep = i % 2 ? [deep] : { k: deep };
     expect(canonicalPlain(deep, 0)).toBeUndefined();
     expect(canonicalJson(deep)).toBe(canonicalize(deep));
+  });
+
+  /** `value` rebuilt with every object's members inserted in canonical order. */
+  function sortedCopy(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(sortedCopy);
+    if (v === null || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = Object.getPrototypeOf(v) === null ? (Object.create(null) as Record<string, unknown>) : {};
+    for (const k of Object.keys(v).sort()) out[k] = sortedCopy((v as Record<string, unknown>)[k]);
+    return out;
+  }
+
+  it('takes JSON.stringify for data already in canonical order, with the bytes of the reference', () => {
+    let taken = 0;
+    for (let seed = 1; seed <= 5000; seed++) {
+      const r = prng(seed * 104729);
+      const original = seed % 2 ? envelope(r) : value(r, 0);
+      const expected = canonicalize(original);
+      for (const v of [original, sortedCopy(original)]) {
+        if (!inCanonicalOrder(v, 0)) continue;
+        if (v !== original) taken++;
+        const actual = JSON.stringify(v);
+        if (actual !== expected) expect({ seed, actual }).toEqual({ seed, actual: expected });
+        expect(canonicalJson(v)).toBe(expected);
+      }
+    }
+    // Most sorted copies of objects qualify (not those with integer-like names or lone surrogates).
+    expect(taken).toBeGreaterThan(2000);
+  });
+
+  it.each<[string, unknown, boolean]>([
+    ['members in order', { a: 1, b: { c: [true, null, 'x'] } }, true],
+    ['members out of order', { b: 1, a: 2 }, false],
+    ['a nested object out of order', { a: { z: 1, y: 2 } }, false],
+    ['integer-like names (listed numerically, "9" before "10")', { 9: 'a', 10: 'b' }, false],
+    ['an undefined member in order (left out by both)', { a: 1, b: undefined, c: 3 }, true],
+    ['an undefined member out of order', { b: undefined, a: 1 }, false],
+    ['undefined in an array', [1, undefined], false],
+    ['an array hole', [1, , 3], false],
+    ['a lone surrogate in a value', { a: '\udc00' }, false],
+    ['a lone surrogate in a name', { '\ud800': 1 }, false],
+    ['NaN', { a: Number.NaN }, false],
+    ['-0 (written 0 by both)', { a: -0 }, true],
+    ['a Date', { a: new Date(0) }, false],
+    ['a function', { a: () => 1 }, false],
+    ['an object without a prototype', Object.assign(Object.create(null) as object, { a: 1, b: 2 }), true],
+    ['a class instance', new (class Point { x = 1; y = 2; })(), false],
+    ['code-unit order: "Z" (U+005A) before "a" (U+0061), "é" after both', { Z: 1, a: 2, é: 3 }, true],
+    ['code-unit order, not code points: U+FF61 after U+1F600 (surrogates)', { '\u{1F600}': 1, '\uFF61': 2 }, true],
+  ])('decides %s', (_name, v, expected) => {
+    expect(inCanonicalOrder(v, 0)).toBe(expected);
+    if (expected) expect(JSON.stringify(v)).toBe(canonicalize(v));
   });
 });

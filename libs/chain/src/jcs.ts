@@ -91,6 +91,9 @@ function assertRepresentable(root: unknown): void {
  * (`TOTRA_CHAIN_JCS_UNSUPPORTED`) for anything else, rather than serialising it lossily.
  */
 export function canonicalJson(value: unknown): string {
+  // Plain data already in canonical member order (how the chain writer and the request path
+  // build events) is what JSON.stringify writes: the engine's serialiser does the work.
+  if (inCanonicalOrder(value, 0)) return JSON.stringify(value);
   const fast = canonicalPlain(value, 0);
   if (fast !== undefined) return fast;
   // Something the fast path does not handle: the full checks name what and where.
@@ -100,6 +103,53 @@ export function canonicalJson(value: unknown): string {
 
 /** Nesting beyond which the fast path hands over to the iterative one (which also finds cycles). */
 const FAST_DEPTH = 64;
+
+/**
+ * True when `JSON.stringify(value)` is the canonical text of `value`: plain data (plain objects,
+ * plain arrays without holes or undefined, well-formed strings, finite numbers, booleans, null)
+ * whose object members are listed in RFC 8785 order (strictly increasing UTF-16 code units; a
+ * member whose value is undefined is skipped, as both leave it out). Number and string
+ * serialisation are ECMAScript's in both. Checks only, allocates nothing; any doubt is false.
+ * @internal
+ */
+export function inCanonicalOrder(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+      return isWellFormed(value);
+    case 'number':
+      return Number.isFinite(value);
+    case 'boolean':
+      return true;
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth > FAST_DEPTH) return false;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+    for (let i = 0; i < value.length; i++) {
+      const element: unknown = value[i];
+      if (element === undefined || !inCanonicalOrder(element, depth + 1)) return false;
+    }
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  let previous: string | undefined;
+  // Own names in the order JSON.stringify writes them (integer-like names first, ascending by
+  // value: "9" before "10", out of canonical order, so such objects are refused here), then any
+  // inherited enumerable ones, which it skips: checking those too only refuses more.
+  for (const name in value) {
+    if (previous !== undefined && !(previous < name)) return false;
+    previous = name;
+    const member: unknown = (value as Record<string, unknown>)[name];
+    if (member === undefined) continue;
+    if (!isWellFormed(name) || !inCanonicalOrder(member, depth + 1)) return false;
+  }
+  return true;
+}
 
 /**
  * Appends a JSON string literal to `out`: the text between quotes when nothing in it needs

@@ -9,6 +9,7 @@ import {
   newEventId,
   type Envelope,
   type EventInput,
+  type Sealed,
   type UnhashedEnvelope,
 } from '@totra/events';
 import { ChainConflictError, SpoolError, WriterClosedError } from './errors.js';
@@ -107,6 +108,29 @@ function sanitizeToken(s: string): string {
  * append-only spool file, replayed in order when NATS is back: nothing is lost and the chain
  * has no gap.
  */
+/**
+ * An envelope with its members in canonical (RFC 8785) order: hashing it then takes the
+ * serialiser's fast path (the data's own members are in whatever order its producer chose).
+ */
+function inCanonicalOrder(
+  chain: string,
+  data: Record<string, unknown>,
+  id: string,
+  prev: string,
+  sealed: Sealed | undefined,
+  seq: number,
+  subject: string | undefined,
+  tenant: string,
+  time: string,
+  type: string,
+  v: number,
+): UnhashedEnvelope {
+  if (sealed === undefined) {
+    return subject === undefined ? { chain, data, id, prev, seq, tenant, time, type, v } : { chain, data, id, prev, seq, subject, tenant, time, type, v };
+  }
+  return subject === undefined ? { chain, data, id, prev, sealed, seq, tenant, time, type, v } : { chain, data, id, prev, sealed, seq, subject, tenant, time, type, v };
+}
+
 export class ChainWriter {
   readonly chainId: string;
   readonly subject: string;
@@ -225,19 +249,19 @@ export class ChainWriter {
   append(input: EventInput): Envelope {
     if (this.#mode === 'closed' || this.#mode === 'failed') throw new WriterClosedError(undefined, { cause: this.#failure });
     const { v, data } = this.#registry.validateInput(input);
-    const unhashed: UnhashedEnvelope = {
-      v,
-      id: input.id ?? newEventId(),
-      type: input.type,
-      time: input.time ?? this.#o.clock().toISOString(),
-      chain: this.chainId,
-      seq: this.#seq + 1,
-      prev: this.#lastHash,
-      tenant: input.tenant,
+    const unhashed = inCanonicalOrder(
+      this.chainId,
       data,
-    };
-    if (input.subject !== undefined) unhashed.subject = input.subject;
-    if (input.sealed !== undefined) unhashed.sealed = input.sealed;
+      input.id ?? newEventId(),
+      this.#lastHash,
+      input.sealed,
+      this.#seq + 1,
+      input.subject,
+      input.tenant,
+      input.time ?? this.#o.clock().toISOString(),
+      input.type,
+      v,
+    );
     // Stored in canonical form (JCS with the hash spliced in), which verifies fastest.
     const { hash, line } = hashAndSerialize(unhashed);
     const envelope: Envelope = { ...unhashed, hash };

@@ -175,18 +175,19 @@ export class QuotaStage {
       type: 'SpendRecorded',
       tenant: who.tenant,
       subject: who.userId,
+      // Members in canonical order: the chain writer then hashes the event on its fastest path.
       data: {
-        requestId: a.reservation.requestId,
-        scopes: a.reservation.scopes,
-        tokens: { input, output, cachedInput: cached, reasoning },
-        microUsd,
-        priceVersion: price?.priceVersion ?? 'unpriced',
-        model: route.model,
-        provider: route.provider,
         deploymentId: route.deploymentId,
         keyId: who.keyId,
-        userId: who.userId,
+        microUsd,
+        model: route.model,
+        priceVersion: price?.priceVersion ?? 'unpriced',
+        provider: route.provider,
+        requestId: a.reservation.requestId,
+        scopes: a.reservation.scopes,
         teamId: who.teamId,
+        tokens: { cachedInput: cached, input, output, reasoning },
+        userId: who.userId,
       },
     };
     return ledgerError === undefined ? { spend } : { spend, ledgerError };
