@@ -2,7 +2,7 @@ import canonicalize from 'canonicalize';
 import { describe, expect, it } from 'vitest';
 import { CanonicalJsonError, canonicalJson } from './index.js';
 import { canonicalPlain, inCanonicalOrder } from './jcs.js';
-import { prng } from './prng.test-kit.js';
+import { prng } from '@totra/testing/prng';
 
 /*
  * `canonicalJson` serialises plain data in one recursive pass and hands anything else to the

@@ -19,7 +19,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from './index.js';
-import { prng } from './prng.test-kit.js';
+import { prng } from '@totra/testing/prng';
 
 /*
  * Known-answer vectors: github.com/transparency-dev/merkle, proof/verify_test.go (the RFC 6962

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { prng } from '@totra/testing/prng';
 import { compilePlainCheck } from './plain-check.js';
 import { coreEvents } from './registry.js';
 
@@ -15,17 +16,6 @@ function canonical(value: unknown): string {
 function zodKeepsIt(schema: z.ZodType, value: unknown): boolean {
   const r = schema.safeParse(value);
   return r.success && canonical(r.data) === canonical(value);
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const HEX32 = '0123456789abcdef'.repeat(2);
@@ -112,7 +102,7 @@ function generate(schema: z.ZodType, rnd: () => number, fault: number, depth = 0
 
 describe('compilePlainCheck', () => {
   it('answers as zod does for every event schema it compiles, over generated data and near misses', () => {
-    const rnd = mulberry32(20261205);
+    const rnd = prng(20261205);
     const compiled = coreEvents.flatMap((d) => {
       const check = compilePlainCheck(d.data);
       return check ? [{ d, check }] : [];
