@@ -112,7 +112,7 @@ function sanitizeToken(s: string): string {
  * An envelope with its members in canonical (RFC 8785) order: hashing it then takes the
  * serialiser's fast path (the data's own members are in whatever order its producer chose).
  */
-function inCanonicalOrder(
+function envelopeInCanonicalOrder(
   chain: string,
   data: Record<string, unknown>,
   id: string,
@@ -249,7 +249,7 @@ export class ChainWriter {
   append(input: EventInput): Envelope {
     if (this.#mode === 'closed' || this.#mode === 'failed') throw new WriterClosedError(undefined, { cause: this.#failure });
     const { v, data } = this.#registry.validateInput(input);
-    const unhashed = inCanonicalOrder(
+    const unhashed = envelopeInCanonicalOrder(
       this.chainId,
       data,
       input.id ?? newEventId(),
