@@ -205,6 +205,14 @@ describe('gateway features', () => {
         },
         { timeout: 10_000, interval: 100 },
       );
+      // The request no longer counts as in flight, though its response never finished.
+      await vi.waitFor(
+        async () => {
+          const text = await (await fetch(`${h.url}/metrics`)).text();
+          expect(text).toMatch(/^totra_inflight_requests 0$/m);
+        },
+        { timeout: 5_000, interval: 50 },
+      );
     } finally {
       gate.release();
     }
