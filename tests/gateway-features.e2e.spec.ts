@@ -248,6 +248,51 @@ describe('gateway features', () => {
     );
   });
 
+  it('aborts an embeddings call whose client goes away, and records it', async () => {
+    const mock = h.mocks.openai;
+    mock.setBehaviour({ latencyMs: 60_000 });
+    const closed = async () => (await h.events()).filter((e) => e.type === 'RequestFailed' && (e.data as { api?: string; errorCode?: string }).api === 'openai.embeddings' && (e.data as { errorCode?: string }).errorCode === 'TOTRA_CLIENT_CLOSED');
+    const before = (await closed()).length;
+    const arrived = mock.nextRequest();
+    const controller = new AbortController();
+    const pending = openai.embeddings.create({ model: 'text-embedding-3-small', input: 'take your time' }, { signal: controller.signal, maxRetries: 0 });
+    pending.catch(() => undefined);
+    await arrived;
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    await vi.waitFor(
+      async () => {
+        const events = await closed();
+        expect(events.length).toBe(before + 1);
+        expect(events.at(-1)?.data).toMatchObject({ modelRequested: 'text-embedding-3-small', provider: 'openai', status: 499, attempts: 1 });
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+  });
+
+  it('answers 503 (provider unavailable, as for chat) when an embeddings provider cannot be reached, and records it', async () => {
+    // A port nothing listens on: the connection is refused.
+    const gone = await startMockProvider({ provider: 'openai', apiKey: 'sk-test-openai' });
+    const deadUrl = gone.baseUrl;
+    await gone.close();
+    const r = await h.cli('models', 'add', '--id', 'emb-dead', '--alias', 'emb-dead', '--provider', 'openai', '--model', 'text-embedding-3-small', '--kind', 'embeddings', '--base-url', deadUrl, '--credential', 'env:OPENAI_API_KEY', ...h.cliArgs);
+    expect(r.code, r.err).toBe(0);
+    await vi.waitFor(() => expect(h.gateway.catalog.directory.deploymentsFor('emb-dead')).toHaveLength(1), { timeout: 10_000 });
+    const err = await openai.embeddings.create({ model: 'emb-dead', input: 'hello' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
+    expect((err as InstanceType<typeof OpenAI.APIError>).message).toMatch(/could not be reached/);
+    const requestId = (err as InstanceType<typeof OpenAI.APIError>).headers?.get('x-request-id') ?? '';
+    await vi.waitFor(
+      async () => {
+        const [event] = await eventFor(requestId);
+        expect(event?.type).toBe('RequestFailed');
+        expect(event?.data).toMatchObject({ api: 'openai.embeddings', errorCode: 'TOTRA_PROVIDER_UNAVAILABLE', attempts: 1 });
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+  });
+
   it('exposes Prometheus metrics without a key', async () => {
     const res = await fetch(`${h.url}/metrics`);
     expect(res.status).toBe(200);

@@ -116,7 +116,11 @@ class CommittedFailure extends Error {
 
 const usNow = () => Number(process.hrtime.bigint() / 1000n);
 
-function toProviderError(err: unknown, provider: string, signal: AbortSignal): ProviderError | GatewayError {
+/**
+ * What a failed upstream call means: the client closed the connection (`signal` aborted), a
+ * timeout (504) or an unreachable provider (502); provider and gateway errors pass through.
+ */
+export function toProviderError(err: unknown, provider: string, signal: AbortSignal): ProviderError | GatewayError {
   if (err instanceof ProviderError || err instanceof GatewayError) return err;
   const e = err as { code?: string; name?: string; message?: string };
   if (signal.aborted) {

@@ -22,7 +22,7 @@ import { demoEmbeddings } from '../demo/demo-provider.js';
 import { GatewayError } from '../errors.js';
 import { outcomeEvent } from '../events/request-events.js';
 import { identityOf, type CallerIdentity } from '../identity.js';
-import { executeChat, unknownModel, type ChatExecutorDeps, type ChatOutcome, type ChatRun, type ResponseSink, type StreamWriter } from '../pipeline/chat-executor.js';
+import { executeChat, toProviderError, unknownModel, type ChatExecutorDeps, type ChatOutcome, type ChatRun, type ResponseSink, type StreamWriter } from '../pipeline/chat-executor.js';
 import { type GatewayContext } from '../context.js';
 import { CONTENT_LOG_MAX_CHARS, type ContentKey } from '../gdpr/request-privacy.js';
 
@@ -271,45 +271,70 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
         throw err;
       }
     }
+    // A client that leaves aborts the provider call, as for chat; timeouts are the upstream agent's.
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    };
+    reply.raw.on('close', onClose);
     let lastError: unknown;
     let attempts = 0;
     for (const route of routes) {
       attempts++;
       const t1 = usNow();
+      let res: EmbeddingsResponse;
       try {
-        let res: EmbeddingsResponse;
         if (route.provider === 'demo') res = demoEmbeddings(req);
         else {
           const adapter = getProviderAdapter(route.provider);
           if (!adapter.embeddings) continue;
           const httpReq = adapter.embeddings.buildRequest(req, ctx.resolveCredentials(route));
-          const up = await ctx.upstream.sendBuffered(httpReq, AbortSignal.timeout(ctx.upstream.options.headersTimeoutMs));
+          const up = await ctx.upstream.sendBuffered(httpReq, abort.signal);
           const text = up.text;
           if (up.statusCode >= 300) throw adapter.mapError(up.statusCode, text, up.headers as Record<string, string>, Date.now());
           res = adapter.embeddings.parseResponse(up.statusCode, text);
         }
-        const upstreamUs = usNow() - t1;
-        const out = encodeOpenAIEmbeddingsResponse(res, { model: req.model, ...(req.encodingFormat ? { encodingFormat: req.encodingFormat } : {}) });
-        const usage = res.usage ? { inputTokens: res.usage.inputTokens, outputTokens: 0, totalTokens: res.usage.inputTokens } : undefined;
-        (request as { totraRecorded?: boolean }).totraRecorded = true;
-        await ctx.record(
-          outcomeEvent(request.id, 'openai.embeddings', who, req.model, false, { route, attempts, status: 200, usage, finishReason: null, partial: false, error: undefined }, { totalUs: usNow() - t0, upstreamUs }, roughEstimate(raw, 0)),
-          'completed',
-          'openai.embeddings',
-          200,
-          ctx.personalOf(request),
-        );
-        if (admitted && quota) {
-          const { spend, ledgerError } = await quota.settle(admitted, who, route, usage, 0);
-          ctx.events?.append(spend);
-          if (ledgerError !== undefined) ledgerUnreachable(request, ledgerError);
-        }
-        return reply.header('x-request-id', request.id).send(out);
       } catch (err) {
-        lastError = err;
-        if (err instanceof ProviderError && !err.fallbackable) break;
+        // Undici's connection errors and timeouts become provider errors (502 / 504), not a 500.
+        const pe = toProviderError(err, route.provider, abort.signal);
+        if (pe instanceof GatewayError && abort.signal.aborted) {
+          // The client is gone: nothing to answer; the request ends at the deployment it reached.
+          reply.raw.off('close', onClose);
+          (request as { totraRecorded?: boolean }).totraRecorded = true;
+          await ctx.record(
+            outcomeEvent(request.id, 'openai.embeddings', who, req.model, false, { route, attempts, status: pe.status, usage: undefined, finishReason: null, partial: false, error: pe }, { totalUs: usNow() - t0, upstreamUs: usNow() - t1 }, roughEstimate(raw, 0)),
+            'failed',
+            'openai.embeddings',
+            pe.status,
+            ctx.personalOf(request),
+          );
+          await giveBack();
+          return reply;
+        }
+        lastError = pe;
+        if (pe instanceof ProviderError && !pe.fallbackable) break;
+        continue;
       }
+      reply.raw.off('close', onClose);
+      const upstreamUs = usNow() - t1;
+      const out = encodeOpenAIEmbeddingsResponse(res, { model: req.model, ...(req.encodingFormat ? { encodingFormat: req.encodingFormat } : {}) });
+      const usage = res.usage ? { inputTokens: res.usage.inputTokens, outputTokens: 0, totalTokens: res.usage.inputTokens } : undefined;
+      (request as { totraRecorded?: boolean }).totraRecorded = true;
+      await ctx.record(
+        outcomeEvent(request.id, 'openai.embeddings', who, req.model, false, { route, attempts, status: 200, usage, finishReason: null, partial: false, error: undefined }, { totalUs: usNow() - t0, upstreamUs }, roughEstimate(raw, 0)),
+        'completed',
+        'openai.embeddings',
+        200,
+        ctx.personalOf(request),
+      );
+      if (admitted && quota) {
+        const { spend, ledgerError } = await quota.settle(admitted, who, route, usage, 0);
+        ctx.events?.append(spend);
+        if (ledgerError !== undefined) ledgerUnreachable(request, ledgerError);
+      }
+      return reply.header('x-request-id', request.id).send(out);
     }
+    reply.raw.off('close', onClose);
     if (lastError instanceof ProviderError) {
       await ctx.record(
         outcomeEvent(request.id, 'openai.embeddings', who, req.model, false, { route: undefined, attempts, status: lastError.status, usage: undefined, finishReason: null, partial: false, error: lastError }, { totalUs: usNow() - t0, upstreamUs: 0 }, roughEstimate(raw, 0)),
