@@ -67,4 +67,43 @@ describe('admission held by reservations in flight', () => {
     expect(status, body).toBe(200);
     expect(h.mocks.openai.requestCount).toBe(served + 1);
   });
+
+  it('does not send a request whose client left while it waited to a provider once it fits, and records it', { timeout: 60_000 }, async () => {
+    const closedEvents = async () =>
+      (await h.events()).filter((e) => e.type === 'RequestFailed' && (e.data as { errorCode?: string }).errorCode === 'TOTRA_CLIENT_CLOSED');
+    const before = (await closedEvents()).length;
+    const held = createStreamGate();
+    h.mocks.openai.setBehaviour({ afterFrame: held.afterFrame, chunks: 4 });
+    const first = await chat(1000, true);
+    expect(first.statusCode).toBe(200);
+    await held.reached;
+    const served = h.mocks.openai.requestCount;
+
+    // The second waits for the first's settlement; its client gives up meanwhile.
+    const controller = new AbortController();
+    const second = request(`${h.url}/v1/chat/completions`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', max_tokens: 1000, messages: [{ role: 'user', content: 'hello there' }] }),
+    });
+    second.catch(() => undefined);
+    const channel = hotQuotaLayout(h.redisPrefix).released('acme');
+    await vi.waitFor(async () => expect(await redis.pubsub('NUMSUB', channel)).toEqual([channel, 1]));
+    controller.abort();
+    await expect(second).rejects.toThrow();
+
+    // The first settles: the second would fit now, but nobody is waiting for its answer.
+    held.release();
+    await first.body.text();
+    await vi.waitFor(
+      async () => {
+        const events = await closedEvents();
+        expect(events.length).toBe(before + 1);
+        expect(events.at(-1)?.data).toMatchObject({ provider: null, deploymentId: null, attempts: 0, status: 499, partial: false });
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    expect(h.mocks.openai.requestCount).toBe(served);
+  });
 });

@@ -167,6 +167,8 @@ export async function executeChat(deps: ChatExecutorDeps, run: ChatRun, sink: Re
     });
   }
 
+  // The client left before its turn (e.g. while it waited for admission): no provider is asked.
+  if (run.signal.aborted) return clientClosed(undefined, 0, 0, toProviderError(new Error('client closed'), 'none', run.signal));
   let attempts = 0;
   let upstreamUs = 0;
   let last: ProviderError | GatewayError | undefined;
@@ -220,7 +222,7 @@ export async function executeChat(deps: ChatExecutorDeps, run: ChatRun, sink: Re
 }
 
 /** The outcome of a request whose client closed the connection before any byte of the answer. */
-function clientClosed(route: DeploymentRoute, attempts: number, upstreamUs: number, error: ProviderError | GatewayError): ChatOutcome {
+function clientClosed(route: DeploymentRoute | undefined, attempts: number, upstreamUs: number, error: ProviderError | GatewayError): ChatOutcome {
   return { route, attempts, status: error.status, usage: undefined, finishReason: null, upstreamUs, firstByteUs: undefined, partial: false, error };
 }
 

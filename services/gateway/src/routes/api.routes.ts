@@ -115,6 +115,13 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     const alias = chat.model;
     (request as { totraModel?: string }).totraModel = alias;
     checkAllowed(ctx, who, alias);
+    // Watched from here on: a client that leaves while its request waits for admission is not
+    // sent to a provider once admitted (executeChat sees the abort first).
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    };
+    reply.raw.on('close', onClose);
     // Budgets and rate limits first: a refused request never reaches PII or a provider.
     const first = ctx.quota ? ctx.directory.deploymentsFor(alias).find((d) => d.kind === 'chat') : undefined;
     const admitted = ctx.quota && first ? await ctx.quota.admit(request.id, who, alias, first, chat) : undefined;
@@ -135,11 +142,6 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
       if (admitted) await ctx.quota?.release(admitted);
       throw err;
     }
-    const abort = new AbortController();
-    const onClose = () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    };
-    reply.raw.on('close', onClose);
     const requestId = request.id;
     let outChars = 0;
     let logged = '';
