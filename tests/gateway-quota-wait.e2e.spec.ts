@@ -88,8 +88,9 @@ describe('admission held by reservations in flight', () => {
       body: JSON.stringify({ model: 'gpt-4o', max_tokens: 1000, messages: [{ role: 'user', content: 'hello there' }] }),
     });
     second.catch(() => undefined);
-    const channel = hotQuotaLayout(h.redisPrefix).released('acme');
-    await vi.waitFor(async () => expect(await redis.pubsub('NUMSUB', channel)).toEqual([channel, 1]));
+    // The gateway has it (the first is held, the second waits): the channel's subscription alone
+    // would not tell, since it stays from earlier tests.
+    await vi.waitFor(async () => expect(await (await fetch(`${h.url}/metrics`)).text()).toMatch(/^totra_inflight_requests 2$/m), { timeout: 10_000, interval: 50 });
     controller.abort();
     await expect(second).rejects.toThrow();
 
@@ -101,6 +102,46 @@ describe('admission held by reservations in flight', () => {
         const events = await closedEvents();
         expect(events.length).toBe(before + 1);
         expect(events.at(-1)?.data).toMatchObject({ provider: null, deploymentId: null, attempts: 0, status: 499, partial: false });
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    expect(h.mocks.openai.requestCount).toBe(served);
+  });
+
+  it('records the refusal of a request whose client left while it waited and which no longer fits', { timeout: 60_000 }, async () => {
+    const refusals = async () => (await h.events()).filter((e) => e.type === 'RequestRejected' && (e.data as { status?: number }).status === 429);
+    const before = (await refusals()).length;
+    const held = createStreamGate();
+    // The first request spends its whole reservation (1,000 output tokens): what is left of the
+    // budget then cannot hold the second.
+    h.mocks.openai.setBehaviour({ afterFrame: held.afterFrame, chunks: 4, usage: { inputTokens: 10, outputTokens: 1000 } });
+    const first = await chat(1000, true);
+    expect(first.statusCode).toBe(200);
+    await held.reached;
+    const served = h.mocks.openai.requestCount;
+
+    const controller = new AbortController();
+    const second = request(`${h.url}/v1/chat/completions`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', max_tokens: 1000, messages: [{ role: 'user', content: 'hello there' }] }),
+    });
+    second.catch(() => undefined);
+    // The gateway has it (the first is held, the second waits): the channel's subscription alone
+    // would not tell, since it stays from earlier tests.
+    await vi.waitFor(async () => expect(await (await fetch(`${h.url}/metrics`)).text()).toMatch(/^totra_inflight_requests 2$/m), { timeout: 10_000, interval: 50 });
+    controller.abort();
+    await expect(second).rejects.toThrow();
+
+    held.release();
+    await first.body.text();
+    // Refused once the first settled; nobody receives the 429, but the chain has it.
+    await vi.waitFor(
+      async () => {
+        const events = await refusals();
+        expect(events.length).toBe(before + 1);
+        expect(events.at(-1)?.data).toMatchObject({ api: 'openai.chat', modelRequested: 'gpt-4o', status: 429 });
       },
       { timeout: 20_000, interval: 100 },
     );

@@ -138,9 +138,12 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     }
   });
 
-  const requestDone = (): void => {
+  /** Responses whose connection closed before they were complete (their client left). */
+  const closedEarly = new WeakSet<object>();
+  function requestDone(this: { writableFinished: boolean }): void {
     metrics.inflight.dec();
-  };
+    if (!this.writableFinished) closedEarly.add(this);
+  }
   // Callback-style hooks where there is nothing to wait for: no promise and no extra microtask
   // per request on the hot path.
   app.addHook('onRequest', (request, reply, done) => {
@@ -225,9 +228,17 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
       app.log.error({ err: error }, 'unhandled error');
       gw = new GatewayError({ code: 'TOTRA_INTERNAL', status: 500, message: `internal error (request ${request.id})` });
     }
-    (request as FastifyRequest & Tracked).totraError = gw;
+    const t = request as FastifyRequest & Tracked;
+    t.totraError = gw;
     if (gw.retryAfterSeconds !== undefined) void reply.header('retry-after', String(gw.retryAfterSeconds));
-    return reply.code(gw.status).header('x-request-id', request.id).send(errorBody(gw, shape));
+    void reply.code(gw.status);
+    // Refused after its client left (say, once an admission wait ran out): the response is never
+    // sent, so onResponse never runs; the refusal is recorded here instead.
+    if (request.url.startsWith('/v1/') && !t.totraRecorded && closedEarly.has(reply.raw)) {
+      t.totraRecorded = true;
+      recordRefusal(request, reply).catch((err: unknown) => app.log.error({ err, requestId: request.id }, 'the refusal of a request whose client left could not be recorded'));
+    }
+    return reply.header('x-request-id', request.id).send(errorBody(gw, shape));
   });
 
   // Anything under /v1 that no route recorded was refused by the gateway itself.
