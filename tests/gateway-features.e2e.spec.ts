@@ -14,6 +14,37 @@ describe('gateway features', () => {
   let b: MockProvider;
 
   const TERMINAL = new Set(['RequestCompleted', 'RequestRejected', 'RequestFailed']);
+  /** RequestFailed events of requests whose client left, on one inbound API. */
+  const clientClosed = async (api: string) =>
+    (await h.events()).filter((e) => e.type === 'RequestFailed' && (e.data as { api?: string; errorCode?: string }).api === api && (e.data as { errorCode?: string }).errorCode === 'TOTRA_CLIENT_CLOSED');
+  /** Waits until the gateway counts no request in flight. */
+  const nothingInFlight = () =>
+    vi.waitFor(async () => expect(await (await fetch(`${h.url}/metrics`)).text()).toMatch(/^totra_inflight_requests 0$/m), { timeout: 5_000, interval: 50 });
+  /**
+   * Sends a request the provider (the OpenAI mock) would answer only a minute later, leaves once
+   * the provider has it, and waits for its RequestFailed TOTRA_CLIENT_CLOSED: only the gateway
+   * aborting its upstream call ends the request before that minute.
+   */
+  const leaveBeforeTheAnswer = async (api: string, send: (signal: AbortSignal) => Promise<unknown>, expected: Record<string, unknown>) => {
+    const mock = h.mocks.openai;
+    mock.setBehaviour({ latencyMs: 60_000 });
+    const before = (await clientClosed(api)).length;
+    const arrived = mock.nextRequest();
+    const controller = new AbortController();
+    const pending = send(controller.signal);
+    pending.catch(() => undefined);
+    await arrived;
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    await vi.waitFor(
+      async () => {
+        const closed = await clientClosed(api);
+        expect(closed.length).toBe(before + 1);
+        expect(closed.at(-1)?.data).toMatchObject(expected);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+  };
   const eventFor = async (requestId: string) => (await h.events()).filter((e) => TERMINAL.has(e.type) && (e.data as { requestId?: string }).requestId === requestId);
 
   beforeAll(async () => {
@@ -206,67 +237,27 @@ describe('gateway features', () => {
         { timeout: 10_000, interval: 100 },
       );
       // The request no longer counts as in flight, though its response never finished.
-      await vi.waitFor(
-        async () => {
-          const text = await (await fetch(`${h.url}/metrics`)).text();
-          expect(text).toMatch(/^totra_inflight_requests 0$/m);
-        },
-        { timeout: 5_000, interval: 50 },
-      );
+      await nothingInFlight();
     } finally {
       gate.release();
     }
   });
 
   it('aborts the upstream request when the client goes away before a non-streamed answer, and records it', async () => {
-    const mock = h.mocks.openai;
-    mock.setBehaviour({ latencyMs: 60_000 }); // the provider would answer a minute later
-    const closedBefore = (await h.events()).filter((e) => e.type === 'RequestFailed' && (e.data as { errorCode?: string }).errorCode === 'TOTRA_CLIENT_CLOSED').length;
-    const arrived = mock.nextRequest();
-    const controller = new AbortController();
-    const pending = openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'take your time' }] }, { signal: controller.signal, maxRetries: 0 });
-    pending.catch(() => undefined);
-    await arrived;
-    controller.abort();
-    await expect(pending).rejects.toThrow();
-    // Only the gateway aborting its upstream call ends this request before the provider's minute.
-    await vi.waitFor(
-      async () => {
-        const closed = (await h.events()).filter((e) => e.type === 'RequestFailed' && (e.data as { errorCode?: string }).errorCode === 'TOTRA_CLIENT_CLOSED');
-        expect(closed.length).toBe(closedBefore + 1);
-        expect(closed.at(-1)?.data).toMatchObject({ modelRequested: 'gpt-4o', provider: 'openai', status: 499, attempts: 1, stream: false, partial: false });
-      },
-      { timeout: 10_000, interval: 100 },
+    await leaveBeforeTheAnswer(
+      'openai.chat',
+      (signal) => openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'take your time' }] }, { signal, maxRetries: 0 }),
+      { modelRequested: 'gpt-4o', provider: 'openai', status: 499, attempts: 1, stream: false, partial: false },
     );
     // The request no longer counts as in flight, though no response was sent.
-    await vi.waitFor(
-      async () => {
-        const text = await (await fetch(`${h.url}/metrics`)).text();
-        expect(text).toMatch(/^totra_inflight_requests 0$/m);
-      },
-      { timeout: 5_000, interval: 50 },
-    );
+    await nothingInFlight();
   });
 
   it('aborts an embeddings call whose client goes away, and records it', async () => {
-    const mock = h.mocks.openai;
-    mock.setBehaviour({ latencyMs: 60_000 });
-    const closed = async () => (await h.events()).filter((e) => e.type === 'RequestFailed' && (e.data as { api?: string; errorCode?: string }).api === 'openai.embeddings' && (e.data as { errorCode?: string }).errorCode === 'TOTRA_CLIENT_CLOSED');
-    const before = (await closed()).length;
-    const arrived = mock.nextRequest();
-    const controller = new AbortController();
-    const pending = openai.embeddings.create({ model: 'text-embedding-3-small', input: 'take your time' }, { signal: controller.signal, maxRetries: 0 });
-    pending.catch(() => undefined);
-    await arrived;
-    controller.abort();
-    await expect(pending).rejects.toThrow();
-    await vi.waitFor(
-      async () => {
-        const events = await closed();
-        expect(events.length).toBe(before + 1);
-        expect(events.at(-1)?.data).toMatchObject({ modelRequested: 'text-embedding-3-small', provider: 'openai', status: 499, attempts: 1 });
-      },
-      { timeout: 10_000, interval: 100 },
+    await leaveBeforeTheAnswer(
+      'openai.embeddings',
+      (signal) => openai.embeddings.create({ model: 'text-embedding-3-small', input: 'take your time' }, { signal, maxRetries: 0 }),
+      { modelRequested: 'text-embedding-3-small', provider: 'openai', status: 499, attempts: 1 },
     );
   });
 

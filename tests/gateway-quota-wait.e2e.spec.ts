@@ -68,18 +68,18 @@ describe('admission held by reservations in flight', () => {
     expect(h.mocks.openai.requestCount).toBe(served + 1);
   });
 
-  it('does not send a request whose client left while it waited to a provider once it fits, and records it', { timeout: 60_000 }, async () => {
-    const closedEvents = async () =>
-      (await h.events()).filter((e) => e.type === 'RequestFailed' && (e.data as { errorCode?: string }).errorCode === 'TOTRA_CLIENT_CLOSED');
-    const before = (await closedEvents()).length;
+  /**
+   * A first request (streamed, held by the provider) keeps its reservation in flight; a second,
+   * which does not fit beside it, waits for its settlement, and its client leaves meanwhile.
+   * Returns the provider's request count then, and a function that lets the first finish.
+   */
+  async function leaveWhileWaiting(usage?: { inputTokens: number; outputTokens: number }): Promise<{ served: number; settleFirst: () => Promise<void> }> {
     const held = createStreamGate();
-    h.mocks.openai.setBehaviour({ afterFrame: held.afterFrame, chunks: 4 });
+    h.mocks.openai.setBehaviour({ afterFrame: held.afterFrame, chunks: 4, ...(usage ? { usage } : {}) });
     const first = await chat(1000, true);
     expect(first.statusCode).toBe(200);
     await held.reached;
     const served = h.mocks.openai.requestCount;
-
-    // The second waits for the first's settlement; its client gives up meanwhile.
     const controller = new AbortController();
     const second = request(`${h.url}/v1/chat/completions`, {
       method: 'POST',
@@ -93,10 +93,22 @@ describe('admission held by reservations in flight', () => {
     await vi.waitFor(async () => expect(await (await fetch(`${h.url}/metrics`)).text()).toMatch(/^totra_inflight_requests 2$/m), { timeout: 10_000, interval: 50 });
     controller.abort();
     await expect(second).rejects.toThrow();
+    return {
+      served,
+      settleFirst: async () => {
+        held.release();
+        await first.body.text();
+      },
+    };
+  }
 
+  it('does not send a request whose client left while it waited to a provider once it fits, and records it', { timeout: 60_000 }, async () => {
+    const closedEvents = async () =>
+      (await h.events()).filter((e) => e.type === 'RequestFailed' && (e.data as { errorCode?: string }).errorCode === 'TOTRA_CLIENT_CLOSED');
+    const before = (await closedEvents()).length;
+    const { served, settleFirst } = await leaveWhileWaiting();
     // The first settles: the second would fit now, but nobody is waiting for its answer.
-    held.release();
-    await first.body.text();
+    await settleFirst();
     await vi.waitFor(
       async () => {
         const events = await closedEvents();
@@ -111,31 +123,10 @@ describe('admission held by reservations in flight', () => {
   it('records the refusal of a request whose client left while it waited and which no longer fits', { timeout: 60_000 }, async () => {
     const refusals = async () => (await h.events()).filter((e) => e.type === 'RequestRejected' && (e.data as { status?: number }).status === 429);
     const before = (await refusals()).length;
-    const held = createStreamGate();
     // The first request spends its whole reservation (1,000 output tokens): what is left of the
     // budget then cannot hold the second.
-    h.mocks.openai.setBehaviour({ afterFrame: held.afterFrame, chunks: 4, usage: { inputTokens: 10, outputTokens: 1000 } });
-    const first = await chat(1000, true);
-    expect(first.statusCode).toBe(200);
-    await held.reached;
-    const served = h.mocks.openai.requestCount;
-
-    const controller = new AbortController();
-    const second = request(`${h.url}/v1/chat/completions`, {
-      method: 'POST',
-      signal: controller.signal,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'gpt-4o', max_tokens: 1000, messages: [{ role: 'user', content: 'hello there' }] }),
-    });
-    second.catch(() => undefined);
-    // The gateway has it (the first is held, the second waits): the channel's subscription alone
-    // would not tell, since it stays from earlier tests.
-    await vi.waitFor(async () => expect(await (await fetch(`${h.url}/metrics`)).text()).toMatch(/^totra_inflight_requests 2$/m), { timeout: 10_000, interval: 50 });
-    controller.abort();
-    await expect(second).rejects.toThrow();
-
-    held.release();
-    await first.body.text();
+    const { served, settleFirst } = await leaveWhileWaiting({ inputTokens: 10, outputTokens: 1000 });
+    await settleFirst();
     // Refused once the first settled; nobody receives the 429, but the chain has it.
     await vi.waitFor(
       async () => {
