@@ -101,14 +101,6 @@ function sanitizeToken(s: string): string {
 }
 
 /**
- * Appends events to one hash chain (one per process start, so a chain has exactly one writer
- * by construction) and publishes them to JetStream in batches, one message per batch, with
- * `Nats-Expected-Last-Subject-Sequence` (the server refuses a fork) and `Nats-Msg-Id` (a
- * re-sent batch is deduplicated). When NATS is unreachable, batches go to a local
- * append-only spool file, replayed in order when NATS is back: nothing is lost and the chain
- * has no gap.
- */
-/**
  * An envelope with its members in canonical (RFC 8785) order: hashing it then takes the
  * serialiser's fast path (the data's own members are in whatever order its producer chose).
  */
@@ -131,6 +123,14 @@ function envelopeInCanonicalOrder(
   return subject === undefined ? { chain, data, id, prev, sealed, seq, tenant, time, type, v } : { chain, data, id, prev, sealed, seq, subject, tenant, time, type, v };
 }
 
+/**
+ * Appends events to one hash chain (one per process start, so a chain has exactly one writer
+ * by construction) and publishes them to JetStream in batches, one message per batch, with
+ * `Nats-Expected-Last-Subject-Sequence` (the server refuses a fork) and `Nats-Msg-Id` (a
+ * re-sent batch is deduplicated). When NATS is unreachable, batches go to a local
+ * append-only spool file, replayed in order when NATS is back: nothing is lost and the chain
+ * has no gap.
+ */
 export class ChainWriter {
   readonly chainId: string;
   readonly subject: string;
