@@ -97,6 +97,23 @@ function ledgerUnreachable(request: FastifyRequest, err: unknown): void {
   request.log.error({ err, requestId: request.id }, 'the budget ledger could not be told of a settlement; the spend is recorded and applied from the event');
 }
 
+/**
+ * Watches a request's client connection: `signal` aborts when it closes before the response is
+ * complete (the client left), and the provider call given it stops. `stop()` ends the watch.
+ */
+function watchClient(reply: FastifyReply): { signal: AbortSignal; abort(): void; stop(): void } {
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  };
+  reply.raw.on('close', onClose);
+  return {
+    signal: controller.signal,
+    abort: () => controller.abort(),
+    stop: () => reply.raw.off('close', onClose),
+  };
+}
+
 /** The inbound API routes: chat (three formats), embeddings, models, count_tokens. */
 export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   const exec: ChatExecutorDeps = ctx;
@@ -117,11 +134,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     checkAllowed(ctx, who, alias);
     // Watched from here on: a client that leaves while its request waits for admission is not
     // sent to a provider once admitted (executeChat sees the abort first).
-    const abort = new AbortController();
-    const onClose = () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    };
-    reply.raw.on('close', onClose);
+    const left = watchClient(reply);
     // Budgets and rate limits first: a refused request never reaches PII or a provider.
     const first = ctx.quota ? ctx.directory.deploymentsFor(alias).find((d) => d.kind === 'chat') : undefined;
     const admitted = ctx.quota && first ? await ctx.quota.admit(request.id, who, alias, first, chat) : undefined;
@@ -168,7 +181,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
             if (contentKey && logged.length <= CONTENT_LOG_MAX_CHARS) logged += text;
             if (reply.raw.destroyed) {
               // The client is gone: stop reading from the provider.
-              abort.abort();
+              left.abort();
               return;
             }
             if (!reply.raw.write(text)) return new Promise<void>((resolve) => {
@@ -196,7 +209,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     try {
       outcome = await executeChat(
         exec,
-        { inbound: def.inbound, alias, request: pii?.request ?? chat, raw, parsed, requestId, signal: abort.signal, allowPassthrough: !pii?.changed, output: pii?.output, cap },
+        { inbound: def.inbound, alias, request: pii?.request ?? chat, raw, parsed, requestId, signal: left.signal, allowPassthrough: !pii?.changed, output: pii?.output, cap },
         sink,
       );
     } catch (err) {
@@ -210,7 +223,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
       if (admitted) await ctx.quota?.release(admitted);
       throw err;
     } finally {
-      reply.raw.off('close', onClose);
+      left.stop();
     }
     const totalUs = usNow() - t0;
     // Read now: once the connection is gone, the socket no longer knows its peer.
@@ -274,11 +287,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
       }
     }
     // A client that leaves aborts the provider call, as for chat; timeouts are the upstream agent's.
-    const abort = new AbortController();
-    const onClose = () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    };
-    reply.raw.on('close', onClose);
+    const left = watchClient(reply);
     let lastError: unknown;
     let attempts = 0;
     for (const route of routes) {
@@ -291,17 +300,17 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
           const adapter = getProviderAdapter(route.provider);
           if (!adapter.embeddings) continue;
           const httpReq = adapter.embeddings.buildRequest(req, ctx.resolveCredentials(route));
-          const up = await ctx.upstream.sendBuffered(httpReq, abort.signal);
+          const up = await ctx.upstream.sendBuffered(httpReq, left.signal);
           const text = up.text;
           if (up.statusCode >= 300) throw adapter.mapError(up.statusCode, text, up.headers as Record<string, string>, Date.now());
           res = adapter.embeddings.parseResponse(up.statusCode, text);
         }
       } catch (err) {
         // Undici's connection errors and timeouts become provider errors (502 / 504), not a 500.
-        const pe = toProviderError(err, route.provider, abort.signal);
-        if (pe instanceof GatewayError && abort.signal.aborted) {
+        const pe = toProviderError(err, route.provider, left.signal);
+        if (pe instanceof GatewayError && left.signal.aborted) {
           // The client is gone: nothing to answer; the request ends at the deployment it reached.
-          reply.raw.off('close', onClose);
+          left.stop();
           (request as { totraRecorded?: boolean }).totraRecorded = true;
           await ctx.record(
             outcomeEvent(request.id, 'openai.embeddings', who, req.model, false, { route, attempts, status: pe.status, usage: undefined, finishReason: null, partial: false, error: pe }, { totalUs: usNow() - t0, upstreamUs: usNow() - t1 }, roughEstimate(raw, 0)),
@@ -317,7 +326,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
         if (pe instanceof ProviderError && !pe.fallbackable) break;
         continue;
       }
-      reply.raw.off('close', onClose);
+      left.stop();
       const upstreamUs = usNow() - t1;
       const out = encodeOpenAIEmbeddingsResponse(res, { model: req.model, ...(req.encodingFormat ? { encodingFormat: req.encodingFormat } : {}) });
       const usage = res.usage ? { inputTokens: res.usage.inputTokens, outputTokens: 0, totalTokens: res.usage.inputTokens } : undefined;
@@ -336,7 +345,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
       }
       return reply.header('x-request-id', request.id).send(out);
     }
-    reply.raw.off('close', onClose);
+    left.stop();
     if (lastError instanceof ProviderError) {
       await ctx.record(
         outcomeEvent(request.id, 'openai.embeddings', who, req.model, false, { route: undefined, attempts, status: lastError.status, usage: undefined, finishReason: null, partial: false, error: lastError }, { totalUs: usNow() - t0, upstreamUs: 0 }, roughEstimate(raw, 0)),
