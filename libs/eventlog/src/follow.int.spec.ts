@@ -10,7 +10,7 @@ import { natsUrl, uniquePrefix, uniqueStreamName } from '@totra/testing';
 import { ChainWriter, TYPES_HEADER } from './chain-writer.js';
 import { connectNats } from './connect.js';
 import { followEvents, replayEvents } from './follow.js';
-import { readStream } from './reader.js';
+import { messageHolds, readStream } from './reader.js';
 import { chainSubject, ensureStream, type StreamOptions } from './stream.js';
 
 const KEY = (n: number) => `key_${n.toString(16).padStart(32, '0')}`;
@@ -125,5 +125,30 @@ describe('readers of some types read headers, and bodies only where they may hol
     } finally {
       await following.stop();
     }
+  });
+
+  it('replays from a given stream sequence, and tells which message holds an event', async () => {
+    await setup();
+    const js = jetstream(nc);
+    const chain = 'test.from.b1';
+    const subject = chainSubject(stream, chain);
+    let prev = GENESIS_PREV;
+    const ids: string[] = [];
+    for (let n = 1; n <= 4; n++) {
+      const stored = lineOf(chain, n, prev, 'ApiKeyRevoked', { keyId: KEY(n) });
+      prev = stored.hash;
+      ids.push((JSON.parse(stored.line) as { id: string }).id);
+      await js.publish(subject, stored.line);
+    }
+    const seen: string[] = [];
+    expect(await replayEvents(nc, stream, WANTED, (e) => seen.push((e.data as { keyId: string }).keyId), undefined, 3)).toBe(4);
+    expect(seen).toEqual([KEY(3), KEY(4)]);
+    // From past the end: nothing read, and the position to follow on from is the one before it.
+    expect(await replayEvents(nc, stream, WANTED, () => seen.push('more'), undefined, 5)).toBe(4);
+    expect(seen).toHaveLength(2);
+
+    expect(await messageHolds(nc, stream, 2, ids[1] as string)).toBe(true);
+    expect(await messageHolds(nc, stream, 3, ids[1] as string)).toBe(false);
+    expect(await messageHolds(nc, stream, 99, ids[1] as string)).toBe(false);
   });
 });

@@ -19,8 +19,9 @@ function dispatch(lines: string[], streamSeq: number, wanted: (l: string) => boo
 }
 
 /**
- * Replays the events of the given types from the start of the stream to its current end.
- * Returns the last stream sequence read (0 for an empty stream), to follow on from.
+ * Replays the events of the given types from the start of the stream (or from `fromStreamSeq`)
+ * to its current end. Returns the last stream sequence read (0 for an empty stream;
+ * `fromStreamSeq - 1` when the stream ends before it), to follow on from.
  */
 export async function replayEvents(
   nc: NatsConnection,
@@ -28,10 +29,12 @@ export async function replayEvents(
   types: ReadonlySet<string>,
   onEvent: EventHandler,
   registry: EventRegistry = new EventRegistry(),
+  fromStreamSeq = 1,
 ): Promise<number> {
   const wanted = lineMatcher(types);
   const { lastSeq } = await streamState(nc, stream);
-  for await (const batch of readStream(nc, stream, { untilStreamSeq: lastSeq, types })) {
+  if (lastSeq < fromStreamSeq) return fromStreamSeq - 1;
+  for await (const batch of readStream(nc, stream, { fromStreamSeq, untilStreamSeq: lastSeq, types })) {
     dispatch(batch.lines, batch.streamSeq, wanted, types, registry, onEvent);
   }
   return lastSeq;

@@ -10,7 +10,7 @@ export {
 } from './stream.js';
 export { ChainWriter, TYPES_HEADER, typesOfLines, type ChainWriterOptions, type ChainWriterStats } from './chain-writer.js';
 export { Spool, listSpools, spoolPath } from './spool.js';
-export { durableConsumerLag, readStream, streamState, type ReadStreamOptions, type StoredBatch } from './reader.js';
+export { durableConsumerLag, messageHolds, readStream, streamState, type ReadStreamOptions, type StoredBatch } from './reader.js';
 export { pullSize } from './pull-size.js';
 export { lineMatcher } from './line-matcher.js';
 export {

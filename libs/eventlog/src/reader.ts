@@ -53,6 +53,19 @@ export async function streamState(nc: NatsConnection, stream: StreamOptions): Pr
 }
 
 /**
+ * Whether the stream's message at `streamSeq` holds the event with id `eventId`: a check that a
+ * position recorded elsewhere (a read model's) belongs to this stream. False when there is no
+ * such message.
+ */
+export async function messageHolds(nc: NatsConnection, stream: StreamOptions, streamSeq: number, eventId: string): Promise<boolean> {
+  const jsm = await jetstreamManager(nc, { checkAPI: false });
+  const stored = await jsm.streams.getMessage(stream.name, { seq: streamSeq }).catch(() => null);
+  if (!stored) return false;
+  const needle = `"id":${JSON.stringify(eventId)}`;
+  return stored.string().split('\n').some((line) => line.includes(needle));
+}
+
+/**
  * What each durable consumer of the stream (a projection) has still to process: messages not
  * delivered yet plus messages delivered and not acknowledged. All zeros: the projections have
  * caught up with the stream.
