@@ -19,7 +19,7 @@ try {
   const running =
     cluster.isPrimary && config.workers > 1
       ? await startGatewayCluster({ workers: config.workers, nodeFlags: workerNodeFlags(config.workerNodeFlags, config.workers), closeGraceMs: config.closeGraceMs, onWarning })
-      : await startGateway(config, { version: VERSION, onWarning, ...(index !== undefined ? { worker: index } : {}) });
+      : await startGateway(config, { version: VERSION, onWarning, onInfo: onWarning, ...(index !== undefined ? { worker: index } : {}) });
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;

@@ -3,6 +3,7 @@ import { type FastifyInstance } from 'fastify';
 import { type Kysely } from 'kysely';
 import { kmsFromKeyring, parseKeyring } from '@totra/crypto';
 import { createDb } from '@totra/db';
+import { readSettingsLog } from '@totra/projection-reporting';
 import { KeyStore } from '@totra/keystore';
 import { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
@@ -92,6 +93,8 @@ export async function startGateway(
   opts: {
     version?: string;
     onWarning?: (m: string) => void;
+    /** Told what the gateway did at start (how it loaded its settings). */
+    onInfo?: (m: string) => void;
     env?: NodeJS.ProcessEnv;
     /** This process's index when it is one of the gateway's worker processes (see cluster.ts). */
     worker?: number;
@@ -117,7 +120,18 @@ export async function startGateway(
   const keys = await openKeyStore(config, warn);
   const teams = new TeamSettingsView();
   const privacy = new RequestPrivacy({ store: keys?.store, teams, onWarning: warn });
+  // The settings events up to a recent point come from the settings_log read model, when there is
+  // one: the stream is read only past it (ADR 0018).
+  const ownSettingsDb = config.pgUrl && !keys ? createDb<unknown>(config.pgUrl, { applicationName: 'totra-gateway', maxConnections: 1 }) : undefined;
+  const settingsDb = keys?.db ?? ownSettingsDb;
   const catalog = await startCatalog({
+    ...(settingsDb ? { settingsLog: () => readSettingsLog(settingsDb) } : {}),
+    onLoaded: (how) =>
+      opts.onInfo?.(
+        how.fromReadModel
+          ? `settings: ${how.fromReadModel.events} events from the settings_log read model (up to stream sequence ${how.fromReadModel.upTo}), then ${how.streamMessages} stream messages`
+          : `settings: ${how.streamMessages} stream messages read from the start of the stream`,
+      ),
     also: {
       types: new Set([...PII_POLICY_TYPES, ...TEAM_SETTINGS_TYPES, KEY_SHREDDED]),
       apply: (e) => {
@@ -135,7 +149,7 @@ export async function startGateway(
     env: opts.env ?? process.env,
     catalogFile: config.catalogFile,
     onError: (e) => warn(`catalog: ${(e as Error).message}`),
-  });
+  }).finally(() => ownSettingsDb?.destroy());
   if (catalog.synced > 0) {
     // Seeded: in the log before this gateway says it is ready, so that gateways started next
     // (worker processes, replicas) find the seed and do not append it again.

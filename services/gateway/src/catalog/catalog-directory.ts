@@ -16,8 +16,9 @@ import {
   type DeploymentConfig,
   type EnvRecord,
 } from '@totra/catalog';
-import { type DecodedEvent, type EventInput } from '@totra/events';
-import { followEvents, replayEvents, type Following, type StreamOptions } from '@totra/eventlog';
+import { EventRegistry, type DecodedEvent, type EventInput } from '@totra/events';
+import { followEvents, messageHolds, replayEvents, streamState, type Following, type StreamOptions } from '@totra/eventlog';
+import { type SettingsLog } from '@totra/projection-reporting';
 import { type Deployment } from '@totra/providers';
 import { GatewayError } from '../errors.js';
 import { type CallerIdentity } from '../identity.js';
@@ -147,6 +148,14 @@ export async function startCatalog(opts: {
   onError?: (err: unknown) => void;
   /** Other folds fed from the same replay and subscription (e.g. PII policies). */
   also?: { types: ReadonlySet<string>; apply: (e: DecodedEvent) => void };
+  /**
+   * The settings events of the stream up to a point, read from a read model (ADR 0018): folded
+   * first, and the stream is read only past that point. Without it, or when it cannot be used,
+   * the whole stream is read.
+   */
+  settingsLog?: () => Promise<SettingsLog | undefined>;
+  /** Told how the settings were loaded. */
+  onLoaded?: (how: SettingsLoad) => void;
 }): Promise<RunningCatalog> {
   const env = opts.env ?? process.env;
   const directory = new CatalogDirectory(emptyCatalog(), env);
@@ -155,7 +164,17 @@ export async function startCatalog(opts: {
     if (CATALOG_TYPES.has(e.type)) directory.apply(e);
     else opts.also?.apply(e);
   };
-  const last = await replayEvents(opts.nc, opts.stream, types, dispatch);
+  const registry = new EventRegistry();
+  const log = opts.settingsLog ? await usableSettingsLog(opts.nc, opts.stream, opts.settingsLog, opts.onError) : undefined;
+  if (log) {
+    for (const envelope of log.envelopes) {
+      const e = registry.decode(envelope);
+      if (types.has(e.type)) dispatch(e);
+    }
+  }
+  const from = (log?.upTo ?? 0) + 1;
+  const last = await replayEvents(opts.nc, opts.stream, types, dispatch, registry, from);
+  opts.onLoaded?.({ fromReadModel: log ? { upTo: log.upTo, events: log.envelopes.length } : undefined, streamMessages: Math.max(0, last - from + 1) });
   const desired = [...seedFromEnv(env)];
   if (opts.catalogFile && existsSync(opts.catalogFile)) desired.push(...parseCatalogFile(readFileSync(opts.catalogFile, 'utf8')));
   const { events } = decideAll(diffCatalog(directory.state, desired, { time: new Date().toISOString() }), directory.state);
@@ -164,7 +183,48 @@ export async function startCatalog(opts: {
     directory.apply(e);
   }
   const following: Following = await followEvents(opts.nc, opts.stream, types, last, dispatch, {
+    registry,
     ...(opts.onError ? { onError: opts.onError } : {}),
   });
   return { directory, synced: events.length, stop: () => following.stop() };
+}
+
+/** How a gateway's settings were loaded at start. */
+export interface SettingsLoad {
+  /** From the `settings_log` read model, complete up to stream sequence `upTo`; undefined: not used. */
+  fromReadModel: { upTo: number; events: number } | undefined;
+  /** Stream messages read after it (or from the start). */
+  streamMessages: number;
+}
+
+/**
+ * The settings log when it belongs to this stream: its point is not past the stream's end, and
+ * the message at the stream sequence of its last event holds that event (a read model kept for
+ * another stream, or for one since recreated, fails this). Undefined otherwise, or when it cannot
+ * be read: the caller reads the whole stream, as without it.
+ */
+async function usableSettingsLog(
+  nc: NatsConnection,
+  stream: StreamOptions,
+  read: () => Promise<SettingsLog | undefined>,
+  onError: ((err: unknown) => void) | undefined,
+): Promise<SettingsLog | undefined> {
+  let log: SettingsLog | undefined;
+  try {
+    log = await read();
+  } catch (err) {
+    onError?.(new Error(`the settings_log read model could not be read (${(err as Error).message}); reading the whole stream instead`));
+    return undefined;
+  }
+  if (!log || log.upTo === 0) return undefined;
+  const { lastSeq } = await streamState(nc, stream);
+  const lastEnvelope = log.envelopes.at(-1) as { id?: unknown } | undefined;
+  const lastAt = log.lastStreamSeq;
+  const matches =
+    log.upTo <= lastSeq && (lastEnvelope === undefined || (lastAt !== undefined && typeof lastEnvelope.id === 'string' && (await messageHolds(nc, stream, lastAt, lastEnvelope.id))));
+  if (!matches) {
+    onError?.(new Error(`the settings_log read model (up to stream sequence ${log.upTo}) does not match stream ${stream.name} (last sequence ${lastSeq}); reading the whole stream instead`));
+    return undefined;
+  }
+  return log;
 }
