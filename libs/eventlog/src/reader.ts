@@ -74,6 +74,8 @@ export async function durableConsumerLag(nc: NatsConnection, stream: StreamOptio
   const jsm = await jetstreamManager(nc, { checkAPI: false });
   const lag: { consumer: string; pending: number }[] = [];
   for await (const c of jsm.consumers.list(stream.name)) {
+    // The server lists a consumer that goes away while it answers (an ordered reader's) as null.
+    if (!c) continue;
     if (c.config.durable_name) lag.push({ consumer: c.config.durable_name, pending: c.num_pending + c.num_ack_pending });
   }
   return lag.sort((a, b) => a.consumer.localeCompare(b.consumer));
