@@ -837,7 +837,7 @@ function markdown(r, targets) {
   lines.push('');
   const missingNote = r.verdicts.find((v) => v.note?.startsWith('measured without'))?.note;
   if (missingNote) lines.push(`**The targets are for a gateway with auth, quota, PII, event emission and metrics on: ${missingNote}.**`, '');
-  lines.push('## Verdicts', '', '| target | measured | verdict |', '| --- | --- | --- |');
+  lines.push('## Verdicts', '', 'The latency targets are judged on the non-streaming request; the streaming variant\'s overheads are listed below, without a verdict.', '', '| target | measured | verdict |', '| --- | --- | --- |');
   for (const v of r.verdicts) lines.push(`| ${v.target} | ${v.value} | ${yes(v.met)}${v.note && !v.note.startsWith('measured without') ? ` (${v.note})` : ''} |`);
   lines.push('');
   for (const v of r.method.variants) {
