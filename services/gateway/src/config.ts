@@ -64,9 +64,11 @@ export const GatewayConfig = z.object({
     .default(60_000),
   bodyLimitBytes: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
   /**
-   * Postgres of the key store (per-subject data keys). With `keyringFile`, the gateway seals the
-   * client address and user agent into request events and can log content for teams that asked;
-   * without either, neither is recorded and content-logging teams are refused (503).
+   * Postgres of the key store (per-subject data keys) and of the read models. With `keyringFile`,
+   * the gateway seals the client address and user agent into request events and can log content
+   * for teams that asked; without either, neither is recorded and content-logging teams are
+   * refused (503). With it, the gateway loads its settings from the `settings_log` read model at
+   * start and reads the stream only past it (ADR 0018); without it, it reads the whole stream.
    */
   pgUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
   /** The keyring file with the key-encryption keys (`totra up` and `totra gdpr` create it). */
