@@ -26,3 +26,4 @@ export { FORECAST_EVENT_TYPES, FORECAST_HISTORY_DAYS, forecastMigrations, foreca
 export { ANOMALY_EVENT_TYPES, ANOMALY_HISTORY_WEEKS, anomalyEventId, anomalyMigrations, anomalyProjection, type AnomalyMetric, type AnomalyScope } from './anomaly.projection.js';
 export { anomalies, forecasts, readModelExists, unannouncedAnomalies, type AnomalyLine, type AnomalyQuery, type ForecastLine } from './forecast-anomaly.queries.js';
 export { SETTINGS_EVENT_TYPES, readSettingsLog, settingsLogMigrations, settingsLogProjection, type SettingsLog } from './settings-log.projection.js';
+export { replaySettings, type SettingsLoad } from './settings-log.replay.js';

@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import { type Command } from 'commander';
 import { type NatsConnection } from '@nats-io/nats-core';
+import { createDb } from '@totra/db';
 import { ChainWriter, DEFAULT_STREAM, connectNats, type StreamOptions } from '@totra/eventlog';
+import { readSettingsLog, type SettingsLog } from '@totra/projection-reporting';
 import { CliError, EXIT } from './cli-error.js';
-import { resolveNatsUrl, stateDir } from './state.js';
+import { readUrls, resolveNatsUrl, stateDir } from './state.js';
 import { VERSION } from './version.js';
 
 /** Options every command that reads or writes the event log takes. */
@@ -60,4 +62,33 @@ export async function withWriter<T>(o: LogOptions, fn: (writer: ChainWriter, nc:
       await writer.close();
     }
   });
+}
+
+/** Reads the settings_log read model (undefined when there is none to read). */
+export type SettingsLogSource = (() => Promise<SettingsLog | undefined>) | undefined;
+
+/**
+ * Runs `fn` with the settings_log read model of ToTra's Postgres (`TOTRA_DATABASE_URL`, then
+ * `.totra/urls.json`), when one is known: commands that fold settings (catalog, PII policies) read
+ * it up to its checkpoint and the log only past it, instead of the whole log (ADR 0018). Without a
+ * Postgres URL, `fn` gets undefined and reads the whole log, as it does when the read model cannot
+ * be read (a Postgres that is down is given two seconds to answer; `note` is told).
+ */
+export async function withSettingsLog<T>(o: LogOptions, note: (line: string) => void, fn: (read: SettingsLogSource) => Promise<T>): Promise<T> {
+  const url = process.env['TOTRA_DATABASE_URL'] ?? readUrls(stateDir(o.stateDir))?.postgres;
+  if (!url) return fn(undefined);
+  const db = createDb<unknown>(url, { applicationName: 'totra-cli', maxConnections: 1, connectionTimeoutMs: 2_000 });
+  const read = async () => {
+    try {
+      return await readSettingsLog(db);
+    } catch (err) {
+      note(`note: the settings_log read model could not be read (${(err as Error).message}); reading the whole log instead\n`);
+      return undefined;
+    }
+  };
+  try {
+    return await fn(read);
+  } finally {
+    await db.destroy();
+  }
 }

@@ -23,18 +23,29 @@ import {
   removeDeployment,
   setDeploymentEnabled,
 } from '@totra/catalog';
-import { replayEvents, type StreamOptions } from '@totra/eventlog';
+import { type StreamOptions } from '@totra/eventlog';
+import { replaySettings } from '@totra/projection-reporting';
 import { CliError, EXIT } from '../cli-error.js';
 import type { CliIo, CommandGroup } from '../cli.js';
-import { type LogOptions, logOptions, withNats, withWriter } from '../log-context.js';
+import { type LogOptions, logOptions, type SettingsLogSource, withNats, withSettingsLog, withWriter } from '../log-context.js';
 
 const CATALOG_TYPES = new Set<string>(CATALOG_EVENT_TYPES);
 
-/** Folds the catalog events of the whole stream (every chain, in stream order). */
-export async function loadCatalog(nc: NatsConnection, stream: StreamOptions): Promise<CatalogState> {
+/**
+ * Folds the catalog events of the whole stream (every chain, in stream order): from the
+ * settings_log read model up to its checkpoint when `settingsLog` gives one of this stream, and
+ * from the stream past it (ADR 0018).
+ */
+export async function loadCatalog(nc: NatsConnection, stream: StreamOptions, settingsLog?: SettingsLogSource): Promise<CatalogState> {
   let state = emptyCatalog();
-  await replayEvents(nc, stream, CATALOG_TYPES, (event) => {
-    state = evolveCatalog(state, event);
+  await replaySettings({
+    nc,
+    stream,
+    types: CATALOG_TYPES,
+    onEvent: (event) => {
+      state = evolveCatalog(state, event);
+    },
+    settingsLog,
   });
   return state;
 }
@@ -85,11 +96,13 @@ function integer(flag: string, min: number): (v: string) => number {
 }
 
 /** Decides against the current catalog, then appends the events (no chain is opened when there is nothing to append). */
-async function decideAndAppend(o: LogOptions, decide: (state: CatalogState) => CatalogEventInput[]): Promise<CatalogEventInput[]> {
-  const events = await withNats(o, async (nc, stream) => {
-    const state = await loadCatalog(nc, stream);
-    return guarded(() => decide(state));
-  });
+async function decideAndAppend(o: LogOptions, io: CliIo, decide: (state: CatalogState) => CatalogEventInput[]): Promise<CatalogEventInput[]> {
+  const events = await withSettingsLog(o, io.stderr, (settings) =>
+    withNats(o, async (nc, stream) => {
+      const state = await loadCatalog(nc, stream, settings);
+      return guarded(() => decide(state));
+    }),
+  );
   if (events.length) {
     await withWriter(o, (writer) => {
       for (const e of events) writer.append(e);
@@ -183,7 +196,7 @@ function stateCommand(models: Command, io: CliIo, name: 'enable' | 'disable'): v
       .option('--reason <text>', 'why (recorded in the event)'),
   ).action(async (deploymentId: string, o: LogOptions & { reason?: string }) => {
     const enabled = name === 'enable';
-    const events = await decideAndAppend(o, (state) =>
+    const events = await decideAndAppend(o, io, (state) =>
       setDeploymentEnabled({ deploymentId, enabled, time: new Date().toISOString(), ...(o.reason ? { reason: o.reason } : {}) }, state),
     );
     io.stdout(events.length ? `${name}d ${deploymentId}\n` : `${deploymentId} is already ${name}d\n`);
@@ -196,7 +209,7 @@ export const modelsCommands: CommandGroup = (program, io) => {
 
   logOptions(models.command('list').description('show every deployment of every model alias').option('--json', 'machine-readable output')).action(
     async (o: LogOptions & { json?: boolean }) => {
-      const state = await withNats(o, (nc, stream) => loadCatalog(nc, stream));
+      const state = await withSettingsLog(o, io.stderr, (settings) => withNats(o, (nc, stream) => loadCatalog(nc, stream, settings)));
       const all = CatalogView.of(state).allDeployments();
       // The configuration holds credential references only, never values.
       if (o.json) io.stdout(`${JSON.stringify(all, null, 2)}\n`);
@@ -229,7 +242,7 @@ export const modelsCommands: CommandGroup = (program, io) => {
     // Check the input before touching NATS: bad input never opens a chain.
     const proposed = o.id ?? `${o.provider}/${o.alias}`;
     await guarded(() => normalizeDeployment(addInput(o, proposed)));
-    const events = await decideAndAppend(o, (state) =>
+    const events = await decideAndAppend(o, io, (state) =>
       configureDeployment(
         { deployment: addInput(o, o.id ?? freeId(state, proposed)), time: new Date().toISOString(), expect: 'new' },
         state,
@@ -242,7 +255,7 @@ export const modelsCommands: CommandGroup = (program, io) => {
   logOptions(
     models.command('remove <deploymentId>').description('remove a deployment from the catalog').option('--reason <text>', 'why (recorded in the event)'),
   ).action(async (deploymentId: string, o: LogOptions & { reason?: string }) => {
-    await decideAndAppend(o, (state) => removeDeployment({ deploymentId, time: new Date().toISOString(), ...(o.reason ? { reason: o.reason } : {}) }, state));
+    await decideAndAppend(o, io, (state) => removeDeployment({ deploymentId, time: new Date().toISOString(), ...(o.reason ? { reason: o.reason } : {}) }, state));
     io.stdout(`removed ${deploymentId}\n`);
   });
 
@@ -263,12 +276,14 @@ export const modelsCommands: CommandGroup = (program, io) => {
     const configured = seeded.providers.filter((p) => p.configured).map((p) => p.provider);
     io.stdout(`providers from the environment: ${configured.join(', ')}${file ? `; ${file.deployments.length} deployments from ${file.file}` : ''}\n`);
 
-    const plan = await withNats(o, async (nc, stream) => {
-      const state = await loadCatalog(nc, stream);
-      const commands = diffCatalog(state, desired, { time: new Date().toISOString(), reason: 'no longer in the environment or totra.yaml' });
-      const { events } = await guarded(() => decideAll(commands, state));
-      return { state, commands, events };
-    });
+    const plan = await withSettingsLog(o, io.stderr, (settings) =>
+      withNats(o, async (nc, stream) => {
+        const state = await loadCatalog(nc, stream, settings);
+        const commands = diffCatalog(state, desired, { time: new Date().toISOString(), reason: 'no longer in the environment or totra.yaml' });
+        const { events } = await guarded(() => decideAll(commands, state));
+        return { state, commands, events };
+      }),
+    );
     const lines = plan.commands.map((c: CatalogCommand) => {
       if (c.type === 'RemoveDeployment') {
         const d = plan.state.deployments.get(c.deploymentId);

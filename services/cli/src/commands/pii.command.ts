@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Option } from 'commander';
 import { type NatsConnection } from '@nats-io/nats-core';
-import { replayEvents, type StreamOptions } from '@totra/eventlog';
+import { type StreamOptions } from '@totra/eventlog';
+import { replaySettings } from '@totra/projection-reporting';
 import {
   PII_ACTIONS,
   PII_GROUPS,
@@ -30,18 +31,28 @@ import {
 } from '@totra/pii';
 import { CliError, EXIT } from '../cli-error.js';
 import type { CliIo, CommandGroup } from '../cli.js';
-import { type LogOptions, logOptions, withNats, withWriter } from '../log-context.js';
+import { type LogOptions, logOptions, type SettingsLogSource, withNats, withSettingsLog, withWriter } from '../log-context.js';
 
 const POLICY_TYPES = new Set<string>(PII_POLICY_EVENT_TYPES);
 const GROUPS: ReadonlySet<string> = new Set(PII_GROUPS);
 const TYPES: ReadonlySet<string> = new Set(PII_TYPES);
 const ACTIONS: ReadonlySet<string> = new Set(PII_ACTIONS);
 
-/** Folds the PII policy events of the whole stream (every chain, in stream order). */
-export async function loadPiiPolicies(nc: NatsConnection, stream: StreamOptions): Promise<PiiPolicyState> {
+/**
+ * Folds the PII policy events of the whole stream (every chain, in stream order): from the
+ * settings_log read model up to its checkpoint when `settingsLog` gives one of this stream, and
+ * from the stream past it (ADR 0018).
+ */
+export async function loadPiiPolicies(nc: NatsConnection, stream: StreamOptions, settingsLog?: SettingsLogSource): Promise<PiiPolicyState> {
   let state = emptyPiiPolicies();
-  await replayEvents(nc, stream, POLICY_TYPES, (event) => {
-    state = evolvePiiPolicies(state, event);
+  await replaySettings({
+    nc,
+    stream,
+    types: POLICY_TYPES,
+    onEvent: (event) => {
+      state = evolvePiiPolicies(state, event);
+    },
+    settingsLog,
   });
   return state;
 }
@@ -189,11 +200,13 @@ export function parseActionArgs(args: readonly string[]): Partial<Record<PiiRule
 const newPolicyId = (): string => `pol_${randomBytes(6).toString('hex')}`;
 
 /** Decides against the policies in force, then appends the events (no chain is opened when there is nothing to append). */
-async function decideAndAppend(o: LogOptions, decide: (state: PiiPolicyState) => PiiPolicyEventInput[]): Promise<PiiPolicyEventInput[]> {
-  const events = await withNats(o, async (nc, stream) => {
-    const state = await loadPiiPolicies(nc, stream);
-    return guarded(() => decide(state));
-  });
+async function decideAndAppend(o: LogOptions, io: CliIo, decide: (state: PiiPolicyState) => PiiPolicyEventInput[]): Promise<PiiPolicyEventInput[]> {
+  const events = await withSettingsLog(o, io.stderr, (settings) =>
+    withNats(o, async (nc, stream) => {
+      const state = await loadPiiPolicies(nc, stream, settings);
+      return guarded(() => decide(state));
+    }),
+  );
   if (events.length) {
     await withWriter(o, (writer) => {
       for (const e of events) writer.append(e);
@@ -285,7 +298,7 @@ export const piiCommands: CommandGroup = (program, io) => {
       throw usage('policy set: give at least one --action (or --scan-output / --min-confidence)');
     }
     let policyId = o.id ?? '';
-    const events = await decideAndAppend(o, (state) => {
+    const events = await decideAndAppend(o, io, (state) => {
       policyId = o.id ?? policyOfScope(state, scope)?.policyId ?? newPolicyId();
       const doc = {
         policyId,
@@ -303,7 +316,7 @@ export const piiCommands: CommandGroup = (program, io) => {
 
   logOptions(policy.command('list').description('show every PII policy in force').option('--json', 'machine-readable output')).action(
     async (o: LogOptions & { json?: boolean }) => {
-      const state = await withNats(o, (nc, stream) => loadPiiPolicies(nc, stream));
+      const state = await withSettingsLog(o, io.stderr, (settings) => withNats(o, (nc, stream) => loadPiiPolicies(nc, stream, settings)));
       const all = sortPolicies(state);
       if (o.json) io.stdout(`${JSON.stringify(all, null, 2)}\n`);
       else if (!all.length) io.stdout('no PII policies: every request gets the default (pseudonymize every group)\n');
@@ -313,7 +326,7 @@ export const piiCommands: CommandGroup = (program, io) => {
 
   logOptions(policy.command('remove <policyId>').description('remove a PII policy').option('--reason <text>', 'why (recorded in the event)')).action(
     async (policyId: string, o: LogOptions & { reason?: string }) => {
-      const events = await decideAndAppend(o, (state) => removePiiPolicy({ policyId, time: new Date().toISOString(), ...(o.reason ? { reason: o.reason } : {}) }, state));
+      const events = await decideAndAppend(o, io, (state) => removePiiPolicy({ policyId, time: new Date().toISOString(), ...(o.reason ? { reason: o.reason } : {}) }, state));
       const removed = events[0];
       io.stdout(`removed PII policy ${policyId}${removed?.type === 'PiiPolicyRemoved' ? ` (${formatPolicyScope(removed.data.scope)})` : ''}\n`);
     },
@@ -329,7 +342,7 @@ export const piiCommands: CommandGroup = (program, io) => {
       .option('--model <alias>', 'model alias asked for')
       .option('--json', 'machine-readable output'),
   ).action(async (o: LogOptions & { tenant?: string; team?: string; key?: string; model?: string; json?: boolean }) => {
-    const state = await withNats(o, (nc, stream) => loadPiiPolicies(nc, stream));
+    const state = await withSettingsLog(o, io.stderr, (settings) => withNats(o, (nc, stream) => loadPiiPolicies(nc, stream, settings)));
     const ctx = {
       ...(o.tenant ? { tenant: o.tenant } : {}),
       ...(o.team ? { teamId: o.team } : {}),

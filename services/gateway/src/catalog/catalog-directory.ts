@@ -17,8 +17,8 @@ import {
   type EnvRecord,
 } from '@totra/catalog';
 import { EventRegistry, type DecodedEvent, type EventInput } from '@totra/events';
-import { followEvents, messageHolds, replayEvents, streamState, type Following, type StreamOptions } from '@totra/eventlog';
-import { type SettingsLog } from '@totra/projection-reporting';
+import { followEvents, type Following, type StreamOptions } from '@totra/eventlog';
+import { replaySettings, type SettingsLoad, type SettingsLog } from '@totra/projection-reporting';
 import { type Deployment } from '@totra/providers';
 import { GatewayError } from '../errors.js';
 import { type CallerIdentity } from '../identity.js';
@@ -165,16 +165,8 @@ export async function startCatalog(opts: {
     else opts.also?.apply(e);
   };
   const registry = new EventRegistry();
-  const log = opts.settingsLog ? await usableSettingsLog(opts.nc, opts.stream, opts.settingsLog, opts.onError) : undefined;
-  if (log) {
-    for (const envelope of log.envelopes) {
-      const e = registry.decode(envelope);
-      if (types.has(e.type)) dispatch(e);
-    }
-  }
-  const from = (log?.upTo ?? 0) + 1;
-  const last = await replayEvents(opts.nc, opts.stream, types, dispatch, registry, from);
-  opts.onLoaded?.({ fromReadModel: log ? { upTo: log.upTo, events: log.envelopes.length } : undefined, streamMessages: Math.max(0, last - from + 1) });
+  const { last, load } = await replaySettings({ nc: opts.nc, stream: opts.stream, types, onEvent: dispatch, registry, settingsLog: opts.settingsLog, onError: opts.onError });
+  opts.onLoaded?.(load);
   const desired = [...seedFromEnv(env)];
   if (opts.catalogFile && existsSync(opts.catalogFile)) desired.push(...parseCatalogFile(readFileSync(opts.catalogFile, 'utf8')));
   const { events } = decideAll(diffCatalog(directory.state, desired, { time: new Date().toISOString() }), directory.state);
@@ -189,42 +181,3 @@ export async function startCatalog(opts: {
   return { directory, synced: events.length, stop: () => following.stop() };
 }
 
-/** How a gateway's settings were loaded at start. */
-export interface SettingsLoad {
-  /** From the `settings_log` read model, complete up to stream sequence `upTo`; undefined: not used. */
-  fromReadModel: { upTo: number; events: number } | undefined;
-  /** Stream messages read after it (or from the start). */
-  streamMessages: number;
-}
-
-/**
- * The settings log when it belongs to this stream: its point is not past the stream's end, and
- * the message at the stream sequence of its last event holds that event (a read model kept for
- * another stream, or for one since recreated, fails this). Undefined otherwise, or when it cannot
- * be read: the caller reads the whole stream, as without it.
- */
-async function usableSettingsLog(
-  nc: NatsConnection,
-  stream: StreamOptions,
-  read: () => Promise<SettingsLog | undefined>,
-  onError: ((err: unknown) => void) | undefined,
-): Promise<SettingsLog | undefined> {
-  let log: SettingsLog | undefined;
-  try {
-    log = await read();
-  } catch (err) {
-    onError?.(new Error(`the settings_log read model could not be read (${(err as Error).message}); reading the whole stream instead`));
-    return undefined;
-  }
-  if (!log || log.upTo === 0) return undefined;
-  const { lastSeq } = await streamState(nc, stream);
-  const lastEnvelope = log.envelopes.at(-1) as { id?: unknown } | undefined;
-  const lastAt = log.lastStreamSeq;
-  const matches =
-    log.upTo <= lastSeq && (lastEnvelope === undefined || (lastAt !== undefined && typeof lastEnvelope.id === 'string' && (await messageHolds(nc, stream, lastAt, lastEnvelope.id))));
-  if (!matches) {
-    onError?.(new Error(`the settings_log read model (up to stream sequence ${log.upTo}) does not match stream ${stream.name} (last sequence ${lastSeq}); reading the whole stream instead`));
-    return undefined;
-  }
-  return log;
-}

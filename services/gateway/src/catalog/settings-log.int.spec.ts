@@ -10,11 +10,11 @@ import { createDb, CORE_MIGRATION_TABLES, coreMigrations, migrateProjection, mig
 import { ChainWriter, connectNats, ensureStream, streamState, type StreamOptions } from '@totra/eventlog';
 import { type EventInput } from '@totra/events';
 import { migrateRunnerTables, startProjection } from '@totra/projection';
-import { readSettingsLog, SETTINGS_EVENT_TYPES, settingsLogProjection, type SettingsLog } from '@totra/projection-reporting';
+import { readSettingsLog, SETTINGS_EVENT_TYPES, settingsLogProjection, type SettingsLoad, type SettingsLog } from '@totra/projection-reporting';
 import { createTestDatabase, natsUrl, uniquePrefix, uniqueStreamName, type TestDatabase } from '@totra/testing';
 import { TEAM_SETTINGS_TYPES } from '../gdpr/request-privacy.js';
 import { PII_POLICY_TYPES } from '../pii/pii-stage.js';
-import { startCatalog, type SettingsLoad } from './catalog-directory.js';
+import { startCatalog } from './catalog-directory.js';
 
 const ENV = { OPENAI_API_KEY: 'sk-test', ANTHROPIC_API_KEY: 'sk-ant-test' };
 
