@@ -42,10 +42,12 @@ export async function replaySettings(o: {
 }
 
 /**
- * The settings log when it belongs to this stream: its point is not past the stream's end, and
- * the message at the stream sequence of its last event holds that event (a read model kept for
- * another stream, or for one since recreated, fails this). Undefined otherwise, or when it cannot
- * be read: the caller reads the whole stream, as without it.
+ * The settings log when it belongs to this stream: it holds at least one event, its point is not
+ * past the stream's end, and the message at the stream sequence of its last event holds that
+ * event (a read model kept for another stream, or for one since recreated, fails this). One with
+ * no event is not used: nothing would tell whose stream it is, and it saves nothing (a gateway
+ * seeds the catalog at its first start, so only a new installation has no settings event).
+ * Undefined otherwise, or when it cannot be read: the caller reads the whole stream.
  */
 async function usableSettingsLog(
   nc: NatsConnection,
@@ -60,12 +62,11 @@ async function usableSettingsLog(
     onError?.(new Error(`the settings_log read model could not be read (${(err as Error).message}); reading the whole stream instead`));
     return undefined;
   }
-  if (!log || log.upTo === 0) return undefined;
+  const lastEnvelope = log?.envelopes.at(-1) as { id?: unknown } | undefined;
+  if (!log || lastEnvelope === undefined) return undefined;
   const { lastSeq } = await streamState(nc, stream);
-  const lastEnvelope = log.envelopes.at(-1) as { id?: unknown } | undefined;
   const lastAt = log.lastStreamSeq;
-  const matches =
-    log.upTo <= lastSeq && (lastEnvelope === undefined || (lastAt !== undefined && typeof lastEnvelope.id === 'string' && (await messageHolds(nc, stream, lastAt, lastEnvelope.id))));
+  const matches = log.upTo <= lastSeq && lastAt !== undefined && typeof lastEnvelope.id === 'string' && (await messageHolds(nc, stream, lastAt, lastEnvelope.id));
   if (!matches) {
     onError?.(new Error(`the settings_log read model (up to stream sequence ${log.upTo}) does not match stream ${stream.name} (last sequence ${lastSeq}); reading the whole stream instead`));
     return undefined;

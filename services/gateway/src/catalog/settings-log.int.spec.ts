@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { type NatsConnection } from '@nats-io/nats-core';
-import { type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { CATALOG_EVENT_TYPES, decideAll, diffCatalog, emptyCatalog, seedFromEnv } from '@totra/catalog';
 import { createDb, CORE_MIGRATION_TABLES, coreMigrations, migrateProjection, migrateToLatest } from '@totra/db';
 import { ChainWriter, connectNats, ensureStream, streamState, type StreamOptions } from '@totra/eventlog';
@@ -133,10 +133,27 @@ describe('gateway start from the settings_log read model (ADR 0018)', () => {
     expect(elsewhere.state).toEqual(beyond.state);
   });
 
+  it('reads the whole stream, without a warning, when the read model holds no settings event yet', async () => {
+    const { lastSeq } = await streamState(nc, stream);
+    const empty = await start(async () => ({ upTo: checkpoint, envelopes: [], lastStreamSeq: undefined }));
+    expect(empty.load).toEqual({ fromReadModel: undefined, streamMessages: lastSeq });
+    expect(empty.errors).toEqual([]);
+  });
+
   it('reads the whole stream when the read model cannot be read', async () => {
     const { lastSeq } = await streamState(nc, stream);
     const down = await start(() => Promise.reject(new Error('connect ECONNREFUSED')));
     expect(down.load).toEqual({ fromReadModel: undefined, streamMessages: lastSeq });
     expect(down.errors.join('\n')).toMatch(/could not be read \(connect ECONNREFUSED\)/);
+  });
+
+  it('is not read when it was written by another version of its projection', async () => {
+    await sql`UPDATE projection_checkpoint SET version = 2 WHERE projection = 'settings_log'`.execute(db);
+    try {
+      expect(await readSettingsLog(db)).toBeUndefined();
+    } finally {
+      await sql`UPDATE projection_checkpoint SET version = 1 WHERE projection = 'settings_log'`.execute(db);
+    }
+    expect((await readSettingsLog(db))?.upTo).toBe(checkpoint);
   });
 });
