@@ -3,7 +3,8 @@ import { type Command } from 'commander';
 import { type NatsConnection } from '@nats-io/nats-core';
 import { createDb } from '@totra/db';
 import { ChainWriter, DEFAULT_STREAM, connectNats, type StreamOptions } from '@totra/eventlog';
-import { readSettingsLog, type SettingsLog } from '@totra/projection-reporting';
+import { readSettingsLog, replaySettings, type SettingsLog } from '@totra/projection-reporting';
+import { type DecodedEvent } from '@totra/events';
 import { CliError, EXIT } from './cli-error.js';
 import { readUrls, resolveNatsUrl, stateDir } from './state.js';
 import { VERSION } from './version.js';
@@ -91,4 +92,23 @@ export async function withSettingsLog<T>(o: LogOptions, note: (line: string) => 
   } finally {
     await db.destroy();
   }
+}
+
+/**
+ * Folds the events of `types` of the whole stream (every chain, in stream order) with `evolve`:
+ * from the settings_log read model up to its checkpoint when `settingsLog` gives one of this
+ * stream, and from the stream past it (ADR 0018).
+ */
+export async function foldSettings<S>(nc: NatsConnection, stream: StreamOptions, types: ReadonlySet<string>, initial: S, evolve: (state: S, event: DecodedEvent) => S, settingsLog?: SettingsLogSource): Promise<S> {
+  let state = initial;
+  await replaySettings({
+    nc,
+    stream,
+    types,
+    onEvent: (event) => {
+      state = evolve(state, event);
+    },
+    settingsLog,
+  });
+  return state;
 }

@@ -24,30 +24,15 @@ import {
   setDeploymentEnabled,
 } from '@totra/catalog';
 import { type StreamOptions } from '@totra/eventlog';
-import { replaySettings } from '@totra/projection-reporting';
 import { CliError, EXIT } from '../cli-error.js';
 import type { CliIo, CommandGroup } from '../cli.js';
-import { type LogOptions, logOptions, type SettingsLogSource, withNats, withSettingsLog, withWriter } from '../log-context.js';
+import { foldSettings, type LogOptions, logOptions, type SettingsLogSource, withNats, withSettingsLog, withWriter } from '../log-context.js';
 
 const CATALOG_TYPES = new Set<string>(CATALOG_EVENT_TYPES);
 
-/**
- * Folds the catalog events of the whole stream (every chain, in stream order): from the
- * settings_log read model up to its checkpoint when `settingsLog` gives one of this stream, and
- * from the stream past it (ADR 0018).
- */
-export async function loadCatalog(nc: NatsConnection, stream: StreamOptions, settingsLog?: SettingsLogSource): Promise<CatalogState> {
-  let state = emptyCatalog();
-  await replaySettings({
-    nc,
-    stream,
-    types: CATALOG_TYPES,
-    onEvent: (event) => {
-      state = evolveCatalog(state, event);
-    },
-    settingsLog,
-  });
-  return state;
+/** The catalog: its events of the whole stream folded (from the settings_log read model when there is one; ADR 0018). */
+export function loadCatalog(nc: NatsConnection, stream: StreamOptions, settingsLog?: SettingsLogSource): Promise<CatalogState> {
+  return foldSettings(nc, stream, CATALOG_TYPES, emptyCatalog(), evolveCatalog, settingsLog);
 }
 
 /** Config field -> the `models add` flag that sets it, so errors speak the user's language. */

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { Option } from 'commander';
 import { type NatsConnection } from '@nats-io/nats-core';
 import { type StreamOptions } from '@totra/eventlog';
-import { replaySettings } from '@totra/projection-reporting';
 import {
   PII_ACTIONS,
   PII_GROUPS,
@@ -31,30 +30,16 @@ import {
 } from '@totra/pii';
 import { CliError, EXIT } from '../cli-error.js';
 import type { CliIo, CommandGroup } from '../cli.js';
-import { type LogOptions, logOptions, type SettingsLogSource, withNats, withSettingsLog, withWriter } from '../log-context.js';
+import { foldSettings, type LogOptions, logOptions, type SettingsLogSource, withNats, withSettingsLog, withWriter } from '../log-context.js';
 
 const POLICY_TYPES = new Set<string>(PII_POLICY_EVENT_TYPES);
 const GROUPS: ReadonlySet<string> = new Set(PII_GROUPS);
 const TYPES: ReadonlySet<string> = new Set(PII_TYPES);
 const ACTIONS: ReadonlySet<string> = new Set(PII_ACTIONS);
 
-/**
- * Folds the PII policy events of the whole stream (every chain, in stream order): from the
- * settings_log read model up to its checkpoint when `settingsLog` gives one of this stream, and
- * from the stream past it (ADR 0018).
- */
-export async function loadPiiPolicies(nc: NatsConnection, stream: StreamOptions, settingsLog?: SettingsLogSource): Promise<PiiPolicyState> {
-  let state = emptyPiiPolicies();
-  await replaySettings({
-    nc,
-    stream,
-    types: POLICY_TYPES,
-    onEvent: (event) => {
-      state = evolvePiiPolicies(state, event);
-    },
-    settingsLog,
-  });
-  return state;
+/** The PII policies in force: their events of the whole stream folded (from the settings_log read model when there is one; ADR 0018). */
+export function loadPiiPolicies(nc: NatsConnection, stream: StreamOptions, settingsLog?: SettingsLogSource): Promise<PiiPolicyState> {
+  return foldSettings(nc, stream, POLICY_TYPES, emptyPiiPolicies(), evolvePiiPolicies, settingsLog);
 }
 
 /** PII engine errors are bad input: one line, exit 2. */
