@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { defineProjectionMigrations } from '@totra/db';
-import { defineProjection, type ProjectedEvent, type Projection } from '@totra/projection';
+import { defineProjection, readCheckpoints, type ProjectedEvent, type Projection } from '@totra/projection';
+import { readModelExists } from './forecast-anomaly.queries.js';
 
 /**
  * The event types a gateway folds into its settings when it starts: the model catalog, the PII
@@ -41,6 +42,10 @@ export const settingsLogMigrations = defineProjectionMigrations('settings_log', 
   },
 });
 
+const NAME = 'settings_log';
+/** Bump to rebuild the read model; a gateway reads only one written by its own version. */
+const VERSION = 1;
+
 async function insert(events: readonly ProjectedEvent[], trx: Transaction<unknown>): Promise<void> {
   if (events.length === 0) return;
   const values = events.map((e) => sql`(${e.streamSeq}, ${e.index}, ${JSON.stringify(e.event.envelope)}::jsonb)`);
@@ -50,8 +55,8 @@ async function insert(events: readonly ProjectedEvent[], trx: Transaction<unknow
 
 export function settingsLogProjection(): Projection<unknown> {
   return defineProjection<unknown>({
-    name: 'settings_log',
-    version: 1,
+    name: NAME,
+    version: VERSION,
     handles: SETTINGS_EVENT_TYPES,
     migrations: settingsLogMigrations,
     apply: (event, trx) => insert([event], trx),
@@ -79,12 +84,10 @@ export async function readSettingsLog(db: Kysely<unknown>): Promise<SettingsLog 
     .transaction()
     .setIsolationLevel('repeatable read')
     .execute(async (trx) => {
-      const { rows: exists } = await sql<{ ok: boolean }>`SELECT to_regclass('public.settings_log') IS NOT NULL AND to_regclass('public.projection_checkpoint') IS NOT NULL AS ok`.execute(trx);
-      if (exists[0]?.ok !== true) return undefined;
-      const { rows: cp } = await sql<{ version: number; stream_seq: string }>`SELECT version, stream_seq FROM projection_checkpoint WHERE projection = 'settings_log'`.execute(trx);
-      const checkpoint = cp[0];
-      if (!checkpoint || checkpoint.version !== 1) return undefined;
-      const upTo = Number(checkpoint.stream_seq);
+      if (!(await readModelExists(trx, 'settings_log')) || !(await readModelExists(trx, 'projection_checkpoint'))) return undefined;
+      const checkpoint = (await readCheckpoints(trx)).get(NAME);
+      if (!checkpoint || checkpoint.version !== VERSION) return undefined;
+      const upTo = checkpoint.streamSeq;
       const { rows } = await sql<{ stream_seq: string; envelope: unknown }>`SELECT stream_seq, envelope FROM settings_log WHERE stream_seq <= ${upTo} ORDER BY stream_seq, idx`.execute(trx);
       const last = rows.at(-1);
       return { upTo, envelopes: rows.map((r) => r.envelope), lastStreamSeq: last ? Number(last.stream_seq) : undefined };

@@ -16,8 +16,9 @@ export interface SettingsLoad {
  * `settings_log` read model's checkpoint from the read model (which holds the
  * `SETTINGS_EVENT_TYPES` only: other types wanted are read from the stream past that point,
  * which suits types that only matter as they come), when `settingsLog` gives one that belongs to
- * this stream, and the rest from the stream (ADR 0018). Without a usable read model, the whole stream is read, as `replayEvents` does; why
- * it was not usable goes to `onError`. Returns the last stream sequence read, to follow on from.
+ * this stream, and the rest from the stream (ADR 0018). Without a usable read model, the whole
+ * stream is read, as `replayEvents` does; why it was not usable goes to `onError`. Returns the
+ * last stream sequence read, to follow on from.
  */
 export async function replaySettings(o: {
   nc: NatsConnection;
