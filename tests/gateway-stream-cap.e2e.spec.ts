@@ -6,12 +6,15 @@ import { createStreamGate, startMockProvider, type MockProvider } from '@totra/t
 import { ALIAS, startHarness, type Harness, type MockName } from './support/gateway-harness.js';
 
 // Streams are metered against their budget reservation: a provider that ignores `max_tokens`
-// is cut where the reservation ends, and the client's stream still ends cleanly. And a
-// streamed answer reports (and records) the same usage as the same answer not streamed.
+// is cut where the reservation ends, and the client's stream still ends cleanly. A caller that
+// no budget applies to reserved nothing: its stream is not metered. And a streamed answer
+// reports (and records) the same usage as the same answer not streamed.
 describe('streaming metering', () => {
   let h: Harness;
   let openai: OpenAI;
   let anthropic: Anthropic;
+  /** A key whose team, user and tenant have no budget and no rate limit. */
+  let unlimited: OpenAI;
   // Alias `fb-price`: gpt-4o-mini (A, first) falls back to gpt-4o (B, a higher output price).
   let cheap: MockProvider;
   let dear: MockProvider;
@@ -34,6 +37,26 @@ describe('streaming metering', () => {
       expect(r.code, r.err).toBe(0);
     }
     await vi.waitFor(() => expect(h.gateway.catalog.directory.deploymentsFor('fb-price')).toHaveLength(2), { timeout: 10_000 });
+    // The harness key's team gets a budget far larger than these tests spend: its requests are
+    // reserved, and their streams metered. Ready once a request's spend counts against it.
+    const set = await h.cli('budgets', 'set', '--team', 't-research', '--tenant', 'acme', '--usd', '1000000', ...h.cliArgs);
+    expect(set.code, set.err).toBe(0);
+    await h.projector.quotaHot.caughtUp();
+    await vi.waitFor(
+      async () => {
+        const { response } = await openai.chat.completions.create({ model: 'gpt-4o', max_tokens: 5, messages: [{ role: 'user', content: 'budget probe' }] }).withResponse();
+        const [spend] = await vi.waitFor(async () => {
+          const found = await spendFor(response.headers.get('x-request-id') ?? '');
+          expect(found).toHaveLength(1);
+          return found;
+        });
+        expect((spend?.data as { scopes: string[] }).scopes.length).toBeGreaterThan(0);
+      },
+      { timeout: 10_000 },
+    );
+    const issued = await h.cli('keys', 'issue', '--user', 'u-free', '--team', 't-free', '--tenant', 'acme', '--json', ...h.cliArgs);
+    expect(issued.code, issued.err).toBe(0);
+    unlimited = new OpenAI({ apiKey: (JSON.parse(issued.out) as { key: string }).key, baseURL: `${h.url}/v1`, maxRetries: 0 });
   });
   afterAll(async () => {
     await h?.close();
@@ -180,6 +203,41 @@ describe('streaming metering', () => {
       return found;
     });
     expect((spend?.data as { deploymentId: string }).deploymentId).toBe('fbp-b');
+  });
+
+  it('passes the stream of a caller no budget applies to through as the provider sent it, never cut', async () => {
+    // The provider ignores max_tokens: with nothing reserved there is no worst case to cut at.
+    h.mocks.openai.setBehaviour({ reply: LONG, chunks: 40 });
+    const read = async () => {
+      const { data: stream, response } = await unlimited.chat.completions
+        .create({ model: 'gpt-4o', max_tokens: 20, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'talk at length' }] })
+        .withResponse();
+      let text = '';
+      const fingerprints = new Set<string | undefined>();
+      let finish: string | null | undefined;
+      let usage: OpenAI.CompletionUsage | null | undefined;
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta.content ?? '';
+        fingerprints.add(chunk.system_fingerprint);
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+        if (chunk.usage) usage = chunk.usage;
+      }
+      return { text, fingerprints, finish, usage, requestId: response.headers.get('x-request-id') ?? '' };
+    };
+    // Twice: the first admission asks Redis, the second is answered from the gateway's verdict.
+    for (const answer of [await read(), await read()]) {
+      expect(answer.text).toBe(LONG);
+      expect(answer.finish).toBe('stop');
+      // Every chunk as the provider framed it (a translated stream carries no fingerprint).
+      expect([...answer.fingerprints]).toEqual(['fp_mock']);
+      const [spend] = await vi.waitFor(async () => {
+        const found = await spendFor(answer.requestId);
+        expect(found).toHaveLength(1);
+        return found;
+      });
+      expect(spend?.data).toMatchObject({ scopes: [], tokens: { output: answer.usage?.completion_tokens, input: answer.usage?.prompt_tokens } });
+      expect(answer.usage?.completion_tokens).toBeGreaterThan(20);
+    }
   });
 
   it('leaves a stream that fits its cap untouched', async () => {

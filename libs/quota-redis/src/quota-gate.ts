@@ -135,7 +135,9 @@ const int = (n: number, field: string): string => {
 const MAX_UNTRACKED_VERDICTS = 100_000;
 
 /** What an untracked verdict is kept under, within its tenant: the scopes and the model it was given for. */
-const callerKey = (r: AdmitRequest): string => `${r.keyId}\n${r.userId}\n${r.teamId}\n${r.model}`;
+const NO_ESTIMATE: QuotaEstimate = Object.freeze({ microUsd: 0, tokens: 0 });
+
+const callerKey = (r: Omit<AdmitRequest, 'estimate'>): string => `${r.keyId}\n${r.userId}\n${r.teamId}\n${r.model}`;
 
 const ms = (t: Date | number): number => (typeof t === 'number' ? t : t.getTime());
 
@@ -245,11 +247,23 @@ export class QuotaGate {
     }
   }
 
-  #cachedUntracked(r: AdmitRequest): Reservation | undefined {
+  #cachedUntracked(r: Omit<AdmitRequest, 'estimate'>, estimate: QuotaEstimate): Reservation | undefined {
     if (!this.#limitsWatched) return undefined;
     const until = this.#untracked.get(r.tenant)?.get(callerKey(r));
     if (until === undefined || until <= Date.now()) return undefined;
-    return { requestId: r.requestId, tenant: r.tenant, scopes: [], estimate: r.estimate, expiresAt: ms(r.now), state: 'untracked', replayed: false };
+    return { requestId: r.requestId, tenant: r.tenant, scopes: [], estimate, expiresAt: ms(r.now), state: 'untracked', replayed: false };
+  }
+
+  /**
+   * Admits a caller that nothing limits from the cached verdict alone, before its request is
+   * estimated: an untracked admission reserves nothing, so the estimate (counting the prompt's
+   * tokens) would be work for nothing. Undefined when there is no fresh verdict for this caller
+   * and model: then `admit` with the estimate. The reservation's estimate is zero.
+   */
+  admitKnownUntracked(r: Omit<AdmitRequest, 'estimate'>): Reservation | undefined {
+    const cached = this.#cachedUntracked(r, NO_ESTIMATE);
+    if (cached) this.admissions.cached++;
+    return cached;
   }
 
   #keepUntracked(r: AdmitRequest, generation: number): void {
@@ -271,7 +285,7 @@ export class QuotaGate {
    * it waits (up to `heldWaitMs`, woken by each settlement of the tenant) and tries again.
    */
   async admit(r: AdmitRequest): Promise<Admission> {
-    const cached = this.#cachedUntracked(r);
+    const cached = this.#cachedUntracked(r, r.estimate);
     if (cached) {
       this.admissions.cached++;
       return { ok: true, reservation: cached };

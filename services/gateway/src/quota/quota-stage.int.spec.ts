@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { hotBudgetOf, hotQuotaLayout } from '@totra/quota';
 import { QuotaGate } from '@totra/quota-redis';
 import { redisKeyPrefix, redisUrl } from '@totra/testing';
@@ -7,7 +7,7 @@ import { type CallerIdentity } from '../identity.js';
 import { type DeploymentRoute } from '../routing/directory.js';
 import { type ChatRequest } from '@totra/providers';
 import { GatewayError } from '../errors.js';
-import { QuotaStage } from './quota-stage.js';
+import { QuotaStage, holdsReservation } from './quota-stage.js';
 
 const WHO: CallerIdentity = { keyId: 'key_1', userId: 'u_1', teamId: 't_1', tenant: 'acme' };
 const ROUTE: DeploymentRoute = { deploymentId: 'd1', alias: 'gpt-4o', provider: 'openai', model: 'gpt-4o', kind: 'chat', weight: 1, priority: 0, contextWindow: 0 };
@@ -35,7 +35,7 @@ describe('QuotaStage settlement (real Redis)', () => {
     const stage = new QuotaStage({ gate });
     const admission = await gate.admit({ requestId: `r-${Math.random()}`, tenant: WHO.tenant, keyId: WHO.keyId, userId: WHO.userId, teamId: WHO.teamId, model: 'gpt-4o', estimate: { microUsd: 100_000, tokens: 5_000 }, now: Date.now() });
     if (!admission.ok) throw new Error('not admitted');
-    return { redis, prefix, stage, a: { reservation: admission.reservation, inputTokens: 1_000 } };
+    return { redis, prefix, stage, a: { reservation: admission.reservation, inputTokens: 1_000, countInput: () => Promise.resolve(1_000) } };
   }
 
   it('holds nothing in Redis when no budget or rate limit applies: settling needs no round trip, even with Redis gone', async () => {
@@ -46,6 +46,52 @@ describe('QuotaStage settlement (real Redis)', () => {
     const { spend, ledgerError } = await stage.settle(a, WHO, ROUTE, USAGE, 0);
     expect(ledgerError).toBeUndefined();
     expect(spend).toMatchObject({ type: 'SpendRecorded', data: { requestId: a.reservation.requestId, scopes: [], tokens: { input: 1_000, output: 500 } } });
+  });
+
+  it('admits a caller nothing limits from the gate\'s verdict without counting its prompt, counts it at settlement when the provider gave no usage, and does not meter it', async () => {
+    const url = await redisUrl();
+    const redis = new Redis(url);
+    const subscriber = new Redis(url);
+    clients.push(redis, subscriber);
+    const prefix = redisKeyPrefix('qstage');
+    const layout = hotQuotaLayout(prefix);
+    const gate = new QuotaGate({ redis, keyPrefix: prefix, subscriber });
+    // Verdicts are kept only while the gate hears about changes of limits.
+    await vi.waitFor(async () => expect(await redis.pubsub('NUMSUB', layout.limitsChanged)).toEqual([layout.limitsChanged, 1]));
+    const stage = new QuotaStage({ gate });
+    const request: ChatRequest = { model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'text', text: 'count the tokens of these few words, please' }] }], stream: true };
+    const counted = await stage.inputTokens(request, 'gpt-4o');
+    expect(counted).toBeGreaterThan(5);
+
+    // The first admission asks Redis, with its estimate (the prompt counted).
+    const first = await stage.admit('r-1', WHO, 'gpt-4o', ROUTE, request);
+    expect(first).toMatchObject({ reservation: { state: 'untracked', scopes: [] }, inputTokens: counted });
+    expect(gate.admissions).toMatchObject({ script: 1, cached: 0 });
+    // The next is admitted from the verdict: nothing counted, nothing to cut a stream at.
+    const second = await stage.admit('r-2', WHO, 'gpt-4o', ROUTE, request);
+    expect(gate.admissions).toMatchObject({ script: 1, cached: 1 });
+    expect(second.reservation).toMatchObject({ requestId: 'r-2', state: 'untracked', scopes: [] });
+    expect(second.inputTokens).toBeUndefined();
+    expect(holdsReservation(second)).toBe(false);
+    expect(stage.outputCap(second, ROUTE)).toBe(Number.POSITIVE_INFINITY);
+    // No usage from the provider: the prompt is counted now, the output estimated from its text.
+    const { spend } = await stage.settle(second, WHO, ROUTE, undefined, 40);
+    expect((spend.data as { tokens: unknown }).tokens).toEqual({ cachedInput: 0, input: counted, output: 10, reasoning: 0 });
+    // A model without a price is refused on this path too (fail closed).
+    expect(() => stage.price({ ...ROUTE, model: 'no-such-model', deploymentId: 'd9' })).toThrow(GatewayError);
+    await expect(stage.admit('r-3', WHO, 'gpt-4o', { ...ROUTE, model: 'no-such-model', deploymentId: 'd9' }, request)).rejects.toMatchObject({ code: 'TOTRA_PRICE_UNKNOWN' });
+
+    // A caller with a budget is counted and metered.
+    const b = hotBudgetOf(WHO.tenant, { budgetId: 'b_team', scope: { kind: 'team', id: WHO.teamId }, limit: { microUsd: 1_000_000_000 }, period: 'monthly', timeZone: 'UTC', thresholds: [80] }, layout);
+    await redis.hset(layout.budgets(WHO.tenant), 'b_team', JSON.stringify(b));
+    await redis.hset(b.ix, 'b_team', JSON.stringify(b));
+    await redis.publish(layout.limitsChanged, WHO.tenant);
+    await subscriber.ping(); // answered after the announcement reached the gate's connection
+    const budgeted = await stage.admit('r-4', WHO, 'gpt-4o', ROUTE, request);
+    expect(budgeted).toMatchObject({ reservation: { state: 'reserved' }, inputTokens: counted });
+    expect(holdsReservation(budgeted)).toBe(true);
+    expect(stage.outputCap(budgeted, ROUTE)).toBeLessThan(Number.POSITIVE_INFINITY);
+    await stage.release(budgeted);
   });
 
   it('returns the SpendRecorded with the actual cost when the ledger took the settlement', async () => {

@@ -20,7 +20,18 @@ export interface QuotaStageOptions {
 /** A request admitted against its budgets, to settle (or release) when it ends. */
 export interface Admitted {
   reservation: Reservation;
-  inputTokens: number;
+  /**
+   * The prompt's input tokens, counted with the model's tokenizer when the admission needed
+   * them; undefined when it did not (a caller nothing limits, admitted from the gate's cached
+   * verdict): `countInput` counts them then, for a settlement without the provider's usage.
+   */
+  inputTokens: number | undefined;
+  countInput(): Promise<number>;
+}
+
+/** Whether a reservation holds anything: only then is a stream metered against it. */
+export function holdsReservation(a: Admitted): boolean {
+  return a.reservation.state !== 'untracked';
 }
 
 function textOf(content: unknown): string {
@@ -79,18 +90,36 @@ export class QuotaStage {
 
   /** Reserves the worst-case cost of a chat request, or refuses with 429 naming the scope. */
   async admit(requestId: string, who: CallerIdentity, alias: string, route: DeploymentRoute & { maxOutputTokens?: number | undefined }, request: ChatRequest): Promise<Admitted> {
-    const inputTokens = await this.inputTokens(request, alias);
-    return this.#reserve(requestId, who, alias, route, inputTokens, request.maxTokens ?? route.maxOutputTokens ?? this.#defaultMaxOut);
+    const countInput = () => this.inputTokens(request, alias);
+    // A caller nothing limits, known as such: no estimate is needed (nothing is reserved), so
+    // the prompt is not tokenized on the way to the provider.
+    const known = this.#knownUntracked(requestId, who, alias, route, countInput);
+    if (known) return known;
+    const inputTokens = await countInput();
+    return this.#reserve(requestId, who, alias, route, inputTokens, request.maxTokens ?? route.maxOutputTokens ?? this.#defaultMaxOut, countInput);
   }
 
   /** Reserves the cost of an embeddings request (its input tokens at the input price; no output), or refuses with 429. */
   async admitEmbeddings(requestId: string, who: CallerIdentity, alias: string, route: DeploymentRoute, texts: readonly string[]): Promise<Admitted> {
-    const tokenizer = await loadTokenizer(alias);
-    const inputTokens = texts.reduce((n, t) => n + tokenizer.count(t), 0);
-    return this.#reserve(requestId, who, alias, route, inputTokens, 0);
+    const countInput = async () => {
+      const tokenizer = await loadTokenizer(alias);
+      return texts.reduce((n, t) => n + tokenizer.count(t), 0);
+    };
+    const known = this.#knownUntracked(requestId, who, alias, route, countInput);
+    if (known) return known;
+    const inputTokens = await countInput();
+    return this.#reserve(requestId, who, alias, route, inputTokens, 0, countInput);
   }
 
-  async #reserve(requestId: string, who: CallerIdentity, alias: string, route: DeploymentRoute, inputTokens: number, maxOut: number): Promise<Admitted> {
+  #knownUntracked(requestId: string, who: CallerIdentity, alias: string, route: DeploymentRoute, countInput: () => Promise<number>): Admitted | undefined {
+    const reservation = this.#gate.admitKnownUntracked({ requestId, tenant: who.tenant, keyId: who.keyId, userId: who.userId, teamId: who.teamId, model: alias, now: Date.now() });
+    if (!reservation) return undefined;
+    // Refused all the same when the model has no price (fail closed), as on the estimated path.
+    this.price(route);
+    return { reservation, inputTokens: undefined, countInput };
+  }
+
+  async #reserve(requestId: string, who: CallerIdentity, alias: string, route: DeploymentRoute, inputTokens: number, maxOut: number, countInput: () => Promise<number>): Promise<Admitted> {
     const price = this.price(route);
     const microUsd = price ? estimateMaxCost({ inputTokens, maxOutputTokens: maxOut }, price) : 0;
     const admission = await this.#gate.admit({
@@ -103,7 +132,7 @@ export class QuotaStage {
       estimate: { microUsd, tokens: inputTokens + maxOut },
       now: Date.now(),
     });
-    if (admission.ok) return { reservation: admission.reservation, inputTokens };
+    if (admission.ok) return { reservation: admission.reservation, inputTokens, countInput };
     // What this request may take, in the unit of the budget that refused it.
     const worst = admission.unit === 'tokens' ? `may use up to ${inputTokens + maxOut} tokens` : `may cost up to ${(microUsd / 1e6).toFixed(6)} USD`;
     const what = admission.unit === 'microUsd' ? `${(admission.used / 1e6).toFixed(6)} of ${(admission.limit / 1e6).toFixed(6)} USD` : `${admission.used} of ${admission.limit} ${admission.unit}`;
@@ -140,6 +169,8 @@ export class QuotaStage {
    * for the deployment that serves the request: a fallback with a higher price affords fewer.
    */
   outputCap(a: Admitted, route: DeploymentRoute): number {
+    // Nothing reserved, nothing to cut at (such admissions are not metered: see `holdsReservation`).
+    if (!holdsReservation(a) || a.inputTokens === undefined) return Number.POSITIVE_INFINITY;
     const price = this.price(route);
     if (price) return affordableOutputTokens(a.reservation.estimate.microUsd, a.inputTokens, price);
     // Unpriced: the reservation's token count is the bound.
@@ -159,7 +190,7 @@ export class QuotaStage {
    * moves the cost to spent from the event, so no cent is lost.
    */
   async settle(a: Admitted, who: CallerIdentity, route: DeploymentRoute, usage: Usage | undefined, outputChars: number): Promise<{ spend: EventInput; ledgerError?: unknown }> {
-    const input = usage?.inputTokens ?? a.inputTokens;
+    const input = usage?.inputTokens ?? a.inputTokens ?? (await a.countInput());
     const output = usage?.outputTokens ?? Math.ceil(outputChars / 4);
     const cached = usage?.cachedInputTokens ?? 0;
     const reasoning = usage?.reasoningTokens ?? 0;

@@ -24,6 +24,7 @@ import { outcomeEvent } from '../events/request-events.js';
 import { identityOf, type CallerIdentity } from '../identity.js';
 import { executeChat, toProviderError, unknownModel, type ChatExecutorDeps, type ChatOutcome, type ChatRun, type ResponseSink, type StreamWriter } from '../pipeline/chat-executor.js';
 import { type GatewayContext } from '../context.js';
+import { holdsReservation } from '../quota/quota-stage.js';
 import { CONTENT_LOG_MAX_CHARS, type ContentKey } from '../gdpr/request-privacy.js';
 
 type Api = z.infer<typeof InboundApi>;
@@ -145,9 +146,10 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     let contentKey: ContentKey | undefined;
     try {
       // A stream is cut where the reservation ends (its worst case is all that was reserved),
-      // at the price of the deployment that serves it; a fallback is asked for no more.
+      // at the price of the deployment that serves it; a fallback is asked for no more. A caller
+      // nothing limits reserved nothing: its answer is not metered, and may be passed through.
       const quota = ctx.quota;
-      if (admitted && first && quota) cap = { maxOutputTokens: (route) => quota.outputCap(admitted, route), inputTokens: admitted.inputTokens, pricedOn: first.deploymentId };
+      if (admitted && first && quota && holdsReservation(admitted)) cap = { maxOutputTokens: (route) => quota.outputCap(admitted, route), inputTokens: admitted.inputTokens, pricedOn: first.deploymentId };
       // The team logs content: its key first (cached), or the request is refused (fail closed).
       if (ctx.privacy?.logsContent(who)) contentKey = await ctx.privacy.contentKey(who, new Date());
       pii = ctx.pii?.run(chat, who, request.id, (e) => ctx.events?.append(e));
