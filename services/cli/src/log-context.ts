@@ -3,7 +3,7 @@ import { type Command } from 'commander';
 import { type NatsConnection } from '@nats-io/nats-core';
 import { createDb } from '@totra/db';
 import { ChainWriter, DEFAULT_STREAM, connectNats, type StreamOptions } from '@totra/eventlog';
-import { readSettingsLog, replaySettings, type SettingsLog } from '@totra/projection-reporting';
+import { replayFromEventLog, settingsLog, type EventLogReadModel, type EventLogSource } from '@totra/projection-reporting';
 import { type DecodedEvent } from '@totra/events';
 import { CliError, EXIT } from './cli-error.js';
 import { readUrls, resolveNatsUrl, stateDir } from './state.js';
@@ -65,50 +65,56 @@ export async function withWriter<T>(o: LogOptions, fn: (writer: ChainWriter, nc:
   });
 }
 
-/** Reads the settings_log read model (undefined when there is none to read). */
-export type SettingsLogSource = (() => Promise<SettingsLog | undefined>) | undefined;
+/** An event-log read model to start a fold from; undefined: the whole log is read. */
+export type EventLogReader = EventLogSource | undefined;
 
 /**
- * Runs `fn` with the settings_log read model of ToTra's Postgres (`TOTRA_DATABASE_URL`, then
- * `.totra/urls.json`), when one is known: commands that fold settings (catalog, PII policies) read
- * it up to its checkpoint and the log only past it, instead of the whole log (ADR 0018). Without a
- * Postgres URL, `fn` gets undefined and reads the whole log, as it does when the read model cannot
- * be read (a Postgres that is down is given two seconds to answer; `note` is told).
+ * Runs `fn` with the event-log read model `model` of ToTra's Postgres (`TOTRA_DATABASE_URL`, then
+ * `.totra/urls.json`), when one is known: commands that fold events of its types (the catalog,
+ * PII policies, keys, budgets) read it up to its checkpoint and the log only past it, instead of
+ * the whole log (ADR 0018). Without a Postgres URL, `fn` gets undefined and reads the whole log,
+ * as it does when the read model cannot be read (a Postgres that is down is given two seconds to
+ * answer; `note` is told).
  */
-export async function withSettingsLog<T>(o: LogOptions, note: (line: string) => void, fn: (read: SettingsLogSource) => Promise<T>): Promise<T> {
+export async function withEventLog<T>(o: LogOptions, model: EventLogReadModel, note: (line: string) => void, fn: (log: EventLogReader) => Promise<T>): Promise<T> {
   const url = process.env['TOTRA_DATABASE_URL'] ?? readUrls(stateDir(o.stateDir))?.postgres;
   if (!url) return fn(undefined);
   const db = createDb<unknown>(url, { applicationName: 'totra-cli', maxConnections: 1, connectionTimeoutMs: 2_000 });
   const read = async () => {
     try {
-      return await readSettingsLog(db);
+      return await model.read(db);
     } catch (err) {
-      note(`note: the settings_log read model could not be read (${(err as Error).message}); reading the whole log instead\n`);
+      note(`note: the ${model.name} read model could not be read (${(err as Error).message}); reading the whole log instead\n`);
       return undefined;
     }
   };
   try {
-    return await fn(read);
+    return await fn({ name: model.name, read });
   } finally {
     await db.destroy();
   }
 }
 
+/** {@link withEventLog} with the `settings_log` read model (catalog, PII policies, team settings). */
+export function withSettingsLog<T>(o: LogOptions, note: (line: string) => void, fn: (log: EventLogReader) => Promise<T>): Promise<T> {
+  return withEventLog(o, settingsLog, note, fn);
+}
+
 /**
  * Folds the events of `types` of the whole stream (every chain, in stream order) with `evolve`:
- * from the settings_log read model up to its checkpoint when `settingsLog` gives one of this
- * stream, and from the stream past it (ADR 0018).
+ * from the event-log read model `log` up to its checkpoint when it is one of this stream, and
+ * from the stream past it (ADR 0018).
  */
-export async function foldSettings<S>(nc: NatsConnection, stream: StreamOptions, types: ReadonlySet<string>, initial: S, evolve: (state: S, event: DecodedEvent) => S, settingsLog?: SettingsLogSource): Promise<S> {
+export async function foldFromEventLog<S>(nc: NatsConnection, stream: StreamOptions, types: ReadonlySet<string>, initial: S, evolve: (state: S, event: DecodedEvent) => S, log?: EventLogReader): Promise<S> {
   let state = initial;
-  await replaySettings({
+  await replayFromEventLog({
     nc,
     stream,
     types,
     onEvent: (event) => {
       state = evolve(state, event);
     },
-    settingsLog,
+    log,
   });
   return state;
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { type NatsConnection } from '@nats-io/nats-core';
-import { EventRegistry, newEventId } from '@totra/events';
-import { readStream, type StreamOptions } from '@totra/eventlog';
+import { newEventId } from '@totra/events';
+import { type StreamOptions } from '@totra/eventlog';
+import { quotaLog } from '@totra/projection-reporting';
 import {
   QuotaError,
   approveQuotaIncrease,
@@ -23,23 +24,21 @@ import {
 import { CliError, EXIT } from '../cli-error.js';
 import type { CommandGroup } from '../cli.js';
 import { type KeyOptions, keyOptions, resolveDbUrl, withKeyStore } from '../gdpr-context.js';
-import { type LogOptions, logOptions, withNats, withWriter } from '../log-context.js';
+import { type EventLogReader, foldFromEventLog, type LogOptions, logOptions, withEventLog, withNats, withWriter } from '../log-context.js';
 
-const QUOTA_TYPES = new Set(['BudgetSet', 'BudgetRemoved', 'RateLimitSet', 'QuotaIncreaseRequested', 'QuotaIncreaseApproved', 'QuotaIncreaseRejected']);
+const QUOTA_TYPES: ReadonlySet<string> = new Set(quotaLog.types);
 
-/** Folds the budget, rate-limit and quota-request events of the whole stream. */
-export async function loadQuotaState(nc: NatsConnection, stream: StreamOptions): Promise<QuotaState> {
-  const registry = new EventRegistry();
-  const events: FoldableQuotaEvent[] = [];
-  for await (const batch of readStream(nc, stream, { types: QUOTA_TYPES })) {
-    for (const line of batch.lines) {
-      if (!line.includes('"type":"Budget') && !line.includes('"type":"Quota') && !line.includes('"type":"RateLimit')) continue;
-      const raw = JSON.parse(line) as { type?: unknown };
-      if (typeof raw.type !== 'string' || !QUOTA_TYPES.has(raw.type)) continue;
-      const { envelope, data } = registry.decode(raw);
-      events.push({ type: envelope.type, tenant: envelope.tenant, time: envelope.time, data, id: envelope.id, subject: envelope.subject, sealed: envelope.sealed });
-    }
-  }
+/**
+ * Folds the budget, rate-limit and quota-request events of the whole stream: from the `quota_log`
+ * read model up to its checkpoint when `log` gives one of this stream, then from the stream past
+ * it (ADR 0018).
+ */
+export async function loadQuotaState(nc: NatsConnection, stream: StreamOptions, log?: EventLogReader): Promise<QuotaState> {
+  const events = await foldFromEventLog<FoldableQuotaEvent[]>(nc, stream, QUOTA_TYPES, [], (all, e) => {
+    const { envelope } = e;
+    all.push({ type: e.type, tenant: envelope.tenant, time: envelope.time, data: e.data, id: envelope.id, subject: envelope.subject, sealed: envelope.sealed } as FoldableQuotaEvent);
+    return all;
+  }, log);
   return foldQuota(events);
 }
 
@@ -124,7 +123,7 @@ export const budgetsCommands: CommandGroup = (program, io) => {
       ...(o.tokens !== undefined ? { tokens: tokensOf(o.tokens) } : {}),
     }));
     const at = new Date();
-    const state = await withNats(o, (nc, stream) => loadQuotaState(nc, stream));
+    const state = await withEventLog(o, quotaLog, io.stderr, (log) => withNats(o, (nc, stream) => loadQuotaState(nc, stream, log)));
     const events = decide(() =>
       setBudget({ budgetId, tenant: o.tenant, scope, limit, period: o.period as BudgetPeriod, timeZone: o.tz, thresholds, ...(o.model !== undefined ? { model: o.model } : {}), at }, state),
     );
@@ -135,7 +134,7 @@ export const budgetsCommands: CommandGroup = (program, io) => {
 
   logOptions(budgets.command('list').description('list budgets').option('--tenant <id>', 'only this tenant').option('--json', 'machine-readable output')).action(
     async (o: LogOptions & { tenant?: string; json?: boolean }) => {
-      const state = await withNats(o, (nc, stream) => loadQuotaState(nc, stream));
+      const state = await withEventLog(o, quotaLog, io.stderr, (log) => withNats(o, (nc, stream) => loadQuotaState(nc, stream, log)));
       const list = [...state.budgets.values()].filter((b) => o.tenant === undefined || b.tenant === o.tenant);
       if (o.json) io.stdout(`${JSON.stringify(list, null, 2)}\n`);
       else if (!list.length) io.stdout('no budgets\n');
@@ -149,7 +148,7 @@ export const budgetsCommands: CommandGroup = (program, io) => {
   );
 
   logOptions(budgets.command('remove <budgetId>').description('remove a budget')).action(async (budgetId: string, o: LogOptions) => {
-    const state = await withNats(o, (nc, stream) => loadQuotaState(nc, stream));
+    const state = await withEventLog(o, quotaLog, io.stderr, (log) => withNats(o, (nc, stream) => loadQuotaState(nc, stream, log)));
     await append(o, decide(() => removeBudget({ budgetId, at: new Date() }, state)));
     io.stdout(`budget ${budgetId} removed\n`);
   });
@@ -170,7 +169,7 @@ export const budgetsCommands: CommandGroup = (program, io) => {
     const reason = o.reason !== undefined ? decide(() => quotaReason(o.reason as string)) : undefined;
     if (reason !== undefined && o.user === undefined) throw new CliError('TOTRA_CLI_USAGE', '--reason needs --user <id>: the reason is sealed under the data key of the user who asks');
     const quotaRequestId = `qr_${randomBytes(16).toString('hex')}`;
-    const state = await withNats(o, (nc, stream) => loadQuotaState(nc, stream));
+    const state = await withEventLog(o, quotaLog, io.stderr, (log) => withNats(o, (nc, stream) => loadQuotaState(nc, stream, log)));
     const command = {
       quotaRequestId,
       tenant: o.tenant,
@@ -195,7 +194,7 @@ export const budgetsCommands: CommandGroup = (program, io) => {
   for (const verdict of ['approve', 'reject'] as const) {
     logOptions(quota.command(`${verdict} <quotaRequestId>`).description(`${verdict} a pending quota request${verdict === 'approve' ? ' (raises its budget by the amount)' : ''}`)).action(
       async (id: string, o: LogOptions) => {
-        const state = await withNats(o, (nc, stream) => loadQuotaState(nc, stream));
+        const state = await withEventLog(o, quotaLog, io.stderr, (log) => withNats(o, (nc, stream) => loadQuotaState(nc, stream, log)));
         const decider = verdict === 'approve' ? approveQuotaIncrease : rejectQuotaIncrease;
         const events = decide(() => decider({ quotaRequestId: id, at: new Date() }, state));
         await append(o, events);
@@ -208,7 +207,7 @@ export const budgetsCommands: CommandGroup = (program, io) => {
   keyOptions(
     quota.command('list').description('list quota requests; their reasons are opened with the key store (--db, --keyring), else shown as sealed').option('--json', 'machine-readable output'),
   ).action(async (o: KeyOptions & { json?: boolean }) => {
-    const state = await withNats(o, (nc, stream) => loadQuotaState(nc, stream));
+    const state = await withEventLog(o, quotaLog, io.stderr, (log) => withNats(o, (nc, stream) => loadQuotaState(nc, stream, log)));
     const list = [...state.requests.values()];
     const reasons = await openReasons(o, list);
     const shown = list.map(({ sealedReason: _sealed, ...r }) => ({ ...r, ...reasons.get(r.quotaRequestId) }));

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type NatsConnection } from '@nats-io/nats-core';
-import { EventRegistry } from '@totra/events';
-import { readStream, type StreamOptions } from '@totra/eventlog';
+import { type StreamOptions } from '@totra/eventlog';
+import { keysLog } from '@totra/projection-reporting';
 import {
   IdentityError,
   foldApiKeys,
@@ -15,24 +15,20 @@ import {
 } from '@totra/identity';
 import { CliError, EXIT } from '../cli-error.js';
 import type { CommandGroup } from '../cli.js';
-import { type LogOptions, logOptions, withNats, withWriter } from '../log-context.js';
+import { type EventLogReader, foldFromEventLog, type LogOptions, logOptions, withEventLog, withNats, withWriter } from '../log-context.js';
 
-const KEY_TYPES = new Set(['ApiKeyIssued', 'ApiKeyRevoked']);
+const KEY_TYPES: ReadonlySet<string> = new Set(keysLog.types);
 
-/** Folds the key events of the whole stream (every chain, in stream order). */
-export async function loadApiKeys(nc: NatsConnection, stream: StreamOptions): Promise<ApiKeysState> {
-  const registry = new EventRegistry();
-  const events: FoldableEvent[] = [];
-  for await (const batch of readStream(nc, stream, { types: KEY_TYPES })) {
-    for (const line of batch.lines) {
-      // Cheap pre-filter: most of the log is request traffic.
-      if (!line.includes('"type":"ApiKey')) continue;
-      const raw = JSON.parse(line) as { type?: unknown };
-      if (typeof raw.type !== 'string' || !KEY_TYPES.has(raw.type)) continue;
-      const { envelope, data } = registry.decode(raw);
-      events.push({ type: envelope.type, tenant: envelope.tenant, time: envelope.time, data });
-    }
-  }
+/**
+ * Folds the key events of the whole stream (every chain, in stream order): from the `keys_log`
+ * read model up to its checkpoint when `log` gives one of this stream, then from the stream
+ * past it (ADR 0018).
+ */
+export async function loadApiKeys(nc: NatsConnection, stream: StreamOptions, log?: EventLogReader): Promise<ApiKeysState> {
+  const events = await foldFromEventLog<FoldableEvent[]>(nc, stream, KEY_TYPES, [], (all, e) => {
+    all.push({ type: e.type, tenant: e.envelope.tenant, time: e.envelope.time, data: e.data });
+    return all;
+  }, log);
   return foldApiKeys(events);
 }
 
@@ -147,10 +143,10 @@ export const keysCommands: CommandGroup = (program, io) => {
       .option('--reason <text>', 'why (recorded in the event)'),
   ).action(async (keyId: string, o: LogOptions & { reason?: string }) => {
     const at = new Date();
-    const { events, key } = await withNats(o, async (nc, stream) => {
-      const state = await loadApiKeys(nc, stream);
+    const { events, key } = await withEventLog(o, keysLog, io.stderr, (log) => withNats(o, async (nc, stream) => {
+      const state = await loadApiKeys(nc, stream, log);
       return { events: decide(() => revokeApiKey({ keyId, at, ...(o.reason !== undefined ? { reason: o.reason } : {}) }, state)), key: state.get(keyId) };
-    });
+    }));
     await withWriter(o, (writer) => {
       for (const e of events) writer.append(e);
     });
@@ -165,7 +161,7 @@ export const keysCommands: CommandGroup = (program, io) => {
       .option('--json', 'machine-readable output'),
   ).action(async (o: LogOptions & { tenant?: string; json?: boolean }) => {
     const now = new Date();
-    const state = await withNats(o, (nc, stream) => loadApiKeys(nc, stream));
+    const state = await withEventLog(o, keysLog, io.stderr, (log) => withNats(o, (nc, stream) => loadApiKeys(nc, stream, log)));
     const list = [...state.values()].filter((k) => o.tenant === undefined || k.tenant === o.tenant);
     if (o.json) io.stdout(`${JSON.stringify(list.map((k) => ({ ...k, status: statusOf(k, now) })), null, 2)}\n`);
     else if (!list.length) io.stdout('no keys\n');

@@ -26,13 +26,13 @@ import {
 import { type StreamOptions } from '@totra/eventlog';
 import { CliError, EXIT } from '../cli-error.js';
 import type { CliIo, CommandGroup } from '../cli.js';
-import { foldSettings, type LogOptions, logOptions, type SettingsLogSource, withNats, withSettingsLog, withWriter } from '../log-context.js';
+import { foldFromEventLog, type LogOptions, logOptions, type EventLogReader, withNats, withSettingsLog, withWriter } from '../log-context.js';
 
 const CATALOG_TYPES = new Set<string>(CATALOG_EVENT_TYPES);
 
 /** The catalog: its events of the whole stream folded (from the settings_log read model when there is one; ADR 0018). */
-export function loadCatalog(nc: NatsConnection, stream: StreamOptions, settingsLog?: SettingsLogSource): Promise<CatalogState> {
-  return foldSettings(nc, stream, CATALOG_TYPES, emptyCatalog(), evolveCatalog, settingsLog);
+export function loadCatalog(nc: NatsConnection, stream: StreamOptions, settingsLog?: EventLogReader): Promise<CatalogState> {
+  return foldFromEventLog(nc, stream, CATALOG_TYPES, emptyCatalog(), evolveCatalog, settingsLog);
 }
 
 /** Config field -> the `models add` flag that sets it, so errors speak the user's language. */

@@ -30,7 +30,7 @@ import {
 } from '@totra/pii';
 import { CliError, EXIT } from '../cli-error.js';
 import type { CliIo, CommandGroup } from '../cli.js';
-import { foldSettings, type LogOptions, logOptions, type SettingsLogSource, withNats, withSettingsLog, withWriter } from '../log-context.js';
+import { foldFromEventLog, type LogOptions, logOptions, type EventLogReader, withNats, withSettingsLog, withWriter } from '../log-context.js';
 
 const POLICY_TYPES = new Set<string>(PII_POLICY_EVENT_TYPES);
 const GROUPS: ReadonlySet<string> = new Set(PII_GROUPS);
@@ -38,8 +38,8 @@ const TYPES: ReadonlySet<string> = new Set(PII_TYPES);
 const ACTIONS: ReadonlySet<string> = new Set(PII_ACTIONS);
 
 /** The PII policies in force: their events of the whole stream folded (from the settings_log read model when there is one; ADR 0018). */
-export function loadPiiPolicies(nc: NatsConnection, stream: StreamOptions, settingsLog?: SettingsLogSource): Promise<PiiPolicyState> {
-  return foldSettings(nc, stream, POLICY_TYPES, emptyPiiPolicies(), evolvePiiPolicies, settingsLog);
+export function loadPiiPolicies(nc: NatsConnection, stream: StreamOptions, settingsLog?: EventLogReader): Promise<PiiPolicyState> {
+  return foldFromEventLog(nc, stream, POLICY_TYPES, emptyPiiPolicies(), evolvePiiPolicies, settingsLog);
 }
 
 /** PII engine errors are bad input: one line, exit 2. */

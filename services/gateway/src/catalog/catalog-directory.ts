@@ -18,7 +18,7 @@ import {
 } from '@totra/catalog';
 import { EventRegistry, type DecodedEvent, type EventInput } from '@totra/events';
 import { followEvents, type Following, type StreamOptions } from '@totra/eventlog';
-import { replaySettings, type SettingsLoad, type SettingsLog } from '@totra/projection-reporting';
+import { replayFromEventLog, settingsLog, type EventLogLoad, type SettingsLog } from '@totra/projection-reporting';
 import { type Deployment } from '@totra/providers';
 import { GatewayError } from '../errors.js';
 import { type CallerIdentity } from '../identity.js';
@@ -155,7 +155,7 @@ export async function startCatalog(opts: {
    */
   settingsLog?: () => Promise<SettingsLog | undefined>;
   /** Told how the settings were loaded. */
-  onLoaded?: (how: SettingsLoad) => void;
+  onLoaded?: (how: EventLogLoad) => void;
 }): Promise<RunningCatalog> {
   const env = opts.env ?? process.env;
   const directory = new CatalogDirectory(emptyCatalog(), env);
@@ -165,7 +165,8 @@ export async function startCatalog(opts: {
     else opts.also?.apply(e);
   };
   const registry = new EventRegistry();
-  const { last, load } = await replaySettings({ nc: opts.nc, stream: opts.stream, types, onEvent: dispatch, registry, settingsLog: opts.settingsLog, onError: opts.onError });
+  const log = opts.settingsLog ? { name: settingsLog.name, read: opts.settingsLog } : undefined;
+  const { last, load } = await replayFromEventLog({ nc: opts.nc, stream: opts.stream, types, onEvent: dispatch, registry, log, onError: opts.onError });
   opts.onLoaded?.(load);
   const desired = [...seedFromEnv(env)];
   if (opts.catalogFile && existsSync(opts.catalogFile)) desired.push(...parseCatalogFile(readFileSync(opts.catalogFile, 'utf8')));

@@ -10,7 +10,7 @@ import { createDb, CORE_MIGRATION_TABLES, coreMigrations, migrateProjection, mig
 import { ChainWriter, connectNats, ensureStream, streamState, type StreamOptions } from '@totra/eventlog';
 import { type EventInput } from '@totra/events';
 import { migrateRunnerTables, startProjection } from '@totra/projection';
-import { readSettingsLog, SETTINGS_EVENT_TYPES, settingsLogProjection, type SettingsLoad, type SettingsLog } from '@totra/projection-reporting';
+import { readSettingsLog, SETTINGS_EVENT_TYPES, settingsLogProjection, type EventLogLoad, type SettingsLog } from '@totra/projection-reporting';
 import { createTestDatabase, natsUrl, uniquePrefix, uniqueStreamName, type TestDatabase } from '@totra/testing';
 import { TEAM_SETTINGS_TYPES } from '../gdpr/request-privacy.js';
 import { PII_POLICY_TYPES } from '../pii/pii-stage.js';
@@ -74,7 +74,7 @@ describe('gateway start from the settings_log read model (ADR 0018)', () => {
   });
 
   const start = async (settingsLog?: () => Promise<SettingsLog | undefined>) => {
-    const loads: SettingsLoad[] = [];
+    const loads: EventLogLoad[] = [];
     const errors: string[] = [];
     const appended: unknown[] = [];
     const running = await startCatalog({
