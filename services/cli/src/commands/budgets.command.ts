@@ -36,7 +36,7 @@ const QUOTA_TYPES: ReadonlySet<string> = new Set(quotaLog.types);
 export async function loadQuotaState(nc: NatsConnection, stream: StreamOptions, log?: EventLogReader): Promise<QuotaState> {
   const events = await foldFromEventLog<FoldableQuotaEvent[]>(nc, stream, QUOTA_TYPES, [], (all, e) => {
     const { envelope } = e;
-    all.push({ type: e.type, tenant: envelope.tenant, time: envelope.time, data: e.data, id: envelope.id, subject: envelope.subject, sealed: envelope.sealed } as FoldableQuotaEvent);
+    all.push({ type: e.type, tenant: envelope.tenant, time: envelope.time, data: e.data, id: envelope.id, subject: envelope.subject, sealed: envelope.sealed });
     return all;
   }, log);
   return foldQuota(events);
