@@ -77,6 +77,7 @@ describe('streaming metering', () => {
     const finishes: (string | null)[] = [];
     let usage: OpenAI.CompletionUsage | null | undefined;
     let requestId = '';
+    const chunks: { id: string; model: string; fingerprint: string | undefined }[] = [];
     try {
       const { data: stream, response } = await openai.chat.completions
         .create({ model: 'gpt-4o', max_tokens: 20, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'talk at length' }] })
@@ -86,10 +87,17 @@ describe('streaming metering', () => {
         text += chunk.choices[0]?.delta.content ?? '';
         if (chunk.choices[0]?.finish_reason) finishes.push(chunk.choices[0].finish_reason);
         if (chunk.usage) usage = chunk.usage;
+        chunks.push({ id: chunk.id, model: chunk.model, fingerprint: chunk.system_fingerprint });
       }
     } finally {
       gate.release();
     }
+    // Passed through as the provider framed it up to the cut (its fingerprint), then ended by the
+    // gateway (no fingerprint) under the same id and model: one stream to the client.
+    expect(chunks[0]?.fingerprint).toBe('fp_mock');
+    expect(chunks.at(-1)?.fingerprint).toBeUndefined();
+    expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
+    expect(new Set(chunks.map((c) => c.model)).size).toBe(1);
     // About 20 tokens of 4 characters: far less than the 2,000 characters the provider had.
     expect(text.length).toBeGreaterThan(40);
     expect(text.length).toBeLessThanOrEqual(20 * 4);

@@ -87,6 +87,7 @@ export {
   type EmbeddingsAdapter,
   type InboundFormat,
   type PassthroughInput,
+  type PassthroughMessage,
   type PassthroughStreamParser,
   type PassthroughSupport,
   type ProviderAdapter,

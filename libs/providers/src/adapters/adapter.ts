@@ -69,6 +69,19 @@ export interface StreamParser {
 export interface PassthroughStreamParser {
   push(chunk: string | Uint8Array): { events: StreamEvent[]; forward: string };
   end(): { events: StreamEvent[]; forward: string };
+  /**
+   * The same, one entry per complete SSE message (its events, and its text to forward: '' for a
+   * dropped one), for a reader that may stop forwarding between two messages (a metered stream).
+   * Use either these or `push`/`end` on one parser, not both.
+   */
+  pushEach(chunk: string | Uint8Array): PassthroughMessage[];
+  endEach(): PassthroughMessage[];
+}
+
+/** One SSE message of a passed-through stream: its canonical events and its text to forward. */
+export interface PassthroughMessage {
+  events: StreamEvent[];
+  forward: string;
 }
 
 /** Wire format a provider speaks. Adapters sharing one can pass inbound bodies through untouched. */

@@ -204,6 +204,31 @@ describe('openai adapter: passthrough fast path', () => {
     expect(forward.split('\n\n').filter(Boolean)).toHaveLength(7);
   });
 
+  it('hands over the same stream message by message: each with its events, a dropped one with nothing to forward', () => {
+    const whole = openaiAdapter.passthrough?.createStreamParser({ stripUsageChunk: true });
+    const each = openaiAdapter.passthrough?.createStreamParser({ stripUsageChunk: true });
+    if (!whole || !each) throw new Error('no passthrough');
+    const byChunk = { forward: '', events: [] as StreamEvent[] };
+    const messages: { forward: string; events: StreamEvent[] }[] = [];
+    for (let i = 0; i < streamRaw.length; i += 50) {
+      const r = whole.push(streamRaw.slice(i, i + 50));
+      byChunk.forward += r.forward;
+      byChunk.events.push(...r.events);
+      messages.push(...each.pushEach(streamRaw.slice(i, i + 50)));
+    }
+    const last = whole.end();
+    byChunk.forward += last.forward;
+    byChunk.events.push(...last.events);
+    messages.push(...each.endEach());
+    // Eight messages: seven forwarded, and the forced usage chunk, parsed but not forwarded.
+    expect(messages).toHaveLength(8);
+    expect(messages.filter((m) => m.forward === '')).toHaveLength(1);
+    expect(messages.find((m) => m.forward === '')?.events).toEqual([expect.objectContaining({ type: 'usage' })]);
+    for (const m of messages) if (m.forward) expect(m.forward.endsWith('\n\n') && m.forward.split('\n\n').filter(Boolean).length === 1).toBe(true);
+    expect(messages.map((m) => m.forward).join('')).toBe(byChunk.forward);
+    expect(messages.flatMap((m) => m.events)).toEqual(byChunk.events);
+  });
+
   it('is the same wire format only for OpenAI-format inbound requests', () => {
     expect(openaiAdapter.passthrough?.inbound).toBe('openai-chat');
   });

@@ -1,5 +1,5 @@
 import type { StreamEvent } from '../canonical/stream-event.js';
-import type { PassthroughStreamParser, StreamParser } from '../adapters/adapter.js';
+import type { PassthroughMessage, PassthroughStreamParser, StreamParser } from '../adapters/adapter.js';
 import { formatSse, SseDecoder, type SseMessage } from './sse.js';
 import { NdjsonDecoder } from './ndjson.js';
 
@@ -48,6 +48,11 @@ export function createSsePassthroughParser(
     for (const m of messages) if (handle(m, out)) forward += formatSse(m.data, m.event);
     return forward;
   };
+  const each = (messages: SseMessage[]): PassthroughMessage[] =>
+    messages.map((m) => {
+      const events: StreamEvent[] = [];
+      return { events, forward: handle(m, events) ? formatSse(m.data, m.event) : '' };
+    });
   return {
     push(chunk) {
       const events: StreamEvent[] = [];
@@ -58,6 +63,14 @@ export function createSsePassthroughParser(
       const forward = run(sse.end(), events);
       onEnd?.(events);
       return { forward, events };
+    },
+    pushEach: (chunk) => each(sse.push(chunk)),
+    endEach() {
+      const out = each(sse.end());
+      const events: StreamEvent[] = [];
+      onEnd?.(events);
+      if (events.length) out.push({ events, forward: '' });
+      return out;
     },
   };
 }

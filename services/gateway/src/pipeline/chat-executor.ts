@@ -2,12 +2,14 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { type Dispatcher } from 'undici';
 import {
   ProviderError,
+  createOpenAIChatStreamEncoder,
   getProviderAdapter,
   mergeUsage,
   prepareRequest,
   sameWireFormat,
   type ChatRequest,
   type InboundFormat,
+  type PassthroughMessage,
   type ProviderHttpRequest,
   type StreamEvent,
   type Usage,
@@ -243,10 +245,15 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
   if (route.provider === 'demo') return demoAttempt(run, sink, base);
   const adapter = getProviderAdapter(route.provider);
   const deployment = deps.resolveCredentials(route);
-  // A capped stream is translated: only the encoder can end it cleanly where the gateway cuts it.
+  // A capped (metered) stream is passed through only in the OpenAI chat format, message by
+  // message, and ended by the encoder where the gateway cuts it; in the other formats it is
+  // translated: only the encoder can end it cleanly there.
   const capped = run.cap !== undefined && run.request.stream === true;
   const request = affordableRequest(run, route);
-  const passthrough = request === run.request && run.allowPassthrough && !run.output && !capped && adapter.passthrough && sameWireFormat(run.inbound, adapter) ? adapter.passthrough : undefined;
+  const passthrough =
+    request === run.request && run.allowPassthrough && !run.output && (!capped || run.inbound === 'openai-chat') && adapter.passthrough && sameWireFormat(run.inbound, adapter)
+      ? adapter.passthrough
+      : undefined;
   const req: ProviderHttpRequest = passthrough
     ? passthrough.buildRequest({ raw: run.raw, parsed: run.parsed }, deployment)
     : await prepareRequest(adapter, request, deployment, new Date());
@@ -288,7 +295,15 @@ async function streamAttempt(
   forwardParser: ReturnType<NonNullable<ReturnType<typeof getProviderAdapter>['passthrough']>['createStreamParser']> | undefined,
   translateParser: ReturnType<ReturnType<typeof getProviderAdapter>['createStreamParser']> | undefined,
 ): Promise<ChatOutcome> {
-  const encoder: StreamEncoder | undefined = translateParser ? createStreamEncoder(run.inbound, { model: run.alias, includeUsage: run.request.includeUsage === true }) : undefined;
+  // Translated: the encoder writes every chunk. Passed through and metered (OpenAI chat only):
+  // it writes only the end of a stream cut at its cap, under the provider's id and model, which
+  // it learns from the events it is shown as the provider's chunks go out as they came.
+  const metered = forwardParser !== undefined && run.cap !== undefined;
+  const encoder: StreamEncoder | undefined = translateParser
+    ? createStreamEncoder(run.inbound, { model: run.alias, includeUsage: run.request.includeUsage === true })
+    : metered
+      ? createOpenAIChatStreamEncoder({ includeUsage: run.request.includeUsage === true })
+      : undefined;
   let usage: Usage | undefined;
   let finishReason: string | null = null;
   let writer: StreamWriter | undefined;
@@ -321,9 +336,36 @@ async function streamAttempt(
     { type: 'usage', usage: { outputTokens: (meter as OutputMeter).tokens(), ...(usage === undefined && run.cap?.inputTokens !== undefined ? { inputTokens: run.cap.inputTokens } : {}) } },
     { type: 'finish', finishReason: 'length' },
   ];
+  /**
+   * Forwards the messages of a metered pass-through stream as they came while they fit under the
+   * cap; the message that passes it is written by the encoder, cut to what fits, with the end of
+   * the stream. True once cut.
+   */
+  const forwardMetered = async (messages: PassthroughMessage[]): Promise<boolean> => {
+    const enc = encoder as StreamEncoder;
+    let out = '';
+    for (const m of messages) {
+      const events = (meter as OutputMeter).admit(m.events);
+      observe(events);
+      if (!(meter as OutputMeter).cut) {
+        for (const e of events) enc.push(e);
+        out += m.forward;
+        continue;
+      }
+      const end = cutEnd();
+      observe(end);
+      for (const e of [...events, ...end]) out += enc.push(e);
+      await emit(out + enc.end());
+      return true;
+    }
+    await emit(out);
+    return false;
+  };
   try {
     for await (const chunk of res.body) {
-      if (forwardParser) {
+      if (forwardParser && meter) {
+        if (await forwardMetered(forwardParser.pushEach(chunk as Buffer))) break; // leaving the loop stops the provider
+      } else if (forwardParser) {
         const { events, forward } = forwardParser.push(chunk as Buffer);
         observe(events);
         await emit(forward);
@@ -340,7 +382,9 @@ async function streamAttempt(
         await emit(translate(events));
       }
     }
-    if (forwardParser) {
+    if (forwardParser && meter) {
+      if (!meter.cut) await forwardMetered(forwardParser.endEach());
+    } else if (forwardParser) {
       const { events, forward } = forwardParser.end();
       observe(events);
       await emit(forward);
