@@ -104,15 +104,3 @@ export const keysLog = eventLogReadModel('keys_log', ['ApiKeyIssued', 'ApiKeyRev
 
 /** `quota_log`: budgets, rate limits and quota requests, which `totra budgets` and `totra quota` fold. */
 export const quotaLog = eventLogReadModel('quota_log', ['BudgetSet', 'BudgetRemoved', 'RateLimitSet', 'QuotaIncreaseRequested', 'QuotaIncreaseApproved', 'QuotaIncreaseRejected'], 1);
-
-export const SETTINGS_EVENT_TYPES: readonly string[] = settingsLog.types;
-export type SettingsLog = EventLog;
-
-export function settingsLogProjection(): Projection<unknown> {
-  return settingsLog.projection();
-}
-
-/** The settings log of `db` (see {@link EventLogReadModel.read}). */
-export function readSettingsLog(db: Kysely<unknown>): Promise<SettingsLog | undefined> {
-  return settingsLog.read(db);
-}

@@ -3,7 +3,7 @@ import { type FastifyInstance } from 'fastify';
 import { type Kysely } from 'kysely';
 import { kmsFromKeyring, parseKeyring } from '@totra/crypto';
 import { createDb } from '@totra/db';
-import { readSettingsLog } from '@totra/projection-reporting';
+import { settingsLog } from '@totra/projection-reporting';
 import { KeyStore } from '@totra/keystore';
 import { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
@@ -125,7 +125,7 @@ export async function startGateway(
   const ownSettingsDb = config.pgUrl && !keys ? createDb<unknown>(config.pgUrl, { applicationName: 'totra-gateway', maxConnections: 1 }) : undefined;
   const settingsDb = keys?.db ?? ownSettingsDb;
   const catalog = await startCatalog({
-    ...(settingsDb ? { settingsLog: () => readSettingsLog(settingsDb) } : {}),
+    ...(settingsDb ? { settingsLog: () => settingsLog.read(settingsDb) } : {}),
     onLoaded: (how) =>
       opts.onInfo?.(
         how.fromReadModel

@@ -9,7 +9,7 @@ import { SEED_VARIABLES } from '@totra/catalog';
 import { createDb, CORE_MIGRATION_TABLES, coreMigrations, migrateProjection, migrateToLatest } from '@totra/db';
 import { connectNats, ensureStream, type StreamOptions } from '@totra/eventlog';
 import { migrateRunnerTables, startProjection } from '@totra/projection';
-import { keysLog, quotaLog, readSettingsLog, replayFromEventLog, settingsLog } from '@totra/projection-reporting';
+import { keysLog, quotaLog, replayFromEventLog, settingsLog } from '@totra/projection-reporting';
 import { createTestDatabase, natsUrl, uniquePrefix, uniqueStreamName, type TestDatabase } from '@totra/testing';
 import { cli } from '../cli.test-kit.js';
 import { loadQuotaState } from './budgets.command.js';
@@ -84,7 +84,7 @@ describe('totra models, pii, keys and budgets fold their events from event-log r
   });
 
   it('folds the same catalog and policies from the read model and the rest of the log as from the whole log', async () => {
-    const log = await readSettingsLog(db);
+    const log = await settingsLog.read(db);
     expect(log?.upTo).toBe(checkpoint);
     expect(log?.envelopes.map((e) => (e as { type: string }).type).sort()).toEqual(['ModelDeploymentConfigured', 'PiiPolicySet']);
     let reads = 0;
@@ -92,7 +92,7 @@ describe('totra models, pii, keys and budgets fold their events from event-log r
       name: settingsLog.name,
       read: async () => {
         reads++;
-        return readSettingsLog(db);
+        return settingsLog.read(db);
       },
     };
     const catalog = await loadCatalog(nc, stream, fromReadModel);

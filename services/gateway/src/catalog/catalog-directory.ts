@@ -18,7 +18,7 @@ import {
 } from '@totra/catalog';
 import { EventRegistry, type DecodedEvent, type EventInput } from '@totra/events';
 import { followEvents, type Following, type StreamOptions } from '@totra/eventlog';
-import { replayFromEventLog, settingsLog, type EventLogLoad, type SettingsLog } from '@totra/projection-reporting';
+import { replayFromEventLog, settingsLog, type EventLog, type EventLogLoad } from '@totra/projection-reporting';
 import { type Deployment } from '@totra/providers';
 import { GatewayError } from '../errors.js';
 import { type CallerIdentity } from '../identity.js';
@@ -153,7 +153,7 @@ export async function startCatalog(opts: {
    * first, and the stream is read only past that point. Without it, or when it cannot be used,
    * the whole stream is read.
    */
-  settingsLog?: () => Promise<SettingsLog | undefined>;
+  settingsLog?: () => Promise<EventLog | undefined>;
   /** Told how the settings were loaded. */
   onLoaded?: (how: EventLogLoad) => void;
 }): Promise<RunningCatalog> {

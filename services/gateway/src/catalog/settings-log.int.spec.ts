@@ -10,7 +10,7 @@ import { createDb, CORE_MIGRATION_TABLES, coreMigrations, migrateProjection, mig
 import { ChainWriter, connectNats, ensureStream, streamState, type StreamOptions } from '@totra/eventlog';
 import { type EventInput } from '@totra/events';
 import { migrateRunnerTables, startProjection } from '@totra/projection';
-import { readSettingsLog, SETTINGS_EVENT_TYPES, settingsLogProjection, type EventLogLoad, type SettingsLog } from '@totra/projection-reporting';
+import { settingsLog, type EventLog, type EventLogLoad } from '@totra/projection-reporting';
 import { createTestDatabase, natsUrl, uniquePrefix, uniqueStreamName, type TestDatabase } from '@totra/testing';
 import { TEAM_SETTINGS_TYPES } from '../gdpr/request-privacy.js';
 import { PII_POLICY_TYPES } from '../pii/pii-stage.js';
@@ -44,7 +44,7 @@ describe('gateway start from the settings_log read model (ADR 0018)', () => {
     db = createDb(database.url, { maxConnections: 2, applicationName: 'settings-log-spec' });
     await migrateToLatest(db, coreMigrations, CORE_MIGRATION_TABLES);
     await migrateRunnerTables(db);
-    const projection = settingsLogProjection();
+    const projection = settingsLog.projection();
     await migrateProjection(db, projection.migrations);
     nc = await connectNats(await natsUrl(), { name: 'settings-log-spec' });
     stream = { name: uniqueStreamName('SETTINGSLOG'), subjectPrefix: uniquePrefix('settingslog'), storage: 'memory' };
@@ -73,7 +73,7 @@ describe('gateway start from the settings_log read model (ADR 0018)', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const start = async (settingsLog?: () => Promise<SettingsLog | undefined>) => {
+  const start = async (readLog?: () => Promise<EventLog | undefined>) => {
     const loads: EventLogLoad[] = [];
     const errors: string[] = [];
     const appended: unknown[] = [];
@@ -82,7 +82,7 @@ describe('gateway start from the settings_log read model (ADR 0018)', () => {
       stream,
       append: (e) => appended.push(e),
       env: ENV,
-      ...(settingsLog ? { settingsLog } : {}),
+      ...(readLog ? { settingsLog: readLog } : {}),
       onLoaded: (how) => loads.push(how),
       onError: (err) => errors.push((err as Error).message),
     });
@@ -91,11 +91,11 @@ describe('gateway start from the settings_log read model (ADR 0018)', () => {
   };
 
   it('lists the event types the gateway folds at start', () => {
-    expect(new Set(SETTINGS_EVENT_TYPES)).toEqual(new Set([...CATALOG_EVENT_TYPES, ...PII_POLICY_TYPES, ...TEAM_SETTINGS_TYPES]));
+    expect(new Set(settingsLog.types)).toEqual(new Set([...CATALOG_EVENT_TYPES, ...PII_POLICY_TYPES, ...TEAM_SETTINGS_TYPES]));
   });
 
   it('keeps every settings event up to its checkpoint, in stream order, and nothing else', async () => {
-    const log = await readSettingsLog(db);
+    const log = await settingsLog.read(db);
     expect(log?.upTo).toBe(checkpoint);
     expect(log?.envelopes).toHaveLength(logged);
     const types = (log?.envelopes ?? []).map((e) => (e as { type: string }).type);
@@ -107,7 +107,7 @@ describe('gateway start from the settings_log read model (ADR 0018)', () => {
     const { lastSeq } = await streamState(nc, stream);
     const whole = await start();
     expect(whole.load).toEqual({ fromReadModel: undefined, streamMessages: lastSeq });
-    const fast = await start(() => readSettingsLog(db));
+    const fast = await start(() => settingsLog.read(db));
     expect(fast.errors).toEqual([]);
     expect(fast.load).toEqual({ fromReadModel: { upTo: checkpoint, events: logged }, streamMessages: lastSeq - checkpoint });
     expect(fast.load?.streamMessages).toBeLessThan(lastSeq / 4);
@@ -122,7 +122,7 @@ describe('gateway start from the settings_log read model (ADR 0018)', () => {
 
   it('reads the whole stream when the read model does not belong to this stream', async () => {
     const { lastSeq } = await streamState(nc, stream);
-    const real = await readSettingsLog(db);
+    const real = await settingsLog.read(db);
     const beyond = await start(async () => ({ upTo: lastSeq + 10, envelopes: real?.envelopes ?? [], lastStreamSeq: real?.lastStreamSeq }));
     expect(beyond.load).toEqual({ fromReadModel: undefined, streamMessages: lastSeq });
     expect(beyond.errors.join('\n')).toMatch(/does not match stream/);
@@ -150,10 +150,10 @@ describe('gateway start from the settings_log read model (ADR 0018)', () => {
   it('is not read when it was written by another version of its projection', async () => {
     await sql`UPDATE projection_checkpoint SET version = 2 WHERE projection = 'settings_log'`.execute(db);
     try {
-      expect(await readSettingsLog(db)).toBeUndefined();
+      expect(await settingsLog.read(db)).toBeUndefined();
     } finally {
       await sql`UPDATE projection_checkpoint SET version = 1 WHERE projection = 'settings_log'`.execute(db);
     }
-    expect((await readSettingsLog(db))?.upTo).toBe(checkpoint);
+    expect((await settingsLog.read(db))?.upTo).toBe(checkpoint);
   });
 });
