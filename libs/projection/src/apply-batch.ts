@@ -132,6 +132,32 @@ export async function recordDeadLetters(trx: Transaction<never>, dead: readonly 
 }
 
 /**
+ * Applies events decoded by {@link decodeMessages} in `trx` and records the dead letters (those
+ * of decoding, passed in `dead`, and those of applying, added to it) in the same transaction.
+ * Returns the number of events applied.
+ */
+export async function applyDecoded(
+  projection: AnyProjection,
+  events: readonly ProjectedEvent[],
+  messages: readonly RawMessage[],
+  trx: Transaction<never>,
+  dead: DeadLetter[],
+): Promise<number> {
+  const bySeq = new Map(messages.map((m) => [m.seq, m]));
+  const before = dead.length;
+  await applyEvents(
+    projection,
+    events,
+    trx,
+    dead,
+    (e) => bySeq.get(e.streamSeq)?.body.split('\n')[e.index] ?? '',
+    (seq) => bySeq.get(seq)?.subject ?? '',
+  );
+  await recordDeadLetters(trx, dead);
+  return events.length - (dead.length - before);
+}
+
+/**
  * Decodes and applies some messages in `trx`, recording what could not be applied as dead
  * letters in the same transaction. Returns the number of events applied and the dead letters
  * (to publish after commit).
@@ -145,15 +171,5 @@ export async function applyMessages(
 ): Promise<{ events: number; dead: DeadLetter[] }> {
   const dead: DeadLetter[] = [];
   const events = decodeMessages(projection, registry, wanted, messages, dead);
-  const bySeq = new Map(messages.map((m) => [m.seq, m]));
-  await applyEvents(
-    projection,
-    events,
-    trx,
-    dead,
-    (e) => bySeq.get(e.streamSeq)?.body.split('\n')[e.index] ?? '',
-    (seq) => bySeq.get(seq)?.subject ?? '',
-  );
-  await recordDeadLetters(trx, dead);
-  return { events: events.length - dead.filter((d) => d.reason.startsWith('cannot apply')).length, dead };
+  return { events: await applyDecoded(projection, events, messages, trx, dead), dead };
 }

@@ -4,7 +4,8 @@ import { type ProjectionLag, type ProjectionStats } from './runner.js';
 export function formatProjectionMetrics(samples: readonly { stats: ProjectionStats; lag?: ProjectionLag }[]): string {
   const series: [string, string, string, (s: { stats: ProjectionStats; lag?: ProjectionLag }) => number | undefined][] = [
     ['totra_projection_active', 'gauge', '1 when this instance is the active one', (s) => (s.stats.role === 'active' ? 1 : 0)],
-    ['totra_projection_position', 'gauge', 'last stream sequence applied', (s) => s.stats.position],
+    ['totra_projection_position', 'gauge', 'last stream sequence applied or passed over', (s) => s.stats.position],
+    ['totra_projection_checkpoint', 'gauge', 'stream sequence of the checkpoint in Postgres', (s) => s.stats.checkpoint],
     ['totra_projection_lag_messages', 'gauge', 'stream messages not applied yet', (s) => s.lag?.messagesBehind],
     ['totra_projection_lag_seconds', 'gauge', 'seconds the read model is behind the stream', (s) => s.lag?.secondsBehind],
     ['totra_projection_events_applied_total', 'counter', 'events applied', (s) => s.stats.eventsApplied],

@@ -4,7 +4,7 @@ import { type Kysely, type Transaction } from 'kysely';
 import { migrateProjection } from '@totra/db';
 import { lineMatcher, pullSize, type StreamOptions } from '@totra/eventlog';
 import { EventRegistry } from '@totra/events';
-import { applyMessages, type DeadLetter, type RawMessage } from './apply-batch.js';
+import { applyDecoded, decodeMessages, type DeadLetter, type RawMessage } from './apply-batch.js';
 import { ensureCheckpoint, lockCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { CheckpointMovedError, ProjectionStoppedError } from './errors.js';
 import { AdvisoryLock, LEADER_LOCK_CLASS } from './leader-lock.js';
@@ -28,6 +28,13 @@ export interface ProjectionRunnerOptions {
   standbyPollMs?: number;
   /** Longest pause between attempts while Postgres fails. Default 2000 ms. */
   maxRetryDelayMs?: number;
+  /**
+   * How long the checkpoint may stay behind messages that held no event of the projection: those
+   * are passed over without a transaction, and the checkpoint is moved past them by the next batch
+   * with events, by a checkpoint-only write at most this often, on `caughtUp()`, or at stop.
+   * Default 1000 ms; 0 writes it after every batch.
+   */
+  checkpointIntervalMs?: number;
   /** Told about trouble the runner handles itself (retries, dead letters, failover). */
   onWarning?: (message: string, err?: unknown) => void;
 }
@@ -40,11 +47,16 @@ export interface ProjectionStats {
   readonly projection: string;
   readonly version: number;
   readonly role: ProjectionRole;
-  /** Last stream sequence applied (the checkpoint). */
+  /** Last stream sequence applied or passed over (nothing in it for this projection). */
   readonly position: number;
+  /** The checkpoint in Postgres: at most `checkpointIntervalMs` behind `position`. */
+  readonly checkpoint: number;
   readonly eventsApplied: number;
   readonly messagesApplied: number;
+  /** Batches applied in a read-model transaction (batches without events need none). */
   readonly batches: number;
+  /** Read-model transactions committed: the batches, plus checkpoint-only writes. */
+  readonly transactions: number;
   readonly deadLetters: number;
   /** Events applied per second over the last 10 seconds. */
   readonly eventsPerSecond: number;
@@ -64,7 +76,10 @@ export interface ProjectionRunner {
   readonly name: string;
   stats(): ProjectionStats;
   lag(): Promise<ProjectionLag>;
-  /** Resolves once everything up to the stream's last sequence at the time of the call is applied. */
+  /**
+   * Resolves once everything up to the stream's last sequence at the time of the call is applied
+   * and the checkpoint in Postgres says so.
+   */
   caughtUp(): Promise<void>;
   /**
    * Re-reads the stream from `streamSeq` (an operator's or a test's tool). Messages up to the
@@ -90,7 +105,15 @@ class Runner implements ProjectionRunner {
   readonly #wanted: (line: string) => boolean;
   readonly #deadLetterSubject: string;
   #role: ProjectionRole = 'starting';
+  /** Every message up to here is applied or passed over. */
   #position = 0;
+  /** The checkpoint as this runner last read or wrote it (<= #position). */
+  #stored = 0;
+  /** When #position first went past #stored (0: not behind). */
+  #behindSince = 0;
+  #transactions = 0;
+  /** Wakes the follow loop (a waiter wants the checkpoint written). */
+  #kick: (() => void) | undefined;
   #lastAppliedTimeMs = 0;
   #events = 0;
   #messagesApplied = 0;
@@ -117,6 +140,7 @@ class Runner implements ProjectionRunner {
       maxBatchMessages: o.maxBatchMessages ?? 256,
       standbyPollMs: o.standbyPollMs ?? 1000,
       maxRetryDelayMs: o.maxRetryDelayMs ?? 2000,
+      checkpointIntervalMs: o.checkpointIntervalMs ?? 1000,
       onWarning: o.onWarning ?? (() => undefined),
     };
     this.#registry = o.registry ?? new EventRegistry();
@@ -139,9 +163,11 @@ class Runner implements ProjectionRunner {
       version: this.#o.projection.version,
       role: this.#role,
       position: this.#position,
+      checkpoint: this.#stored,
       eventsApplied: this.#events,
       messagesApplied: this.#messagesApplied,
       batches: this.#batches,
+      transactions: this.#transactions,
       deadLetters: this.#deadLetters,
       eventsPerSecond: first && last && span > 0 ? (last[1] - first[1]) / span : 0,
     };
@@ -160,8 +186,10 @@ class Runner implements ProjectionRunner {
     if (this.#stopping) throw new ProjectionStoppedError(this.name);
     const jsm = await jetstreamManager(this.#o.nc, { checkAPI: false });
     const { state } = await jsm.streams.info(this.#o.stream.name);
-    if (this.#position >= state.last_seq) return;
-    return new Promise((resolve, reject) => this.#waiters.push({ seq: state.last_seq, resolve, reject }));
+    if (this.#stored >= state.last_seq) return;
+    const caught = new Promise<void>((resolve, reject) => this.#waiters.push({ seq: state.last_seq, resolve, reject }));
+    this.#kick?.();
+    return caught;
   }
 
   redeliverFrom(streamSeq: number): void {
@@ -244,11 +272,18 @@ class Runner implements ProjectionRunner {
       checkpoint = await ensureCheckpoint(db, this.name, projection.version);
     }
     this.#position = checkpoint.streamSeq;
+    this.#stored = checkpoint.streamSeq;
+    this.#behindSince = 0;
     this.#role = 'active';
+    this.#notify(); // a caughtUp() that came before this instance led may be answered already
     while (!this.#interrupted) {
       const from = this.#redeliver ?? this.#position + 1;
       this.#redeliver = undefined;
       await this.#follow(from);
+    }
+    // Stopping while still the leader: the checkpoint goes past what was passed over.
+    if (this.#stopping && !this.#lockLost && this.#position > this.#stored) {
+      await this.#writePosition().catch((err: unknown) => this.#o.onWarning(`projection ${this.name}: checkpoint not moved at stop (${(err as Error).message}); the next start reads from ${this.#stored + 1}`, err));
     }
   }
 
@@ -303,14 +338,27 @@ class Runner implements ProjectionRunner {
             if (failure !== undefined && !this.#interrupted) throw failure;
             return;
           }
-          await new Promise<void>((resolve) => (arrived = resolve));
+          const due = this.#checkpointDue();
+          if (due === 0) {
+            if (await this.#withRetry('move the checkpoint to', this.#position, () => this.#writePosition())) return;
+            continue;
+          }
+          let timer: NodeJS.Timeout | undefined;
+          await new Promise<void>((resolve) => {
+            arrived = resolve;
+            this.#kick = resolve;
+            if (due !== undefined) timer = setTimeout(resolve, due);
+          });
+          clearTimeout(timer);
+          this.#kick = undefined;
           continue;
         }
         const batch = queue.splice(0, max);
         const d = drained;
         drained = undefined;
         d?.();
-        if (await this.#commitWithRetry(batch)) return;
+        if (await this.#withRetry('apply stream seq', batch[0]?.seq ?? 0, () => this.#commit(batch))) return;
+        if (this.#checkpointDue() === 0 && (await this.#withRetry('move the checkpoint to', this.#position, () => this.#writePosition()))) return;
       }
     } finally {
       ended = true;
@@ -322,50 +370,100 @@ class Runner implements ProjectionRunner {
     }
   }
 
-  /** Commits a batch, retrying while Postgres fails. True when the runner must reposition. */
-  async #commitWithRetry(batch: RawMessage[]): Promise<boolean> {
+  /**
+   * Ms until the checkpoint must be written past messages passed over (0: now, because the
+   * interval is up or a `caughtUp()` waits for it), undefined when it is not behind.
+   */
+  #checkpointDue(): number | undefined {
+    if (this.#position <= this.#stored) return undefined;
+    if (this.#waiters.some((w) => w.seq <= this.#position)) return 0;
+    return Math.max(0, this.#behindSince + this.#o.checkpointIntervalMs - Date.now());
+  }
+
+  /** Runs a read-model transaction, retrying while Postgres fails. True when the runner must reposition. */
+  async #withRetry(what: string, seq: number, attempt: () => Promise<void>): Promise<boolean> {
     let delay = 50;
     for (;;) {
       if (this.#interrupted) return true;
       try {
-        await this.#commit(batch);
+        await attempt();
         return false;
       } catch (err) {
         if (err instanceof CheckpointMovedError) {
           this.#o.onWarning(`${err.message}: repositioning`);
           this.#position = err.found;
+          this.#stored = err.found;
+          this.#behindSince = 0;
           return true;
         }
-        this.#o.onWarning(`projection ${this.name}: cannot apply stream seq ${batch[0]?.seq}..${batch[batch.length - 1]?.seq} (${(err as Error).message}); retrying`, err);
+        this.#o.onWarning(`projection ${this.name}: cannot ${what} ${seq} (${(err as Error).message}); retrying`, err);
         await this.#sleep(delay);
         delay = Math.min(delay * 2, this.#o.maxRetryDelayMs);
       }
     }
   }
 
+  /**
+   * Applies a batch: the events it holds for this projection and the checkpoint in one
+   * transaction that first locks the checkpoint and checks it is where this runner left it. A
+   * batch without any is passed over without a transaction; the checkpoint follows later.
+   */
   async #commit(batch: RawMessage[]): Promise<void> {
-    const expected = this.#position;
-    // Strictly increasing from the checkpoint: a message the consumer handed over twice is applied once.
+    // Strictly increasing from the position: a message the consumer handed over twice is applied once.
     const fresh: RawMessage[] = [];
-    for (const m of batch) if (m.seq > (fresh[fresh.length - 1]?.seq ?? expected)) fresh.push(m);
+    for (const m of batch) if (m.seq > (fresh[fresh.length - 1]?.seq ?? this.#position)) fresh.push(m);
     const last = fresh[fresh.length - 1];
     if (!last) return; // a redelivery of what is applied already
-    const result = await this.#o.db.transaction().execute(async (t) => {
+    const undecodable: DeadLetter[] = [];
+    const events = decodeMessages(this.#o.projection, this.#registry, this.#wanted, fresh, undecodable);
+    if (events.length === 0 && undecodable.length === 0 && this.#o.checkpointIntervalMs > 0) {
+      if (this.#position === this.#stored) this.#behindSince = Date.now();
+      this.#passed(fresh, last);
+      return;
+    }
+    const expected = this.#stored;
+    let dead: DeadLetter[] = [];
+    const applied = await this.#o.db.transaction().execute(async (t) => {
+      const trx = t as unknown as Transaction<never>;
+      dead = [...undecodable];
+      const stored = await lockCheckpoint(trx, this.name);
+      if (!stored || stored.streamSeq !== expected) throw new CheckpointMovedError(this.name, expected, stored?.streamSeq ?? 0);
+      const n = await applyDecoded(this.#o.projection, events, fresh, trx, dead);
+      await writeCheckpoint(trx, this.name, last.seq);
+      return n;
+    });
+    this.#transactions++;
+    this.#batches++;
+    this.#stored = last.seq;
+    this.#behindSince = 0;
+    this.#events += applied;
+    this.#samples.push([Date.now(), this.#events]);
+    if (this.#samples.length > 1000) this.#samples.splice(0, this.#samples.length - 1000);
+    this.#passed(fresh, last);
+    for (const d of dead) this.#publish(d);
+  }
+
+  /** Moves the position past messages applied or passed over. */
+  #passed(fresh: readonly RawMessage[], last: RawMessage): void {
+    this.#position = last.seq;
+    this.#lastAppliedTimeMs = last.timeMs;
+    this.#messagesApplied += fresh.length;
+    this.#notify();
+  }
+
+  /** Moves the checkpoint to the position (messages passed over since it was last written). */
+  async #writePosition(): Promise<void> {
+    const expected = this.#stored;
+    const to = this.#position;
+    await this.#o.db.transaction().execute(async (t) => {
       const trx = t as unknown as Transaction<never>;
       const stored = await lockCheckpoint(trx, this.name);
       if (!stored || stored.streamSeq !== expected) throw new CheckpointMovedError(this.name, expected, stored?.streamSeq ?? 0);
-      const applied = await applyMessages(this.#o.projection, this.#registry, this.#wanted, fresh, trx);
-      await writeCheckpoint(trx, this.name, last.seq);
-      return applied;
+      await writeCheckpoint(trx, this.name, to);
     });
-    this.#position = last.seq;
-    this.#lastAppliedTimeMs = last.timeMs;
-    this.#events += result.events;
-    this.#messagesApplied += fresh.length;
-    this.#batches++;
-    this.#samples.push([Date.now(), this.#events]);
-    if (this.#samples.length > 1000) this.#samples.splice(0, this.#samples.length - 1000);
-    for (const d of result.dead) this.#publish(d);
+    this.#transactions++;
+    this.#stored = to;
+    if (this.#position === to) this.#behindSince = 0;
     this.#notify();
   }
 
@@ -383,7 +481,7 @@ class Runner implements ProjectionRunner {
   #notify(): void {
     if (!this.#waiters.length) return;
     this.#waiters = this.#waiters.filter((w) => {
-      if (this.#position < w.seq) return true;
+      if (this.#stored < w.seq) return true;
       w.resolve();
       return false;
     });
@@ -400,7 +498,10 @@ function toRaw(m: JsMsg): RawMessage {
  * to the latest migration (rebuilding it when its version changed), then follows the stream from
  * the checkpoint with an ordered consumer. Each batch is applied in one transaction that first
  * locks and checks the checkpoint row and then moves it: the effect is exactly once whatever is
- * redelivered, and a crash loses only an uncommitted batch, which is read again.
+ * redelivered, and a crash loses only an uncommitted batch, which is read again. A batch that
+ * holds no event of the projection needs no transaction: the checkpoint is moved past such
+ * batches at most every `checkpointIntervalMs` (a crash makes the next start read them again,
+ * to find nothing in them again).
  */
 export function startProjection(options: ProjectionRunnerOptions): ProjectionRunner {
   const runner = new Runner(options);
