@@ -8,7 +8,7 @@ import {
   type VerifyReport,
 } from './chain-verifier.js';
 import { checkpointTextHash, parseCheckpoint, type Checkpoint } from './checkpoint.js';
-import { NoteFormatError, NoteKeyError } from './errors.js';
+import { NoteFormatError, NoteKeyError, VerifierOptionsError } from './errors.js';
 import { bytesToHex } from './hash.js';
 import { LeafLedger, type LedgerLeaf, type LedgerProblem } from './leaf-ledger.js';
 import { CompactMerkleTree, MerkleTree } from './merkle.js';
@@ -95,6 +95,8 @@ export interface AuditVerifierOptions extends Omit<ChainVerifierOptions, 'onEven
   readonly origin?: string;
   /** Keep the whole tree (64 bytes a leaf) so that `tree()` can give inclusion proofs. */
   readonly keepTree?: boolean;
+  /** With `keepTree`: the empty tree to build (e.g. over nodes kept in files); a new one in memory by default. */
+  readonly tree?: MerkleTree;
   /** Told of each leaf as it enters the tree. */
   readonly onLeaf?: (leaf: LedgerLeaf, index: number) => void;
   /** Told of each event accepted by the chain checks. */
@@ -165,7 +167,7 @@ export class AuditVerifier {
   #broken = false;
 
   constructor(options: AuditVerifierOptions = {}) {
-    const { trustedKeys, witnessKeys, unwitnessedTail, lastTrusted, origin, keepTree, onLeaf, onEvent, ...chainOptions } = options;
+    const { trustedKeys, witnessKeys, unwitnessedTail, lastTrusted, origin, keepTree, tree, onLeaf, onEvent, ...chainOptions } = options;
     this.#trusted = trustedKeys ?? [];
     this.#witnesses = witnessKeys ?? [];
     this.#tail = unwitnessedTail ?? 1;
@@ -173,7 +175,8 @@ export class AuditVerifier {
     this.#origin = origin ?? null;
     this.#onLeaf = onLeaf;
     this.#onEvent = onEvent;
-    this.#tree = keepTree ? new MerkleTree() : new CompactMerkleTree();
+    if (tree && tree.size !== 0) throw new VerifierOptionsError(`the tree to build must be empty, not of ${tree.size} leaves`);
+    this.#tree = keepTree ? (tree ?? new MerkleTree()) : new CompactMerkleTree();
     this.#lastTrusted = lastTrusted === undefined ? null : this.#readLastTrusted(lastTrusted);
     this.#lastTrustedState = this.#lastTrusted ? 'not-reached' : 'not-given';
     if (this.#lastTrusted?.size === 0) this.#lastTrustedState = 'consistent';

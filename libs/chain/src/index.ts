@@ -2,6 +2,7 @@ export { canonicalBytes, canonicalJson } from './jcs.js';
 export { HASH_SIZE, bytesToHex, hashAndSerialize, hashEvent, hexToBytes, leafHash, nodeHash, sealEnvelope, serializeEvent, unhashed } from './hash.js';
 export {
   CompactMerkleTree,
+  MemoryNodeStore,
   MerkleTree,
   assertConsistency,
   assertInclusion,
@@ -11,6 +12,7 @@ export {
   rootFromInclusionProof,
   verifyConsistency,
   verifyInclusion,
+  type MerkleNodeStore,
 } from './merkle.js';
 export {
   ChainFindingCode,

@@ -141,6 +141,16 @@ export class LeafLedger {
     }
   }
 
+  /** Every event seen and not anchored, by chain id then seq (what a resuming notary records again). */
+  pending(): LedgerLeaf[] {
+    const out: LedgerLeaf[] = [];
+    for (const chain of [...this.#chains.keys()].sort(compareChainIds)) {
+      const e = this.#chains.get(chain)!;
+      for (const seq of [...e.pending.keys()].sort((a, b) => a - b)) out.push({ chain, seq, hash: e.pending.get(seq)! });
+    }
+    return out;
+  }
+
   /** Events seen and not anchored, per chain (chains with none left out). */
   unanchored(): { chain: string; events: number; fromSeq: number; toSeq: number }[] {
     const out: { chain: string; events: number; fromSeq: number; toSeq: number }[] = [];

@@ -65,19 +65,79 @@ export function merkleRootOfLeaves(leaves: Iterable<Uint8Array>): Uint8Array {
 }
 
 /**
- * An append-only RFC 6962 Merkle tree that keeps every perfect subtree hash: level `k` holds
- * the hashes of the aligned subtrees of 2^k leaves, in one flat buffer per level (about 64
- * bytes per leaf in all). Appending is amortised O(1); the root and proofs for any past size
- * are O(log n).
+ * Where a `MerkleTree` keeps its perfect subtree hashes: node (level k, index i) is the MTH of
+ * leaves [i * 2^k, (i + 1) * 2^k). Each level holds its nodes 0..count-1 and only grows at its
+ * end. Memory by default (`MemoryNodeStore`); `@totra/eventlog` keeps the notary's in files.
+ */
+export interface MerkleNodeStore {
+  /** Nodes held at `level`. */
+  count(level: number): number;
+  /** Copies node (`level`, `index`), index below `count(level)`, to `out[at..at+32]`. */
+  read(level: number, index: number, out: Uint8Array, at: number): void;
+  /** Adds node (`level`, `count(level)`) from `src[at..at+32]`. */
+  append(level: number, src: Uint8Array, at: number): void;
+}
+
+/** Every node in memory: one flat buffer per level, about 64 bytes per leaf in all. */
+export class MemoryNodeStore implements MerkleNodeStore {
+  readonly #levels: Uint8Array[] = [];
+  readonly #counts: number[] = [];
+
+  count(level: number): number {
+    return this.#counts[level] ?? 0;
+  }
+
+  read(level: number, index: number, out: Uint8Array, at: number): void {
+    const buffer = this.#levels[level]!;
+    const offset = index * HASH_SIZE;
+    // A byte loop: no subarray object per node (the verifier appends millions).
+    for (let i = 0; i < HASH_SIZE; i++) out[at + i] = buffer[offset + i]!;
+  }
+
+  append(level: number, src: Uint8Array, at: number): void {
+    while (level >= this.#levels.length) {
+      this.#levels.push(new Uint8Array(HASH_SIZE * 64));
+      this.#counts.push(0);
+    }
+    const index = this.#counts[level]!;
+    let buffer = this.#levels[level]!;
+    if ((index + 1) * HASH_SIZE > buffer.length) {
+      const grown = new Uint8Array(buffer.length * 2);
+      grown.set(buffer);
+      buffer = grown;
+      this.#levels[level] = grown;
+    }
+    const offset = index * HASH_SIZE;
+    for (let i = 0; i < HASH_SIZE; i++) buffer[offset + i] = src[at + i]!;
+    this.#counts[level] = index + 1;
+  }
+}
+
+/**
+ * An append-only RFC 6962 Merkle tree that keeps every perfect subtree hash (level `k` holds
+ * the hashes of the aligned subtrees of 2^k leaves) in a `MerkleNodeStore`. Appending is
+ * amortised O(1); the root and proofs for any past size are O(log n) node reads.
  *
  * Leaves are leaf hashes. For ToTra events they are the event hashes, which already are RFC
  * 6962 leaf hashes (SHA-256(0x00 || JCS(envelope))), so they go in as they are.
  */
 export class MerkleTree {
-  /** levels[k]: the perfect subtree hashes of height k, HASH_SIZE bytes each. */
-  readonly #levels: Uint8Array[] = [];
-  readonly #counts: number[] = [];
-  #size = 0;
+  readonly #store: MerkleNodeStore;
+  /** [0..32): the node being carried up while appending; [32..64): its left sibling. */
+  readonly #scratch = new Uint8Array(2 * HASH_SIZE);
+  #size: number;
+
+  /**
+   * A tree over the nodes `store` holds (empty by default). A store that holds nodes must hold
+   * every node of its leaves: level k has floor(leaves / 2^k) of them.
+   */
+  constructor(store: MerkleNodeStore = new MemoryNodeStore()) {
+    this.#store = store;
+    this.#size = store.count(0);
+    for (let level = 1, n = Math.floor(this.#size / 2); n > 0; level++, n = Math.floor(n / 2)) {
+      if (store.count(level) !== n) throw new MerkleRangeError(`the node store holds ${store.count(level)} nodes at level ${level} for ${this.#size} leaves, not ${n}`);
+    }
+  }
 
   /** A tree over leaf hashes (bytes or hex), e.g. event hashes in (chain, seq) order. */
   static fromLeafHashes(hashes: Iterable<Uint8Array | string>): MerkleTree {
@@ -101,18 +161,18 @@ export class MerkleTree {
   /** Appends a leaf hash; returns its index. */
   append(hash: Uint8Array | string): number {
     const index = this.#size;
-    writeLeaf(hash, this.#room(0, index), index * HASH_SIZE);
-    this.#counts[0] = index + 1;
+    const scratch = this.#scratch;
+    writeLeaf(hash, scratch, 0);
+    this.#store.append(0, scratch, 0);
     // Each odd index closes a pair, whose parent may close a pair one level up, and so on.
     let level = 0;
     let i = index;
     while (i % 2 === 1) {
-      const parent = (i - 1) / 2;
-      const children = this.#levels[level]!;
-      nodeHashInto(children, (i - 1) * HASH_SIZE, children, i * HASH_SIZE, this.#room(level + 1, parent), parent * HASH_SIZE);
+      this.#store.read(level, i - 1, scratch, HASH_SIZE);
+      nodeHashInto(scratch, HASH_SIZE, scratch, 0, scratch, 0);
       level++;
-      this.#counts[level] = parent + 1;
-      i = parent;
+      i = (i - 1) / 2;
+      this.#store.append(level, scratch, 0);
     }
     this.#size = index + 1;
     return index;
@@ -121,14 +181,14 @@ export class MerkleTree {
   /** The leaf hash at `index`. */
   leafHash(index: number): Uint8Array {
     if (!isCount(index) || index >= this.#size) throw new MerkleRangeError(`no leaf ${index} in a tree of ${this.#size}`);
-    return this.#node(0, index).slice();
+    return this.#node(0, index);
   }
 
   /** MTH of the first `size` leaves (by default the whole tree). */
   root(size: number = this.#size): Uint8Array {
     this.#checkSize(size);
     if (size === 0) return emptyRoot();
-    return this.#mth(0, size).slice();
+    return this.#mth(0, size);
   }
 
   /**
@@ -146,10 +206,10 @@ export class MerkleTree {
     while (end - start > 1) {
       const k = splitPoint(end - start);
       if (m < k) {
-        path.push(this.#mth(start + k, end).slice());
+        path.push(this.#mth(start + k, end));
         end = start + k;
       } else {
-        path.push(this.#mth(start, start + k).slice());
+        path.push(this.#mth(start, start + k));
         start += k;
         m -= k;
       }
@@ -174,15 +234,15 @@ export class MerkleTree {
     for (;;) {
       const n = end - start;
       if (m === n) {
-        if (!complete) proof.push(this.#mth(start, end).slice());
+        if (!complete) proof.push(this.#mth(start, end));
         break;
       }
       const k = splitPoint(n);
       if (m <= k) {
-        proof.push(this.#mth(start + k, end).slice());
+        proof.push(this.#mth(start + k, end));
         end = start + k;
       } else {
-        proof.push(this.#mth(start, start + k).slice());
+        proof.push(this.#mth(start, start + k));
         start += k;
         m -= k;
         complete = false;
@@ -195,7 +255,7 @@ export class MerkleTree {
     if (!isCount(size) || size > this.#size) throw new MerkleRangeError(`size ${size} is not within 0..${this.#size}`);
   }
 
-  /** MTH(D[start:end]); `start` is always aligned to the split, as RFC 6962's recursion makes it. */
+  /** MTH(D[start:end]), a new array; `start` is always aligned to the split, as RFC 6962's recursion makes it. */
   #mth(start: number, end: number): Uint8Array {
     const n = end - start;
     if (isPowerOfTwo(n) && start % n === 0) {
@@ -208,24 +268,9 @@ export class MerkleTree {
   }
 
   #node(level: number, index: number): Uint8Array {
-    const offset = index * HASH_SIZE;
-    return this.#levels[level]!.subarray(offset, offset + HASH_SIZE);
-  }
-
-  /** The buffer of `level`, grown (or created) to hold node `index`. */
-  #room(level: number, index: number): Uint8Array {
-    if (level === this.#levels.length) {
-      this.#levels.push(new Uint8Array(HASH_SIZE * 64));
-      this.#counts.push(0);
-    }
-    let buffer = this.#levels[level]!;
-    if ((index + 1) * HASH_SIZE > buffer.length) {
-      const grown = new Uint8Array(buffer.length * 2);
-      grown.set(buffer);
-      buffer = grown;
-      this.#levels[level] = grown;
-    }
-    return buffer;
+    const out = new Uint8Array(HASH_SIZE);
+    this.#store.read(level, index, out, 0);
+    return out;
   }
 }
 

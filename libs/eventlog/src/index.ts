@@ -24,4 +24,5 @@ export {
 export { followEvents, replayEvents, type EventHandler, type Following } from './follow.js';
 export { NotaryError } from './errors.js';
 export { LocalKeyProvider, type NotaryKeyProvider } from './notary-keys.js';
-export { Notary, fileSink, httpSink, httpWitness, type CheckpointSink, type NotaryOptions, type WitnessClient } from './notary.js';
+export { Notary, fileSink, httpSink, httpWitness, type CheckpointSink, type NotaryOptions, type NotaryStart, type WitnessClient } from './notary.js';
+export { FileNodeStore } from './tree-files.js';

@@ -1,4 +1,5 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { type NatsConnection } from '@nats-io/nats-core';
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import {
@@ -10,16 +11,17 @@ import {
   parseCheckpoint,
   parseSignatureLine,
   toBase64,
+  LeafLedger,
+  MerkleTree,
   type Checkpoint,
-  type LeafLedger,
-  type MerkleTree,
 } from '@totra/chain';
 import { CheckpointSigned, CheckpointWitnessed } from '@totra/events';
 import { ChainWriter } from './chain-writer.js';
 import { NotaryError } from './errors.js';
 import { type NotaryKeyProvider } from './notary-keys.js';
-import { readStream, streamState } from './reader.js';
+import { messageHolds, readStream, streamState } from './reader.js';
 import { type StreamOptions } from './stream.js';
+import { FileNodeStore } from './tree-files.js';
 
 /** Where signed checkpoints are copied, besides the notary's own chain. */
 export interface CheckpointSink {
@@ -82,6 +84,11 @@ export interface NotaryOptions {
   nc: NatsConnection;
   stream: StreamOptions;
   spoolDir: string;
+  /**
+   * Where the notary keeps its tree (one file per level) and its state (ADR 0022); by default
+   * `<spoolDir>/notary/<stream name>`. Lost or stale, they are rebuilt from the stream.
+   */
+  treeDir?: string;
   keys: NotaryKeyProvider;
   /** The log's name in every checkpoint (C2SP origin line), e.g. `totra.example.com/log`. */
   origin: string;
@@ -98,18 +105,163 @@ export interface NotaryOptions {
   onWarning?: (message: string, err?: unknown) => void;
 }
 
+/** How a notary came up: from its saved state and the stream past it, or by reading the whole stream. */
+export interface NotaryStart {
+  readonly from: 'state' | 'stream';
+  /** Stream messages read before following the stream. */
+  readonly messagesRead: number;
+  /** Why the saved state was not used (`from: 'stream'`). */
+  readonly reason?: string;
+}
+
+/**
+ * What the notary saves after each checkpoint (and after it starts), next to its tree files: the
+ * last checkpoint, the stream sequence up to which it had read the stream when it took it, the
+ * id of the last event of that message (to tell the stream is the same), and the events read and
+ * not anchored then. A restart reads only the stream past `streamSeq`.
+ */
+interface NotaryState {
+  readonly v: 1;
+  readonly stream: string;
+  readonly origin: string;
+  readonly streamSeq: number;
+  readonly lastEventId: string | null;
+  /** The last checkpoint's text (null: none yet, the tree is empty). */
+  readonly checkpoint: string | null;
+  readonly pending: readonly (readonly [chain: string, seq: number, hash: string])[];
+}
+
+const STATE_FILE = 'state.json';
+
+function readState(dir: string): NotaryState | string {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, STATE_FILE), 'utf8');
+  } catch {
+    return 'no saved state';
+  }
+  try {
+    const s = JSON.parse(text) as NotaryState;
+    if (s.v !== 1 || typeof s.streamSeq !== 'number' || !Array.isArray(s.pending)) return 'the saved state is of another version';
+    return s;
+  } catch {
+    return 'the saved state cannot be read';
+  }
+}
+
+/** Writes the state to a temporary file, to the disk, then over the old one: never half written. */
+function writeState(dir: string, state: NotaryState): void {
+  const tmp = join(dir, `${STATE_FILE}.tmp`);
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, JSON.stringify(state));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, join(dir, STATE_FILE));
+}
+
+interface Resumed {
+  tree: MerkleTree;
+  ledger: LeafLedger;
+  last: Checkpoint | null;
+  lastEventId: string | null;
+  start: NotaryStart;
+}
+
+/** Whether a line is an event the tree takes (chain, seq, hash), and its id and checkpoint data. */
+function readLine(line: string): { chain: string; seq: number; hash: string; id: string | null; type: unknown; data: unknown } | null {
+  const e = JSON.parse(line) as { chain?: unknown; seq?: unknown; hash?: unknown; id?: unknown; type?: unknown; data?: unknown };
+  if (typeof e.chain !== 'string' || typeof e.seq !== 'number' || typeof e.hash !== 'string') return null;
+  return { chain: e.chain, seq: e.seq, hash: e.hash, id: typeof e.id === 'string' ? e.id : null, type: e.type, data: e.data };
+}
+
+/**
+ * Resumes from the saved state: the tree files cut back to the last checkpoint's size (and their
+ * root checked against it), the ledger from its heads and the saved unanchored events, then the
+ * stream read past the saved sequence. A reason string when the state cannot be used.
+ */
+async function resume(o: NotaryOptions, store: FileNodeStore, dir: string, lastSeq: number): Promise<Resumed | string> {
+  const state = readState(dir);
+  if (typeof state === 'string') return state;
+  if (state.stream !== o.stream.name || state.origin !== o.origin) return `the saved state is of stream ${state.stream}, origin ${state.origin}`;
+  if (state.streamSeq > lastSeq) return `the saved state is at stream seq ${state.streamSeq}, past the stream's end (${lastSeq})`;
+  if (state.streamSeq > 0 && (state.lastEventId === null || !(await messageHolds(o.nc, o.stream, state.streamSeq, state.lastEventId)))) {
+    return `stream seq ${state.streamSeq} does not hold the event the saved state names: another stream`;
+  }
+  const cp = state.checkpoint === null ? null : parseCheckpoint(state.checkpoint);
+  const size = cp?.size ?? 0;
+  if (!store.truncate(size)) return `the tree files hold fewer than the ${size} leaves of the saved checkpoint`;
+  let tree: MerkleTree;
+  try {
+    tree = new MerkleTree(store);
+  } catch (err) {
+    return `the tree files do not agree with each other (${(err as Error).message})`;
+  }
+  if (cp && bytesToHex(tree.root()) !== cp.root) return `the tree files' root is not the saved checkpoint's (size ${size})`;
+  const ledger = new LeafLedger();
+  if (cp) ledger.commit(cp.heads);
+  for (const [chain, seq, hash] of state.pending) ledger.record(chain, seq, hash);
+  let lastEventId = state.lastEventId;
+  let messagesRead = 0;
+  for await (const batch of readStream(o.nc, o.stream, { fromStreamSeq: state.streamSeq + 1, untilStreamSeq: lastSeq })) {
+    messagesRead++;
+    for (const line of batch.lines) {
+      if (line.length === 0) continue;
+      const e = readLine(line);
+      if (!e) continue;
+      if (e.type === CheckpointSigned.type) {
+        const d = e.data as { size?: unknown; root?: unknown };
+        if (d.size !== size || d.root !== cp?.root) return `the stream holds a checkpoint of size ${String(d.size)} after the saved one (${size}): the state is stale`;
+      }
+      ledger.record(e.chain, e.seq, e.hash);
+      if (e.id !== null) lastEventId = e.id;
+    }
+  }
+  return { tree, ledger, last: cp, lastEventId, start: { from: 'state', messagesRead } };
+}
+
+/** Rebuilds the tree (into emptied tree files) and the ledger from the whole stream, as `totra verify` reads it. */
+async function replayStream(o: NotaryOptions, store: FileNodeStore, lastSeq: number, reason: string): Promise<Resumed> {
+  store.truncate(0);
+  // Signatures are not checked (a rotated key signed the older checkpoints), the structure is.
+  const replay = new AuditVerifier({ keepTree: true, tree: new MerkleTree(store), origin: o.origin });
+  let lastEventId: string | null = null;
+  let messagesRead = 0;
+  for await (const batch of readStream(o.nc, o.stream, { untilStreamSeq: lastSeq })) {
+    messagesRead++;
+    for (const line of batch.lines) replay.push(line);
+    const tail = batch.lines.findLast((l) => l.length > 0);
+    if (tail) lastEventId = (JSON.parse(tail) as { id?: string }).id ?? lastEventId;
+  }
+  const report = replay.finish();
+  if (!report.checkpoints.rootsRecomputed) {
+    throw new NotaryError('the checkpoints already in the stream do not match its events; run `totra verify` before starting the notary');
+  }
+  const accepted = replay.checkpoints();
+  return { tree: replay.tree()!, ledger: replay.ledger(), last: accepted[accepted.length - 1]?.checkpoint ?? null, lastEventId, start: { from: 'stream', messagesRead, reason } };
+}
+
 /**
  * The notary: follows every chain of the stream, and every `intervalMs` or `maxEvents` signs a
  * checkpoint of one growing RFC 6962 tree over every event seen (docs/adr/0003-checkpoints.md),
  * appends it to its own chain as `CheckpointSigned`, copies it to the sinks, and asks the
- * witnesses to cosign it (`CheckpointWitnessed`). On start it replays the stream to rebuild the
- * tree from the checkpoints already there, so a restarted notary continues the same log.
+ * witnesses to cosign it (`CheckpointWitnessed`). Its tree is kept in files and its state saved
+ * after each checkpoint (ADR 0022): a restarted notary reads only the stream past that state and
+ * continues the same log; without a usable state it rebuilds both from the whole stream.
  */
 export class Notary {
   readonly #o: NotaryOptions;
   readonly #writer: ChainWriter;
   readonly #tree: MerkleTree;
+  readonly #store: FileNodeStore;
+  readonly #dir: string;
   readonly #ledger: LeafLedger;
+  /** How this notary came up. */
+  readonly startup: NotaryStart;
+  /** Id of the last event of the last message read (message `#seen`). */
+  #lastEventId: string | null;
   readonly #witnessSizes = new Map<string, number>();
   #last: Checkpoint | null;
   #waiting = 0;
@@ -118,42 +270,66 @@ export class Notary {
   #stopFollow: (() => Promise<void>) | undefined;
   #closed = false;
 
-  private constructor(o: NotaryOptions, writer: ChainWriter, tree: MerkleTree, ledger: LeafLedger, last: Checkpoint | null) {
+  private constructor(o: NotaryOptions, writer: ChainWriter, store: FileNodeStore, dir: string, r: Resumed) {
     this.#o = o;
     this.#writer = writer;
-    this.#tree = tree;
-    this.#ledger = ledger;
-    this.#last = last;
+    this.#store = store;
+    this.#dir = dir;
+    this.#tree = r.tree;
+    this.#ledger = r.ledger;
+    this.#last = r.last;
+    this.#lastEventId = r.lastEventId;
+    this.startup = r.start;
   }
 
   static async start(o: NotaryOptions): Promise<Notary> {
     const { lastSeq } = await streamState(o.nc, o.stream);
-    // Rebuild the tree from the stream: signatures are not checked (a rotated key signed the
-    // older checkpoints), the structure is.
-    const replay = new AuditVerifier({ keepTree: true, origin: o.origin });
-    for await (const batch of readStream(o.nc, o.stream, { untilStreamSeq: lastSeq })) {
-      for (const line of batch.lines) replay.push(line);
+    const dir = o.treeDir ?? join(o.spoolDir, 'notary', o.stream.name);
+    const store = FileNodeStore.open(dir);
+    let writer: ChainWriter | undefined;
+    try {
+      const resumed = await resume(o, store, dir, lastSeq);
+      const r = typeof resumed === 'string' ? await replayStream(o, store, lastSeq, resumed) : resumed;
+      writer = await ChainWriter.open({
+        nc: o.nc,
+        stream: o.stream,
+        role: 'notary',
+        spoolDir: o.spoolDir,
+        ...(o.host !== undefined ? { host: o.host } : {}),
+        ...(o.bootId !== undefined ? { bootId: o.bootId } : {}),
+        ...(o.writerVersion !== undefined ? { writerVersion: o.writerVersion } : {}),
+        ...(o.onWarning ? { onWarning: o.onWarning } : {}),
+      });
+      const notary = new Notary(o, writer, store, dir, r);
+      notary.#seen = lastSeq;
+      // Saved at once: the next start reads the stream from here even if no checkpoint comes first.
+      notary.#save(lastSeq, r.lastEventId, r.last?.text ?? null, r.ledger.pending());
+      await notary.#follow(lastSeq);
+      notary.#timer = setInterval(() => void notary.checkpoint().catch((e: unknown) => notary.#warn('checkpoint failed', e)), o.intervalMs ?? 10_000);
+      return notary;
+    } catch (err) {
+      await writer?.close().catch(() => undefined);
+      store.close();
+      throw err;
     }
-    const report = replay.finish();
-    if (!report.checkpoints.rootsRecomputed) {
-      throw new NotaryError('the checkpoints already in the stream do not match its events; run `totra verify` before starting the notary');
+  }
+
+  /** Writes the tree files and the state to disk; a failure only costs the next start a full read. */
+  #save(streamSeq: number, lastEventId: string | null, checkpoint: string | null, pending: readonly { chain: string; seq: number; hash: string }[]): void {
+    try {
+      this.#store.flush();
+      writeState(this.#dir, {
+        v: 1,
+        stream: this.#o.stream.name,
+        origin: this.#o.origin,
+        streamSeq,
+        lastEventId,
+        checkpoint,
+        pending: pending.map((p) => [p.chain, p.seq, p.hash] as const),
+      });
+    } catch (err) {
+      this.#warn(`cannot save the notary's state in ${this.#dir} (the next start reads the whole stream)`, err);
     }
-    const accepted = replay.checkpoints();
-    const last = accepted[accepted.length - 1]?.checkpoint ?? null;
-    const writer = await ChainWriter.open({
-      nc: o.nc,
-      stream: o.stream,
-      role: 'notary',
-      spoolDir: o.spoolDir,
-      ...(o.host !== undefined ? { host: o.host } : {}),
-      ...(o.bootId !== undefined ? { bootId: o.bootId } : {}),
-      ...(o.writerVersion !== undefined ? { writerVersion: o.writerVersion } : {}),
-      ...(o.onWarning ? { onWarning: o.onWarning } : {}),
-    });
-    const notary = new Notary(o, writer, replay.tree()!, replay.ledger(), last);
-    await notary.#follow(lastSeq);
-    notary.#timer = setInterval(() => void notary.checkpoint().catch((e: unknown) => notary.#warn('checkpoint failed', e)), o.intervalMs ?? 10_000);
-    return notary;
   }
 
   /** The notary's chain id. */
@@ -195,6 +371,7 @@ export class Notary {
     await this.#running.catch(() => undefined);
     await this.#stopFollow?.();
     await this.#writer.close();
+    this.#store.close();
   }
 
   async #sign(): Promise<Checkpoint | null> {
@@ -211,6 +388,10 @@ export class Notary {
     for (const leaf of leaves) this.#tree.append(leaf.hash);
     this.#ledger.commit(next.heads);
     this.#waiting = 0;
+    // What the state will say once the checkpoint is in the stream: read up to here, these left over.
+    const seen = this.#seen;
+    const lastEventId = this.#lastEventId;
+    const pending = this.#ledger.pending();
     const text = formatCheckpoint({
       origin: this.#o.origin,
       size: this.#tree.size,
@@ -224,6 +405,7 @@ export class Notary {
     this.#last = cp;
     this.#writer.append({ type: CheckpointSigned.type, tenant: 'system', data: { origin: cp.origin, size: cp.size, root: cp.root, note } });
     await this.#writer.drain();
+    this.#save(seen, lastEventId, text, pending);
     for (const sink of this.#o.sinks ?? []) {
       await sink.write(note, cp).catch((e: unknown) => this.#warn(`checkpoint sink ${sink.name} failed`, e));
     }
@@ -275,10 +457,11 @@ export class Notary {
         for (const line of m.string().split('\n')) {
           if (line.length === 0) continue;
           try {
-            const e = JSON.parse(line) as { chain?: unknown; seq?: unknown; hash?: unknown };
-            if (typeof e.chain === 'string' && typeof e.seq === 'number' && typeof e.hash === 'string') {
+            const e = readLine(line);
+            if (e) {
               this.#ledger.record(e.chain, e.seq, e.hash);
               this.#waiting++;
+              if (e.id !== null) this.#lastEventId = e.id;
             }
           } catch (err) {
             this.#warn(`unreadable event at stream seq ${m.seq}`, err);

@@ -73,6 +73,10 @@ export async function startProjector(
         host: hostname(),
         onWarning: (m) => onWarning(`notary: ${m}`),
       });
+      const { from, messagesRead, reason } = notary.startup;
+      if (from === 'stream' && messagesRead > 0 && reason !== 'no saved state') {
+        onWarning(`notary: rebuilt its tree from the whole stream (${messagesRead} messages): ${reason ?? 'no usable state'}`);
+      }
     }
   } catch (err) {
     await quotaHot?.stop().catch(() => undefined);
