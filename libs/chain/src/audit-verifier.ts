@@ -52,8 +52,6 @@ export const AuditFindingCode = {
   AnchoredEventMissing: 'TOTRA_AUDIT_ANCHORED_EVENT_MISSING',
   /** A checkpoint's head hash is not the hash of that event in the log, or goes backwards. */
   HeadMismatch: 'TOTRA_AUDIT_HEAD_MISMATCH',
-  /** A chain anchored by an earlier checkpoint is missing from a later one. */
-  ChainDropped: 'TOTRA_AUDIT_CHAIN_DROPPED',
   /** Keys are pinned but the log holds no valid checkpoint. */
   NoCheckpoint: 'TOTRA_AUDIT_NO_CHECKPOINT',
   /** The log's tree at the saved checkpoint's size has another root: history was rewritten. */
@@ -129,7 +127,6 @@ const PROBLEM_CODES: Record<LedgerProblem['kind'], AuditFindingCode> = {
   'event-missing': AuditFindingCode.AnchoredEventMissing,
   'head-mismatch': AuditFindingCode.HeadMismatch,
   'head-regressed': AuditFindingCode.HeadMismatch,
-  'chain-dropped': AuditFindingCode.ChainDropped,
 };
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -9,10 +9,12 @@ import { fromBase64, toBase64 } from './signed-note.js';
  *
  *   totra-time <ISO-8601 UTC>
  *   totra-prev <hex SHA-256 of the previous checkpoint's text, or "-" for the first>
- *   totra-head <chain id> <seq> <hex event hash>     one per chain, sorted by chain id
+ *   totra-head <chain id> <seq> <hex event hash>     one per chain that moved, sorted by chain id
  *
  * The heads say exactly which leaves the checkpoint adds: for each chain in chain id order,
  * the events after the previous checkpoint's head of that chain, up to this head, in seq order.
+ * A checkpoint lists the chains that moved since the previous one (ADR 0023); checkpoints
+ * written before listed every chain anchored so far, which adds the same leaves.
  */
 
 /** The head of one chain as a checkpoint records it. */
@@ -31,7 +33,7 @@ export interface Checkpoint {
   readonly time: string;
   /** Hex SHA-256 of the previous checkpoint's text, or null for the first checkpoint of the origin. */
   readonly prev: string | null;
-  /** Chain heads, sorted by chain id. */
+  /** Heads of the chains that moved since the previous checkpoint (before ADR 0023: of every chain), sorted by chain id. */
   readonly heads: readonly CheckpointHead[];
   /** The text exactly as signed. */
   readonly text: string;

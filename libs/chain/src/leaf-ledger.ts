@@ -9,7 +9,7 @@ export interface LedgerLeaf {
 
 /** Why the leaves a checkpoint claims cannot be gathered from the log. */
 export interface LedgerProblem {
-  readonly kind: 'chain-missing' | 'chain-truncated' | 'event-missing' | 'head-mismatch' | 'head-regressed' | 'chain-dropped';
+  readonly kind: 'chain-missing' | 'chain-truncated' | 'event-missing' | 'head-mismatch' | 'head-regressed';
   readonly chain: string;
   readonly seq: number;
   readonly message: string;
@@ -55,8 +55,9 @@ export class LeafLedger {
   }
 
   /**
-   * The heads a notary would anchor now: every anchored chain, moved up to the last event
-   * seen without a gap after its head. Null when nothing new is anchorable.
+   * The heads a notary would anchor now: the chains with events seen without a gap after their
+   * anchored head, each moved up to the last of them (ADR 0023: a checkpoint lists the chains
+   * that moved, not every chain ever anchored). Null when nothing new is anchorable.
    */
   nextHeads(): { heads: CheckpointHead[]; added: number } | null {
     const heads: CheckpointHead[] = [];
@@ -68,19 +69,22 @@ export class LeafLedger {
         seq++;
         hash = h;
       }
+      if (seq === e.anchoredSeq || !hash) continue;
       added += seq - e.anchoredSeq;
-      if (seq > 0 && hash) heads.push({ chain, seq, hash });
+      heads.push({ chain, seq, hash });
     }
     return added === 0 ? null : { heads: heads.sort((a, b) => compareChainIds(a.chain, b.chain)), added };
   }
 
-  /** The leaves from the anchored heads to `heads`, or the problems that prevent gathering them. */
+  /**
+   * The leaves from the anchored heads to `heads`, or the problems that prevent gathering them.
+   * A chain a checkpoint does not list adds nothing; one it lists at its anchored head (as
+   * checkpoints before ADR 0023 list every chain) adds nothing either.
+   */
   collect(heads: readonly CheckpointHead[]): { leaves: LedgerLeaf[]; problems: LedgerProblem[] } {
     const leaves: LedgerLeaf[] = [];
     const problems: LedgerProblem[] = [];
-    const named = new Set<string>();
     for (const head of [...heads].sort((a, b) => compareChainIds(a.chain, b.chain))) {
-      named.add(head.chain);
       const e = this.#chains.get(head.chain);
       if (!e) {
         problems.push({ kind: 'chain-missing', chain: head.chain, seq: head.seq, message: `chain ${head.chain} (head seq ${head.seq}) is not in the log: the whole chain was removed` });
@@ -119,9 +123,6 @@ export class LeafLedger {
       }
       const at = e.pending.get(head.seq);
       if (at !== head.hash) problems.push({ kind: 'head-mismatch', chain: head.chain, seq: head.seq, message: `the checkpoint's head hash ${head.hash} is not the hash of seq ${head.seq} in the log (${at ?? '?'})` });
-    }
-    for (const [chain, e] of this.#chains) {
-      if (e.anchoredSeq > 0 && !named.has(chain)) problems.push({ kind: 'chain-dropped', chain, seq: e.anchoredSeq, message: `chain ${chain}, anchored up to seq ${e.anchoredSeq} before, is missing from the checkpoint's heads` });
     }
     return { leaves, problems };
   }

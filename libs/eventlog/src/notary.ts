@@ -14,6 +14,7 @@ import {
   LeafLedger,
   MerkleTree,
   type Checkpoint,
+  type LedgerLeaf,
 } from '@totra/chain';
 import { CheckpointSigned, CheckpointWitnessed } from '@totra/events';
 import { ChainWriter } from './chain-writer.js';
@@ -116,7 +117,8 @@ export interface NotaryStart {
 
 /**
  * What the notary saves after each checkpoint (and after it starts), next to its tree files: the
- * last checkpoint, the stream sequence up to which it had read the stream when it took it, the
+ * last checkpoint, the anchored head of every chain (a checkpoint lists only the chains that
+ * moved, ADR 0023), the stream sequence up to which it had read the stream when it took it, the
  * id of the last event of that message (to tell the stream is the same), and the events read and
  * not anchored then. A restart reads only the stream past `streamSeq`.
  */
@@ -128,6 +130,8 @@ interface NotaryState {
   readonly lastEventId: string | null;
   /** The last checkpoint's text (null: none yet, the tree is empty). */
   readonly checkpoint: string | null;
+  /** The anchored head of every chain. */
+  readonly heads: readonly (readonly [chain: string, seq: number, hash: string])[];
   readonly pending: readonly (readonly [chain: string, seq: number, hash: string])[];
 }
 
@@ -142,7 +146,7 @@ function readState(dir: string): NotaryState | string {
   }
   try {
     const s = JSON.parse(text) as NotaryState;
-    if (s.v !== 1 || typeof s.streamSeq !== 'number' || !Array.isArray(s.pending)) return 'the saved state is of another version';
+    if (s.v !== 1 || typeof s.streamSeq !== 'number' || !Array.isArray(s.heads) || !Array.isArray(s.pending)) return 'the saved state is of another version';
     return s;
   } catch {
     return 'the saved state cannot be read';
@@ -179,7 +183,7 @@ function readLine(line: string): { chain: string; seq: number; hash: string; id:
 
 /**
  * Resumes from the saved state: the tree files cut back to the last checkpoint's size (and their
- * root checked against it), the ledger from its heads and the saved unanchored events, then the
+ * root checked against it), the ledger from the saved heads and unanchored events, then the
  * stream read past the saved sequence. A reason string when the state cannot be used.
  */
 async function resume(o: NotaryOptions, store: FileNodeStore, dir: string, lastSeq: number): Promise<Resumed | string> {
@@ -201,7 +205,7 @@ async function resume(o: NotaryOptions, store: FileNodeStore, dir: string, lastS
   }
   if (cp && bytesToHex(tree.root()) !== cp.root) return `the tree files' root is not the saved checkpoint's (size ${size})`;
   const ledger = new LeafLedger();
-  if (cp) ledger.commit(cp.heads);
+  ledger.commit(state.heads.map(([chain, seq, hash]) => ({ chain, seq, hash })));
   for (const [chain, seq, hash] of state.pending) ledger.record(chain, seq, hash);
   let lastEventId = state.lastEventId;
   let messagesRead = 0;
@@ -303,7 +307,7 @@ export class Notary {
       const notary = new Notary(o, writer, store, dir, r);
       notary.#seen = lastSeq;
       // Saved at once: the next start reads the stream from here even if no checkpoint comes first.
-      notary.#save(lastSeq, r.lastEventId, r.last?.text ?? null, r.ledger.pending());
+      notary.#save(lastSeq, r.lastEventId, r.last?.text ?? null, r.ledger);
       await notary.#follow(lastSeq);
       notary.#timer = setInterval(() => void notary.checkpoint().catch((e: unknown) => notary.#warn('checkpoint failed', e)), o.intervalMs ?? 10_000);
       return notary;
@@ -315,7 +319,8 @@ export class Notary {
   }
 
   /** Writes the tree files and the state to disk; a failure only costs the next start a full read. */
-  #save(streamSeq: number, lastEventId: string | null, checkpoint: string | null, pending: readonly { chain: string; seq: number; hash: string }[]): void {
+  #save(streamSeq: number, lastEventId: string | null, checkpoint: string | null, ledger: { heads: readonly LedgerLeaf[]; pending: readonly LedgerLeaf[] } | LeafLedger): void {
+    const { heads, pending } = ledger instanceof LeafLedger ? { heads: ledger.heads(), pending: ledger.pending() } : ledger;
     try {
       this.#store.flush();
       writeState(this.#dir, {
@@ -325,6 +330,7 @@ export class Notary {
         streamSeq,
         lastEventId,
         checkpoint,
+        heads: heads.map((h) => [h.chain, h.seq, h.hash] as const),
         pending: pending.map((p) => [p.chain, p.seq, p.hash] as const),
       });
     } catch (err) {
@@ -391,7 +397,7 @@ export class Notary {
     // What the state will say once the checkpoint is in the stream: read up to here, these left over.
     const seen = this.#seen;
     const lastEventId = this.#lastEventId;
-    const pending = this.#ledger.pending();
+    const ledgerAt = { heads: this.#ledger.heads(), pending: this.#ledger.pending() };
     const text = formatCheckpoint({
       origin: this.#o.origin,
       size: this.#tree.size,
@@ -405,7 +411,7 @@ export class Notary {
     this.#last = cp;
     this.#writer.append({ type: CheckpointSigned.type, tenant: 'system', data: { origin: cp.origin, size: cp.size, root: cp.root, note } });
     await this.#writer.drain();
-    this.#save(seen, lastEventId, text, pending);
+    this.#save(seen, lastEventId, text, ledgerAt);
     for (const sink of this.#o.sinks ?? []) {
       await sink.write(note, cp).catch((e: unknown) => this.#warn(`checkpoint sink ${sink.name} failed`, e));
     }

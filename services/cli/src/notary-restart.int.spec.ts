@@ -116,6 +116,11 @@ describe('notary restarts from its saved state and tree files (real NATS, files 
     expect(witnessed).toEqual([cp1.size, cp3.size]);
     expect(warnings).toEqual([]);
     await third.close();
+    // A checkpoint lists the chains that moved since the one before (ADR 0023): the first
+    // notary's chain (its cp1 events, anchored by cp2) is in cp2, not in cp3.
+    expect(cp2.heads.map((h) => h.chain)).toEqual(expect.arrayContaining([first.chainId, writer.chainId]));
+    expect(cp3.heads.map((h) => h.chain)).toContain(writer.chainId);
+    expect(cp3.heads.map((h) => h.chain)).not.toContain(first.chainId);
 
     expect(await audit()).toEqual({ accepted: 3, rootsRecomputed: true, findings: 0, sizes: [cp1.size, cp2.size, cp3.size] });
   });
