@@ -102,5 +102,16 @@ export const settingsLog = eventLogReadModel(
 /** `keys_log`: API keys issued and revoked, which `totra keys` folds to list and decide. */
 export const keysLog = eventLogReadModel('keys_log', ['ApiKeyIssued', 'ApiKeyRevoked'], 1);
 
+/**
+ * `gdpr_log`: erasure requests, approvals, key shreds, retention holds, overdue alerts, and the API
+ * keys of the data subjects (erasure revokes them): the erasure fold of `totra gdpr` (the
+ * `ERASURE_EVENT_TYPES` of @totra/crypto; a CLI test checks that the lists agree).
+ */
+export const gdprLog = eventLogReadModel(
+  'gdpr_log',
+  ['SubjectErasureRequested', 'SubjectErasureApproved', 'SubjectKeyShredded', 'RetentionHoldPlaced', 'RetentionHoldReleased', 'SubjectErasureOverdue', 'ApiKeyIssued', 'ApiKeyRevoked'],
+  1,
+);
+
 /** `quota_log`: budgets, rate limits and quota requests, which `totra budgets` and `totra quota` fold. */
 export const quotaLog = eventLogReadModel('quota_log', ['BudgetSet', 'BudgetRemoved', 'RateLimitSet', 'QuotaIncreaseRequested', 'QuotaIncreaseApproved', 'QuotaIncreaseRejected'], 1);

@@ -25,5 +25,5 @@ export { reportingProjections } from './all.js';
 export { FORECAST_EVENT_TYPES, FORECAST_HISTORY_DAYS, forecastMigrations, forecastProjection } from './forecast.projection.js';
 export { ANOMALY_EVENT_TYPES, ANOMALY_HISTORY_WEEKS, anomalyEventId, anomalyMigrations, anomalyProjection, type AnomalyMetric, type AnomalyScope } from './anomaly.projection.js';
 export { anomalies, forecasts, readModelExists, unannouncedAnomalies, type AnomalyLine, type AnomalyQuery, type ForecastLine } from './forecast-anomaly.queries.js';
-export { keysLog, quotaLog, settingsLog, type EventLog, type EventLogReadModel } from './event-log.projection.js';
+export { gdprLog, keysLog, quotaLog, settingsLog, type EventLog, type EventLogReadModel } from './event-log.projection.js';
 export { replayFromEventLog, type EventLogSource, type EventLogLoad } from './event-log.replay.js';

@@ -69,15 +69,15 @@ export async function withWriter<T>(o: LogOptions, fn: (writer: ChainWriter, nc:
 export type EventLogReader = EventLogSource | undefined;
 
 /**
- * Runs `fn` with the event-log read model `model` of ToTra's Postgres (`TOTRA_DATABASE_URL`, then
- * `.totra/urls.json`), when one is known: commands that fold events of its types (the catalog,
- * PII policies, keys, budgets) read it up to its checkpoint and the log only past it, instead of
- * the whole log (ADR 0018). Without a Postgres URL, `fn` gets undefined and reads the whole log,
- * as it does when the read model cannot be read (a Postgres that is down is given two seconds to
- * answer; `note` is told).
+ * Runs `fn` with the event-log read model `model` of ToTra's Postgres (`--db` where a command has
+ * it, `TOTRA_DATABASE_URL`, then `.totra/urls.json`), when one is known: commands that fold events
+ * of its types (the catalog, PII policies, keys, budgets, erasures) read it up to its checkpoint
+ * and the log only past it, instead of the whole log (ADR 0018). Without a Postgres URL, `fn` gets
+ * undefined and reads the whole log, as it does when the read model cannot be read (a Postgres
+ * that is down is given two seconds to answer; `note` is told).
  */
-export async function withEventLog<T>(o: LogOptions, model: EventLogReadModel, note: (line: string) => void, fn: (log: EventLogReader) => Promise<T>): Promise<T> {
-  const url = process.env['TOTRA_DATABASE_URL'] ?? readUrls(stateDir(o.stateDir))?.postgres;
+export async function withEventLog<T>(o: LogOptions & { db?: string }, model: EventLogReadModel, note: (line: string) => void, fn: (log: EventLogReader) => Promise<T>): Promise<T> {
+  const url = o.db ?? process.env['TOTRA_DATABASE_URL'] ?? readUrls(stateDir(o.stateDir))?.postgres;
   if (!url) return fn(undefined);
   const db = createDb<unknown>(url, { applicationName: 'totra-cli', maxConnections: 1, connectionTimeoutMs: 2_000 });
   const read = async () => {

@@ -28,7 +28,7 @@ export const ProjectorConfig = z.object({
   alertWebhooks: z.string().optional(),
   /** How often threshold crossings, the alert outbox and new anomalies are looked at. */
   alertPollMs: Count.default(1000),
-  /** Postgres for the reporting read models (cost, audit_index, directory, forecast, anomaly, settings_log, keys_log, quota_log); without it they are not run. */
+  /** Postgres for the reporting read models (cost, audit_index, directory, forecast, anomaly, settings_log, keys_log, quota_log, gdpr_log); without it they are not run. */
   pgUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
 });
 export type ProjectorConfig = z.infer<typeof ProjectorConfig>;

@@ -48,7 +48,7 @@ describe('projector with TOTRA_PG_URL (real NATS, Redis and Postgres)', () => {
     expect(loadProjectorConfig(env).pgUrl).toBe(database.url);
     expect(() => loadProjectorConfig({ ...env, TOTRA_PG_URL: 'mysql://x' })).toThrow(/TOTRA_PG_URL: a postgres:\/\/ URL/);
     projector = await startProjector(loadProjectorConfig(env));
-    expect(projector.readModels?.runners.map((r) => r.name)).toEqual(['cost', 'audit_index', 'directory', 'forecast', 'anomaly', 'settings_log', 'keys_log', 'quota_log']);
+    expect(projector.readModels?.runners.map((r) => r.name)).toEqual(['cost', 'audit_index', 'directory', 'forecast', 'anomaly', 'settings_log', 'keys_log', 'quota_log', 'gdpr_log']);
     const writer = await ChainWriter.open({ nc, stream, role: 'gateway', spoolDir: join(dir, 'spool') });
     const caller = { keyId: `key_${'1'.repeat(32)}`, userId: 'user-1', teamId: 'team-1' };
     writer.append({ type: 'ApiKeyIssued', tenant: 'acme', data: { keyId: caller.keyId, keyHash: 'a'.repeat(64), prefix: 'tt-abcd1', userId: caller.userId, teamId: caller.teamId } });

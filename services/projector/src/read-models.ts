@@ -18,7 +18,7 @@ export interface ReadModels {
 
 /**
  * Brings Postgres to the latest core and read-model migrations, then starts a runner for each
- * reporting projection (cost, audit_index, directory, forecast, anomaly, settings_log, keys_log, quota_log), and the emitter that
+ * reporting projection (cost, audit_index, directory, forecast, anomaly, settings_log, keys_log, quota_log, gdpr_log), and the emitter that
  * announces new anomalies. Every runner waits for its leader lock: with several projector
  * instances, one is active per projection and the others stand by.
  */

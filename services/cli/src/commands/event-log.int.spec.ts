@@ -9,15 +9,17 @@ import { SEED_VARIABLES } from '@totra/catalog';
 import { createDb, CORE_MIGRATION_TABLES, coreMigrations, migrateProjection, migrateToLatest } from '@totra/db';
 import { connectNats, ensureStream, type StreamOptions } from '@totra/eventlog';
 import { migrateRunnerTables, startProjection } from '@totra/projection';
-import { keysLog, quotaLog, replayFromEventLog, settingsLog } from '@totra/projection-reporting';
+import { ERASURE_EVENT_TYPES } from '@totra/crypto';
+import { gdprLog, keysLog, quotaLog, replayFromEventLog, settingsLog } from '@totra/projection-reporting';
 import { createTestDatabase, natsUrl, uniquePrefix, uniqueStreamName, type TestDatabase } from '@totra/testing';
 import { cli } from '../cli.test-kit.js';
 import { loadQuotaState } from './budgets.command.js';
+import { loadErasureState } from './gdpr.command.js';
 import { loadApiKeys } from './keys.command.js';
 import { loadCatalog } from './models.command.js';
 import { loadPiiPolicies } from './pii.command.js';
 
-describe('totra models, pii, keys and budgets fold their events from event-log read models (ADR 0018)', () => {
+describe('totra models, pii, keys, budgets and gdpr fold their events from event-log read models (ADR 0018)', () => {
   let database: TestDatabase;
   let db: Kysely<unknown>;
   let nc: NatsConnection;
@@ -32,7 +34,7 @@ describe('totra models, pii, keys and budgets fold their events from event-log r
     db = createDb(database.url, { maxConnections: 2, applicationName: 'cli-settings-log-spec' });
     await migrateToLatest(db, coreMigrations, CORE_MIGRATION_TABLES);
     await migrateRunnerTables(db);
-    const projections = [settingsLog, keysLog, quotaLog].map((m) => m.projection());
+    const projections = [settingsLog, keysLog, quotaLog, gdprLog].map((m) => m.projection());
     for (const projection of projections) await migrateProjection(db, projection.migrations);
     const url = await natsUrl();
     nc = await connectNats(url, { name: 'cli-settings-log' });
@@ -51,6 +53,12 @@ describe('totra models, pii, keys and budgets fold their events from event-log r
     expect(first.code, first.err).toBe(0);
     firstKeyId = (JSON.parse(first.out) as { keyId: string }).keyId;
     expect((await budget('t-1')).code).toBe(0);
+    const gdpr = async (...args: string[]) => {
+      const r = await cli('gdpr', ...args, ...log);
+      expect(r.code, r.err).toBe(0);
+    };
+    await gdpr('request-erasure', 'u-1', '--tenant', 'acme');
+    await gdpr('hold', 'u-1', '--reason', 'open case', '--tenant', 'acme');
     const positions: number[] = [];
     for (const projection of projections) {
       const runner = startProjection({ nc, stream, db, pgUrl: database.url, projection });
@@ -59,12 +67,13 @@ describe('totra models, pii, keys and budgets fold their events from event-log r
       await runner.stop();
     }
     checkpoint = positions[0] as number;
-    expect(positions).toEqual([checkpoint, checkpoint, checkpoint]);
+    expect(positions).toEqual([checkpoint, checkpoint, checkpoint, checkpoint]);
     // ...and after it.
     expect((await add('second')).code).toBe(0);
     expect((await issue('u-2')).code).toBe(0);
     expect((await cli('keys', 'revoke', firstKeyId, ...log)).code).toBe(0);
     expect((await budget('t-2')).code).toBe(0);
+    await gdpr('request-erasure', 'u-2', '--tenant', 'acme');
     vi.unstubAllEnvs();
   });
 
@@ -125,6 +134,32 @@ describe('totra models, pii, keys and budgets fold their events from event-log r
     const whole = (await replayFromEventLog({ nc, stream, types: new Set(keysLog.types), onEvent: () => undefined })).load;
     expect(load.fromReadModel).toEqual({ upTo: checkpoint, events: 1 });
     expect(load.streamMessages).toBe(whole.streamMessages - checkpoint);
+  });
+
+  it('folds the same erasure state from the gdpr_log read model and the rest of the log as from the whole log', async () => {
+    expect(new Set(gdprLog.types)).toEqual(ERASURE_EVENT_TYPES);
+    const saved = await gdprLog.read(db);
+    expect(saved?.upTo).toBe(checkpoint);
+    expect(saved?.envelopes.map((e) => (e as { type: string }).type)).toEqual(['ApiKeyIssued', 'SubjectErasureRequested', 'RetentionHoldPlaced']);
+    const fromGdprLog = { name: gdprLog.name, read: () => gdprLog.read(db) };
+    const state = await loadErasureState(nc, stream, fromGdprLog);
+    expect(state).toEqual(await loadErasureState(nc, stream));
+    expect([...state.subjects.keys()].sort()).toEqual(['u-1', 'u-2']);
+    expect(state.subjects.get('u-1')?.holds.size).toBe(1);
+    expect(state.subjects.get('u-1')?.apiKeys.get(firstKeyId)).toEqual({ revoked: true });
+
+    // The command, given the Postgres of the key store (--db), answers the same from the read model.
+    const status = async (...extra: string[]) => {
+      const r = await cli('gdpr', 'status', '--json', ...log, ...extra);
+      expect(r.code, r.err).toBe(0);
+      return { out: JSON.parse(r.out) as { subject: string; state: string }[], err: r.err };
+    };
+    const whole = await status();
+    expect(whole.out.map((r) => [r.subject, r.state])).toEqual([
+      ['u-1', expect.any(String)],
+      ['u-2', expect.any(String)],
+    ]);
+    expect(await status('--db', database.url)).toEqual(whole);
   });
 
   it('lists the same keys and budgets with ToTra’s Postgres known, and with one that is down (and says so)', async () => {

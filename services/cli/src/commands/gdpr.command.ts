@@ -1,6 +1,8 @@
 import { type NatsConnection } from '@nats-io/nats-core';
 import {
+  ERASURE_EVENT_TYPES,
   type ErasureFact,
+  type ErasureState,
   decideExecution,
   erasureStatus,
   foldErasure,
@@ -14,19 +16,58 @@ import {
 import { type Envelope, newEventId } from '@totra/events';
 import { readStream, type StreamOptions } from '@totra/eventlog';
 import { type KeyStore } from '@totra/keystore';
+import { gdprLog } from '@totra/projection-reporting';
 import { CliError, EXIT } from '../cli-error.js';
 import type { CommandGroup } from '../cli.js';
 import { type KeyOptions, addKek, keyOptions, receiptSecretKey, withKeyStore } from '../gdpr-context.js';
-import { withNats, withWriter } from '../log-context.js';
+import { type EventLogReader, foldFromEventLog, type LogOptions, withEventLog, withNats, withSettingsLog, withWriter } from '../log-context.js';
 
-/** Every envelope of the log, in stream order. */
+/** What `totra gdpr retention` folds from the settings: the teams' retention. */
+const TEAM_SETTINGS_TYPES: ReadonlySet<string> = new Set(['TeamSettingsChanged']);
+
+/** Every envelope of the log, in stream order, in memory: for tests and small logs only. */
 export async function readEnvelopes(nc: NatsConnection, stream: StreamOptions): Promise<Envelope[]> {
   const out: Envelope[] = [];
   for await (const batch of readStream(nc, stream)) for (const line of batch.lines) out.push(JSON.parse(line) as Envelope);
   return out;
 }
 
-const facts = (events: readonly Envelope[]): ErasureFact[] => events.map((e) => ({ id: e.id, type: e.type, tenant: e.tenant, time: e.time, subject: e.subject, data: e.data }));
+/**
+ * The erasure state of every subject, folded from the erasure events of the whole stream: from
+ * the `gdpr_log` read model up to its checkpoint when `log` gives one of this stream, then from
+ * the stream past it, reading only the messages that hold such events (ADR 0018).
+ */
+export async function loadErasureState(nc: NatsConnection, stream: StreamOptions, log?: EventLogReader): Promise<ErasureState> {
+  const facts = await foldFromEventLog<ErasureFact[]>(nc, stream, ERASURE_EVENT_TYPES, [], (all, e) => {
+    all.push({ id: e.envelope.id, type: e.type, tenant: e.envelope.tenant, time: e.envelope.time, subject: e.envelope.subject, data: e.data });
+    return all;
+  }, log);
+  return foldErasure(facts);
+}
+
+/** {@link loadErasureState} with ToTra's Postgres when it is known (a note on `note` when it cannot be read). */
+function erasureState(o: LogOptions, note: (line: string) => void): Promise<ErasureState> {
+  return withEventLog(o, gdprLog, note, (log) => withNats(o, (nc, stream) => loadErasureState(nc, stream, log)));
+}
+
+/**
+ * The subject's events (those naming it as subject, and accounting events naming it as user),
+ * read from the whole stream one message at a time: only the subject's are kept.
+ */
+export async function readSubjectEvents(nc: NatsConnection, stream: StreamOptions, subject: string): Promise<Envelope[]> {
+  const asSubject = `"subject":${JSON.stringify(subject)}`;
+  const asUser = `"userId":${JSON.stringify(subject)}`;
+  const out: Envelope[] = [];
+  for await (const batch of readStream(nc, stream)) {
+    for (const line of batch.lines) {
+      // Stored lines are canonical JSON: a line that names the subject holds one of these.
+      if (!line.includes(asSubject) && !line.includes(asUser)) continue;
+      const e = JSON.parse(line) as Envelope;
+      if (isOfSubject(e, subject)) out.push(e);
+    }
+  }
+  return out;
+}
 
 /** An event with its sealed part opened, or marked shredded when its key is gone. */
 export interface DecryptedEvent {
@@ -57,9 +98,9 @@ export async function decryptedView(store: KeyStore, events: readonly Envelope[]
   return out;
 }
 
-/** The subject's events: those naming it as subject, and accounting events naming it as user. */
-function ofSubject(events: readonly Envelope[], subject: string): Envelope[] {
-  return events.filter((e) => e.subject === subject || (e.subject === undefined && e.data['userId'] === subject));
+/** Whether an event is the subject's: it names it as subject, or it is an accounting event naming it as user. */
+function isOfSubject(e: Envelope, subject: string): boolean {
+  return e.subject === subject || (e.subject === undefined && e.data['userId'] === subject);
 }
 
 /** Art. 15 information that goes with the data: purposes, recipients, retention. */
@@ -108,35 +149,32 @@ function refused<T>(fn: () => T): T {
  * Executes an open erasure request unless a hold defers it: approve, destroy the keys (journaled),
  * record `SubjectKeyShredded`, sign and record the receipt. Returns what it printed.
  */
-async function execute(o: KeyOptions, subject: string, requestEventId: string | undefined, by: string): Promise<string> {
-  return withNats(o, async (nc, stream) => {
-    const events = await readEnvelopes(nc, stream);
-    const state = foldErasure(facts(events));
-    const view = state.subjects.get(subject);
-    const req = requestEventId ?? view?.requests.filter((r) => !r.shreddedAt).at(-1)?.eventId;
-    if (!req) throw new CliError('TOTRA_GDPR_ERASURE_REFUSED', `no open erasure request for ${subject}`, EXIT.failed);
-    const at = new Date();
-    const decision = refused(() => decideExecution({ subject, requestEventId: req, approvedBy: by, at }, state));
-    if (decision.kind === 'deferred') {
-      return `erasure of ${subject} deferred: retention hold ${decision.holds.map((h) => `${h.holdId} (${h.reason})`).join(', ')}; run \`totra gdpr execute ${subject}\` once released\n`;
-    }
-    const tenant = view?.tenant ?? 'default';
-    const journalEntryId = newEventId();
-    const shred = await withKeyStore(o, (store) => store.shredSubject(subject, journalEntryId));
-    const shreddedAt = new Date();
-    const request = view?.requests.find((r) => r.eventId === req);
-    const receipt = signErasureReceipt(
-      { receiptId: newEventId(), subject, requestEventId: req, journalEntryId, kids: shred.kids, requestedAt: request?.requestedAt ?? at.toISOString(), shreddedAt: shreddedAt.toISOString(), tenant },
-      receiptSecretKey(o),
-    );
-    await withWriter(o, (writer) => {
-      for (const e of decision.events) writer.append(e);
-      writer.append(keyShredded({ subject, tenant, kids: shred.kids, journalEntryId, requestEventId: req, at: shreddedAt }));
-      writer.append({ type: 'ErasureReceiptIssued', tenant, subject, data: { receipt: receipt.receipt, alg: receipt.alg, publicKey: receipt.publicKey, signature: receipt.signature } });
-    });
-    const revoked = decision.events.filter((e) => e.type === 'ApiKeyRevoked').length;
-    return `erased ${subject}: ${shred.kids.length} key(s) destroyed (journal ${journalEntryId}), ${revoked} API key(s) revoked\nreceipt ${JSON.stringify(receipt)}\n`;
+async function execute(o: KeyOptions, subject: string, requestEventId: string | undefined, by: string, note: (line: string) => void): Promise<string> {
+  const state = await erasureState(o, note);
+  const view = state.subjects.get(subject);
+  const req = requestEventId ?? view?.requests.filter((r) => !r.shreddedAt).at(-1)?.eventId;
+  if (!req) throw new CliError('TOTRA_GDPR_ERASURE_REFUSED', `no open erasure request for ${subject}`, EXIT.failed);
+  const at = new Date();
+  const decision = refused(() => decideExecution({ subject, requestEventId: req, approvedBy: by, at }, state));
+  if (decision.kind === 'deferred') {
+    return `erasure of ${subject} deferred: retention hold ${decision.holds.map((h) => `${h.holdId} (${h.reason})`).join(', ')}; run \`totra gdpr execute ${subject}\` once released\n`;
+  }
+  const tenant = view?.tenant ?? 'default';
+  const journalEntryId = newEventId();
+  const shred = await withKeyStore(o, (store) => store.shredSubject(subject, journalEntryId));
+  const shreddedAt = new Date();
+  const request = view?.requests.find((r) => r.eventId === req);
+  const receipt = signErasureReceipt(
+    { receiptId: newEventId(), subject, requestEventId: req, journalEntryId, kids: shred.kids, requestedAt: request?.requestedAt ?? at.toISOString(), shreddedAt: shreddedAt.toISOString(), tenant },
+    receiptSecretKey(o),
+  );
+  await withWriter(o, (writer) => {
+    for (const e of decision.events) writer.append(e);
+    writer.append(keyShredded({ subject, tenant, kids: shred.kids, journalEntryId, requestEventId: req, at: shreddedAt }));
+    writer.append({ type: 'ErasureReceiptIssued', tenant, subject, data: { receipt: receipt.receipt, alg: receipt.alg, publicKey: receipt.publicKey, signature: receipt.signature } });
   });
+  const revoked = decision.events.filter((e) => e.type === 'ApiKeyRevoked').length;
+  return `erased ${subject}: ${shred.kids.length} key(s) destroyed (journal ${journalEntryId}), ${revoked} API key(s) revoked\nreceipt ${JSON.stringify(receipt)}\n`;
 }
 
 /** `totra gdpr ...`: erasure (Art. 17), export (Art. 15/20), status, holds, retention, key maintenance. */
@@ -154,15 +192,13 @@ export const gdprCommands: CommandGroup = (program, io, setExitCode) => {
   ).action(async (subject: string, o: KeyOptions & { execute?: boolean; basis: string; by: string; tenant: string }) => {
     const eventId = newEventId();
     const at = new Date();
-    const due = await withNats(o, async (nc, stream) => {
-      const state = foldErasure(facts(await readEnvelopes(nc, stream)));
-      return refused(() => requestErasure({ subject, tenant: state.subjects.get(subject)?.tenant ?? o.tenant, requestedBy: o.by, legalBasis: o.basis, at, eventId }, state));
-    });
+    const state = await erasureState(o, io.stderr);
+    const due = refused(() => requestErasure({ subject, tenant: state.subjects.get(subject)?.tenant ?? o.tenant, requestedBy: o.by, legalBasis: o.basis, at, eventId }, state));
     await withWriter(o, (writer) => {
       for (const e of due) writer.append(e);
     });
     io.stdout(`erasure of ${subject} requested (${eventId}), due ${String(due[0]?.data['dueAt'])}\n`);
-    if (o.execute) io.stdout(await execute(o, subject, eventId, o.by));
+    if (o.execute) io.stdout(await execute(o, subject, eventId, o.by, io.stderr));
   });
 
   keyOptions(
@@ -171,7 +207,7 @@ export const gdprCommands: CommandGroup = (program, io, setExitCode) => {
       .description('execute the open erasure request of a subject (e.g. after its retention hold was released)')
       .option('--by <id>', 'pseudonymous id of the GDPR officer', 'gdpr-officer'),
   ).action(async (subject: string, o: KeyOptions & { by: string }) => {
-    io.stdout(await execute(o, subject, undefined, o.by));
+    io.stdout(await execute(o, subject, undefined, o.by, io.stderr));
   });
 
   keyOptions(
@@ -205,15 +241,15 @@ export const gdprCommands: CommandGroup = (program, io, setExitCode) => {
       .description("Art. 15/20: the subject's events, decrypted, with purposes, recipients and retention (JSON, or CSV)")
       .option('--csv', 'CSV: one row per field'),
   ).action(async (subject: string, o: KeyOptions & { csv?: boolean }) => {
-    const events = await withNats(o, (nc, stream) => readEnvelopes(nc, stream));
-    const mine = await withKeyStore(o, (store) => decryptedView(store, ofSubject(events, subject)));
+    const events = await withNats(o, (nc, stream) => readSubjectEvents(nc, stream, subject));
+    const mine = await withKeyStore(o, (store) => decryptedView(store, events));
     if (o.csv) io.stdout(toCsv(mine));
     else io.stdout(`${JSON.stringify({ subject, exportedAt: new Date().toISOString(), events: mine, ...exportNotice(mine) }, null, 2)}\n`);
   });
 
   keyOptions(gdpr.command('status').description('erasure requests, deadlines, whether they are overdue and whether the overdue alert went out (the projector sends it)').option('--json', 'machine-readable')).action(
     async (o: KeyOptions & { json?: boolean }) => {
-      const rows = erasureStatus(foldErasure(facts(await withNats(o, (nc, stream) => readEnvelopes(nc, stream)))), new Date());
+      const rows = erasureStatus(await erasureState(o, io.stderr), new Date());
       if (o.json) io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
       else {
         io.stdout('SUBJECT  STATE  DUE  OVERDUE  DETAIL\n');
@@ -245,8 +281,16 @@ export const gdprCommands: CommandGroup = (program, io, setExitCode) => {
       .option('--keep-months <n>', 'override the team setting'),
   ).action(async (o: KeyOptions & { team?: string; keepMonths?: string }) => {
     const now = new Date();
-    const events = await withNats(o, (nc, stream) => readEnvelopes(nc, stream));
-    const teams = foldTeamSettings(events);
+    const teams = foldTeamSettings(
+      await withSettingsLog(o, io.stderr, (log) =>
+        withNats(o, (nc, stream) =>
+          foldFromEventLog<{ type: string; data: Readonly<Record<string, unknown>> }[]>(nc, stream, TEAM_SETTINGS_TYPES, [], (all, e) => {
+            all.push({ type: e.type, data: e.data });
+            return all;
+          }, log),
+        ),
+      ),
+    );
     const targets = [...teams.entries()]
       .filter(([team]) => o.team === undefined || team === o.team)
       .map(([team, s]) => ({ team, months: o.keepMonths !== undefined ? Number(o.keepMonths) : s.contentRetentionMonths }))

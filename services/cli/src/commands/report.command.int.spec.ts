@@ -164,7 +164,7 @@ describe('totra report (real NATS and Postgres, read models fed by the projectio
   it('projections list / status / rebuild cover the Postgres read models; a rebuild gives the same report', async () => {
     const list = await cli('projections', 'list', '--json');
     expect(list.code).toBe(0);
-    expect((JSON.parse(list.out) as { projection: string; store: string }[]).map((p) => `${p.projection}:${p.store}`)).toEqual(['quota-hot:redis', 'cost:postgres', 'audit_index:postgres', 'directory:postgres', 'forecast:postgres', 'anomaly:postgres', 'settings_log:postgres', 'keys_log:postgres', 'quota_log:postgres']);
+    expect((JSON.parse(list.out) as { projection: string; store: string }[]).map((p) => `${p.projection}:${p.store}`)).toEqual(['quota-hot:redis', 'cost:postgres', 'audit_index:postgres', 'directory:postgres', 'forecast:postgres', 'anomaly:postgres', 'settings_log:postgres', 'keys_log:postgres', 'quota_log:postgres', 'gdpr_log:postgres']);
 
     const redis = ['--redis', await redisUrl(), '--redis-prefix', redisKeyPrefix('clirep')];
     const status = await cli('projections', 'status', '--json', ...log, ...redis, ...pg);
@@ -180,6 +180,7 @@ describe('totra report (real NATS and Postgres, read models fed by the projectio
       ['settings_log', lastSeq, 0, false],
       ['keys_log', lastSeq, 0, false],
       ['quota_log', lastSeq, 0, false],
+      ['gdpr_log', lastSeq, 0, false],
     ]);
 
     const before = await cli('report', 'cost', '--by', 'user', '--from', FIRST, '--to', LAST, '--csv', ...pg);
