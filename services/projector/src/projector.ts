@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { LocalKeyProvider, Notary, connectNats, ensureStream, fileSink, httpWitness } from '@totra/eventlog';
 import { startQuotaHotProjection, type QuotaHotProjection } from '@totra/projection-quota-hot';
+import { gdprLog } from '@totra/projection-reporting';
 import { loadAlertTargets } from './alerts/alert-targets.js';
 import { BudgetAlertNotifier } from './alerts/budget-alert.notifier.js';
 import { type ProjectorConfig } from './config.js';
@@ -87,6 +88,7 @@ export async function startProjector(
   }
   const running = quotaHot;
   alerts.start();
+  const models = readModels;
   const erasures = new ErasureWatcher({
     nc,
     stream,
@@ -96,6 +98,8 @@ export async function startProjector(
     spoolDir: config.spoolDir,
     purgers: extras.purgers ?? [],
     pollIntervalMs: config.alertPollMs,
+    // With Postgres, its first pass starts from the gdpr_log read model, not from the first message.
+    ...(models ? { log: { name: gdprLog.name, read: () => gdprLog.read(models.db) } } : {}),
     onWarning,
   });
   erasures.start();

@@ -7,10 +7,13 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { type NatsConnection } from '@nats-io/nats-core';
 import { Redis } from 'ioredis';
 import { erasureOverdueEventId, requestErasure, foldErasure } from '@totra/crypto';
-import { ChainWriter, connectNats, ensureStream, readStream, type StreamOptions } from '@totra/eventlog';
+import { ChainWriter, connectNats, ensureStream, readStream, streamState, type StreamOptions } from '@totra/eventlog';
 import { type Envelope, newEventId } from '@totra/events';
+import { createDb, CORE_MIGRATION_TABLES, coreMigrations, migrateToLatest } from '@totra/db';
+import { startProjection } from '@totra/projection';
+import { gdprLog } from '@totra/projection-reporting';
 import { verifyWebhookSignature } from '@totra/quota';
-import { natsUrl, redisKeyPrefix, redisUrl, uniquePrefix, uniqueStreamName } from '@totra/testing';
+import { createTestDatabase, natsUrl, redisKeyPrefix, redisUrl, uniquePrefix, uniqueStreamName } from '@totra/testing';
 import { BudgetAlertNotifier } from '../alerts/budget-alert.notifier.js';
 import { ErasureWatcher, type SubjectDataPurger } from './erasure-watcher.js';
 
@@ -101,5 +104,60 @@ describe('GDPR erasure watcher (real NATS and Redis, local webhook)', () => {
     const got = received[0]!;
     expect(verifyWebhookSignature(SECRET, { signature: String(got.headers['x-totra-signature']), timestamp: String(got.headers['x-totra-timestamp']), body: got.body, nowSeconds: Math.floor(now / 1000) })).toBe(true);
     expect(JSON.parse(got.body)).toMatchObject({ type: 'SubjectErasureOverdue', id: erasureOverdueEventId(reqId), subject: 'u_late', text: expect.stringContaining('is overdue') });
+  });
+
+
+  it('with the gdpr_log read model, its first pass reads only the stream past the checkpoint, and alerts what the read model holds', async () => {
+    const own: StreamOptions = { name: uniqueStreamName('GDPRWL'), subjectPrefix: uniquePrefix('gdprwl') };
+    await ensureStream(await jetstreamManager(nc), own);
+    const database = await createTestDatabase();
+    const db = createDb<unknown>(database.url);
+    const ownPrefix = redisKeyPrefix('gdprwl');
+    try {
+      await migrateToLatest(db, coreMigrations, CORE_MIGRATION_TABLES);
+      const writer = await ChainWriter.open({ nc, stream: own, role: 'admin', spoolDir: join(dir, 'admin-l') });
+      const reqId = newEventId();
+      for (const e of requestErasure({ subject: 'u_late', tenant: 'acme', requestedBy: 'dpo', legalBasis: 'Art. 17', at: new Date('2026-10-01T08:00:00.000Z'), eventId: reqId }, foldErasure([]))) writer.append(e);
+      await writer.drain();
+      // The read model takes the request, then stops; request traffic and another request follow.
+      const runner = startProjection({ nc, stream: own, db, pgUrl: database.url, projection: gdprLog.projection() });
+      await runner.caughtUp();
+      await runner.stop();
+      const checkpoint = (await gdprLog.read(db))!.upTo;
+      for (let i = 0; i < 5; i++) {
+        writer.append({ type: 'TestEventRecorded', tenant: 'acme', data: { n: i, label: `request ${i}`, amountMicroUsd: 1 } });
+        await writer.drain();
+      }
+      for (const e of requestErasure({ subject: 'u_ontime', tenant: 'acme', requestedBy: 'dpo', legalBasis: 'Art. 17', at: new Date('2026-11-20T08:00:00.000Z'), eventId: newEventId() }, foldErasure([]))) writer.append(e);
+      await writer.close();
+      const { lastSeq } = await streamState(nc, own);
+
+      const notifier = new BudgetAlertNotifier({ nc, stream: own, redis, keyPrefix: ownPrefix, spoolDir: join(dir, 'n-l'), targets: [], clock: () => Date.parse('2026-12-04T10:00:00.000Z') });
+      const watcher = new ErasureWatcher({
+        nc,
+        stream: own,
+        redis,
+        keyPrefix: ownPrefix,
+        notifier,
+        spoolDir: join(dir, 'w-l'),
+        log: { name: gdprLog.name, read: () => gdprLog.read(db) },
+        clock: () => Date.parse('2026-12-04T10:00:00.000Z'),
+      });
+      try {
+        expect(await watcher.passOnce()).toEqual({ alerted: 1, queued: 0, purged: 0 });
+        expect(watcher.firstRead).toEqual({ fromReadModel: { upTo: checkpoint, events: 1 }, streamMessages: lastSeq - checkpoint });
+        expect(await watcher.passOnce()).toEqual({ alerted: 0, queued: 0, purged: 0 });
+      } finally {
+        await watcher.stop();
+        await notifier.stop();
+      }
+      const overdue: Envelope[] = [];
+      for await (const b of readStream(nc, own)) for (const l of b.lines) if (l.includes('"SubjectErasureOverdue"')) overdue.push(JSON.parse(l) as Envelope);
+      expect(overdue.map((e) => [e.subject, e.data['requestEventId']])).toEqual([['u_late', reqId]]);
+    } finally {
+      await (await jetstreamManager(nc)).streams.delete(own.name).catch(() => undefined);
+      await db.destroy();
+      await database.drop();
+    }
   });
 });

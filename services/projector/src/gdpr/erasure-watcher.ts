@@ -3,6 +3,7 @@ import { type Redis } from 'ioredis';
 import { ERASURE_EVENT_TYPES, decideOverdueAlerts, foldErasure, type ErasureFact } from '@totra/crypto';
 import { type ChainWriter, lineMatcher, readStream, type StreamOptions } from '@totra/eventlog';
 import { type EventInput } from '@totra/events';
+import { replayFromEventLog, type EventLogLoad, type EventLogSource } from '@totra/projection-reporting';
 import { type AlertNotice } from '@totra/quota';
 import { PollLoop, RELEASE_LOCK } from '../poll-loop.js';
 import { LazyChainWriter } from '../alerts/lazy-writer.js';
@@ -34,6 +35,12 @@ export interface ErasureWatcherOptions {
   /** Folder of the spool of the watcher's chain writer (opened with the first alert). */
   spoolDir: string;
   purgers?: readonly SubjectDataPurger[];
+  /**
+   * The `gdpr_log` read model (when the projector has Postgres): the first pass takes the erasure
+   * events up to its checkpoint from it and reads the stream only past it (ADR 0018), instead of
+   * reading the whole stream at every projector start.
+   */
+  log?: EventLogSource;
   /** How often the log is read on. Default 1 s. */
   pollIntervalMs?: number;
   /** The time overdue is judged at (ms); `Date.now` by default. */
@@ -95,6 +102,7 @@ export class ErasureWatcher {
   /** Facts already handled (alert queued, or purgers run), known from Redis or done here. */
   readonly #handled = new Set<string>();
   #seq = 0;
+  #firstRead: EventLogLoad | undefined;
   readonly #writer: LazyChainWriter;
   readonly #poll: PollLoop;
   #passing: Promise<unknown> = Promise.resolve();
@@ -110,6 +118,11 @@ export class ErasureWatcher {
 
   start(): void {
     this.#poll.start();
+  }
+
+  /** How the first pass read the erasure events (undefined before it, and without a `log`). */
+  get firstRead(): EventLogLoad | undefined {
+    return this.#firstRead;
   }
 
   async stop(): Promise<void> {
@@ -142,6 +155,19 @@ export class ErasureWatcher {
   }
 
   async #readLog(): Promise<void> {
+    if (this.#seq === 0 && this.#o.log) {
+      const { last, load } = await replayFromEventLog({
+        nc: this.#o.nc,
+        stream: this.#o.stream,
+        types: ERASURE_EVENT_TYPES,
+        log: this.#o.log,
+        onEvent: (e) => this.#remember({ id: e.envelope.id, type: e.type, tenant: e.envelope.tenant, time: e.envelope.time, subject: e.envelope.subject, data: e.data }),
+        onError: (err) => this.#warn(`gdpr watcher: ${err.message}`, err),
+      });
+      this.#seq = last;
+      this.#firstRead = load;
+      return;
+    }
     for await (const batch of readStream(this.#o.nc, this.#o.stream, { fromStreamSeq: this.#seq + 1, types: ERASURE_EVENT_TYPES })) {
       for (const line of batch.lines) {
         if (!mayBeErasureFact(line)) continue;
