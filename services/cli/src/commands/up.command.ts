@@ -120,7 +120,7 @@ export async function up(opts: UpOptions): Promise<Running> {
       TOTRA_CHECKPOINT_FILE: process.env['TOTRA_CHECKPOINT_FILE'] ?? join(dir, 'checkpoints.ndjson'),
     });
     services.push(projector);
-    opts.print(`  projector (pid ${projector.pid}): quota-hot -> Redis; cost, audit index, directory, forecast, anomaly, settings, keys and quota logs -> Postgres; notary signs checkpoints as ${notary.name}`);
+    opts.print(`  projector (pid ${projector.pid}): quota-hot -> Redis; cost, audit index, directory, forecast, anomaly, settings, keys, quota and gdpr logs -> Postgres; notary signs checkpoints as ${notary.name}`);
     // The keyring of the key store (created on the first start): the gateway seals client
     // addresses, user agents and logged content under keys it wraps.
     const keyOpts = { stream: stream.name, subjectPrefix: stream.subjectPrefix, stateDir: dir };
