@@ -229,9 +229,13 @@ describe('quota-hot projection (real NATS and Redis)', () => {
     const before = await snapshot(redis, prefix);
     await p.stop();
     await redis.del(...(await redis.keys(`${prefix}*`)));
-    const again = await start();
+    const warnings: string[] = [];
+    const again = await startQuotaHotProjection({ nc, stream, redis, keyPrefix: prefix, consumerName: 'quota-hot', onWarning: (m) => warnings.push(m) });
+    running.push(again);
     await again.caughtUp();
     expect(await snapshot(redis, prefix)).toEqual(before);
+    // The operator is told what happened in words that say it is expected of an emptied Redis.
+    expect(warnings).toEqual([expect.stringMatching(/^consumer quota-hot acknowledged up to stream sequence \d+ but Redis holds no quota state \(a new or emptied Redis.*\): recreating it to rebuild the hot quota state from the stream$/)]);
     expect(await redis.hget(hotIdentityLayout(prefix).key(minted.keyHash), 'keyId')).toBe(minted.keyId);
   });
 

@@ -195,7 +195,13 @@ class QuotaHotRunner implements QuotaHotProjection {
       if (!(err instanceof JetStreamApiError) || err.code !== CONSUMER_NOT_FOUND) throw err;
     }
     if (info && (info.ack_floor.stream_seq > checkpoint || info.config.filter_subject !== this.#filter)) {
-      this.#o.onWarning(`consumer ${this.#o.consumerName} acknowledged past the Redis checkpoint ${checkpoint}, or reads other subjects: recreating it`);
+      const why =
+        info.config.filter_subject !== this.#filter
+          ? `reads other subjects (${info.config.filter_subject ?? 'all'})`
+          : checkpoint === 0
+            ? `acknowledged up to stream sequence ${info.ack_floor.stream_seq} but Redis holds no quota state (a new or emptied Redis, e.g. one without persistence that restarted)`
+            : `acknowledged up to stream sequence ${info.ack_floor.stream_seq}, past the Redis checkpoint ${checkpoint} (Redis lost writes)`;
+      this.#o.onWarning(`consumer ${this.#o.consumerName} ${why}: recreating it to rebuild the hot quota state from the stream${checkpoint > 0 ? ` after ${checkpoint}` : ''}`);
       await this.#jsm.consumers.delete(name, this.#o.consumerName);
       info = undefined;
     }
