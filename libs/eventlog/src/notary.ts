@@ -99,6 +99,12 @@ export interface NotaryOptions {
   maxEvents?: number;
   sinks?: readonly CheckpointSink[];
   witnesses?: readonly WitnessClient[];
+  /**
+   * Asked before each checkpoint, before anything is changed (e.g. whether this notary still
+   * holds the deployment's notary lease, so that two notaries never sign the same log); false:
+   * no checkpoint this time.
+   */
+  mayCheckpoint?: () => Promise<boolean>;
   host?: string;
   bootId?: string;
   writerVersion?: string;
@@ -381,6 +387,8 @@ export class Notary {
   }
 
   async #sign(): Promise<Checkpoint | null> {
+    if (this.#closed) return null;
+    if (this.#o.mayCheckpoint && !(await this.#o.mayCheckpoint())) return null;
     if (this.#closed) return null;
     const next = this.#ledger.nextHeads();
     if (!next) return null;

@@ -16,6 +16,11 @@ export const ProjectorConfig = z.object({
   notaryOrigin: z.string().regex(/^\S+$/, 'no whitespace').optional(),
   notaryIntervalMs: Count.default(10_000),
   notaryMaxEvents: Count.default(10_000),
+  /**
+   * Lifetime of the notary lease in Redis: one projector's notary signs the log; if it stops
+   * renewing, another projector's takes over after at most this long.
+   */
+  notaryLeaseMs: Count.default(30_000),
   /** An append-only NDJSON file that receives a copy of every checkpoint. */
   checkpointFile: z.string().min(1).optional(),
   /** Witnesses (`totra witness serve` base URLs) asked to cosign every checkpoint, comma-separated. */
@@ -44,6 +49,7 @@ const ENV: Record<keyof ProjectorConfig, string> = {
   notaryOrigin: 'TOTRA_NOTARY_ORIGIN',
   notaryIntervalMs: 'TOTRA_NOTARY_INTERVAL_MS',
   notaryMaxEvents: 'TOTRA_NOTARY_MAX_EVENTS',
+  notaryLeaseMs: 'TOTRA_NOTARY_LEASE_MS',
   checkpointFile: 'TOTRA_CHECKPOINT_FILE',
   notaryWitnesses: 'TOTRA_NOTARY_WITNESSES',
   alertWebhooks: 'TOTRA_ALERT_WEBHOOKS',

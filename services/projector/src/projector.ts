@@ -8,13 +8,17 @@ import { loadAlertTargets } from './alerts/alert-targets.js';
 import { BudgetAlertNotifier } from './alerts/budget-alert.notifier.js';
 import { type ProjectorConfig } from './config.js';
 import { ErasureWatcher, type SubjectDataPurger } from './gdpr/erasure-watcher.js';
+import { NotaryLeader, NotaryLease } from './notary-leader.js';
 import { serveProjectorControl } from './control.js';
 import { startReadModels, type ReadModels } from './read-models.js';
 
 export interface RunningProjector {
   quotaHot: QuotaHotProjection;
-  /** The notary signing checkpoints, when a key file is configured. */
-  notary: Notary | null;
+  /**
+   * The notary, when a key file is configured: it signs checkpoints while this projector holds
+   * the notary lease (`notary.current`), and stands by while another projector does.
+   */
+  notary: NotaryLeader | null;
   /** Turns budget threshold crossings into events and delivers them to the alert webhooks. */
   alerts: BudgetAlertNotifier;
   /** Alerts overdue GDPR erasure requests (through `alerts`' outbox) and runs the purgers of erased subjects. */
@@ -54,30 +58,40 @@ export async function startProjector(
     onWarning,
   });
   let quotaHot: QuotaHotProjection | undefined;
-  let notary: Notary | null = null;
+  let notary: NotaryLeader | null = null;
   let readModels: ReadModels | null = null;
   try {
     quotaHot = await startQuotaHotProjection({ nc, stream, redis, keyPrefix: config.redisPrefix, consumerName: 'quota-hot', onWarning });
     if (config.pgUrl) readModels = await startReadModels({ nc, stream, pgUrl: config.pgUrl, spoolDir: config.spoolDir, anomalyPollMs: config.alertPollMs, onWarning });
     if (config.notaryKeyFile) {
       const keys = LocalKeyProvider.fromFile(config.notaryKeyFile);
-      notary = await Notary.start({
-        nc,
-        stream,
-        spoolDir: config.spoolDir,
-        keys,
-        origin: config.notaryOrigin ?? keys.verifier.name,
-        intervalMs: config.notaryIntervalMs,
-        maxEvents: config.notaryMaxEvents,
-        sinks: config.checkpointFile ? [fileSink(config.checkpointFile)] : [],
-        witnesses: config.notaryWitnesses.map((url) => httpWitness(url)),
-        host: hostname(),
-        onWarning: (m) => onWarning(`notary: ${m}`),
+      const leader = new NotaryLeader({
+        lease: new NotaryLease(redis, `${config.redisPrefix}notary:lease:${stream.name}`, config.notaryLeaseMs),
+        onWarning,
+        start: async (mayCheckpoint) => {
+          const started = await Notary.start({
+            nc,
+            stream,
+            spoolDir: config.spoolDir,
+            keys,
+            origin: config.notaryOrigin ?? keys.verifier.name,
+            intervalMs: config.notaryIntervalMs,
+            maxEvents: config.notaryMaxEvents,
+            sinks: config.checkpointFile ? [fileSink(config.checkpointFile)] : [],
+            witnesses: config.notaryWitnesses.map((url) => httpWitness(url)),
+            host: hostname(),
+            mayCheckpoint,
+            onWarning: (m) => onWarning(`notary: ${m}`),
+          });
+          const { from, messagesRead, reason } = started.startup;
+          if (from === 'stream' && messagesRead > 0 && reason !== 'no saved state') {
+            onWarning(`notary: rebuilt its tree from the whole stream (${messagesRead} messages): ${reason ?? 'no usable state'}`);
+          }
+          return started;
+        },
       });
-      const { from, messagesRead, reason } = notary.startup;
-      if (from === 'stream' && messagesRead > 0 && reason !== 'no saved state') {
-        onWarning(`notary: rebuilt its tree from the whole stream (${messagesRead} messages): ${reason ?? 'no usable state'}`);
-      }
+      await leader.start();
+      notary = leader;
     }
   } catch (err) {
     await quotaHot?.stop().catch(() => undefined);
@@ -114,11 +128,9 @@ export async function startProjector(
       for (const sub of control) sub.unsubscribe();
       await erasures.stop();
       await alerts.stop();
-      if (notary) {
-        // Anchor what arrived since the last checkpoint, so a clean stop leaves no unanchored tail.
-        await notary.checkpoint().catch((e: unknown) => onWarning(`notary: last checkpoint failed: ${(e as Error).message}`));
-        await notary.close();
-      }
+      // The lease holder anchors what arrived since its last checkpoint (a clean stop leaves no
+      // unanchored tail), then gives the lease up.
+      await notary?.close();
       await running.stop();
       await readModels?.stop();
       redis.disconnect();
