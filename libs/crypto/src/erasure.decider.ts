@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type EventInput } from '@totra/events';
+import { type DecodedEvent, type EventInput } from '@totra/events';
 import { ErasureRefusedError } from './errors.js';
 
 /** The fields of a stored event the erasure fold reads. */
@@ -10,6 +10,11 @@ export interface ErasureFact {
   readonly time: string;
   readonly subject?: string | undefined;
   readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** The erasure fact of a decoded event (as replayed from the log or an event-log read model). */
+export function erasureFactOf(e: DecodedEvent): ErasureFact {
+  return { id: e.envelope.id, type: e.type, tenant: e.envelope.tenant, time: e.envelope.time, subject: e.envelope.subject, data: e.data };
 }
 
 export interface ErasureRequestView {

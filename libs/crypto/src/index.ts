@@ -27,6 +27,7 @@ export {
   addOneMonth,
   decideExecution,
   decideOverdueAlerts,
+  erasureFactOf,
   erasureOverdueEventId,
   erasureStatus,
   foldErasure,

@@ -313,7 +313,7 @@ export class Notary {
       const notary = new Notary(o, writer, store, dir, r);
       notary.#seen = lastSeq;
       // Saved at once: the next start reads the stream from here even if no checkpoint comes first.
-      notary.#save(lastSeq, r.lastEventId, r.last?.text ?? null, r.ledger);
+      notary.#save(lastSeq, r.lastEventId, r.last?.text ?? null, r.ledger.heads(), r.ledger.pending());
       await notary.#follow(lastSeq);
       notary.#timer = setInterval(() => void notary.checkpoint().catch((e: unknown) => notary.#warn('checkpoint failed', e)), o.intervalMs ?? 10_000);
       return notary;
@@ -325,8 +325,7 @@ export class Notary {
   }
 
   /** Writes the tree files and the state to disk; a failure only costs the next start a full read. */
-  #save(streamSeq: number, lastEventId: string | null, checkpoint: string | null, ledger: { heads: readonly LedgerLeaf[]; pending: readonly LedgerLeaf[] } | LeafLedger): void {
-    const { heads, pending } = ledger instanceof LeafLedger ? { heads: ledger.heads(), pending: ledger.pending() } : ledger;
+  #save(streamSeq: number, lastEventId: string | null, checkpoint: string | null, heads: readonly LedgerLeaf[], pending: readonly LedgerLeaf[]): void {
     try {
       this.#store.flush();
       writeState(this.#dir, {
@@ -405,7 +404,8 @@ export class Notary {
     // What the state will say once the checkpoint is in the stream: read up to here, these left over.
     const seen = this.#seen;
     const lastEventId = this.#lastEventId;
-    const ledgerAt = { heads: this.#ledger.heads(), pending: this.#ledger.pending() };
+    const anchored = this.#ledger.heads();
+    const pending = this.#ledger.pending();
     const text = formatCheckpoint({
       origin: this.#o.origin,
       size: this.#tree.size,
@@ -419,7 +419,7 @@ export class Notary {
     this.#last = cp;
     this.#writer.append({ type: CheckpointSigned.type, tenant: 'system', data: { origin: cp.origin, size: cp.size, root: cp.root, note } });
     await this.#writer.drain();
-    this.#save(seen, lastEventId, text, ledgerAt);
+    this.#save(seen, lastEventId, text, anchored, pending);
     for (const sink of this.#o.sinks ?? []) {
       await sink.write(note, cp).catch((e: unknown) => this.#warn(`checkpoint sink ${sink.name} failed`, e));
     }

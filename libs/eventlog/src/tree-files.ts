@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, ftruncateSync, fstatSync, mkdirSync, openSync, readSync, readdirSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, ftruncateSync, fstatSync, mkdirSync, openSync, readSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { HASH_SIZE, type MerkleNodeStore } from '@totra/chain';
 import { NotaryError } from './errors.js';
@@ -122,11 +122,9 @@ export class FileNodeStore implements MerkleNodeStore {
 
   #level(level: number): Level {
     while (level >= this.#levels.length) {
-      const fd = openSync(join(this.dir, levelFile(this.#levels.length)), 'a+', 0o600);
-      // Positioned writes need a descriptor without O_APPEND semantics on every platform: reopen r+.
-      closeSync(fd);
-      const rw = openSync(join(this.dir, levelFile(this.#levels.length)), 'r+');
-      this.#levels.push({ fd: rw, written: Math.floor(fstatSync(rw).size / HASH_SIZE), pending: new Uint8Array(0), pendingCount: 0 });
+      // Read-write, created if absent, and not O_APPEND (which would ignore the write positions).
+      const fd = openSync(join(this.dir, levelFile(this.#levels.length)), constants.O_RDWR | constants.O_CREAT, 0o600);
+      this.#levels.push({ fd, written: Math.floor(fstatSync(fd).size / HASH_SIZE), pending: new Uint8Array(0), pendingCount: 0 });
     }
     return this.#levels[level]!;
   }

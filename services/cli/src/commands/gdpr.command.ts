@@ -4,6 +4,7 @@ import {
   type ErasureFact,
   type ErasureState,
   decideExecution,
+  erasureFactOf,
   erasureStatus,
   foldErasure,
   foldTeamSettings,
@@ -39,7 +40,7 @@ export async function readEnvelopes(nc: NatsConnection, stream: StreamOptions): 
  */
 export async function loadErasureState(nc: NatsConnection, stream: StreamOptions, log?: EventLogReader): Promise<ErasureState> {
   const facts = await foldFromEventLog<ErasureFact[]>(nc, stream, ERASURE_EVENT_TYPES, [], (all, e) => {
-    all.push({ id: e.envelope.id, type: e.type, tenant: e.envelope.tenant, time: e.envelope.time, subject: e.envelope.subject, data: e.data });
+    all.push(erasureFactOf(e));
     return all;
   }, log);
   return foldErasure(facts);

@@ -1,6 +1,6 @@
 import { type NatsConnection } from '@nats-io/nats-core';
 import { type Redis } from 'ioredis';
-import { ERASURE_EVENT_TYPES, decideOverdueAlerts, foldErasure, type ErasureFact } from '@totra/crypto';
+import { ERASURE_EVENT_TYPES, decideOverdueAlerts, erasureFactOf, foldErasure, type ErasureFact } from '@totra/crypto';
 import { type ChainWriter, lineMatcher, readStream, type StreamOptions } from '@totra/eventlog';
 import { type EventInput } from '@totra/events';
 import { replayFromEventLog, type EventLogLoad, type EventLogSource } from '@totra/projection-reporting';
@@ -161,7 +161,7 @@ export class ErasureWatcher {
         stream: this.#o.stream,
         types: ERASURE_EVENT_TYPES,
         log: this.#o.log,
-        onEvent: (e) => this.#remember({ id: e.envelope.id, type: e.type, tenant: e.envelope.tenant, time: e.envelope.time, subject: e.envelope.subject, data: e.data }),
+        onEvent: (e) => this.#remember(erasureFactOf(e)),
         onError: (err) => this.#warn(`gdpr watcher: ${err.message}`, err),
       });
       this.#seq = last;
