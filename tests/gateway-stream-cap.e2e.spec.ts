@@ -112,19 +112,54 @@ describe('streaming metering', () => {
     expect((spend?.data as { tokens: { output: number } } | undefined)?.tokens.output).toBe(20);
   });
 
-  it('cuts an Anthropic Messages stream: stop_reason max_tokens, then message_stop', async () => {
-    h.mocks.anthropic.setBehaviour({ reply: LONG, chunks: 40 });
-    const stream = anthropic.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'talk at length' }] });
+  it('cuts an Anthropic Messages stream passed through: stop_reason max_tokens, then message_stop', async () => {
+    // As for OpenAI chat: the provider holds the rest of its answer long after the cap.
+    const gate = createStreamGate((f) => f.index === 20);
+    h.mocks.anthropic.setBehaviour({ reply: LONG, chunks: 40, afterFrame: gate.afterFrame });
     const types: string[] = [];
-    for await (const e of stream) types.push(e.type);
-    const final = await stream.finalMessage();
+    let final: Anthropic.Message;
+    let requestId = '';
+    try {
+      const stream = anthropic.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'talk at length' }] });
+      for await (const e of stream) types.push(e.type);
+      final = await stream.finalMessage();
+      requestId = (await stream.withResponse()).response.headers.get('x-request-id') ?? '';
+    } finally {
+      gate.release();
+    }
     const text = final.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
     expect(text.length).toBeGreaterThan(40);
     expect(text.length).toBeLessThanOrEqual(20 * 4);
+    expect(LONG.startsWith(text)).toBe(true);
+    expect(final.content).toHaveLength(1);
     expect(final.stop_reason).toBe('max_tokens');
     expect(final.usage.output_tokens).toBe(20);
+    // Passed through as the provider framed it up to the cut: its message_start's usage carries
+    // the service tier, which the gateway's own encoder does not write.
+    expect(final.usage.service_tier).toBe('standard');
+    expect(final.id).toMatch(/^msg_mock/);
     expect(types.at(-2)).toBe('message_delta');
     expect(types.at(-1)).toBe('message_stop');
+    expect(types.filter((t) => t === 'content_block_start')).toHaveLength(1);
+    expect(types.filter((t) => t === 'content_block_stop')).toHaveLength(1);
+
+    const [event] = await eventFor(requestId);
+    expect(event?.data).toMatchObject({ api: 'anthropic.messages', finishReason: 'length', stream: true, tokens: { output: 20, estimated: false } });
+    const [spend] = await vi.waitFor(async () => {
+      const found = await spendFor(requestId);
+      expect(found).toHaveLength(1);
+      return found;
+    });
+    expect((spend?.data as { tokens: { output: number } } | undefined)?.tokens.output).toBe(20);
+  });
+
+  it('passes a metered Anthropic stream that fits its cap through whole', async () => {
+    h.mocks.anthropic.setBehaviour({ reply: 'a short answer', chunks: 4 });
+    const stream = anthropic.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'be brief' }] });
+    const final = await stream.finalMessage();
+    expect(final.content).toEqual([{ type: 'text', text: 'a short answer' }]);
+    expect(final.stop_reason).toBe('end_turn');
+    expect(final.usage.service_tier).toBe('standard');
   });
 
   it('cuts a Responses stream translated from another provider: response.incomplete', async () => {

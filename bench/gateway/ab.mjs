@@ -23,6 +23,8 @@ const ROUNDS = int('AB_ROUNDS', 4);
 const TP_CONCURRENCY = int('AB_TP_CONCURRENCY', 64);
 const TP_MS = int('AB_TP_MS', 3000);
 const STREAM = process.env.AB_STREAM === '1';
+/** `AB_API=anthropic`: Anthropic Messages requests to an Anthropic mock instead of OpenAI chat. */
+const ANTHROPIC = process.env.AB_API === 'anthropic';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (m) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
 
@@ -85,10 +87,10 @@ try {
   redis = await startRedis({ dataDir: join(dir, 'redis') });
   const baseEnv = { PATH: process.env.PATH ?? '', HOME: dir, NODE_ENV: 'production' };
   const totraEnv = { ...baseEnv, TOTRA_NATS_URL: nats.url, TOTRA_REDIS_URL: redis.url, TOTRA_REDIS_PREFIX: 'ab:', TOTRA_STREAM: 'TOTRA_AB', TOTRA_SUBJECT_PREFIX: 'ab' };
-  const up = await forkChild('upstream', join(here, 'upstream.mjs'), { env: { ...baseEnv, BENCH_UPSTREAM_KEY: 'sk-ab', BENCH_UPSTREAM_LATENCY_MS: '0' }, logFile: join(dir, 'upstream.log') });
+  const up = await forkChild('upstream', join(here, 'upstream.mjs'), { env: { ...baseEnv, BENCH_UPSTREAM_KEY: 'sk-ab', BENCH_UPSTREAM_LATENCY_MS: '0', BENCH_UPSTREAM_PROVIDER: ANTHROPIC ? 'anthropic' : 'openai' }, logFile: join(dir, 'upstream.log') });
   // The projector puts the key (and a budget) into Redis for both gateways.
   await forkChild('projector', join(root, 'services', 'projector', 'dist', 'main.js'), { env: totraEnv, logFile: join(dir, 'projector.log') });
-  const gatewayEnv = (spool) => ({ ...totraEnv, TOTRA_GATEWAY_HOST: '127.0.0.1', TOTRA_GATEWAY_PORT: '0', TOTRA_SPOOL_DIR: join(dir, spool), TOTRA_CATALOG_FILE: join(dir, 'none.yaml'), OPENAI_API_KEY: 'sk-ab', OPENAI_BASE_URL: up.ready.baseUrl, OPENAI_MODELS: 'gpt-4o' });
+  const gatewayEnv = (spool) => ({ ...totraEnv, TOTRA_GATEWAY_HOST: '127.0.0.1', TOTRA_GATEWAY_PORT: '0', TOTRA_SPOOL_DIR: join(dir, spool), TOTRA_CATALOG_FILE: join(dir, 'none.yaml'), ...(ANTHROPIC ? { ANTHROPIC_API_KEY: 'sk-ab', ANTHROPIC_BASE_URL: up.ready.baseUrl, ANTHROPIC_MODELS: 'claude-sonnet-4-5' } : { OPENAI_API_KEY: 'sk-ab', OPENAI_BASE_URL: up.ready.baseUrl, OPENAI_MODELS: 'gpt-4o' }) });
   const gateways = {
     base: await forkChild('base', join(base, 'services', 'gateway', 'dist', 'main.js'), { env: { ...gatewayEnv('spool-base'), ...extraEnv('AB_BASE_ENV') }, execArgv: nodeFlags('AB_BASE_NODE_FLAGS'), logFile: join(dir, 'base.log') }),
     head: await forkChild('head', join(root, 'services', 'gateway', 'dist', 'main.js'), { env: { ...gatewayEnv('spool-head'), ...extraEnv('AB_HEAD_ENV') }, execArgv: nodeFlags('AB_HEAD_NODE_FLAGS'), logFile: join(dir, 'head.log') }),
@@ -98,13 +100,18 @@ try {
   if (process.env.AB_BUDGET === '1') {
     execFileSync(process.execPath, [cli, 'budgets', 'set', '--team', 't-ab', '--tenant', 'acme', '--usd', '1000000', '--nats', nats.url, '--stream', 'TOTRA_AB', '--subject-prefix', 'ab', '--state-dir', join(dir, 'cli')], { env: totraEnv, stdio: 'ignore' });
   }
-  const messages = [{ role: 'system', content: 'You are a terse assistant.' }, { role: 'user', content: 'Say hello to the benchmark in five words.' }];
-  const body = JSON.stringify({ model: 'gpt-4o', messages, max_tokens: 32, ...(STREAM ? { stream: true, stream_options: { include_usage: true } } : {}) });
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
-  const targets = { direct: { url: up.ready.url, headers: { 'content-type': 'application/json', authorization: 'Bearer sk-ab' } }, base: { url: gateways.base.ready.url, headers }, head: { url: gateways.head.ready.url, headers } };
+  const system = 'You are a terse assistant.';
+  const user = { role: 'user', content: 'Say hello to the benchmark in five words.' };
+  const path = ANTHROPIC ? '/v1/messages' : '/v1/chat/completions';
+  const body = ANTHROPIC
+    ? JSON.stringify({ model: 'claude-sonnet-4-5', system, messages: [user], max_tokens: 32, ...(STREAM ? { stream: true } : {}) })
+    : JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'system', content: system }, user], max_tokens: 32, ...(STREAM ? { stream: true, stream_options: { include_usage: true } } : {}) });
+  const auth = (secret) => (ANTHROPIC ? { 'x-api-key': secret, 'anthropic-version': '2023-06-01' } : { authorization: `Bearer ${secret}` });
+  const headers = { 'content-type': 'application/json', ...auth(key) };
+  const targets = { direct: { url: up.ready.url, headers: { 'content-type': 'application/json', ...auth('sk-ab') } }, base: { url: gateways.base.ready.url, headers }, head: { url: gateways.head.ready.url, headers } };
   for (const t of ['base', 'head']) {
     for (let i = 0; ; i++) {
-      const res = await fetch(`${targets[t].url}/v1/chat/completions`, { method: 'POST', headers, body });
+      const res = await fetch(`${targets[t].url}${path}`, { method: 'POST', headers, body });
       await res.text();
       if (res.status === 200) break;
       if (i > 150) throw new Error(`the ${t} gateway never answered 200 (HTTP ${res.status}); log in ${dir}`);
@@ -115,7 +122,7 @@ try {
   const run = async (t, job) => {
     const pid = gateways[t]?.pid;
     const before = pid ? cpuMs(pid) : 0;
-    const reply = await loadgen.ask({ type: 'run', job: { url: targets[t].url, path: '/v1/chat/completions', headers: targets[t].headers, body, expect: STREAM ? 'data: [DONE]' : 'Hello', ...job } });
+    const reply = await loadgen.ask({ type: 'run', job: { url: targets[t].url, path, headers: targets[t].headers, body, expect: STREAM ? (ANTHROPIC ? 'message_stop' : 'data: [DONE]') : 'Hello', ...job } });
     if (reply.error) throw new Error(reply.error);
     if (reply.result.errors) throw new Error(`${t}: ${reply.result.errors} errors, first: ${reply.result.firstError}`);
     return { ...reply.result, cpuUsPerRequest: pid ? ((cpuMs(pid) - before) * 1000) / reply.result.sent : undefined };
@@ -124,7 +131,7 @@ try {
 
   log('warm-up');
   for (const t of ['direct', 'base', 'head']) await run(t, { concurrency: 64, warmupMs: 0, durationMs: 2000 });
-  const report = { bench: 'gateway-ab', date: new Date().toISOString(), base: { rev, commit: baseCommit, env: extraEnv('AB_BASE_ENV'), nodeFlags: nodeFlags('AB_BASE_NODE_FLAGS') }, head: { commit: head, uncommittedFiles: dirty, env: extraEnv('AB_HEAD_ENV'), nodeFlags: nodeFlags('AB_HEAD_NODE_FLAGS') }, stream: STREAM, budget: process.env.AB_BUDGET === '1', rounds: ROUNDS, throughput: {}, latency: {} };
+  const report = { bench: 'gateway-ab', date: new Date().toISOString(), base: { rev, commit: baseCommit, env: extraEnv('AB_BASE_ENV'), nodeFlags: nodeFlags('AB_BASE_NODE_FLAGS') }, head: { commit: head, uncommittedFiles: dirty, env: extraEnv('AB_HEAD_ENV'), nodeFlags: nodeFlags('AB_HEAD_NODE_FLAGS') }, api: ANTHROPIC ? 'anthropic-messages' : 'openai-chat', stream: STREAM, budget: process.env.AB_BUDGET === '1', rounds: ROUNDS, throughput: {}, latency: {} };
 
   log(`throughput, 0 ms upstream, ${TP_CONCURRENCY} clients, ${ROUNDS} rounds`);
   const tp = { base: [], head: [] };
@@ -151,7 +158,7 @@ try {
   }
 
   const envNote = (...names) => names.map((name) => (process.env[name]?.trim() ? ` [${process.env[name].trim()}]` : '')).join('');
-  const lines = [`A/B: head ${head}${dirty ? ` + ${dirty} uncommitted files` : ''}${envNote('AB_HEAD_ENV', 'AB_HEAD_NODE_FLAGS')} against base ${rev} (${baseCommit})${envNote('AB_BASE_ENV', 'AB_BASE_NODE_FLAGS')}, ${STREAM ? 'streaming' : 'non-streaming'}${report.budget ? ', team with a budget' : ''}, ${ROUNDS} interleaved rounds`, ''];
+  const lines = [`A/B: head ${head}${dirty ? ` + ${dirty} uncommitted files` : ''}${envNote('AB_HEAD_ENV', 'AB_HEAD_NODE_FLAGS')} against base ${rev} (${baseCommit})${envNote('AB_BASE_ENV', 'AB_BASE_NODE_FLAGS')}, ${ANTHROPIC ? 'Anthropic Messages, ' : ''}${STREAM ? 'streaming' : 'non-streaming'}${report.budget ? ', team with a budget' : ''}, ${ROUNDS} interleaved rounds`, ''];
   lines.push('| measure | base | head | head / base |', '| --- | ---: | ---: | ---: |');
   lines.push(`| req/s, 0 ms upstream, ${TP_CONCURRENCY} clients (median) | ${report.throughput.base.requestsPerSecondMedian} | ${report.throughput.head.requestsPerSecondMedian} | ${report.throughput.ratio.requestsPerSecond} |`);
   lines.push(`| gateway CPU µs per request (median) | ${report.throughput.base.cpuUsPerRequestMedian} | ${report.throughput.head.cpuUsPerRequestMedian} | ${report.throughput.ratio.cpuPerRequest} |`);

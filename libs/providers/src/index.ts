@@ -68,6 +68,7 @@ export {
 } from './openai/openai-embeddings.codec.js';
 export {
   ANTHROPIC_DEFAULT_MAX_TOKENS,
+  createAnthropicStreamCutter,
   createAnthropicStreamEncoder,
   decodeAnthropicCountTokensRequest,
   decodeAnthropicRequest,
@@ -92,6 +93,7 @@ export {
   type PassthroughSupport,
   type ProviderAdapter,
   type ProviderHttpRequest,
+  type StreamCutter,
   type StreamParser,
   type WireFormat,
 } from './adapters/adapter.js';

@@ -82,6 +82,28 @@ export interface PassthroughStreamParser {
 export interface PassthroughMessage {
   events: StreamEvent[];
   forward: string;
+  /**
+   * The content block this message opens (`start`: the block's type) or closes (`stop`), in
+   * formats whose streams number their blocks (Anthropic Messages): what a {@link StreamCutter}
+   * needs to continue the stream after the messages forwarded so far.
+   */
+  block?: { index: number; start?: string; stop?: true };
+}
+
+/**
+ * Ends a metered pass-through stream where the gateway cuts it, in the stream's own format: after
+ * the messages forwarded as the provider framed them, it writes the cut message's admitted part
+ * and the end of the stream (finish reason, usage), continuing the provider's stream (its id,
+ * model and content blocks) so that the client reads one stream.
+ */
+export interface StreamCutter {
+  /** A message that went to the client as the provider framed it. */
+  forwarded(message: PassthroughMessage): void;
+  /**
+   * The rest of the stream: `events` are those of the message that passed the cap, cut to what
+   * fits, followed by the stream's usage and its finish (`length`).
+   */
+  cut(events: StreamEvent[]): string;
 }
 
 /** Wire format a provider speaks. Adapters sharing one can pass inbound bodies through untouched. */
@@ -106,6 +128,11 @@ export interface PassthroughSupport {
   buildRequest(input: PassthroughInput, deployment: Deployment): ProviderHttpRequest;
   /** `stripUsageChunk`: drop the usage-only chunk the gateway forced but the client did not ask for. */
   createStreamParser(options?: { stripUsageChunk?: boolean }): PassthroughStreamParser;
+  /**
+   * Present when a metered stream can be passed through: the writer of its end at a cut.
+   * `includeUsage`: the client asked for usage in the stream (OpenAI chat's `include_usage`).
+   */
+  createStreamCutter?(options: { includeUsage: boolean }): StreamCutter;
 }
 
 export interface EmbeddingsAdapter {

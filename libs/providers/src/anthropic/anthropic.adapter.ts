@@ -1,11 +1,11 @@
 import type { StreamEvent } from '../canonical/stream-event.js';
 import { ProviderConfigError, type ProviderError } from '../errors.js';
-import { joinUrl, type Deployment, type ProviderAdapter, type ProviderHttpRequest } from '../adapters/adapter.js';
+import { joinUrl, type Deployment, type PassthroughMessage, type ProviderAdapter, type ProviderHttpRequest } from '../adapters/adapter.js';
 import { invalidResponse, providerError } from '../wire/error-mapping.js';
 import type { HeadersLike } from '../wire/headers.js';
-import { bodyText, readJson, rec, str } from '../wire/json.js';
+import { bodyText, num, readJson, rec, str } from '../wire/json.js';
 import { createSsePassthroughParser, createSseStreamParser, parseEventJson } from '../wire/stream-parser.js';
-import { AnthropicEventDecoder, codeFromAnthropicErrorType, decodeAnthropicResponse, encodeAnthropicRequest } from './anthropic.codec.js';
+import { AnthropicEventDecoder, codeFromAnthropicErrorType, createAnthropicStreamCutter, decodeAnthropicResponse, encodeAnthropicRequest } from './anthropic.codec.js';
 
 export const ANTHROPIC_DEFAULT_VERSION = '2023-06-01';
 const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
@@ -30,6 +30,16 @@ function httpRequest(deployment: Deployment, body: string | Uint8Array, stream: 
   if (deployment.headers) Object.assign(headers, deployment.headers);
   // `baseUrl` is the API root without `/v1`, like the Anthropic SDK's baseURL.
   return { method: 'POST', url: joinUrl(deployment.baseUrl ?? ANTHROPIC_BASE_URL, 'v1/messages'), headers, body };
+}
+
+/** Notes the content block an Anthropic stream event opens or closes (for a stream cutter). */
+function noteBlock(value: unknown, entry: PassthroughMessage): void {
+  const e = rec(value);
+  const type = e?.['type'];
+  if (type !== 'content_block_start' && type !== 'content_block_stop') return;
+  const index = num(e?.['index']);
+  if (index === undefined) return;
+  entry.block = type === 'content_block_stop' ? { index, stop: true } : { index, start: str(rec(e?.['content_block'])?.['type']) ?? 'unknown' };
 }
 
 function createDecoderHandler() {
@@ -66,11 +76,15 @@ export const anthropicAdapter: ProviderAdapter = {
       return httpRequest(deployment, body, stream);
     },
     createStreamParser() {
-      const handle = createDecoderHandler();
-      return createSsePassthroughParser((m, out) => {
-        handle(m.data, out);
+      const decoder = new AnthropicEventDecoder();
+      return createSsePassthroughParser((m, out, entry) => {
+        const value = parseEventJson(m.data, out);
+        if (value === undefined) return true;
+        decoder.decode(value, out);
+        if (entry) noteBlock(value, entry);
         return true;
       });
     },
+    createStreamCutter: () => createAnthropicStreamCutter(),
   },
 };

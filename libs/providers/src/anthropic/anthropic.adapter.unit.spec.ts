@@ -10,6 +10,7 @@ import streamErrorRaw from '../testdata/anthropic/stream-error.sse?raw';
 import overloadedRaw from '../testdata/anthropic/error-overloaded.json?raw';
 import tooLongRaw from '../testdata/anthropic/error-prompt-too-long.json?raw';
 import rateLimitRaw from '../testdata/anthropic/error-rate-limit.json?raw';
+import { SseDecoder } from '../wire/sse.js';
 import { anthropicAdapter } from './anthropic.adapter.js';
 
 const canonical = ChatRequest.parse(JSON.parse(canonicalRaw));
@@ -140,5 +141,116 @@ describe('anthropic adapter: passthrough', () => {
     const forwarded = a.forward + b.forward + c.forward;
     expect(forwarded.replace('{"type": "ping"}', '{"type":"ping"}')).toBe(streamRaw.replace('{"type": "ping"}', '{"type":"ping"}'));
     expect([...a.events, ...b.events, ...c.events].filter((e) => e.type === 'finish')).toHaveLength(1);
+  });
+});
+
+describe('anthropic adapter: metered pass-through (stream cutter)', () => {
+  type Sse = { event: string | undefined; data: Record<string, unknown> };
+  const messagesOf = (text: string): Sse[] => {
+    const decoder = new SseDecoder();
+    return [...decoder.push(text), ...decoder.end()].map((m) => ({ event: m.event, data: JSON.parse(m.data) as Record<string, unknown> }));
+  };
+  /**
+   * Checks a whole stream against the Messages streaming protocol and returns what a client
+   * assembles from it: blocks numbered 0, 1, ... each started, fed and stopped in turn, deltas only
+   * to the open block, `message_start` first and `message_delta` + `message_stop` last.
+   */
+  const assemble = (text: string) => {
+    const events = messagesOf(text);
+    for (const e of events) expect(e.event).toBe(e.data['type']);
+    expect(events[0]?.event).toBe('message_start');
+    expect(events.map((e) => e.event).slice(-2)).toEqual(['message_delta', 'message_stop']);
+    const blocks: { type: string; text: string }[] = [];
+    let open: number | undefined;
+    let last: Record<string, unknown> | undefined;
+    for (const { event, data } of events) {
+      if (event === 'content_block_start') {
+        expect(open).toBeUndefined();
+        expect(data['index']).toBe(blocks.length);
+        const block = data['content_block'] as { type: string; text?: string };
+        blocks.push({ type: block.type, text: block.text ?? '' });
+        open = data['index'] as number;
+      } else if (event === 'content_block_delta') {
+        expect(data['index']).toBe(open);
+        const delta = data['delta'] as { text?: string; partial_json?: string; thinking?: string };
+        (blocks[open as number] as { text: string }).text += delta.text ?? delta.partial_json ?? delta.thinking ?? '';
+      } else if (event === 'content_block_stop') {
+        expect(data['index']).toBe(open);
+        open = undefined;
+      } else if (event === 'message_delta') {
+        expect(open).toBeUndefined();
+        last = data;
+      }
+    }
+    return { blocks, stop: (last?.['delta'] as { stop_reason: string }).stop_reason, usage: last?.['usage'] as Record<string, number> };
+  };
+
+  it('notes the content block each message opens or closes, message by message', () => {
+    const parser = anthropicAdapter.passthrough?.createStreamParser();
+    if (!parser) throw new Error('no passthrough');
+    const entries = [...parser.pushEach(streamRaw.slice(0, 333)), ...parser.pushEach(streamRaw.slice(333)), ...parser.endEach()];
+    expect(entries.map((e) => e.block).filter(Boolean)).toEqual([
+      { index: 0, start: 'text' },
+      { index: 0, stop: true },
+      { index: 1, start: 'tool_use' },
+      { index: 1, stop: true },
+    ]);
+    expect(messagesOf(entries.map((e) => e.forward).join(''))).toEqual(messagesOf(streamRaw));
+  });
+
+  it('ends a stream cut at any text or tool-argument delta as a well-formed Messages stream, in the block the provider had open', () => {
+    const whole = assemble(streamRaw);
+    expect(whole.blocks.map((b) => b.type)).toEqual(['text', 'tool_use']);
+    const parser = anthropicAdapter.passthrough?.createStreamParser();
+    if (!parser) throw new Error('no passthrough');
+    const entries = [...parser.pushEach(streamRaw), ...parser.endEach()];
+    const cuts = entries.map((e, i) => ({ e, i })).filter(({ e }) => e.events.some((x) => (x.type === 'text_delta' && x.text) || (x.type === 'tool_call_delta' && x.argumentsDelta)));
+    expect(cuts.length).toBe(4);
+    for (const { e, i } of cuts) {
+      const cutter = anthropicAdapter.passthrough?.createStreamCutter?.({ includeUsage: false });
+      if (!cutter) throw new Error('no cutter');
+      let out = '';
+      for (const m of entries.slice(0, i)) {
+        cutter.forwarded(m);
+        out += m.forward;
+      }
+      // What fits of the cut message: half its piece; then the stream's usage and the length finish.
+      const admitted = e.events.map((x): StreamEvent =>
+        x.type === 'text_delta' ? { ...x, text: x.text.slice(0, 3) } : x.type === 'tool_call_delta' ? { ...x, argumentsDelta: x.argumentsDelta.slice(0, 3) } : x,
+      );
+      out += cutter.cut([...admitted, { type: 'usage', usage: { outputTokens: 7 } }, { type: 'finish', finishReason: 'length' }]);
+      const got = assemble(out);
+      expect(got.stop).toBe('max_tokens');
+      // Input tokens from the provider's message_start, output tokens counted by the gateway.
+      expect(got.usage).toMatchObject({ input_tokens: 472, output_tokens: 7 });
+      const piece = admitted.map((x) => (x.type === 'text_delta' ? x.text : x.type === 'tool_call_delta' ? x.argumentsDelta : '')).join('');
+      // Everything before the cut, then the admitted piece, in the same block as the provider's.
+      const lastBlock = got.blocks.at(-1);
+      const sameBlock = whole.blocks[got.blocks.length - 1];
+      expect(lastBlock?.type).toBe(sameBlock?.type);
+      expect(sameBlock?.text.startsWith(lastBlock?.text ?? '?')).toBe(true);
+      expect(lastBlock?.text.endsWith(piece)).toBe(true);
+    }
+  });
+
+  it('opens the next block when the message that passes the cap starts one with text', () => {
+    const cutter = anthropicAdapter.passthrough?.createStreamCutter?.({ includeUsage: false });
+    const parser = anthropicAdapter.passthrough?.createStreamParser();
+    if (!cutter || !parser) throw new Error('no cutter');
+    // The provider's text block 0 and tool block 1 went out whole; block 2 starts with its text.
+    const head = streamRaw.slice(0, streamRaw.indexOf('event: message_delta'));
+    let out = '';
+    for (const m of parser.pushEach(head)) {
+      cutter.forwarded(m);
+      out += m.forward;
+    }
+    out += cutter.cut([{ type: 'text_delta', text: 'Done' }, { type: 'usage', usage: { outputTokens: 90 } }, { type: 'finish', finishReason: 'length' }]);
+    const got = assemble(out);
+    expect(got.blocks).toEqual([
+      { type: 'text', text: "Okay, let's check the weather for Zürich ☀️:" },
+      { type: 'tool_use', text: '{"city": "Zürich"}' },
+      { type: 'text', text: 'Done' },
+    ]);
+    expect(got.usage?.['output_tokens']).toBe(90);
   });
 });

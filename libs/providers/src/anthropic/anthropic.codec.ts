@@ -15,6 +15,7 @@ import type {
 } from '../canonical/chat.js';
 import { jsonModeInstruction, splitSystem } from '../canonical/helpers.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
+import type { PassthroughMessage, StreamCutter } from '../adapters/adapter.js';
 import { InboundRequestError, type ProviderErrorCode } from '../errors.js';
 import { invalidResponse } from '../wire/error-mapping.js';
 import { arr, formatIssues, num, parseArguments, rec, str, type JsonRecord } from '../wire/json.js';
@@ -635,6 +636,93 @@ export function createAnthropicStreamEncoder(o: { model?: string; id?: string } 
           stop_sequence: finish?.stopSequence ?? null,
         },
         usage: usageToAnthropic(u),
+      });
+      return out + event('message_stop', {});
+    },
+  };
+}
+
+/**
+ * Ends a metered Anthropic stream passed through to an Anthropic client where the gateway cuts it
+ * (ADR 0020): it follows the content blocks of the forwarded messages, so that the cut message's
+ * admitted delta goes to the block the provider had open (or opens the next one), and then closes
+ * that block and writes `message_delta` (stop reason `max_tokens`, usage) and `message_stop`.
+ * The provider's `message_start` was forwarded: the message keeps the provider's id and model.
+ */
+export function createAnthropicStreamCutter(): StreamCutter {
+  let open: { index: number; type: string } | undefined;
+  let nextIndex = 0;
+  let usage: Usage | undefined;
+  const event = (name: string, payload: JsonRecord): string => formatSse(JSON.stringify({ type: name, ...payload }), name);
+  const close = (): string => {
+    if (!open) return '';
+    const out = event('content_block_stop', { index: open.index });
+    open = undefined;
+    return out;
+  };
+  /** The open block when it has one of `types`, else a new block of `block.type` after the provider's last. */
+  const blockFor = (types: readonly string[], block: JsonRecord): { index: number; head: string } => {
+    if (open && types.includes(open.type)) return { index: open.index, head: '' };
+    const head = close();
+    open = { index: nextIndex++, type: String(block['type']) };
+    return { index: open.index, head: head + event('content_block_start', { index: open.index, content_block: block }) };
+  };
+  return {
+    forwarded(m: PassthroughMessage) {
+      for (const e of m.events) if (e.type === 'usage') usage = mergeUsage(usage, e.usage);
+      const b = m.block;
+      if (!b) return;
+      if (b.stop) {
+        if (open?.index === b.index) open = undefined;
+        return;
+      }
+      open = { index: b.index, type: b.start ?? 'text' };
+      nextIndex = Math.max(nextIndex, b.index + 1);
+    },
+    cut(events) {
+      let out = '';
+      let finish: Extract<StreamEvent, { type: 'finish' }> | undefined;
+      for (const e of events) {
+        switch (e.type) {
+          case 'usage':
+            usage = mergeUsage(usage, e.usage);
+            break;
+          case 'finish':
+            finish = e;
+            break;
+          case 'text_delta': {
+            if (e.text.length === 0) break;
+            const { index, head } = blockFor(['text'], { type: 'text', text: '' });
+            out += head + event('content_block_delta', { index, delta: { type: 'text_delta', text: e.text } });
+            break;
+          }
+          case 'reasoning_delta': {
+            const { index, head } = blockFor(['thinking'], { type: 'thinking', thinking: '' });
+            out += head;
+            if (e.text.length > 0) out += event('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: e.text } });
+            if (e.signature !== undefined) out += event('content_block_delta', { index, delta: { type: 'signature_delta', signature: e.signature } });
+            break;
+          }
+          case 'tool_call_start': {
+            out += close();
+            open = { index: nextIndex++, type: 'tool_use' };
+            out += event('content_block_start', { index: open.index, content_block: { type: 'tool_use', id: e.id, name: e.name, input: {} } });
+            break;
+          }
+          case 'tool_call_delta': {
+            // The arguments of the tool block the provider has open; a delta of no open tool block is dropped.
+            if (e.argumentsDelta.length === 0 || (open?.type !== 'tool_use' && open?.type !== 'server_tool_use')) break;
+            out += event('content_block_delta', { index: open.index, delta: { type: 'input_json_delta', partial_json: e.argumentsDelta } });
+            break;
+          }
+          default:
+            break; // message_start went out with the forwarded messages; errors do not reach a cut
+        }
+      }
+      out += close();
+      out += event('message_delta', {
+        delta: { stop_reason: finishToAnthropic(finish?.finishReason ?? 'length', finish?.stopSequence), stop_sequence: finish?.stopSequence ?? null },
+        usage: usageToAnthropic(usage ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 }),
       });
       return out + event('message_stop', {});
     },

@@ -10,13 +10,14 @@ import {
   type ProviderAdapter,
   type ProviderHttpRequest,
   type ProviderKind,
+  type StreamCutter,
 } from '../adapters/adapter.js';
 import { invalidResponse, looksLikeContextLength, providerError } from '../wire/error-mapping.js';
 import type { HeadersLike } from '../wire/headers.js';
 import { arr, bodyText, isRecord, num, readJson, rec, str } from '../wire/json.js';
 import type { SseMessage } from '../wire/sse.js';
 import { createSsePassthroughParser, createSseStreamParser, parseEventJson } from '../wire/stream-parser.js';
-import { decodeOpenAIChatResponse, encodeOpenAIChatRequest, OpenAIChunkDecoder, type EncodeOpenAIRequestOptions } from './openai-chat.codec.js';
+import { createOpenAIChatStreamEncoder, decodeOpenAIChatResponse, encodeOpenAIChatRequest, OpenAIChunkDecoder, type EncodeOpenAIRequestOptions } from './openai-chat.codec.js';
 
 /** Default Azure OpenAI data-plane API version (GA). */
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
@@ -221,6 +222,27 @@ function passthrough(variant: Variant): PassthroughSupport {
       return httpRequest(variant, deployment, 'chat/completions', body, stream);
     },
     createStreamParser: createOpenAIPassthroughParser,
+    createStreamCutter: ({ includeUsage }) => createOpenAIChatStreamCutter(includeUsage),
+  };
+}
+
+/**
+ * Ends a metered OpenAI chat stream at its cut (ADR 0020): the chat encoder is shown the events
+ * of the forwarded chunks (it learns the provider's chunk id, model and creation time, and the
+ * usage so far), then writes the cut chunk, the finish (`length`), the usage chunk when the client
+ * asked for it, and `[DONE]`.
+ */
+function createOpenAIChatStreamCutter(includeUsage: boolean): StreamCutter {
+  const encoder = createOpenAIChatStreamEncoder({ includeUsage });
+  return {
+    forwarded(m) {
+      for (const e of m.events) encoder.push(e);
+    },
+    cut(events) {
+      let out = '';
+      for (const e of events) out += encoder.push(e);
+      return out + encoder.end();
+    },
   };
 }
 

@@ -37,9 +37,11 @@ export function createSseStreamParser(
 /**
  * A {@link PassthroughStreamParser} over SSE: `handle` returns false to drop a message from what
  * is forwarded. Forwarded text is re-framed per complete message (fields kept, no JSON work).
+ * Message by message (`pushEach`), `handle` is also given the entry it fills, to note the content
+ * block the message opens or closes.
  */
 export function createSsePassthroughParser(
-  handle: (message: SseMessage, out: StreamEvent[]) => boolean,
+  handle: (message: SseMessage, out: StreamEvent[], entry?: PassthroughMessage) => boolean,
   onEnd?: (out: StreamEvent[]) => void,
 ): PassthroughStreamParser {
   const sse = new SseDecoder();
@@ -50,8 +52,9 @@ export function createSsePassthroughParser(
   };
   const each = (messages: SseMessage[]): PassthroughMessage[] =>
     messages.map((m) => {
-      const events: StreamEvent[] = [];
-      return { events, forward: handle(m, events) ? formatSse(m.data, m.event) : '' };
+      const entry: PassthroughMessage = { events: [], forward: '' };
+      if (handle(m, entry.events, entry)) entry.forward = formatSse(m.data, m.event);
+      return entry;
     });
   return {
     push(chunk) {

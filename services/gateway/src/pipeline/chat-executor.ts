@@ -2,7 +2,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { type Dispatcher } from 'undici';
 import {
   ProviderError,
-  createOpenAIChatStreamEncoder,
   getProviderAdapter,
   mergeUsage,
   prepareRequest,
@@ -10,8 +9,11 @@ import {
   type ChatRequest,
   type InboundFormat,
   type PassthroughMessage,
+  type PassthroughStreamParser,
   type ProviderHttpRequest,
+  type StreamCutter,
   type StreamEvent,
+  type StreamParser,
   type Usage,
 } from '@totra/providers';
 import { demoResponse, demoStream } from '../demo/demo-provider.js';
@@ -245,13 +247,13 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
   if (route.provider === 'demo') return demoAttempt(run, sink, base);
   const adapter = getProviderAdapter(route.provider);
   const deployment = deps.resolveCredentials(route);
-  // A capped (metered) stream is passed through only in the OpenAI chat format, message by
-  // message, and ended by the encoder where the gateway cuts it; in the other formats it is
-  // translated: only the encoder can end it cleanly there.
+  // A capped (metered) stream is passed through message by message where the format has a
+  // cutter to end it cleanly where the gateway cuts it (OpenAI chat, Anthropic Messages);
+  // otherwise it is translated, and the encoder ends it.
   const capped = run.cap !== undefined && run.request.stream === true;
   const request = affordableRequest(run, route);
   const passthrough =
-    request === run.request && run.allowPassthrough && !run.output && (!capped || run.inbound === 'openai-chat') && adapter.passthrough && sameWireFormat(run.inbound, adapter)
+    request === run.request && run.allowPassthrough && !run.output && adapter.passthrough && sameWireFormat(run.inbound, adapter) && (!capped || adapter.passthrough.createStreamCutter)
       ? adapter.passthrough
       : undefined;
   const req: ProviderHttpRequest = passthrough
@@ -271,7 +273,13 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
     const body = await res.body.text();
     throw adapter.mapError(res.statusCode, body, res.headers as Record<string, string>, Date.now());
   }
-  return streamAttempt(run, res, t0, base, sink, passthrough ? passthrough.createStreamParser({ stripUsageChunk: !run.request.includeUsage }) : undefined, passthrough ? undefined : adapter.createStreamParser());
+  const includeUsage = run.request.includeUsage === true;
+  return passthrough
+    ? streamAttempt(run, res, t0, base, sink, {
+        forward: passthrough.createStreamParser({ stripUsageChunk: !includeUsage }),
+        cutter: capped ? passthrough.createStreamCutter?.({ includeUsage }) : undefined,
+      })
+    : streamAttempt(run, res, t0, base, sink, { translate: adapter.createStreamParser() });
 }
 
 /**
@@ -286,24 +294,15 @@ function affordableRequest(run: ChatRun, route: DeploymentRoute): ChatRequest {
 
 type Base = Pick<ChatOutcome, 'route' | 'attempts' | 'partial' | 'error'>;
 
-async function streamAttempt(
-  run: ChatRun,
-  res: Dispatcher.ResponseData,
-  t0: number,
-  base: Base,
-  sink: ResponseSink,
-  forwardParser: ReturnType<NonNullable<ReturnType<typeof getProviderAdapter>['passthrough']>['createStreamParser']> | undefined,
-  translateParser: ReturnType<ReturnType<typeof getProviderAdapter>['createStreamParser']> | undefined,
-): Promise<ChatOutcome> {
-  // Translated: the encoder writes every chunk. Passed through and metered (OpenAI chat only):
-  // it writes only the end of a stream cut at its cap, under the provider's id and model, which
-  // it learns from the events it is shown as the provider's chunks go out as they came.
-  const metered = forwardParser !== undefined && run.cap !== undefined;
-  const encoder: StreamEncoder | undefined = translateParser
-    ? createStreamEncoder(run.inbound, { model: run.alias, includeUsage: run.request.includeUsage === true })
-    : metered
-      ? createOpenAIChatStreamEncoder({ includeUsage: run.request.includeUsage === true })
-      : undefined;
+/** How a stream reaches the client: passed through (with a cutter when metered), or translated. */
+type StreamWay = { forward: PassthroughStreamParser; cutter: StreamCutter | undefined; translate?: undefined } | { translate: StreamParser; forward?: undefined; cutter?: undefined };
+
+async function streamAttempt(run: ChatRun, res: Dispatcher.ResponseData, t0: number, base: Base, sink: ResponseSink, way: StreamWay): Promise<ChatOutcome> {
+  // Translated: the encoder writes every chunk. Passed through and metered: the provider's
+  // messages go out as they came while they fit, and the cutter writes the end of a stream cut
+  // at its cap, continuing the provider's stream (id, model, content blocks).
+  const { forward: forwardParser, cutter, translate: translateParser } = way;
+  const encoder: StreamEncoder | undefined = translateParser ? createStreamEncoder(run.inbound, { model: run.alias, includeUsage: run.request.includeUsage === true }) : undefined;
   let usage: Usage | undefined;
   let finishReason: string | null = null;
   let writer: StreamWriter | undefined;
@@ -330,7 +329,7 @@ async function streamAttempt(
     for (const e of restorer ? restorer(events) : events) out += (encoder as StreamEncoder).push(e);
     return out;
   };
-  const meter = run.cap && encoder && base.route ? outputMeter(run.cap.maxOutputTokens(base.route)) : undefined;
+  const meter = run.cap && (encoder || cutter) && base.route ? outputMeter(run.cap.maxOutputTokens(base.route)) : undefined;
   /** The end of a stream cut at its cap: what was streamed is its usage, and it ended at the length limit. */
   const cutEnd = (): StreamEvent[] => [
     { type: 'usage', usage: { outputTokens: (meter as OutputMeter).tokens(), ...(usage === undefined && run.cap?.inputTokens !== undefined ? { inputTokens: run.cap.inputTokens } : {}) } },
@@ -338,24 +337,22 @@ async function streamAttempt(
   ];
   /**
    * Forwards the messages of a metered pass-through stream as they came while they fit under the
-   * cap; the message that passes it is written by the encoder, cut to what fits, with the end of
+   * cap; the message that passes it is written by the cutter, cut to what fits, with the end of
    * the stream. True once cut.
    */
-  const forwardMetered = async (messages: PassthroughMessage[]): Promise<boolean> => {
-    const enc = encoder as StreamEncoder;
+  const forwardMetered = async (messages: PassthroughMessage[], cut: StreamCutter, m8r: OutputMeter): Promise<boolean> => {
     let out = '';
     for (const m of messages) {
-      const events = (meter as OutputMeter).admit(m.events);
+      const events = m8r.admit(m.events);
       observe(events);
-      if (!(meter as OutputMeter).cut) {
-        for (const e of events) enc.push(e);
+      if (!m8r.cut) {
+        cut.forwarded(m);
         out += m.forward;
         continue;
       }
       const end = cutEnd();
       observe(end);
-      for (const e of [...events, ...end]) out += enc.push(e);
-      await emit(out + enc.end());
+      await emit(out + cut.cut([...events, ...end]));
       return true;
     }
     await emit(out);
@@ -363,8 +360,8 @@ async function streamAttempt(
   };
   try {
     for await (const chunk of res.body) {
-      if (forwardParser && meter) {
-        if (await forwardMetered(forwardParser.pushEach(chunk as Buffer))) break; // leaving the loop stops the provider
+      if (forwardParser && cutter && meter) {
+        if (await forwardMetered(forwardParser.pushEach(chunk as Buffer), cutter, meter)) break; // leaving the loop stops the provider
       } else if (forwardParser) {
         const { events, forward } = forwardParser.push(chunk as Buffer);
         observe(events);
@@ -382,8 +379,8 @@ async function streamAttempt(
         await emit(translate(events));
       }
     }
-    if (forwardParser && meter) {
-      if (!meter.cut) await forwardMetered(forwardParser.endEach());
+    if (forwardParser && cutter && meter) {
+      if (!meter.cut) await forwardMetered(forwardParser.endEach(), cutter, meter);
     } else if (forwardParser) {
       const { events, forward } = forwardParser.end();
       observe(events);
