@@ -96,6 +96,11 @@ const CASES: BadCase[] = [
   { name: 'anthropic: wrong content type', path: MESSAGES, contentType: 'application/x-www-form-urlencoded', body: `model=x&content=${MARKER}`, status: 415, shape: 'anthropic', type: 'invalid_request_error', message: /unsupported content type/, event: ['invalid_request', 'TOTRA_UNSUPPORTED_MEDIA_TYPE'] },
   { name: 'count_tokens: bad body', path: '/v1/messages/count_tokens', body: { model: ALIAS.anthropic, messages: MARKER }, status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /messages/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
   { name: 'count_tokens: missing key', path: '/v1/messages/count_tokens', auth: 'none', body: { model: ALIAS.anthropic, messages: user() }, status: 401, shape: 'anthropic', type: 'authentication_error', message: /no API key/, event: ['unauthenticated', 'TOTRA_AUTH_MISSING_KEY'] },
+  // --- models (OpenAI's format, or Anthropic's Models API when the client sends anthropic-version)
+  { name: 'models: retrieve an unknown model', method: 'GET', path: '/v1/models/no-such-model-xyz', status: 404, shape: 'openai', type: 'not_found_error', code: 'model_not_found', param: 'model', message: /no-such-model-xyz.*GET \/v1\/models/, event: ['unknown_model', 'TOTRA_UNKNOWN_MODEL'] },
+  { name: 'anthropic models: limit out of range', method: 'GET', path: '/v1/models?limit=0', status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /limit must be a whole number from 1 to 1000/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'anthropic models: both cursors', method: 'GET', path: '/v1/models?after_id=a&before_id=b', status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /after_id or before_id, not both/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'anthropic models: missing key', method: 'GET', path: '/v1/models', auth: 'none', status: 401, shape: 'anthropic', type: 'authentication_error', message: /no API key/, event: ['unauthenticated', 'TOTRA_AUTH_MISSING_KEY'] },
 ];
 
 const API_OF: Record<string, string> = {
@@ -105,8 +110,15 @@ const API_OF: Record<string, string> = {
   'POST /v1/messages': 'anthropic.messages',
   'POST /v1/messages/count_tokens': 'anthropic.count_tokens',
 };
-/** The inbound API an event names: none for a request that matched no route. */
-const apiOf = (path: string, method: string): string | null => API_OF[`${method} ${path}`] ?? null;
+/**
+ * The inbound API an event names: none for a request that matched no route; the models routes
+ * name the API of the client (Anthropic's when it sends anthropic-version).
+ */
+const apiOf = (c: BadCase): string | null => {
+  const path = c.path.split('?')[0] ?? c.path;
+  if ((c.method ?? 'POST') === 'GET' && path.startsWith('/v1/models')) return c.shape === 'anthropic' ? 'anthropic.models' : 'openai.models';
+  return API_OF[`${c.method ?? 'POST'} ${path}`] ?? null;
+};
 
 /** A stack frame line or a source path: never in a client-facing error. */
 const STACK = /(^|\\n|\n)\s*at [\w.<>]+ \(|\.[cm]?[jt]s:\d+|node_modules|file:\/\//;
@@ -218,7 +230,7 @@ describe('gateway refuses bad input cleanly', () => {
       const data = e.data as { status: number; reason: string; code: string; api: string | null; keyId: string | null };
       expect(data.status, s.c.name).toBe(s.status);
       expect([data.reason, data.code], s.c.name).toEqual(s.c.event);
-      expect(data.api, s.c.name).toBe(apiOf(s.c.path, s.c.method ?? 'POST'));
+      expect(data.api, s.c.name).toBe(apiOf(s.c));
       // The caller is named (pseudonymously) exactly when its key was accepted.
       expect(data.keyId, s.c.name).toBe(s.status === 401 ? null : data.api === null ? null : h.keyId);
     }

@@ -78,6 +78,44 @@ describe('gateway features', () => {
     expect(ids).toEqual(expect.arrayContaining(['gpt-4o', 'claude-sonnet-4-5', 'text-embedding-3-small', 'demo', 'fb']));
   });
 
+  it('retrieves one model, its alias holding a slash or not, with the OpenAI SDK', async () => {
+    const added = await h.cli('models', 'add', '--id', 'slash-a', '--alias', 'acme/chat-fast', '--provider', 'openai', '--model', 'gpt-4o-mini', '--base-url', h.mocks.openai.baseUrl, '--credential', 'env:OPENAI_API_KEY', ...h.cliArgs);
+    expect(added.code, added.err).toBe(0);
+    await vi.waitFor(() => expect(h.gateway.catalog.directory.deploymentsFor('acme/chat-fast')).toHaveLength(1), { timeout: 10_000 });
+    expect(await openai.models.retrieve('gpt-4o')).toEqual({ id: 'gpt-4o', object: 'model', created: 0, owned_by: 'openai' });
+    expect((await openai.models.retrieve('acme/chat-fast')).id).toBe('acme/chat-fast');
+    const missing = await openai.models.retrieve('no-such-model').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((missing as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
+  });
+
+  it('answers the Anthropic SDK in its Models API format: pages, cursors and one model', async () => {
+    const openaiIds: string[] = [];
+    for await (const m of openai.models.list()) openaiIds.push(m.id);
+    // Pages of two, followed by the SDK through has_more and last_id.
+    const ids: string[] = [];
+    const firstPage = await anthropic.models.list({ limit: 2 });
+    expect(firstPage.data).toHaveLength(2);
+    expect(firstPage.has_more).toBe(true);
+    for await (const m of anthropic.models.list({ limit: 2 })) {
+      expect(m.type).toBe('model');
+      expect(m.display_name).toBe(m.id);
+      expect(Number.isNaN(Date.parse(m.created_at))).toBe(false);
+      ids.push(m.id);
+    }
+    expect(ids).toEqual(openaiIds);
+    // Backwards from a cursor: the models just before it.
+    const third = openaiIds[2] as string;
+    const before = await anthropic.models.list({ before_id: third, limit: 5 });
+    expect(before.data.map((m) => m.id)).toEqual(openaiIds.slice(0, 2));
+    expect(before.has_more).toBe(false);
+    const one = await anthropic.models.retrieve('claude-sonnet-4-5');
+    expect(one).toMatchObject({ type: 'model', id: 'claude-sonnet-4-5', display_name: 'claude-sonnet-4-5' });
+    const missing = await anthropic.models.retrieve('claude-nonexistent').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(Anthropic.NotFoundError);
+    expect((missing as InstanceType<typeof Anthropic.NotFoundError>).error).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
+  });
+
   it('embeddings', async () => {
     const res = await openai.embeddings.create({ model: 'text-embedding-3-small', input: ['one', 'two'] });
     expect(res.data).toHaveLength(2);

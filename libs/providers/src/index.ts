@@ -63,6 +63,7 @@ export {
   decodeOpenAIEmbeddingsRequest,
   embeddingToBase64,
   encodeOpenAIEmbeddingsResponse,
+  encodeOpenAIModel,
   encodeOpenAIModelList,
   type ModelListEntry,
 } from './openai/openai-embeddings.codec.js';
@@ -73,6 +74,9 @@ export {
   decodeAnthropicCountTokensRequest,
   decodeAnthropicRequest,
   encodeAnthropicCountTokensResponse,
+  encodeAnthropicModel,
+  encodeAnthropicModelPage,
+  type AnthropicModelPageQuery,
   encodeAnthropicResponse,
   type AnthropicStreamEncoder,
 } from './anthropic/anthropic.codec.js';

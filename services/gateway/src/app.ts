@@ -4,7 +4,7 @@ import { newEventId } from '@totra/events';
 import { clientAddress, compileCidrs } from '@totra/identity';
 import { ProviderError, toAnthropicErrorResponse, toOpenAIErrorResponse } from '@totra/providers';
 import { type GatewayContext } from './context.js';
-import { GatewayError, errorBody } from './errors.js';
+import { GatewayError, errorBody, speaksAnthropic } from './errors.js';
 import { reasonForStatus, rejectedEvent, type EventSink } from './events/request-events.js';
 import { identityOf, type CallerIdentity } from './identity.js';
 import { GatewayMetrics } from './metrics.js';
@@ -65,8 +65,8 @@ const noCredentials: CredentialResolver = (route) => {
   throw new GatewayError({ code: 'TOTRA_PROVIDER_NOT_CONFIGURED', status: 400, reason: 'provider_not_configured', message: `no credentials are configured for ${route.provider}` });
 };
 
-function shapeFor(url: string): 'openai' | 'anthropic' {
-  return url.startsWith('/v1/messages') ? 'anthropic' : 'openai';
+function shapeFor(request: FastifyRequest): 'openai' | 'anthropic' {
+  return speaksAnthropic(request) ? 'anthropic' : 'openai';
 }
 
 interface Tracked {
@@ -206,11 +206,11 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   app.setNotFoundHandler((request, reply) => {
     const err = new GatewayError({ code: 'TOTRA_NOT_FOUND', status: 404, reason: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` });
     (request as FastifyRequest & Tracked).totraError = err;
-    void reply.code(404).send(errorBody(err, shapeFor(request.url)));
+    void reply.code(404).send(errorBody(err, shapeFor(request)));
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    const shape = shapeFor(request.url);
+    const shape = shapeFor(request);
     if (error instanceof ProviderError) {
       const mapped = shape === 'anthropic' ? toAnthropicErrorResponse(error) : toOpenAIErrorResponse(error);
       if (mapped.retryAfterSeconds !== undefined) void reply.header('retry-after', String(mapped.retryAfterSeconds));
@@ -250,7 +250,9 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
 
   async function recordRefusal(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const t = request as FastifyRequest & Tracked;
-    const api = (request.routeOptions.config as { api?: string } | undefined)?.api ?? null;
+    const routeApi = (request.routeOptions.config as { api?: string } | undefined)?.api ?? null;
+    // The models routes answer either API; the client's decides which one is recorded.
+    const api = routeApi === 'openai.models' && speaksAnthropic(request) ? 'anthropic.models' : routeApi;
     const status = reply.statusCode;
     const who = identityOf(request);
     // Read now: once the connection is gone, the socket no longer knows its peer.

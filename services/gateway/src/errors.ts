@@ -66,6 +66,15 @@ export function openaiErrorCode(code: string): string {
   }
 }
 
+/**
+ * Whether a request speaks Anthropic's API: the Messages routes, and the models routes when the
+ * client sends `anthropic-version` (as the Anthropic SDKs do): its answers and errors then take
+ * Anthropic's shape.
+ */
+export function speaksAnthropic(request: { url: string; headers: Record<string, string | string[] | undefined> }): boolean {
+  return request.url.startsWith('/v1/messages') || (request.url.startsWith('/v1/models') && request.headers['anthropic-version'] !== undefined);
+}
+
 /** The client-facing body of a gateway error in the given API's shape. */
 export function errorBody(err: GatewayError, shape: 'openai' | 'anthropic'): Record<string, unknown> {
   if (shape === 'anthropic') return { type: 'error', error: { type: anthropicErrorType(err.status), message: err.message } };

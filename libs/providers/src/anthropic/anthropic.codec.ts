@@ -153,6 +153,45 @@ export function encodeAnthropicCountTokensResponse(inputTokens: number): JsonRec
   return { input_tokens: inputTokens };
 }
 
+/** One model in the Models API's format (`/v1/models/{model_id}`, and each entry of the list). */
+export function encodeAnthropicModel(m: { id: string; created?: number }): JsonRecord {
+  return { type: 'model', id: m.id, display_name: m.id, created_at: new Date((m.created ?? 0) * 1000).toISOString().replace('.000Z', 'Z') };
+}
+
+/** Where a page of the Models API list starts and how long it is (its query parameters). */
+export interface AnthropicModelPageQuery {
+  /** 1 to 1000 (the API's default is 20). */
+  limit: number;
+  /** The page holds the models after this id... */
+  afterId?: string;
+  /** ...or the models before this one. */
+  beforeId?: string;
+}
+
+/**
+ * A page of the Models API list (`GET /v1/models` with `anthropic-version`) over `models` in their
+ * order: `data`, `has_more` (more in the direction of paging), `first_id` and `last_id`. A cursor
+ * that is no longer in the list pages from where it would sort.
+ */
+export function encodeAnthropicModelPage(models: readonly { id: string; created?: number }[], q: AnthropicModelPageQuery): JsonRecord {
+  let page: (typeof models)[number][];
+  let hasMore: boolean;
+  if (q.beforeId !== undefined) {
+    const before = q.beforeId;
+    const end = models.findIndex((m) => m.id >= before);
+    const upTo = end === -1 ? models.length : end;
+    page = models.slice(Math.max(0, upTo - q.limit), upTo);
+    hasMore = upTo > q.limit;
+  } else {
+    const after = q.afterId;
+    const start = after === undefined ? 0 : models.findIndex((m) => m.id > after);
+    const from = start === -1 ? models.length : start;
+    page = models.slice(from, from + q.limit);
+    hasMore = from + q.limit < models.length;
+  }
+  return { data: page.map(encodeAnthropicModel), has_more: hasMore, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Outbound: canonical -> Anthropic request
 

@@ -7,6 +7,8 @@ import {
   createAnthropicStreamEncoder,
   decodeAnthropicCountTokensRequest,
   decodeAnthropicRequest,
+  encodeAnthropicModel,
+  encodeAnthropicModelPage,
   encodeAnthropicRequest,
   encodeAnthropicResponse,
 } from './anthropic.codec.js';
@@ -191,5 +193,32 @@ describe('createAnthropicStreamEncoder', () => {
     expect(messages.map((m) => m.event)).toEqual(['message_start', 'error']);
     expect(JSON.parse(messages[1]?.data ?? '')).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } });
     expect(JSON.parse(messages[0]?.data ?? '')).toMatchObject({ message: { model: 'alias' } });
+  });
+});
+
+describe('Models API list pages', () => {
+  const models = ['a', 'b', 'c', 'd', 'e'].map((id) => ({ id }));
+  const ids = (page: Record<string, unknown>) => (page['data'] as { id: string }[]).map((m) => m.id);
+
+  it('writes each model as the Models API does', () => {
+    expect(encodeAnthropicModel({ id: 'claude-x', created: 1_700_000_000 })).toEqual({ type: 'model', id: 'claude-x', display_name: 'claude-x', created_at: '2023-11-14T22:13:20Z' });
+  });
+
+  it('pages forward from the start and after a cursor, saying whether more follow', () => {
+    expect(encodeAnthropicModelPage(models, { limit: 2 })).toMatchObject({ has_more: true, first_id: 'a', last_id: 'b' });
+    expect(ids(encodeAnthropicModelPage(models, { limit: 2, afterId: 'b' }))).toEqual(['c', 'd']);
+    expect(encodeAnthropicModelPage(models, { limit: 2, afterId: 'd' })).toMatchObject({ has_more: false, first_id: 'e', last_id: 'e' });
+    expect(encodeAnthropicModelPage(models, { limit: 20 })).toMatchObject({ has_more: false, first_id: 'a', last_id: 'e' });
+  });
+
+  it('pages backward before a cursor', () => {
+    expect(encodeAnthropicModelPage(models, { limit: 2, beforeId: 'e' })).toMatchObject({ has_more: true, first_id: 'c', last_id: 'd' });
+    expect(encodeAnthropicModelPage(models, { limit: 2, beforeId: 'c' })).toMatchObject({ has_more: false, first_id: 'a', last_id: 'b' });
+  });
+
+  it('pages from where a cursor that is gone would sort, and ends with an empty page', () => {
+    expect(ids(encodeAnthropicModelPage(models, { limit: 2, afterId: 'bb' }))).toEqual(['c', 'd']);
+    expect(ids(encodeAnthropicModelPage(models, { limit: 2, beforeId: 'cc' }))).toEqual(['b', 'c']);
+    expect(encodeAnthropicModelPage(models, { limit: 2, afterId: 'z' })).toEqual({ data: [], has_more: false, first_id: null, last_id: null });
   });
 });

@@ -67,10 +67,12 @@ export interface ModelListEntry {
   created?: number;
 }
 
+/** One model of `/v1/models`, and the body of `/v1/models/{model}`. */
+export function encodeOpenAIModel(m: ModelListEntry): JsonRecord {
+  return { id: m.id, object: 'model', created: m.created ?? 0, owned_by: m.ownedBy ?? 'totra' };
+}
+
 /** `/v1/models` JSON body. */
 export function encodeOpenAIModelList(models: readonly ModelListEntry[]): JsonRecord {
-  return {
-    object: 'list',
-    data: models.map((m) => ({ id: m.id, object: 'model', created: m.created ?? 0, owned_by: m.ownedBy ?? 'totra' })),
-  };
+  return { object: 'list', data: models.map(encodeOpenAIModel) };
 }

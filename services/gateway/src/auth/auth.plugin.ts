@@ -1,7 +1,7 @@
 import { type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { clientAddress, compileCidrs, ipInCidrs, isApiKeyFormat, keyDisplayPrefix, type CidrBlock } from '@totra/identity';
-import { GatewayError } from '../errors.js';
+import { GatewayError, speaksAnthropic } from '../errors.js';
 import { LOOKUP_NEEDED, type Identity, type KeyResolver } from './key-cache.js';
 
 export interface AuthPluginOptions {
@@ -42,7 +42,7 @@ function presentedKey(request: FastifyRequest): string | undefined {
 }
 
 function refuse(request: FastifyRequest, reply: FastifyReply, status: 401 | 403 | 503, code: AuthFailure, message: string): FastifyReply {
-  const anthropic = request.url.startsWith('/v1/messages');
+  const anthropic = speaksAnthropic(request);
   // Kept for the terminal event, which records why (missing, revoked, expired...), not just "401".
   (request as FastifyRequest & { totraError?: GatewayError }).totraError = new GatewayError({
     code,

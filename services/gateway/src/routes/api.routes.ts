@@ -10,8 +10,12 @@ import {
   decodeOpenAIEmbeddingsRequest,
   decodeOpenAIResponsesRequest,
   encodeAnthropicCountTokensResponse,
+  encodeAnthropicModel,
+  encodeAnthropicModelPage,
   encodeOpenAIEmbeddingsResponse,
+  encodeOpenAIModel,
   encodeOpenAIModelList,
+  type ModelListEntry,
   getProviderAdapter,
   type ChatRequest,
   type EmbeddingsResponse,
@@ -19,7 +23,7 @@ import {
 } from '@totra/providers';
 import { type z } from 'zod';
 import { demoEmbeddings } from '../demo/demo-provider.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError, speaksAnthropic } from '../errors.js';
 import { outcomeEvent } from '../events/request-events.js';
 import { identityOf, type CallerIdentity } from '../identity.js';
 import { executeChat, toProviderError, unknownModel, type ChatExecutorDeps, type ChatOutcome, type ChatRun, type ResponseSink, type StreamWriter } from '../pipeline/chat-executor.js';
@@ -362,12 +366,41 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     throw lastError ?? unknownModel(ctx.directory, req.model);
   }
 
+  /** The models this key may use, in alias order. */
+  const modelsOf = (who: CallerIdentity): ModelListEntry[] =>
+    ctx.directory
+      .aliases()
+      .filter((a) => !ctx.modelAllowed || ctx.modelAllowed(who, a))
+      .map((id) => ({ id, ownedBy: ctx.directory.deploymentsFor(id)[0]?.provider ?? 'totra' }));
+
+  // The models routes answer in OpenAI's format, or in Anthropic's Models API format when the
+  // client sends `anthropic-version` (the Anthropic SDKs' `models.list()` / `models.retrieve()`).
   app.get('/v1/models', { config: { api: 'openai.models' } }, async (request, reply) => {
     const who = requireIdentity(request);
-    // Listing models is metadata, not an LLM request: no terminal event when it succeeds.
+    const models = modelsOf(who);
+    const page = speaksAnthropic(request) ? modelPageQuery(request.query as Record<string, unknown>) : undefined;
+    // Models are metadata, not LLM requests: no terminal event when they are answered (a refusal
+    // such as a bad key or a bad query is recorded as any other).
     (request as { totraRecorded?: boolean }).totraRecorded = true;
-    const aliases = ctx.directory.aliases().filter((a) => !ctx.modelAllowed || ctx.modelAllowed(who, a));
-    return reply.send(encodeOpenAIModelList(aliases.map((id) => ({ id, ownedBy: ctx.directory.deploymentsFor(id)[0]?.provider ?? 'totra' }))));
+    return reply.send(page ? encodeAnthropicModelPage(models, page) : encodeOpenAIModelList(models));
+  });
+
+  app.get('/v1/models/*', { config: { api: 'openai.models' } }, async (request, reply) => {
+    const who = requireIdentity(request);
+    // Aliases may hold a slash (`meta-llama/Llama-3.3-70B`): the rest of the path is the id.
+    const id = (request.params as { '*': string })['*'];
+    const model = modelsOf(who).find((m) => m.id === id);
+    if (!model) {
+      throw new GatewayError({
+        code: 'TOTRA_UNKNOWN_MODEL',
+        status: 404,
+        reason: 'unknown_model',
+        param: 'model',
+        message: `the model \`${id}\` does not exist or this key may not use it; GET /v1/models lists the models you can use`,
+      });
+    }
+    (request as { totraRecorded?: boolean }).totraRecorded = true;
+    return reply.send(speaksAnthropic(request) ? encodeAnthropicModel(model) : encodeOpenAIModel(model));
   });
 
   app.post('/v1/messages/count_tokens', { config: { api: 'anthropic.count_tokens' } }, async (request, reply) => {
@@ -386,4 +419,27 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     });
     return reply.send(encodeAnthropicCountTokensResponse(estimate.inputTokens));
   });
+}
+
+/** The query of an Anthropic Models API list: `limit` (1-1000, default 20), `after_id`, `before_id`. */
+function modelPageQuery(query: Record<string, unknown>): { limit: number; afterId?: string; beforeId?: string } {
+  const one = (name: string): string | undefined => {
+    const v = query[name];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') throw invalidQuery(name, `${name} must be given once`);
+    return v;
+  };
+  const rawLimit = one('limit');
+  const limit = rawLimit === undefined ? 20 : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000 || (rawLimit !== undefined && !/^\d+$/.test(rawLimit))) {
+    throw invalidQuery('limit', `limit must be a whole number from 1 to 1000, not ${JSON.stringify(rawLimit)}`);
+  }
+  const afterId = one('after_id');
+  const beforeId = one('before_id');
+  if (afterId !== undefined && beforeId !== undefined) throw invalidQuery('before_id', 'give after_id or before_id, not both');
+  return { limit, ...(afterId !== undefined ? { afterId } : {}), ...(beforeId !== undefined ? { beforeId } : {}) };
+}
+
+function invalidQuery(param: string, message: string): GatewayError {
+  return new GatewayError({ code: 'TOTRA_INVALID_REQUEST', status: 400, reason: 'invalid_request', param, message });
 }
