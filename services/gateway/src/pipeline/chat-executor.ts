@@ -340,12 +340,12 @@ async function streamAttempt(run: ChatRun, res: Dispatcher.ResponseData, t0: num
    * cap; the message that passes it is written by the cutter, cut to what fits, with the end of
    * the stream. True once cut.
    */
-  const forwardMetered = async (messages: PassthroughMessage[], cut: StreamCutter, m8r: OutputMeter): Promise<boolean> => {
+  const forwardMetered = async (messages: PassthroughMessage[], cut: StreamCutter, metering: OutputMeter): Promise<boolean> => {
     let out = '';
     for (const m of messages) {
-      const events = m8r.admit(m.events);
+      const events = metering.admit(m.events);
       observe(events);
-      if (!m8r.cut) {
+      if (!metering.cut) {
         cut.forwarded(m);
         out += m.forward;
         continue;
