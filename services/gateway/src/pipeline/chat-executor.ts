@@ -230,7 +230,11 @@ function clientClosed(route: DeploymentRoute | undefined, attempts: number, upst
   return { route, attempts, status: error.status, usage: undefined, finishReason: null, upstreamUs, firstByteUs: undefined, partial: false, error };
 }
 
-export function unknownModel(directory: ModelDirectory, alias: string): GatewayError {
+/**
+ * The refusal of a model the gateway does not serve (or, `hidden`, one this key may not use: the
+ * models routes do not tell the two apart): what to configure when the gateway can tell.
+ */
+export function unknownModel(directory: ModelDirectory, alias: string, hidden = false): GatewayError {
   const hint = directory.explainMissing?.(alias);
   if (hint) return new GatewayError({ code: 'TOTRA_PROVIDER_NOT_CONFIGURED', status: 400, reason: 'provider_not_configured', param: 'model', message: hint });
   return new GatewayError({
@@ -238,7 +242,7 @@ export function unknownModel(directory: ModelDirectory, alias: string): GatewayE
     status: 404,
     reason: 'unknown_model',
     param: 'model',
-    message: `the model \`${alias}\` does not exist or is not served by this gateway; GET /v1/models lists the models you can use`,
+    message: `the model \`${alias}\` does not exist or ${hidden ? 'this key may not use it' : 'is not served by this gateway'}; GET /v1/models lists the models you can use`,
   });
 }
 

@@ -390,15 +390,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     // Aliases may hold a slash (`meta-llama/Llama-3.3-70B`): the rest of the path is the id.
     const id = (request.params as { '*': string })['*'];
     const model = modelsOf(who).find((m) => m.id === id);
-    if (!model) {
-      throw new GatewayError({
-        code: 'TOTRA_UNKNOWN_MODEL',
-        status: 404,
-        reason: 'unknown_model',
-        param: 'model',
-        message: `the model \`${id}\` does not exist or this key may not use it; GET /v1/models lists the models you can use`,
-      });
-    }
+    if (!model) throw unknownModel(ctx.directory, id, true);
     (request as { totraRecorded?: boolean }).totraRecorded = true;
     return reply.send(speaksAnthropic(request) ? encodeAnthropicModel(model) : encodeOpenAIModel(model));
   });
