@@ -78,6 +78,39 @@ describe('gateway features', () => {
     expect(ids).toEqual(expect.arrayContaining(['gpt-4o', 'claude-sonnet-4-5', 'text-embedding-3-small', 'demo', 'fb']));
   });
 
+  it('a request one provider cannot express goes to the next deployment, and never trips the first one\'s breaker', async () => {
+    // Bedrock takes base64 images only; the alias falls back to OpenAI, which takes image URLs.
+    for (const [id, name, provider, model, priority] of [['img-a', 'bedrock', 'bedrock', 'amazon.nova-pro-v1:0', '1'], ['img-b', 'openai', 'openai', 'gpt-4o', '2']] as const) {
+      const r = await h.cli('models', 'add', '--id', id, '--alias', 'img', '--provider', provider, '--model', model, '--base-url', h.mocks[name].baseUrl, ...(provider === 'openai' ? ['--credential', 'env:OPENAI_API_KEY'] : ['--region', 'eu-central-1']), '--priority', priority, ...h.cliArgs);
+      expect(r.code, r.err).toBe(0);
+    }
+    await vi.waitFor(() => expect(h.gateway.catalog.directory.deploymentsFor('img')).toHaveLength(2), { timeout: 10_000 });
+    const bedrockBefore = h.mocks.bedrock.requestCount;
+    const withUrl: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: [{ type: 'text', text: 'what is in it?' }, { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }];
+    // More than the breaker's threshold of failures, were they counted as failures.
+    for (let i = 0; i < 7; i++) {
+      const { data, response } = await openai.chat.completions.create({ model: 'img', messages: withUrl }).withResponse();
+      expect(data.choices[0]?.message.content).toContain('what is in it?');
+      const [event] = await vi.waitFor(async () => {
+        const found = await eventFor(response.headers.get('x-request-id') ?? '');
+        expect(found).toHaveLength(1);
+        return found;
+      });
+      // One attempt: the deployment that could not take it was not asked.
+      expect(event?.data).toMatchObject({ deploymentId: 'img-b', attempts: 1 });
+    }
+    expect(h.mocks.bedrock.requestCount).toBe(bedrockBefore);
+    // Bedrock's breaker is still closed: a request it can take goes to it first.
+    const plain = await openai.chat.completions.create({ model: 'img', messages: [{ role: 'user', content: 'no picture' }] }).withResponse();
+    expect(h.mocks.bedrock.requestCount).toBe(bedrockBefore + 1);
+    const [event] = await vi.waitFor(async () => {
+      const found = await eventFor(plain.response.headers.get('x-request-id') ?? '');
+      expect(found).toHaveLength(1);
+      return found;
+    });
+    expect(event?.data).toMatchObject({ deploymentId: 'img-a' });
+  });
+
   it('retrieves one model, its alias holding a slash or not, with the OpenAI SDK', async () => {
     const added = await h.cli('models', 'add', '--id', 'slash-a', '--alias', 'acme/chat-fast', '--provider', 'openai', '--model', 'gpt-4o-mini', '--base-url', h.mocks.openai.baseUrl, '--credential', 'env:OPENAI_API_KEY', ...h.cliArgs);
     expect(added.code, added.err).toBe(0);

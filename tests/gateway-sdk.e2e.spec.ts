@@ -26,18 +26,24 @@ describe('gateway with the official openai and @anthropic-ai/sdk clients', () =>
     expect(res.choices[0]?.message.content).toContain(`hello ${p}`);
     expect(res.usage?.prompt_tokens).toBeGreaterThan(0);
     expect(h.mocks[p].requestCount).toBeGreaterThan(0);
+    // Every answer has an id and a creation time, even from a provider that gives neither.
+    expect(res.id).toMatch(/^\S+$/);
+    expect(res.created).toBeGreaterThan(0);
   });
 
   it.each(providers)('openai client: streamed chat reaches %s with usage', async (p) => {
     const stream = await openai.chat.completions.create({ model: ALIAS[p], stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: `stream ${p}` }] });
     let text = '';
     let usage: OpenAI.CompletionUsage | null | undefined;
+    let lastId = '';
     for await (const chunk of stream) {
       text += chunk.choices[0]?.delta.content ?? '';
       if (chunk.usage) usage = chunk.usage;
+      lastId = chunk.id;
     }
     expect(text).toContain(`stream ${p}`);
     expect(usage?.completion_tokens).toBeGreaterThan(0);
+    expect(lastId).toMatch(/^\S+$/);
   });
 
   it.each(providers)('anthropic client: messages reach %s and come back in Anthropic format', async (p) => {
@@ -46,6 +52,7 @@ describe('gateway with the official openai and @anthropic-ai/sdk clients', () =>
     expect(block?.type).toBe('text');
     expect(block?.type === 'text' ? block.text : '').toContain(`bonjour ${p}`);
     expect(msg.usage.output_tokens).toBeGreaterThan(0);
+    expect(msg.id).toMatch(/^\S+$/);
   });
 
   it.each(providers)('anthropic client: streamed messages reach %s', async (p) => {
@@ -53,5 +60,13 @@ describe('gateway with the official openai and @anthropic-ai/sdk clients', () =>
     const final = await stream.finalMessage();
     const block = final.content[0];
     expect(block?.type === 'text' ? block.text : '').toContain(`stream ${p}`);
+    expect(final.id).toMatch(/^\S+$/);
+  });
+
+  it.each(providers)('openai client: a Responses answer from %s has an id', async (p) => {
+    const res = await openai.responses.create({ model: ALIAS[p], input: `respond ${p}` });
+    expect(res.output_text).toContain(`respond ${p}`);
+    expect(res.id).toMatch(/^resp_\S+$/);
+    expect(res.created_at).toBeGreaterThan(0);
   });
 });

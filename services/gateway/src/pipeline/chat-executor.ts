@@ -1,7 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { type Dispatcher } from 'undici';
 import {
+  ProviderConfigError,
   ProviderError,
+  UnsupportedFeatureError,
   getProviderAdapter,
   mergeUsage,
   prepareRequest,
@@ -176,6 +178,8 @@ export async function executeChat(deps: ChatExecutorDeps, run: ChatRun, sink: Re
   let attempts = 0;
   let upstreamUs = 0;
   let last: ProviderError | GatewayError | undefined;
+  /** Why a deployment could not even be asked (the request cannot be put in its format, or it lacks its configuration). */
+  let unsent: UnsupportedFeatureError | ProviderConfigError | undefined;
   for (const route of candidates) {
     const breaker = deps.router.breaker(route.deploymentId);
     for (let tryNo = 1; tryNo <= deps.retry.attemptsPerDeployment && attempts < deps.retry.maxAttempts; tryNo++) {
@@ -192,6 +196,14 @@ export async function executeChat(deps: ChatExecutorDeps, run: ChatRun, sink: Re
         if (err instanceof CommittedFailure) {
           breaker.failure(Date.now());
           return { ...err.outcome, upstreamUs: upstreamUs };
+        }
+        if (err instanceof UnsupportedFeatureError || err instanceof ProviderConfigError) {
+          // Nothing was sent, so nothing about the provider's health was learnt: the breaker is
+          // left as it was, and there is no retry; another deployment may take the request.
+          breaker.release();
+          attempts--;
+          unsent = err;
+          break;
         }
         const pe = toProviderError(err, route.provider, run.signal);
         if (pe instanceof GatewayError) {
@@ -217,6 +229,12 @@ export async function executeChat(deps: ChatExecutorDeps, run: ChatRun, sink: Re
     if (attempts >= deps.retry.maxAttempts) break;
   }
   if (last) throw last;
+  if (unsent instanceof UnsupportedFeatureError) {
+    throw new GatewayError({ code: 'TOTRA_UNSUPPORTED_FEATURE', status: 400, reason: 'invalid_request', message: `${unsent.message}; no deployment of ${run.alias} takes this request` });
+  }
+  if (unsent) {
+    throw new GatewayError({ code: 'TOTRA_PROVIDER_NOT_CONFIGURED', status: 503, reason: 'provider_not_configured', message: `${run.alias} cannot be served: ${unsent.message}` });
+  }
   throw new GatewayError({
     code: 'TOTRA_NO_DEPLOYMENT_AVAILABLE',
     status: 503,
@@ -267,7 +285,7 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
   if (!run.request.stream) {
     const { statusCode, headers, text } = await deps.upstream.sendBuffered(req, run.signal);
     if (statusCode < 200 || statusCode >= 300) throw adapter.mapError(statusCode, text, headers as Record<string, string>, Date.now());
-    const parsed = restoreResponse(adapter.parseResponse(statusCode, text), run.output);
+    const parsed = withIdentity(restoreResponse(adapter.parseResponse(statusCode, text), run.output), run);
     const upstreamUs = usNow() - t0;
     sink.json(200, passthrough ? text : encodeResponse(run.inbound, parsed, run.alias));
     return { ...base, status: 200, usage: parsed.usage, finishReason: parsed.finishReason, upstreamUs, firstByteUs: undefined };
@@ -284,6 +302,17 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
         cutter: capped ? passthrough.createStreamCutter?.({ includeUsage }) : undefined,
       })
     : streamAttempt(run, res, t0, base, sink, { translate: adapter.createStreamParser() });
+}
+
+/**
+ * An answer with an id and a creation time, where its provider gives none (Bedrock and Ollama
+ * answers have no id; Anthropic's, Bedrock's and Cohere's no time): the request's id in the form
+ * the client's API uses, and the gateway's clock. OpenAI and Anthropic clients expect both.
+ */
+function withIdentity<T extends { id: string; created: number }>(answer: T, run: ChatRun): T {
+  if (answer.id && answer.created) return answer;
+  const id = run.inbound === 'openai-chat' ? `chatcmpl-${run.requestId}` : run.inbound === 'anthropic-messages' ? `msg_${run.requestId}` : run.requestId;
+  return { ...answer, id: answer.id || id, created: answer.created || Math.floor(Date.now() / 1000) };
 }
 
 /**
@@ -330,7 +359,7 @@ async function streamAttempt(run: ChatRun, res: Dispatcher.ResponseData, t0: num
   const restorer = run.output ? streamRestorer(run.output) : undefined;
   const translate = (events: StreamEvent[]) => {
     let out = '';
-    for (const e of restorer ? restorer(events) : events) out += (encoder as StreamEncoder).push(e);
+    for (const e of restorer ? restorer(events) : events) out += (encoder as StreamEncoder).push(e.type === 'message_start' ? withIdentity(e, run) : e);
     return out;
   };
   const meter = run.cap && (encoder || cutter) && base.route ? outputMeter(run.cap.maxOutputTokens(base.route)) : undefined;
