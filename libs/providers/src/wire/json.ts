@@ -81,10 +81,34 @@ export function mediaTypeFromUrl(url: string): string {
   return 'image/jpeg';
 }
 
+type Issue = z.core.$ZodIssue;
+
+/**
+ * What a client needs to hear of one issue. A value that matches none of a union's shapes gets
+ * zod's bare "Invalid input"; this looks into the union's branches: when one branch got past the
+ * value's type (its issue lies deeper, as for an array of parts of which one is wrong), that
+ * issue is the one to report, at its full path; when every branch refused the value's type, the
+ * message lists the types expected.
+ */
+function explainIssue(issue: Issue, prefix: readonly PropertyKey[] = []): { path: PropertyKey[]; message: string } {
+  const path = [...prefix, ...issue.path];
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const deeper = issue.errors.filter((branch) => (branch[0]?.path.length ?? 0) > 0);
+    if (deeper.length === 1) return explainIssue((deeper[0] as Issue[])[0] as Issue, path);
+    const types = issue.errors.map((branch) => (branch.length === 1 && branch[0]?.code === 'invalid_type' && branch[0].path.length === 0 ? branch[0].expected : undefined));
+    if (types.every((t) => t !== undefined)) {
+      const received = /received (\w+)/.exec((issue.errors[0] as Issue[])[0]?.message ?? '')?.[1];
+      return { path, message: `Invalid input: expected ${[...new Set(types)].join(' or ')}${received ? `, received ${received}` : ''}` };
+    }
+  }
+  return { path, message: issue.message };
+}
+
 /** Renders zod issues as `path: message` strings for error bodies. */
 export function formatIssues(error: z.ZodError): { message: string; param: string | undefined; issues: string[] } {
-  const issues = error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message));
-  const first = error.issues[0];
-  const param = first && first.path.length > 0 ? first.path.join('.') : undefined;
+  const explained = error.issues.map((i) => explainIssue(i));
+  const issues = explained.map((e) => (e.path.length > 0 ? `${e.path.map(String).join('.')}: ${e.message}` : e.message));
+  const first = explained[0];
+  const param = first && first.path.length > 0 ? first.path.map(String).join('.') : undefined;
   return { message: issues[0] ?? 'invalid request', param, issues };
 }
