@@ -82,6 +82,7 @@ const CASES: BadCase[] = [
   // --- embeddings
   { name: 'embeddings without input', path: '/v1/embeddings', body: { model: 'text-embedding-3-small', note: MARKER }, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'input', message: /input/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
   { name: 'embeddings input of the wrong type', path: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: { text: MARKER } }, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'input', message: /input/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'embeddings with an empty input', path: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: [], note: MARKER }, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'input', message: /send at least one text/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
   { name: 'embeddings with an unknown model', path: '/v1/embeddings', body: { model: 'no-such-embedder', input: MARKER }, status: 404, shape: 'openai', type: 'not_found_error', code: 'model_not_found', param: 'model', message: /GET \/v1\/models/, event: ['unknown_model', 'TOTRA_UNKNOWN_MODEL'] },
   // --- Anthropic Messages
   { name: 'anthropic: invalid JSON', path: MESSAGES, body: `{"model": "${MARKER}`, status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /not valid JSON/, event: ['invalid_request', 'TOTRA_INVALID_JSON'] },

@@ -20,6 +20,8 @@ export function decodeOpenAIEmbeddingsRequest(body: unknown): EmbeddingsRequest 
   }
   const w = parsed.data;
   const input = typeof w.input === 'string' ? [w.input] : w.input;
+  // `[]` passes the schema as an empty token array; no provider takes it.
+  if (input.length === 0) throw new InboundRequestError('input: send at least one text to embed', 'input');
   if (!input.every((x): x is string => typeof x === 'string')) {
     throw new InboundRequestError('token-array input is not supported; send text', 'input');
   }

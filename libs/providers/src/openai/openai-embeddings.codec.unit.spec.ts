@@ -11,6 +11,10 @@ describe('openai embeddings codec', () => {
     });
   });
 
+  it('refuses an empty input before any provider is asked', () => {
+    expect(() => decodeOpenAIEmbeddingsRequest({ model: 'e', input: [] })).toThrow(expect.objectContaining({ param: 'input', message: 'input: send at least one text to embed' }));
+  });
+
   it('refuses token arrays', () => {
     expect(() => decodeOpenAIEmbeddingsRequest({ model: 'e', input: [1, 2, 3] })).toThrow(expect.objectContaining({ param: 'input' }));
   });
