@@ -94,6 +94,26 @@ describe('QuotaStage settlement (real Redis)', () => {
     await stage.release(budgeted);
   });
 
+  it('reserves no more output than the deployment\'s model can write, whatever max_tokens asks', async () => {
+    const redis = new Redis(await redisUrl());
+    clients.push(redis);
+    const prefix = redisKeyPrefix('qstage');
+    const layout = hotQuotaLayout(prefix);
+    // 50 USD: 10 million output tokens of gpt-4o (10 USD a million) would be 100 USD.
+    const b = hotBudgetOf(WHO.tenant, { budgetId: 'b_team', scope: { kind: 'team', id: WHO.teamId }, limit: { microUsd: 50_000_000 }, period: 'monthly', timeZone: 'UTC', thresholds: [80] }, layout);
+    await redis.hset(layout.budgets(WHO.tenant), 'b_team', JSON.stringify(b));
+    await redis.hset(b.ix, 'b_team', JSON.stringify(b));
+    const stage = new QuotaStage({ gate: new QuotaGate({ redis, keyPrefix: prefix }) });
+    const request: ChatRequest = { model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'text', text: 'a short question' }] }], stream: false, maxTokens: 10_000_000 };
+    // The deployment's model writes at most 16,384 tokens: that is the worst case reserved.
+    const capped = await stage.admit('r-cap', WHO, 'gpt-4o', { ...ROUTE, maxOutputTokens: 16_384 }, request);
+    expect(capped.reservation.state).toBe('reserved');
+    expect(stage.outputCap(capped, ROUTE)).toBeLessThanOrEqual(16_384);
+    await stage.release(capped);
+    // Where the model's maximum is not known, what max_tokens asks is the worst case: over budget.
+    await expect(stage.admit('r-uncapped', WHO, 'gpt-4o', ROUTE, request)).rejects.toBeInstanceOf(GatewayError);
+  });
+
   it('returns the SpendRecorded with the actual cost when the ledger took the settlement', async () => {
     const { stage, a } = await admitted();
     expect(a.reservation.state).toBe('reserved');

@@ -96,7 +96,20 @@ export class QuotaStage {
     const known = this.#knownUntracked(requestId, who, alias, route, countInput);
     if (known) return known;
     const inputTokens = await countInput();
-    return this.#reserve(requestId, who, alias, route, inputTokens, request.maxTokens ?? route.maxOutputTokens ?? this.#defaultMaxOut, countInput);
+    return this.#reserve(requestId, who, alias, route, inputTokens, this.#worstOutput(request, route), countInput);
+  }
+
+  /**
+   * The most output a request can cost: what the client asked for, but never more than the
+   * deployment's model can write (a `max_tokens` above it would only be refused by the provider,
+   * and must not be refused here as over budget first); the model's maximum, or the default, when
+   * the client asked for nothing.
+   */
+  #worstOutput(request: ChatRequest, route: { maxOutputTokens?: number | undefined }): number {
+    const asked = request.maxTokens;
+    const most = route.maxOutputTokens;
+    if (asked !== undefined && most !== undefined) return Math.min(asked, most);
+    return asked ?? most ?? this.#defaultMaxOut;
   }
 
   /** Reserves the cost of an embeddings request (its input tokens at the input price; no output), or refuses with 429. */
