@@ -10,6 +10,7 @@ describe('gateway features', () => {
   let h: Harness;
   let openai: OpenAI;
   let anthropic: Anthropic;
+  let startedAt = 0;
   let a: MockProvider;
   let b: MockProvider;
 
@@ -48,6 +49,7 @@ describe('gateway features', () => {
   const eventFor = async (requestId: string) => (await h.events()).filter((e) => TERMINAL.has(e.type) && (e.data as { requestId?: string }).requestId === requestId);
 
   beforeAll(async () => {
+    startedAt = Date.now();
     h = await startHarness({ env: { TOTRA_BREAKER_FAILURES: '3', TOTRA_BREAKER_OPEN_MS: '300', TOTRA_UPSTREAM_TIMEOUT_MS: '1000' } });
     openai = new OpenAI({ apiKey: h.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
     anthropic = new Anthropic({ apiKey: h.key, baseURL: h.url, maxRetries: 0 });
@@ -115,7 +117,11 @@ describe('gateway features', () => {
     const added = await h.cli('models', 'add', '--id', 'slash-a', '--alias', 'acme/chat-fast', '--provider', 'openai', '--model', 'gpt-4o-mini', '--base-url', h.mocks.openai.baseUrl, '--credential', 'env:OPENAI_API_KEY', ...h.cliArgs);
     expect(added.code, added.err).toBe(0);
     await vi.waitFor(() => expect(h.gateway.catalog.directory.deploymentsFor('acme/chat-fast')).toHaveLength(1), { timeout: 10_000 });
-    expect(await openai.models.retrieve('gpt-4o')).toEqual({ id: 'gpt-4o', object: 'model', created: 0, owned_by: 'openai' });
+    const gpt = await openai.models.retrieve('gpt-4o');
+    expect(gpt).toMatchObject({ id: 'gpt-4o', object: 'model', owned_by: 'openai' });
+    // When the gateway first offered it: seeded from the environment as the harness started.
+    expect(gpt.created).toBeGreaterThan(startedAt / 1000 - 5);
+    expect(gpt.created).toBeLessThanOrEqual(Date.now() / 1000);
     expect((await openai.models.retrieve('acme/chat-fast')).id).toBe('acme/chat-fast');
     const missing = await openai.models.retrieve('no-such-model').catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
@@ -133,7 +139,7 @@ describe('gateway features', () => {
     for await (const m of anthropic.models.list({ limit: 2 })) {
       expect(m.type).toBe('model');
       expect(m.display_name).toBe(m.id);
-      expect(Number.isNaN(Date.parse(m.created_at))).toBe(false);
+      expect(Date.parse(m.created_at)).toBeGreaterThan(startedAt - 5_000);
       ids.push(m.id);
     }
     expect(ids).toEqual(openaiIds);

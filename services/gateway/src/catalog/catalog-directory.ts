@@ -75,10 +75,23 @@ export class CatalogDirectory implements ModelDirectory {
     return this.#state;
   }
 
-  apply(event: Pick<DecodedEvent, 'type' | 'data'>): void {
+  /** Alias -> Unix seconds of the first deployment configured under it. */
+  #offeredSince = new Map<string, number>();
+
+  /** Applies a catalog event: read from the log (its envelope has the time), or just decided (`time`). */
+  apply(event: Pick<DecodedEvent, 'type' | 'data'> & { time?: string; envelope?: { time: string } }): void {
     this.#state = evolveCatalog(this.#state, event);
     this.#view = CatalogView.of(this.#state);
     this.#routes.clear();
+    if (event.type === 'ModelDeploymentConfigured') {
+      const alias = (event.data as { alias?: unknown }).alias;
+      const ms = Date.parse(event.envelope?.time ?? event.time ?? '');
+      if (typeof alias === 'string' && !Number.isNaN(ms) && !this.#offeredSince.has(alias)) this.#offeredSince.set(alias, Math.floor(ms / 1000));
+    }
+  }
+
+  offeredSince(alias: string): number | undefined {
+    return this.#offeredSince.get(alias);
   }
 
   deploymentsFor(alias: string): readonly DeploymentRoute[] {

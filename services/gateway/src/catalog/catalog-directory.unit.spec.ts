@@ -51,3 +51,16 @@ describe('CatalogDirectory.resolve', () => {
     expect(directory.resolve(route)).toMatchObject({ apiKey: 'sk-late' });
   });
 });
+
+describe('CatalogDirectory.offeredSince', () => {
+  it('is the time of the first deployment configured under an alias, from the envelope or a decided event', () => {
+    const directory = new CatalogDirectory(undefined, {});
+    expect(directory.offeredSince('gpt-4o')).toBeUndefined();
+    directory.apply({ ...configured(), envelope: { time: '2026-03-01T10:00:00.000Z' } });
+    // A later change of the alias's deployments leaves it as it was.
+    directory.apply({ ...configured({ weight: 2 }), time: '2026-06-01T10:00:00.000Z' });
+    expect(directory.offeredSince('gpt-4o')).toBe(Date.parse('2026-03-01T10:00:00.000Z') / 1000);
+    directory.apply({ ...configured({ deploymentId: 'd2', alias: 'fast' }), time: '2026-06-01T10:00:00.000Z' });
+    expect(directory.offeredSince('fast')).toBe(Date.parse('2026-06-01T10:00:00.000Z') / 1000);
+  });
+});

@@ -366,12 +366,15 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     throw lastError ?? unknownModel(ctx.directory, req.model);
   }
 
-  /** The models this key may use, in alias order. */
+  /** The models this key may use, in alias order, each with the time it was first offered. */
   const modelsOf = (who: CallerIdentity): ModelListEntry[] =>
     ctx.directory
       .aliases()
       .filter((a) => !ctx.modelAllowed || ctx.modelAllowed(who, a))
-      .map((id) => ({ id, ownedBy: ctx.directory.deploymentsFor(id)[0]?.provider ?? 'totra' }));
+      .map((id) => {
+        const since = ctx.directory.offeredSince?.(id);
+        return { id, ownedBy: ctx.directory.deploymentsFor(id)[0]?.provider ?? 'totra', ...(since !== undefined ? { created: since } : {}) };
+      });
 
   // The models routes answer in OpenAI's format, or in Anthropic's Models API format when the
   // client sends `anthropic-version` (the Anthropic SDKs' `models.list()` / `models.retrieve()`).

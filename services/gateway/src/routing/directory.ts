@@ -29,6 +29,8 @@ export interface ModelDirectory {
    * set): the message names what to configure.
    */
   explainMissing?(alias: string): string | undefined;
+  /** When the alias was first configured (Unix seconds), when the directory knows. */
+  offeredSince?(alias: string): number | undefined;
 }
 
 /** Turns a route into a provider `Deployment` with its credentials resolved at request time. */
