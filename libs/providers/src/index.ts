@@ -76,8 +76,8 @@ export {
   encodeAnthropicCountTokensResponse,
   encodeAnthropicModel,
   encodeAnthropicModelPage,
-  type AnthropicModelPageQuery,
   encodeAnthropicResponse,
+  type AnthropicModelPageQuery,
   type AnthropicStreamEncoder,
 } from './anthropic/anthropic.codec.js';
 export { toAnthropicErrorResponse, toOpenAIErrorResponse, type InboundErrorResponse } from './inbound/error-bodies.js';

@@ -15,11 +15,12 @@ import {
   encodeOpenAIEmbeddingsResponse,
   encodeOpenAIModel,
   encodeOpenAIModelList,
-  type ModelListEntry,
   getProviderAdapter,
+  type AnthropicModelPageQuery,
   type ChatRequest,
   type EmbeddingsResponse,
   type InboundFormat,
+  type ModelListEntry,
 } from '@totra/providers';
 import { type z } from 'zod';
 import { demoEmbeddings } from '../demo/demo-provider.js';
@@ -417,7 +418,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
 }
 
 /** The query of an Anthropic Models API list: `limit` (1-1000, default 20), `after_id`, `before_id`. */
-function modelPageQuery(query: Record<string, unknown>): { limit: number; afterId?: string; beforeId?: string } {
+function modelPageQuery(query: Record<string, unknown>): AnthropicModelPageQuery {
   const one = (name: string): string | undefined => {
     const v = query[name];
     if (v === undefined) return undefined;
