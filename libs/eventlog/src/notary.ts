@@ -97,6 +97,12 @@ export interface NotaryOptions {
   intervalMs?: number;
   /** ...or as soon as this many events wait. Default 10000. */
   maxEvents?: number;
+  /**
+   * While the log has no checkpoint at all, one this long after events of other chains arrive,
+   * without waiting for `intervalMs`: a new log can be verified against the notary's key at once
+   * (before its first checkpoint, a pinned-key verification finds none). Default: the interval.
+   */
+  firstCheckpointAfterMs?: number;
   sinks?: readonly CheckpointSink[];
   witnesses?: readonly WitnessClient[];
   /**
@@ -275,6 +281,8 @@ export class Notary {
   readonly #witnessSizes = new Map<string, number>();
   #last: Checkpoint | null;
   #waiting = 0;
+  /** The early first checkpoint, while it is due (`firstCheckpointAfterMs`). */
+  #firstTimer: ReturnType<typeof setTimeout> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<Checkpoint | null> = Promise.resolve(null);
   #stopFollow: (() => Promise<void>) | undefined;
@@ -379,6 +387,7 @@ export class Notary {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
+    clearTimeout(this.#firstTimer);
     await this.#running.catch(() => undefined);
     await this.#stopFollow?.();
     await this.#writer.close();
@@ -482,6 +491,7 @@ export class Notary {
           }
         }
         this.#seen = m.seq;
+        this.#earlyFirstCheckpoint();
         if (this.#waiting >= (this.#o.maxEvents ?? 10_000)) {
           this.#waiting = 0;
           void this.checkpoint().catch((e: unknown) => this.#warn('checkpoint failed', e));
@@ -493,6 +503,17 @@ export class Notary {
       await done.catch(() => undefined);
       await consumer.delete().catch(() => undefined);
     };
+  }
+
+  /** Schedules the log's first checkpoint soon after events arrive, while it has none. */
+  #earlyFirstCheckpoint(): void {
+    const after = this.#o.firstCheckpointAfterMs;
+    if (after === undefined || this.#last || this.#firstTimer || this.#closed || this.#waiting === 0) return;
+    this.#firstTimer = setTimeout(() => {
+      this.#firstTimer = undefined;
+      // Nothing of other chains to anchor yet leaves it unsigned: the next events schedule it again.
+      void this.checkpoint().catch((e: unknown) => this.#warn('checkpoint failed', e));
+    }, after);
   }
 
   #warn(message: string, err?: unknown): void {

@@ -16,6 +16,8 @@ export const ProjectorConfig = z.object({
   notaryOrigin: z.string().regex(/^\S+$/, 'no whitespace').optional(),
   notaryIntervalMs: Count.default(10_000),
   notaryMaxEvents: Count.default(10_000),
+  /** While the log has no checkpoint yet, the first comes this long after its first events. */
+  notaryFirstCheckpointMs: Count.default(1_000),
   /**
    * Lifetime of the notary lease in Redis: one projector's notary signs the log; if it stops
    * renewing, another projector's takes over after at most this long.
@@ -49,6 +51,7 @@ const ENV: Record<keyof ProjectorConfig, string> = {
   notaryOrigin: 'TOTRA_NOTARY_ORIGIN',
   notaryIntervalMs: 'TOTRA_NOTARY_INTERVAL_MS',
   notaryMaxEvents: 'TOTRA_NOTARY_MAX_EVENTS',
+  notaryFirstCheckpointMs: 'TOTRA_NOTARY_FIRST_CHECKPOINT_MS',
   notaryLeaseMs: 'TOTRA_NOTARY_LEASE_MS',
   checkpointFile: 'TOTRA_CHECKPOINT_FILE',
   notaryWitnesses: 'TOTRA_NOTARY_WITNESSES',

@@ -77,6 +77,7 @@ export async function startProjector(
             origin: config.notaryOrigin ?? keys.verifier.name,
             intervalMs: config.notaryIntervalMs,
             maxEvents: config.notaryMaxEvents,
+            firstCheckpointAfterMs: config.notaryFirstCheckpointMs,
             sinks: config.checkpointFile ? [fileSink(config.checkpointFile)] : [],
             witnesses: config.notaryWitnesses.map((url) => httpWitness(url)),
             host: hostname(),
