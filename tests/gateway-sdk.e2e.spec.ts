@@ -63,6 +63,17 @@ describe('gateway with the official openai and @anthropic-ai/sdk clients', () =>
     expect(final.id).toMatch(/^\S+$/);
   });
 
+  it('the built-in demo model answers each API with an id of that API\'s form, made of the request id', async () => {
+    const chat = await openai.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    expect(chat.data.id).toBe(`chatcmpl-${chat.response.headers.get('x-request-id')}`);
+    const msg = await anthropic.messages.create({ model: 'demo', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    expect(msg.data.id).toBe(`msg_${msg.response.headers.get('x-request-id')}`);
+    const streamed = await anthropic.messages.stream({ model: 'demo', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+    expect(streamed.id).toMatch(/^msg_\S+$/);
+    const res = await openai.responses.create({ model: 'demo', input: 'hi' }).withResponse();
+    expect(res.data.id).toBe(`resp_${res.response.headers.get('x-request-id')}`);
+  });
+
   it.each(providers)('openai client: a Responses answer from %s has an id', async (p) => {
     const res = await openai.responses.create({ model: ALIAS[p], input: `respond ${p}` });
     expect(res.output_text).toContain(`respond ${p}`);

@@ -311,8 +311,12 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
  */
 function withIdentity<T extends { id: string; created: number }>(answer: T, run: ChatRun): T {
   if (answer.id && answer.created) return answer;
-  const id = run.inbound === 'openai-chat' ? `chatcmpl-${run.requestId}` : run.inbound === 'anthropic-messages' ? `msg_${run.requestId}` : run.requestId;
-  return { ...answer, id: answer.id || id, created: answer.created || Math.floor(Date.now() / 1000) };
+  return { ...answer, id: answer.id || answerId(run), created: answer.created || Math.floor(Date.now() / 1000) };
+}
+
+/** An answer id made of the request id, in the form of the client's API (the Responses encoder adds `resp_`). */
+function answerId(run: ChatRun): string {
+  return run.inbound === 'openai-chat' ? `chatcmpl-${run.requestId}` : run.inbound === 'anthropic-messages' ? `msg_${run.requestId}` : run.requestId;
 }
 
 /**
@@ -450,7 +454,7 @@ async function streamAttempt(run: ChatRun, res: Dispatcher.ResponseData, t0: num
 }
 
 async function demoAttempt(run: ChatRun, sink: ResponseSink, base: Base): Promise<ChatOutcome> {
-  const id = `chatcmpl-${run.requestId}`;
+  const id = answerId(run);
   if (!run.request.stream) {
     const res = demoResponse(run.request, id);
     sink.json(200, encodeResponse(run.inbound, res, run.alias));
