@@ -209,7 +209,17 @@ export class AuditVerifier {
     const chain = this.#chain.finish();
     this.#checkWitnesses();
     if (this.#trusted.length > 0 && this.#accepted.length === 0) {
-      this.#report(AuditFindingCode.NoCheckpoint, null, null, 'end of log', 'a notary key is pinned but the log holds no valid checkpoint: the notary chain was removed or never ran');
+      // A notary chain in the log narrows it down: the notary ran, but no checkpoint of it is left.
+      const notary = chain.heads.find((h) => h.chain.startsWith('notary.'));
+      this.#report(
+        AuditFindingCode.NoCheckpoint,
+        null,
+        null,
+        'end of log',
+        notary
+          ? `a notary key is pinned but the log holds no valid checkpoint, though notary chain ${notary.chain} is in it: either the log is new and its notary has not signed yet (it does within seconds of the first events: verify again) or its checkpoints were removed`
+          : 'a notary key is pinned but the log holds no valid checkpoint: the notary chain was removed or never ran',
+      );
     }
     if (this.#lastTrusted && this.#lastTrustedState === 'not-reached') {
       this.#report(

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { type NatsConnection } from '@nats-io/nats-core';
-import { generateNoteSigner } from '@totra/chain';
+import { AuditVerifier, generateNoteSigner } from '@totra/chain';
 import { ChainWriter, LocalKeyProvider, Notary, connectNats, ensureStream, readStream, streamState, type StreamOptions } from '@totra/eventlog';
 import { natsUrl, uniquePrefix, uniqueStreamName } from '@totra/testing';
 
@@ -20,11 +20,12 @@ describe('notary: the log\'s first checkpoint (real NATS)', () => {
     const stream: StreamOptions = { name: uniqueStreamName('NFIRST'), subjectPrefix: uniquePrefix('nfirst'), storage: 'memory' };
     await ensureStream(await jetstreamManager(nc), stream);
     const dir = mkdtempSync(join(tmpdir(), 'totra-notary-first-'));
+    const signer = generateNoteSigner(ORIGIN);
     const notary = await Notary.start({
       nc,
       stream,
       spoolDir: join(dir, 'spool'),
-      keys: new LocalKeyProvider(generateNoteSigner(ORIGIN)),
+      keys: new LocalKeyProvider(signer),
       origin: ORIGIN,
       intervalMs: 3_600_000,
       maxEvents: 1_000_000,
@@ -34,7 +35,7 @@ describe('notary: the log\'s first checkpoint (real NATS)', () => {
     opened.push({ nc, stream, dir, writer, notary });
     for (let i = 0; i < 5; i++) writer.append({ type: 'TestEventRecorded', tenant: 'acme', data: { n: i, label: `request ${i}`, amountMicroUsd: 1000 } });
     await writer.drain();
-    return { nc, stream, notary, lastSeq: (await streamState(nc, stream)).lastSeq };
+    return { nc, stream, notary, signer, lastSeq: (await streamState(nc, stream)).lastSeq };
   }
 
   async function checkpointSizes(nc: NatsConnection, stream: StreamOptions): Promise<number[]> {
@@ -70,9 +71,20 @@ describe('notary: the log\'s first checkpoint (real NATS)', () => {
   });
 
   it('waits for the interval as before when the option is not given', async () => {
-    const { nc, stream, notary, lastSeq } = await start(undefined);
+    const { nc, stream, notary, signer, lastSeq } = await start(undefined);
     await notary.waitFor(lastSeq);
     expect(await checkpointSizes(nc, stream)).toEqual([]);
+    // Verified against the pinned key meanwhile: no checkpoint is a finding, which says whether
+    // the notary's chain is in the log (a new log, or checkpoints removed) or not (never ran).
+    const lines: string[] = [];
+    for await (const batch of readStream(nc, stream)) lines.push(...batch.lines);
+    const findingOf = (kept: string[]) => {
+      const v = new AuditVerifier({ trustedKeys: [signer], origin: ORIGIN });
+      for (const line of kept) v.push(line);
+      return v.finish().findings.find((f) => f.code === 'TOTRA_AUDIT_NO_CHECKPOINT')?.message;
+    };
+    expect(findingOf(lines)).toMatch(/though notary chain notary\.\S+ is in it: either the log is new and its notary has not signed yet .* or its checkpoints were removed/);
+    expect(findingOf(lines.filter((l) => !(JSON.parse(l) as { chain: string }).chain.startsWith('notary.')))).toMatch(/the notary chain was removed or never ran/);
     expect(await notary.checkpoint()).not.toBeNull();
     expect(await checkpointSizes(nc, stream)).toHaveLength(1);
   });
