@@ -574,6 +574,11 @@ function errorTypeForCode(code: string): string {
   }
 }
 
+/** One Anthropic stream event: its SSE `event:` name is its `type`. */
+function sseEvent(name: string, payload: JsonRecord): string {
+  return formatSse(JSON.stringify({ type: name, ...payload }), name);
+}
+
 /**
  * Encodes canonical events as Anthropic SSE. `message_start` is held back until the first content
  * event so that usage reported with it (input tokens) is included.
@@ -589,13 +594,12 @@ export function createAnthropicStreamEncoder(o: { model?: string; id?: string } 
   let failed = false;
   let ended = false;
 
-  const event = (name: string, payload: JsonRecord): string => formatSse(JSON.stringify({ type: name, ...payload }), name);
   const flushStart = (): string => {
     if (started) return '';
     started = true;
     const s = pendingStart ?? { id: o.id ?? '', model: o.model ?? '' };
     const u = usage ? usageToAnthropic(usage) : { input_tokens: 0, output_tokens: 0 };
-    return event('message_start', {
+    return sseEvent('message_start', {
       message: {
         id: s.id,
         type: 'message',
@@ -610,7 +614,7 @@ export function createAnthropicStreamEncoder(o: { model?: string; id?: string } 
   };
   const close = (): string => {
     if (!open) return '';
-    const out = event('content_block_stop', { index: open.index });
+    const out = sseEvent('content_block_stop', { index: open.index });
     open = undefined;
     return out;
   };
@@ -618,7 +622,7 @@ export function createAnthropicStreamEncoder(o: { model?: string; id?: string } 
     if (open?.kind === kind) return '';
     const out = close();
     open = { kind, index: nextBlock++ };
-    return out + event('content_block_start', { index: open.index, content_block: block });
+    return out + sseEvent('content_block_start', { index: open.index, content_block: block });
   };
 
   return {
@@ -637,30 +641,30 @@ export function createAnthropicStreamEncoder(o: { model?: string; id?: string } 
         case 'text_delta': {
           if (e.text.length === 0) return '';
           const head = flushStart() + openBlock('text', { type: 'text', text: '' });
-          return head + event('content_block_delta', { index: (open as { index: number }).index, delta: { type: 'text_delta', text: e.text } });
+          return head + sseEvent('content_block_delta', { index: (open as { index: number }).index, delta: { type: 'text_delta', text: e.text } });
         }
         case 'reasoning_delta': {
           let out = flushStart() + openBlock('thinking', { type: 'thinking', thinking: '' });
           const index = (open as { index: number }).index;
-          if (e.text.length > 0) out += event('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: e.text } });
-          if (e.signature !== undefined) out += event('content_block_delta', { index, delta: { type: 'signature_delta', signature: e.signature } });
+          if (e.text.length > 0) out += sseEvent('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: e.text } });
+          if (e.signature !== undefined) out += sseEvent('content_block_delta', { index, delta: { type: 'signature_delta', signature: e.signature } });
           return out;
         }
         case 'tool_call_start': {
           let out = flushStart() + close();
           open = { kind: 'tool', index: nextBlock++, tool: e.index };
           toolBlocks.set(e.index, open.index);
-          out += event('content_block_start', { index: open.index, content_block: { type: 'tool_use', id: e.id, name: e.name, input: {} } });
+          out += sseEvent('content_block_start', { index: open.index, content_block: { type: 'tool_use', id: e.id, name: e.name, input: {} } });
           return out;
         }
         case 'tool_call_delta': {
           const index = toolBlocks.get(e.index);
           if (index === undefined || e.argumentsDelta.length === 0) return '';
-          return event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: e.argumentsDelta } });
+          return sseEvent('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: e.argumentsDelta } });
         }
         case 'error': {
           failed = true;
-          return flushStart() + event('error', { error: { type: errorTypeForCode(e.code), message: e.message } });
+          return flushStart() + sseEvent('error', { error: { type: errorTypeForCode(e.code), message: e.message } });
         }
       }
     },
@@ -669,14 +673,14 @@ export function createAnthropicStreamEncoder(o: { model?: string; id?: string } 
       ended = true;
       let out = flushStart() + close();
       const u = usage ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
-      out += event('message_delta', {
+      out += sseEvent('message_delta', {
         delta: {
           stop_reason: finishToAnthropic(finish?.finishReason ?? 'stop', finish?.stopSequence),
           stop_sequence: finish?.stopSequence ?? null,
         },
         usage: usageToAnthropic(u),
       });
-      return out + event('message_stop', {});
+      return out + sseEvent('message_stop', {});
     },
   };
 }
@@ -692,10 +696,9 @@ export function createAnthropicStreamCutter(): StreamCutter {
   let open: { index: number; type: string } | undefined;
   let nextIndex = 0;
   let usage: Usage | undefined;
-  const event = (name: string, payload: JsonRecord): string => formatSse(JSON.stringify({ type: name, ...payload }), name);
   const close = (): string => {
     if (!open) return '';
-    const out = event('content_block_stop', { index: open.index });
+    const out = sseEvent('content_block_stop', { index: open.index });
     open = undefined;
     return out;
   };
@@ -704,7 +707,7 @@ export function createAnthropicStreamCutter(): StreamCutter {
     if (open && types.includes(open.type)) return { index: open.index, head: '' };
     const head = close();
     open = { index: nextIndex++, type: String(block['type']) };
-    return { index: open.index, head: head + event('content_block_start', { index: open.index, content_block: block }) };
+    return { index: open.index, head: head + sseEvent('content_block_start', { index: open.index, content_block: block }) };
   };
   return {
     forwarded(m: PassthroughMessage) {
@@ -732,26 +735,26 @@ export function createAnthropicStreamCutter(): StreamCutter {
           case 'text_delta': {
             if (e.text.length === 0) break;
             const { index, head } = blockFor(['text'], { type: 'text', text: '' });
-            out += head + event('content_block_delta', { index, delta: { type: 'text_delta', text: e.text } });
+            out += head + sseEvent('content_block_delta', { index, delta: { type: 'text_delta', text: e.text } });
             break;
           }
           case 'reasoning_delta': {
             const { index, head } = blockFor(['thinking'], { type: 'thinking', thinking: '' });
             out += head;
-            if (e.text.length > 0) out += event('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: e.text } });
-            if (e.signature !== undefined) out += event('content_block_delta', { index, delta: { type: 'signature_delta', signature: e.signature } });
+            if (e.text.length > 0) out += sseEvent('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: e.text } });
+            if (e.signature !== undefined) out += sseEvent('content_block_delta', { index, delta: { type: 'signature_delta', signature: e.signature } });
             break;
           }
           case 'tool_call_start': {
             out += close();
             open = { index: nextIndex++, type: 'tool_use' };
-            out += event('content_block_start', { index: open.index, content_block: { type: 'tool_use', id: e.id, name: e.name, input: {} } });
+            out += sseEvent('content_block_start', { index: open.index, content_block: { type: 'tool_use', id: e.id, name: e.name, input: {} } });
             break;
           }
           case 'tool_call_delta': {
             // The arguments of the tool block the provider has open; a delta of no open tool block is dropped.
             if (e.argumentsDelta.length === 0 || (open?.type !== 'tool_use' && open?.type !== 'server_tool_use')) break;
-            out += event('content_block_delta', { index: open.index, delta: { type: 'input_json_delta', partial_json: e.argumentsDelta } });
+            out += sseEvent('content_block_delta', { index: open.index, delta: { type: 'input_json_delta', partial_json: e.argumentsDelta } });
             break;
           }
           default:
@@ -759,11 +762,11 @@ export function createAnthropicStreamCutter(): StreamCutter {
         }
       }
       out += close();
-      out += event('message_delta', {
+      out += sseEvent('message_delta', {
         delta: { stop_reason: finishToAnthropic(finish?.finishReason ?? 'length', finish?.stopSequence), stop_sequence: finish?.stopSequence ?? null },
         usage: usageToAnthropic(usage ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 }),
       });
-      return out + event('message_stop', {});
+      return out + sseEvent('message_stop', {});
     },
   };
 }
