@@ -113,6 +113,34 @@ describe('gateway features', () => {
     expect(event?.data).toMatchObject({ deploymentId: 'img-a' });
   });
 
+  it('members the gateway does not read: sent on to a provider of the same API, refused by another (naming them) unless they only tune a service', async () => {
+    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'how sure are you?' }];
+    await openai.chat.completions.create({ model: 'gpt-4o', messages, logprobs: true, top_logprobs: 2 });
+    expect(h.mocks.openai.requests.at(-1)?.body).toMatchObject({ logprobs: true, top_logprobs: 2 });
+    const before = h.mocks.anthropic.requestCount;
+    const { data: err, response } = await openai.chat.completions
+      .create({ model: 'claude-sonnet-4-5', messages, logprobs: true, top_logprobs: 2 })
+      .withResponse()
+      .then(
+        () => ({ data: undefined, response: undefined }),
+        (e: unknown) => ({ data: e, response: (e as { headers?: Headers }).headers }),
+      );
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('unsupported_feature');
+    expect((err as InstanceType<typeof OpenAI.APIError>).message).toContain('`logprobs`, `top_logprobs` (of the OpenAI Chat Completions request) cannot be sent to anthropic');
+    expect(h.mocks.anthropic.requestCount).toBe(before);
+    const [rejected] = await vi.waitFor(async () => {
+      const found = await eventFor(response?.get('x-request-id') ?? '');
+      expect(found).toHaveLength(1);
+      return found;
+    });
+    expect(rejected?.type).toBe('RequestRejected');
+    // Members that only tune OpenAI's service are left out for another provider.
+    const served = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages, store: true, service_tier: 'auto', logprobs: false });
+    expect(served.choices[0]?.message.content).toContain('how sure are you?');
+    expect(JSON.stringify(h.mocks.anthropic.requests.at(-1)?.body)).not.toMatch(/"(store|service_tier|logprobs)"/);
+  });
+
   it('retrieves one model, its alias holding a slash or not, with the OpenAI SDK', async () => {
     const added = await h.cli('models', 'add', '--id', 'slash-a', '--alias', 'acme/chat-fast', '--provider', 'openai', '--model', 'gpt-4o-mini', '--base-url', h.mocks.openai.baseUrl, '--credential', 'env:OPENAI_API_KEY', ...h.cliArgs);
     expect(added.code, added.err).toBe(0);

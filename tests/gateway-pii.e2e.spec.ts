@@ -90,6 +90,33 @@ describe('gateway PII stage', () => {
     expect(JSON.stringify(redacted[0]?.data)).toMatch(/"EMAIL"/);
   });
 
+  it('scans what the provider gets outside the conversation: the end-user id, metadata, members the gateway does not read', async () => {
+    // Nothing in the messages: before ADR 0025 this body went to the provider as it came.
+    await openai.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'nothing personal here' }],
+      user: email,
+      metadata: { owner: email },
+      store: true,
+      prediction: { type: 'content', content: `Dear ${email},` },
+    });
+    const upstream = h.mocks.openai.requests.at(-1)?.body;
+    expect(JSON.stringify(upstream)).not.toContain(email);
+    expect(upstream).toMatchObject({ user: '<EMAIL_1>', metadata: { owner: '<EMAIL_1>' }, store: true, prediction: { type: 'content', content: 'Dear <EMAIL_1>,' } });
+  });
+
+  it('keeps the members it does not read when it rewrites a prompt, for both APIs', async () => {
+    const res = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: `mail ${email}` }], logprobs: true, top_logprobs: 2, seed: 7 });
+    const upstream = h.mocks.openai.requests.at(-1)?.body;
+    expect(upstream).toMatchObject({ logprobs: true, top_logprobs: 2, seed: 7 });
+    expect(JSON.stringify(upstream)).not.toContain(email);
+    expect(res.choices[0]?.message.content).toContain(email);
+    await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: `mail ${email}` }], service_tier: 'standard_only' });
+    const claude = h.mocks.anthropic.requests.at(-1)?.body;
+    expect(claude).toMatchObject({ service_tier: 'standard_only', max_tokens: 50 });
+    expect(JSON.stringify(claude)).not.toContain(email);
+  });
+
   it('scans embedding inputs with the same policy', async () => {
     await openai.embeddings.create({ model: 'text-embedding-3-small', input: [`contact ${email}`, 'nothing personal'] });
     const upstream = JSON.stringify(h.mocks.openai.requests.at(-1)?.body);

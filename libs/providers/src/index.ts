@@ -3,6 +3,7 @@ export {
   AssistantMessage,
   CacheControl,
   ChatRequest,
+  type RequestExtra,
   ChatResponse,
   FinishReason,
   ImagePart,
@@ -31,6 +32,7 @@ export {
 } from './canonical/stream-event.js';
 export { EmbeddingsRequest, EmbeddingsResponse } from './canonical/embeddings.js';
 export { forEachRequestText, jsonModeInstruction, mapRequestText, splitSystem, type TextLocation } from './canonical/helpers.js';
+export { unportableMembers } from './canonical/extra.js';
 
 // Errors
 export {
@@ -87,6 +89,7 @@ export {
   AwsCredentials,
   Deployment,
   ProviderKind,
+  extraMembersFor,
   prepareRequest,
   sameWireFormat,
   type EmbeddingsAdapter,

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { ChatRequest, ChatResponse } from '../canonical/chat.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../canonical/embeddings.js';
+import { API_NAMES, unportableMembers } from '../canonical/extra.js';
 import type { StreamEvent } from '../canonical/stream-event.js';
-import type { ProviderError } from '../errors.js';
+import { UnsupportedFeatureError, type ProviderError } from '../errors.js';
 import type { HeadersLike } from '../wire/headers.js';
 
 export const ProviderKind = z.enum([
@@ -168,13 +169,40 @@ export function sameWireFormat(inbound: InboundFormat, adapter: ProviderAdapter)
   return adapter.passthrough?.inbound === inbound;
 }
 
-/** Builds the provider request and signs it when the adapter requires signing. */
+/**
+ * The members of the client's body that the canonical model does not read (`ChatRequest.extra`),
+ * as `adapter` must treat them (ADR 0025): an adapter of their own API sends them on (they are
+ * returned); any other leaves out those that only tune a service or are switched off (undefined),
+ * and refuses a request with any other with {@link UnsupportedFeatureError}, so that the executor
+ * tries a deployment that can honour them instead of sending a different request.
+ */
+export function extraMembersFor(request: ChatRequest, adapter: Pick<ProviderAdapter, 'provider' | 'passthrough'>): Record<string, unknown> | undefined {
+  const extra = request.extra;
+  if (!extra) return undefined;
+  if (adapter.passthrough?.inbound === extra.format) return extra.members;
+  const unportable = unportableMembers(extra);
+  if (unportable.length > 0) {
+    const names = unportable.map((k) => `\`${k}\``).join(', ');
+    throw new UnsupportedFeatureError(
+      adapter.provider,
+      unportable.join(', '),
+      `${names} (of the ${API_NAMES[extra.format]} request) cannot be sent to ${adapter.provider}: the gateway does not translate ${unportable.length > 1 ? 'them' : 'it'} to another provider's API`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * Builds the provider request and signs it when the adapter requires signing. The one way to
+ * build a chat request: it also refuses unread members the adapter cannot honour.
+ */
 export async function prepareRequest(
   adapter: ProviderAdapter,
   request: ChatRequest,
   deployment: Deployment,
   date: Date,
 ): Promise<ProviderHttpRequest> {
+  extraMembersFor(request, adapter);
   const built = adapter.buildRequest(request, deployment);
   return adapter.signRequest ? adapter.signRequest(built, deployment, date) : built;
 }

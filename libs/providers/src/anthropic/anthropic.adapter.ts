@@ -1,6 +1,6 @@
 import type { StreamEvent } from '../canonical/stream-event.js';
 import { ProviderConfigError, type ProviderError } from '../errors.js';
-import { joinUrl, type Deployment, type PassthroughMessage, type ProviderAdapter, type ProviderHttpRequest } from '../adapters/adapter.js';
+import { extraMembersFor, joinUrl, type Deployment, type PassthroughMessage, type ProviderAdapter, type ProviderHttpRequest } from '../adapters/adapter.js';
 import { invalidResponse, providerError } from '../wire/error-mapping.js';
 import type { HeadersLike } from '../wire/headers.js';
 import { bodyText, num, readJson, rec, str } from '../wire/json.js';
@@ -55,7 +55,8 @@ export const anthropicAdapter: ProviderAdapter = {
   provider: 'anthropic',
   wireFormat: 'anthropic-messages',
   buildRequest(request, deployment) {
-    return httpRequest(deployment, JSON.stringify(encodeAnthropicRequest(request, { model: deployment.model })), request.stream);
+    const unread = extraMembersFor(request, anthropicAdapter);
+    return httpRequest(deployment, JSON.stringify(encodeAnthropicRequest(request, { model: deployment.model, ...(unread ? { unread } : {}) })), request.stream);
   },
   parseResponse(status, body) {
     if (status < 200 || status >= 300) throw mapAnthropicError('anthropic', status, body);

@@ -13,6 +13,7 @@ import type {
   Usage,
   UserContentPart,
 } from '../canonical/chat.js';
+import { unreadMembers, withUnreadMembers } from '../canonical/extra.js';
 import { jsonModeInstruction, splitSystem } from '../canonical/helpers.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import type { PassthroughMessage, StreamCutter } from '../adapters/adapter.js';
@@ -136,8 +137,13 @@ export function decodeAnthropicRequest(body: unknown): ChatRequest {
   if (w.top_k !== undefined) req.topK = w.top_k;
   if (w.stop_sequences && w.stop_sequences.length > 0) req.stop = w.stop_sequences;
   if (w.metadata?.user_id) req.user = w.metadata.user_id;
+  const extra = unreadMembers(body, MESSAGES_MEMBERS, 'anthropic-messages');
+  if (extra) req.extra = extra;
   return req;
 }
+
+/** The request members the decoder reads; the others travel as `ChatRequest.extra`. */
+const MESSAGES_MEMBERS: ReadonlySet<string> = new Set(Object.keys(AnthropicRequestWire.shape));
 
 /** Parses an Anthropic `/v1/messages/count_tokens` body (prompt only; `stream` false, no `maxTokens`). */
 export function decodeAnthropicCountTokensRequest(body: unknown): ChatRequest {
@@ -222,7 +228,15 @@ export function thinkingBudget(req: ChatRequest): number | undefined {
 }
 
 /** Canonical request -> Anthropic Messages request body. */
-export function encodeAnthropicRequest(req: ChatRequest, o: { model: string; stream?: boolean }): JsonRecord {
+export function encodeAnthropicRequest(
+  req: ChatRequest,
+  o: {
+    model: string;
+    stream?: boolean;
+    /** Members of the client's Anthropic body the decoder did not read, sent as they came (ADR 0025). */
+    unread?: Readonly<Record<string, unknown>>;
+  },
+): JsonRecord {
   const { system, conversation } = splitSystem(req.messages);
   const systemBlocks = system.filter((p) => p.text.length > 0).map(encodeTextPart);
   const jsonHint = jsonModeInstruction(req.responseFormat);
@@ -304,7 +318,7 @@ export function encodeAnthropicRequest(req: ChatRequest, o: { model: string; str
   if (req.stop && req.stop.length > 0) body['stop_sequences'] = req.stop;
   if (req.user !== undefined) body['metadata'] = { user_id: req.user };
   if (o.stream ?? req.stream) body['stream'] = true;
-  return body;
+  return withUnreadMembers(body, o.unread);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -160,8 +160,21 @@ export const ChatRequest = z.object({
   /** End-user id the client passed (OpenAI `user`, Anthropic `metadata.user_id`). */
   user: z.string().optional(),
   metadata: z.record(z.string(), z.string()).optional(),
+  /**
+   * The members of the client's request body that no field above reads (top level only), as the
+   * client sent them, with the API they belong to: an adapter that speaks that API sends them on;
+   * any other drops the few that only tune one provider's service and refuses the rest (ADR 0025).
+   */
+  extra: z
+    .object({
+      format: z.enum(['openai-chat', 'openai-responses', 'anthropic-messages']),
+      members: z.record(z.string(), z.unknown()),
+    })
+    .optional(),
 });
 export type ChatRequest = z.infer<typeof ChatRequest>;
+/** Members of a request body the canonical model does not read (see `ChatRequest.extra`). */
+export type RequestExtra = NonNullable<ChatRequest['extra']>;
 
 /**
  * Token usage. `inputTokens` counts every input token, cached ones included (OpenAI semantics);

@@ -21,12 +21,41 @@ export function jsonModeInstruction(format: ResponseFormat | undefined): string 
   return `Respond only with a single valid JSON value that conforms to this JSON Schema (named "${format.name}"), and nothing else:\n${JSON.stringify(format.schema)}`;
 }
 
-/** Where a piece of text sits in a request, for scanners (PII) that treat them differently. */
-export type TextLocation = 'system' | 'user' | 'assistant' | 'tool_result' | 'tool_arguments';
+/**
+ * Where a piece of text sits in a request, for scanners (PII) that treat them differently.
+ * `field`: a string the provider receives outside the conversation: the end-user id (`user`),
+ * a `metadata` value, or any string inside the members the decoder did not read (`extra`).
+ */
+export type TextLocation = 'system' | 'user' | 'assistant' | 'tool_result' | 'tool_arguments' | 'field';
+
+/** Rewrites every string inside a JSON value (not object keys); unchanged values keep their identity. */
+function mapJsonStrings(value: unknown, fn: (text: string) => string): unknown {
+  if (typeof value === 'string') return fn(value);
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    value.forEach((v, i) => {
+      const next = mapJsonStrings(v, fn);
+      if (next !== v) (out ??= value.slice())[i] = next;
+    });
+    return out ?? value;
+  }
+  if (value !== null && typeof value === 'object') {
+    let out: Record<string, unknown> | undefined;
+    for (const key in value) {
+      const v = (value as Record<string, unknown>)[key];
+      const next = mapJsonStrings(v, fn);
+      if (next !== v) (out ??= { ...(value as Record<string, unknown>) })[key] = next;
+    }
+    return out ?? value;
+  }
+  return value;
+}
 
 /**
- * Returns a copy of the request with every text rewritten by `fn` (message text, tool results and
- * tool call arguments). Unchanged parts keep their identity, so a no-op pass allocates little.
+ * Returns a copy of the request with every text rewritten by `fn`: message text, tool results and
+ * tool call arguments, then the strings sent outside the conversation (`user`, `metadata` values
+ * and every string in `extra`; see {@link TextLocation}). Unchanged parts keep their identity, so a
+ * no-op pass allocates little.
  */
 export function mapRequestText(req: ChatRequest, fn: (text: string, where: TextLocation) => string): ChatRequest {
   let changed = false;
@@ -74,7 +103,16 @@ export function mapRequestText(req: ChatRequest, fn: (text: string, where: TextL
       }
     }
   });
-  return changed ? { ...req, messages } : req;
+  const field = (text: string) => fn(text, 'field');
+  const user = req.user === undefined ? undefined : field(req.user);
+  const metadata = req.metadata === undefined ? undefined : (mapJsonStrings(req.metadata, field) as Record<string, string>);
+  const members = req.extra === undefined ? undefined : (mapJsonStrings(req.extra.members, field) as Record<string, unknown>);
+  if (!changed && user === req.user && metadata === req.metadata && members === req.extra?.members) return req;
+  const out: ChatRequest = { ...req, messages: changed ? messages : req.messages };
+  if (user !== undefined) out.user = user;
+  if (metadata !== undefined) out.metadata = metadata;
+  if (members !== undefined && req.extra) out.extra = { format: req.extra.format, members };
+  return out;
 }
 
 /** Calls `fn` on every text of the request (same coverage as {@link mapRequestText}). */

@@ -9,6 +9,7 @@ import type {
   Usage,
   UserContentPart,
 } from '../canonical/chat.js';
+import { unreadMembers, withUnreadMembers } from '../canonical/extra.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import { InboundRequestError, UnsupportedFeatureError } from '../errors.js';
 import { invalidResponse } from '../wire/error-mapping.js';
@@ -143,8 +144,13 @@ export function decodeOpenAIChatRequest(body: unknown): ChatRequest {
   if (w.user !== undefined) req.user = w.user;
   if (w.metadata != null) req.metadata = w.metadata;
   if (req.stream && w.stream_options?.include_usage === true) req.includeUsage = true;
+  const extra = unreadMembers(body, CHAT_MEMBERS, 'openai-chat');
+  if (extra) req.extra = extra;
   return req;
 }
+
+/** The request members the decoder reads; the others travel as `ChatRequest.extra`. */
+const CHAT_MEMBERS: ReadonlySet<string> = new Set(Object.keys(OpenAIChatRequestWire.shape));
 
 export interface EncodeOpenAIRequestOptions {
   /** `model` field value; omitted when undefined (Azure puts the deployment in the URL). */
@@ -155,6 +161,10 @@ export interface EncodeOpenAIRequestOptions {
   allowTopK?: boolean;
   /** Ask for the final usage chunk when streaming (default true). */
   streamUsage?: boolean;
+  /** Send the request's `metadata` (servers of the OpenAI API take it; Mistral does not). */
+  sendMetadata?: boolean;
+  /** Members of the client's OpenAI chat body the decoder did not read, sent as they came (ADR 0025). */
+  unread?: Readonly<Record<string, unknown>>;
   /** Re-map tool call ids (Mistral accepts only 9 alphanumerics). */
   mapToolCallId?: (id: string) => string;
   /** Image part encoder override (Mistral takes a plain URL string). */
@@ -274,11 +284,12 @@ export function encodeOpenAIChatRequest(req: ChatRequest, o: EncodeOpenAIRequest
     if (effort) body['reasoning_effort'] = effort;
   }
   if (req.user !== undefined) body['user'] = req.user;
+  if (o.sendMetadata && req.metadata !== undefined) body['metadata'] = req.metadata;
   if (req.stream) {
     body['stream'] = true;
     if (o.streamUsage !== false) body['stream_options'] = { include_usage: true };
   }
-  return body;
+  return withUnreadMembers(body, o.unread);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -50,6 +50,8 @@ describe('decodeOpenAIChatRequest', () => {
       stop: ['STOP'],
       responseFormat: { type: 'json_object' },
       user: 'user-42',
+      // A member the decoder does not read travels as it came (ADR 0025).
+      extra: { format: 'openai-chat', members: { logit_bias: { '50256': -100 } } },
     });
   });
 

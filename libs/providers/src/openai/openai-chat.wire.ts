@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Zod schemas of the OpenAI Chat Completions request, as far as the gateway reads it (unknown keys pass). */
+/** Zod schemas of the OpenAI Chat Completions request, as far as the gateway reads it (the decoder keeps the top-level members it does not name as `ChatRequest.extra`, ADR 0025). */
 
 const TextContentPart = z.object({ type: z.literal('text'), text: z.string() });
 const ImageContentPart = z.object({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AssistantMessage, ChatRequest, ChatResponse, Message, UserContentPart } from '../canonical/chat.js';
+import { unreadMembers } from '../canonical/extra.js';
 import { mergeUsage, type StreamEvent } from '../canonical/stream-event.js';
 import { InboundRequestError } from '../errors.js';
 import { formatIssues, parseDataUrl, type JsonRecord } from '../wire/json.js';
@@ -187,8 +188,13 @@ export function decodeOpenAIResponsesRequest(body: unknown): ChatRequest {
   if (w.reasoning?.effort) req.reasoning = { effort: w.reasoning.effort };
   if (w.user !== undefined) req.user = w.user;
   if (w.metadata) req.metadata = w.metadata;
+  const extra = unreadMembers(body, RESPONSES_MEMBERS, 'openai-responses');
+  if (extra) req.extra = extra;
   return req;
 }
+
+/** The request members the decoder reads; the others travel as `ChatRequest.extra`. */
+const RESPONSES_MEMBERS: ReadonlySet<string> = new Set(Object.keys(ResponsesRequestWire.shape));
 
 function responseId(id: string): string {
   return id.startsWith('resp_') ? id : `resp_${id}`;

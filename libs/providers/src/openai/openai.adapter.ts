@@ -3,6 +3,7 @@ import type { EmbeddingsResponse } from '../canonical/embeddings.js';
 import type { StreamEvent } from '../canonical/stream-event.js';
 import { ProviderConfigError, type ProviderError, type ProviderErrorCode } from '../errors.js';
 import {
+  extraMembersFor,
   joinUrl,
   type Deployment,
   type EmbeddingsAdapter,
@@ -249,13 +250,16 @@ function createOpenAIChatStreamCutter(includeUsage: boolean): StreamCutter {
 function createAdapter(variant: Variant): ProviderAdapter {
   const mapError = (status: number, body: unknown, headers?: HeadersLike, nowMs?: number) =>
     mapOpenAIStyleError(variant.provider, status, body, headers, nowMs);
-  return {
+  const adapter: ProviderAdapter = {
     provider: variant.provider,
     wireFormat: 'openai-chat',
     buildRequest(request: ChatRequest, deployment: Deployment) {
+      const unread = extraMembersFor(request, adapter);
       const body = encodeOpenAIChatRequest(request, {
         ...variant.encode,
         ...(variant.modelInBody ? { model: deployment.model } : {}),
+        sendMetadata: true,
+        ...(unread ? { unread } : {}),
       });
       return httpRequest(variant, deployment, 'chat/completions', JSON.stringify(body), request.stream);
     },
@@ -270,6 +274,7 @@ function createAdapter(variant: Variant): ProviderAdapter {
     embeddings: embeddingsAdapter(variant),
     passthrough: passthrough(variant),
   };
+  return adapter;
 }
 
 /** OpenAI (api.openai.com or a proxy given as `baseUrl`). Bearer key, `max_completion_tokens`. */

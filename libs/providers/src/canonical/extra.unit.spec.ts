@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { prepareRequest, type Deployment, type ProviderKind } from '../adapters/adapter.js';
+import { providerAdapters } from '../adapters/registry.js';
+import { decodeAnthropicRequest } from '../anthropic/anthropic.codec.js';
+import { UnsupportedFeatureError } from '../errors.js';
+import { decodeOpenAIChatRequest } from '../openai/openai-chat.codec.js';
+import { decodeOpenAIResponsesRequest } from '../openai/openai-responses.codec.js';
+import type { ChatRequest } from './chat.js';
+import { unportableMembers } from './extra.js';
+import { forEachRequestText, mapRequestText } from './helpers.js';
+
+const DEPLOYMENTS: Record<ProviderKind, Deployment> = {
+  openai: { provider: 'openai', model: 'gpt-4o', apiKey: 'k' },
+  'azure-openai': { provider: 'azure-openai', model: 'gpt4o-prod', apiKey: 'k', baseUrl: 'https://acme.openai.azure.com' },
+  'openai-compatible': { provider: 'openai-compatible', model: 'llama', baseUrl: 'http://vllm:8000/v1' },
+  anthropic: { provider: 'anthropic', model: 'claude-sonnet-4-5', apiKey: 'k' },
+  gemini: { provider: 'gemini', model: 'gemini-2.5-flash', apiKey: 'k' },
+  mistral: { provider: 'mistral', model: 'mistral-large-latest', apiKey: 'k' },
+  cohere: { provider: 'cohere', model: 'command-r', apiKey: 'k' },
+  bedrock: { provider: 'bedrock', model: 'anthropic.claude-3-haiku', region: 'eu-west-1', aws: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } },
+  ollama: { provider: 'ollama', model: 'llama3', baseUrl: 'http://ollama:11434' },
+};
+
+async function build(provider: ProviderKind, request: ChatRequest): Promise<Record<string, unknown>> {
+  const req = await prepareRequest(providerAdapters[provider], request, DEPLOYMENTS[provider], new Date('2026-12-01T00:00:00Z'));
+  return JSON.parse(typeof req.body === 'string' ? req.body : new TextDecoder().decode(req.body)) as Record<string, unknown>;
+}
+
+async function refusal(provider: ProviderKind, request: ChatRequest): Promise<UnsupportedFeatureError> {
+  const err: unknown = await build(provider, request).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err, `${provider} should refuse`).toBeInstanceOf(UnsupportedFeatureError);
+  return err as UnsupportedFeatureError;
+}
+
+const chat = (extra: Record<string, unknown>) => decodeOpenAIChatRequest({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], ...extra });
+
+describe('members of the body the decoder does not read (ADR 0025)', () => {
+  it('are kept, as sent, with the API they belong to; the members the decoder reads are not', () => {
+    const req = chat({ logprobs: true, top_logprobs: 3, logit_bias: { '1234': -100 }, temperature: 0.5, user: 'u-1' });
+    expect(req.extra).toEqual({ format: 'openai-chat', members: { logprobs: true, top_logprobs: 3, logit_bias: { '1234': -100 } } });
+    expect(chat({}).extra).toBeUndefined();
+    const anthropic = decodeAnthropicRequest({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], container: 'c-1', top_k: 5 });
+    expect(anthropic.extra).toEqual({ format: 'anthropic-messages', members: { container: 'c-1' } });
+    const responses = decodeOpenAIResponsesRequest({ model: 'gpt-4o', input: 'hi', store: false, include: ['reasoning.encrypted_content'] });
+    expect(responses.extra).toEqual({ format: 'openai-responses', members: { store: false, include: ['reasoning.encrypted_content'] } });
+  });
+
+  it('are sent on by every adapter of their own API, even when the request was rewritten', async () => {
+    const req = chat({ logprobs: true, top_logprobs: 3, functions: [{ name: 'f', parameters: {} }], metadata: { ticket: 'T-1' } });
+    const rewritten = mapRequestText(req, (t) => (t === 'hi' ? 'hello' : t));
+    for (const provider of ['openai', 'azure-openai', 'openai-compatible'] as const) {
+      const body = await build(provider, rewritten);
+      expect(body, provider).toMatchObject({ logprobs: true, top_logprobs: 3, functions: [{ name: 'f', parameters: {} }], metadata: { ticket: 'T-1' } });
+      expect(body['messages'], provider).toEqual([{ role: 'user', content: 'hello' }]);
+    }
+    const anthropic = decodeAnthropicRequest({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], container: 'c-1', service_tier: 'auto' });
+    expect(await build('anthropic', anthropic)).toMatchObject({ container: 'c-1', service_tier: 'auto', max_tokens: 10 });
+  });
+
+  it('never overwrite a member the encoder wrote', async () => {
+    const req: ChatRequest = { ...chat({}), extra: { format: 'openai-chat', members: { model: 'other', seed: 1 } } };
+    const body = await build('openai', req);
+    expect(body['model']).toBe('gpt-4o');
+    expect(body['seed']).toBe(1);
+  });
+
+  it('are refused by an adapter of another API when they change the answer, naming them', async () => {
+    const req = chat({ logprobs: true, top_logprobs: 3 });
+    for (const provider of ['anthropic', 'gemini', 'mistral', 'cohere', 'bedrock', 'ollama'] as const) {
+      const err = await refusal(provider, req);
+      expect(err.message, provider).toBe(`\`logprobs\`, \`top_logprobs\` (of the OpenAI Chat Completions request) cannot be sent to ${provider}: the gateway does not translate them to another provider's API`);
+      expect(err.provider).toBe(provider);
+    }
+    const anthropic = decodeAnthropicRequest({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], mcp_servers: [{ type: 'url', url: 'https://mcp.example', name: 'x' }] });
+    expect((await refusal('openai', anthropic)).message).toContain('`mcp_servers` (of the Anthropic Messages request) cannot be sent to openai');
+    // The Responses API is not Chat Completions: its members are foreign to every adapter.
+    const responses = decodeOpenAIResponsesRequest({ model: 'gpt-4o', input: 'hi', background: true });
+    expect((await refusal('openai', responses)).message).toContain('`background` (of the OpenAI Responses request)');
+  });
+
+  it('are left out elsewhere when they only tune a service or ask for nothing', async () => {
+    const req = chat({ store: true, service_tier: 'flex', prompt_cache_key: 'k1', safety_identifier: 'h1', prediction: { type: 'content', content: 'x' }, logprobs: false, top_logprobs: null });
+    expect(unportableMembers(req.extra!)).toEqual([]);
+    for (const provider of ['anthropic', 'gemini', 'mistral', 'cohere', 'bedrock', 'ollama'] as const) {
+      const body = JSON.stringify(await build(provider, req));
+      for (const member of ['store', 'service_tier', 'prompt_cache_key', 'safety_identifier', 'prediction', 'logprobs']) expect(body, `${provider} ${member}`).not.toContain(member);
+    }
+    const responses = decodeOpenAIResponsesRequest({ model: 'gpt-4o', input: 'hi', store: false, truncation: 'auto', include: ['reasoning.encrypted_content'], background: false });
+    const body = await build('openai', responses);
+    expect(Object.keys(body).filter((k) => ['store', 'truncation', 'include', 'background'].includes(k))).toEqual([]);
+    const anthropic = decodeAnthropicRequest({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], service_tier: 'standard_only' });
+    expect(await build('openai', anthropic)).not.toHaveProperty('service_tier');
+  });
+});
+
+describe('texts outside the conversation', () => {
+  const req = chat({ user: 'jane@example.com', metadata: { owner: 'jane@example.com', team: 'ops' }, prediction: { type: 'content', content: [{ type: 'text', text: 'call jane@example.com' }] } });
+
+  it('are visited after the messages, in a fixed order, as `field`', () => {
+    const seen: [string, string][] = [];
+    forEachRequestText(req, (text, where) => seen.push([text, where]));
+    expect(seen).toEqual([
+      ['hi', 'user'],
+      ['jane@example.com', 'field'],
+      ['jane@example.com', 'field'],
+      ['ops', 'field'],
+      ['content', 'field'],
+      ['text', 'field'],
+      ['call jane@example.com', 'field'],
+    ]);
+  });
+
+  it('are rewritten where they are, and what does not change keeps its identity', () => {
+    const out = mapRequestText(req, (t) => t.replaceAll('jane@example.com', '<EMAIL_1>'));
+    expect(out.user).toBe('<EMAIL_1>');
+    expect(out.metadata).toEqual({ owner: '<EMAIL_1>', team: 'ops' });
+    expect(out.extra?.members['prediction']).toEqual({ type: 'content', content: [{ type: 'text', text: 'call <EMAIL_1>' }] });
+    expect(out.messages).toBe(req.messages);
+    expect(req.user).toBe('jane@example.com');
+    expect(mapRequestText(req, (t) => t)).toBe(req);
+  });
+});
