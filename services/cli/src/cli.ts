@@ -9,6 +9,7 @@ import { modelsCommands } from './commands/models.command.js';
 import { keysCommands } from './commands/keys.command.js';
 import { piiCommands } from './commands/pii.command.js';
 import { budgetsCommands } from './commands/budgets.command.js';
+import { pricesCommands } from './commands/prices.command.js';
 import { gdprCommands } from './commands/gdpr.command.js';
 import { teamsCommands } from './commands/teams.command.js';
 import { usersCommands } from './commands/users.command.js';
@@ -51,7 +52,7 @@ function signalStop(io: CliIo): Promise<void> {
 export type CommandGroup = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;
 
 /** Every command group of the CLI. Add yours to this list. */
-const commandGroups: CommandGroup[] = [modelsCommands, keysCommands, piiCommands, usersCommands, teamsCommands, gdprCommands, verifyCommands, witnessCommands, budgetsCommands, projectionsCommands, reportCommands];
+const commandGroups: CommandGroup[] = [modelsCommands, keysCommands, piiCommands, usersCommands, teamsCommands, gdprCommands, verifyCommands, witnessCommands, budgetsCommands, pricesCommands, projectionsCommands, reportCommands];
 
 /** Runs one totra command; returns its exit code (0 ok, 1 tampering/failure found, 2 usage or connection error). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {

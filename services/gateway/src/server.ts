@@ -17,7 +17,7 @@ import { startCatalog, type RunningCatalog } from './catalog/catalog-directory.j
 import { GatewayConfigError, type GatewayConfig } from './config.js';
 import { RequestPrivacy, TEAM_SETTINGS_TYPES, TeamSettingsView } from './gdpr/request-privacy.js';
 import { PII_POLICY_TYPES, PiiStage } from './pii/pii-stage.js';
-import { QuotaStage } from './quota/quota-stage.js';
+import { PRICE_TYPES, Prices, QuotaStage } from './quota/quota-stage.js';
 import { QuotaGate } from '@totra/quota-redis';
 import { Router } from './routing/router.js';
 import { Upstream } from './upstream/upstream.js';
@@ -117,6 +117,7 @@ export async function startGateway(
   // Subscribe to revocations: only then does the resolver serve keys from its in-process cache.
   await resolver.start();
   const pii = new PiiStage();
+  const prices = new Prices();
   const keys = await openKeyStore(config, warn);
   const teams = new TeamSettingsView();
   const privacy = new RequestPrivacy({ store: keys?.store, teams, onWarning: warn });
@@ -133,14 +134,20 @@ export async function startGateway(
           : `settings: ${how.streamMessages} stream messages read from the start of the stream`,
       ),
     also: {
-      types: new Set([...PII_POLICY_TYPES, ...TEAM_SETTINGS_TYPES, KEY_SHREDDED]),
+      types: new Set([...PII_POLICY_TYPES, ...TEAM_SETTINGS_TYPES, ...PRICE_TYPES, KEY_SHREDDED]),
       apply: (e) => {
         // A subject's keys destroyed elsewhere (erasure, retention): this process forgets its
         // cached copies at once instead of when they expire.
         if (e.type === KEY_SHREDDED) {
           if (e.envelope.subject) keys?.store.purge(e.envelope.subject);
         } else if (TEAM_SETTINGS_TYPES.has(e.type)) teams.apply(e);
-        else pii.apply(e);
+        else if (PRICE_TYPES.has(e.type)) {
+          try {
+            prices.apply(e.data, e.envelope.id);
+          } catch (err) {
+            warn(`prices: ${(err as Error).message}`);
+          }
+        } else pii.apply(e);
       },
     },
     nc,
@@ -185,7 +192,7 @@ export async function startGateway(
       }
     },
   });
-  const quota = new QuotaStage({ gate, unpriced: config.unpriced, defaultMaxOutputTokens: config.defaultMaxOutputTokens });
+  const quota = new QuotaStage({ gate, prices, unpriced: config.unpriced, defaultMaxOutputTokens: config.defaultMaxOutputTokens });
   const app = buildGateway({
     bodyLimitBytes: config.bodyLimitBytes,
     logLevel: config.logLevel,

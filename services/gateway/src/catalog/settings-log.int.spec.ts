@@ -14,6 +14,7 @@ import { settingsLog, type EventLog, type EventLogLoad } from '@totra/projection
 import { createTestDatabase, natsUrl, uniquePrefix, uniqueStreamName, type TestDatabase } from '@totra/testing';
 import { TEAM_SETTINGS_TYPES } from '../gdpr/request-privacy.js';
 import { PII_POLICY_TYPES } from '../pii/pii-stage.js';
+import { PRICE_TYPES } from '../quota/quota-stage.js';
 import { startCatalog } from './catalog-directory.js';
 
 const ENV = { OPENAI_API_KEY: 'sk-test', ANTHROPIC_API_KEY: 'sk-ant-test' };
@@ -91,7 +92,7 @@ describe('gateway start from the settings_log read model (ADR 0018)', () => {
   };
 
   it('lists the event types the gateway folds at start', () => {
-    expect(new Set(settingsLog.types)).toEqual(new Set([...CATALOG_EVENT_TYPES, ...PII_POLICY_TYPES, ...TEAM_SETTINGS_TYPES]));
+    expect(new Set(settingsLog.types)).toEqual(new Set([...CATALOG_EVENT_TYPES, ...PII_POLICY_TYPES, ...TEAM_SETTINGS_TYPES, ...PRICE_TYPES]));
   });
 
   it('keeps every settings event up to its checkpoint, in stream order, and nothing else', async () => {
@@ -148,11 +149,12 @@ describe('gateway start from the settings_log read model (ADR 0018)', () => {
   });
 
   it('is not read when it was written by another version of its projection', async () => {
-    await sql`UPDATE projection_checkpoint SET version = 2 WHERE projection = 'settings_log'`.execute(db);
+    const own = settingsLog.projection().version;
+    await sql`UPDATE projection_checkpoint SET version = ${own + 1} WHERE projection = 'settings_log'`.execute(db);
     try {
       expect(await settingsLog.read(db)).toBeUndefined();
     } finally {
-      await sql`UPDATE projection_checkpoint SET version = 1 WHERE projection = 'settings_log'`.execute(db);
+      await sql`UPDATE projection_checkpoint SET version = ${own} WHERE projection = 'settings_log'`.execute(db);
     }
     expect((await settingsLog.read(db))?.upTo).toBe(checkpoint);
   });

@@ -6,12 +6,40 @@ import { GatewayError } from '../errors.js';
 import { type CallerIdentity } from '../identity.js';
 import { type DeploymentRoute } from '../routing/directory.js';
 
+/** The event types the quota stage folds into its prices (negotiated or custom prices). */
+export const PRICE_TYPES: ReadonlySet<string> = new Set(['PriceSet']);
+
 /** What to do when no price is known for a model: refuse (fail closed) or serve at cost 0. */
 export type UnpricedPolicy = 'reject' | 'allow';
 
+/**
+ * The prices in force: the shipped catalog and the `PriceSet`s folded from the log (`totra prices
+ * set`). Separate from the stage so that the settings a gateway loads before it builds the stage
+ * reach it.
+ */
+export class Prices {
+  #book: PriceBook;
+
+  constructor(book: PriceBook = PriceBook.fromCatalog()) {
+    this.#book = book;
+  }
+
+  get book(): PriceBook {
+    return this.#book;
+  }
+
+  /**
+   * Folds in a `PriceSet`: from its date on, requests it matches are estimated and charged at it,
+   * and their `SpendRecorded` names it (`priceset:<event id>`).
+   */
+  apply(data: unknown, eventId: string): void {
+    this.#book = this.#book.apply(data, { eventId });
+  }
+}
+
 export interface QuotaStageOptions {
   gate: QuotaGate;
-  prices?: PriceBook;
+  prices?: Prices;
   /** Output tokens assumed when neither the client nor the deployment sets a maximum. */
   defaultMaxOutputTokens?: number;
   unpriced?: UnpricedPolicy;
@@ -49,13 +77,13 @@ function textOf(content: unknown): string {
  */
 export class QuotaStage {
   readonly #gate: QuotaGate;
-  readonly #prices: PriceBook;
+  readonly #prices: Prices;
   readonly #defaultMaxOut: number;
   readonly #unpriced: UnpricedPolicy;
 
   constructor(o: QuotaStageOptions) {
     this.#gate = o.gate;
-    this.#prices = o.prices ?? PriceBook.fromCatalog();
+    this.#prices = o.prices ?? new Prices();
     this.#defaultMaxOut = o.defaultMaxOutputTokens ?? 4096;
     this.#unpriced = o.unpriced ?? 'reject';
   }
@@ -63,7 +91,7 @@ export class QuotaStage {
   /** The price of a deployment now; undefined when unknown and the policy allows that. */
   price(route: Pick<DeploymentRoute, 'provider' | 'model' | 'deploymentId' | 'alias'>): ResolvedPrice | undefined {
     try {
-      return this.#prices.priceFor({ provider: route.provider, model: route.model, deployment: route.deploymentId, at: new Date() });
+      return this.#prices.book.priceFor({ provider: route.provider, model: route.model, deployment: route.deploymentId, at: new Date() });
     } catch (err) {
       if (this.#unpriced === 'allow') return undefined;
       throw new GatewayError(
@@ -72,7 +100,7 @@ export class QuotaStage {
           status: 400,
           reason: 'invalid_request',
           param: 'model',
-          message: `no price is known for \`${route.alias}\` (${route.provider} ${route.model}), so its cost cannot be accounted; an admin can set one (PriceSet) or allow unpriced models (TOTRA_UNPRICED=allow)`,
+          message: `no price is known for \`${route.alias}\` (${route.provider} ${route.model}), so its cost cannot be accounted; an admin can set one (\`totra prices set --provider ${route.provider} --model ${route.model} --input <USD per 1M tokens> --output <USD per 1M tokens>\`) or allow unpriced models (TOTRA_UNPRICED=allow)`,
         },
         { cause: err },
       );
