@@ -14,6 +14,7 @@ import type {
   UserContentPart,
 } from '../canonical/chat.js';
 import { unreadMembers, withUnreadMembers } from '../canonical/extra.js';
+import { unsupportedContent } from '../inbound/unsupported-content.js';
 import { jsonModeInstruction, splitSystem } from '../canonical/helpers.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import type { PassthroughMessage, StreamCutter } from '../adapters/adapter.js';
@@ -120,7 +121,9 @@ function decodeTooling(wire: CountTokensWire, req: ChatRequest): void {
   if (wire.thinking?.type === 'enabled') req.reasoning = { budgetTokens: wire.thinking.budget_tokens };
 }
 
-function invalid(error: ZodError): InboundRequestError {
+function invalid(error: ZodError, body: unknown): InboundRequestError {
+  const notCarried = unsupportedContent(body, 'anthropic-messages');
+  if (notCarried) return notCarried;
   const { message, param, issues } = formatIssues(error);
   return new InboundRequestError(message, param, issues, { cause: error });
 }
@@ -128,7 +131,7 @@ function invalid(error: ZodError): InboundRequestError {
 /** Parses an Anthropic `/v1/messages` body into the canonical request. Throws {@link InboundRequestError}. */
 export function decodeAnthropicRequest(body: unknown): ChatRequest {
   const parsed = AnthropicRequestWire.safeParse(body);
-  if (!parsed.success) throw invalid(parsed.error);
+  if (!parsed.success) throw invalid(parsed.error, body);
   const w = parsed.data;
   const req: ChatRequest = { model: w.model, messages: decodeMessages(w), stream: w.stream === true, maxTokens: w.max_tokens };
   decodeTooling(w, req);
@@ -148,7 +151,7 @@ const MESSAGES_MEMBERS: ReadonlySet<string> = new Set(Object.keys(AnthropicReque
 /** Parses an Anthropic `/v1/messages/count_tokens` body (prompt only; `stream` false, no `maxTokens`). */
 export function decodeAnthropicCountTokensRequest(body: unknown): ChatRequest {
   const parsed = AnthropicCountTokensWire.safeParse(body);
-  if (!parsed.success) throw invalid(parsed.error);
+  if (!parsed.success) throw invalid(parsed.error, body);
   const req: ChatRequest = { model: parsed.data.model, messages: decodeMessages(parsed.data), stream: false };
   decodeTooling(parsed.data, req);
   return req;

@@ -10,6 +10,7 @@ import type {
   UserContentPart,
 } from '../canonical/chat.js';
 import { unreadMembers, withUnreadMembers } from '../canonical/extra.js';
+import { unsupportedContent } from '../inbound/unsupported-content.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import { InboundRequestError, UnsupportedFeatureError } from '../errors.js';
 import { invalidResponse } from '../wire/error-mapping.js';
@@ -93,6 +94,8 @@ function decodeMessage(m: OpenAIChatMessageWire, toolNames: Map<string, string>)
 export function decodeOpenAIChatRequest(body: unknown): ChatRequest {
   const parsed = OpenAIChatRequestWire.safeParse(body);
   if (!parsed.success) {
+    const notCarried = unsupportedContent(body, 'openai-chat');
+    if (notCarried) throw notCarried;
     const { message, param, issues } = formatIssues(parsed.error);
     throw new InboundRequestError(message, param, issues, { cause: parsed.error });
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AssistantMessage, ChatRequest, ChatResponse, Message, UserContentPart } from '../canonical/chat.js';
 import { unreadMembers } from '../canonical/extra.js';
+import { unsupportedContent } from '../inbound/unsupported-content.js';
 import { mergeUsage, type StreamEvent } from '../canonical/stream-event.js';
 import { InboundRequestError } from '../errors.js';
 import { formatIssues, parseDataUrl, type JsonRecord } from '../wire/json.js';
@@ -97,6 +98,8 @@ function imagePart(p: z.infer<typeof InputImage>, param: string): UserContentPar
 export function decodeOpenAIResponsesRequest(body: unknown): ChatRequest {
   const parsed = ResponsesRequestWire.safeParse(body);
   if (!parsed.success) {
+    const notCarried = unsupportedContent(body, 'openai-responses');
+    if (notCarried) throw notCarried;
     const { message, param, issues } = formatIssues(parsed.error);
     throw new InboundRequestError(message, param, issues, { cause: parsed.error });
   }

@@ -18,7 +18,7 @@ describe('formatIssues: what is wrong with a value that matches none of a unionâ
   const chat = (content: unknown) => ({ model: 'm', messages: [{ role: 'user', content }] });
 
   it('names a content part of an unsupported type, at its own path, with the types there are', () => {
-    expect(refusal(decodeOpenAIChatRequest, chat([{ type: 'text', text: 'hi' }, { type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }]))).toEqual({
+    expect(refusal(decodeOpenAIChatRequest, chat([{ type: 'text', text: 'hi' }, { type: 'video_url', video_url: { url: 'https://example.com/v.mp4' } }]))).toEqual({
       message: "messages.0.content.1.type: Invalid discriminator value. Expected 'text' | 'image_url'",
       param: 'messages.0.content.1.type',
     });

@@ -1,0 +1,72 @@
+import { InboundRequestError } from '../errors.js';
+
+type Api = 'openai-chat' | 'openai-responses' | 'anthropic-messages';
+
+/**
+ * Content types of each inbound API that the canonical model does not carry, with what they
+ * are. Each is refused by name (a schema error would only list the types that are accepted).
+ */
+const NOT_CARRIED: Readonly<Record<Api, Readonly<Record<string, string>>>> = {
+  'anthropic-messages': {
+    document: 'a document (PDF or text)',
+    search_result: 'a search result',
+    container_upload: 'a file for the code execution tool',
+    server_tool_use: 'a call of a server tool',
+    web_search_tool_result: 'a result of the web search tool',
+    web_fetch_tool_result: 'a result of the web fetch tool',
+    code_execution_tool_result: 'a result of the code execution tool',
+    mcp_tool_use: 'a call of an MCP tool',
+    mcp_tool_result: 'a result of an MCP tool',
+  },
+  'openai-chat': { file: 'a file', input_audio: 'audio' },
+  'openai-responses': { input_file: 'a file', input_audio: 'audio' },
+};
+
+/** Why the gateway does not carry such content, and what to send instead. */
+const WHY =
+  'the gateway carries text, images, tool calls and tool results, whose text it scans for personal data; it cannot scan what is in such content, so it does not send it to a provider. Send its text as text content instead';
+
+function list(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function typeOf(value: unknown): unknown {
+  return value !== null && typeof value === 'object' ? (value as { type?: unknown }).type : undefined;
+}
+
+/**
+ * The refusal of a body whose messages hold content the gateway does not carry (a PDF document,
+ * a file, audio, server tool blocks), naming the content and where it is; undefined when there is
+ * none. Called when a body fails its schema, so it costs nothing on the way of a valid request.
+ */
+export function unsupportedContent(body: unknown, api: Api): InboundRequestError | undefined {
+  const known = NOT_CARRIED[api];
+  const root = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  const items = api === 'openai-responses' ? root['input'] : root['messages'];
+  const top = api === 'openai-responses' ? 'input' : 'messages';
+  const refuse = (type: unknown, param: string): InboundRequestError | undefined => {
+    if (typeof type !== 'string' || !Object.hasOwn(known, type)) return undefined;
+    return new InboundRequestError(`${param}: ${known[type]} (\`${type}\` content) is not supported: ${WHY}`, param);
+  };
+  for (const [i, item] of list(items).entries()) {
+    const content = item !== null && typeof item === 'object' ? (item as Record<string, unknown>)['content'] : undefined;
+    // A Responses input item may itself be such content.
+    const self = api === 'openai-responses' ? refuse(typeOf(item), `${top}.${i}`) : undefined;
+    if (self) return self;
+    for (const [j, part] of list(content).entries()) {
+      const found = refuse(typeOf(part), `${top}.${i}.content.${j}`);
+      if (found) return found;
+      // Anthropic tool results hold content blocks too.
+      for (const [k, inner] of list((part as { content?: unknown } | null)?.content).entries()) {
+        const nested = refuse(typeOf(inner), `${top}.${i}.content.${j}.content.${k}`);
+        if (nested) return nested;
+      }
+    }
+    const output = item !== null && typeof item === 'object' ? (item as Record<string, unknown>)['output'] : undefined;
+    for (const [j, part] of list(output).entries()) {
+      const found = refuse(typeOf(part), `${top}.${i}.output.${j}`);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { decodeAnthropicCountTokensRequest, decodeAnthropicRequest } from '../anthropic/anthropic.codec.js';
+import { InboundRequestError } from '../errors.js';
+import { decodeOpenAIChatRequest } from '../openai/openai-chat.codec.js';
+import { decodeOpenAIResponsesRequest } from '../openai/openai-responses.codec.js';
+
+function refusal(decode: () => unknown): InboundRequestError {
+  let caught: unknown;
+  try {
+    decode();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(InboundRequestError);
+  return caught as InboundRequestError;
+}
+
+const pdf = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' }, title: 'contract' };
+
+describe('content the gateway does not carry', () => {
+  it('is refused by name and place, saying why and what to send instead (Anthropic)', () => {
+    const body = { model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'yes' }, { role: 'user', content: [{ type: 'text', text: 'read' }, pdf] }] };
+    const err = refusal(() => decodeAnthropicRequest(body));
+    expect(err.param).toBe('messages.2.content.1');
+    expect(err.message).toBe(
+      'messages.2.content.1: a document (PDF or text) (`document` content) is not supported: the gateway carries text, images, tool calls and tool results, whose text it scans for personal data; it cannot scan what is in such content, so it does not send it to a provider. Send its text as text content instead',
+    );
+    expect(refusal(() => decodeAnthropicCountTokensRequest(body)).param).toBe('messages.2.content.1');
+    // Inside a tool result too.
+    const inTool = { model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [{ type: 'search_result', source: 'https://x', title: 't', content: [] }] }] }] };
+    expect(refusal(() => decodeAnthropicRequest(inTool)).message).toMatch(/^messages\.0\.content\.0\.content\.0: a search result \(`search_result` content\)/);
+  });
+
+  it('is refused by name in both OpenAI APIs', () => {
+    const chat = refusal(() => decodeOpenAIChatRequest({ model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] }] }));
+    expect(chat.param).toBe('messages.0.content.0');
+    expect(chat.message).toMatch(/^messages\.0\.content\.0: audio \(`input_audio` content\) is not supported/);
+    const responses = refusal(() => decodeOpenAIResponsesRequest({ model: 'gpt-4o', input: [{ role: 'user', content: [{ type: 'input_text', text: 'read' }, { type: 'input_file', file_id: 'file-1' }] }] }));
+    expect(responses.message).toMatch(/^input\.0\.content\.1: a file \(`input_file` content\) is not supported/);
+  });
+
+  it('leaves other schema errors as they were', () => {
+    const err = refusal(() => decodeAnthropicRequest({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'hologram' }] }] }));
+    expect(err.message).toMatch(/^messages\.0\.content\.0\.type: /);
+    expect(err.message).not.toMatch(/is not supported/);
+  });
+});
