@@ -49,8 +49,13 @@ describe('prices set by an admin', () => {
     expect(spend.tokens.input).toBeGreaterThan(0);
     expect(spend.microUsd).toBe(spend.tokens.input + 2 * spend.tokens.output);
 
-    // A gateway started now folds the price at start-up.
-    later = await startGateway(loadGatewayConfig(h.env, { host: '127.0.0.1', port: 0, logLevel: 'silent' }), { env: h.env });
+    // A gateway started now folds the price at start-up, and names the deployments still unpriced.
+    const warnings: string[] = [];
+    later = await startGateway(loadGatewayConfig(h.env, { host: '127.0.0.1', port: 0, logLevel: 'silent' }), { env: h.env, onWarning: (m) => warnings.push(m) });
+    const unpriced = warnings.find((w) => w.startsWith('no price is known for '));
+    expect(unpriced).toMatch(/azure-gpt \(azure-openai [^)]+\)/);
+    expect(unpriced).toContain('their requests are refused until an admin sets one (totra prices set)');
+    expect(unpriced).not.toContain('compat-model');
     const fromLater = await ask(later.url);
     const laterSpend = await vi.waitFor(() => spendOf(fromLater.response.headers.get('x-request-id') ?? ''), { timeout: 10_000, interval: 100 });
     expect(laterSpend.priceVersion).toBe(`priceset:${priceSet?.id}`);

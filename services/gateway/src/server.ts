@@ -19,6 +19,7 @@ import { RequestPrivacy, TEAM_SETTINGS_TYPES, TeamSettingsView } from './gdpr/re
 import { PII_POLICY_TYPES, PiiStage } from './pii/pii-stage.js';
 import { PRICE_TYPES, Prices, QuotaStage } from './quota/quota-stage.js';
 import { QuotaGate } from '@totra/quota-redis';
+import { type ModelDirectory } from './routing/directory.js';
 import { Router } from './routing/router.js';
 import { Upstream } from './upstream/upstream.js';
 import { AfterResponse } from './pipeline/after-response.js';
@@ -30,6 +31,22 @@ import { SubjectKeyShredded } from '@totra/events';
 const SEED_FLUSH_WAIT_MS = 5_000;
 
 /** A running gateway with the connections it owns. */
+/** The enabled deployments whose requests the quota stage would refuse for want of a price, named `alias (provider model)`. */
+function unpricedDeployments(directory: Pick<ModelDirectory, 'aliases' | 'deploymentsFor'>, quota: QuotaStage): string[] {
+  const out: string[] = [];
+  for (const alias of directory.aliases()) {
+    for (const route of directory.deploymentsFor(alias)) {
+      if (route.provider === 'demo') continue;
+      try {
+        quota.price(route);
+      } catch {
+        out.push(`${alias} (${route.provider} ${route.model})`);
+      }
+    }
+  }
+  return out;
+}
+
 export interface RunningGateway {
   app: FastifyInstance;
   url: string;
@@ -193,6 +210,14 @@ export async function startGateway(
     },
   });
   const quota = new QuotaStage({ gate, prices, unpriced: config.unpriced, defaultMaxOutputTokens: config.defaultMaxOutputTokens });
+  // Say at start which deployments will refuse every request for want of a price (fail closed),
+  // rather than leave it to the first caller's 400 (worker 0 only: the workers share the log).
+  if (config.unpriced === 'reject' && !worker) {
+    const unpriced = unpricedDeployments(catalog.directory, quota);
+    if (unpriced.length) {
+      warn(`no price is known for ${unpriced.join(', ')}: their requests are refused until an admin sets one (totra prices set) or TOTRA_UNPRICED=allow serves them at cost 0`);
+    }
+  }
   const app = buildGateway({
     bodyLimitBytes: config.bodyLimitBytes,
     logLevel: config.logLevel,

@@ -119,6 +119,17 @@ describe('totra models', () => {
     expect(add.out).toBe('added openai/gpt-4o  (gpt-4o -> openai gpt-4o)\n');
     const second = await models('add', '--alias', 'gpt-4o', '--provider', 'openai', '--model', 'gpt-4o-2024-11-20');
     expect(second.out).toMatch(/^added openai\/gpt-4o-2 /);
+    // A model without a known price: added, with a note that gateways refuse it until priced.
+    const addLlama = () => models('add', '--alias', 'llama', '--provider', 'openai-compatible', '--model', 'llama-3.3-70b', '--base-url', 'http://vllm.internal:8000/v1', '--credential', 'none');
+    const unpriced = await addLlama();
+    expect(unpriced.code, unpriced.err).toBe(0);
+    expect(unpriced.err).toBe(
+      'note: no price is known for openai-compatible llama-3.3-70b: gateways refuse requests for llama on this deployment (unless TOTRA_UNPRICED=allow, which serves them at cost 0) until one is set: totra prices set --provider openai-compatible --model llama-3.3-70b --input <USD per 1M tokens> --output <USD per 1M tokens>\n',
+    );
+    expect((await cli('prices', 'set', '--provider', 'openai-compatible', '--model', 'llama-3.3-70b', '--input', '0.5', '--output', '0.5', ...log)).code).toBe(0);
+    const priced = await addLlama();
+    expect(priced.code, priced.err).toBe(0);
+    expect(priced.err).toBe('');
     all = await list();
     expect(all.find((d) => d.deploymentId === 'openai/gpt-4o')).toMatchObject({ source: 'admin', priority: 5, weight: 3, credentialRef: 'env:OPENAI_EU_KEY' });
 

@@ -24,11 +24,30 @@ import {
   setDeploymentEnabled,
 } from '@totra/catalog';
 import { type StreamOptions } from '@totra/eventlog';
+import { UnknownModelPriceError } from '@totra/pricing';
 import { CliError, EXIT } from '../cli-error.js';
 import type { CliIo, CommandGroup } from '../cli.js';
 import { foldFromEventLog, type LogOptions, logOptions, type EventLogReader, withNats, withSettingsLog, withWriter } from '../log-context.js';
+import { loadPriceSets, priceBookOf } from './prices.command.js';
 
 const CATALOG_TYPES = new Set<string>(CATALOG_EVENT_TYPES);
+
+/**
+ * Tells the admin who adds a deployment of a model without a known price (neither the shipped
+ * catalog nor a `totra prices set`) that gateways refuse its requests by default, and how to
+ * price it: found now rather than by the first caller's 400.
+ */
+async function notePrice(o: LogOptions, io: CliIo, provider: string, model: string, deploymentId: string, alias: string): Promise<void> {
+  const sets = await withSettingsLog(o, io.stderr, (log) => withNats(o, (nc, stream) => loadPriceSets(nc, stream, log)));
+  try {
+    priceBookOf(sets).priceFor({ provider, model, deployment: deploymentId, at: new Date() });
+  } catch (err) {
+    if (!(err instanceof UnknownModelPriceError)) throw err;
+    io.stderr(
+      `note: no price is known for ${provider} ${model}: gateways refuse requests for ${alias} on this deployment (unless TOTRA_UNPRICED=allow, which serves them at cost 0) until one is set: totra prices set --provider ${provider} --model ${model} --input <USD per 1M tokens> --output <USD per 1M tokens>\n`,
+    );
+  }
+}
 
 /** The catalog: its events of the whole stream folded (from the settings_log read model when there is one; ADR 0018). */
 export function loadCatalog(nc: NatsConnection, stream: StreamOptions, settingsLog?: EventLogReader): Promise<CatalogState> {
@@ -234,7 +253,10 @@ export const modelsCommands: CommandGroup = (program, io) => {
       ),
     );
     const added = events[0];
-    if (added?.type === 'ModelDeploymentConfigured') io.stdout(`added ${describe(added.data)}\n`);
+    if (added?.type === 'ModelDeploymentConfigured') {
+      io.stdout(`added ${describe(added.data)}\n`);
+      await notePrice(o, io, added.data.provider, added.data.model, added.data.deploymentId, o.alias);
+    }
   });
 
   logOptions(
