@@ -162,6 +162,11 @@ export interface ProviderAdapter {
   mapError(status: number, body: unknown, headers?: HeadersLike, nowMs?: number): ProviderError;
   readonly embeddings?: EmbeddingsAdapter;
   readonly passthrough?: PassthroughSupport;
+  /**
+   * Members of another API's request body that this provider's own API takes under the same name
+   * (Mistral's `safe_prompt` in an OpenAI chat body): sent as they came instead of refused (ADR 0025).
+   */
+  readonly foreignMembers?: Readonly<Partial<Record<InboundFormat, ReadonlySet<string>>>>;
 }
 
 /** True when the inbound API and the adapter's wire format are the same, so the fast path applies. */
@@ -172,15 +177,17 @@ export function sameWireFormat(inbound: InboundFormat, adapter: ProviderAdapter)
 /**
  * The members of the client's body that the canonical model does not read (`ChatRequest.extra`),
  * as `adapter` must treat them (ADR 0025): an adapter of their own API sends them on (they are
- * returned); any other leaves out those that only tune a service or are switched off (undefined),
- * and refuses a request with any other with {@link UnsupportedFeatureError}, so that the executor
- * tries a deployment that can honour them instead of sending a different request.
+ * returned); any other sends those its own API takes under the same name (`foreignMembers`),
+ * leaves out those that only tune a service or are switched off, and refuses a request with any
+ * other with {@link UnsupportedFeatureError}, so that the executor tries a deployment that can
+ * honour them instead of sending a different request.
  */
-export function extraMembersFor(request: ChatRequest, adapter: Pick<ProviderAdapter, 'provider' | 'passthrough'>): Record<string, unknown> | undefined {
+export function extraMembersFor(request: ChatRequest, adapter: Pick<ProviderAdapter, 'provider' | 'passthrough' | 'foreignMembers'>): Record<string, unknown> | undefined {
   const extra = request.extra;
   if (!extra) return undefined;
   if (adapter.passthrough?.inbound === extra.format) return extra.members;
-  const unportable = unportableMembers(extra);
+  const taken = adapter.foreignMembers?.[extra.format];
+  const unportable = unportableMembers(extra).filter((k) => !taken?.has(k));
   if (unportable.length > 0) {
     const names = unportable.map((k) => `\`${k}\``).join(', ');
     throw new UnsupportedFeatureError(
@@ -189,7 +196,9 @@ export function extraMembersFor(request: ChatRequest, adapter: Pick<ProviderAdap
       `${names} (of the ${API_NAMES[extra.format]} request) cannot be sent to ${adapter.provider}: the gateway does not translate ${unportable.length > 1 ? 'them' : 'it'} to another provider's API`,
     );
   }
-  return undefined;
+  if (!taken) return undefined;
+  const sent = Object.keys(extra.members).filter((k) => taken.has(k));
+  return sent.length > 0 ? Object.fromEntries(sent.map((k) => [k, extra.members[k]])) : undefined;
 }
 
 /**

@@ -81,6 +81,15 @@ describe('members of the body the decoder does not read (ADR 0025)', () => {
     expect((await refusal('openai', responses)).message).toContain('`background` (of the OpenAI Responses request)');
   });
 
+  it('are sent to a provider of another API that takes them under the same name, the others still refused', async () => {
+    const body = await build('mistral', chat({ safe_prompt: true, store: true }));
+    expect(body).toMatchObject({ safe_prompt: true, model: 'mistral-large-latest' });
+    expect(body).not.toHaveProperty('store');
+    expect((await refusal('mistral', chat({ safe_prompt: true, logprobs: true }))).message).toMatch(/^`logprobs` \(of the OpenAI Chat Completions request\) cannot be sent to mistral/);
+    // Mistral's members are its own: refused by another provider.
+    expect((await refusal('anthropic', chat({ safe_prompt: true }))).message).toMatch(/^`safe_prompt` /);
+  });
+
   it('are left out elsewhere when they only tune a service or ask for nothing', async () => {
     const req = chat({ store: true, service_tier: 'flex', prompt_cache_key: 'k1', safety_identifier: 'h1', prediction: { type: 'content', content: 'x' }, logprobs: false, top_logprobs: null });
     expect(unportableMembers(req.extra!)).toEqual([]);

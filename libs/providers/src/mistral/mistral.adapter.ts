@@ -1,5 +1,5 @@
 import { ProviderConfigError } from '../errors.js';
-import { joinUrl, type Deployment, type ProviderAdapter, type ProviderHttpRequest } from '../adapters/adapter.js';
+import { extraMembersFor, joinUrl, type Deployment, type ProviderAdapter, type ProviderHttpRequest } from '../adapters/adapter.js';
 import { invalidResponse } from '../wire/error-mapping.js';
 import { readJson } from '../wire/json.js';
 import { decodeOpenAIChatResponse, encodeOpenAIChatRequest } from '../openai/openai-chat.codec.js';
@@ -51,8 +51,12 @@ function httpRequest(deployment: Deployment, path: string, body: string, stream:
 export const mistralAdapter: ProviderAdapter = {
   provider: 'mistral',
   wireFormat: 'openai-chat',
+  // Mistral's own members, which clients of the OpenAI SDK send through it (`extra_body`).
+  foreignMembers: { 'openai-chat': new Set(['safe_prompt', 'random_seed', 'prompt_mode']) },
   buildRequest(request, deployment) {
+    const unread = extraMembersFor(request, mistralAdapter);
     const body = encodeOpenAIChatRequest(request, {
+      ...(unread ? { unread } : {}),
       model: deployment.model,
       maxTokensField: 'max_tokens',
       seedField: 'random_seed',
