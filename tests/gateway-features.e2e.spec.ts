@@ -141,6 +141,28 @@ describe('gateway features', () => {
     expect(JSON.stringify(h.mocks.anthropic.requests.at(-1)?.body)).not.toMatch(/"(store|service_tier|logprobs)"/);
   });
 
+  it('sends the betas an Anthropic SDK client switches on to Anthropic, passed through or translated, and to no one else', async () => {
+    const betas = ['context-1m-2025-08-07', 'token-efficient-tools-2025-02-19'];
+    const messages: Anthropic.Beta.BetaMessageParam[] = [{ role: 'user', content: 'a long story' }];
+    await anthropic.beta.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 20, messages, betas });
+    expect(h.mocks.anthropic.requests.at(-1)?.headers['anthropic-beta']).toBe(betas.join(','));
+    // Translated (the prompt's e-mail address is pseudonymized): the same header.
+    await anthropic.beta.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'mail me at jo@example.com' }], betas, stream: false });
+    expect(h.mocks.anthropic.requests.at(-1)?.headers['anthropic-beta']).toBe(betas.join(','));
+    // Another provider: served without them.
+    const other = await anthropic.beta.messages.create({ model: 'gpt-4o', max_tokens: 20, messages, betas });
+    expect(other.content[0]?.type).toBe('text');
+    expect(h.mocks.openai.requests.at(-1)?.headers['anthropic-beta']).toBeUndefined();
+    // A header that is not a list of beta names is refused, in the Messages API's error shape.
+    const bad = await fetch(`${h.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': h.key, 'anthropic-version': '2023-06-01', 'anthropic-beta': 'context-1m-2025-08-07, rm -rf /', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 20, messages }),
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: 'the anthropic-beta header holds "rm -rf /", which is not a beta name (letters, digits, \'.\', \'_\' and \'-\', comma-separated)' } });
+  });
+
   it('retrieves one model, its alias holding a slash or not, with the OpenAI SDK', async () => {
     const added = await h.cli('models', 'add', '--id', 'slash-a', '--alias', 'acme/chat-fast', '--provider', 'openai', '--model', 'gpt-4o-mini', '--base-url', h.mocks.openai.baseUrl, '--credential', 'env:OPENAI_API_KEY', ...h.cliArgs);
     expect(added.code, added.err).toBe(0);

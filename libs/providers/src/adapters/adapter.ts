@@ -117,6 +117,8 @@ export type InboundFormat = 'openai-chat' | 'openai-responses' | 'anthropic-mess
 export interface PassthroughInput {
   raw: string | Uint8Array;
   parsed: Record<string, unknown>;
+  /** The Anthropic betas the client switched on (`ChatRequest.betas`). */
+  betas?: readonly string[];
 }
 
 /**

@@ -19,7 +19,7 @@ export function mapAnthropicError(provider: string, status: number, body: unknow
   return providerError({ provider, status, message, providerCode: type, code: codeFromAnthropicErrorType(type), headers, nowMs });
 }
 
-function httpRequest(deployment: Deployment, body: string | Uint8Array, stream: boolean): ProviderHttpRequest {
+function httpRequest(deployment: Deployment, body: string | Uint8Array, stream: boolean, betas: readonly string[] | undefined): ProviderHttpRequest {
   if (!deployment.apiKey) throw new ProviderConfigError('anthropic', `anthropic deployment "${deployment.model}" has no API key`);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -28,6 +28,8 @@ function httpRequest(deployment: Deployment, body: string | Uint8Array, stream: 
   };
   if (stream) headers['accept'] = 'text/event-stream';
   if (deployment.headers) Object.assign(headers, deployment.headers);
+  // The client's betas, with those the deployment switches on for every request.
+  if (betas?.length) headers['anthropic-beta'] = [...new Set([...(headers['anthropic-beta']?.split(',').map((b) => b.trim()) ?? []), ...betas])].filter(Boolean).join(',');
   // `baseUrl` is the API root without `/v1`, like the Anthropic SDK's baseURL.
   return { method: 'POST', url: joinUrl(deployment.baseUrl ?? ANTHROPIC_BASE_URL, 'v1/messages'), headers, body };
 }
@@ -56,7 +58,7 @@ export const anthropicAdapter: ProviderAdapter = {
   wireFormat: 'anthropic-messages',
   buildRequest(request, deployment) {
     const unread = extraMembersFor(request, anthropicAdapter);
-    return httpRequest(deployment, JSON.stringify(encodeAnthropicRequest(request, { model: deployment.model, ...(unread ? { unread } : {}) })), request.stream);
+    return httpRequest(deployment, JSON.stringify(encodeAnthropicRequest(request, { model: deployment.model, ...(unread ? { unread } : {}) })), request.stream, request.betas);
   },
   parseResponse(status, body) {
     if (status < 200 || status >= 300) throw mapAnthropicError('anthropic', status, body);
@@ -74,7 +76,7 @@ export const anthropicAdapter: ProviderAdapter = {
     buildRequest(input, deployment) {
       const stream = input.parsed['stream'] === true;
       const body = input.parsed['model'] === deployment.model ? input.raw : JSON.stringify({ ...input.parsed, model: deployment.model });
-      return httpRequest(deployment, body, stream);
+      return httpRequest(deployment, body, stream, input.betas);
     },
     createStreamParser() {
       const decoder = new AnthropicEventDecoder();

@@ -126,6 +126,19 @@ describe('anthropic adapter: mapError', () => {
   });
 });
 
+describe('anthropic adapter: betas', () => {
+  const request = { model: 'x', stream: false, messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'hi' }] }] };
+
+  it('sends the betas the client switched on, with those of the deployment, once each', () => {
+    expect(anthropicAdapter.buildRequest(request, deployment).headers['anthropic-beta']).toBeUndefined();
+    expect(anthropicAdapter.buildRequest({ ...request, betas: ['context-1m-2025-08-07'] }, deployment).headers['anthropic-beta']).toBe('context-1m-2025-08-07');
+    const both = anthropicAdapter.buildRequest({ ...request, betas: ['context-1m-2025-08-07', 'token-efficient-tools-2025-02-19'] }, { ...deployment, headers: { 'anthropic-beta': 'token-efficient-tools-2025-02-19, output-128k-2025-02-19' } });
+    expect(both.headers['anthropic-beta']).toBe('token-efficient-tools-2025-02-19,output-128k-2025-02-19,context-1m-2025-08-07');
+    const parsed = { model: 'x', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] };
+    expect(anthropicAdapter.passthrough?.buildRequest({ raw: JSON.stringify(parsed), parsed, betas: ['mcp-client-2025-04-04'] }, deployment).headers['anthropic-beta']).toBe('mcp-client-2025-04-04');
+  });
+});
+
 describe('anthropic adapter: passthrough', () => {
   it('forwards the raw Anthropic body and every SSE message unchanged in content', () => {
     const parsed = { model: 'claude-sonnet-4-20250514', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], stream: true };

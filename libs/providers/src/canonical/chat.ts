@@ -165,6 +165,12 @@ export const ChatRequest = z.object({
    * client sent them, with the API they belong to: an adapter that speaks that API sends them on;
    * any other drops the few that only tune one provider's service and refuses the rest (ADR 0025).
    */
+  /**
+   * Anthropic beta features the client switched on (`anthropic-beta` header of the Messages API):
+   * sent to Anthropic deployments with the request. They are switches of Anthropic's service,
+   * not parts of the request; other providers serve it without them.
+   */
+  betas: z.array(z.string()).optional(),
   extra: z
     .object({
       format: z.enum(['openai-chat', 'openai-responses', 'anthropic-messages']),

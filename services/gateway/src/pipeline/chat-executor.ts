@@ -279,7 +279,7 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
       ? adapter.passthrough
       : undefined;
   const req: ProviderHttpRequest = passthrough
-    ? passthrough.buildRequest({ raw: run.raw, parsed: run.parsed }, deployment)
+    ? passthrough.buildRequest({ raw: run.raw, parsed: run.parsed, ...(run.request.betas ? { betas: run.request.betas } : {}) }, deployment)
     : await prepareRequest(adapter, request, deployment, new Date());
   const t0 = usNow();
   if (!run.request.stream) {

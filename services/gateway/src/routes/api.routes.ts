@@ -120,6 +120,30 @@ function watchClient(reply: FastifyReply): { signal: AbortSignal; abort(): void;
   };
 }
 
+const BETA_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/**
+ * The Anthropic betas a Messages client switched on (`anthropic-beta: a,b`, or the header
+ * repeated), sent on to Anthropic deployments; undefined when there are none. A value that is not
+ * a list of beta names is refused, not passed to a provider.
+ */
+function anthropicBetas(header: string | string[] | undefined): string[] | undefined {
+  if (header === undefined) return undefined;
+  const names = (Array.isArray(header) ? header : [header]).flatMap((h) => h.split(',')).map((b) => b.trim()).filter(Boolean);
+  const bad = names.find((b) => !BETA_NAME.test(b));
+  if (bad !== undefined || names.length > 32) {
+    throw new GatewayError({
+      code: 'TOTRA_INVALID_REQUEST',
+      status: 400,
+      reason: 'invalid_request',
+      message: bad !== undefined
+        ? `the anthropic-beta header holds "${bad.slice(0, 100)}", which is not a beta name (letters, digits, '.', '_' and '-', comma-separated)`
+        : `the anthropic-beta header names ${names.length} betas; at most 32 are accepted`,
+    });
+  }
+  return names.length ? [...new Set(names)] : undefined;
+}
+
 /** The inbound API routes: chat (three formats), embeddings, models, count_tokens. */
 export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   const exec: ChatExecutorDeps = ctx;
@@ -135,6 +159,10 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     const who = requireIdentity(request);
     const { raw, parsed } = body(request);
     const chat = decodeWith(def.decode, parsed);
+    if (def.inbound === 'anthropic-messages') {
+      const betas = anthropicBetas(request.headers['anthropic-beta']);
+      if (betas) chat.betas = betas;
+    }
     const alias = chat.model;
     (request as { totraModel?: string }).totraModel = alias;
     checkAllowed(ctx, who, alias);
