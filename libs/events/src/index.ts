@@ -26,7 +26,7 @@ export { RequestCompleted } from './events/request-completed.event.js';
 export { RequestFailed } from './events/request-failed.event.js';
 export { RejectionReason, RequestRejected } from './events/request-rejected.event.js';
 export { InboundApi, REQUEST_SEALED_FIELDS, TokenCounts } from './events/request-shared.js';
-export { ModelDeploymentConfigured } from './events/model-deployment-configured.event.js';
+export { ModelDeploymentConfigured, ModelProvider } from './events/model-deployment-configured.event.js';
 export { ModelDeploymentRemoved } from './events/model-deployment-removed.event.js';
 export { ModelDeploymentStateChanged } from './events/model-deployment-state-changed.event.js';
 export { TeamModelsAllowed } from './events/team-models-allowed.event.js';

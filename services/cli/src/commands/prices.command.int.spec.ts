@@ -66,6 +66,7 @@ describe('totra prices (real NATS)', () => {
       [['--input', '1', '--output', '-1'], /--output: "-1" is not a price/],
       [['--input', '1', '--output', '1.1234567'], /--output: "1.1234567" is not a price/],
       [['--input', '1', '--output', '1', '--from', 'tomorrow'], /--from: /],
+      [['--provider', 'opneai', '--input', '1', '--output', '1'], /--provider: "opneai" is not a provider; one of openai, azure-openai, anthropic/],
     ];
     for (const [args, message] of cases) {
       const run = await cli('prices', 'set', '--provider', 'openai', '--model', 'gpt-4o', ...args, ...log);

@@ -1,7 +1,7 @@
 import { type NatsConnection } from '@nats-io/nats-core';
 import { type StreamOptions } from '@totra/eventlog';
-import { PriceSet } from '@totra/events';
-import { PriceBook, UnknownModelPriceError, type ModelPrice, type PriceSetData } from '@totra/pricing';
+import { ModelProvider, PriceSet } from '@totra/events';
+import { PriceBook, UnknownModelPriceError, normalizeProvider, type ModelPrice, type PriceSetData } from '@totra/pricing';
 import { formatMicroUsd, usdToMicroUsd } from '@totra/quota';
 import { CliError, EXIT } from '../cli-error.js';
 import type { CommandGroup } from '../cli.js';
@@ -85,6 +85,10 @@ export const pricesCommands: CommandGroup = (program, io, setExitCode) => {
       .option('--reasoning <usd>', 'USD per million reasoning tokens (default: the output price)')
       .option('--from <date-time>', 'RFC 3339 date-time from which it applies, e.g. 2027-01-01T00:00:00Z (default: now)'),
   ).action(async (o: SetOptions) => {
+    // A price for a provider no deployment can name would never apply: refused, not recorded.
+    if (!ModelProvider.safeParse(normalizeProvider(o.provider)).success) {
+      throw new CliError('TOTRA_CLI_USAGE', `--provider: "${o.provider}" is not a provider; one of ${ModelProvider.options.join(', ')}`);
+    }
     const data = {
       ...(o.deployment !== undefined ? { deployment: o.deployment } : {}),
       model: o.model,
