@@ -30,7 +30,6 @@ import { SubjectKeyShredded } from '@totra/events';
 /** Longest wait at start for the catalog seed to reach JetStream (it is in the spool anyway). */
 const SEED_FLUSH_WAIT_MS = 5_000;
 
-/** A running gateway with the connections it owns. */
 /** The enabled deployments whose requests the quota stage would refuse for want of a price, named `alias (provider model)`. */
 function unpricedDeployments(directory: Pick<ModelDirectory, 'aliases' | 'deploymentsFor'>, quota: QuotaStage): string[] {
   const out: string[] = [];
@@ -47,6 +46,7 @@ function unpricedDeployments(directory: Pick<ModelDirectory, 'aliases' | 'deploy
   return out;
 }
 
+/** A running gateway with the connections it owns. */
 export interface RunningGateway {
   app: FastifyInstance;
   url: string;

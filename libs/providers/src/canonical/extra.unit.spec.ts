@@ -49,11 +49,11 @@ describe('members of the body the decoder does not read (ADR 0025)', () => {
   });
 
   it('are sent on by every adapter of their own API, even when the request was rewritten', async () => {
-    const req = chat({ logprobs: true, top_logprobs: 3, functions: [{ name: 'f', parameters: {} }], metadata: { ticket: 'T-1' } });
+    const req = chat({ logprobs: true, top_logprobs: 3, functions: [{ name: 'f', parameters: {} }], metadata: { ticket: 'T-1' }, store: true });
     const rewritten = mapRequestText(req, (t) => (t === 'hi' ? 'hello' : t));
     for (const provider of ['openai', 'azure-openai', 'openai-compatible'] as const) {
       const body = await build(provider, rewritten);
-      expect(body, provider).toMatchObject({ logprobs: true, top_logprobs: 3, functions: [{ name: 'f', parameters: {} }], metadata: { ticket: 'T-1' } });
+      expect(body, provider).toMatchObject({ logprobs: true, top_logprobs: 3, functions: [{ name: 'f', parameters: {} }], metadata: { ticket: 'T-1' }, store: true });
       expect(body['messages'], provider).toEqual([{ role: 'user', content: 'hello' }]);
     }
     const anthropic = decodeAnthropicRequest({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], container: 'c-1', service_tier: 'auto' });
@@ -97,9 +97,11 @@ describe('members of the body the decoder does not read (ADR 0025)', () => {
       const body = JSON.stringify(await build(provider, req));
       for (const member of ['store', 'service_tier', 'prompt_cache_key', 'safety_identifier', 'prediction', 'logprobs']) expect(body, `${provider} ${member}`).not.toContain(member);
     }
-    const responses = decodeOpenAIResponsesRequest({ model: 'gpt-4o', input: 'hi', store: false, truncation: 'auto', include: ['reasoning.encrypted_content'], background: false });
+    const responses = decodeOpenAIResponsesRequest({ model: 'gpt-4o', input: 'hi', store: true, metadata: { ticket: 'T-1' }, truncation: 'auto', include: ['reasoning.encrypted_content'], background: false });
     const body = await build('openai', responses);
-    expect(Object.keys(body).filter((k) => ['store', 'truncation', 'include', 'background'].includes(k))).toEqual([]);
+    // `metadata` goes to OpenAI only with `store: true`, which a Responses request cannot carry to Chat Completions.
+    expect(Object.keys(body).filter((k) => ['store', 'metadata', 'truncation', 'include', 'background'].includes(k))).toEqual([]);
+    expect(await build('openai', chat({ metadata: { ticket: 'T-1' } }))).not.toHaveProperty('metadata');
     const anthropic = decodeAnthropicRequest({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], service_tier: 'standard_only' });
     expect(await build('openai', anthropic)).not.toHaveProperty('service_tier');
   });

@@ -164,7 +164,7 @@ export interface EncodeOpenAIRequestOptions {
   allowTopK?: boolean;
   /** Ask for the final usage chunk when streaming (default true). */
   streamUsage?: boolean;
-  /** Send the request's `metadata` (servers of the OpenAI API take it; Mistral does not). */
+  /** Send the request's `metadata` (OpenAI takes it with `store: true` only; Mistral never). */
   sendMetadata?: boolean;
   /** Members of the client's OpenAI chat body the decoder did not read, sent as they came (ADR 0025). */
   unread?: Readonly<Record<string, unknown>>;

@@ -258,7 +258,8 @@ function createAdapter(variant: Variant): ProviderAdapter {
       const body = encodeOpenAIChatRequest(request, {
         ...variant.encode,
         ...(variant.modelInBody ? { model: deployment.model } : {}),
-        sendMetadata: true,
+        // OpenAI takes `metadata` only with `store: true` (stored completions): sent with it.
+        sendMetadata: unread?.['store'] === true,
         ...(unread ? { unread } : {}),
       });
       return httpRequest(variant, deployment, 'chat/completions', JSON.stringify(body), request.stream);
