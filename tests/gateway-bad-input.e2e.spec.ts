@@ -102,6 +102,9 @@ const CASES: BadCase[] = [
   // --- content the gateway does not carry: refused by name, with what to send instead
   { name: 'a PDF document (Anthropic)', path: MESSAGES, body: anthropicChat({ messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' } }, { type: 'text', text: MARKER }] }] }), status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /^messages\.0\.content\.0: a document \(PDF or text\) \(`document` content\) is not supported: .*Send its text as text content instead$/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
   { name: 'a file (OpenAI chat)', path: CHAT, body: chat({ messages: [{ role: 'user', content: [{ type: 'text', text: MARKER }, { type: 'file', file: { filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBERi0xLjQK' } }] }] }), status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'messages.0.content.1', message: /a file \(`file` content\) is not supported/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  // --- Azure OpenAI paths: the deployment in the path is the model
+  { name: 'azure path: unknown deployment', path: '/openai/deployments/no-such-deployment/chat/completions?api-version=2024-10-21', body: { messages: user() }, status: 404, shape: 'openai', type: 'not_found_error', code: 'model_not_found', param: 'model', message: /`no-such-deployment` does not exist/, event: ['unknown_model', 'TOTRA_UNKNOWN_MODEL'] },
+  { name: 'azure path: no key', path: '/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21', auth: 'none', body: { messages: user() }, status: 401, shape: 'openai', type: 'authentication_error', code: 'invalid_api_key', param: null, message: /no API key: send `Authorization: Bearer <key>`, an `x-api-key` or an `api-key` header/, event: ['unauthenticated', 'TOTRA_AUTH_MISSING_KEY'] },
   // --- models (OpenAI's format, or Anthropic's Models API when the client sends anthropic-version)
   { name: 'models: retrieve an unknown model', method: 'GET', path: '/v1/models/no-such-model-xyz', status: 404, shape: 'openai', type: 'not_found_error', code: 'model_not_found', param: 'model', message: /no-such-model-xyz.*GET \/v1\/models/, event: ['unknown_model', 'TOTRA_UNKNOWN_MODEL'] },
   { name: 'anthropic models: limit out of range', method: 'GET', path: '/v1/models?limit=0', status: 400, shape: 'anthropic', type: 'invalid_request_error', message: /limit must be a whole number from 1 to 1000/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
@@ -115,6 +118,8 @@ const API_OF: Record<string, string> = {
   'POST /v1/embeddings': 'openai.embeddings',
   'POST /v1/messages': 'anthropic.messages',
   'POST /v1/messages/count_tokens': 'anthropic.count_tokens',
+  'POST /openai/deployments/no-such-deployment/chat/completions': 'openai.chat',
+  'POST /openai/deployments/gpt-4o/chat/completions': 'openai.chat',
 };
 /**
  * The inbound API an event names: none for a request that matched no route; the models routes

@@ -1,5 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
-import OpenAI from 'openai';
+import OpenAI, { AzureOpenAI } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALIAS, startHarness, type Harness, type MockName } from './support/gateway-harness.js';
 
@@ -72,6 +72,29 @@ describe('gateway with the official openai and @anthropic-ai/sdk clients', () =>
     expect(streamed.id).toMatch(/^msg_\S+$/);
     const res = await openai.responses.create({ model: 'demo', input: 'hi' }).withResponse();
     expect(res.data.id).toBe(`resp_${res.response.headers.get('x-request-id')}`);
+  });
+
+  it('the AzureOpenAI client, its endpoint set to the gateway: the deployment in the path is the model, chat, streams and embeddings', async () => {
+    const azure = (deployment: string) => new AzureOpenAI({ endpoint: h.url, apiKey: h.key, apiVersion: '2024-10-21', deployment, maxRetries: 0 });
+    // The body's model does not matter: Azure routes by the path, and so does the gateway.
+    const { data, response } = await azure('gpt-4o').chat.completions.create({ model: 'whatever', messages: [{ role: 'user', content: 'hello azure' }] }).withResponse();
+    expect(data.choices[0]?.message.content).toContain('hello azure');
+    const upstream = h.mocks.openai.requests.at(-1);
+    expect(upstream?.body).toMatchObject({ model: 'gpt-4o' });
+    const recorded = (await h.events()).find((e) => e.type === 'RequestCompleted' && (e.data as { requestId?: string }).requestId === response.headers.get('x-request-id'));
+    expect(recorded?.data).toMatchObject({ api: 'openai.chat', modelRequested: 'gpt-4o' });
+    // Another provider behind an Azure path, streamed.
+    const stream = await azure(ALIAS.anthropic).chat.completions.create({ model: '', stream: true, messages: [{ role: 'user', content: 'stream azure' }] });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toContain('stream azure');
+    const embedded = await azure('text-embedding-3-small').embeddings.create({ model: '', input: 'vector me' });
+    expect(embedded.data[0]?.embedding.length).toBeGreaterThan(0);
+    // Azure's key header without a key the gateway knows: 401 in the OpenAI shape.
+    const refused = await new AzureOpenAI({ endpoint: h.url, apiKey: 'tt-0000000000000000000000000000000000000000', apiVersion: '2024-10-21', deployment: 'gpt-4o', maxRetries: 0 })
+      .chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
   it.each(providers)('openai client: a Responses answer from %s has an id', async (p) => {

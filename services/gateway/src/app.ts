@@ -4,7 +4,7 @@ import { newEventId } from '@totra/events';
 import { clientAddress, compileCidrs } from '@totra/identity';
 import { ProviderError, toAnthropicErrorResponse, toOpenAIErrorResponse } from '@totra/providers';
 import { type GatewayContext } from './context.js';
-import { GatewayError, errorBody, speaksAnthropic } from './errors.js';
+import { GatewayError, errorBody, isApiPath, speaksAnthropic } from './errors.js';
 import { reasonForStatus, rejectedEvent, type EventSink } from './events/request-events.js';
 import { identityOf, type CallerIdentity } from './identity.js';
 import { GatewayMetrics } from './metrics.js';
@@ -147,7 +147,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   // Callback-style hooks where there is nothing to wait for: no promise and no extra microtask
   // per request on the hot path.
   app.addHook('onRequest', (request, reply, done) => {
-    if (request.url.startsWith('/v1/')) {
+    if (isApiPath(request.url)) {
       // Bookkeeping of earlier answers waits while requests arrive.
       after.busy();
       metrics.inflight.inc();
@@ -234,16 +234,16 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     void reply.code(gw.status);
     // Refused after its client left (say, once an admission wait ran out): the response is never
     // sent, so onResponse never runs; the refusal is recorded here instead.
-    if (request.url.startsWith('/v1/') && !t.totraRecorded && closedEarly.has(reply.raw)) {
+    if (isApiPath(request.url) && !t.totraRecorded && closedEarly.has(reply.raw)) {
       t.totraRecorded = true;
       recordRefusal(request, reply).catch((err: unknown) => app.log.error({ err, requestId: request.id }, 'the refusal of a request whose client left could not be recorded'));
     }
     return reply.header('x-request-id', request.id).send(errorBody(gw, shape));
   });
 
-  // Anything under /v1 that no route recorded was refused by the gateway itself.
+  // Anything on an API path that no route recorded was refused by the gateway itself.
   app.addHook('onResponse', (request, reply, done) => {
-    if (!request.url.startsWith('/v1/')) return done();
+    if (!isApiPath(request.url)) return done();
     if ((request as FastifyRequest & Tracked).totraRecorded) return done();
     recordRefusal(request, reply).then(() => done(), done);
   });

@@ -67,6 +67,15 @@ export function openaiErrorCode(code: string): string {
 }
 
 /**
+ * Whether a path is one of the APIs the gateway serves (OpenAI's and Anthropic's under `/v1/`,
+ * Azure OpenAI's under `/openai/`): requests there are counted, named by `x-request-id`, and each
+ * ends in one terminal event, whichever way it is answered.
+ */
+export function isApiPath(url: string): boolean {
+  return url.startsWith('/v1/') || url.startsWith('/openai/');
+}
+
+/**
  * Whether a request speaks Anthropic's API: the Messages routes, and the models routes when the
  * client sends `anthropic-version` (as the Anthropic SDKs do): its answers and errors then take
  * Anthropic's shape.

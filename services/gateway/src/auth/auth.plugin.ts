@@ -28,14 +28,17 @@ export function requestIdentity(request: FastifyRequest): Identity | undefined {
   return (request as FastifyRequest & { identity?: Identity }).identity;
 }
 
-/** `Authorization: Bearer <key>` first, then `x-api-key` (what the Anthropic SDKs send). */
+/**
+ * `Authorization: Bearer <key>` first, then `x-api-key` (what the Anthropic SDKs send), then
+ * `api-key` (what Azure OpenAI clients send).
+ */
 function presentedKey(request: FastifyRequest): string | undefined {
   const auth = request.headers.authorization;
   if (auth) {
     const bearer = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(auth);
     if (bearer) return bearer[1];
   }
-  const header = request.headers['x-api-key'];
+  const header = request.headers['x-api-key'] ?? request.headers['api-key'];
   const value = Array.isArray(header) ? header[0] : header;
   const trimmed = value?.trim();
   return trimmed ? trimmed : undefined;
@@ -113,7 +116,7 @@ async function install(app: Parameters<FastifyPluginAsync>[0], opts: AuthPluginO
     if (publicPaths.has(path)) return done();
     const key = presentedKey(request);
     if (key === undefined) {
-      refuse(request, reply, 401, 'TOTRA_AUTH_MISSING_KEY', 'no API key: send `Authorization: Bearer <key>` or an `x-api-key` header');
+      refuse(request, reply, 401, 'TOTRA_AUTH_MISSING_KEY', 'no API key: send `Authorization: Bearer <key>`, an `x-api-key` or an `api-key` header');
       return;
     }
     const known = opts.resolver.peek ? opts.resolver.peek(key) : LOOKUP_NEEDED;

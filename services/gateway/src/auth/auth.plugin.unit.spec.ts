@@ -45,6 +45,7 @@ async function build(opts: Partial<AuthPluginOptions> = {}): Promise<FastifyInst
   const echo = async (request: Parameters<typeof requestIdentity>[0]) => ({ identity: requestIdentity(request) ?? null });
   app.post('/v1/chat/completions', echo);
   app.post('/v1/messages', echo);
+  app.post('/openai/deployments/:deployment/chat/completions', echo);
   app.get('/v1/models', echo);
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/metrics', async () => 'metrics');
@@ -65,7 +66,7 @@ describe.each([
     lookups = 0;
   });
 
-  it('lets a good key through with the identity set, from Bearer or x-api-key', async () => {
+  it('lets a good key through with the identity set, from Bearer, x-api-key or api-key', async () => {
     await build();
     const bearer = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${GOOD}` }, payload: {} });
     expect(bearer.statusCode).toBe(200);
@@ -75,6 +76,9 @@ describe.each([
     const xApiKey = await app.inject({ method: 'POST', url: '/v1/messages', headers: { 'x-api-key': GOOD }, payload: {} });
     expect(xApiKey.statusCode).toBe(200);
     expect(xApiKey.json()).toEqual({ identity: identities[GOOD] });
+    const azure = await app.inject({ method: 'POST', url: '/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21', headers: { 'api-key': GOOD }, payload: {} });
+    expect(azure.statusCode).toBe(200);
+    expect(azure.json()).toEqual({ identity: identities[GOOD] });
   });
 
   it('refuses a missing key with 401 in the OpenAI shape, and in the Anthropic shape under /v1/messages', async () => {

@@ -41,8 +41,16 @@ interface ChatApi {
   decode: (body: unknown) => ChatRequest;
 }
 
+/**
+ * Azure OpenAI's paths (`/openai/deployments/{deployment}/...?api-version=`, as the `openai`
+ * SDK's `AzureOpenAI` client and Azure's REST samples call them): the same OpenAI format, the
+ * model named by the path. An app on Azure OpenAI swaps its endpoint for the gateway's.
+ */
+const AZURE_DEPLOYMENT_PATH = '/openai/deployments/:deployment';
+
 const CHAT_APIS: ChatApi[] = [
   { url: '/v1/chat/completions', api: 'openai.chat', inbound: 'openai-chat', decode: decodeOpenAIChatRequest },
+  { url: `${AZURE_DEPLOYMENT_PATH}/chat/completions`, api: 'openai.chat', inbound: 'openai-chat', decode: decodeOpenAIChatRequest },
   { url: '/v1/responses', api: 'openai.responses', inbound: 'openai-responses', decode: decodeOpenAIResponsesRequest },
   { url: '/v1/messages', api: 'anthropic.messages', inbound: 'anthropic-messages', decode: decodeAnthropicRequest },
 ];
@@ -61,7 +69,15 @@ function body(request: FastifyRequest): { raw: Buffer; parsed: Record<string, un
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new GatewayError({ code: 'TOTRA_INVALID_REQUEST', status: 400, reason: 'invalid_request', message: 'the request body must be a JSON object' });
   }
-  return { raw: (request as { rawBody?: Buffer }).rawBody ?? Buffer.from(JSON.stringify(parsed)), parsed: parsed as Record<string, unknown> };
+  const object = parsed as Record<string, unknown>;
+  const deployment = (request.params as { deployment?: string } | undefined)?.deployment;
+  // On an Azure path the deployment in the path is the model, whatever the body says (Azure's
+  // clients often send none): the body is the one the provider would get with that model.
+  if (deployment !== undefined && object['model'] !== deployment) {
+    const withModel = { ...object, model: deployment };
+    return { raw: Buffer.from(JSON.stringify(withModel)), parsed: withModel };
+  }
+  return { raw: (request as { rawBody?: Buffer }).rawBody ?? Buffer.from(JSON.stringify(object)), parsed: object };
 }
 
 function decodeWith<T>(decode: (b: unknown) => T, parsed: unknown): T {
@@ -293,7 +309,9 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     return reply;
   }
 
-  app.post('/v1/embeddings', { config: { api: 'openai.embeddings' } }, (request, reply) => ctx.after.track(embeddingsHandler(request, reply)));
+  for (const url of ['/v1/embeddings', `${AZURE_DEPLOYMENT_PATH}/embeddings`]) {
+    app.post(url, { config: { api: 'openai.embeddings' } }, (request, reply) => ctx.after.track(embeddingsHandler(request, reply)));
+  }
 
   async function embeddingsHandler(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const t0 = usNow();
