@@ -22,6 +22,23 @@ const NOT_CARRIED: Readonly<Record<Api, Readonly<Record<string, string>>>> = {
   'openai-responses': { input_file: 'a file', input_audio: 'audio' },
 };
 
+/** The tool types each API's decoder reads (`undefined`: a tool with no type). */
+const TOOL_TYPES: Readonly<Record<Api, ReadonlySet<unknown>>> = {
+  'anthropic-messages': new Set([undefined, 'custom']),
+  'openai-chat': new Set(['function']),
+  'openai-responses': new Set(['function']),
+};
+
+/** Why the gateway does not serve tools of other types, and what to declare instead. */
+function toolRefusal(api: Api, type: string, param: string): InboundRequestError {
+  const which = api === 'anthropic-messages' ? `Anthropic's server tool \`${type}\`` : api === 'openai-responses' ? `the built-in tool \`${type}\`` : `a \`${type}\` tool`;
+  const serves = api === 'anthropic-messages' ? 'custom tools' : 'function tools';
+  return new InboundRequestError(
+    `${param}: ${which} is not supported: the gateway serves ${serves}, which your application runs; a tool the provider runs brings content into the conversation that the gateway cannot scan for personal data`,
+    param,
+  );
+}
+
 /** Why the gateway does not carry such content, and what to send instead. */
 const WHY =
   'the gateway carries text, images, tool calls and tool results, whose text it scans for personal data; it cannot scan what is in such content, so it does not send it to a provider. Send its text as text content instead';
@@ -35,9 +52,10 @@ function typeOf(value: unknown): unknown {
 }
 
 /**
- * The refusal of a body whose messages hold content the gateway does not carry (a PDF document,
- * a file, audio, server tool blocks), naming the content and where it is; undefined when there is
- * none. Called when a body fails its schema, so it costs nothing on the way of a valid request.
+ * The refusal of a body that declares a tool of a type the gateway does not serve (a server or
+ * built-in tool), or whose messages hold content it does not carry (a PDF document, a file, audio,
+ * server tool blocks), naming it and where it is; undefined when there is none. Called when a body
+ * fails its schema, so it costs nothing on the way of a valid request.
  */
 export function unsupportedContent(body: unknown, api: Api): InboundRequestError | undefined {
   const known = NOT_CARRIED[api];
@@ -48,6 +66,10 @@ export function unsupportedContent(body: unknown, api: Api): InboundRequestError
     if (typeof type !== 'string' || !Object.hasOwn(known, type)) return undefined;
     return new InboundRequestError(`${param}: ${known[type]} (\`${type}\` content) is not supported: ${WHY}`, param);
   };
+  for (const [i, tool] of list(root['tools']).entries()) {
+    const type = typeOf(tool);
+    if (typeof type === 'string' && !TOOL_TYPES[api].has(type)) return toolRefusal(api, type, `tools.${i}`);
+  }
   for (const [i, item] of list(items).entries()) {
     const content = item !== null && typeof item === 'object' ? (item as Record<string, unknown>)['content'] : undefined;
     // A Responses input item may itself be such content.

@@ -39,6 +39,16 @@ describe('content the gateway does not carry', () => {
     expect(responses.message).toMatch(/^input\.0\.content\.1: a file \(`input_file` content\) is not supported/);
   });
 
+  it('refuses tools the provider runs by name, saying which tools the gateway serves', () => {
+    const anthropic = refusal(() => decodeAnthropicRequest({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'news?' }], tools: [{ name: 'f', input_schema: { type: 'object' } }, { type: 'web_search_20250305', name: 'web_search', max_uses: 3 }] }));
+    expect(anthropic.param).toBe('tools.1');
+    expect(anthropic.message).toBe(
+      "tools.1: Anthropic's server tool `web_search_20250305` is not supported: the gateway serves custom tools, which your application runs; a tool the provider runs brings content into the conversation that the gateway cannot scan for personal data",
+    );
+    expect(refusal(() => decodeOpenAIResponsesRequest({ model: 'gpt-4o', input: 'news?', tools: [{ type: 'web_search' }] })).message).toMatch(/^tools\.0: the built-in tool `web_search` is not supported: the gateway serves function tools/);
+    expect(refusal(() => decodeOpenAIChatRequest({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'custom', custom: { name: 'x' } }] })).message).toMatch(/^tools\.0: a `custom` tool is not supported/);
+  });
+
   it('leaves other schema errors as they were', () => {
     const err = refusal(() => decodeAnthropicRequest({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'hologram' }] }] }));
     expect(err.message).toMatch(/^messages\.0\.content\.0\.type: /);
