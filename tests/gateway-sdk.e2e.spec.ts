@@ -97,6 +97,19 @@ describe('gateway with the official openai and @anthropic-ai/sdk clients', () =>
     expect(refused).toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
+  it('the openai client on Azure OpenAI\'s v1 API (base URL <endpoint>/openai/v1): chat, Responses, embeddings and models', async () => {
+    const azureV1 = new OpenAI({ apiKey: h.key, baseURL: `${h.url}/openai/v1`, maxRetries: 0 });
+    const chat = await azureV1.chat.completions.create({ model: ALIAS.anthropic, messages: [{ role: 'user', content: 'hello v1' }] });
+    expect(chat.choices[0]?.message.content).toContain('hello v1');
+    const res = await azureV1.responses.create({ model: 'gpt-4o', input: 'respond v1' });
+    expect(res.output_text).toContain('respond v1');
+    const embedded = await azureV1.embeddings.create({ model: 'text-embedding-3-small', input: 'vector v1' });
+    expect(embedded.data[0]?.embedding.length).toBeGreaterThan(0);
+    const listed = await azureV1.models.list();
+    expect(listed.data.map((m) => m.id)).toContain('gpt-4o');
+    expect((await azureV1.models.retrieve('gpt-4o')).id).toBe('gpt-4o');
+  });
+
   it.each(providers)('openai client: a Responses answer from %s has an id', async (p) => {
     const res = await openai.responses.create({ model: ALIAS[p], input: `respond ${p}` });
     expect(res.output_text).toContain(`respond ${p}`);

@@ -47,11 +47,15 @@ interface ChatApi {
  * model named by the path. An app on Azure OpenAI swaps its endpoint for the gateway's.
  */
 const AZURE_DEPLOYMENT_PATH = '/openai/deployments/:deployment';
+/** The OpenAI API's paths under `/v1`, and again under Azure OpenAI's `/openai/v1` (its v1 API). */
+const OPENAI_PREFIXES = ['/v1', '/openai/v1'] as const;
 
 const CHAT_APIS: ChatApi[] = [
-  { url: '/v1/chat/completions', api: 'openai.chat', inbound: 'openai-chat', decode: decodeOpenAIChatRequest },
+  ...OPENAI_PREFIXES.flatMap((prefix): ChatApi[] => [
+    { url: `${prefix}/chat/completions`, api: 'openai.chat', inbound: 'openai-chat', decode: decodeOpenAIChatRequest },
+    { url: `${prefix}/responses`, api: 'openai.responses', inbound: 'openai-responses', decode: decodeOpenAIResponsesRequest },
+  ]),
   { url: `${AZURE_DEPLOYMENT_PATH}/chat/completions`, api: 'openai.chat', inbound: 'openai-chat', decode: decodeOpenAIChatRequest },
-  { url: '/v1/responses', api: 'openai.responses', inbound: 'openai-responses', decode: decodeOpenAIResponsesRequest },
   { url: '/v1/messages', api: 'anthropic.messages', inbound: 'anthropic-messages', decode: decodeAnthropicRequest },
 ];
 
@@ -309,7 +313,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     return reply;
   }
 
-  for (const url of ['/v1/embeddings', `${AZURE_DEPLOYMENT_PATH}/embeddings`]) {
+  for (const url of [...OPENAI_PREFIXES.map((prefix) => `${prefix}/embeddings`), `${AZURE_DEPLOYMENT_PATH}/embeddings`]) {
     app.post(url, { config: { api: 'openai.embeddings' } }, (request, reply) => ctx.after.track(embeddingsHandler(request, reply)));
   }
 
@@ -425,25 +429,27 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
 
   // The models routes answer in OpenAI's format, or in Anthropic's Models API format when the
   // client sends `anthropic-version` (the Anthropic SDKs' `models.list()` / `models.retrieve()`).
-  app.get('/v1/models', { config: { api: 'openai.models' } }, async (request, reply) => {
-    const who = requireIdentity(request);
-    const models = modelsOf(who);
-    const page = speaksAnthropic(request) ? modelPageQuery(request.query as Record<string, unknown>) : undefined;
-    // Models are metadata, not LLM requests: no terminal event when they are answered (a refusal
-    // such as a bad key or a bad query is recorded as any other).
-    (request as { totraRecorded?: boolean }).totraRecorded = true;
-    return reply.send(page ? encodeAnthropicModelPage(models, page) : encodeOpenAIModelList(models));
-  });
+  for (const prefix of OPENAI_PREFIXES) {
+    app.get(`${prefix}/models`, { config: { api: 'openai.models' } }, async (request, reply) => {
+      const who = requireIdentity(request);
+      const models = modelsOf(who);
+      const page = speaksAnthropic(request) ? modelPageQuery(request.query as Record<string, unknown>) : undefined;
+      // Models are metadata, not LLM requests: no terminal event when they are answered (a refusal
+      // such as a bad key or a bad query is recorded as any other).
+      (request as { totraRecorded?: boolean }).totraRecorded = true;
+      return reply.send(page ? encodeAnthropicModelPage(models, page) : encodeOpenAIModelList(models));
+    });
 
-  app.get('/v1/models/*', { config: { api: 'openai.models' } }, async (request, reply) => {
-    const who = requireIdentity(request);
-    // Aliases may hold a slash (`meta-llama/Llama-3.3-70B`): the rest of the path is the id.
-    const id = (request.params as { '*': string })['*'];
-    const model = modelsOf(who).find((m) => m.id === id);
-    if (!model) throw unknownModel(ctx.directory, id, true);
-    (request as { totraRecorded?: boolean }).totraRecorded = true;
-    return reply.send(speaksAnthropic(request) ? encodeAnthropicModel(model) : encodeOpenAIModel(model));
-  });
+    app.get(`${prefix}/models/*`, { config: { api: 'openai.models' } }, async (request, reply) => {
+      const who = requireIdentity(request);
+      // Aliases may hold a slash (`meta-llama/Llama-3.3-70B`): the rest of the path is the id.
+      const id = (request.params as { '*': string })['*'];
+      const model = modelsOf(who).find((m) => m.id === id);
+      if (!model) throw unknownModel(ctx.directory, id, true);
+      (request as { totraRecorded?: boolean }).totraRecorded = true;
+      return reply.send(speaksAnthropic(request) ? encodeAnthropicModel(model) : encodeOpenAIModel(model));
+    });
+  }
 
   app.post('/v1/messages/count_tokens', { config: { api: 'anthropic.count_tokens' } }, async (request, reply) => {
     requireIdentity(request);
