@@ -163,6 +163,19 @@ describe('gateway features', () => {
     expect(await bad.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: 'the anthropic-beta header holds "rm -rf /", which is not a beta name (letters, digits, \'.\', \'_\' and \'-\', comma-separated)' } });
   });
 
+  it('a photo of megabytes reaches the provider (its bytes are not its tokens); a prompt longer than every context window does not', async () => {
+    // About 2 MB of JPEG, as a phone takes it: 2.7 MB of base64, far more than 128k tokens' worth of bytes.
+    const photo = `data:image/jpeg;base64,${Buffer.alloc(2_000_000, 7).toString('base64')}`;
+    const before = h.mocks.openai.requestCount;
+    const res = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'text', text: 'what is in this photo?' }, { type: 'image_url', image_url: { url: photo } }] }] });
+    expect(res.choices[0]?.message.content).toContain('what is in this photo?');
+    expect(h.mocks.openai.requestCount).toBe(before + 1);
+    const tooLong = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'word '.repeat(120_000) }] }).catch((e: unknown) => e);
+    expect(tooLong).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((tooLong as InstanceType<typeof OpenAI.APIError>).message).toMatch(/about 150000 tokens\) is larger than the context window of every deployment of gpt-4o/);
+    expect(h.mocks.openai.requestCount).toBe(before + 1);
+  });
+
   it('retrieves one model, its alias holding a slash or not, with the OpenAI SDK', async () => {
     const added = await h.cli('models', 'add', '--id', 'slash-a', '--alias', 'acme/chat-fast', '--provider', 'openai', '--model', 'gpt-4o-mini', '--base-url', h.mocks.openai.baseUrl, '--credential', 'env:OPENAI_API_KEY', ...h.cliArgs);
     expect(added.code, added.err).toBe(0);

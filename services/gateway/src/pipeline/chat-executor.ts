@@ -144,9 +144,29 @@ export function toProviderError(err: unknown, provider: string, signal: AbortSig
   });
 }
 
-/** Rough input size in tokens, for context-window routing (4 bytes a token; never below 1). */
-export function roughTokens(raw: Buffer): number {
-  return Math.max(1, Math.ceil(raw.length / 4));
+/** What an image is counted as for context-window routing: about what providers charge for a large one. */
+export const IMAGE_TOKENS = 1_600;
+
+/**
+ * Rough input size in tokens, for context-window routing: the request's texts (messages, reasoning,
+ * tool calls and results, tool definitions, the response schema) at 4 characters a token, and
+ * each image at a flat {@link IMAGE_TOKENS}. Not the body's size: an image's base64 bytes are no
+ * measure of its tokens (a 3 MB photo costs a model about as much as a small one), and counting
+ * them refused every photo of more than a few hundred kilobytes as too long. Never below 1.
+ */
+export function roughTokens(request: ChatRequest): number {
+  let chars = 0;
+  let images = 0;
+  for (const m of request.messages) {
+    for (const p of m.content) {
+      if (p.type === 'text' || p.type === 'reasoning') chars += p.text.length;
+      else if (p.type === 'image') images++;
+    }
+    if (m.role === 'assistant') for (const c of m.toolCalls ?? []) chars += c.name.length + c.arguments.length;
+  }
+  for (const t of request.tools ?? []) chars += t.name.length + (t.description?.length ?? 0) + JSON.stringify(t.parameters).length;
+  if (request.responseFormat?.type === 'json_schema') chars += JSON.stringify(request.responseFormat.schema ?? {}).length;
+  return Math.max(1, Math.ceil(chars / 4) + images * IMAGE_TOKENS);
 }
 
 /**
@@ -158,7 +178,7 @@ export function roughTokens(raw: Buffer): number {
 export async function executeChat(deps: ChatExecutorDeps, run: ChatRun, sink: ResponseSink): Promise<ChatOutcome> {
   const own = deps.directory.deploymentsFor(run.alias).filter((d) => d.kind === 'chat');
   if (!own.length) throw unknownModel(deps.directory, run.alias);
-  const tokens = roughTokens(run.raw);
+  const tokens = roughTokens(run.request);
   const candidates = [...deps.router.order(own, tokens, Date.now())];
   for (const fallback of new Set(own.flatMap((d) => d.fallbackAliases ?? []))) {
     candidates.push(...deps.router.order(deps.directory.deploymentsFor(fallback).filter((d) => d.kind === 'chat'), tokens, Date.now()));

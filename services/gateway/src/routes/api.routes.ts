@@ -27,7 +27,7 @@ import { demoEmbeddings } from '../demo/demo-provider.js';
 import { GatewayError, speaksAnthropic } from '../errors.js';
 import { outcomeEvent } from '../events/request-events.js';
 import { identityOf, type CallerIdentity } from '../identity.js';
-import { executeChat, toProviderError, unknownModel, type ChatExecutorDeps, type ChatOutcome, type ChatRun, type ResponseSink, type StreamWriter } from '../pipeline/chat-executor.js';
+import { executeChat, roughTokens, toProviderError, unknownModel, type ChatExecutorDeps, type ChatOutcome, type ChatRun, type ResponseSink, type StreamWriter } from '../pipeline/chat-executor.js';
 import { type GatewayContext } from '../context.js';
 import { holdsReservation } from '../quota/quota-stage.js';
 import { CONTENT_LOG_MAX_CHARS, type ContentKey } from '../gdpr/request-privacy.js';
@@ -95,9 +95,9 @@ function decodeWith<T>(decode: (b: unknown) => T, parsed: unknown): T {
   }
 }
 
-/** Rough token estimate for events when a provider reported no usage. */
-function roughEstimate(raw: Buffer, outputChars: number) {
-  return () => ({ input: Math.ceil(raw.length / 4), output: Math.ceil(outputChars / 4) });
+/** Rough token estimate for events when a provider reported no usage (input: a chat request, or an embeddings body). */
+function roughEstimate(input: ChatRequest | Buffer, outputChars: number) {
+  return () => ({ input: Buffer.isBuffer(input) ? Math.ceil(input.length / 4) : roughTokens(input), output: Math.ceil(outputChars / 4) });
 }
 
 function checkAllowed(ctx: GatewayContext, who: CallerIdentity, alias: string): void {
@@ -270,7 +270,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     } catch (err) {
       if (err instanceof ProviderError) {
         const failed: ChatOutcome = { route: undefined, attempts: 1, status: err.status, usage: undefined, finishReason: null, upstreamUs: 0, firstByteUs: undefined, partial: false, error: err };
-        await ctx.record(outcomeEvent(requestId, def.api, who, alias, chat.stream, failed, { totalUs: usNow() - t0, upstreamUs: 0 }, roughEstimate(raw, 0)), 'failed', def.api, err.status, ctx.personalOf(request));
+        await ctx.record(outcomeEvent(requestId, def.api, who, alias, chat.stream, failed, { totalUs: usNow() - t0, upstreamUs: 0 }, roughEstimate(chat, 0)), 'failed', def.api, err.status, ctx.personalOf(request));
       } else {
         // Refused by the gateway itself (unknown model, context too long...): onResponse records it.
         tracked.totraRecorded = false;
@@ -293,7 +293,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     // The client has its answer: the rest (terminal event, spend event, metrics) takes its turn
     // after the I/O the event loop has ready, such as other clients' answers and new requests.
     await ctx.after.run(async () => {
-      const event = outcomeEvent(requestId, def.api, who, alias, chat.stream, outcome, { totalUs, upstreamUs: outcome.upstreamUs, firstByteUs: outcome.firstByteUs }, roughEstimate(raw, outChars));
+      const event = outcomeEvent(requestId, def.api, who, alias, chat.stream, outcome, { totalUs, upstreamUs: outcome.upstreamUs, firstByteUs: outcome.firstByteUs }, roughEstimate(chat, outChars));
       await ctx.record(event, event.type === 'RequestCompleted' ? 'completed' : 'failed', def.api, outcome.status, personal);
       // What was sent to the provider (after PII redaction) and what the client received.
       if (contentKey && ctx.privacy && outcome.route) ctx.events?.append(ctx.privacy.contentLogged(contentKey, requestId, who, JSON.stringify((pii?.request ?? chat).messages), logged));
