@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { imageTokens } from '@totra/pricing';
 import { type Dispatcher } from 'undici';
 import {
   ProviderConfigError,
@@ -144,8 +145,8 @@ export function toProviderError(err: unknown, provider: string, signal: AbortSig
   });
 }
 
-/** What an image is counted as for context-window routing: about what providers charge for a large one. */
-export const IMAGE_TOKENS = 1_600;
+/** What an image is counted as for context-window routing: the most an image can cost (its size is not read). */
+export const IMAGE_TOKENS = imageTokens({ type: 'image' });
 
 /**
  * Rough input size in tokens, for context-window routing: the request's texts (messages, reasoning,

@@ -1,5 +1,5 @@
 import { type EventInput } from '@totra/events';
-import { PriceBook, affordableOutputTokens, costOf, estimateMaxCost, loadTokenizer, type ResolvedPrice } from '@totra/pricing';
+import { PriceBook, affordableOutputTokens, costOf, estimateMaxCost, loadTokenizer, type ChatContentPart, type ChatTokenInput, type ResolvedPrice } from '@totra/pricing';
 import { type ChatRequest, type Usage } from '@totra/providers';
 import { type QuotaGate, type Reservation } from '@totra/quota-redis';
 import { GatewayError } from '../errors.js';
@@ -62,10 +62,20 @@ export function holdsReservation(a: Admitted): boolean {
   return a.reservation.state !== 'untracked';
 }
 
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((p: { type?: string; text?: string }) => (p.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('\n');
-  return '';
+/**
+ * A chat request as the tokenizer counts it: every message's text and reasoning, its images (at
+ * the most tiles an image can have: their sizes are not read), the tool calls of assistant
+ * messages, and the tools offered.
+ */
+export function tokenInput(request: Pick<ChatRequest, 'messages' | 'tools'>): ChatTokenInput {
+  return {
+    messages: request.messages.map((m) => ({
+      role: m.role,
+      content: m.content.map((p): ChatContentPart => (p.type === 'image' ? { type: 'image', ...(p.detail ? { detail: p.detail } : {}) } : { type: 'text', text: p.text })),
+      ...(m.role === 'assistant' && m.toolCalls?.length ? { toolCalls: m.toolCalls.map((c) => ({ name: c.name, arguments: c.arguments })) } : {}),
+    })),
+    ...(request.tools ? { tools: request.tools.map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), ...(t.parameters ? { parameters: t.parameters } : {}) })) } : {}),
+  };
 }
 
 /**
@@ -110,10 +120,7 @@ export class QuotaStage {
   /** Counts the input tokens of a chat request with the model's tokenizer. */
   async inputTokens(request: ChatRequest, alias: string): Promise<number> {
     const tokenizer = await loadTokenizer(alias);
-    return tokenizer.estimateChatInput({
-      messages: request.messages.map((m) => ({ role: m.role, content: textOf((m as { content?: unknown }).content) })),
-      ...(request.tools ? { tools: request.tools.map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), ...(t.parameters ? { parameters: t.parameters } : {}) })) } : {}),
-    }).inputTokens;
+    return tokenizer.estimateChatInput(tokenInput(request)).inputTokens;
   }
 
   /** Reserves the worst-case cost of a chat request, or refuses with 429 naming the scope. */

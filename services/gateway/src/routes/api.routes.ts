@@ -29,7 +29,7 @@ import { outcomeEvent } from '../events/request-events.js';
 import { identityOf, type CallerIdentity } from '../identity.js';
 import { executeChat, roughTokens, toProviderError, unknownModel, type ChatExecutorDeps, type ChatOutcome, type ChatRun, type ResponseSink, type StreamWriter } from '../pipeline/chat-executor.js';
 import { type GatewayContext } from '../context.js';
-import { holdsReservation } from '../quota/quota-stage.js';
+import { holdsReservation, tokenInput } from '../quota/quota-stage.js';
 import { CONTENT_LOG_MAX_CHARS, type ContentKey } from '../gdpr/request-privacy.js';
 
 type Api = z.infer<typeof InboundApi>;
@@ -458,13 +458,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     // Counting tokens is local and contacts no provider: no terminal event when it succeeds.
     (request as { totraRecorded?: boolean }).totraRecorded = true;
     const tokenizer = await loadTokenizer(req.model);
-    const estimate = tokenizer.estimateChatInput({
-      messages: req.messages.map((m) => ({
-        role: m.role,
-        content: typeof m.content === 'string' ? m.content : Array.isArray(m.content) ? m.content.map((p) => ('text' in p ? { type: 'text' as const, text: p.text } : { type: 'text' as const, text: '' })) : '',
-      })),
-      ...(req.tools ? { tools: req.tools.map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), ...(t.parameters ? { parameters: t.parameters } : {}) })) } : {}),
-    });
+    const estimate = tokenizer.estimateChatInput(tokenInput(req));
     return reply.send(encodeAnthropicCountTokensResponse(estimate.inputTokens));
   });
 }
