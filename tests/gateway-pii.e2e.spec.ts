@@ -205,4 +205,37 @@ describe('gateway PII stage', () => {
       { timeout: 10_000, interval: 100 },
     );
   });
+
+  it('refuses a document it cannot scan until a policy allows it, then sends it as it came, to a provider of its own API only', async () => {
+    const pdf = { type: 'document' as const, source: { type: 'base64' as const, media_type: 'application/pdf' as const, data: Buffer.from('%PDF-1.4 a contract').toString('base64') }, title: 'contract.pdf' };
+    const ask = (model: string, text = 'summarize it') => anthropic.messages.create({ model, max_tokens: 50, messages: [{ role: 'user', content: [{ type: 'text', text }, pdf] }] });
+    const before = h.mocks.anthropic.requestCount;
+    const refused = await ask('claude-sonnet-4-5').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(Anthropic.UnprocessableEntityError);
+    expect((refused as Error).message).toContain('the request carries content the gateway cannot scan for personal data (a document (Anthropic Messages `document` content))');
+    expect((refused as Error).message).toContain('totra pii policy set --scope <scope> --allow-unscannable');
+    expect(h.mocks.anthropic.requestCount).toBe(before);
+    await vi.waitFor(async () => expect((await h.events()).some((e) => e.type === 'RequestRejected' && (e.data as { code?: string; reason?: string }).code === 'TOTRA_PII_UNSCANNABLE')).toBe(true), { timeout: 5_000, interval: 50 });
+
+    for (const model of ['claude-sonnet-4-5', 'gpt-4o']) {
+      const set = await h.cli('pii', 'policy', 'set', '--scope', `model:${model}`, '--allow-unscannable', ...h.cliArgs);
+      expect(set.code, set.err).toBe(0);
+    }
+    // The policy reaches the gateway through the log.
+    await vi.waitFor(() => ask('claude-sonnet-4-5'), { timeout: 10_000, interval: 100 });
+    expect((h.mocks.anthropic.requests.at(-1)?.body as { messages: unknown[] }).messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'summarize it' }, pdf] }]);
+    // Translated (the e-mail address is pseudonymized): the document goes as it came all the same.
+    await ask('claude-sonnet-4-5', `summarize it for ${email}`);
+    expect((h.mocks.anthropic.requests.at(-1)?.body as { messages: unknown[] }).messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'summarize it for <EMAIL_1>' }, pdf] }]);
+    // Another provider's API cannot take it: refused, the provider not asked.
+    const openaiBefore = h.mocks.openai.requestCount;
+    const toOpenAI = await ask('gpt-4o').catch((e: unknown) => e);
+    expect(toOpenAI).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((toOpenAI as Error).message).toContain('a document (Anthropic Messages `document` content) cannot be sent to openai');
+    expect(h.mocks.openai.requestCount).toBe(openaiBefore);
+    // An OpenAI client's file goes to OpenAI as it came.
+    const file = { type: 'file' as const, file: { filename: 'contract.pdf', file_data: `data:application/pdf;base64,${pdf.source.data}` } };
+    await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'text', text: 'summarize it' }, file] }] });
+    expect((h.mocks.openai.requests.at(-1)?.body as { messages: unknown[] }).messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'summarize it' }, file] }]);
+  });
 });

@@ -4,6 +4,7 @@ export {
   CacheControl,
   ChatRequest,
   type RequestExtra,
+  OpaquePart,
   ChatResponse,
   FinishReason,
   ImagePart,
@@ -32,7 +33,7 @@ export {
 } from './canonical/stream-event.js';
 export { EmbeddingsRequest, EmbeddingsResponse } from './canonical/embeddings.js';
 export { forEachRequestText, jsonModeInstruction, mapRequestText, splitSystem, type TextLocation } from './canonical/helpers.js';
-export { unportableMembers } from './canonical/extra.js';
+export { describeOpaque, opaqueParts, unportableMembers } from './canonical/extra.js';
 
 // Errors
 export {

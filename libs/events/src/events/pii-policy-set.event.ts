@@ -11,7 +11,7 @@ export const PiiPolicySet = defineEvent({
   type: 'PiiPolicySet',
   v: 1,
   description:
-    'A PII policy was set (replacing one of the same id): for a scope (tenant, team, key, model or a combination), an action per PII type or group, whether model output is scanned, and a minimum confidence.',
+    'A PII policy was set (replacing one of the same id): for a scope (tenant, team, key, model or a combination), an action per PII type or group, whether model output is scanned, a minimum confidence, and whether content the scanner cannot read (documents, files, audio) may be sent unscanned.',
   data: z
     .object({
       policyId: PiiPolicyId,
@@ -21,6 +21,11 @@ export const PiiPolicySet = defineEvent({
       scanOutput: z.boolean().optional(),
       /** Ignore detections below this confidence (absent: inherited). */
       minConfidence: z.number().min(0).max(1).optional(),
+      /**
+       * Send content the scanner cannot read (a PDF document, a file, audio) to providers of its
+       * own API, unscanned (absent: inherited; refused when no policy allows it).
+       */
+      allowUnscannable: z.boolean().optional(),
     })
     .strict(),
 });

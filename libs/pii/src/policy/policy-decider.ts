@@ -79,7 +79,7 @@ const tenantOf = (scope: PiiPolicyScope): string => scope.tenant ?? PII_POLICY_S
 
 function samePolicy(a: PiiPolicy, b: PiiPolicy): boolean {
   const rules = (p: PiiPolicy) => PII_RULE_TARGETS.map((t) => p.rules[t] ?? '').join(',');
-  return sameScope(a.scope, b.scope) && rules(a) === rules(b) && a.scanOutput === b.scanOutput && a.minConfidence === b.minConfidence;
+  return sameScope(a.scope, b.scope) && rules(a) === rules(b) && a.scanOutput === b.scanOutput && a.minConfidence === b.minConfidence && a.allowUnscannable === b.allowUnscannable;
 }
 
 /**
@@ -130,6 +130,7 @@ const StoredPolicySet = z.object({
   rules: z.record(z.string(), PiiActionSchema),
   scanOutput: z.boolean().optional(),
   minConfidence: z.number().min(0).max(1).optional(),
+  allowUnscannable: z.boolean().optional(),
 });
 const StoredPolicyRemoved = z.object({ policyId: PiiPolicyIdSchema });
 const KNOWN_TARGETS: ReadonlySet<string> = new Set(PII_RULE_TARGETS);
@@ -157,6 +158,7 @@ export function evolvePiiPolicies(state: PiiPolicyState, event: { readonly type:
       rules,
       ...(d.scanOutput !== undefined ? { scanOutput: d.scanOutput } : {}),
       ...(d.minConfidence !== undefined ? { minConfidence: d.minConfidence } : {}),
+      ...(d.allowUnscannable !== undefined ? { allowUnscannable: d.allowUnscannable } : {}),
     };
     const policies = new Map(state.policies);
     policies.set(policy.policyId, policy);

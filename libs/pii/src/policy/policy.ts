@@ -44,6 +44,8 @@ export interface PiiPolicy {
   readonly scanOutput?: boolean;
   /** Ignore detections below this confidence (absent: inherit; the scanner's default is 0.5). */
   readonly minConfidence?: number;
+  /** Send content the scanner cannot read (documents, files, audio) unscanned (absent: inherit). */
+  readonly allowUnscannable?: boolean;
 }
 
 /** The policy id that stands for the built-in default (pseudonymize every group); no policy may take it. */
@@ -71,10 +73,11 @@ export const PiiPolicySchema = z
     rules: z.partialRecord(PiiRuleTargetSchema, PiiActionSchema),
     scanOutput: z.boolean().optional(),
     minConfidence: z.number().min(0).max(1).optional(),
+    allowUnscannable: z.boolean().optional(),
   })
   .strict()
-  .refine((p) => Object.keys(p.rules).length > 0 || p.scanOutput !== undefined || p.minConfidence !== undefined, {
-    message: 'a policy sets at least one rule, scanOutput or minConfidence',
+  .refine((p) => Object.keys(p.rules).length > 0 || p.scanOutput !== undefined || p.minConfidence !== undefined || p.allowUnscannable !== undefined, {
+    message: 'a policy sets at least one rule, scanOutput, minConfidence or allowUnscannable',
   });
 
 const SCOPE_FIELDS = ['tenant', 'team', 'key', 'model'] as const;
@@ -128,5 +131,6 @@ export function parsePiiPolicy(input: unknown): PiiPolicy {
     rules,
     ...(p.scanOutput !== undefined ? { scanOutput: p.scanOutput } : {}),
     ...(p.minConfidence !== undefined ? { minConfidence: p.minConfidence } : {}),
+    ...(p.allowUnscannable !== undefined ? { allowUnscannable: p.allowUnscannable } : {}),
   };
 }

@@ -29,6 +29,12 @@ export interface EffectivePolicy {
   /** Detections below this confidence are ignored (undefined: the scanner's default). */
   readonly minConfidence: number | undefined;
   /**
+   * Whether content the scanner cannot read (documents, files, audio) may go to a provider
+   * unscanned: as the most specific policy that says so decides; when none does, only if nothing
+   * is scanned at all.
+   */
+  readonly allowUnscannable: boolean;
+  /**
    * Options for `createScanner`: only the groups (and, where a group is partly allowed, the
    * types) whose action is not `allow`.
    */
@@ -100,5 +106,6 @@ export function resolvePolicy(policies: Iterable<PiiPolicy>, ctx: PolicyContext)
     scannerOptions,
     scannerKey,
     scansNothing: scanned.length === 0,
+    allowUnscannable: matching.find((p) => p.allowUnscannable !== undefined)?.allowUnscannable ?? scanned.length === 0,
   };
 }

@@ -96,6 +96,28 @@ describe('resolvePolicy: per type, then per group, then *', () => {
   });
 });
 
+describe('resolvePolicy: content the scanner cannot read', () => {
+  const who: PolicyContext = { tenant: 'acme', teamId: 'legal', keyId: 'key_1', model: 'claude-sonnet-4-5' };
+
+  it('is refused by default, and by a policy that says nothing of it', () => {
+    expect(resolvePolicy([], who).allowUnscannable).toBe(false);
+    expect(resolvePolicy([policy('p-t', { tenant: 'acme' }, { secrets: 'block' })], who).allowUnscannable).toBe(false);
+  });
+
+  it('follows the most specific policy that says so, either way', () => {
+    const tenantAllows = policy('p-t', { tenant: 'acme' }, {}, { allowUnscannable: true });
+    expect(resolvePolicy([tenantAllows], who).allowUnscannable).toBe(true);
+    expect(resolvePolicy([tenantAllows, policy('p-team', { team: 'legal' }, { secrets: 'block' }, { allowUnscannable: false })], who).allowUnscannable).toBe(false);
+    expect(resolvePolicy([tenantAllows, policy('p-team', { team: 'legal' }, { secrets: 'block' })], who).allowUnscannable).toBe(true);
+    expect(resolvePolicy([tenantAllows], { ...who, tenant: 'other' }).allowUnscannable).toBe(false);
+  });
+
+  it('is sent where nothing is scanned at all, unless a policy refuses it', () => {
+    expect(resolvePolicy([policy('p-t', { tenant: 'acme' }, { '*': 'allow' })], who).allowUnscannable).toBe(true);
+    expect(resolvePolicy([policy('p-t', { tenant: 'acme' }, { '*': 'allow' }, { allowUnscannable: false })], who).allowUnscannable).toBe(false);
+  });
+});
+
 describe('resolvePolicy: scanner options, scanOutput, minConfidence', () => {
   it('skips groups whose every type is allowed, and names the types of a partly allowed group', () => {
     const effective = resolvePolicy([policy('p', { tenant: 'acme' }, { names: 'allow', zh: 'allow', universal: 'redact', PHONE_NUMBER: 'allow' })], { tenant: 'acme' });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ChatRequest, ChatResponse } from '../canonical/chat.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../canonical/embeddings.js';
-import { API_NAMES, unportableMembers } from '../canonical/extra.js';
+import { API_NAMES, opaqueParts, opaqueRefusal, unportableMembers } from '../canonical/extra.js';
 import type { StreamEvent } from '../canonical/stream-event.js';
 import { UnsupportedFeatureError, type ProviderError } from '../errors.js';
 import type { HeadersLike } from '../wire/headers.js';
@@ -205,7 +205,8 @@ export function extraMembersFor(request: ChatRequest, adapter: Pick<ProviderAdap
 
 /**
  * Builds the provider request and signs it when the adapter requires signing. The one way to
- * build a chat request: it also refuses unread members the adapter cannot honour.
+ * build a chat request: it also refuses unread members the adapter cannot honour, and content
+ * of another API it cannot translate.
  */
 export async function prepareRequest(
   adapter: ProviderAdapter,
@@ -214,6 +215,8 @@ export async function prepareRequest(
   date: Date,
 ): Promise<ProviderHttpRequest> {
   extraMembersFor(request, adapter);
+  // Content the canonical model does not translate goes only to an adapter of its own API (ADR 0026).
+  for (const part of opaqueParts(request)) if (part.api !== adapter.passthrough?.inbound) throw opaqueRefusal(adapter.provider, part);
   const built = adapter.buildRequest(request, deployment);
   return adapter.signRequest ? adapter.signRequest(built, deployment, date) : built;
 }

@@ -13,7 +13,7 @@ import type {
   Usage,
   UserContentPart,
 } from '../canonical/chat.js';
-import { unreadMembers, withUnreadMembers } from '../canonical/extra.js';
+import { opaqueRefusal, unreadMembers, withUnreadMembers } from '../canonical/extra.js';
 import { unsupportedContent } from '../inbound/unsupported-content.js';
 import { jsonModeInstruction, splitSystem } from '../canonical/helpers.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
@@ -37,9 +37,10 @@ export const ANTHROPIC_EFFORT_BUDGETS = { minimal: 1024, low: 2048, medium: 8192
 // ---------------------------------------------------------------------------------------------
 // Inbound: Anthropic request -> canonical
 
-type ContentBlock = Extract<AnthropicBlockWire, { type: 'text' | 'image' }>;
+type ContentBlock = Extract<AnthropicBlockWire, { type: 'text' | 'image' | 'document' }>;
 
 function decodeContentBlock(b: ContentBlock): UserContentPart {
+  if (b.type === 'document') return { type: 'opaque', api: 'anthropic-messages', kind: 'document', value: { ...b } };
   if (b.type === 'text') return b.cache_control ? { type: 'text', text: b.text, cacheControl: b.cache_control } : { type: 'text', text: b.text };
   const source =
     b.source.type === 'base64'
@@ -92,7 +93,7 @@ function decodeMessages(wire: CountTokensWire): Message[] {
         if (name) tool.name = name;
         if (b.is_error) tool.isError = true;
         messages.push(tool);
-      } else if (b.type === 'text' || b.type === 'image') rest.push(decodeContentBlock(b));
+      } else if (b.type === 'text' || b.type === 'image' || b.type === 'document') rest.push(decodeContentBlock(b));
       else throw new InboundRequestError(`user messages cannot contain ${b.type} blocks`, `messages.${mi}.content`);
     }
     if (rest.length > 0) messages.push({ role: 'user', content: rest });
@@ -210,6 +211,10 @@ function encodeTextPart(p: TextPart): JsonRecord {
 
 function encodeUserPart(p: UserContentPart): JsonRecord | undefined {
   if (p.type === 'text') return p.text.length > 0 ? encodeTextPart(p) : undefined;
+  if (p.type === 'opaque') {
+    if (p.api !== 'anthropic-messages') throw opaqueRefusal('anthropic', p);
+    return { ...p.value };
+  }
   const source =
     p.source.type === 'base64'
       ? { type: 'base64', media_type: p.source.mediaType, data: p.source.data }

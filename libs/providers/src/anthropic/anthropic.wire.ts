@@ -13,6 +13,11 @@ const ImageBlock = z.object({
   ]),
   cache_control: CacheControlWire,
 });
+/**
+ * A document (a PDF, plain text or content blocks, inline or by URL or file id): carried as it
+ * came, not read (`OpaquePart`, ADR 0026).
+ */
+const DocumentBlock = z.looseObject({ type: z.literal('document'), source: z.record(z.string(), z.unknown()) });
 const ToolUseBlock = z.object({
   type: z.literal('tool_use'),
   id: z.string(),
@@ -23,7 +28,7 @@ const ToolUseBlock = z.object({
 const ToolResultBlock = z.object({
   type: z.literal('tool_result'),
   tool_use_id: z.string(),
-  content: z.union([z.string(), z.array(z.discriminatedUnion('type', [TextBlock, ImageBlock]))]).optional(),
+  content: z.union([z.string(), z.array(z.discriminatedUnion('type', [TextBlock, ImageBlock, DocumentBlock]))]).optional(),
   is_error: z.boolean().optional(),
   cache_control: CacheControlWire,
 });
@@ -33,6 +38,7 @@ const RedactedThinkingBlock = z.object({ type: z.literal('redacted_thinking'), d
 export const AnthropicBlockWire = z.discriminatedUnion('type', [
   TextBlock,
   ImageBlock,
+  DocumentBlock,
   ToolUseBlock,
   ToolResultBlock,
   ThinkingBlock,

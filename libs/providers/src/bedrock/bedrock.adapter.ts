@@ -1,4 +1,5 @@
 import type { ChatRequest, ChatResponse, FinishReason, ReasoningPart, ToolCall, UserContentPart } from '../canonical/chat.js';
+import { opaqueRefusal } from '../canonical/extra.js';
 import { jsonModeInstruction, splitSystem } from '../canonical/helpers.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import { ProviderConfigError, UnsupportedFeatureError, type ProviderError, type ProviderErrorCode } from '../errors.js';
@@ -22,6 +23,8 @@ function encodePart(p: UserContentPart): JsonRecord[] {
   const blocks: JsonRecord[] = [];
   if (p.type === 'text') {
     if (p.text.length > 0) blocks.push({ text: p.text });
+  } else if (p.type === 'opaque') {
+    throw opaqueRefusal('bedrock', p);
   } else if (p.source.type === 'base64') {
     const format = IMAGE_FORMATS[p.source.mediaType.toLowerCase()];
     if (!format) throw new UnsupportedFeatureError('bedrock', `image type ${p.source.mediaType}`);

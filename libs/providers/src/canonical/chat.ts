@@ -45,7 +45,23 @@ export const ReasoningPart = z.object({
 });
 export type ReasoningPart = z.infer<typeof ReasoningPart>;
 
-export const UserContentPart = z.discriminatedUnion('type', [TextPart, ImagePart]);
+/**
+ * Content the canonical model does not translate (a PDF or text document, a file, audio), kept as
+ * the client's API wrote it: only an adapter of that API sends it (every other refuses the
+ * request), and the PII scanner cannot read it, so it goes only where a policy allows content
+ * sent unscanned (`allowUnscannable`; ADR 0026).
+ */
+export const OpaquePart = z.object({
+  type: z.literal('opaque'),
+  api: z.enum(['openai-chat', 'openai-responses', 'anthropic-messages']),
+  /** Its type in that API: `document` (Anthropic), `file` or `input_audio` (OpenAI chat). */
+  kind: z.string(),
+  /** The part as the client sent it. */
+  value: z.record(z.string(), z.unknown()),
+});
+export type OpaquePart = z.infer<typeof OpaquePart>;
+
+export const UserContentPart = z.discriminatedUnion('type', [TextPart, ImagePart, OpaquePart]);
 export type UserContentPart = z.infer<typeof UserContentPart>;
 
 /** A tool invocation by the model. `arguments` is the JSON text, as OpenAI carries it. */

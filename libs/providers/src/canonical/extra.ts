@@ -1,4 +1,5 @@
-import type { RequestExtra } from './chat.js';
+import { UnsupportedFeatureError } from '../errors.js';
+import type { ChatRequest, OpaquePart, RequestExtra } from './chat.js';
 
 /**
  * The members of a request body that `known` does not name (the decoder's schema), as the client
@@ -52,4 +53,27 @@ export function withUnreadMembers(body: Record<string, unknown>, members: Readon
   if (!members) return body;
   for (const key in members) if (!(key in body)) body[key] = members[key];
   return body;
+}
+
+/** What each kind of opaque content is, for messages. */
+const OPAQUE_KINDS: Readonly<Record<string, string>> = { document: 'a document', file: 'a file', input_audio: 'audio' };
+
+/** `a document (Anthropic Messages \`document\` content)`: an opaque part as messages name it. */
+export function describeOpaque(part: OpaquePart): string {
+  return `${OPAQUE_KINDS[part.kind] ?? 'content'} (${API_NAMES[part.api]} \`${part.kind}\` content)`;
+}
+
+/** The opaque parts of a request (user messages and tool results), in order. */
+export function opaqueParts(request: Pick<ChatRequest, 'messages'>): OpaquePart[] {
+  const out: OpaquePart[] = [];
+  for (const m of request.messages) {
+    if (m.role !== 'user' && m.role !== 'tool') continue;
+    for (const p of m.content) if (p.type === 'opaque') out.push(p);
+  }
+  return out;
+}
+
+/** The refusal of opaque content by an adapter that does not speak its API (ADR 0026). */
+export function opaqueRefusal(provider: string, part: OpaquePart): UnsupportedFeatureError {
+  return new UnsupportedFeatureError(provider, part.kind, `${describeOpaque(part)} cannot be sent to ${provider}: only a deployment that speaks the ${API_NAMES[part.api]} API takes it as it is`);
 }

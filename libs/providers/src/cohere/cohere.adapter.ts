@@ -1,4 +1,5 @@
 import type { ChatRequest, ChatResponse, FinishReason, ToolCall, UserContentPart } from '../canonical/chat.js';
+import { opaqueRefusal } from '../canonical/extra.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import { ProviderConfigError, UnsupportedFeatureError, type ProviderError, type ProviderErrorCode } from '../errors.js';
 import { joinUrl, type Deployment, type ProviderAdapter, type ProviderHttpRequest } from '../adapters/adapter.js';
@@ -11,11 +12,11 @@ const COHERE_BASE_URL = 'https://api.cohere.com';
 
 function encodeContent(parts: readonly UserContentPart[]): string | JsonRecord[] {
   if (parts.every((p) => p.type === 'text')) return parts.map((p) => (p.type === 'text' ? p.text : '')).join('');
-  return parts.map((p) =>
-    p.type === 'text'
-      ? { type: 'text', text: p.text }
-      : { type: 'image_url', image_url: { url: p.source.type === 'url' ? p.source.url : toDataUrl(p.source.mediaType, p.source.data) } },
-  );
+  return parts.map((p) => {
+    if (p.type === 'text') return { type: 'text', text: p.text };
+    if (p.type === 'opaque') throw opaqueRefusal('cohere', p);
+    return { type: 'image_url', image_url: { url: p.source.type === 'url' ? p.source.url : toDataUrl(p.source.mediaType, p.source.data) } };
+  });
 }
 
 /** Canonical request -> Cohere v2 `/v2/chat` body. */

@@ -1,4 +1,5 @@
 import type { ChatRequest, ChatResponse, FinishReason, ReasoningPart, ToolCall, UserContentPart } from '../canonical/chat.js';
+import { opaqueRefusal } from '../canonical/extra.js';
 import type { EmbeddingsResponse } from '../canonical/embeddings.js';
 import { splitSystem } from '../canonical/helpers.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
@@ -17,6 +18,7 @@ function modelPath(model: string): string {
 
 function encodePart(p: UserContentPart): JsonRecord | undefined {
   if (p.type === 'text') return p.text.length > 0 ? { text: p.text } : undefined;
+  if (p.type === 'opaque') throw opaqueRefusal('gemini', p);
   if (p.source.type === 'base64') return { inlineData: { mimeType: p.source.mediaType, data: p.source.data } };
   return { fileData: { mimeType: mediaTypeFromUrl(p.source.url), fileUri: p.source.url } };
 }

@@ -8,7 +8,6 @@ type Api = 'openai-chat' | 'openai-responses' | 'anthropic-messages';
  */
 const NOT_CARRIED: Readonly<Record<Api, Readonly<Record<string, string>>>> = {
   'anthropic-messages': {
-    document: 'a document (PDF or text)',
     search_result: 'a search result',
     container_upload: 'a file for the code execution tool',
     server_tool_use: 'a call of a server tool',
@@ -18,7 +17,7 @@ const NOT_CARRIED: Readonly<Record<Api, Readonly<Record<string, string>>>> = {
     mcp_tool_use: 'a call of an MCP tool',
     mcp_tool_result: 'a result of an MCP tool',
   },
-  'openai-chat': { file: 'a file', input_audio: 'audio' },
+  'openai-chat': {},
   'openai-responses': { input_file: 'a file', input_audio: 'audio' },
 };
 

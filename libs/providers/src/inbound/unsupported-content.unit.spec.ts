@@ -15,26 +15,23 @@ function refusal(decode: () => unknown): InboundRequestError {
   return caught as InboundRequestError;
 }
 
-const pdf = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' }, title: 'contract' };
+const search = { type: 'search_result', source: 'https://intranet.example/doc', title: 'contract', content: [{ type: 'text', text: 'clause 4' }] };
 
 describe('content the gateway does not carry', () => {
   it('is refused by name and place, saying why and what to send instead (Anthropic)', () => {
-    const body = { model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'yes' }, { role: 'user', content: [{ type: 'text', text: 'read' }, pdf] }] };
+    const body = { model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'yes' }, { role: 'user', content: [{ type: 'text', text: 'read' }, search] }] };
     const err = refusal(() => decodeAnthropicRequest(body));
     expect(err.param).toBe('messages.2.content.1');
     expect(err.message).toBe(
-      'messages.2.content.1: a document (PDF or text) (`document` content) is not supported: the gateway carries text, images, tool calls and tool results, whose text it scans for personal data; it cannot scan what is in such content, so it does not send it to a provider. Send its text as text content instead',
+      'messages.2.content.1: a search result (`search_result` content) is not supported: the gateway carries text, images, tool calls and tool results, whose text it scans for personal data; it cannot scan what is in such content, so it does not send it to a provider. Send its text as text content instead',
     );
     expect(refusal(() => decodeAnthropicCountTokensRequest(body)).param).toBe('messages.2.content.1');
     // Inside a tool result too.
-    const inTool = { model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [{ type: 'search_result', source: 'https://x', title: 't', content: [] }] }] }] };
-    expect(refusal(() => decodeAnthropicRequest(inTool)).message).toMatch(/^messages\.0\.content\.0\.content\.0: a search result \(`search_result` content\)/);
+    const inTool = { model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [{ type: 'container_upload', file_id: 'f1' }] }] }] };
+    expect(refusal(() => decodeAnthropicRequest(inTool)).message).toMatch(/^messages\.0\.content\.0\.content\.0: a file for the code execution tool \(`container_upload` content\)/);
   });
 
-  it('is refused by name in both OpenAI APIs', () => {
-    const chat = refusal(() => decodeOpenAIChatRequest({ model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] }] }));
-    expect(chat.param).toBe('messages.0.content.0');
-    expect(chat.message).toMatch(/^messages\.0\.content\.0: audio \(`input_audio` content\) is not supported/);
+  it('is refused by name in the Responses API (no provider speaks it, so nothing of it is carried as it is)', () => {
     const responses = refusal(() => decodeOpenAIResponsesRequest({ model: 'gpt-4o', input: [{ role: 'user', content: [{ type: 'input_text', text: 'read' }, { type: 'input_file', file_id: 'file-1' }] }] }));
     expect(responses.message).toMatch(/^input\.0\.content\.1: a file \(`input_file` content\) is not supported/);
   });

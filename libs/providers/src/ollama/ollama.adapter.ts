@@ -1,4 +1,5 @@
 import type { ChatRequest, ChatResponse, FinishReason, ToolCall } from '../canonical/chat.js';
+import { opaqueRefusal } from '../canonical/extra.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import { UnsupportedFeatureError, type ProviderError } from '../errors.js';
 import { joinUrl, type Deployment, type ProviderAdapter, type ProviderHttpRequest } from '../adapters/adapter.js';
@@ -33,6 +34,7 @@ export function encodeOllamaRequest(req: ChatRequest, model: string): JsonRecord
     const images: string[] = [];
     for (const p of m.content) {
       if (p.type === 'text') text += p.text;
+      else if (p.type === 'opaque') throw opaqueRefusal('ollama', p);
       else if (p.source.type === 'base64') images.push(p.source.data);
       else throw new UnsupportedFeatureError('ollama', 'image URLs', 'ollama accepts images as base64 data only');
     }

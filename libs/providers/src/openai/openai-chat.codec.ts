@@ -9,7 +9,7 @@ import type {
   Usage,
   UserContentPart,
 } from '../canonical/chat.js';
-import { unreadMembers, withUnreadMembers } from '../canonical/extra.js';
+import { opaqueRefusal, unreadMembers, withUnreadMembers } from '../canonical/extra.js';
 import { unsupportedContent } from '../inbound/unsupported-content.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import { InboundRequestError, UnsupportedFeatureError } from '../errors.js';
@@ -48,13 +48,11 @@ function decodeMessage(m: OpenAIChatMessageWire, toolNames: Map<string, string>)
       const content: UserContentPart[] =
         typeof m.content === 'string'
           ? [{ type: 'text', text: m.content }]
-          : m.content.map((p) =>
-              p.type === 'text'
-                ? { type: 'text', text: p.text }
-                : typeof p.image_url === 'string'
-                  ? imagePart(p.image_url, undefined)
-                  : imagePart(p.image_url.url, p.image_url.detail),
-            );
+          : m.content.map((p): UserContentPart => {
+              if (p.type === 'text') return { type: 'text', text: p.text };
+              if (p.type === 'file' || p.type === 'input_audio') return { type: 'opaque', api: 'openai-chat', kind: p.type, value: { ...p } };
+              return typeof p.image_url === 'string' ? imagePart(p.image_url, undefined) : imagePart(p.image_url.url, p.image_url.detail);
+            });
       return m.name ? { role: 'user', content, name: m.name } : { role: 'user', content };
     }
     case 'assistant': {
@@ -164,6 +162,8 @@ export interface EncodeOpenAIRequestOptions {
   allowTopK?: boolean;
   /** Ask for the final usage chunk when streaming (default true). */
   streamUsage?: boolean;
+  /** Send OpenAI chat content the canonical model does not translate (files, audio) as it came (ADR 0026). */
+  sendOpaque?: boolean;
   /** Send the request's `metadata` (OpenAI takes it with `store: true` only; Mistral never). */
   sendMetadata?: boolean;
   /** Members of the client's OpenAI chat body the decoder did not read, sent as they came (ADR 0025). */
@@ -188,6 +188,10 @@ function encodeUserContent(parts: readonly UserContentPart[], o: EncodeOpenAIReq
   if (parts.length === 1 && parts[0]?.type === 'text') return parts[0].text;
   return parts.map((p) => {
     if (p.type === 'text') return { type: 'text', text: p.text };
+    if (p.type === 'opaque') {
+      if (!o.sendOpaque || p.api !== 'openai-chat') throw opaqueRefusal(o.provider ?? 'openai', p);
+      return { ...p.value };
+    }
     const url = p.source.type === 'url' ? p.source.url : toDataUrl(p.source.mediaType, p.source.data);
     if (o.imageUrlAsString) return { type: 'image_url', image_url: url };
     return { type: 'image_url', image_url: p.detail ? { url, detail: p.detail } : { url } };

@@ -11,6 +11,9 @@ const ImageContentPart = z.object({
   ]),
 });
 const RefusalContentPart = z.object({ type: z.literal('refusal'), refusal: z.string() });
+/** A file (a PDF, by id or inline) and audio: carried as they came, not read (`OpaquePart`, ADR 0026). */
+const FileContentPart = z.looseObject({ type: z.literal('file'), file: z.record(z.string(), z.unknown()) });
+const AudioContentPart = z.looseObject({ type: z.literal('input_audio'), input_audio: z.record(z.string(), z.unknown()) });
 
 export const OpenAIToolCallWire = z.object({
   id: z.string(),
@@ -25,7 +28,7 @@ const SystemLike = z.object({
 });
 const User = z.object({
   role: z.literal('user'),
-  content: z.union([z.string(), z.array(z.discriminatedUnion('type', [TextContentPart, ImageContentPart]))]),
+  content: z.union([z.string(), z.array(z.discriminatedUnion('type', [TextContentPart, ImageContentPart, FileContentPart, AudioContentPart]))]),
   name: z.string().optional(),
 });
 const Assistant = z.object({

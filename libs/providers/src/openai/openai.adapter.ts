@@ -260,6 +260,7 @@ function createAdapter(variant: Variant): ProviderAdapter {
         ...(variant.modelInBody ? { model: deployment.model } : {}),
         // OpenAI takes `metadata` only with `store: true` (stored completions): sent with it.
         sendMetadata: unread?.['store'] === true,
+        sendOpaque: true,
         ...(unread ? { unread } : {}),
       });
       return httpRequest(variant, deployment, 'chat/completions', JSON.stringify(body), request.stream);

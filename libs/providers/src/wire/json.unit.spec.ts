@@ -19,7 +19,7 @@ describe('formatIssues: what is wrong with a value that matches none of a unionâ
 
   it('names a content part of an unsupported type, at its own path, with the types there are', () => {
     expect(refusal(decodeOpenAIChatRequest, chat([{ type: 'text', text: 'hi' }, { type: 'video_url', video_url: { url: 'https://example.com/v.mp4' } }]))).toEqual({
-      message: "messages.0.content.1.type: Invalid discriminator value. Expected 'text' | 'image_url'",
+      message: "messages.0.content.1.type: Invalid discriminator value. Expected 'text' | 'image_url' | 'file' | 'input_audio'",
       param: 'messages.0.content.1.type',
     });
   });

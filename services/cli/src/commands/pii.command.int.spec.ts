@@ -52,7 +52,7 @@ describe('totra pii policy (against a real stream)', () => {
       { policyId: 'eng-gpt', scope: { team: 'eng', model: 'gpt-4o' }, rules: { '*': 'log' } },
     ]);
     const table = (await policy('list')).out;
-    expect(table).toMatch(/^POLICY\s+SCOPE\s+RULES\s+OUTPUT\s+MIN-CONF\n/);
+    expect(table).toMatch(/^POLICY\s+SCOPE\s+RULES\s+OUTPUT\s+MIN-CONF\s+UNSCANNABLE\n/);
     expect(table).toContain('team:eng+model:gpt-4o');
 
     // Setting the same scope again replaces its policy under the same id; an identical one is a no-op.

@@ -207,13 +207,14 @@ function formatRules(p: PiiPolicy): string {
 }
 
 function formatPolicies(policies: readonly PiiPolicy[]): string {
-  const header = ['POLICY', 'SCOPE', 'RULES', 'OUTPUT', 'MIN-CONF'];
+  const header = ['POLICY', 'SCOPE', 'RULES', 'OUTPUT', 'MIN-CONF', 'UNSCANNABLE'];
   const rows = policies.map((p) => [
     p.policyId,
     formatPolicyScope(p.scope),
     formatRules(p) || '-',
     p.scanOutput === undefined ? '-' : p.scanOutput ? 'scan' : 'no',
     p.minConfidence === undefined ? '-' : String(p.minConfidence),
+    p.allowUnscannable === undefined ? '-' : p.allowUnscannable ? 'allow' : 'refuse',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
@@ -230,6 +231,7 @@ interface SetOptions extends LogOptions {
   action?: string[];
   scanOutput?: boolean;
   minConfidence?: number;
+  allowUnscannable?: boolean;
   id?: string;
 }
 
@@ -274,13 +276,15 @@ export const piiCommands: CommandGroup = (program, io) => {
       .option('--scan-output', 'also scan model output (JSON and streamed answers) and redact findings before they reach the caller')
       .option('--no-scan-output', 'do not scan model output (overrides a less specific policy)')
       .option('--min-confidence <n>', 'ignore findings below this confidence, 0..1', confidence('--min-confidence'))
+      .option('--allow-unscannable', 'send content the scanner cannot read (PDF documents, files, audio) to providers of its own API, unscanned')
+      .option('--no-allow-unscannable', 'refuse such content (the default; overrides a less specific policy)')
       .addOption(new Option('--id <policyId>', 'policy id (default: the id of the policy of this scope, or a new one)')),
   ).action(async (o: SetOptions) => {
     // Check the input before touching NATS: bad input never opens a chain.
     const scope = parseScopeArgs(o.scope ?? []);
     const rules = parseActionArgs(o.action ?? []);
-    if (!Object.keys(rules).length && o.scanOutput === undefined && o.minConfidence === undefined) {
-      throw usage('policy set: give at least one --action (or --scan-output / --min-confidence)');
+    if (!Object.keys(rules).length && o.scanOutput === undefined && o.minConfidence === undefined && o.allowUnscannable === undefined) {
+      throw usage('policy set: give at least one --action (or --scan-output / --min-confidence / --allow-unscannable)');
     }
     let policyId = o.id ?? '';
     const events = await decideAndAppend(o, io, (state) => {
@@ -291,6 +295,7 @@ export const piiCommands: CommandGroup = (program, io) => {
         rules,
         ...(o.scanOutput !== undefined ? { scanOutput: o.scanOutput } : {}),
         ...(o.minConfidence !== undefined ? { minConfidence: o.minConfidence } : {}),
+        ...(o.allowUnscannable !== undefined ? { allowUnscannable: o.allowUnscannable } : {}),
       };
       return setPiiPolicy({ time: new Date().toISOString(), policy: doc }, state);
     });
@@ -337,10 +342,10 @@ export const piiCommands: CommandGroup = (program, io) => {
     const effective = resolvePolicy(state.policies.values(), ctx);
     const types = PII_TYPES.map((t) => ({ type: t, group: PII_TYPE_INFO[t].group, ...effective.decisionFor(t) }));
     if (o.json) {
-      io.stdout(`${JSON.stringify({ policyIds: effective.policyIds, scanOutput: effective.scanOutput, minConfidence: effective.minConfidence ?? null, types }, null, 2)}\n`);
+      io.stdout(`${JSON.stringify({ policyIds: effective.policyIds, scanOutput: effective.scanOutput, minConfidence: effective.minConfidence ?? null, allowUnscannable: effective.allowUnscannable, types }, null, 2)}\n`);
       return;
     }
-    io.stdout(`policies: ${effective.policyIds.join(' > ') || '(none: the default)'}; scan output: ${effective.scanOutput ? 'yes' : 'no'}${effective.minConfidence !== undefined ? `; min confidence ${effective.minConfidence}` : ''}\n`);
+    io.stdout(`policies: ${effective.policyIds.join(' > ') || '(none: the default)'}; scan output: ${effective.scanOutput ? 'yes' : 'no'}${effective.minConfidence !== undefined ? `; min confidence ${effective.minConfidence}` : ''}; unscannable content: ${effective.allowUnscannable ? 'sent' : 'refused'}\n`);
     for (const group of PII_GROUPS) {
       const members = types.filter((t) => t.group === group);
       const first = members[0];

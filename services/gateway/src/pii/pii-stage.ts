@@ -16,7 +16,7 @@ import {
   type PiiVault,
   type ScannerCache,
 } from '@totra/pii';
-import { forEachRequestText, mapRequestText, type ChatRequest } from '@totra/providers';
+import { describeOpaque, forEachRequestText, mapRequestText, opaqueParts, type ChatRequest } from '@totra/providers';
 import { GatewayError } from '../errors.js';
 import { type CallerIdentity } from '../identity.js';
 
@@ -97,6 +97,17 @@ export class PiiStage {
 
   /** Runs the stage on a chat request; returns the request to send upstream. */
   run(request: ChatRequest, who: CallerIdentity, requestId: string, append: (e: EventInput) => unknown): PiiOutcome {
+    // Content the scanner cannot read (a document, a file, audio) goes only where a policy says
+    // it may go unscanned (ADR 0026): fail closed.
+    const unscannable = opaqueParts(request);
+    if (unscannable.length > 0 && !this.#effective(who, request.model).allowUnscannable) {
+      throw new GatewayError({
+        code: 'TOTRA_PII_UNSCANNABLE',
+        status: 422,
+        reason: 'pii_blocked',
+        message: `the request carries content the gateway cannot scan for personal data (${describeOpaque(unscannable[0] as (typeof unscannable)[number])}${unscannable.length > 1 ? ` and ${unscannable.length - 1} more` : ''}), and no PII policy allows sending it unscanned; an admin can allow it for a tenant, team, key or model: totra pii policy set --scope <scope> --allow-unscannable`,
+      });
+    }
     const texts: string[] = [];
     forEachRequestText(request, (text) => {
       texts.push(text);

@@ -153,7 +153,9 @@ export const IMAGE_TOKENS = imageTokens({ type: 'image' });
  * tool calls and results, tool definitions, the response schema) at 4 characters a token, and
  * each image at a flat {@link IMAGE_TOKENS}. Not the body's size: an image's base64 bytes are no
  * measure of its tokens (a 3 MB photo costs a model about as much as a small one), and counting
- * them refused every photo of more than a few hundred kilobytes as too long. Never below 1.
+ * them refused every photo of more than a few hundred kilobytes as too long. Documents, files and
+ * audio (opaque content, ADR 0026) are not counted: their size is no measure either, and a
+ * provider's refusal of what is too long falls back like any other. Never below 1.
  */
 export function roughTokens(request: ChatRequest): number {
   let chars = 0;

@@ -63,15 +63,29 @@ export function holdsReservation(a: Admitted): boolean {
 }
 
 /**
+ * What content the gateway does not translate (a document, a file, audio) is reserved for: its
+ * size at 4 characters a token, as text is (its base64 bytes included). Providers count a PDF page
+ * as its text and an image of the page, some thousands of tokens at most; a reservation errs on
+ * the high side (it is settled at the provider's count).
+ */
+function opaqueTokens(value: unknown): number {
+  return Math.ceil(JSON.stringify(value).length / 4);
+}
+
+/**
  * A chat request as the tokenizer counts it: every message's text and reasoning, its images (at
- * the most tiles an image can have: their sizes are not read), the tool calls of assistant
- * messages, and the tools offered.
+ * the most tiles an image can have: their sizes are not read), content it does not translate
+ * (by its size), the tool calls of assistant messages, and the tools offered.
  */
 export function tokenInput(request: Pick<ChatRequest, 'messages' | 'tools'>): ChatTokenInput {
   return {
     messages: request.messages.map((m) => ({
       role: m.role,
-      content: m.content.map((p): ChatContentPart => (p.type === 'image' ? { type: 'image', ...(p.detail ? { detail: p.detail } : {}) } : { type: 'text', text: p.text })),
+      content: m.content.map((p): ChatContentPart => {
+        if (p.type === 'image') return { type: 'image', ...(p.detail ? { detail: p.detail } : {}) };
+        if (p.type === 'opaque') return { type: 'tokens', tokens: opaqueTokens(p.value) };
+        return { type: 'text', text: p.text };
+      }),
       ...(m.role === 'assistant' && m.toolCalls?.length ? { toolCalls: m.toolCalls.map((c) => ({ name: c.name, arguments: c.arguments })) } : {}),
     })),
     ...(request.tools ? { tools: request.tools.map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), ...(t.parameters ? { parameters: t.parameters } : {}) })) } : {}),
