@@ -225,8 +225,16 @@ describe('gateway PII stage', () => {
     await vi.waitFor(() => ask('claude-sonnet-4-5'), { timeout: 10_000, interval: 100 });
     expect((h.mocks.anthropic.requests.at(-1)?.body as { messages: unknown[] }).messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'summarize it' }, pdf] }]);
     // Translated (the e-mail address is pseudonymized): the document goes as it came all the same.
-    await ask('claude-sonnet-4-5', `summarize it for ${email}`);
+    const { response } = await ask('claude-sonnet-4-5', `summarize it for ${email}`).withResponse();
     expect((h.mocks.anthropic.requests.at(-1)?.body as { messages: unknown[] }).messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'summarize it for <EMAIL_1>' }, pdf] }]);
+    // The request's event says that one part of it went unscanned.
+    await vi.waitFor(
+      async () => {
+        const done = (await h.events()).find((e) => e.type === 'RequestCompleted' && (e.data as { requestId: string }).requestId === response.headers.get('x-request-id'));
+        expect(done?.data).toMatchObject({ unscanned: 1 });
+      },
+      { timeout: 5_000, interval: 50 },
+    );
     // Another provider's API cannot take it: refused, the provider not asked.
     const openaiBefore = h.mocks.openai.requestCount;
     const toOpenAI = await ask('gpt-4o').catch((e: unknown) => e);

@@ -38,3 +38,9 @@ export const Latency = z
  * gateway runs with a key store: the client's address (after trusted proxies) and its user agent.
  */
 export const REQUEST_SEALED_FIELDS = ['clientIp', 'userAgent'] as const;
+
+/**
+ * Parts of the request that went to the provider unscanned, under a PII policy that allows
+ * content the scanner cannot read (documents, files, audio; ADR 0026). Absent when there were none.
+ */
+export const UnscannedParts = z.number().int().min(1).max(10_000);

@@ -50,8 +50,11 @@ export function outcomeEvent(
   outcome: ChatOutcome | { route: ChatOutcome['route']; attempts: number; status: number; usage: Usage | undefined; finishReason: string | null; partial: boolean; error: ChatOutcome['error'] },
   timing: Timing,
   estimate: () => { input: number; output: number },
+  /** Parts sent unscanned under a policy that allows them (ADR 0026); 0 or absent: none. */
+  unscanned = 0,
 ): EventInput {
   const base = { tenant: who.tenant, subject: who.userId, id: requestId };
+  const sentUnscanned = unscanned > 0 ? { unscanned } : {};
   if (outcome.error || !outcome.route) {
     return {
       ...base,
@@ -71,6 +74,7 @@ export function outcomeEvent(
         stream,
         teamId: who.teamId,
         tokens: tokens(outcome.usage, estimate),
+        ...sentUnscanned,
         userId: who.userId,
       },
     };
@@ -93,6 +97,7 @@ export function outcomeEvent(
       stream,
       teamId: who.teamId,
       tokens: tokens(outcome.usage, estimate),
+      ...sentUnscanned,
       userId: who.userId,
     },
   };

@@ -30,5 +30,11 @@ describe('outcomeEvent', () => {
     const event = outcomeEvent('req-1', 'openai.chat', WHO, 'gpt-4o', false, outcome, timing, estimate);
     expect(inCanonicalOrder(event.data)).toBe(true);
     expect(() => registry.validateInput(event)).not.toThrow();
+    expect(event.data).not.toHaveProperty('unscanned');
+    // Parts sent unscanned under a policy that allows them (ADR 0026) are counted, in canonical order too.
+    const unscanned = outcomeEvent('req-1', 'openai.chat', WHO, 'gpt-4o', false, outcome, timing, estimate, 2);
+    expect(unscanned.data).toMatchObject({ unscanned: 2 });
+    expect(inCanonicalOrder(unscanned.data)).toBe(true);
+    expect(() => registry.validateInput(unscanned)).not.toThrow();
   });
 });

@@ -7,6 +7,7 @@ import {
   decodeAnthropicCountTokensRequest,
   decodeAnthropicRequest,
   decodeOpenAIChatRequest,
+  opaqueParts,
   decodeOpenAIEmbeddingsRequest,
   decodeOpenAIResponsesRequest,
   encodeAnthropicCountTokensResponse,
@@ -270,7 +271,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     } catch (err) {
       if (err instanceof ProviderError) {
         const failed: ChatOutcome = { route: undefined, attempts: 1, status: err.status, usage: undefined, finishReason: null, upstreamUs: 0, firstByteUs: undefined, partial: false, error: err };
-        await ctx.record(outcomeEvent(requestId, def.api, who, alias, chat.stream, failed, { totalUs: usNow() - t0, upstreamUs: 0 }, roughEstimate(chat, 0)), 'failed', def.api, err.status, ctx.personalOf(request));
+        await ctx.record(outcomeEvent(requestId, def.api, who, alias, chat.stream, failed, { totalUs: usNow() - t0, upstreamUs: 0 }, roughEstimate(chat, 0), opaqueParts(chat).length), 'failed', def.api, err.status, ctx.personalOf(request));
       } else {
         // Refused by the gateway itself (unknown model, context too long...): onResponse records it.
         tracked.totraRecorded = false;
@@ -293,7 +294,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     // The client has its answer: the rest (terminal event, spend event, metrics) takes its turn
     // after the I/O the event loop has ready, such as other clients' answers and new requests.
     await ctx.after.run(async () => {
-      const event = outcomeEvent(requestId, def.api, who, alias, chat.stream, outcome, { totalUs, upstreamUs: outcome.upstreamUs, firstByteUs: outcome.firstByteUs }, roughEstimate(chat, outChars));
+      const event = outcomeEvent(requestId, def.api, who, alias, chat.stream, outcome, { totalUs, upstreamUs: outcome.upstreamUs, firstByteUs: outcome.firstByteUs }, roughEstimate(chat, outChars), opaqueParts(chat).length);
       await ctx.record(event, event.type === 'RequestCompleted' ? 'completed' : 'failed', def.api, outcome.status, personal);
       // What was sent to the provider (after PII redaction) and what the client received.
       if (contentKey && ctx.privacy && outcome.route) ctx.events?.append(ctx.privacy.contentLogged(contentKey, requestId, who, JSON.stringify((pii?.request ?? chat).messages), logged));
