@@ -38,7 +38,7 @@ describe('totra pii policy (against a real stream)', () => {
   it('sets, replaces, lists, resolves and removes policies, as events on the chain', async () => {
     const set = await policy('set', '--scope', 'team:eng', '--action', 'secrets=block', '--action', 'EMAIL=redact', '--scan-output');
     expect(set.code, set.err).toBe(0);
-    expect(set.out).toMatch(/^set PII policy pol_[0-9a-f]{12} for team:eng: EMAIL=redact secrets=block\n$/);
+    expect(set.out).toMatch(/^set PII policy pol_[0-9a-f]{12} for team:eng: EMAIL=redact secrets=block; output scanned\n$/);
     const id = /pol_[0-9a-f]{12}/.exec(set.out)![0];
 
     const combined = await policy('set', '--scope', 'team:eng', '--scope', 'model:gpt-4o', '--action', '*=log', '--id', 'eng-gpt');
@@ -99,5 +99,15 @@ describe('totra pii policy (against a real stream)', () => {
     const r = await cli('pii', 'policy', 'list', '--nats', 'nats://127.0.0.1:1');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/cannot connect to NATS at nats:\/\/127\.0\.0\.1:1/);
+  });
+
+  it('allows content the scanner cannot read for a scope, in the event and the listing', async () => {
+    const documents = await policy('set', '--scope', 'model:claude-sonnet-4-5', '--allow-unscannable');
+    expect(documents.out).toMatch(/^set PII policy pol_[0-9a-f]{12} for model:claude-sonnet-4-5: \(no rules\); unscannable content allowed\n$/);
+    expect(await list()).toContainEqual(expect.objectContaining({ scope: { model: 'claude-sonnet-4-5' }, rules: {}, allowUnscannable: true }));
+    expect((await policy('list')).out).toMatch(/model:claude-sonnet-4-5\s+-\s+-\s+-\s+allow\n/);
+    const resolved = await policy('resolve', '--tenant', 'acme', '--model', 'claude-sonnet-4-5');
+    expect(resolved.out).toContain('unscannable content: sent');
+    expect((await policy('resolve', '--tenant', 'acme', '--model', 'gpt-4o')).out).toContain('unscannable content: refused');
   });
 });

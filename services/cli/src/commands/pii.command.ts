@@ -300,7 +300,15 @@ export const piiCommands: CommandGroup = (program, io) => {
       return setPiiPolicy({ time: new Date().toISOString(), policy: doc }, state);
     });
     const set = events[0];
-    if (set?.type === 'PiiPolicySet') io.stdout(`set PII policy ${set.data.policyId} for ${formatPolicyScope(set.data.scope)}: ${formatRules(set.data) || '(no rules)'}\n`);
+    if (set?.type === 'PiiPolicySet') {
+      const d = set.data;
+      const settings = [
+        d.scanOutput !== undefined ? (d.scanOutput ? 'output scanned' : 'output not scanned') : undefined,
+        d.minConfidence !== undefined ? `min confidence ${d.minConfidence}` : undefined,
+        d.allowUnscannable !== undefined ? (d.allowUnscannable ? 'unscannable content allowed' : 'unscannable content refused') : undefined,
+      ].filter(Boolean);
+      io.stdout(`set PII policy ${d.policyId} for ${formatPolicyScope(d.scope)}: ${formatRules(d) || '(no rules)'}${settings.length ? `; ${settings.join('; ')}` : ''}\n`);
+    }
     else io.stdout(`PII policy ${policyId} for ${formatPolicyScope(scope)} is already in force\n`);
   });
 
