@@ -195,7 +195,7 @@ export function extraMembersFor(request: ChatRequest, adapter: Pick<ProviderAdap
     throw new UnsupportedFeatureError(
       adapter.provider,
       unportable.join(', '),
-      `${names} (of the ${API_NAMES[extra.format]} request) cannot be sent to ${adapter.provider}: the gateway does not translate ${unportable.length > 1 ? 'them' : 'it'} to another provider's API`,
+      `${names} (of the ${API_NAMES[extra.format]} request) cannot be sent to ${adapter.provider}: the gateway does not translate ${unportable.length > 1 ? 'them' : 'it'} into another API`,
     );
   }
   if (!taken) return undefined;

@@ -71,7 +71,7 @@ describe('members of the body the decoder does not read (ADR 0025)', () => {
     const req = chat({ logprobs: true, top_logprobs: 3 });
     for (const provider of ['anthropic', 'gemini', 'mistral', 'cohere', 'bedrock', 'ollama'] as const) {
       const err = await refusal(provider, req);
-      expect(err.message, provider).toBe(`\`logprobs\`, \`top_logprobs\` (of the OpenAI Chat Completions request) cannot be sent to ${provider}: the gateway does not translate them to another provider's API`);
+      expect(err.message, provider).toBe(`\`logprobs\`, \`top_logprobs\` (of the OpenAI Chat Completions request) cannot be sent to ${provider}: the gateway does not translate them into another API`);
       expect(err.provider).toBe(provider);
     }
     const anthropic = decodeAnthropicRequest({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], mcp_servers: [{ type: 'url', url: 'https://mcp.example', name: 'x' }] });
