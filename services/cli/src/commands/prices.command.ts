@@ -11,8 +11,9 @@ const PRICE_TYPES: ReadonlySet<string> = new Set(['PriceSet']);
 /** Prices are the gateway's, not one tenant's: every gateway folds every PriceSet. */
 const PRICES_TENANT = 'system';
 
-/** A price set, as listed: its data, the event that carried it and when. */
+/** A price set, as listed: its data, the event that carried it (and the price version it gives) and when. */
 export interface PriceSetView {
+  eventId: string;
   priceVersion: string;
   time: string;
   data: PriceSetData;
@@ -24,14 +25,14 @@ export interface PriceSetView {
  */
 export function loadPriceSets(nc: NatsConnection, stream: StreamOptions, log?: EventLogReader): Promise<PriceSetView[]> {
   return foldFromEventLog<PriceSetView[]>(nc, stream, PRICE_TYPES, [], (all, e) => {
-    all.push({ priceVersion: `priceset:${e.envelope.id}`, time: e.envelope.time, data: e.data as PriceSetData });
+    all.push({ eventId: e.envelope.id, priceVersion: `priceset:${e.envelope.id}`, time: e.envelope.time, data: e.data as PriceSetData });
     return all;
   }, log);
 }
 
 /** The price book a gateway holds: the shipped catalog and every PriceSet, as the gateway folds them. */
 export function priceBookOf(sets: readonly PriceSetView[]): PriceBook {
-  return sets.reduce((book, s) => book.apply(s.data, { eventId: s.priceVersion.slice('priceset:'.length) }), PriceBook.fromCatalog());
+  return sets.reduce((book, s) => book.apply(s.data, { eventId: s.eventId }), PriceBook.fromCatalog());
 }
 
 /** USD per million tokens (`2.50`) as integer micro-USD per million tokens. */

@@ -36,6 +36,8 @@ export interface PiiOutcome {
   changed: boolean;
   /** Set when placeholders must be restored in the answer. */
   output: OutputTransform | undefined;
+  /** Parts sent unscanned because a policy allows content the scanner cannot read (ADR 0026). */
+  unscanned: number;
 }
 
 /**
@@ -149,6 +151,6 @@ export class PiiStage {
     const mapped = changed ? mapRequestText(request, ((i) => () => out[i.n++] as string)({ n: 0 })) : request;
     const output: OutputTransform | undefined =
       vault.size > 0 || effective ? { text: (t) => restore(scanAnswer(t), vault), stream: streamAnswer } : undefined;
-    return { request: mapped, changed, output };
+    return { request: mapped, changed, output, unscanned: unscannable.length };
   }
 }

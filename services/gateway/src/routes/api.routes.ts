@@ -7,7 +7,6 @@ import {
   decodeAnthropicCountTokensRequest,
   decodeAnthropicRequest,
   decodeOpenAIChatRequest,
-  opaqueParts,
   decodeOpenAIEmbeddingsRequest,
   decodeOpenAIResponsesRequest,
   encodeAnthropicCountTokensResponse,
@@ -17,6 +16,7 @@ import {
   encodeOpenAIModel,
   encodeOpenAIModelList,
   getProviderAdapter,
+  opaqueParts,
   type AnthropicModelPageQuery,
   type ChatRequest,
   type EmbeddingsResponse,
@@ -99,6 +99,14 @@ function decodeWith<T>(decode: (b: unknown) => T, parsed: unknown): T {
 /** Rough token estimate for events when a provider reported no usage (input: a chat request, or an embeddings body). */
 function roughEstimate(input: ChatRequest | Buffer, outputChars: number) {
   return () => ({ input: Buffer.isBuffer(input) ? Math.ceil(input.length / 4) : roughTokens(input), output: Math.ceil(outputChars / 4) });
+}
+
+/**
+ * The parts of a request sent unscanned: as the PII stage counted them, or all the content it
+ * cannot read when no PII stage runs.
+ */
+function unscannedOf(pii: { unscanned: number } | undefined, chat: ChatRequest): number {
+  return pii ? pii.unscanned : opaqueParts(chat).length;
 }
 
 function checkAllowed(ctx: GatewayContext, who: CallerIdentity, alias: string): void {
@@ -271,7 +279,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     } catch (err) {
       if (err instanceof ProviderError) {
         const failed: ChatOutcome = { route: undefined, attempts: 1, status: err.status, usage: undefined, finishReason: null, upstreamUs: 0, firstByteUs: undefined, partial: false, error: err };
-        await ctx.record(outcomeEvent(requestId, def.api, who, alias, chat.stream, failed, { totalUs: usNow() - t0, upstreamUs: 0 }, roughEstimate(chat, 0), opaqueParts(chat).length), 'failed', def.api, err.status, ctx.personalOf(request));
+        await ctx.record(outcomeEvent(requestId, def.api, who, alias, chat.stream, failed, { totalUs: usNow() - t0, upstreamUs: 0 }, roughEstimate(chat, 0), unscannedOf(pii, chat)), 'failed', def.api, err.status, ctx.personalOf(request));
       } else {
         // Refused by the gateway itself (unknown model, context too long...): onResponse records it.
         tracked.totraRecorded = false;
@@ -294,7 +302,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     // The client has its answer: the rest (terminal event, spend event, metrics) takes its turn
     // after the I/O the event loop has ready, such as other clients' answers and new requests.
     await ctx.after.run(async () => {
-      const event = outcomeEvent(requestId, def.api, who, alias, chat.stream, outcome, { totalUs, upstreamUs: outcome.upstreamUs, firstByteUs: outcome.firstByteUs }, roughEstimate(chat, outChars), opaqueParts(chat).length);
+      const event = outcomeEvent(requestId, def.api, who, alias, chat.stream, outcome, { totalUs, upstreamUs: outcome.upstreamUs, firstByteUs: outcome.firstByteUs }, roughEstimate(chat, outChars), unscannedOf(pii, chat));
       await ctx.record(event, event.type === 'RequestCompleted' ? 'completed' : 'failed', def.api, outcome.status, personal);
       // What was sent to the provider (after PII redaction) and what the client received.
       if (contentKey && ctx.privacy && outcome.route) ctx.events?.append(ctx.privacy.contentLogged(contentKey, requestId, who, JSON.stringify((pii?.request ?? chat).messages), logged));
