@@ -206,7 +206,7 @@ describe('gateway PII stage', () => {
     );
   });
 
-  it('refuses a document it cannot scan until a policy allows it, then sends it as it came, to a provider of its own API only', async () => {
+  it('refuses a document it cannot scan until a policy allows it, then sends it as it came, or as a PDF in another API\'s terms', async () => {
     const pdf = { type: 'document' as const, source: { type: 'base64' as const, media_type: 'application/pdf' as const, data: Buffer.from('%PDF-1.4 a contract').toString('base64') }, title: 'contract.pdf' };
     const ask = (model: string, text = 'summarize it') => anthropic.messages.create({ model, max_tokens: 50, messages: [{ role: 'user', content: [{ type: 'text', text }, pdf] }] });
     const before = h.mocks.anthropic.requestCount;
@@ -235,15 +235,27 @@ describe('gateway PII stage', () => {
       },
       { timeout: 5_000, interval: 50 },
     );
-    // Another provider's API cannot take it: refused, the provider not asked.
-    const openaiBefore = h.mocks.openai.requestCount;
-    const toOpenAI = await ask('gpt-4o').catch((e: unknown) => e);
-    expect(toOpenAI).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((toOpenAI as Error).message).toContain('a document (Anthropic Messages `document` content) cannot be sent to openai');
-    expect(h.mocks.openai.requestCount).toBe(openaiBefore);
-    // An OpenAI client's file goes to OpenAI as it came.
+    // Another provider's API gets a PDF in its own terms (ADR 0027).
     const file = { type: 'file' as const, file: { filename: 'contract.pdf', file_data: `data:application/pdf;base64,${pdf.source.data}` } };
+    await ask('gpt-4o');
+    expect((h.mocks.openai.requests.at(-1)?.body as { messages: unknown[] }).messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'summarize it' }, file] }]);
+    // A document whose citations are on is not portable (no other API gives citations back):
+    // refused, the provider not asked.
+    const openaiBefore = h.mocks.openai.requestCount;
+    const cited = await anthropic.messages
+      .create({ model: 'gpt-4o', max_tokens: 50, messages: [{ role: 'user', content: [{ type: 'text', text: 'summarize it' }, { ...pdf, citations: { enabled: true } }] }] })
+      .catch((e: unknown) => e);
+    expect(cited).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((cited as Error).message).toContain('a document (Anthropic Messages `document` content) cannot be sent to openai: only a deployment that speaks the Anthropic Messages API takes it as it is');
+    expect(h.mocks.openai.requestCount).toBe(openaiBefore);
+    // An OpenAI client's file goes to OpenAI as it came, and to Claude as a document; so does a
+    // Responses API client's.
     await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'text', text: 'summarize it' }, file] }] });
     expect((h.mocks.openai.requests.at(-1)?.body as { messages: unknown[] }).messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'summarize it' }, file] }]);
+    await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: [{ type: 'text', text: 'summarize it' }, file] }] });
+    expect((h.mocks.anthropic.requests.at(-1)?.body as { messages: unknown[] }).messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'summarize it' }, pdf] }]);
+    const inputFile = { type: 'input_file' as const, filename: 'contract.pdf', file_data: file.file.file_data };
+    await openai.responses.create({ model: 'claude-sonnet-4-5', input: [{ role: 'user', content: [{ type: 'input_text', text: 'summarize it' }, inputFile] }] });
+    expect((h.mocks.anthropic.requests.at(-1)?.body as { messages: unknown[] }).messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'summarize it' }, pdf] }]);
   });
 });

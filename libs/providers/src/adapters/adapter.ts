@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ChatRequest, ChatResponse } from '../canonical/chat.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../canonical/embeddings.js';
+import { portableDocument } from '../canonical/documents.js';
 import { API_NAMES, opaqueParts, opaqueRefusal, unportableMembers } from '../canonical/extra.js';
 import type { StreamEvent } from '../canonical/stream-event.js';
 import { UnsupportedFeatureError, type ProviderError } from '../errors.js';
@@ -169,6 +170,11 @@ export interface ProviderAdapter {
    * (Mistral's `safe_prompt` in an OpenAI chat body): sent as they came instead of refused (ADR 0025).
    */
   readonly foreignMembers?: Readonly<Partial<Record<InboundFormat, ReadonlySet<string>>>>;
+  /**
+   * The provider takes PDF documents: a client's PDF given in another API's terms is written in
+   * its own ({@link portableDocument}; ADR 0027).
+   */
+  readonly documents?: boolean;
 }
 
 /** True when the inbound API and the adapter's wire format are the same, so the fast path applies. */
@@ -206,7 +212,7 @@ export function extraMembersFor(request: ChatRequest, adapter: Pick<ProviderAdap
 /**
  * Builds the provider request and signs it when the adapter requires signing. The one way to
  * build a chat request: it also refuses unread members the adapter cannot honour, and content
- * of another API it cannot translate.
+ * of another API it cannot take.
  */
 export async function prepareRequest(
   adapter: ProviderAdapter,
@@ -215,8 +221,11 @@ export async function prepareRequest(
   date: Date,
 ): Promise<ProviderHttpRequest> {
   extraMembersFor(request, adapter);
-  // Content the canonical model does not translate goes only to an adapter of its own API (ADR 0026).
-  for (const part of opaqueParts(request)) if (part.api !== adapter.passthrough?.inbound) throw opaqueRefusal(adapter.provider, part);
+  // Content the canonical model does not translate goes only to an adapter of its own API (ADR 0026),
+  // but for a PDF, which an adapter that takes documents writes in its own API's terms (ADR 0027).
+  for (const part of opaqueParts(request)) {
+    if (part.api !== adapter.passthrough?.inbound && !(adapter.documents && portableDocument(part))) throw opaqueRefusal(adapter.provider, part);
+  }
   const built = adapter.buildRequest(request, deployment);
   return adapter.signRequest ? adapter.signRequest(built, deployment, date) : built;
 }

@@ -56,6 +56,7 @@ function createDecoderHandler() {
 export const anthropicAdapter: ProviderAdapter = {
   provider: 'anthropic',
   wireFormat: 'anthropic-messages',
+  documents: true,
   buildRequest(request, deployment) {
     const unread = extraMembersFor(request, anthropicAdapter);
     return httpRequest(deployment, JSON.stringify(encodeAnthropicRequest(request, { model: deployment.model, ...(unread ? { unread } : {}) })), request.stream, request.betas);

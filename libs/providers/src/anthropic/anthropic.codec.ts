@@ -13,6 +13,7 @@ import type {
   Usage,
   UserContentPart,
 } from '../canonical/chat.js';
+import { portableDocument } from '../canonical/documents.js';
 import { opaqueRefusal, unreadMembers, withUnreadMembers } from '../canonical/extra.js';
 import { unsupportedContent } from '../inbound/unsupported-content.js';
 import { jsonModeInstruction, splitSystem } from '../canonical/helpers.js';
@@ -212,8 +213,13 @@ function encodeTextPart(p: TextPart): JsonRecord {
 function encodeUserPart(p: UserContentPart): JsonRecord | undefined {
   if (p.type === 'text') return p.text.length > 0 ? encodeTextPart(p) : undefined;
   if (p.type === 'opaque') {
-    if (p.api !== 'anthropic-messages') throw opaqueRefusal('anthropic', p);
-    return { ...p.value };
+    if (p.api === 'anthropic-messages') return { ...p.value };
+    const doc = portableDocument(p);
+    if (!doc) throw opaqueRefusal('anthropic', p);
+    const block: JsonRecord = { type: 'document', source: { type: 'base64', media_type: doc.mediaType, data: doc.data } };
+    if (doc.name) block['title'] = doc.name;
+    if (doc.cacheControl) block['cache_control'] = doc.cacheControl;
+    return block;
   }
   const source =
     p.source.type === 'base64'

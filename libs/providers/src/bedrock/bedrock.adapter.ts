@@ -1,4 +1,5 @@
 import type { ChatRequest, ChatResponse, FinishReason, ReasoningPart, ToolCall, UserContentPart } from '../canonical/chat.js';
+import { portableDocument } from '../canonical/documents.js';
 import { opaqueRefusal } from '../canonical/extra.js';
 import { jsonModeInstruction, splitSystem } from '../canonical/helpers.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
@@ -19,12 +20,21 @@ const IMAGE_FORMATS: Record<string, string> = {
   'image/webp': 'webp',
 };
 
-function encodePart(p: UserContentPart): JsonRecord[] {
+/**
+ * `documentName` gives each document of the request its own neutral name ("document 1", ...):
+ * Bedrock wants one, in few characters, and warns that a name can carry a prompt injection; the
+ * client's file name stays out of the prompt.
+ */
+function encodePart(p: UserContentPart, documentName: () => string): JsonRecord[] {
   const blocks: JsonRecord[] = [];
   if (p.type === 'text') {
     if (p.text.length > 0) blocks.push({ text: p.text });
   } else if (p.type === 'opaque') {
-    throw opaqueRefusal('bedrock', p);
+    const doc = portableDocument(p);
+    if (!doc) throw opaqueRefusal('bedrock', p);
+    blocks.push({ document: { format: 'pdf', name: documentName(), source: { bytes: doc.data } } });
+    if (doc.cacheControl) blocks.push({ cachePoint: { type: 'default' } });
+    return blocks;
   } else if (p.source.type === 'base64') {
     const format = IMAGE_FORMATS[p.source.mediaType.toLowerCase()];
     if (!format) throw new UnsupportedFeatureError('bedrock', `image type ${p.source.mediaType}`);
@@ -43,6 +53,8 @@ function encodePart(p: UserContentPart): JsonRecord[] {
 export function encodeBedrockRequest(req: ChatRequest): JsonRecord {
   const { system, conversation } = splitSystem(req.messages);
   const messages: { role: 'user' | 'assistant'; content: JsonRecord[] }[] = [];
+  let documents = 0;
+  const documentName = (): string => `document ${++documents}`;
   const turn = (role: 'user' | 'assistant'): JsonRecord[] => {
     const last = messages[messages.length - 1];
     if (last && last.role === role) return last.content;
@@ -53,10 +65,10 @@ export function encodeBedrockRequest(req: ChatRequest): JsonRecord {
   for (const m of conversation) {
     if (m.role === 'user') {
       const content = turn('user');
-      for (const p of m.content) content.push(...encodePart(p));
+      for (const p of m.content) content.push(...encodePart(p, documentName));
     } else if (m.role === 'tool') {
       const content: JsonRecord[] = [];
-      for (const p of m.content) content.push(...encodePart(p).filter((b) => !('cachePoint' in b)));
+      for (const p of m.content) content.push(...encodePart(p, documentName).filter((b) => !('cachePoint' in b)));
       const result: JsonRecord = { toolUseId: m.toolCallId, content: content.length > 0 ? content : [{ text: '' }] };
       if (m.isError) result['status'] = 'error';
       turn('user').push({ toolResult: result });
@@ -335,6 +347,7 @@ function endpoint(deployment: Deployment): string {
 export const bedrockAdapter: ProviderAdapter = {
   provider: 'bedrock',
   wireFormat: 'bedrock-converse',
+  documents: true,
   buildRequest(request, deployment) {
     if (!deployment.aws && !deployment.apiKey) {
       throw new ProviderConfigError('bedrock', `bedrock deployment "${deployment.model}" has neither AWS credentials nor an API key`);

@@ -1,5 +1,6 @@
 import { UnsupportedFeatureError } from '../errors.js';
 import type { ChatRequest, OpaquePart, RequestExtra } from './chat.js';
+import { portableDocument } from './documents.js';
 
 /**
  * The members of a request body that `known` does not name (the decoder's schema), as the client
@@ -56,7 +57,7 @@ export function withUnreadMembers(body: Record<string, unknown>, members: Readon
 }
 
 /** What each kind of opaque content is, for messages. */
-const OPAQUE_KINDS: Readonly<Record<string, string>> = { document: 'a document', file: 'a file', input_audio: 'audio' };
+const OPAQUE_KINDS: Readonly<Record<string, string>> = { document: 'a document', file: 'a file', input_file: 'a file', input_audio: 'audio' };
 
 /** `a document (Anthropic Messages \`document\` content)`: an opaque part as messages name it. */
 export function describeOpaque(part: OpaquePart): string {
@@ -73,7 +74,16 @@ export function opaqueParts(request: Pick<ChatRequest, 'messages'>): OpaquePart[
   return out;
 }
 
-/** The refusal of opaque content by an adapter that does not speak its API (ADR 0026). */
+/** Where a PDF document can go when it is not sent to its own API (ADR 0027). */
+export const DOCUMENT_PROVIDERS = 'OpenAI, Azure OpenAI, Anthropic, Gemini and Bedrock';
+
+/**
+ * The refusal of opaque content by an adapter that does not speak its API (ADR 0026) and cannot
+ * take it as a portable document (ADR 0027).
+ */
 export function opaqueRefusal(provider: string, part: OpaquePart): UnsupportedFeatureError {
-  return new UnsupportedFeatureError(provider, part.kind, `${describeOpaque(part)} cannot be sent to ${provider}: only a deployment that speaks the ${API_NAMES[part.api]} API takes it as it is`);
+  const why = portableDocument(part)
+    ? `the gateway sends PDF documents to deployments of ${DOCUMENT_PROVIDERS} only`
+    : `only a deployment that speaks the ${API_NAMES[part.api]} API takes it as it is`;
+  return new UnsupportedFeatureError(provider, part.kind, `${describeOpaque(part)} cannot be sent to ${provider}: ${why}`);
 }

@@ -1,4 +1,5 @@
 import type { ChatRequest, ChatResponse, FinishReason, ReasoningPart, ToolCall, UserContentPart } from '../canonical/chat.js';
+import { portableDocument } from '../canonical/documents.js';
 import { opaqueRefusal } from '../canonical/extra.js';
 import type { EmbeddingsResponse } from '../canonical/embeddings.js';
 import { splitSystem } from '../canonical/helpers.js';
@@ -18,7 +19,11 @@ function modelPath(model: string): string {
 
 function encodePart(p: UserContentPart): JsonRecord | undefined {
   if (p.type === 'text') return p.text.length > 0 ? { text: p.text } : undefined;
-  if (p.type === 'opaque') throw opaqueRefusal('gemini', p);
+  if (p.type === 'opaque') {
+    const doc = portableDocument(p);
+    if (!doc) throw opaqueRefusal('gemini', p);
+    return { inlineData: { mimeType: doc.mediaType, data: doc.data } };
+  }
   if (p.source.type === 'base64') return { inlineData: { mimeType: p.source.mediaType, data: p.source.data } };
   return { fileData: { mimeType: mediaTypeFromUrl(p.source.url), fileUri: p.source.url } };
 }
@@ -357,6 +362,7 @@ const geminiEmbeddings: EmbeddingsAdapter = {
 export const geminiAdapter: ProviderAdapter = {
   provider: 'gemini',
   wireFormat: 'gemini',
+  documents: true,
   buildRequest(request, deployment) {
     return httpRequest(
       deployment,

@@ -21,6 +21,16 @@ const NOT_CARRIED: Readonly<Record<Api, Readonly<Record<string, string>>>> = {
   'openai-responses': { input_file: 'a file', input_audio: 'audio' },
 };
 
+/**
+ * Types of {@link NOT_CARRIED} that a user message's content may hold all the same: the decoder
+ * takes them in a form it names (a Responses `input_file` with a PDF inline, ADR 0027).
+ */
+const CARRIED_IN_USER_CONTENT: Readonly<Record<Api, ReadonlySet<string>>> = {
+  'anthropic-messages': new Set(),
+  'openai-chat': new Set(),
+  'openai-responses': new Set(['input_file']),
+};
+
 /** The tool types each API's decoder reads (`undefined`: a tool with no type). */
 const TOOL_TYPES: Readonly<Record<Api, ReadonlySet<unknown>>> = {
   'anthropic-messages': new Set([undefined, 'custom']),
@@ -74,8 +84,11 @@ export function unsupportedContent(body: unknown, api: Api): InboundRequestError
     // A Responses input item may itself be such content.
     const self = api === 'openai-responses' ? refuse(typeOf(item), `${top}.${i}`) : undefined;
     if (self) return self;
+    const user = item !== null && typeof item === 'object' && (item as Record<string, unknown>)['role'] === 'user';
     for (const [j, part] of list(content).entries()) {
-      const found = refuse(typeOf(part), `${top}.${i}.content.${j}`);
+      const type = typeOf(part);
+      if (user && typeof type === 'string' && CARRIED_IN_USER_CONTENT[api].has(type)) continue;
+      const found = refuse(type, `${top}.${i}.content.${j}`);
       if (found) return found;
       // Anthropic tool results hold content blocks too.
       for (const [k, inner] of list((part as { content?: unknown } | null)?.content).entries()) {

@@ -32,8 +32,25 @@ describe('content the gateway does not carry', () => {
   });
 
   it('is refused by name in the Responses API (no provider speaks it, so nothing of it is carried as it is)', () => {
-    const responses = refusal(() => decodeOpenAIResponsesRequest({ model: 'gpt-4o', input: [{ role: 'user', content: [{ type: 'input_text', text: 'read' }, { type: 'input_file', file_id: 'file-1' }] }] }));
-    expect(responses.message).toMatch(/^input\.0\.content\.1: a file \(`input_file` content\) is not supported/);
+    const audio = refusal(() => decodeOpenAIResponsesRequest({ model: 'gpt-4o', input: [{ role: 'user', content: [{ type: 'input_text', text: 'hear' }, { type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] }] }));
+    expect(audio.message).toMatch(/^input\.0\.content\.1: audio \(`input_audio` content\) is not supported/);
+    // A file in a tool's output; in a user message, a PDF given inline is carried (ADR 0027).
+    const output = refusal(() => decodeOpenAIResponsesRequest({ model: 'gpt-4o', input: [{ type: 'function_call_output', call_id: 'c1', output: [{ type: 'input_file', file_data: 'data:application/pdf;base64,JVBERi0=' }] }] }));
+    expect(output.message).toMatch(/^input\.0\.output\.0: a file \(`input_file` content\) is not supported/);
+  });
+
+  it('names the one form of a Responses file the gateway takes: a PDF inline', () => {
+    const byId = refusal(() => decodeOpenAIResponsesRequest({ model: 'gpt-4o', input: [{ role: 'user', content: [{ type: 'input_text', text: 'read' }, { type: 'input_file', file_id: 'file-1' }] }] }));
+    expect(byId.param).toBe('input.0.content.1');
+    expect(byId.message).toBe(
+      'input.0.content.1: a file given by `file_id` is not supported: the gateway takes a file as a PDF given inline, `file_data` a data: URL (`data:application/pdf;base64,...`) with an optional `filename`',
+    );
+    expect(refusal(() => decodeOpenAIResponsesRequest({ model: 'gpt-4o', input: [{ role: 'user', content: [{ type: 'input_file', file_url: 'https://example.com/a.pdf' }] }] })).message).toMatch(/^input\.0\.content\.0: a file given by `file_url` is not supported/);
+    for (const fileData of ['data:text/plain;base64,aGk=', 'https://example.com/a.pdf', 'data:application/pdf;base64,']) {
+      const err = refusal(() => decodeOpenAIResponsesRequest({ model: 'gpt-4o', input: [{ role: 'user', content: [{ type: 'input_file', file_data: fileData }] }] }));
+      expect(err.message, fileData).toMatch(/^input\.0\.content\.0: this file is not supported: the gateway takes a file as a PDF given inline/);
+    }
+    expect(refusal(() => decodeOpenAIResponsesRequest({ model: 'gpt-4o', input: [{ role: 'system', content: [{ type: 'input_file', file_data: 'data:application/pdf;base64,JVBERi0=' }] }] })).message).toBe('system messages cannot contain files');
   });
 
   it('refuses tools the provider runs by name, saying which tools the gateway serves', () => {

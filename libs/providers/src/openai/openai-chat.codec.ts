@@ -9,7 +9,8 @@ import type {
   Usage,
   UserContentPart,
 } from '../canonical/chat.js';
-import { opaqueRefusal, unreadMembers, withUnreadMembers } from '../canonical/extra.js';
+import { documentFileName, portableDocument } from '../canonical/documents.js';
+import { describeOpaque, opaqueRefusal, unreadMembers, withUnreadMembers } from '../canonical/extra.js';
 import { unsupportedContent } from '../inbound/unsupported-content.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import { InboundRequestError, UnsupportedFeatureError } from '../errors.js';
@@ -164,6 +165,8 @@ export interface EncodeOpenAIRequestOptions {
   streamUsage?: boolean;
   /** Send OpenAI chat content the canonical model does not translate (files, audio) as it came (ADR 0026). */
   sendOpaque?: boolean;
+  /** Write a PDF given in another API's terms as a `file` part (ADR 0027). */
+  documents?: boolean;
   /** Send the request's `metadata` (OpenAI takes it with `store: true` only; Mistral never). */
   sendMetadata?: boolean;
   /** Members of the client's OpenAI chat body the decoder did not read, sent as they came (ADR 0025). */
@@ -189,8 +192,10 @@ function encodeUserContent(parts: readonly UserContentPart[], o: EncodeOpenAIReq
   return parts.map((p) => {
     if (p.type === 'text') return { type: 'text', text: p.text };
     if (p.type === 'opaque') {
-      if (!o.sendOpaque || p.api !== 'openai-chat') throw opaqueRefusal(o.provider ?? 'openai', p);
-      return { ...p.value };
+      if (o.sendOpaque && p.api === 'openai-chat') return { ...p.value };
+      const doc = o.documents ? portableDocument(p) : undefined;
+      if (!doc) throw opaqueRefusal(o.provider ?? 'openai', p);
+      return { type: 'file', file: { filename: documentFileName(doc), file_data: toDataUrl(doc.mediaType, doc.data) } };
     }
     const url = p.source.type === 'url' ? p.source.url : toDataUrl(p.source.mediaType, p.source.data);
     if (o.imageUrlAsString) return { type: 'image_url', image_url: url };
@@ -238,6 +243,8 @@ export function encodeOpenAIChatRequest(req: ChatRequest, o: EncodeOpenAIRequest
         if (m.content.some((p) => p.type === 'image')) {
           throw new UnsupportedFeatureError(o.provider ?? 'openai', 'images in tool results');
         }
+        const opaque = m.content.find((p) => p.type === 'opaque');
+        if (opaque) throw new UnsupportedFeatureError(o.provider ?? 'openai', `${describeOpaque(opaque)} in tool results`);
         const msg: JsonRecord = { role: 'tool', tool_call_id: mapId(m.toolCallId), content: textOf(m.content) };
         if (o.mapToolCallId && m.name) msg['name'] = m.name;
         messages.push(msg);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { AssistantMessage, ChatRequest, ChatResponse, Message, UserContentPart } from '../canonical/chat.js';
+import type { AssistantMessage, ChatRequest, ChatResponse, Message, OpaquePart, UserContentPart } from '../canonical/chat.js';
+import { portableDocument } from '../canonical/documents.js';
 import { unreadMembers } from '../canonical/extra.js';
 import { unsupportedContent } from '../inbound/unsupported-content.js';
 import { mergeUsage, type StreamEvent } from '../canonical/stream-event.js';
@@ -17,10 +18,18 @@ const InputImage = z.object({
   file_id: z.string().nullish(),
   detail: z.enum(['auto', 'low', 'high']).optional(),
 });
+/** A file: the gateway takes a PDF given inline (`file_data`), as a portable document (ADR 0027). */
+const InputFile = z.object({
+  type: z.literal('input_file'),
+  file_data: z.string().optional(),
+  filename: z.string().optional(),
+  file_id: z.string().nullish(),
+  file_url: z.string().optional(),
+});
 const MessageItem = z.object({
   type: z.literal('message').optional(),
   role: z.enum(['user', 'system', 'developer', 'assistant']),
-  content: z.union([z.string(), z.array(z.discriminatedUnion('type', [InputText, OutputText, Refusal, InputImage]))]),
+  content: z.union([z.string(), z.array(z.discriminatedUnion('type', [InputText, OutputText, Refusal, InputImage, InputFile]))]),
 });
 const FunctionCallItem = z.object({
   type: z.literal('function_call'),
@@ -91,6 +100,30 @@ function imagePart(p: z.infer<typeof InputImage>, param: string): UserContentPar
   return part;
 }
 
+const FILE_FORM =
+  'the gateway takes a file as a PDF given inline, `file_data` a data: URL (`data:application/pdf;base64,...`) with an optional `filename`';
+
+function filePart(p: z.infer<typeof InputFile>, param: string): UserContentPart {
+  if (p.file_id != null || p.file_url !== undefined) {
+    throw new InboundRequestError(`${param}: a file given by ${p.file_id != null ? '`file_id`' : '`file_url`'} is not supported: ${FILE_FORM}`, param);
+  }
+  const value: Record<string, unknown> = { type: 'input_file' };
+  if (p.file_data !== undefined) value['file_data'] = p.file_data;
+  if (p.filename !== undefined) value['filename'] = p.filename;
+  const part: OpaquePart = { type: 'opaque', api: 'openai-responses', kind: 'input_file', value };
+  if (!portableDocument(part)) throw new InboundRequestError(`${param}: this file is not supported: ${FILE_FORM}`, param);
+  return part;
+}
+
+type MessagePart = z.infer<typeof InputText> | z.infer<typeof OutputText> | z.infer<typeof Refusal> | z.infer<typeof InputImage> | z.infer<typeof InputFile>;
+
+/** A user content part of a Responses message. */
+function userPart(p: MessagePart, param: string, filePath: string): UserContentPart {
+  if (p.type === 'input_image') return imagePart(p, param);
+  if (p.type === 'input_file') return filePart(p, filePath);
+  return { type: 'text', text: p.type === 'refusal' ? p.refusal : p.text };
+}
+
 /**
  * Parses an OpenAI `/v1/responses` request into the canonical request. Stateless only:
  * `previous_response_id` and non-function tools are refused with {@link InboundRequestError}.
@@ -141,19 +174,21 @@ export function decodeOpenAIResponsesRequest(body: unknown): ChatRequest {
         const msg: AssistantMessage = { role: 'assistant', content: [] };
         for (const p of parts) {
           if (p.type === 'input_image') throw new InboundRequestError('assistant messages cannot contain images', param);
+          if (p.type === 'input_file') throw new InboundRequestError('assistant messages cannot contain files', param);
           msg.content.push({ type: 'text', text: p.type === 'refusal' ? p.refusal : p.text });
         }
         messages.push(msg);
       } else if (item.role === 'user') {
         messages.push({
           role: 'user',
-          content: parts.map((p) => (p.type === 'input_image' ? imagePart(p, param) : { type: 'text', text: p.type === 'refusal' ? p.refusal : p.text })),
+          content: parts.map((p, j) => userPart(p, param, `${param}.content.${j}`)),
         });
       } else {
         messages.push({
           role: item.role,
           content: parts.map((p) => {
             if (p.type === 'input_image') throw new InboundRequestError('system messages cannot contain images', param);
+            if (p.type === 'input_file') throw new InboundRequestError('system messages cannot contain files', param);
             return { type: 'text', text: p.type === 'refusal' ? p.refusal : p.text };
           }),
         });

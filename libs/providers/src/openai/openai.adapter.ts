@@ -132,7 +132,7 @@ const openaiVariant: Variant = {
     if (d.project) h['openai-project'] = d.project;
     return h;
   },
-  encode: { maxTokensField: 'max_completion_tokens', provider: 'openai' },
+  encode: { maxTokensField: 'max_completion_tokens', provider: 'openai', documents: true },
   modelInBody: true,
 };
 
@@ -144,7 +144,7 @@ const azureVariant: Variant = {
     return joinUrl(d.baseUrl, `openai/deployments/${encodeURIComponent(d.model)}/${path}?api-version=${version}`);
   },
   headers: (d) => ({ 'api-key': requireKey('azure-openai', d) }),
-  encode: { maxTokensField: 'max_completion_tokens', provider: 'azure-openai' },
+  encode: { maxTokensField: 'max_completion_tokens', provider: 'azure-openai', documents: true },
   modelInBody: false,
 };
 
@@ -275,6 +275,7 @@ function createAdapter(variant: Variant): ProviderAdapter {
     mapError,
     embeddings: embeddingsAdapter(variant),
     passthrough: passthrough(variant),
+    documents: variant.encode.documents === true,
   };
   return adapter;
 }
