@@ -33,6 +33,27 @@ describe('gateway PII stage', () => {
     expect(res.choices[0]?.message.content).not.toContain('<EMAIL_1>');
   });
 
+  it('pseudonymizes what tool and response format definitions and stop sequences hold too', async () => {
+    await openai.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'file a ticket' }],
+      tools: [{ type: 'function', function: { name: 'file_ticket', description: `File a ticket for ${email}`, parameters: { type: 'object', properties: { owner: { type: 'string', format: 'email', enum: [email] } }, required: ['owner'] } } }],
+      response_format: { type: 'json_schema', json_schema: { name: 'ticket', description: `a ticket of ${email}`, schema: { type: 'object', properties: { owner: { const: email } } } } },
+      stop: [`-- ${email}`],
+    });
+    const upstream = h.mocks.openai.requests.at(-1)?.body as Record<string, unknown>;
+    expect(JSON.stringify(upstream)).not.toContain(email);
+    expect(upstream['tools']).toEqual([
+      { type: 'function', function: { name: 'file_ticket', description: 'File a ticket for <EMAIL_1>', parameters: { type: 'object', properties: { owner: { type: 'string', format: 'email', enum: ['<EMAIL_1>'] } }, required: ['owner'] } } },
+    ]);
+    expect(upstream['response_format']).toEqual({ type: 'json_schema', json_schema: { name: 'ticket', description: 'a ticket of <EMAIL_1>', schema: { type: 'object', properties: { owner: { const: '<EMAIL_1>' } } } } });
+    expect(upstream['stop']).toEqual(['-- <EMAIL_1>']);
+    // Anthropic's tools too.
+    await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'file a ticket' }], tools: [{ name: 'file_ticket', description: `File a ticket for ${email}`, input_schema: { type: 'object', properties: {} } }] });
+    const toAnthropic = h.mocks.anthropic.requests.at(-1)?.body as { tools: { description: string }[] };
+    expect(toAnthropic.tools[0]?.description).toBe('File a ticket for <EMAIL_1>');
+  });
+
   it('restores placeholders split across stream chunks, for a same-format (OpenAI) provider too', async () => {
     for (const [model, mock] of [
       ['claude-sonnet-4-5', h.mocks.anthropic],

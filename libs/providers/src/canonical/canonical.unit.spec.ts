@@ -68,12 +68,68 @@ describe('mapRequestText', () => {
       seen.push(where);
       expect(typeof text).toBe('string');
     });
-    expect(seen).toEqual(['system', 'user', 'tool_arguments', 'tool_result', 'user']);
+    expect(seen).toEqual(['system', 'user', 'tool_arguments', 'tool_result', 'user', 'definition', 'field']);
     expect(mapRequestText(request, (t) => t)).toBe(request);
     const redacted = mapRequestText(request, (t) => t.replace('Paris', '[CITY]'));
     expect(redacted).not.toBe(request);
     expect(JSON.stringify(redacted.messages)).not.toContain('Paris');
     expect(JSON.stringify(request.messages)).toContain('Paris');
     expect(redacted.messages[0]).toBe(request.messages[0]);
+  });
+
+  it("rewrites the texts of tool and response format definitions and stop sequences, not the schemas' own words", () => {
+    const email = 'ops@corp.example';
+    const tool = {
+      type: 'function' as const,
+      name: 'notify',
+      description: `Send a note to ${email}`,
+      parameters: {
+        type: 'object',
+        properties: {
+          to: { type: 'string', format: 'email', pattern: '^[^@]+@corp\\.example$', enum: [email, 'desk@corp.example'], default: email, description: 'who' },
+          level: { type: 'string', enum: ['low', 'high'] },
+        },
+        required: ['to'],
+      },
+    };
+    const untouched = { type: 'function' as const, name: 'noop', parameters: { type: 'object', properties: {} } };
+    const base: ChatRequest = {
+      model: 'm',
+      stream: false,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+      tools: [tool, untouched],
+      responseFormat: { type: 'json_schema', name: 'note', description: `a note for ${email}`, schema: { type: 'object', properties: { by: { const: email } } } },
+      stop: [`--${email}`, 'END'],
+    };
+    const seen: [string, string][] = [];
+    forEachRequestText(base, (text, where) => seen.push([text, where]));
+    expect(seen).toEqual([
+      ['hi', 'user'],
+      [`Send a note to ${email}`, 'definition'],
+      [email, 'definition'],
+      ['desk@corp.example', 'definition'],
+      [email, 'definition'],
+      ['who', 'definition'],
+      ['low', 'definition'],
+      ['high', 'definition'],
+      [`a note for ${email}`, 'definition'],
+      [email, 'definition'],
+      [`--${email}`, 'field'],
+      ['END', 'field'],
+    ]);
+    expect(mapRequestText(base, (t) => t)).toBe(base);
+    const out = mapRequestText(base, (t) => t.replaceAll(email, '<EMAIL_1>'));
+    expect(JSON.stringify(out)).not.toContain(email);
+    expect(out.tools?.[0]).toEqual({
+      ...tool,
+      description: 'Send a note to <EMAIL_1>',
+      parameters: { ...tool.parameters, properties: { ...tool.parameters.properties, to: { ...tool.parameters.properties.to, enum: ['<EMAIL_1>', 'desk@corp.example'], default: '<EMAIL_1>' } } },
+    });
+    expect(out.tools?.[1]).toBe(untouched);
+    expect(out.responseFormat).toEqual({ type: 'json_schema', name: 'note', description: 'a note for <EMAIL_1>', schema: { type: 'object', properties: { by: { const: '<EMAIL_1>' } } } });
+    expect(out.stop).toEqual(['--<EMAIL_1>', 'END']);
+    expect(out.messages).toBe(base.messages);
+    // The client's request is left as it was.
+    expect(JSON.stringify(base)).toContain(email);
   });
 });

@@ -1,4 +1,4 @@
-import type { ChatRequest, Message, ResponseFormat, TextPart } from './chat.js';
+import type { ChatRequest, Message, ResponseFormat, TextPart, ToolDefinition } from './chat.js';
 
 /** Splits system/developer messages (wherever they stand) from the conversation. */
 export function splitSystem(messages: readonly Message[]): { system: TextPart[]; conversation: Message[] } {
@@ -23,10 +23,15 @@ export function jsonModeInstruction(format: ResponseFormat | undefined): string 
 
 /**
  * Where a piece of text sits in a request, for scanners (PII) that treat them differently.
+ * `definition`: a tool's description or a string in its parameters' JSON Schema (descriptions,
+ * enum values, defaults, examples), or the same in a response format's schema.
  * `field`: a string the provider receives outside the conversation: the end-user id (`user`),
- * a `metadata` value, or any string inside the members the decoder did not read (`extra`).
+ * a `metadata` value, a stop sequence, or any string inside the members the decoder did not read
+ * (`extra`).
+ * Names (of tools, functions, schema properties and message authors) are not texts: providers
+ * restrict them to identifier characters, which no rewritten value keeps.
  */
-export type TextLocation = 'system' | 'user' | 'assistant' | 'tool_result' | 'tool_arguments' | 'field';
+export type TextLocation = 'system' | 'user' | 'assistant' | 'tool_result' | 'tool_arguments' | 'definition' | 'field';
 
 /** Rewrites every string inside a JSON value (not object keys); unchanged values keep their identity. */
 function mapJsonStrings(value: unknown, fn: (text: string) => string): unknown {
@@ -52,10 +57,40 @@ function mapJsonStrings(value: unknown, fn: (text: string) => string): unknown {
 }
 
 /**
+ * JSON Schema keywords whose strings are the schema's own words (types, property names, formats,
+ * patterns, references), not texts: a rewritten one would break the schema.
+ */
+const SCHEMA_WORDS: ReadonlySet<string> = new Set(['type', 'required', 'format', 'pattern', '$ref', '$schema', '$id', '$anchor', '$dynamicRef', '$dynamicAnchor', 'contentEncoding', 'contentMediaType', 'propertyNames']);
+
+/** {@link mapJsonStrings} for a JSON Schema: the strings of {@link SCHEMA_WORDS} are left alone. */
+function mapSchemaStrings(value: unknown, fn: (text: string) => string): unknown {
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    value.forEach((v, i) => {
+      const next = mapSchemaStrings(v, fn);
+      if (next !== v) (out ??= value.slice())[i] = next;
+    });
+    return out ?? value;
+  }
+  if (value !== null && typeof value === 'object') {
+    let out: Record<string, unknown> | undefined;
+    for (const key in value) {
+      const v = (value as Record<string, unknown>)[key];
+      if (SCHEMA_WORDS.has(key) && (typeof v === 'string' || Array.isArray(v))) continue;
+      const next = mapSchemaStrings(v, fn);
+      if (next !== v) (out ??= { ...(value as Record<string, unknown>) })[key] = next;
+    }
+    return out ?? value;
+  }
+  return typeof value === 'string' ? fn(value) : value;
+}
+
+/**
  * Returns a copy of the request with every text rewritten by `fn`: message text, tool results and
- * tool call arguments, then the strings sent outside the conversation (`user`, `metadata` values
- * and every string in `extra`; see {@link TextLocation}). Unchanged parts keep their identity, so a
- * no-op pass allocates little.
+ * tool call arguments, then the tools' and the response format's definitions, then the strings
+ * sent outside the conversation (`user`, `metadata` values, stop sequences and every string in
+ * `extra`; see {@link TextLocation}). Unchanged parts keep their identity, so a no-op pass
+ * allocates little.
  */
 export function mapRequestText(req: ChatRequest, fn: (text: string, where: TextLocation) => string): ChatRequest {
   let changed = false;
@@ -103,15 +138,64 @@ export function mapRequestText(req: ChatRequest, fn: (text: string, where: TextL
       }
     }
   });
+  const definition = (text: string) => fn(text, 'definition');
+  const tools = req.tools === undefined ? undefined : (mapSchemaStrings(req.tools.map(toolTexts), definition) as ToolTexts[]);
+  const format = req.responseFormat?.type === 'json_schema' ? req.responseFormat : undefined;
+  const formatTexts = format && (mapSchemaStrings(formatTextsOf(format), definition) as FormatTexts);
   const field = (text: string) => fn(text, 'field');
   const user = req.user === undefined ? undefined : field(req.user);
   const metadata = req.metadata === undefined ? undefined : (mapJsonStrings(req.metadata, field) as Record<string, string>);
+  const stop = req.stop === undefined ? undefined : (mapJsonStrings(req.stop, field) as string[]);
   const members = req.extra === undefined ? undefined : (mapJsonStrings(req.extra.members, field) as Record<string, unknown>);
-  if (!changed && user === req.user && metadata === req.metadata && members === req.extra?.members) return req;
+  const toolsChanged = tools !== undefined && tools.some((t, i) => !sameToolTexts(t, req.tools?.[i] as ToolDefinition));
+  const formatChanged = format !== undefined && formatTexts !== undefined && (formatTexts.description !== format.description || formatTexts.schema !== format.schema);
+  if (!changed && !toolsChanged && !formatChanged && user === req.user && metadata === req.metadata && stop === req.stop && members === req.extra?.members) return req;
   const out: ChatRequest = { ...req, messages: changed ? messages : req.messages };
+  if (toolsChanged && tools && req.tools) out.tools = req.tools.map((t, i) => withToolTexts(t, tools[i] as ToolTexts));
+  if (formatChanged && format && formatTexts) out.responseFormat = withFormatTexts(format, formatTexts);
   if (user !== undefined) out.user = user;
   if (metadata !== undefined) out.metadata = metadata;
+  if (stop !== undefined) out.stop = stop;
   if (members !== undefined && req.extra) out.extra = { format: req.extra.format, members };
+  return out;
+}
+
+/** The texts of a tool definition, in visiting order: its description, then its schema's strings. */
+interface ToolTexts {
+  description?: string;
+  parameters: Record<string, unknown>;
+}
+
+function toolTexts(t: ToolDefinition): ToolTexts {
+  return t.description === undefined ? { parameters: t.parameters } : { description: t.description, parameters: t.parameters };
+}
+
+function sameToolTexts(texts: ToolTexts, t: ToolDefinition): boolean {
+  return texts.description === t.description && texts.parameters === t.parameters;
+}
+
+function withToolTexts(t: ToolDefinition, texts: ToolTexts): ToolDefinition {
+  if (sameToolTexts(texts, t)) return t;
+  const out: ToolDefinition = { ...t, parameters: texts.parameters };
+  if (texts.description !== undefined) out.description = texts.description;
+  return out;
+}
+
+type JsonSchemaFormat = Extract<ResponseFormat, { type: 'json_schema' }>;
+
+/** The texts of a response format's schema: its description, then the schema's strings. */
+interface FormatTexts {
+  description?: string;
+  schema: Record<string, unknown>;
+}
+
+function formatTextsOf(f: JsonSchemaFormat): FormatTexts {
+  return f.description === undefined ? { schema: f.schema } : { description: f.description, schema: f.schema };
+}
+
+function withFormatTexts(f: JsonSchemaFormat, texts: FormatTexts): JsonSchemaFormat {
+  const out: JsonSchemaFormat = { ...f, schema: texts.schema };
+  if (texts.description !== undefined) out.description = texts.description;
   return out;
 }
 
