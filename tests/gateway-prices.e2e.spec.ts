@@ -5,7 +5,8 @@ import { startHarness, type Harness } from './support/gateway-harness.js';
 
 // A price set with `totra prices set` reaches every gateway: a model the shipped catalog does not
 // price is refused (fail closed) until an admin sets one, then charged at it, in the running
-// gateway (through the log) and in one started later (from its start-up fold).
+// gateway (through the log) and in one started later (from its start-up fold), until the admin
+// removes it (`totra prices remove`).
 describe('prices set by an admin', () => {
   let h: Harness;
   let later: RunningGateway | undefined;
@@ -59,5 +60,23 @@ describe('prices set by an admin', () => {
     const fromLater = await ask(later.url);
     const laterSpend = await vi.waitFor(() => spendOf(fromLater.response.headers.get('x-request-id') ?? ''), { timeout: 10_000, interval: 100 });
     expect(laterSpend.priceVersion).toBe(`priceset:${priceSet?.id}`);
+
+    // Removed: both gateways follow the log, and the model is unpriced (refused) again.
+    const removed = await h.cli('prices', 'remove', '--provider', 'openai-compatible', '--model', 'compat-model', ...h.cliArgs);
+    expect(removed.code, removed.err).toBe(0);
+    expect(removed.out).toContain('price removed: openai-compatible compat-model (every deployment)');
+    for (const url of [h.url, later.url]) {
+      await vi.waitFor(
+        async () => {
+          const again = await ask(url).then(
+            () => undefined,
+            (e: unknown) => e as InstanceType<typeof OpenAI.APIError>,
+          );
+          expect(again?.status).toBe(400);
+          expect(again?.message).toContain('no price is known for `compat-model`');
+        },
+        { timeout: 10_000, interval: 100 },
+      );
+    }
   });
 });

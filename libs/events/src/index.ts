@@ -37,7 +37,7 @@ export { PiiRedacted } from './events/pii-redacted.event.js';
 export { BudgetSet } from './events/budget-set.event.js';
 export { BudgetRemoved } from './events/budget-removed.event.js';
 export { RateLimitSet } from './events/rate-limit-set.event.js';
-export { MicroUsdPerMTok, PriceSet } from './events/price-set.event.js';
+export { MicroUsdPerMTok, PriceRemoved, PriceSet } from './events/price-set.event.js';
 export { SpendRecorded } from './events/spend-recorded.event.js';
 export { BudgetThresholdCrossed } from './events/budget-threshold-crossed.event.js';
 export { AnomalyMetric, AnomalyScope, SpendAnomalyDetected } from './events/spend-anomaly-detected.event.js';

@@ -26,7 +26,7 @@ import { BudgetSet } from './events/budget-set.event.js';
 import { BudgetThresholdCrossed } from './events/budget-threshold-crossed.event.js';
 import { QuotaIncreaseApproved, QuotaIncreaseRejected, QuotaIncreaseRequested } from './events/quota-increase.event.js';
 import { RateLimitSet } from './events/rate-limit-set.event.js';
-import { PriceSet } from './events/price-set.event.js';
+import { PriceRemoved, PriceSet } from './events/price-set.event.js';
 import { SpendRecorded } from './events/spend-recorded.event.js';
 import { SpendAnomalyDetected } from './events/spend-anomaly-detected.event.js';
 import { UserCreated } from './events/user-created.event.js';
@@ -44,7 +44,7 @@ import { RequestContentLogged } from './events/request-content-logged.event.js';
 const gdprEvents: readonly EventDefinition[] = [UserCreated, TeamSettingsChanged, SubjectErasureRequested, SubjectErasureApproved, SubjectKeyShredded, RetentionHoldPlaced, RetentionHoldReleased, ErasureReceiptIssued, RequestContentLogged, SubjectErasureOverdue];
 
 /** The event types every ToTra process knows. */
-export const coreEvents: readonly EventDefinition[] = [ChainOpened, TestEventRecorded, RequestCompleted, RequestRejected, RequestFailed, ApiKeyIssued, ApiKeyRevoked, TeamNetworkPolicySet, ModelDeploymentConfigured, ModelDeploymentRemoved, ModelDeploymentStateChanged, TeamModelsAllowed, PiiPolicySet, PiiPolicyRemoved, PiiRedacted, PiiBlocked, BudgetSet, BudgetRemoved, RateLimitSet, PriceSet, SpendRecorded, BudgetThresholdCrossed, SpendAnomalyDetected, QuotaIncreaseRequested, QuotaIncreaseApproved, QuotaIncreaseRejected, ...gdprEvents, CheckpointSigned, CheckpointWitnessed];
+export const coreEvents: readonly EventDefinition[] = [ChainOpened, TestEventRecorded, RequestCompleted, RequestRejected, RequestFailed, ApiKeyIssued, ApiKeyRevoked, TeamNetworkPolicySet, ModelDeploymentConfigured, ModelDeploymentRemoved, ModelDeploymentStateChanged, TeamModelsAllowed, PiiPolicySet, PiiPolicyRemoved, PiiRedacted, PiiBlocked, BudgetSet, BudgetRemoved, RateLimitSet, PriceSet, PriceRemoved, SpendRecorded, BudgetThresholdCrossed, SpendAnomalyDetected, QuotaIncreaseRequested, QuotaIncreaseApproved, QuotaIncreaseRejected, ...gdprEvents, CheckpointSigned, CheckpointWitnessed];
 
 /** An event whose data was validated and upcast to the current version of its type. */
 export interface DecodedEvent<TData = Record<string, unknown>> {

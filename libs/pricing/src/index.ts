@@ -21,9 +21,10 @@ export {
   normalizeProvider,
 } from './catalog/catalog.js';
 export { CATALOG_2026_12 } from './catalog/2026-12.catalog.js';
-export { MicroUsdPerMTok, PriceSetData } from './price-set.schema.js';
+export { MicroUsdPerMTok, PriceRemovedData, PriceSetData } from './price-set.schema.js';
 export {
   DEFAULT_CATALOG,
+  PRICE_EVENT_TYPES,
   PriceBook,
   type PriceOverride,
   type PriceQuery,

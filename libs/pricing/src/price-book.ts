@@ -2,7 +2,7 @@ import { CATALOG_2026_12 } from './catalog/2026-12.catalog.js';
 import { type CatalogEntry, CatalogIndex, type CatalogMatch, normalizeProvider, type PriceCatalog } from './catalog/catalog.js';
 import { InvalidPriceError, UnknownModelPriceError } from './errors.js';
 import { assertValidPrice, type ModelPrice, ZERO_PRICE } from './price.js';
-import { PriceSetData } from './price-set.schema.js';
+import { PriceRemovedData, PriceSetData } from './price-set.schema.js';
 
 /** The catalog a PriceBook uses unless told otherwise: the newest one shipped. */
 export const DEFAULT_CATALOG: PriceCatalog = CATALOG_2026_12;
@@ -35,13 +35,16 @@ export interface ResolvedPrice extends ModelPrice {
   readonly catalogEntry?: CatalogEntry;
 }
 
+/** The events a {@link PriceBook} folds (`PriceBook.fold`). */
+export const PRICE_EVENT_TYPES: readonly string[] = ['PriceSet', 'PriceRemoved'];
+
 /** Where an applied PriceSet came from. */
 export interface PriceSetMeta {
   /** Id of the event that carried the PriceSet; becomes the `priceVersion`. */
   readonly eventId?: string;
 }
 
-/** A PriceSet as held by a PriceBook. */
+/** A PriceSet (or a PriceRemoved: no `price`) as held by a PriceBook. */
 export interface PriceOverride {
   readonly provider: string;
   /** Canonical model id (catalog) or the lower-cased id. */
@@ -49,7 +52,8 @@ export interface PriceOverride {
   readonly deployment?: string;
   readonly effectiveFrom: string;
   readonly effectiveFromMs: number;
-  readonly price: ModelPrice;
+  /** Absent for a removal: from `effectiveFrom` on, the next price down applies. */
+  readonly price?: ModelPrice;
   readonly priceVersion: string;
   /** Order of application; breaks ties between equal `effectiveFrom`. */
   readonly seq: number;
@@ -66,8 +70,9 @@ function toMillis(at: Date | string, field: string): number {
  * Immutable: `apply` returns a new PriceBook.
  *
  * Override selection for a query: among overrides of the same provider and model whose
- * `effectiveFrom <= at`, one for the query's deployment beats a provider-wide one; within
- * the same specificity the latest `effectiveFrom` wins, then the one applied last.
+ * `effectiveFrom <= at`, the latest `effectiveFrom` wins (then the one applied last), first
+ * among those for the query's deployment, then among provider-wide ones; a removal that wins
+ * its level hands over to the next (deployment, provider-wide, catalog).
  * Without a matching override the catalog price applies; Azure OpenAI falls back to
  * OpenAI's list price; Ollama and demo models are free.
  */
@@ -129,6 +134,50 @@ export class PriceBook {
     return new PriceBook(this.index, [...this.list, override]);
   }
 
+  /**
+   * Folds in the data of one PriceRemoved event (validated with {@link PriceRemovedData}; throws
+   * `TOTRA_PRICE_INVALID` when it does not match).
+   */
+  remove(data: unknown, meta: PriceSetMeta = {}): PriceBook {
+    const parsed = PriceRemovedData.safeParse(data);
+    if (!parsed.success) {
+      throw new InvalidPriceError(`invalid PriceRemoved: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
+        cause: parsed.error,
+      });
+    }
+    const removed = parsed.data;
+    const provider = normalizeProvider(removed.provider);
+    const model = this.modelKey(provider, removed.model);
+    const removal: PriceOverride = {
+      provider,
+      model,
+      ...(removed.deployment === undefined ? {} : { deployment: removed.deployment }),
+      effectiveFrom: removed.effectiveFrom,
+      effectiveFromMs: toMillis(removed.effectiveFrom, 'effectiveFrom'),
+      priceVersion:
+        meta.eventId !== undefined ? `priceremoved:${meta.eventId}` : `priceremoved:${provider}/${model}@${removed.deployment ?? '*'}/${removed.effectiveFrom}`,
+      seq: this.list.length,
+    };
+    return new PriceBook(this.index, [...this.list, removal]);
+  }
+
+  /** Folds in one event of {@link PRICE_EVENT_TYPES}: a `PriceSet` or a `PriceRemoved`. */
+  fold(type: string, data: unknown, meta: PriceSetMeta = {}): PriceBook {
+    if (type === 'PriceSet') return this.apply(data, meta);
+    if (type === 'PriceRemoved') return this.remove(data, meta);
+    throw new InvalidPriceError(`${type} is not a price event (${PRICE_EVENT_TYPES.join(', ')})`);
+  }
+
+  /**
+   * The price set in force for a provider's model at a time, as {@link priceFor} picks it: the
+   * deployment's own, else the provider-wide one (with `deployment` undefined, only that);
+   * undefined when the catalog's applies.
+   */
+  overrideFor(provider: string, model: string, deployment: string | undefined, at: Date | string): PriceOverride | undefined {
+    const p = normalizeProvider(provider);
+    return this.inForce(p, this.modelKey(p, model), deployment, toMillis(at, 'at'));
+  }
+
   /** Resolves a model id (aliases, date suffixes, Bedrock geo prefixes) against the catalog. */
   resolveModel(provider: string, model: string): CatalogMatch | undefined {
     return this.index.resolve(provider, model);
@@ -144,13 +193,8 @@ export class PriceBook {
     const match = this.index.resolve(provider, query.model);
     const model = match ? match.entry.model : query.model.trim().toLowerCase();
 
-    let best: PriceOverride | undefined;
-    for (const candidate of this.list) {
-      if (candidate.provider !== provider || candidate.model !== model || candidate.effectiveFromMs > atMs) continue;
-      if (candidate.deployment !== undefined && candidate.deployment !== query.deployment) continue;
-      if (!best || PriceBook.beats(candidate, best)) best = candidate;
-    }
-    if (best) {
+    const best = this.inForce(provider, model, query.deployment, atMs);
+    if (best?.price) {
       return {
         ...best.price,
         provider,
@@ -188,11 +232,21 @@ export class PriceBook {
     return this.index.resolve(provider, model)?.entry.model ?? model.trim().toLowerCase();
   }
 
-  private static beats(a: PriceOverride, b: PriceOverride): boolean {
-    const aSpecific = a.deployment !== undefined;
-    const bSpecific = b.deployment !== undefined;
-    if (aSpecific !== bSpecific) return aSpecific;
-    if (a.effectiveFromMs !== b.effectiveFromMs) return a.effectiveFromMs > b.effectiveFromMs;
-    return a.seq > b.seq;
+  /** The deployment's own latest entry decides, unless it is a removal; then the provider-wide one. */
+  private inForce(provider: string, model: string, deployment: string | undefined, atMs: number): PriceOverride | undefined {
+    const own = deployment === undefined ? undefined : this.latest(provider, model, atMs, (o) => o.deployment === deployment);
+    if (own?.price) return own;
+    const wide = this.latest(provider, model, atMs, (o) => o.deployment === undefined);
+    return wide?.price ? wide : undefined;
+  }
+
+  /** The latest entry (price or removal) of a provider's model in force at `atMs` among those `which` keeps. */
+  private latest(provider: string, model: string, atMs: number, which: (o: PriceOverride) => boolean): PriceOverride | undefined {
+    let best: PriceOverride | undefined;
+    for (const o of this.list) {
+      if (o.provider !== provider || o.model !== model || o.effectiveFromMs > atMs || !which(o)) continue;
+      if (!best || o.effectiveFromMs > best.effectiveFromMs || (o.effectiveFromMs === best.effectiveFromMs && o.seq > best.seq)) best = o;
+    }
+    return best;
   }
 }

@@ -142,6 +142,38 @@ describe('PriceBook overrides', () => {
     expect(costOf({ inputTokens: 300_000, outputTokens: 0 }, price)).toBe(300_000);
   });
 
+  it('stops applying a removed price from its date on: a deployment falls back to the provider-wide price, that to the catalog', () => {
+    const price = (b: PriceBook, when: string, deployment?: string) => b.priceFor({ provider: 'openai', model: 'gpt-4o', ...(deployment ? { deployment } : {}), at: when }).priceVersion;
+    const b = book
+      .apply(priceSet({ deployment: 'eu-1', inputPerMTokMicroUsd: 1_500_000, effectiveFrom: '2026-01-01T00:00:00Z' }), { eventId: 'eu' })
+      .apply(priceSet({ inputPerMTokMicroUsd: 2_200_000, effectiveFrom: '2026-02-01T00:00:00Z' }), { eventId: 'all' })
+      .fold('PriceRemoved', { provider: 'openai', model: 'gpt-4o-2024-08-06', deployment: 'eu-1', effectiveFrom: '2026-06-01T00:00:00Z' }, { eventId: 'eu-off' })
+      .fold('PriceRemoved', { provider: 'openai', model: 'gpt-4o', effectiveFrom: '2026-09-01T00:00:00Z' }, { eventId: 'all-off' });
+    // Before the removals, as set.
+    expect(price(b, '2026-05-31T23:59:59Z', 'eu-1')).toBe('priceset:eu');
+    // The deployment's removal (named by a dated model id): the provider-wide price.
+    expect(price(b, '2026-06-01T00:00:00Z', 'eu-1')).toBe('priceset:all');
+    expect(price(b, '2026-06-01T00:00:00Z', 'us-1')).toBe('priceset:all');
+    // The provider-wide removal: the catalog, for every deployment.
+    expect(price(b, '2026-09-01T00:00:00Z', 'eu-1')).toMatch(/^catalog:/);
+    expect(price(b, '2026-09-01T00:00:00Z')).toMatch(/^catalog:/);
+    // A price set after a removal applies from its own date.
+    const again = b.fold('PriceSet', priceSet({ inputPerMTokMicroUsd: 2_000_000, effectiveFrom: '2026-10-01T00:00:00Z' }), { eventId: 'oct' });
+    expect(price(again, '2026-09-15T00:00:00Z')).toMatch(/^catalog:/);
+    expect(price(again, '2026-10-01T00:00:00Z', 'eu-1')).toBe('priceset:oct');
+    // What is in force, for the CLI: a removal leaves nothing at its level.
+    expect(again.overrideFor('openai', 'gpt-4o', 'eu-1', '2026-07-01T00:00:00Z')?.priceVersion).toBe('priceset:all');
+    expect(again.overrideFor('openai', 'gpt-4o', undefined, '2026-09-15T00:00:00Z')).toBeUndefined();
+    expect(again.overrideFor('openai', 'gpt-4o', undefined, '2026-03-01T00:00:00Z')?.priceVersion).toBe('priceset:all');
+  });
+
+  it('folds only price events, and refuses a malformed removal', () => {
+    expect(() => book.fold('BudgetSet', {})).toThrow(expect.objectContaining({ code: 'TOTRA_PRICE_INVALID' }));
+    for (const bad of [{ provider: 'openai', model: 'gpt-4o' }, { provider: 'openai', model: 'gpt-4o', effectiveFrom: 'soon' }, { provider: 'openai', model: 'gpt-4o', effectiveFrom: at, inputPerMTokMicroUsd: 1 }]) {
+      expect(() => book.remove(bad), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'TOTRA_PRICE_INVALID' }));
+    }
+  });
+
   it('is immutable: apply returns a new book', () => {
     const next = book.apply(priceSet());
     expect(book.overrides).toHaveLength(0);

@@ -1,4 +1,4 @@
-import { PriceSet } from '@totra/events';
+import { PriceRemoved, PriceSet } from '@totra/events';
 
 export { MicroUsdPerMTok } from '@totra/events';
 
@@ -11,3 +11,10 @@ export { MicroUsdPerMTok } from '@totra/events';
  */
 export const PriceSetData = PriceSet.data;
 export type PriceSetData = typeof PriceSetData._output;
+
+/**
+ * Data of a `PriceRemoved` event: the price set for a model (one deployment, or provider-wide)
+ * stops applying from `effectiveFrom` on; the next price down applies again.
+ */
+export const PriceRemovedData = PriceRemoved.data;
+export type PriceRemovedData = typeof PriceRemovedData._output;

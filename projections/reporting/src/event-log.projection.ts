@@ -91,13 +91,13 @@ function eventLogReadModel(name: string, types: readonly string[], version: numb
  * `settings_log`: the event types a gateway folds into its settings when it starts (the model
  * catalog, the PII policies, the teams' settings and the prices set); the CLI's `models`,
  * `pii policy` and `prices` commands fold them too. The gateway checks (in a test) that this is
- * its list. Bump the version to rebuild the read model (2: `PriceSet` added); a reader uses only
- * one written by its own version.
+ * its list. Bump the version to rebuild the read model (2: `PriceSet` added; 3: `PriceRemoved`);
+ * a reader uses only one written by its own version.
  */
 export const settingsLog = eventLogReadModel(
   'settings_log',
-  ['ModelDeploymentConfigured', 'ModelDeploymentRemoved', 'ModelDeploymentStateChanged', 'TeamModelsAllowed', 'PiiPolicySet', 'PiiPolicyRemoved', 'TeamSettingsChanged', 'PriceSet'],
-  2,
+  ['ModelDeploymentConfigured', 'ModelDeploymentRemoved', 'ModelDeploymentStateChanged', 'TeamModelsAllowed', 'PiiPolicySet', 'PiiPolicyRemoved', 'TeamSettingsChanged', 'PriceSet', 'PriceRemoved'],
+  3,
 );
 
 /** `keys_log`: API keys issued and revoked, which `totra keys` folds to list and decide. */

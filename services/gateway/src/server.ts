@@ -160,7 +160,7 @@ export async function startGateway(
         } else if (TEAM_SETTINGS_TYPES.has(e.type)) teams.apply(e);
         else if (PRICE_TYPES.has(e.type)) {
           try {
-            prices.apply(e.data, e.envelope.id);
+            prices.apply(e.type, e.data, e.envelope.id);
           } catch (err) {
             warn(`prices: ${(err as Error).message}`);
           }

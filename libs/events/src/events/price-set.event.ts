@@ -32,3 +32,25 @@ export const PriceSet = defineEvent({
     })
     .strict(),
 });
+
+/**
+ * A price set earlier stops applying from `effectiveFrom` on, for one deployment or (without
+ * `deployment`) provider-wide: from then the next price down applies (a deployment's falls back
+ * to the provider-wide price set, a provider-wide one to the shipped catalog's). Requests before
+ * that date keep the price they were charged.
+ */
+export const PriceRemoved = defineEvent({
+  type: 'PriceRemoved',
+  v: 1,
+  description:
+    'A price set for a model (one deployment, or every deployment of a provider serving it) stopped applying from a date on: the provider-wide price set, or else the shipped catalog price, applies again.',
+  data: z
+    .object({
+      deployment: z.string().min(1).max(200).optional(),
+      model: z.string().min(1).max(200),
+      provider: z.string().min(1).max(64),
+      /** RFC 3339 date-time from which the price no longer applies (inclusive). */
+      effectiveFrom: z.iso.datetime({ offset: true }),
+    })
+    .strict(),
+});

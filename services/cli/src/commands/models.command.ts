@@ -28,7 +28,7 @@ import { UnknownModelPriceError } from '@totra/pricing';
 import { CliError, EXIT } from '../cli-error.js';
 import type { CliIo, CommandGroup } from '../cli.js';
 import { foldFromEventLog, type LogOptions, logOptions, type EventLogReader, withNats, withSettingsLog, withWriter } from '../log-context.js';
-import { loadPriceSets, priceBookOf } from './prices.command.js';
+import { loadPriceEntries, priceBookOf } from './prices.command.js';
 
 const CATALOG_TYPES = new Set<string>(CATALOG_EVENT_TYPES);
 
@@ -38,7 +38,7 @@ const CATALOG_TYPES = new Set<string>(CATALOG_EVENT_TYPES);
  * price it: found now rather than by the first caller's 400.
  */
 async function notePrice(o: LogOptions, io: CliIo, provider: string, model: string, deploymentId: string, alias: string): Promise<void> {
-  const sets = await withSettingsLog(o, io.stderr, (log) => withNats(o, (nc, stream) => loadPriceSets(nc, stream, log)));
+  const sets = await withSettingsLog(o, io.stderr, (log) => withNats(o, (nc, stream) => loadPriceEntries(nc, stream, log)));
   try {
     priceBookOf(sets).priceFor({ provider, model, deployment: deploymentId, at: new Date() });
   } catch (err) {

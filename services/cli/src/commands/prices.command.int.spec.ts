@@ -60,6 +60,40 @@ describe('totra prices (real NATS)', () => {
     expect(await show('--deployment', 'gpt4o-negotiated', '--at', future)).toMatchObject({ inputPerMTokMicroUsd: 2_000_000 });
   });
 
+  it('remove: the next price down applies from its date on; list shows it; nothing set is refused', async () => {
+    const args = ['--provider', 'mistral', '--model', 'mistral-large-latest'];
+    const show = async (...extra: string[]) => JSON.parse((await cli('prices', 'show', ...args, '--json', ...extra, ...log)).out) as Record<string, unknown>;
+    const nothing = await cli('prices', 'remove', ...args, ...log);
+    expect(nothing.code).toBe(2);
+    expect(nothing.err).toContain('no price is set for mistral mistral-large-latest (every deployment) at ');
+    expect(nothing.err).toContain('`totra prices list` shows the prices set');
+
+    expect((await cli('prices', 'set', ...args, '--input', '1.5', '--output', '4', '--from', '2026-01-01T00:00:00Z', ...log)).code).toBe(0);
+    expect((await cli('prices', 'set', ...args, '--deployment', 'mistral-eu', '--input', '1', '--output', '3', '--from', '2026-01-01T00:00:00Z', ...log)).code).toBe(0);
+    // A deployment without a price of its own has nothing of its own to remove.
+    const notOwn = await cli('prices', 'remove', ...args, '--deployment', 'mistral-us', ...log);
+    expect(notOwn.code).toBe(2);
+    expect(notOwn.err).toContain('no price is set for mistral mistral-large-latest (deployment mistral-us)');
+
+    const own = await cli('prices', 'remove', ...args, '--deployment', 'mistral-eu', '--from', '2026-06-01T00:00:00Z', ...log);
+    expect(own.code, own.err).toBe(0);
+    expect(own.out).toMatch(/^price removed: mistral mistral-large-latest \(deployment mistral-eu\) from 2026-06-01T00:00:00Z \(was input 1\.00?, output 3\.00? USD per 1M tokens, priceset:[^)]+\); the provider-wide price set, or else the shipped catalog's applies\n$/);
+    const [removal] = await events('PriceRemoved');
+    expect(removal).toMatchObject({ tenant: 'system', data: { provider: 'mistral', model: 'mistral-large-latest', deployment: 'mistral-eu', effectiveFrom: '2026-06-01T00:00:00Z' } });
+    expect(await show('--deployment', 'mistral-eu', '--at', '2026-05-01T00:00:00Z')).toMatchObject({ inputPerMTokMicroUsd: 1_000_000 });
+    expect(await show('--deployment', 'mistral-eu', '--at', '2026-07-01T00:00:00Z')).toMatchObject({ origin: 'override', inputPerMTokMicroUsd: 1_500_000 });
+
+    expect((await cli('prices', 'remove', ...args, '--from', '2026-08-01T00:00:00Z', ...log)).code).toBe(0);
+    expect(await show('--deployment', 'mistral-eu', '--at', '2026-09-01T00:00:00Z')).toMatchObject({ origin: 'catalog' });
+    // Removed once, there is nothing left to remove at that date.
+    expect((await cli('prices', 'remove', ...args, '--from', '2026-09-01T00:00:00Z', ...log)).code).toBe(2);
+
+    const list = (await cli('prices', 'list', ...log)).out.split('\n').filter((l) => l.startsWith('mistral '));
+    expect(list).toHaveLength(4);
+    expect(list[2]).toBe(`mistral mistral-large-latest  deployment mistral-eu  from 2026-06-01T00:00:00Z  removed  (priceremoved:${removal?.id})`);
+    expect(list[3]).toMatch(/^mistral mistral-large-latest  every deployment  from 2026-08-01T00:00:00Z  removed  \(priceremoved:/);
+  });
+
   it('refuses what is not a price, naming the option', async () => {
     const cases: [string[], RegExp][] = [
       [['--input', 'two', '--output', '1'], /--input: "two" is not a price in USD per million tokens/],
@@ -77,5 +111,6 @@ describe('totra prices (real NATS)', () => {
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/--output/);
     expect((await cli('prices', 'show', '--provider', 'openai', '--model', 'gpt-4o', '--at', 'soon', ...log)).err).toMatch(/--at: "soon" is not a date-time/);
+    expect((await cli('prices', 'remove', '--provider', 'openai', '--model', 'gpt-4o', '--from', 'soon', ...log)).err).toMatch(/--from: /);
   });
 });

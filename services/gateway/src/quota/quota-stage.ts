@@ -1,20 +1,20 @@
 import { type EventInput } from '@totra/events';
-import { PriceBook, affordableOutputTokens, costOf, estimateMaxCost, loadTokenizer, type ChatContentPart, type ChatTokenInput, type ResolvedPrice } from '@totra/pricing';
+import { PRICE_EVENT_TYPES, PriceBook, affordableOutputTokens, costOf, estimateMaxCost, loadTokenizer, type ChatContentPart, type ChatTokenInput, type ResolvedPrice } from '@totra/pricing';
 import { type ChatRequest, type Usage } from '@totra/providers';
 import { type QuotaGate, type Reservation } from '@totra/quota-redis';
 import { GatewayError } from '../errors.js';
 import { type CallerIdentity } from '../identity.js';
 import { type DeploymentRoute } from '../routing/directory.js';
 
-/** The event types the quota stage folds into its prices (negotiated or custom prices). */
-export const PRICE_TYPES: ReadonlySet<string> = new Set(['PriceSet']);
+/** The event types the quota stage folds into its prices (negotiated or custom prices, and their removal). */
+export const PRICE_TYPES: ReadonlySet<string> = new Set(PRICE_EVENT_TYPES);
 
 /** What to do when no price is known for a model: refuse (fail closed) or serve at cost 0. */
 export type UnpricedPolicy = 'reject' | 'allow';
 
 /**
- * The prices in force: the shipped catalog and the `PriceSet`s folded from the log (`totra prices
- * set`). Separate from the stage so that the settings a gateway loads before it builds the stage
+ * The prices in force: the shipped catalog and the `PriceSet`s and `PriceRemoved`s folded from the
+ * log (`totra prices set|remove`). Separate from the stage so that the settings a gateway loads before it builds the stage
  * reach it.
  */
 export class Prices {
@@ -29,11 +29,12 @@ export class Prices {
   }
 
   /**
-   * Folds in a `PriceSet`: from its date on, requests it matches are estimated and charged at it,
-   * and their `SpendRecorded` names it (`priceset:<event id>`).
+   * Folds in a `PriceSet` (from its date on, requests it matches are estimated and charged at it,
+   * and their `SpendRecorded` names it: `priceset:<event id>`) or a `PriceRemoved` (from its date
+   * on, the next price down applies).
    */
-  apply(data: unknown, eventId: string): void {
-    this.#book = this.#book.apply(data, { eventId });
+  apply(type: string, data: unknown, eventId: string): void {
+    this.#book = this.#book.fold(type, data, { eventId });
   }
 }
 
