@@ -233,6 +233,30 @@ describe('gateway features', () => {
     expect(text).toContain('respond in a stream');
   });
 
+  it('prompt caching: the cache marker an OpenAI-format client sets reaches Claude, and an Anthropic tool result keeps its own when rewritten', async () => {
+    const ephemeral = { type: 'ephemeral' as const };
+    // The `openai` types do not name it (LiteLLM's and OpenRouter's convention for Anthropic models).
+    const system = { role: 'system', content: [{ type: 'text', text: 'a long, stable prompt', cache_control: ephemeral }] } as unknown as OpenAI.ChatCompletionSystemMessageParam;
+    await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [system, { role: 'user', content: 'hi' }] });
+    expect((h.mocks.anthropic.requests.at(-1)?.body as { system: unknown }).system).toEqual([{ type: 'text', text: 'a long, stable prompt', cache_control: ephemeral }]);
+
+    // An agent loop's breakpoint on its last tool result, in a request the PII stage rewrites (so
+    // it is encoded again from the canonical model, not passed through).
+    await anthropic.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 50,
+      system: 'be brief',
+      messages: [
+        { role: 'user', content: 'read it' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'tu1', name: 'read', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'tu1', content: 'the file of jane@example.com', cache_control: ephemeral }] },
+      ],
+      tools: [{ name: 'read', input_schema: { type: 'object', properties: {} } }],
+    });
+    const last = (h.mocks.anthropic.requests.at(-1)?.body as { messages: { content: unknown }[] }).messages.at(-1);
+    expect(last?.content).toEqual([{ type: 'tool_result', tool_use_id: 'tu1', content: 'the file of <EMAIL_1>', cache_control: ephemeral }]);
+  });
+
   it('tool calls: OpenAI format to an Anthropic model, and Anthropic format to an OpenAI model', async () => {
     h.mocks.anthropic.setBehaviour({ toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}' }] });
     const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];

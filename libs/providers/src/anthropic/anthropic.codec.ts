@@ -76,7 +76,9 @@ function decodeMessages(wire: CountTokensWire): Message[] {
         else if (b.type === 'redacted_thinking') msg.content.push({ type: 'reasoning', text: '', redactedData: b.data });
         else if (b.type === 'tool_use') {
           toolNames.set(b.id, b.name);
-          calls.push({ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) });
+          const call: ToolCall = { id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) };
+          if (b.cache_control) call.cacheControl = b.cache_control;
+          calls.push(call);
         } else throw new InboundRequestError(`assistant messages cannot contain ${b.type} blocks`, `messages.${mi}.content`);
       }
       if (calls.length > 0) msg.toolCalls = calls;
@@ -93,6 +95,7 @@ function decodeMessages(wire: CountTokensWire): Message[] {
         const name = toolNames.get(b.tool_use_id);
         if (name) tool.name = name;
         if (b.is_error) tool.isError = true;
+        if (b.cache_control) tool.cacheControl = b.cache_control;
         messages.push(tool);
       } else if (b.type === 'text' || b.type === 'image' || b.type === 'document') rest.push(decodeContentBlock(b));
       else throw new InboundRequestError(`user messages cannot contain ${b.type} blocks`, `messages.${mi}.content`);
@@ -281,6 +284,7 @@ export function encodeAnthropicRequest(
       const content = only && only['type'] === 'text' && only['cache_control'] === undefined ? only['text'] : blocks;
       const result: JsonRecord = { type: 'tool_result', tool_use_id: m.toolCallId, content };
       if (m.isError) result['is_error'] = true;
+      if (m.cacheControl) result['cache_control'] = m.cacheControl;
       turn('user').push(result);
     } else if (m.role === 'assistant') {
       const content = turn('assistant');
@@ -288,7 +292,11 @@ export function encodeAnthropicRequest(
         const block = p.type === 'reasoning' ? encodeReasoning(p) : p.text.length > 0 ? encodeTextPart(p) : undefined;
         if (block) content.push(block);
       }
-      for (const c of m.toolCalls ?? []) content.push({ type: 'tool_use', id: c.id, name: c.name, input: parseArguments(c.arguments) });
+      for (const c of m.toolCalls ?? []) {
+        const block: JsonRecord = { type: 'tool_use', id: c.id, name: c.name, input: parseArguments(c.arguments) };
+        if (c.cacheControl) block['cache_control'] = c.cacheControl;
+        content.push(block);
+      }
     }
   }
   const messages = turns.filter((t) => t.content.length > 0);

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { prepareRequest } from '../adapters/adapter.js';
+import { providerAdapters } from '../adapters/registry.js';
 import { ChatRequest } from '../canonical/chat.js';
+import { mapRequestText } from '../canonical/helpers.js';
 import type { StreamEvent } from '../canonical/stream-event.js';
 import { SseDecoder } from '../wire/sse.js';
 import requestRaw from '../testdata/anthropic/messages-request.json?raw';
@@ -77,6 +80,27 @@ describe('decodeAnthropicRequest', () => {
     expect(again['thinking']).toEqual(original['thinking']);
     expect(again['metadata']).toEqual(original['metadata']);
     expect(again['max_tokens']).toBe(4096);
+  });
+
+  it('keeps the cache breakpoints of tool calls and tool results, also after a rewrite, and gives Bedrock its cache point', async () => {
+    const wire = {
+      model: 'claude',
+      max_tokens: 100,
+      messages: [
+        { role: 'user', content: 'read the log of jane@example.com' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'read_log', input: { user: 'jane@example.com' }, cache_control: { type: 'ephemeral' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'jane@example.com logged in', cache_control: { type: 'ephemeral', ttl: '1h' } }] },
+      ],
+    };
+    const rewritten = mapRequestText(decodeAnthropicRequest(wire), (t) => t.replaceAll('jane@example.com', '<EMAIL_1>'));
+    expect(encodeAnthropicRequest(rewritten, { model: 'claude' })['messages']).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'read the log of <EMAIL_1>' }] },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'read_log', input: { user: '<EMAIL_1>' }, cache_control: { type: 'ephemeral' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: '<EMAIL_1> logged in', cache_control: { type: 'ephemeral', ttl: '1h' } }] },
+    ]);
+    const bedrock = await prepareRequest(providerAdapters.bedrock, rewritten, { provider: 'bedrock', model: 'anthropic.claude', region: 'eu-west-1', apiKey: 'k' }, new Date('2026-12-01T00:00:00Z'));
+    const messages = (JSON.parse(bedrock.body as string) as { messages: { content: unknown[] }[] }).messages;
+    expect(messages[2]?.content).toEqual([{ toolResult: { toolUseId: 't1', content: [{ text: '<EMAIL_1> logged in' }] } }, { cachePoint: { type: 'default' } }]);
   });
 
   it('requires max_tokens and rejects unknown block types', () => {

@@ -72,6 +72,7 @@ export function encodeBedrockRequest(req: ChatRequest): JsonRecord {
       const result: JsonRecord = { toolUseId: m.toolCallId, content: content.length > 0 ? content : [{ text: '' }] };
       if (m.isError) result['status'] = 'error';
       turn('user').push({ toolResult: result });
+      if (m.cacheControl) turn('user').push({ cachePoint: { type: 'default' } });
     } else if (m.role === 'assistant') {
       const content = turn('assistant');
       for (const p of m.content) {

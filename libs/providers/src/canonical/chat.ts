@@ -71,6 +71,8 @@ export const ToolCall = z.object({
   arguments: z.string(),
   /** Opaque provider signature that must travel back with the call (Gemini `thoughtSignature`). */
   signature: z.string().optional(),
+  /** A prompt-cache breakpoint after this call (Anthropic `tool_use.cache_control`). */
+  cacheControl: CacheControl.optional(),
 });
 export type ToolCall = z.infer<typeof ToolCall>;
 
@@ -104,6 +106,8 @@ export const ToolMessage = z.object({
   name: z.string().optional(),
   content: z.array(UserContentPart),
   isError: z.boolean().optional(),
+  /** A prompt-cache breakpoint after this result (Anthropic `tool_result.cache_control`). */
+  cacheControl: CacheControl.optional(),
 });
 export type ToolMessage = z.infer<typeof ToolMessage>;
 

@@ -1,9 +1,11 @@
 import type {
   AssistantMessage,
+  CacheControl,
   ChatRequest,
   ChatResponse,
   FinishReason,
   Message,
+  TextPart,
   ToolCall,
   ToolMessage,
   Usage,
@@ -37,22 +39,29 @@ function imagePart(url: string, detail: 'auto' | 'low' | 'high' | undefined): Us
   return detail ? { type: 'image', source, detail } : { type: 'image', source };
 }
 
+/** A text part, with the prompt-cache marker an OpenAI-format client of Anthropic models may set. */
+function textPart(p: { text: string; cache_control?: CacheControl | null | undefined }): TextPart {
+  return p.cache_control ? { type: 'text', text: p.text, cacheControl: p.cache_control } : { type: 'text', text: p.text };
+}
+
 function decodeMessage(m: OpenAIChatMessageWire, toolNames: Map<string, string>): Message {
   switch (m.role) {
     case 'system':
     case 'developer':
       return {
         role: m.role,
-        content: typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content.map((p) => ({ type: 'text', text: p.text })),
+        content: typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content.map(textPart),
       };
     case 'user': {
       const content: UserContentPart[] =
         typeof m.content === 'string'
           ? [{ type: 'text', text: m.content }]
           : m.content.map((p): UserContentPart => {
-              if (p.type === 'text') return { type: 'text', text: p.text };
+              if (p.type === 'text') return textPart(p);
               if (p.type === 'file' || p.type === 'input_audio') return { type: 'opaque', api: 'openai-chat', kind: p.type, value: { ...p } };
-              return typeof p.image_url === 'string' ? imagePart(p.image_url, undefined) : imagePart(p.image_url.url, p.image_url.detail);
+              const image = typeof p.image_url === 'string' ? imagePart(p.image_url, undefined) : imagePart(p.image_url.url, p.image_url.detail);
+              if (p.cache_control && image.type === 'image') image.cacheControl = p.cache_control;
+              return image;
             });
       return m.name ? { role: 'user', content, name: m.name } : { role: 'user', content };
     }
@@ -62,7 +71,7 @@ function decodeMessage(m: OpenAIChatMessageWire, toolNames: Map<string, string>)
       if (typeof m.content === 'string') {
         if (m.content.length > 0) msg.content.push({ type: 'text', text: m.content });
       } else if (m.content) {
-        for (const p of m.content) msg.content.push({ type: 'text', text: p.type === 'text' ? p.text : p.refusal });
+        for (const p of m.content) msg.content.push(p.type === 'text' ? textPart(p) : { type: 'text', text: p.refusal });
       }
       if (m.tool_calls && m.tool_calls.length > 0) {
         msg.toolCalls = m.tool_calls.map((c) => {
@@ -77,7 +86,7 @@ function decodeMessage(m: OpenAIChatMessageWire, toolNames: Map<string, string>)
       const tool: ToolMessage = {
         role: 'tool',
         toolCallId: m.tool_call_id,
-        content: typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content.map((p) => ({ type: 'text', text: p.text })),
+        content: typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content.map(textPart),
       };
       const name = toolNames.get(m.tool_call_id);
       if (name) tool.name = name;
@@ -113,6 +122,7 @@ export function decodeOpenAIChatRequest(body: unknown): ChatRequest {
       ...(t.function.description !== undefined ? { description: t.function.description } : {}),
       parameters: t.function.parameters ?? { type: 'object', properties: {} },
       ...(t.function.strict !== undefined && t.function.strict !== null ? { strict: t.function.strict } : {}),
+      ...(t.cache_control ? { cacheControl: t.cache_control } : {}),
     }));
   }
   if (w.tool_choice !== undefined) {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { prepareRequest } from '../adapters/adapter.js';
+import { providerAdapters } from '../adapters/registry.js';
 import { ChatRequest } from '../canonical/chat.js';
 import { responseToStreamEvents, type StreamEvent } from '../canonical/stream-event.js';
 import { SseDecoder } from '../wire/sse.js';
@@ -79,6 +81,35 @@ describe('decodeOpenAIChatRequest', () => {
     expect(body['tool_choice']).toEqual(original['tool_choice']);
     expect(body['max_tokens']).toBe(300);
     expect(body['stop']).toEqual(['STOP']);
+  });
+
+  it('reads the prompt-cache marker OpenAI-format clients of Anthropic models set, for Anthropic only', async () => {
+    const ephemeral = { type: 'ephemeral' as const };
+    const request = decodeOpenAIChatRequest({
+      model: 'claude',
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: 'long rules', cache_control: ephemeral }] },
+        { role: 'user', content: [{ type: 'text', text: 'look', cache_control: { type: 'ephemeral', ttl: '1h' } }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' }, cache_control: ephemeral }] },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 'c1', content: [{ type: 'text', text: 'result', cache_control: ephemeral }] },
+      ],
+      tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {} } }, cache_control: ephemeral }],
+    });
+    const anthropic = await prepareRequest(providerAdapters.anthropic, request, { provider: 'anthropic', model: 'claude-sonnet-4-5', apiKey: 'k' }, new Date('2026-12-01T00:00:00Z'));
+    const body = JSON.parse(anthropic.body as string) as Record<string, unknown>;
+    expect(body['system']).toEqual([{ type: 'text', text: 'long rules', cache_control: ephemeral }]);
+    expect(body['messages']).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'look', cache_control: { type: 'ephemeral', ttl: '1h' } }, { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' }, cache_control: ephemeral }] },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'c1', name: 'f', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'c1', content: [{ type: 'text', text: 'result', cache_control: ephemeral }] }] },
+    ]);
+    expect((body['tools'] as Record<string, unknown>[])[0]?.['cache_control']).toEqual(ephemeral);
+    // OpenAI caches by itself: the marker is not sent there.
+    expect(JSON.stringify(encodeOpenAIChatRequest(request, { model: 'gpt-4o' }))).not.toContain('cache_control');
+    // A marker Anthropic would not take is refused at the door, naming it.
+    expect(() => decodeOpenAIChatRequest({ model: 'x', messages: [{ role: 'user', content: [{ type: 'text', text: 'a', cache_control: { type: 'forever' } }] }] })).toThrow(
+      expect.objectContaining({ code: 'TOTRA_INBOUND_INVALID_REQUEST', param: 'messages.0.content.0.cache_control.type' }),
+    );
   });
 });
 

@@ -2,13 +2,21 @@ import { z } from 'zod';
 
 /** Zod schemas of the OpenAI Chat Completions request, as far as the gateway reads it (the decoder keeps the top-level members it does not name as `ChatRequest.extra`, ADR 0025). */
 
-const TextContentPart = z.object({ type: z.literal('text'), text: z.string() });
+/**
+ * Anthropic's prompt-cache marker, as OpenAI-format clients of Anthropic models send it on content
+ * parts and tools (the convention of LiteLLM and OpenRouter): carried to providers that cache on
+ * request (Anthropic, Bedrock); OpenAI caches by itself and is not sent it.
+ */
+const CacheControlWire = z.object({ type: z.literal('ephemeral'), ttl: z.enum(['5m', '1h']).optional() }).nullish();
+
+const TextContentPart = z.object({ type: z.literal('text'), text: z.string(), cache_control: CacheControlWire });
 const ImageContentPart = z.object({
   type: z.literal('image_url'),
   image_url: z.union([
     z.string(),
     z.object({ url: z.string(), detail: z.enum(['auto', 'low', 'high']).optional() }),
   ]),
+  cache_control: CacheControlWire,
 });
 const RefusalContentPart = z.object({ type: z.literal('refusal'), refusal: z.string() });
 /** A file (a PDF, by id or inline) and audio: carried as they came, not read (`OpaquePart`, ADR 0026). */
@@ -53,6 +61,7 @@ export type OpenAIChatMessageWire = z.infer<typeof OpenAIChatMessageWire>;
 
 export const OpenAIToolWire = z.object({
   type: z.literal('function'),
+  cache_control: CacheControlWire,
   function: z.object({
     name: z.string(),
     description: z.string().optional(),
