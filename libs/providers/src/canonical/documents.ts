@@ -27,7 +27,7 @@ function only(value: Record<string, unknown>, allowed: ReadonlySet<string>): boo
   return true;
 }
 
-const OPENAI_FILE_PART = new Set(['type', 'file']);
+const OPENAI_FILE_PART = new Set(['type', 'file', 'cache_control']);
 const OPENAI_FILE = new Set(['file_data', 'filename']);
 const RESPONSES_INPUT_FILE = new Set(['type', 'file_data', 'filename']);
 const ANTHROPIC_DOCUMENT = new Set(['type', 'source', 'title', 'cache_control', 'citations']);
@@ -53,7 +53,7 @@ export function portableDocument(part: OpaquePart): PortableDocument | undefined
   if (part.api === 'openai-chat' && part.kind === 'file') {
     const file = record(value['file']);
     if (!file || !only(value, OPENAI_FILE_PART) || !only(file, OPENAI_FILE)) return undefined;
-    return inlinePdf(file['file_data'], file['filename']);
+    return withCacheControl(inlinePdf(file['file_data'], file['filename']), value['cache_control']);
   }
   if (part.api === 'openai-responses' && part.kind === 'input_file') {
     return only(value, RESPONSES_INPUT_FILE) ? inlinePdf(value['file_data'], value['filename']) : undefined;
@@ -69,14 +69,22 @@ export function portableDocument(part: OpaquePart): PortableDocument | undefined
     if (title !== undefined && title !== null && typeof title !== 'string') return undefined;
     const doc: PortableDocument = { mediaType: PDF, data: source['data'] };
     if (title) doc.name = title;
-    if (value['cache_control'] !== undefined && value['cache_control'] !== null) {
-      const cache = CacheControl.safeParse(value['cache_control']);
-      if (!cache.success) return undefined;
-      doc.cacheControl = cache.data;
-    }
-    return doc;
+    return withCacheControl(doc, value['cache_control']);
   }
   return undefined;
+}
+
+/**
+ * The document with the prompt-cache marker of its part (Anthropic's, or the same member on an
+ * OpenAI-format part, as LiteLLM and OpenRouter clients send it); undefined when the marker is
+ * not one Anthropic takes.
+ */
+function withCacheControl(doc: PortableDocument | undefined, marker: unknown): PortableDocument | undefined {
+  if (!doc || marker === undefined || marker === null) return doc;
+  const cache = CacheControl.safeParse(marker);
+  if (!cache.success) return undefined;
+  doc.cacheControl = cache.data;
+  return doc;
 }
 
 /** A file name for a document that came without one (OpenAI's file part wants one). */

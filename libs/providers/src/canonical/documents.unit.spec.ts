@@ -45,6 +45,8 @@ describe('portable documents (ADR 0027)', () => {
     expect(portableDocument(opaque('anthropic-messages', 'document', anthropicPdf))).toEqual({ mediaType: 'application/pdf', data: DATA, name: 'Contract 2026', cacheControl: { type: 'ephemeral' } });
     expect(portableDocument(opaque('openai-chat', 'file', openaiFile))).toEqual({ mediaType: 'application/pdf', data: DATA, name: 'contract.pdf' });
     expect(portableDocument(opaque('openai-responses', 'input_file', { type: 'input_file', file_data: `data:application/pdf;base64,${DATA}` }))).toEqual({ mediaType: 'application/pdf', data: DATA });
+    // An OpenAI-format client of Claude may set Anthropic's cache marker on the part.
+    expect(portableDocument(opaque('openai-chat', 'file', { ...openaiFile, cache_control: { type: 'ephemeral' } }))).toEqual({ mediaType: 'application/pdf', data: DATA, name: 'contract.pdf', cacheControl: { type: 'ephemeral' } });
     const notPortable: [string, OpaquePart][] = [
       ['citations on', opaque('anthropic-messages', 'document', { ...anthropicPdf, citations: { enabled: true } })],
       ['a context', opaque('anthropic-messages', 'document', { ...anthropicPdf, context: 'signed in 2026' })],
@@ -53,6 +55,7 @@ describe('portable documents (ADR 0027)', () => {
       ['a title that is no string', opaque('anthropic-messages', 'document', { ...anthropicPdf, title: 7 })],
       ['another cache marker', opaque('anthropic-messages', 'document', { ...anthropicPdf, cache_control: { type: 'persistent' } })],
       ['a file id', opaque('openai-chat', 'file', { type: 'file', file: { file_id: 'file-1' } })],
+      ['a cache marker Anthropic would not take', opaque('openai-chat', 'file', { ...openaiFile, cache_control: { type: 'forever' } })],
       ['a file id beside the data', opaque('openai-chat', 'file', { type: 'file', file: { ...openaiFile.file, file_id: 'file-1' } })],
       ['a text file', opaque('openai-chat', 'file', { type: 'file', file: { file_data: 'data:text/plain;base64,aGk=' } })],
       ['audio', opaque('openai-chat', 'input_audio', { type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } })],
