@@ -73,7 +73,7 @@ describe('totra prices (real NATS)', () => {
     // A deployment without a price of its own has nothing of its own to remove.
     const notOwn = await cli('prices', 'remove', ...args, '--deployment', 'mistral-us', ...log);
     expect(notOwn.code).toBe(2);
-    expect(notOwn.err).toContain('no price is set for mistral mistral-large-latest (deployment mistral-us)');
+    expect(notOwn.err).toMatch(/deployment mistral-us has no price of its own for mistral mistral-large-latest at .*: it is charged the provider-wide price set \(priceset:[^)]+\), which `totra prices remove` without --deployment removes/);
 
     const own = await cli('prices', 'remove', ...args, '--deployment', 'mistral-eu', '--from', '2026-06-01T00:00:00Z', ...log);
     expect(own.code, own.err).toBe(0);

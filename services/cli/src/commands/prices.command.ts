@@ -144,6 +144,12 @@ export const pricesCommands: CommandGroup = (program, io, setExitCode) => {
     const entries = await withSettingsLog(o, io.stderr, (log) => withNats(o, (nc, stream) => loadPriceEntries(nc, stream, log)));
     const inForce = priceBookOf(entries).overrideFor(o.provider, o.model, o.deployment, checked.data.effectiveFrom);
     const was = inForce?.price;
+    if (inForce && o.deployment !== undefined && inForce.deployment === undefined) {
+      throw new CliError(
+        'TOTRA_CLI_NOT_FOUND',
+        `deployment ${o.deployment} has no price of its own for ${o.provider} ${o.model} at ${checked.data.effectiveFrom}: it is charged the provider-wide price set (${inForce.priceVersion}), which \`totra prices remove\` without --deployment removes`,
+      );
+    }
     if (!inForce || !was || inForce.deployment !== o.deployment) {
       throw new CliError(
         'TOTRA_CLI_NOT_FOUND',
