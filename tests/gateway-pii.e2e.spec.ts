@@ -54,6 +54,43 @@ describe('gateway PII stage', () => {
     expect(toAnthropic.tools[0]?.description).toBe('File a ticket for <EMAIL_1>');
   });
 
+  it("sends a provider of the client's API the client's own body with the rewritten texts, members the gateway does not read included", async () => {
+    // Anthropic: citations of an earlier answer (a member the canonical model does not carry).
+    const citations = [{ type: 'char_location' as const, cited_text: 'a clause', document_index: 0, document_title: null, start_char_index: 0, end_char_index: 8, file_id: null }];
+    await anthropic.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 50,
+      messages: [
+        { role: 'user', content: 'which clause?' },
+        { role: 'assistant', content: [{ type: 'text', text: 'This one.', citations }] },
+        { role: 'user', content: `send it to ${email}` },
+      ],
+    });
+    expect((h.mocks.anthropic.requests.at(-1)?.body as { messages: unknown[] }).messages).toEqual([
+      { role: 'user', content: 'which clause?' },
+      { role: 'assistant', content: [{ type: 'text', text: 'This one.', citations }] },
+      { role: 'user', content: 'send it to <EMAIL_1>' },
+    ]);
+    // OpenAI: an audio answer's id in the history, and the client's max_tokens as it wrote it.
+    await openai.chat.completions.create({
+      model: 'gpt-4o',
+      max_tokens: 20,
+      messages: [
+        { role: 'user', content: 'say hi' },
+        { role: 'assistant', content: null, audio: { id: 'audio_abc' } },
+        { role: 'user', content: `now mail ${email}` },
+      ],
+    });
+    const upstream = h.mocks.openai.requests.at(-1)?.body as Record<string, unknown>;
+    expect(upstream['messages']).toEqual([
+      { role: 'user', content: 'say hi' },
+      { role: 'assistant', content: null, audio: { id: 'audio_abc' } },
+      { role: 'user', content: 'now mail <EMAIL_1>' },
+    ]);
+    expect(upstream['max_tokens']).toBe(20);
+    expect(upstream).not.toHaveProperty('max_completion_tokens');
+  });
+
   it('restores placeholders split across stream chunks, for a same-format (OpenAI) provider too', async () => {
     for (const [model, mock] of [
       ['claude-sonnet-4-5', h.mocks.anthropic],

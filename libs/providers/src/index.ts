@@ -33,6 +33,7 @@ export {
 } from './canonical/stream-event.js';
 export { EmbeddingsRequest, EmbeddingsResponse } from './canonical/embeddings.js';
 export { forEachRequestText, jsonModeInstruction, mapRequestText, splitSystem, type TextLocation } from './canonical/helpers.js';
+export { rewriteClientBody } from './canonical/client-body.js';
 export { describeOpaque, opaqueParts, unportableMembers } from './canonical/extra.js';
 
 // Errors

@@ -34,6 +34,11 @@ export interface PiiOutcome {
   request: ChatRequest;
   /** True when the texts sent upstream differ from what the client sent. */
   changed: boolean;
+  /**
+   * When changed: each text the client sent that is sent otherwise, and what is sent instead, for
+   * putting the rewrites into the client's own body (`rewriteClientBody`, ADR 0028).
+   */
+  rewrites?: ReadonlyMap<string, string>;
   /** Set when placeholders must be restored in the answer. */
   output: OutputTransform | undefined;
   /** Parts sent unscanned because a policy allows content the scanner cannot read (ADR 0026). */
@@ -151,6 +156,12 @@ export class PiiStage {
     const mapped = changed ? mapRequestText(request, ((i) => () => out[i.n++] as string)({ n: 0 })) : request;
     const output: OutputTransform | undefined =
       vault.size > 0 || effective ? { text: (t) => restore(scanAnswer(t), vault), stream: streamAnswer } : undefined;
-    return { request: mapped, changed, output, unscanned: unscannable.length };
+    if (!changed) return { request: mapped, changed, output, unscanned: unscannable.length };
+    const rewrites = new Map<string, string>();
+    texts.forEach((t, n) => {
+      const next = out[n] as string;
+      if (next !== t) rewrites.set(t, next);
+    });
+    return { request: mapped, changed, rewrites, output, unscanned: unscannable.length };
   }
 }

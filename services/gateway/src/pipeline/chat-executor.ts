@@ -11,6 +11,7 @@ import {
   sameWireFormat,
   type ChatRequest,
   type InboundFormat,
+  type PassthroughInput,
   type PassthroughMessage,
   type PassthroughStreamParser,
   type ProviderHttpRequest,
@@ -75,6 +76,11 @@ export interface ChatRun {
   signal: AbortSignal;
   /** False when the request was changed (e.g. PII redacted): the raw body must not be forwarded. */
   allowPassthrough: boolean;
+  /**
+   * When the request was changed: the client's body with the rewritten texts, sent to a provider
+   * of the client's API in place of the raw body (ADR 0028); absent: the request is translated.
+   */
+  rewritten?: PassthroughInput | undefined;
   /** Applied to the answer before it reaches the client (e.g. restoring pseudonyms). */
   output?: OutputTransform | undefined;
   /**
@@ -297,13 +303,14 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
   // otherwise it is translated, and the encoder ends it.
   const capped = run.cap !== undefined && run.request.stream === true;
   const request = affordableRequest(run, route);
-  const passthrough =
-    request === run.request && run.allowPassthrough && !run.output && adapter.passthrough && sameWireFormat(run.inbound, adapter) && (!capped || adapter.passthrough.createStreamCutter)
-      ? adapter.passthrough
-      : undefined;
-  const req: ProviderHttpRequest = passthrough
-    ? passthrough.buildRequest({ raw: run.raw, parsed: run.parsed, ...(run.request.betas ? { betas: run.request.betas } : {}) }, deployment)
-    : await prepareRequest(adapter, request, deployment, new Date());
+  // A provider of the client's API gets the client's body: as it came, or with the texts the PII
+  // stage rewrote put in place (ADR 0028); its answer is passed through when nothing in it must be
+  // restored or scanned.
+  const own = request === run.request && adapter.passthrough && sameWireFormat(run.inbound, adapter) ? adapter.passthrough : undefined;
+  const body: PassthroughInput | undefined = own && (run.allowPassthrough ? { raw: run.raw, parsed: run.parsed } : run.rewritten);
+  const passthrough = own && body && !run.output && (!capped || own.createStreamCutter) ? own : undefined;
+  const req: ProviderHttpRequest =
+    own && body ? own.buildRequest({ ...body, ...(run.request.betas ? { betas: run.request.betas } : {}) }, deployment) : await prepareRequest(adapter, request, deployment, new Date());
   const t0 = usNow();
   if (!run.request.stream) {
     const { statusCode, headers, text } = await deps.upstream.sendBuffered(req, run.signal);

@@ -17,11 +17,13 @@ import {
   encodeOpenAIModelList,
   getProviderAdapter,
   opaqueParts,
+  rewriteClientBody,
   type AnthropicModelPageQuery,
   type ChatRequest,
   type EmbeddingsResponse,
   type InboundFormat,
   type ModelListEntry,
+  type PassthroughInput,
 } from '@totra/providers';
 import { type z } from 'zod';
 import { demoEmbeddings } from '../demo/demo-provider.js';
@@ -107,6 +109,16 @@ function roughEstimate(input: ChatRequest | Buffer, outputChars: number) {
  */
 function unscannedOf(pii: { unscanned: number } | undefined, chat: ChatRequest): number {
   return pii ? pii.unscanned : opaqueParts(chat).length;
+}
+
+/**
+ * The client's body with the texts the PII stage rewrote, for a provider of the client's API
+ * (ADR 0028); undefined when nothing was rewritten, when no provider speaks the client's API (the
+ * Responses API), or when a rewrite cannot be put in place (the request is then translated).
+ */
+function rewrittenBody(inbound: InboundFormat, parsed: Record<string, unknown>, pii: { changed: boolean; rewrites?: ReadonlyMap<string, string> } | undefined): PassthroughInput | undefined {
+  if (!pii?.changed || !pii.rewrites || inbound === 'openai-responses') return undefined;
+  return rewriteClientBody(parsed, inbound, pii.rewrites);
 }
 
 function checkAllowed(ctx: GatewayContext, who: CallerIdentity, alias: string): void {
@@ -273,7 +285,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     try {
       outcome = await executeChat(
         exec,
-        { inbound: def.inbound, alias, request: pii?.request ?? chat, raw, parsed, requestId, signal: left.signal, allowPassthrough: !pii?.changed, output: pii?.output, cap },
+        { inbound: def.inbound, alias, request: pii?.request ?? chat, raw, parsed, requestId, signal: left.signal, allowPassthrough: !pii?.changed, rewritten: rewrittenBody(def.inbound, parsed, pii), output: pii?.output, cap },
         sink,
       );
     } catch (err) {
