@@ -12,7 +12,8 @@ import { ChainWriter, connectNats, ensureStream, type StreamOptions } from '@tot
 import { KeyStore } from '@totra/keystore';
 import { createTestDatabase, natsUrl, uniquePrefix, uniqueStreamName, type TestDatabase } from '@totra/testing';
 import { runCli } from '../cli.js';
-import { decryptedView, readEnvelopes } from './gdpr.command.js';
+import { type Progress } from '../progress.js';
+import { decryptedView, readEnvelopes, readSubjectEvents } from './gdpr.command.js';
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -111,6 +112,16 @@ describe('GDPR crypto-shredding end to end (real NATS + Postgres)', () => {
     expect(exp.purposes.length).toBeGreaterThan(0);
     expect(exp.retention).toHaveProperty('content');
     for (const s of [BOB.email, BOB.name, BOB.id]) expect(r.out).not.toContain(s);
+    // The whole log is read; a terminal is shown how far.
+    const seen: [number, number][] = [];
+    let ended = false;
+    const mine = await readSubjectEvents(nc, stream, ALICE.id, { update: (done: number, total: number) => seen.push([done, total]), done: () => (ended = true) } as unknown as Progress);
+    expect(mine.map((e) => e.type).sort()).toEqual(['RequestContentLogged', 'UserCreated']);
+    // Counted in stream messages (a message may hold several events), up to the last one.
+    const last = seen.at(-1);
+    expect(last?.[1]).toBeGreaterThan(0);
+    expect(last?.[0]).toBe(last?.[1]);
+    expect(ended).toBe(true);
     const csv = await run('gdpr', 'export', ALICE.id, '--csv');
     expect(csv.out.split('\n')[0]).toBe('event_id,type,time,part,field,value');
     expect(csv.out).toContain(`,personal,email,${ALICE.email}`);

@@ -19,6 +19,7 @@ import { readStream, type StreamOptions } from '@totra/eventlog';
 import { type KeyStore } from '@totra/keystore';
 import { gdprLog } from '@totra/projection-reporting';
 import { CliError, EXIT } from '../cli-error.js';
+import { Progress } from '../progress.js';
 import type { CommandGroup } from '../cli.js';
 import { type KeyOptions, addKek, keyOptions, receiptSecretKey, withKeyStore } from '../gdpr-context.js';
 import { type EventLogReader, foldFromEventLog, type LogOptions, withEventLog, withNats, withSettingsLog, withWriter } from '../log-context.js';
@@ -55,11 +56,11 @@ function erasureState(o: LogOptions, note: (line: string) => void): Promise<Eras
  * The subject's events (those naming it as subject, and accounting events naming it as user),
  * read from the whole stream one message at a time: only the subject's are kept.
  */
-export async function readSubjectEvents(nc: NatsConnection, stream: StreamOptions, subject: string): Promise<Envelope[]> {
+export async function readSubjectEvents(nc: NatsConnection, stream: StreamOptions, subject: string, progress?: Progress): Promise<Envelope[]> {
   const asSubject = `"subject":${JSON.stringify(subject)}`;
   const asUser = `"userId":${JSON.stringify(subject)}`;
   const out: Envelope[] = [];
-  for await (const batch of readStream(nc, stream)) {
+  for await (const batch of readStream(nc, stream, { onProgress: (done, total) => progress?.update(done, total) })) {
     for (const line of batch.lines) {
       // Stored lines are canonical JSON: a line that names the subject holds one of these.
       if (!line.includes(asSubject) && !line.includes(asUser)) continue;
@@ -67,6 +68,7 @@ export async function readSubjectEvents(nc: NatsConnection, stream: StreamOption
       if (isOfSubject(e, subject)) out.push(e);
     }
   }
+  progress?.done();
   return out;
 }
 
@@ -242,7 +244,8 @@ export const gdprCommands: CommandGroup = (program, io, setExitCode) => {
       .description("Art. 15/20: the subject's events, decrypted, with purposes, recipients and retention (JSON, or CSV)")
       .option('--csv', 'CSV: one row per field'),
   ).action(async (subject: string, o: KeyOptions & { csv?: boolean }) => {
-    const events = await withNats(o, (nc, stream) => readSubjectEvents(nc, stream, subject));
+    // The whole log is read (the subject's events are wherever its requests went): progress on a terminal.
+    const events = await withNats(o, (nc, stream) => readSubjectEvents(nc, stream, subject, new Progress(`reading the log for ${subject}`)));
     const mine = await withKeyStore(o, (store) => decryptedView(store, events));
     if (o.csv) io.stdout(toCsv(mine));
     else io.stdout(`${JSON.stringify({ subject, exportedAt: new Date().toISOString(), events: mine, ...exportNotice(mine) }, null, 2)}\n`);
