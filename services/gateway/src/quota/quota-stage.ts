@@ -14,8 +14,8 @@ export type UnpricedPolicy = 'reject' | 'allow';
 
 /**
  * The prices in force: the shipped catalog and the `PriceSet`s and `PriceRemoved`s folded from the
- * log (`totra prices set|remove`). Separate from the stage so that the settings a gateway loads before it builds the stage
- * reach it.
+ * log (`totra prices set|remove`). Separate from the stage so that the settings a gateway loads
+ * before it builds the stage reach it.
  */
 export class Prices {
   #book: PriceBook;
