@@ -1,3 +1,4 @@
+import { type z } from 'zod';
 import { CATALOG_2026_12 } from './catalog/2026-12.catalog.js';
 import { type CatalogEntry, CatalogIndex, type CatalogMatch, normalizeProvider, type PriceCatalog } from './catalog/catalog.js';
 import { InvalidPriceError, UnknownModelPriceError } from './errors.js';
@@ -59,6 +60,13 @@ export interface PriceOverride {
   readonly seq: number;
 }
 
+/** The data of a price event, or `TOTRA_PRICE_INVALID` naming what is wrong. */
+function parseOrThrow<T>(schema: z.ZodType<T>, data: unknown, type: string): T {
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  throw new InvalidPriceError(`invalid ${type}: ${parsed.error.issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`).join('; ')}`, { cause: parsed.error });
+}
+
 function toMillis(at: Date | string, field: string): number {
   const ms = at instanceof Date ? at.getTime() : Date.parse(at);
   if (Number.isNaN(ms)) throw new InvalidPriceError(`${field} is not a valid date-time: ${String(at)}`);
@@ -102,15 +110,7 @@ export class PriceBook {
    * `TOTRA_PRICE_INVALID` when it does not match).
    */
   apply(data: unknown, meta: PriceSetMeta = {}): PriceBook {
-    const parsed = PriceSetData.safeParse(data);
-    if (!parsed.success) {
-      throw new InvalidPriceError(`invalid PriceSet: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
-        cause: parsed.error,
-      });
-    }
-    const set = parsed.data;
-    const provider = normalizeProvider(set.provider);
-    const model = this.modelKey(provider, set.model);
+    const set = parseOrThrow(PriceSetData, data, 'PriceSet');
     const price: ModelPrice = {
       inputPerMTokMicroUsd: set.inputPerMTokMicroUsd,
       outputPerMTokMicroUsd: set.outputPerMTokMicroUsd,
@@ -118,20 +118,7 @@ export class PriceBook {
       ...(set.cacheWritePerMTokMicroUsd === undefined ? {} : { cacheWritePerMTokMicroUsd: set.cacheWritePerMTokMicroUsd }),
       ...(set.reasoningPerMTokMicroUsd === undefined ? {} : { reasoningPerMTokMicroUsd: set.reasoningPerMTokMicroUsd }),
     };
-    const override: PriceOverride = {
-      provider,
-      model,
-      ...(set.deployment === undefined ? {} : { deployment: set.deployment }),
-      effectiveFrom: set.effectiveFrom,
-      effectiveFromMs: toMillis(set.effectiveFrom, 'effectiveFrom'),
-      price,
-      priceVersion:
-        meta.eventId !== undefined
-          ? `priceset:${meta.eventId}`
-          : `priceset:${provider}/${model}@${set.deployment ?? '*'}/${set.effectiveFrom}`,
-      seq: this.list.length,
-    };
-    return new PriceBook(this.index, [...this.list, override]);
+    return new PriceBook(this.index, [...this.list, this.entry(set, 'priceset', meta, price)]);
   }
 
   /**
@@ -139,26 +126,29 @@ export class PriceBook {
    * `TOTRA_PRICE_INVALID` when it does not match).
    */
   remove(data: unknown, meta: PriceSetMeta = {}): PriceBook {
-    const parsed = PriceRemovedData.safeParse(data);
-    if (!parsed.success) {
-      throw new InvalidPriceError(`invalid PriceRemoved: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
-        cause: parsed.error,
-      });
-    }
-    const removed = parsed.data;
-    const provider = normalizeProvider(removed.provider);
-    const model = this.modelKey(provider, removed.model);
-    const removal: PriceOverride = {
+    const removed = parseOrThrow(PriceRemovedData, data, 'PriceRemoved');
+    return new PriceBook(this.index, [...this.list, this.entry(removed, 'priceremoved', meta, undefined)]);
+  }
+
+  /** The entry of a price set (`price`) or removed (none), its version named by `kind`. */
+  private entry(
+    e: { provider: string; model: string; deployment?: string | undefined; effectiveFrom: string },
+    kind: 'priceset' | 'priceremoved',
+    meta: PriceSetMeta,
+    price: ModelPrice | undefined,
+  ): PriceOverride {
+    const provider = normalizeProvider(e.provider);
+    const model = this.modelKey(provider, e.model);
+    return {
       provider,
       model,
-      ...(removed.deployment === undefined ? {} : { deployment: removed.deployment }),
-      effectiveFrom: removed.effectiveFrom,
-      effectiveFromMs: toMillis(removed.effectiveFrom, 'effectiveFrom'),
-      priceVersion:
-        meta.eventId !== undefined ? `priceremoved:${meta.eventId}` : `priceremoved:${provider}/${model}@${removed.deployment ?? '*'}/${removed.effectiveFrom}`,
+      ...(e.deployment === undefined ? {} : { deployment: e.deployment }),
+      effectiveFrom: e.effectiveFrom,
+      effectiveFromMs: toMillis(e.effectiveFrom, 'effectiveFrom'),
+      ...(price ? { price } : {}),
+      priceVersion: meta.eventId !== undefined ? `${kind}:${meta.eventId}` : `${kind}:${provider}/${model}@${e.deployment ?? '*'}/${e.effectiveFrom}`,
       seq: this.list.length,
     };
-    return new PriceBook(this.index, [...this.list, removal]);
   }
 
   /** Folds in one event of {@link PRICE_EVENT_TYPES}: a `PriceSet` or a `PriceRemoved`. */

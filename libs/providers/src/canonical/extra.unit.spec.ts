@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { prepareRequest, type Deployment, type ProviderKind } from '../adapters/adapter.js';
-import { providerAdapters } from '../adapters/registry.js';
+import { type ProviderKind } from '../adapters/adapter.js';
+import { buildBody as build } from '../adapters/adapters.test-kit.js';
 import { decodeAnthropicRequest } from '../anthropic/anthropic.codec.js';
 import { UnsupportedFeatureError } from '../errors.js';
 import { decodeOpenAIChatRequest } from '../openai/openai-chat.codec.js';
@@ -8,23 +8,6 @@ import { decodeOpenAIResponsesRequest } from '../openai/openai-responses.codec.j
 import type { ChatRequest } from './chat.js';
 import { unportableMembers } from './extra.js';
 import { forEachRequestText, mapRequestText } from './helpers.js';
-
-const DEPLOYMENTS: Record<ProviderKind, Deployment> = {
-  openai: { provider: 'openai', model: 'gpt-4o', apiKey: 'k' },
-  'azure-openai': { provider: 'azure-openai', model: 'gpt4o-prod', apiKey: 'k', baseUrl: 'https://acme.openai.azure.com' },
-  'openai-compatible': { provider: 'openai-compatible', model: 'llama', baseUrl: 'http://vllm:8000/v1' },
-  anthropic: { provider: 'anthropic', model: 'claude-sonnet-4-5', apiKey: 'k' },
-  gemini: { provider: 'gemini', model: 'gemini-2.5-flash', apiKey: 'k' },
-  mistral: { provider: 'mistral', model: 'mistral-large-latest', apiKey: 'k' },
-  cohere: { provider: 'cohere', model: 'command-r', apiKey: 'k' },
-  bedrock: { provider: 'bedrock', model: 'anthropic.claude-3-haiku', region: 'eu-west-1', aws: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } },
-  ollama: { provider: 'ollama', model: 'llama3', baseUrl: 'http://ollama:11434' },
-};
-
-async function build(provider: ProviderKind, request: ChatRequest): Promise<Record<string, unknown>> {
-  const req = await prepareRequest(providerAdapters[provider], request, DEPLOYMENTS[provider], new Date('2026-12-01T00:00:00Z'));
-  return JSON.parse(typeof req.body === 'string' ? req.body : new TextDecoder().decode(req.body)) as Record<string, unknown>;
-}
 
 async function refusal(provider: ProviderKind, request: ChatRequest): Promise<UnsupportedFeatureError> {
   const err: unknown = await build(provider, request).then(

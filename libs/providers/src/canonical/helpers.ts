@@ -1,4 +1,4 @@
-import type { ChatRequest, Message, ResponseFormat, TextPart, ToolDefinition } from './chat.js';
+import type { ChatRequest, Message, ResponseFormat, TextPart } from './chat.js';
 
 /** Splits system/developer messages (wherever they stand) from the conversation. */
 export function splitSystem(messages: readonly Message[]): { system: TextPart[]; conversation: Message[] } {
@@ -33,13 +33,16 @@ export function jsonModeInstruction(format: ResponseFormat | undefined): string 
  */
 export type TextLocation = 'system' | 'user' | 'assistant' | 'tool_result' | 'tool_arguments' | 'definition' | 'field';
 
-/** Rewrites every string inside a JSON value (not object keys); unchanged values keep their identity. */
-function mapJsonStrings(value: unknown, fn: (text: string) => string): unknown {
+/**
+ * Rewrites every string inside a JSON value (not object keys); unchanged values keep their
+ * identity. The strings and string lists of members named in `keep` are left alone.
+ */
+function mapJsonStrings(value: unknown, fn: (text: string) => string, keep?: ReadonlySet<string>): unknown {
   if (typeof value === 'string') return fn(value);
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
     value.forEach((v, i) => {
-      const next = mapJsonStrings(v, fn);
+      const next = mapJsonStrings(v, fn, keep);
       if (next !== v) (out ??= value.slice())[i] = next;
     });
     return out ?? value;
@@ -48,7 +51,8 @@ function mapJsonStrings(value: unknown, fn: (text: string) => string): unknown {
     let out: Record<string, unknown> | undefined;
     for (const key in value) {
       const v = (value as Record<string, unknown>)[key];
-      const next = mapJsonStrings(v, fn);
+      if (keep?.has(key) && (typeof v === 'string' || Array.isArray(v))) continue;
+      const next = mapJsonStrings(v, fn, keep);
       if (next !== v) (out ??= { ...(value as Record<string, unknown>) })[key] = next;
     }
     return out ?? value;
@@ -61,29 +65,6 @@ function mapJsonStrings(value: unknown, fn: (text: string) => string): unknown {
  * patterns, references), not texts: a rewritten one would break the schema.
  */
 const SCHEMA_WORDS: ReadonlySet<string> = new Set(['type', 'required', 'format', 'pattern', '$ref', '$schema', '$id', '$anchor', '$dynamicRef', '$dynamicAnchor', 'contentEncoding', 'contentMediaType', 'propertyNames']);
-
-/** {@link mapJsonStrings} for a JSON Schema: the strings of {@link SCHEMA_WORDS} are left alone. */
-function mapSchemaStrings(value: unknown, fn: (text: string) => string): unknown {
-  if (Array.isArray(value)) {
-    let out: unknown[] | undefined;
-    value.forEach((v, i) => {
-      const next = mapSchemaStrings(v, fn);
-      if (next !== v) (out ??= value.slice())[i] = next;
-    });
-    return out ?? value;
-  }
-  if (value !== null && typeof value === 'object') {
-    let out: Record<string, unknown> | undefined;
-    for (const key in value) {
-      const v = (value as Record<string, unknown>)[key];
-      if (SCHEMA_WORDS.has(key) && (typeof v === 'string' || Array.isArray(v))) continue;
-      const next = mapSchemaStrings(v, fn);
-      if (next !== v) (out ??= { ...(value as Record<string, unknown>) })[key] = next;
-    }
-    return out ?? value;
-  }
-  return typeof value === 'string' ? fn(value) : value;
-}
 
 /**
  * Returns a copy of the request with every text rewritten by `fn`: message text, tool results and
@@ -139,20 +120,18 @@ export function mapRequestText(req: ChatRequest, fn: (text: string, where: TextL
     }
   });
   const definition = (text: string) => fn(text, 'definition');
-  const tools = req.tools === undefined ? undefined : (mapSchemaStrings(req.tools.map(toolTexts), definition) as ToolTexts[]);
-  const format = req.responseFormat?.type === 'json_schema' ? req.responseFormat : undefined;
-  const formatTexts = format && (mapSchemaStrings(formatTextsOf(format), definition) as FormatTexts);
+  const tools = req.tools?.map((t) => mapDefinition(t, 'parameters', definition));
+  const responseFormat = req.responseFormat?.type === 'json_schema' ? mapDefinition(req.responseFormat, 'schema', definition) : req.responseFormat;
   const field = (text: string) => fn(text, 'field');
   const user = req.user === undefined ? undefined : field(req.user);
   const metadata = req.metadata === undefined ? undefined : (mapJsonStrings(req.metadata, field) as Record<string, string>);
   const stop = req.stop === undefined ? undefined : (mapJsonStrings(req.stop, field) as string[]);
   const members = req.extra === undefined ? undefined : (mapJsonStrings(req.extra.members, field) as Record<string, unknown>);
-  const toolsChanged = tools !== undefined && tools.some((t, i) => !sameToolTexts(t, req.tools?.[i] as ToolDefinition));
-  const formatChanged = format !== undefined && formatTexts !== undefined && (formatTexts.description !== format.description || formatTexts.schema !== format.schema);
-  if (!changed && !toolsChanged && !formatChanged && user === req.user && metadata === req.metadata && stop === req.stop && members === req.extra?.members) return req;
+  const toolsChanged = tools !== undefined && tools.some((t, i) => t !== req.tools?.[i]);
+  if (!changed && !toolsChanged && responseFormat === req.responseFormat && user === req.user && metadata === req.metadata && stop === req.stop && members === req.extra?.members) return req;
   const out: ChatRequest = { ...req, messages: changed ? messages : req.messages };
-  if (toolsChanged && tools && req.tools) out.tools = req.tools.map((t, i) => withToolTexts(t, tools[i] as ToolTexts));
-  if (formatChanged && format && formatTexts) out.responseFormat = withFormatTexts(format, formatTexts);
+  if (toolsChanged && tools) out.tools = tools;
+  if (responseFormat !== undefined) out.responseFormat = responseFormat;
   if (user !== undefined) out.user = user;
   if (metadata !== undefined) out.metadata = metadata;
   if (stop !== undefined) out.stop = stop;
@@ -160,43 +139,16 @@ export function mapRequestText(req: ChatRequest, fn: (text: string, where: TextL
   return out;
 }
 
-/** The texts of a tool definition, in visiting order: its description, then its schema's strings. */
-interface ToolTexts {
-  description?: string;
-  parameters: Record<string, unknown>;
-}
-
-function toolTexts(t: ToolDefinition): ToolTexts {
-  return t.description === undefined ? { parameters: t.parameters } : { description: t.description, parameters: t.parameters };
-}
-
-function sameToolTexts(texts: ToolTexts, t: ToolDefinition): boolean {
-  return texts.description === t.description && texts.parameters === t.parameters;
-}
-
-function withToolTexts(t: ToolDefinition, texts: ToolTexts): ToolDefinition {
-  if (sameToolTexts(texts, t)) return t;
-  const out: ToolDefinition = { ...t, parameters: texts.parameters };
-  if (texts.description !== undefined) out.description = texts.description;
-  return out;
-}
-
-type JsonSchemaFormat = Extract<ResponseFormat, { type: 'json_schema' }>;
-
-/** The texts of a response format's schema: its description, then the schema's strings. */
-interface FormatTexts {
-  description?: string;
-  schema: Record<string, unknown>;
-}
-
-function formatTextsOf(f: JsonSchemaFormat): FormatTexts {
-  return f.description === undefined ? { schema: f.schema } : { description: f.description, schema: f.schema };
-}
-
-function withFormatTexts(f: JsonSchemaFormat, texts: FormatTexts): JsonSchemaFormat {
-  const out: JsonSchemaFormat = { ...f, schema: texts.schema };
-  if (texts.description !== undefined) out.description = texts.description;
-  return out;
+/**
+ * A definition (a tool, a response format) with its description, then its schema's strings,
+ * rewritten by `fn`; the same object when nothing changed.
+ */
+function mapDefinition<T extends { description?: string | undefined }>(def: T, schema: 'parameters' | 'schema', fn: (text: string) => string): T {
+  const description = def.description === undefined ? undefined : fn(def.description);
+  const before = (def as Record<string, unknown>)[schema];
+  const after = mapJsonStrings(before, fn, SCHEMA_WORDS);
+  if (description === def.description && after === before) return def;
+  return { ...def, [schema]: after, ...(description !== undefined ? { description } : {}) };
 }
 
 /** Calls `fn` on every text of the request (same coverage as {@link mapRequestText}). */

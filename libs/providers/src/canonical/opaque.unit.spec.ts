@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { prepareRequest, type Deployment, type ProviderKind } from '../adapters/adapter.js';
-import { providerAdapters } from '../adapters/registry.js';
+import { buildBody as build } from '../adapters/adapters.test-kit.js';
 import { decodeAnthropicRequest } from '../anthropic/anthropic.codec.js';
 import { UnsupportedFeatureError } from '../errors.js';
 import { decodeOpenAIChatRequest } from '../openai/openai-chat.codec.js';
-import type { ChatRequest } from './chat.js';
 import { opaqueParts } from './extra.js';
 import { mapRequestText } from './helpers.js';
-
-const DEPLOYMENTS: Partial<Record<ProviderKind, Deployment>> = {
-  openai: { provider: 'openai', model: 'gpt-4o', apiKey: 'k' },
-  'azure-openai': { provider: 'azure-openai', model: 'gpt4o-prod', apiKey: 'k', baseUrl: 'https://acme.openai.azure.com' },
-  anthropic: { provider: 'anthropic', model: 'claude-sonnet-4-5', apiKey: 'k' },
-  gemini: { provider: 'gemini', model: 'gemini-2.5-flash', apiKey: 'k' },
-  mistral: { provider: 'mistral', model: 'mistral-large-latest', apiKey: 'k' },
-  bedrock: { provider: 'bedrock', model: 'anthropic.claude-3-haiku', region: 'eu-west-1', aws: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } },
-};
-
-async function build(provider: ProviderKind, request: ChatRequest): Promise<Record<string, unknown>> {
-  const req = await prepareRequest(providerAdapters[provider], request, DEPLOYMENTS[provider] as Deployment, new Date('2026-12-01T00:00:00Z'));
-  return JSON.parse(typeof req.body === 'string' ? req.body : new TextDecoder().decode(req.body)) as Record<string, unknown>;
-}
 
 const pdf = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' }, title: 'contract.pdf', citations: { enabled: true }, cache_control: { type: 'ephemeral' } };
 const file = { type: 'file', file: { filename: 'contract.pdf', file_data: 'data:application/pdf;base64,JVBERi0xLjQK' } };
