@@ -49,6 +49,20 @@ function encodePart(p: UserContentPart, documentName: () => string): JsonRecord[
   return blocks;
 }
 
+/** Converse refuses a request with more documents than this (its own check, answered 400). */
+const BEDROCK_MAX_DOCUMENTS = 5;
+
+/**
+ * Converse refuses a user turn that holds a document and no text ("A text block must be included
+ * when using documents"), as a client of another API may well send it (a PDF alone, to be read):
+ * such a turn gets a minimal text block, before its trailing cache point if it has one.
+ */
+function withTextBesideDocuments(content: JsonRecord[]): void {
+  if (!content.some((b) => 'document' in b) || content.some((b) => typeof b['text'] === 'string' && b['text'].trim().length > 0)) return;
+  const at = content.length > 0 && 'cachePoint' in (content[content.length - 1] as JsonRecord) ? content.length - 1 : content.length;
+  content.splice(at, 0, { text: '.' });
+}
+
 /** Canonical request -> Bedrock Converse / ConverseStream body. */
 export function encodeBedrockRequest(req: ChatRequest): JsonRecord {
   const { system, conversation } = splitSystem(req.messages);
@@ -87,6 +101,10 @@ export function encodeBedrockRequest(req: ChatRequest): JsonRecord {
       for (const c of m.toolCalls ?? []) content.push({ toolUse: { toolUseId: c.id, name: c.name, input: parseArguments(c.arguments) } });
     }
   }
+  if (documents > BEDROCK_MAX_DOCUMENTS) {
+    throw new UnsupportedFeatureError('bedrock', 'more than 5 documents', `bedrock takes at most ${BEDROCK_MAX_DOCUMENTS} documents in a request; this one has ${documents}`);
+  }
+  for (const t of messages) if (t.role === 'user') withTextBesideDocuments(t.content);
   const body: JsonRecord = { messages: messages.filter((t) => t.content.length > 0) };
   const systemBlocks: JsonRecord[] = [];
   for (const p of system) {

@@ -91,6 +91,16 @@ describe('portable documents (ADR 0027)', () => {
     expect(messages[2]?.content).toEqual([{ toolResult: { toolUseId: 't1', content: [{ document: { format: 'pdf', name: 'document 3', source: { bytes: DATA } } }] } }]);
   });
 
+  it('meet the rules of Bedrock: a text beside a document alone, at most five documents', async () => {
+    const alone = decodeAnthropicRequest({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: [anthropicPdf] }] });
+    expect((await build('bedrock', alone))['messages']).toEqual([
+      { role: 'user', content: [{ document: { format: 'pdf', name: 'document 1', source: { bytes: DATA } } }, { text: '.' }, { cachePoint: { type: 'default' } }] },
+    ]);
+    const six = decodeAnthropicRequest({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'text', text: 'compare' }, ...Array.from({ length: 6 }, () => anthropicPdf)] }] });
+    expect((await refusal('bedrock', six)).message).toBe('bedrock takes at most 5 documents in a request; this one has 6');
+    expect(((await build('anthropic', six))['messages'] as { content: unknown[] }[])[0]?.content).toHaveLength(7);
+  });
+
   it('are refused where the provider takes no documents, or the API cannot carry them, naming where they can go', async () => {
     for (const provider of ['openai-compatible', 'mistral', 'cohere', 'ollama'] as const) {
       expect((await refusal(provider, fromAnthropic())).message).toBe(
