@@ -233,6 +233,45 @@ describe('gateway features', () => {
     expect(text).toContain('respond in a stream');
   });
 
+  it("the Responses API reaches OpenAI's own Responses API with the client's body, streamed or not, and is recorded with its usage", async () => {
+    // What the canonical model does not carry: a reasoning item of an earlier turn (its encrypted
+    // content), reasoning summaries, `include` and `store`.
+    const reasoning = { type: 'reasoning' as const, id: 'rs_1', summary: [], encrypted_content: 'gAAAA-opaque' };
+    const body = {
+      model: 'gpt-4o',
+      input: [{ role: 'user' as const, content: 'think first' }, reasoning, { role: 'user' as const, content: 'and answer' }],
+      reasoning: { effort: 'low' as const, summary: 'auto' as const },
+      include: ['reasoning.encrypted_content' as const],
+      store: false,
+    };
+    const { data, response } = await openai.responses.create(body).withResponse();
+    const sent = h.mocks.openai.requests.at(-1);
+    expect(sent?.path).toBe('/v1/responses');
+    expect(sent?.body).toEqual(body);
+    // The provider's answer as it came (its own id), not one the gateway wrote.
+    expect(data.id).toMatch(/^resp_mock/);
+    expect(data.output_text).toContain('and answer');
+    const [done] = await eventFor(response.headers.get('x-request-id') ?? '');
+    expect(done?.type).toBe('RequestCompleted');
+    expect((done?.data as { tokens: { input: number; output: number } }).tokens.input).toBeGreaterThan(0);
+    expect((done?.data as { tokens: { input: number; output: number } }).tokens.output).toBeGreaterThan(0);
+
+    const stream = await openai.responses.create({ ...body, stream: true }).withResponse();
+    const types: string[] = [];
+    let text = '';
+    for await (const e of stream.data) {
+      types.push(e.type);
+      if (e.type === 'response.output_text.delta') text += e.delta;
+    }
+    expect(h.mocks.openai.requests.at(-1)?.body).toEqual({ ...body, stream: true });
+    expect(text).toContain('and answer');
+    expect(types[0]).toBe('response.created');
+    expect(types.at(-1)).toBe('response.completed');
+    const [streamed] = await eventFor(stream.response.headers.get('x-request-id') ?? '');
+    expect(streamed?.data).toMatchObject({ stream: true });
+    expect((streamed?.data as { tokens: { output: number } }).tokens.output).toBeGreaterThan(0);
+  });
+
   it('prompt caching: the cache marker an OpenAI-format client sets reaches Claude, and an Anthropic tool result keeps its own when rewritten', async () => {
     const ephemeral = { type: 'ephemeral' as const };
     // The `openai` types do not name it (LiteLLM's and OpenRouter's convention for Anthropic models).

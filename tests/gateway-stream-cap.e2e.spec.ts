@@ -177,6 +177,22 @@ describe('streaming metering', () => {
     expect(last?.type === 'response.incomplete' ? last.response.incomplete_details?.reason : undefined).toBe('max_output_tokens');
   });
 
+  it("cuts a Responses stream from OpenAI's own Responses API (the client's body sent, the answer translated to cut it)", async () => {
+    h.mocks.openai.setBehaviour({ reply: LONG, chunks: 40 });
+    const stream = await openai.responses.create({ model: 'gpt-4o', max_output_tokens: 20, input: 'talk at length', stream: true });
+    let text = '';
+    let last: OpenAI.Responses.ResponseStreamEvent | undefined;
+    for await (const e of stream) {
+      if (e.type === 'response.output_text.delta') text += e.delta;
+      last = e;
+    }
+    h.mocks.openai.resetBehaviour();
+    expect(h.mocks.openai.requests.at(-1)?.path).toBe('/v1/responses');
+    expect(text.length).toBeGreaterThan(40);
+    expect(text.length).toBeLessThanOrEqual(20 * 4);
+    expect(last?.type).toBe('response.incomplete');
+  });
+
   it('a stream served by a fallback with a higher output price is cut at what the reservation pays for there', async () => {
     cheap.setBehaviour({ fault: { type: 'status', status: 503 } });
     dear.setBehaviour({ reply: LONG, chunks: 40 });

@@ -93,6 +93,7 @@ export {
   ProviderKind,
   extraMembersFor,
   prepareRequest,
+  passthroughFor,
   sameWireFormat,
   type EmbeddingsAdapter,
   type InboundFormat,

@@ -137,6 +137,12 @@ export interface PassthroughSupport {
    * `includeUsage`: the client asked for usage in the stream (OpenAI chat's `include_usage`).
    */
   createStreamCutter?(options: { includeUsage: boolean }): StreamCutter;
+  /**
+   * For an API other than the adapter's `wireFormat` (`ProviderAdapter.passthroughs`): its
+   * answers, read into the canonical model (the adapter's own `parseResponse` reads its format).
+   * Throws ProviderError on non-2xx.
+   */
+  parseResponse?(status: number, body: unknown): ChatResponse;
 }
 
 export interface EmbeddingsAdapter {
@@ -166,6 +172,12 @@ export interface ProviderAdapter {
   readonly embeddings?: EmbeddingsAdapter;
   readonly passthrough?: PassthroughSupport;
   /**
+   * Further APIs of the provider that take a client's body as it came (OpenAI's Responses API,
+   * ADR 0029). Only a client's own body goes there; a request the gateway writes itself is written
+   * in `wireFormat`.
+   */
+  readonly passthroughs?: readonly PassthroughSupport[];
+  /**
    * Members of another API's request body that this provider's own API takes under the same name
    * (Mistral's `safe_prompt` in an OpenAI chat body): sent as they came instead of refused (ADR 0025).
    */
@@ -175,6 +187,15 @@ export interface ProviderAdapter {
    * its own ({@link portableDocument}; ADR 0027).
    */
   readonly documents?: boolean;
+}
+
+/**
+ * The provider API that takes a client's body of the inbound API as it came: the adapter's own
+ * (`passthrough`, the same wire format) or one of its `passthroughs`; undefined when none does.
+ */
+export function passthroughFor(adapter: Pick<ProviderAdapter, 'passthrough' | 'passthroughs'>, inbound: InboundFormat): PassthroughSupport | undefined {
+  if (adapter.passthrough?.inbound === inbound) return adapter.passthrough;
+  return adapter.passthroughs?.find((p) => p.inbound === inbound);
 }
 
 /** True when the inbound API and the adapter's wire format are the same, so the fast path applies. */

@@ -19,6 +19,7 @@ import { arr, bodyText, isRecord, num, readJson, rec, str } from '../wire/json.j
 import type { SseMessage } from '../wire/sse.js';
 import { createSsePassthroughParser, createSseStreamParser, parseEventJson } from '../wire/stream-parser.js';
 import { createOpenAIChatStreamEncoder, decodeOpenAIChatResponse, encodeOpenAIChatRequest, OpenAIChunkDecoder, type EncodeOpenAIRequestOptions } from './openai-chat.codec.js';
+import { createOpenAIResponsesPassthroughParser, decodeOpenAIResponsesResponse } from './openai-responses.decode.js';
 
 /** Default Azure OpenAI data-plane API version (GA). */
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
@@ -111,12 +112,16 @@ function createOpenAIPassthroughParser(options?: { stripUsageChunk?: boolean }) 
 
 interface Variant {
   provider: ProviderKind;
-  url(deployment: Deployment, path: 'chat/completions' | 'embeddings'): string;
+  url(deployment: Deployment, path: ApiPath): string;
   headers(deployment: Deployment): Record<string, string>;
   encode: Omit<EncodeOpenAIRequestOptions, 'model'>;
   /** Whether the body names the model (Azure takes it from the URL). */
   modelInBody: boolean;
+  /** The provider serves the Responses API (`/responses`), which takes a Responses client's body (ADR 0029). */
+  responses?: boolean;
 }
+
+type ApiPath = 'chat/completions' | 'embeddings' | 'responses';
 
 function requireKey(provider: string, deployment: Deployment): string {
   if (!deployment.apiKey) throw new ProviderConfigError(provider, `${provider} deployment "${deployment.model}" has no API key`);
@@ -134,6 +139,7 @@ const openaiVariant: Variant = {
   },
   encode: { maxTokensField: 'max_completion_tokens', provider: 'openai', documents: true },
   modelInBody: true,
+  responses: true,
 };
 
 const azureVariant: Variant = {
@@ -160,7 +166,7 @@ const compatibleVariant: Variant = {
   modelInBody: true,
 };
 
-function httpRequest(variant: Variant, deployment: Deployment, path: 'chat/completions' | 'embeddings', body: string | Uint8Array, stream: boolean): ProviderHttpRequest {
+function httpRequest(variant: Variant, deployment: Deployment, path: ApiPath, body: string | Uint8Array, stream: boolean): ProviderHttpRequest {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...variant.headers(deployment) };
   if (stream) headers['accept'] = 'text/event-stream';
   if (deployment.headers) Object.assign(headers, deployment.headers);
@@ -228,6 +234,26 @@ function passthrough(variant: Variant): PassthroughSupport {
 }
 
 /**
+ * A Responses API client's body, to the provider's Responses API as it came (ADR 0029): only the
+ * model id is replaced by the deployment's. A stream's usage comes in its last event, unasked.
+ */
+function responsesPassthrough(variant: Variant): PassthroughSupport {
+  return {
+    inbound: 'openai-responses',
+    buildRequest(input, deployment) {
+      const parsed = input.parsed;
+      const body = variant.modelInBody && parsed['model'] !== deployment.model ? JSON.stringify({ ...parsed, model: deployment.model }) : input.raw;
+      return httpRequest(variant, deployment, 'responses', body, parsed['stream'] === true);
+    },
+    createStreamParser: () => createOpenAIResponsesPassthroughParser(streamErrorCode),
+    parseResponse(status, body) {
+      if (status < 200 || status >= 300) throw mapOpenAIStyleError(variant.provider, status, body);
+      return decodeOpenAIResponsesResponse(body, variant.provider, status);
+    },
+  };
+}
+
+/**
  * Ends a metered OpenAI chat stream at its cut (ADR 0020): the chat encoder is shown the events
  * of the forwarded chunks (it learns the provider's chunk id, model and creation time, and the
  * usage so far), then writes the cut chunk, the finish (`length`), the usage chunk when the client
@@ -275,6 +301,7 @@ function createAdapter(variant: Variant): ProviderAdapter {
     mapError,
     embeddings: embeddingsAdapter(variant),
     passthrough: passthrough(variant),
+    ...(variant.responses ? { passthroughs: [responsesPassthrough(variant)] } : {}),
     documents: variant.encode.documents === true,
   };
   return adapter;

@@ -8,7 +8,7 @@ import {
   getProviderAdapter,
   mergeUsage,
   prepareRequest,
-  sameWireFormat,
+  passthroughFor,
   type ChatRequest,
   type InboundFormat,
   type PassthroughInput,
@@ -306,16 +306,20 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
   // A provider of the client's API gets the client's body: as it came, or with the texts the PII
   // stage rewrote put in place (ADR 0028); its answer is passed through when nothing in it must be
   // restored or scanned.
-  const own = request === run.request && adapter.passthrough && sameWireFormat(run.inbound, adapter) ? adapter.passthrough : undefined;
+  // The provider may take it through an API other than its wire format (OpenAI's Responses API,
+  // ADR 0029): its answers are then read by that API's parser.
+  const own = request === run.request ? passthroughFor(adapter, run.inbound) : undefined;
   const body: PassthroughInput | undefined = own && (run.allowPassthrough ? { raw: run.raw, parsed: run.parsed } : run.rewritten);
-  const passthrough = own && body && !run.output && (!capped || own.createStreamCutter) ? own : undefined;
+  const sent = own && body ? own : undefined;
+  const passthrough = sent && !run.output && (!capped || sent.createStreamCutter) ? sent : undefined;
   const req: ProviderHttpRequest =
-    own && body ? own.buildRequest({ ...body, ...(run.request.betas ? { betas: run.request.betas } : {}) }, deployment) : await prepareRequest(adapter, request, deployment, new Date());
+    sent && body ? sent.buildRequest({ ...body, ...(run.request.betas ? { betas: run.request.betas } : {}) }, deployment) : await prepareRequest(adapter, request, deployment, new Date());
   const t0 = usNow();
   if (!run.request.stream) {
     const { statusCode, headers, text } = await deps.upstream.sendBuffered(req, run.signal);
     if (statusCode < 200 || statusCode >= 300) throw adapter.mapError(statusCode, text, headers as Record<string, string>, Date.now());
-    const parsed = withIdentity(restoreResponse(adapter.parseResponse(statusCode, text), run.output), run);
+    const answer = sent?.parseResponse ? sent.parseResponse(statusCode, text) : adapter.parseResponse(statusCode, text);
+    const parsed = withIdentity(restoreResponse(answer, run.output), run);
     const upstreamUs = usNow() - t0;
     sink.json(200, passthrough ? text : encodeResponse(run.inbound, parsed, run.alias));
     return { ...base, status: 200, usage: parsed.usage, finishReason: parsed.finishReason, upstreamUs, firstByteUs: undefined };
@@ -331,7 +335,12 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
         forward: passthrough.createStreamParser({ stripUsageChunk: !includeUsage }),
         cutter: capped ? passthrough.createStreamCutter?.({ includeUsage }) : undefined,
       })
-    : streamAttempt(run, res, t0, base, sink, { translate: adapter.createStreamParser() });
+    : streamAttempt(run, res, t0, base, sink, { translate: sent?.parseResponse ? eventsOf(sent.createStreamParser()) : adapter.createStreamParser() });
+}
+
+/** The canonical events of a pass-through parser, its forwarded text left aside (the answer is translated). */
+function eventsOf(parser: PassthroughStreamParser): StreamParser {
+  return { push: (chunk) => parser.push(chunk).events, end: () => parser.end().events };
 }
 
 /**

@@ -113,11 +113,11 @@ function unscannedOf(pii: { unscanned: number } | undefined, chat: ChatRequest):
 
 /**
  * The client's body with the texts the PII stage rewrote, for a provider of the client's API
- * (ADR 0028); undefined when nothing was rewritten, when no provider speaks the client's API (the
- * Responses API), or when a rewrite cannot be put in place (the request is then translated).
+ * (ADR 0028); undefined when nothing was rewritten, or when a rewrite cannot be put in place (the
+ * request is then translated).
  */
 function rewrittenBody(inbound: InboundFormat, parsed: Record<string, unknown>, pii: { changed: boolean; rewrites?: ReadonlyMap<string, string> } | undefined): PassthroughInput | undefined {
-  if (!pii?.changed || !pii.rewrites || inbound === 'openai-responses') return undefined;
+  if (!pii?.changed || !pii.rewrites) return undefined;
   return rewriteClientBody(parsed, inbound, pii.rewrites);
 }
 
