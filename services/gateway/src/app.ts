@@ -4,7 +4,7 @@ import { newEventId } from '@totra/events';
 import { clientAddress, compileCidrs } from '@totra/identity';
 import { ProviderError, toAnthropicErrorResponse, toOpenAIErrorResponse } from '@totra/providers';
 import { type GatewayContext } from './context.js';
-import { GatewayError, errorBody, isApiPath, speaksAnthropic } from './errors.js';
+import { GatewayError, errorBody, isApiPath, notServed, speaksAnthropic } from './errors.js';
 import { reasonForStatus, rejectedEvent, type EventSink } from './events/request-events.js';
 import { identityOf, type CallerIdentity } from './identity.js';
 import { GatewayMetrics } from './metrics.js';
@@ -204,7 +204,8 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const err = new GatewayError({ code: 'TOTRA_NOT_FOUND', status: 404, reason: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` });
+    const why = notServed(request.url);
+    const err = new GatewayError({ code: 'TOTRA_NOT_FOUND', status: 404, reason: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}${why ? `: ${why}` : ''}` });
     (request as FastifyRequest & Tracked).totraError = err;
     void reply.code(404).send(errorBody(err, shapeFor(request)));
   });

@@ -76,6 +76,29 @@ export function isApiPath(url: string): boolean {
 }
 
 /**
+ * Endpoints of OpenAI's and Anthropic's APIs the gateway does not serve, with why and what to
+ * use instead: a client pointed at the gateway learns that, not only that there is no route.
+ * Matched on the path after `/v1` (or `/openai/v1`), first match wins.
+ */
+const NOT_SERVED: readonly (readonly [RegExp, string])[] = [
+  [/^\/responses\/[^/]+/, 'the gateway stores no responses (retrieving, cancelling or listing the input of one is not served): send the whole conversation as `input`'],
+  [/^\/completions$/, 'the legacy Completions API is not served: use POST /v1/chat/completions'],
+  [/^\/messages\/batches/, 'message batches are not served: send each request to POST /v1/messages'],
+  [/^\/batches/, 'batch jobs are not served: send each request to its endpoint'],
+  [/^\/(files|uploads)/, 'file storage is not served: send a PDF inline (`file_data` as a data: URL, or a base64 `document` block)'],
+  [/^\/(audio|images|moderations|realtime|videos)/, 'only text chat (with images and PDFs as input) and embeddings are served'],
+  [/^\/(assistants|threads|vector_stores|fine_tuning|evals|containers|conversations)/, 'stateful and training APIs are not served: the gateway stores nothing for a client; use chat or the Responses API with the whole conversation'],
+];
+
+/** Why the gateway does not serve an API path it knows, or undefined. */
+export function notServed(url: string): string | undefined {
+  const path = url.split('?')[0] ?? '';
+  const rest = path.startsWith('/openai/v1/') ? path.slice('/openai/v1'.length) : path.startsWith('/v1/') ? path.slice('/v1'.length) : undefined;
+  if (rest === undefined) return undefined;
+  return NOT_SERVED.find(([pattern]) => pattern.test(rest))?.[1];
+}
+
+/**
  * Whether a request speaks Anthropic's API: the Messages routes, and the models routes when the
  * client sends `anthropic-version` (as the Anthropic SDKs do): its answers and errors then take
  * Anthropic's shape.
