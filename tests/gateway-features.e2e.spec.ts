@@ -233,7 +233,7 @@ describe('gateway features', () => {
     expect(text).toContain('respond in a stream');
   });
 
-  it("the Responses API reaches OpenAI's own Responses API with the client's body, streamed or not, and is recorded with its usage", async () => {
+  it("the Responses API reaches OpenAI's (and Azure OpenAI's) own Responses API with the client's body, streamed or not, and is recorded with its usage", async () => {
     // What the canonical model does not carry: a reasoning item of an earlier turn (its encrypted
     // content), reasoning summaries, `include` and `store`.
     const reasoning = { type: 'reasoning' as const, id: 'rs_1', summary: [], encrypted_content: 'gAAAA-opaque' };
@@ -270,6 +270,13 @@ describe('gateway features', () => {
     const [streamed] = await eventFor(stream.response.headers.get('x-request-id') ?? '');
     expect(streamed?.data).toMatchObject({ stream: true });
     expect((streamed?.data as { tokens: { output: number } }).tokens.output).toBeGreaterThan(0);
+
+    // Azure OpenAI's v1 API: the deployment named in the body, the key in api-key.
+    const azure = await openai.responses.create({ ...body, model: 'azure-gpt' });
+    const toAzure = h.mocks.azure.requests.at(-1);
+    expect(toAzure?.path).toBe('/openai/v1/responses');
+    expect(toAzure?.body).toEqual({ ...body, model: 'gpt4o-prod' });
+    expect(azure.id).toMatch(/^resp_mock/);
   });
 
   it('prompt caching: the cache marker an OpenAI-format client sets reaches Claude, and an Anthropic tool result keeps its own when rewritten', async () => {

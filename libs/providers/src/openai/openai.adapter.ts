@@ -117,7 +117,7 @@ interface Variant {
   encode: Omit<EncodeOpenAIRequestOptions, 'model'>;
   /** Whether the body names the model (Azure takes it from the URL). */
   modelInBody: boolean;
-  /** The provider serves the Responses API (`/responses`), which takes a Responses client's body (ADR 0029). */
+  /** The provider serves the Responses API, which takes a Responses client's body (ADR 0029). */
   responses?: boolean;
 }
 
@@ -146,12 +146,16 @@ const azureVariant: Variant = {
   provider: 'azure-openai',
   url: (d, path) => {
     if (!d.baseUrl) throw new ProviderConfigError('azure-openai', `azure-openai deployment "${d.model}" needs baseUrl (https://<resource>.openai.azure.com)`);
+    // The Responses API is Azure's v1 API: OpenAI's path under /openai/v1, the deployment named
+    // by the body's `model`, no api-version.
+    if (path === 'responses') return joinUrl(d.baseUrl, 'openai/v1/responses');
     const version = encodeURIComponent(d.apiVersion ?? AZURE_DEFAULT_API_VERSION);
     return joinUrl(d.baseUrl, `openai/deployments/${encodeURIComponent(d.model)}/${path}?api-version=${version}`);
   },
   headers: (d) => ({ 'api-key': requireKey('azure-openai', d) }),
   encode: { maxTokensField: 'max_completion_tokens', provider: 'azure-openai', documents: true },
   modelInBody: false,
+  responses: true,
 };
 
 const compatibleVariant: Variant = {
@@ -235,14 +239,15 @@ function passthrough(variant: Variant): PassthroughSupport {
 
 /**
  * A Responses API client's body, to the provider's Responses API as it came (ADR 0029): only the
- * model id is replaced by the deployment's. A stream's usage comes in its last event, unasked.
+ * model id is replaced by the deployment's (on Azure too: its v1 API names the deployment in the
+ * body). A stream's usage comes in its last event, unasked.
  */
 function responsesPassthrough(variant: Variant): PassthroughSupport {
   return {
     inbound: 'openai-responses',
     buildRequest(input, deployment) {
       const parsed = input.parsed;
-      const body = variant.modelInBody && parsed['model'] !== deployment.model ? JSON.stringify({ ...parsed, model: deployment.model }) : input.raw;
+      const body = parsed['model'] !== deployment.model ? JSON.stringify({ ...parsed, model: deployment.model }) : input.raw;
       return httpRequest(variant, deployment, 'responses', body, parsed['stream'] === true);
     },
     createStreamParser: () => createOpenAIResponsesPassthroughParser(streamErrorCode),
