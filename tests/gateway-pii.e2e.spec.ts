@@ -89,6 +89,15 @@ describe('gateway PII stage', () => {
     ]);
     expect(upstream['max_tokens']).toBe(20);
     expect(upstream).not.toHaveProperty('max_completion_tokens');
+    // Responses API: an earlier turn's reasoning item, to OpenAI's Responses API (ADR 0029).
+    const reasoning = { type: 'reasoning' as const, id: 'rs_1', summary: [], encrypted_content: 'gAAAA-opaque' };
+    const answer = await openai.responses.create({ model: 'gpt-4o', input: [{ role: 'user', content: 'think' }, reasoning, { role: 'user', content: `mail ${email}` }], include: ['reasoning.encrypted_content'] });
+    const sent = h.mocks.openai.requests.at(-1);
+    expect(sent?.path).toBe('/v1/responses');
+    expect(sent?.body).toEqual({ model: 'gpt-4o', input: [{ role: 'user', content: 'think' }, reasoning, { role: 'user', content: 'mail <EMAIL_1>' }], include: ['reasoning.encrypted_content'] });
+    // The answer is restored (the mock echoes the prompt): the caller reads its own address.
+    expect(answer.output_text).toContain(email);
+    expect(answer.output_text).not.toContain('<EMAIL_1>');
   });
 
   it('restores placeholders split across stream chunks, for a same-format (OpenAI) provider too', async () => {
