@@ -94,7 +94,6 @@ export {
   extraMembersFor,
   prepareRequest,
   passthroughFor,
-  sameWireFormat,
   type EmbeddingsAdapter,
   type InboundFormat,
   type PassthroughInput,

@@ -198,11 +198,6 @@ export function passthroughFor(adapter: Pick<ProviderAdapter, 'passthrough' | 'p
   return adapter.passthroughs?.find((p) => p.inbound === inbound);
 }
 
-/** True when the inbound API and the adapter's wire format are the same, so the fast path applies. */
-export function sameWireFormat(inbound: InboundFormat, adapter: ProviderAdapter): boolean {
-  return adapter.passthrough?.inbound === inbound;
-}
-
 /**
  * The members of the client's body that the canonical model does not read (`ChatRequest.extra`),
  * as `adapter` must treat them (ADR 0025): an adapter of their own API sends them on (they are

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderKind, sameWireFormat } from './adapter.js';
+import { ProviderKind, passthroughFor } from './adapter.js';
 import { getProviderAdapter, providerAdapters } from './registry.js';
 
 describe('adapter registry', () => {
@@ -8,14 +8,18 @@ describe('adapter registry', () => {
     expect(Object.keys(providerAdapters).sort()).toEqual([...ProviderKind.options].sort());
   });
 
-  it('offers the passthrough fast path only where inbound and provider formats match', () => {
-    expect(sameWireFormat('openai-chat', providerAdapters.openai)).toBe(true);
-    expect(sameWireFormat('openai-chat', providerAdapters['azure-openai'])).toBe(true);
-    expect(sameWireFormat('openai-chat', providerAdapters['openai-compatible'])).toBe(true);
-    expect(sameWireFormat('anthropic-messages', providerAdapters.anthropic)).toBe(true);
-    expect(sameWireFormat('anthropic-messages', providerAdapters.openai)).toBe(false);
-    expect(sameWireFormat('openai-chat', providerAdapters.mistral)).toBe(false);
-    expect(sameWireFormat('openai-responses', providerAdapters.openai)).toBe(false);
-    expect(sameWireFormat('openai-chat', providerAdapters.bedrock)).toBe(false);
+  it("offers the pass-through fast path only where a provider speaks the client's API", () => {
+    const api = (inbound: 'openai-chat' | 'openai-responses' | 'anthropic-messages', kind: ProviderKind) => passthroughFor(providerAdapters[kind], inbound)?.inbound;
+    expect(api('openai-chat', 'openai')).toBe('openai-chat');
+    expect(api('openai-chat', 'azure-openai')).toBe('openai-chat');
+    expect(api('openai-chat', 'openai-compatible')).toBe('openai-chat');
+    expect(api('anthropic-messages', 'anthropic')).toBe('anthropic-messages');
+    // OpenAI's and Azure OpenAI's Responses API (ADR 0029).
+    expect(api('openai-responses', 'openai')).toBe('openai-responses');
+    expect(api('openai-responses', 'azure-openai')).toBe('openai-responses');
+    expect(api('openai-responses', 'openai-compatible')).toBeUndefined();
+    expect(api('anthropic-messages', 'openai')).toBeUndefined();
+    expect(api('openai-chat', 'mistral')).toBeUndefined();
+    expect(api('openai-chat', 'bedrock')).toBeUndefined();
   });
 });
