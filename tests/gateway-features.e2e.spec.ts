@@ -251,6 +251,9 @@ describe('gateway features', () => {
     // The provider's answer as it came (its own id), not one the gateway wrote.
     expect(data.id).toMatch(/^resp_mock/);
     expect(data.output_text).toContain('and answer');
+    // A client that asks the provider to store its response is heard (the gateway serves none back).
+    await openai.responses.create({ ...body, store: true });
+    expect(h.mocks.openai.requests.at(-1)?.body).toMatchObject({ store: true });
     const [done] = await eventFor(response.headers.get('x-request-id') ?? '');
     expect(done?.type).toBe('RequestCompleted');
     expect((done?.data as { tokens: { input: number; output: number } }).tokens.input).toBeGreaterThan(0);

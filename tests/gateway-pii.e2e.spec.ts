@@ -94,7 +94,8 @@ describe('gateway PII stage', () => {
     const answer = await openai.responses.create({ model: 'gpt-4o', input: [{ role: 'user', content: 'think' }, reasoning, { role: 'user', content: `mail ${email}` }], include: ['reasoning.encrypted_content'] });
     const sent = h.mocks.openai.requests.at(-1);
     expect(sent?.path).toBe('/v1/responses');
-    expect(sent?.body).toEqual({ model: 'gpt-4o', input: [{ role: 'user', content: 'think' }, reasoning, { role: 'user', content: 'mail <EMAIL_1>' }], include: ['reasoning.encrypted_content'] });
+    // Nothing said of `store`: the provider is told to keep nothing (the gateway serves no stored response).
+    expect(sent?.body).toEqual({ model: 'gpt-4o', input: [{ role: 'user', content: 'think' }, reasoning, { role: 'user', content: 'mail <EMAIL_1>' }], include: ['reasoning.encrypted_content'], store: false });
     // The answer is restored (the mock echoes the prompt): the caller reads its own address.
     expect(answer.output_text).toContain(email);
     expect(answer.output_text).not.toContain('<EMAIL_1>');

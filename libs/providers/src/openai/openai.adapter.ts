@@ -238,16 +238,20 @@ function passthrough(variant: Variant): PassthroughSupport {
 }
 
 /**
- * A Responses API client's body, to the provider's Responses API as it came (ADR 0029): only the
- * model id is replaced by the deployment's (on Azure too: its v1 API names the deployment in the
- * body). A stream's usage comes in its last event, unasked.
+ * A Responses API client's body, to the provider's Responses API as it came (ADR 0029): the model
+ * id is replaced by the deployment's (on Azure too: its v1 API names the deployment in the body),
+ * and a body that does not say `store` gets `store: false`: the Responses API keeps what it is not
+ * told to forget, where Chat Completions keeps nothing unasked, and the gateway serves no stored
+ * response. A stream's usage comes in its last event, unasked.
  */
 function responsesPassthrough(variant: Variant): PassthroughSupport {
   return {
     inbound: 'openai-responses',
     buildRequest(input, deployment) {
       const parsed = input.parsed;
-      const body = parsed['model'] !== deployment.model ? JSON.stringify({ ...parsed, model: deployment.model }) : input.raw;
+      const needsModel = parsed['model'] !== deployment.model;
+      const needsStore = parsed['store'] === undefined;
+      const body = needsModel || needsStore ? JSON.stringify({ ...parsed, model: deployment.model, ...(needsStore ? { store: false } : {}) }) : input.raw;
       return httpRequest(variant, deployment, 'responses', body, parsed['stream'] === true);
     },
     createStreamParser: () => createOpenAIResponsesPassthroughParser(streamErrorCode),
