@@ -240,7 +240,7 @@ function passthrough(variant: Variant): PassthroughSupport {
 /**
  * A Responses API client's body, to the provider's Responses API as it came (ADR 0029): the model
  * id is replaced by the deployment's (on Azure too: its v1 API names the deployment in the body),
- * and a body that does not say `store` gets `store: false`: the Responses API keeps what it is not
+ * and a body that does not say `store` (or says `null`) gets `store: false`: the Responses API keeps what it is not
  * told to forget, where Chat Completions keeps nothing unasked, and the gateway serves no stored
  * response. A stream's usage comes in its last event, unasked.
  */
@@ -250,7 +250,7 @@ function responsesPassthrough(variant: Variant): PassthroughSupport {
     buildRequest(input, deployment) {
       const parsed = input.parsed;
       const needsModel = parsed['model'] !== deployment.model;
-      const needsStore = parsed['store'] === undefined;
+      const needsStore = parsed['store'] === undefined || parsed['store'] === null;
       const body = needsModel || needsStore ? JSON.stringify({ ...parsed, model: deployment.model, ...(needsStore ? { store: false } : {}) }) : input.raw;
       return httpRequest(variant, deployment, 'responses', body, parsed['stream'] === true);
     },

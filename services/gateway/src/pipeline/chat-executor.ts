@@ -304,10 +304,9 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
   const capped = run.cap !== undefined && run.request.stream === true;
   const request = affordableRequest(run, route);
   // A provider of the client's API gets the client's body: as it came, or with the texts the PII
-  // stage rewrote put in place (ADR 0028); its answer is passed through when nothing in it must be
-  // restored or scanned.
-  // The provider may take it through an API other than its wire format (OpenAI's Responses API,
-  // ADR 0029): its answers are then read by that API's parser.
+  // stage rewrote put in place (ADR 0028), possibly through an API other than its wire format
+  // (OpenAI's Responses API, ADR 0029), whose own parsers then read its answers. The answer is
+  // passed through when nothing in it must be restored or scanned.
   const own = request === run.request ? passthroughFor(adapter, run.inbound) : undefined;
   const body: PassthroughInput | undefined = own && (run.allowPassthrough ? { raw: run.raw, parsed: run.parsed } : run.rewritten);
   const sent = own && body ? own : undefined;
