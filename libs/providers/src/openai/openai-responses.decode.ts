@@ -1,5 +1,5 @@
-import type { ChatResponse, FinishReason, ToolCall, Usage } from '../canonical/chat.js';
-import type { StreamEvent, UsageUpdate } from '../canonical/stream-event.js';
+import type { ChatResponse, FinishReason, ToolCall } from '../canonical/chat.js';
+import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import type { PassthroughStreamParser } from '../adapters/adapter.js';
 import { invalidResponse } from '../wire/error-mapping.js';
 import { arr, num, readJson, rec, str, type JsonRecord } from '../wire/json.js';
@@ -65,14 +65,8 @@ function responseOf(root: JsonRecord): ChatResponse {
   };
   if (refusal !== undefined) res.refusal = refusal;
   const usage = usageFromResponses(root['usage']);
-  if (usage) res.usage = completeUsage(usage);
+  if (usage) res.usage = mergeUsage(undefined, usage);
   return res;
-}
-
-function completeUsage(u: UsageUpdate): Usage {
-  const inputTokens = u.inputTokens ?? 0;
-  const outputTokens = u.outputTokens ?? 0;
-  return { ...u, inputTokens, outputTokens, totalTokens: u.totalTokens ?? inputTokens + outputTokens };
 }
 
 /** OpenAI Responses API JSON body -> canonical response. */
