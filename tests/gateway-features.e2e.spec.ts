@@ -282,6 +282,30 @@ describe('gateway features', () => {
     expect(azure.id).toMatch(/^resp_mock/);
   });
 
+  it("records the provider's own id of each request, answered or failed, as its support knows it", async () => {
+    const ask = async (model: string) => (await openai.chat.completions.create({ model, messages: [{ role: 'user', content: 'which id?' }] }).withResponse()).response.headers.get('x-request-id') ?? '';
+    for (const [model, mock] of [
+      ['gpt-4o', h.mocks.openai],
+      ['claude-sonnet-4-5', h.mocks.anthropic],
+    ] as const) {
+      const before = mock.requestCount;
+      const [done] = await eventFor(await ask(model));
+      expect(mock.requestCount).toBe(before + 1);
+      expect(done?.data, model).toMatchObject({ upstreamRequestId: expect.stringMatching(/^req_mock\d+$/) as unknown });
+    }
+    // A provider that answers with an error names the request too.
+    h.mocks.openai.setBehaviour({ fault: { type: 'status', status: 400, message: 'bad thing' } });
+    const refused = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'fail' }] }).withResponse().then(
+      () => undefined,
+      (e: unknown) => e as InstanceType<typeof OpenAI.APIError>,
+    );
+    h.mocks.openai.resetBehaviour();
+    expect(refused?.status).toBe(400);
+    const [failed] = await eventFor(refused?.headers?.get('x-request-id') ?? '');
+    expect(failed?.type).toBe('RequestFailed');
+    expect(failed?.data).toMatchObject({ upstreamRequestId: expect.stringMatching(/^req_mock\d+$/) as unknown });
+  });
+
   it('prompt caching: the cache marker an OpenAI-format client sets reaches Claude, and an Anthropic tool result keeps its own when rewritten', async () => {
     const ephemeral = { type: 'ephemeral' as const };
     // The `openai` types do not name it (LiteLLM's and OpenRouter's convention for Anthropic models).

@@ -52,6 +52,8 @@ export class ProviderError extends ProvidersError {
   readonly fallbackable: boolean;
   readonly retryAfterMs: number | undefined;
   readonly providerCode: string | undefined;
+  /** The provider's id of the request that failed (from its answer's headers), when known. */
+  upstreamRequestId: string | undefined;
   constructor(init: ProviderErrorInit) {
     super(init.code, init.message, init.cause === undefined ? undefined : { cause: init.cause });
     this.provider = init.provider;

@@ -94,6 +94,7 @@ export {
   extraMembersFor,
   prepareRequest,
   passthroughFor,
+  upstreamRequestId,
   type EmbeddingsAdapter,
   type InboundFormat,
   type PassthroughInput,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../define-event.js';
-import { Caller, InboundApi, Latency, REQUEST_SEALED_FIELDS, TokenCounts, UnscannedParts } from './request-shared.js';
+import { Caller, InboundApi, Latency, REQUEST_SEALED_FIELDS, TokenCounts, UnscannedParts, UpstreamRequestId } from './request-shared.js';
 
 /** A request a provider answered (2xx to the client), streaming or not. */
 export const RequestCompleted = defineEvent({
@@ -25,6 +25,7 @@ export const RequestCompleted = defineEvent({
       finishReason: z.string().max(50).nullable(),
       tokens: TokenCounts,
       unscanned: UnscannedParts.optional(),
+      upstreamRequestId: UpstreamRequestId.optional(),
       latency: Latency,
     })
     .strict(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../define-event.js';
-import { Caller, InboundApi, Latency, REQUEST_SEALED_FIELDS, TokenCounts, UnscannedParts } from './request-shared.js';
+import { Caller, InboundApi, Latency, REQUEST_SEALED_FIELDS, TokenCounts, UnscannedParts, UpstreamRequestId } from './request-shared.js';
 
 /** A request the gateway accepted but no provider answered successfully (or a stream that broke). */
 export const RequestFailed = defineEvent({
@@ -25,6 +25,7 @@ export const RequestFailed = defineEvent({
       errorCode: z.string().regex(/^TOTRA_[A-Z0-9_]+$/),
       tokens: TokenCounts,
       unscanned: UnscannedParts.optional(),
+      upstreamRequestId: UpstreamRequestId.optional(),
       latency: Latency,
     })
     .strict(),

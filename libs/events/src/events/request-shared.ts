@@ -44,3 +44,10 @@ export const REQUEST_SEALED_FIELDS = ['clientIp', 'userAgent'] as const;
  * content the scanner cannot read (documents, files, audio; ADR 0026). Absent when there were none.
  */
 export const UnscannedParts = z.number().int().min(1).max(10_000);
+
+/**
+ * The provider's id of the request (OpenAI's `x-request-id`, Anthropic's `request-id`, Azure's
+ * `apim-request-id`, Bedrock's `x-amzn-requestid`): what its support, logs and usage records
+ * know the request by. Absent when the provider names none. Not personal data.
+ */
+export const UpstreamRequestId = z.string().min(1).max(200);

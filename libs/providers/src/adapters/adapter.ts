@@ -5,7 +5,7 @@ import { portableDocument } from '../canonical/documents.js';
 import { API_NAMES, opaqueParts, opaqueRefusal, unportableMembers } from '../canonical/extra.js';
 import type { StreamEvent } from '../canonical/stream-event.js';
 import { UnsupportedFeatureError, type ProviderError } from '../errors.js';
-import type { HeadersLike } from '../wire/headers.js';
+import { headerValue, type HeadersLike } from '../wire/headers.js';
 
 export const ProviderKind = z.enum([
   'openai',
@@ -187,6 +187,18 @@ export interface ProviderAdapter {
    * its own ({@link portableDocument}; ADR 0027).
    */
   readonly documents?: boolean;
+  /**
+   * The response header in which the provider names each request it answers (lower case), when
+   * it documents one: the id its support and logs know a request by.
+   */
+  readonly requestIdHeader?: string;
+}
+
+/** The provider's id of a request, from its answer's headers (undefined when it names none). */
+export function upstreamRequestId(adapter: Pick<ProviderAdapter, 'requestIdHeader'>, headers: HeadersLike | undefined): string | undefined {
+  if (!adapter.requestIdHeader || !headers) return undefined;
+  const id = headerValue(headers, adapter.requestIdHeader)?.trim();
+  return id ? id.slice(0, 200) : undefined;
 }
 
 /**

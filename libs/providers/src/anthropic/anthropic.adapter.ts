@@ -57,6 +57,7 @@ export const anthropicAdapter: ProviderAdapter = {
   provider: 'anthropic',
   wireFormat: 'anthropic-messages',
   documents: true,
+  requestIdHeader: 'request-id',
   buildRequest(request, deployment) {
     const unread = extraMembersFor(request, anthropicAdapter);
     return httpRequest(deployment, JSON.stringify(encodeAnthropicRequest(request, { model: deployment.model, ...(unread ? { unread } : {}) })), request.stream, request.betas);

@@ -367,6 +367,7 @@ export const bedrockAdapter: ProviderAdapter = {
   provider: 'bedrock',
   wireFormat: 'bedrock-converse',
   documents: true,
+  requestIdHeader: 'x-amzn-requestid',
   buildRequest(request, deployment) {
     if (!deployment.aws && !deployment.apiKey) {
       throw new ProviderConfigError('bedrock', `bedrock deployment "${deployment.model}" has neither AWS credentials nor an API key`);

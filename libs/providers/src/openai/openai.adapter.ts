@@ -119,6 +119,8 @@ interface Variant {
   modelInBody: boolean;
   /** The provider serves the Responses API, which takes a Responses client's body (ADR 0029). */
   responses?: boolean;
+  /** The response header naming the provider's request (`ProviderAdapter.requestIdHeader`). */
+  requestIdHeader?: string;
 }
 
 type ApiPath = 'chat/completions' | 'embeddings' | 'responses';
@@ -140,6 +142,7 @@ const openaiVariant: Variant = {
   encode: { maxTokensField: 'max_completion_tokens', provider: 'openai', documents: true },
   modelInBody: true,
   responses: true,
+  requestIdHeader: 'x-request-id',
 };
 
 const azureVariant: Variant = {
@@ -156,6 +159,7 @@ const azureVariant: Variant = {
   encode: { maxTokensField: 'max_completion_tokens', provider: 'azure-openai', documents: true },
   modelInBody: false,
   responses: true,
+  requestIdHeader: 'apim-request-id',
 };
 
 const compatibleVariant: Variant = {
@@ -312,6 +316,7 @@ function createAdapter(variant: Variant): ProviderAdapter {
     passthrough: passthrough(variant),
     ...(variant.responses ? { passthroughs: [responsesPassthrough(variant)] } : {}),
     documents: variant.encode.documents === true,
+    ...(variant.requestIdHeader ? { requestIdHeader: variant.requestIdHeader } : {}),
   };
   return adapter;
 }

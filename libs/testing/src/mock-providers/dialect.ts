@@ -60,6 +60,8 @@ export interface Dialect {
   readonly apiRoot: string;
   /** Chat streams unless the body says `"stream": false` (Ollama). */
   readonly streamsByDefault: boolean;
+  /** The response header in which the provider names its request (OpenAI `x-request-id` ...), when it documents one. */
+  readonly requestIdHeader?: string;
   route(method: string, path: string, query: URLSearchParams): RouteMatch | undefined;
   /** `apiKey`: the key the mock was told to expect; undefined: any key (where one is required). */
   checkAuth(ctx: RequestContext, apiKey: string | undefined, requireAuth: boolean): AuthFailure | undefined;

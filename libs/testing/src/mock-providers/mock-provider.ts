@@ -182,6 +182,8 @@ class MockProviderServer implements MockProvider {
   private readonly recorder: RequestRecorder;
   private readonly fastCache = new Map<string, FastAnswer>();
   private readonly server: Server;
+  /** Numbers the answers' request ids (`req_mock<n>`), where the dialect's provider names its requests. */
+  private answered = 0;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -194,6 +196,12 @@ class MockProviderServer implements MockProvider {
     this.faultLeft = this.initial.fault?.times;
     this.recorder = new RequestRecorder(options.maxRecordedRequests ?? 100);
     this.server = createServer({ noDelay: true, keepAlive: true }, (req, res) => this.onRequest(req, res));
+  }
+
+  /** `headers` with the provider's request id, where its dialect names its requests. */
+  private withRequestId(headers: Record<string, string>): Record<string, string> {
+    const name = this.dialect.requestIdHeader;
+    return name === undefined ? headers : { ...headers, [name]: `req_mock${++this.answered}` };
   }
 
   async listen(): Promise<void> {
@@ -399,7 +407,7 @@ class MockProviderServer implements MockProvider {
       if (this.fastCache.size >= FAST_CACHE_LIMIT) this.fastCache.clear();
       this.fastCache.set(key, answer);
     }
-    res.writeHead(200, answer.headers);
+    res.writeHead(200, this.withRequestId(answer.headers));
     if (!drop) {
       res.end(answer.body);
       return;
@@ -410,7 +418,7 @@ class MockProviderServer implements MockProvider {
 
   private async sendJson(res: ServerResponse, json: string, drop: DropFault | undefined): Promise<void> {
     const bytes = Buffer.from(json, 'utf8');
-    res.writeHead(200, { 'content-type': JSON_TYPE, 'content-length': String(bytes.length) });
+    res.writeHead(200, this.withRequestId({ 'content-type': JSON_TYPE, 'content-length': String(bytes.length) }));
     if (!drop) {
       res.end(bytes);
       return;
@@ -427,7 +435,7 @@ class MockProviderServer implements MockProvider {
     drop: DropFault | undefined,
   ): Promise<void> {
     const { frames } = stream;
-    res.writeHead(200, { 'content-type': stream.contentType, 'cache-control': 'no-cache' });
+    res.writeHead(200, this.withRequestId({ 'content-type': stream.contentType, 'cache-control': 'no-cache' }));
     const hook = b.afterFrame;
     const gap = b.chunkDelayMs ?? 0;
     const dropAt = drop ? Math.min(frames.length, drop.afterFrames ?? Math.ceil(frames.length / 2)) : -1;
@@ -466,7 +474,7 @@ class MockProviderServer implements MockProvider {
     const bytes = Buffer.from(reply.body, 'utf8');
     const headers: Record<string, string> = { 'content-type': JSON_TYPE, 'content-length': String(bytes.length), ...reply.headers };
     if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
-    res.writeHead(status, headers);
+    res.writeHead(status, this.withRequestId(headers));
     res.end(bytes);
   }
 

@@ -1,5 +1,5 @@
 import { type EventInput, type InboundApi, type RejectionReason } from '@totra/events';
-import { type Usage } from '@totra/providers';
+import { ProviderError, type Usage } from '@totra/providers';
 import { type z } from 'zod';
 import { type CallerIdentity } from '../identity.js';
 import { type ChatOutcome } from '../pipeline/chat-executor.js';
@@ -47,7 +47,7 @@ export function outcomeEvent(
   who: CallerIdentity,
   modelRequested: string,
   stream: boolean,
-  outcome: ChatOutcome | { route: ChatOutcome['route']; attempts: number; status: number; usage: Usage | undefined; finishReason: string | null; partial: boolean; error: ChatOutcome['error'] },
+  outcome: ChatOutcome | { route: ChatOutcome['route']; attempts: number; status: number; usage: Usage | undefined; finishReason: string | null; partial: boolean; error: ChatOutcome['error']; upstreamRequestId?: string | undefined },
   timing: Timing,
   estimate: () => { input: number; output: number },
   /** Parts sent unscanned under a policy that allows them (ADR 0026); 0 or absent: none. */
@@ -55,6 +55,9 @@ export function outcomeEvent(
 ): EventInput {
   const base = { tenant: who.tenant, subject: who.userId, id: requestId };
   const sentUnscanned = unscanned > 0 ? { unscanned } : {};
+  // The provider's id of the request: from its answer, or from the error it answered with.
+  const upstreamId = outcome.upstreamRequestId ?? (outcome.error instanceof ProviderError ? outcome.error.upstreamRequestId : undefined);
+  const upstream = upstreamId ? { upstreamRequestId: upstreamId } : {};
   if (outcome.error || !outcome.route) {
     return {
       ...base,
@@ -75,6 +78,7 @@ export function outcomeEvent(
         teamId: who.teamId,
         tokens: tokens(outcome.usage, estimate),
         ...sentUnscanned,
+        ...upstream,
         userId: who.userId,
       },
     };
@@ -98,6 +102,7 @@ export function outcomeEvent(
       teamId: who.teamId,
       tokens: tokens(outcome.usage, estimate),
       ...sentUnscanned,
+      ...upstream,
       userId: who.userId,
     },
   };

@@ -9,6 +9,7 @@ import {
   mergeUsage,
   prepareRequest,
   passthroughFor,
+  upstreamRequestId,
   type ChatRequest,
   type InboundFormat,
   type PassthroughInput,
@@ -118,6 +119,8 @@ export interface ChatOutcome {
   /** The answer started reaching the client before the failure. */
   partial: boolean;
   error: ProviderError | GatewayError | undefined;
+  /** The provider's id of the request that answered (its answer's headers), when it names one. */
+  upstreamRequestId?: string | undefined;
 }
 
 /** A failure after bytes reached the client: no fallback, the stream ends with an error frame. */
@@ -314,27 +317,33 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
   const req: ProviderHttpRequest =
     sent && body ? sent.buildRequest({ ...body, ...(run.request.betas ? { betas: run.request.betas } : {}) }, deployment) : await prepareRequest(adapter, request, deployment, new Date());
   const t0 = usNow();
+  // A provider error names the provider's request id too, for the failure's event.
+  const failure = (status: number, body: string, headers: Record<string, string>, id: string | undefined): ProviderError => {
+    const err = adapter.mapError(status, body, headers, Date.now());
+    err.upstreamRequestId = id;
+    return err;
+  };
   if (!run.request.stream) {
     const { statusCode, headers, text } = await deps.upstream.sendBuffered(req, run.signal);
-    if (statusCode < 200 || statusCode >= 300) throw adapter.mapError(statusCode, text, headers as Record<string, string>, Date.now());
+    const id = upstreamRequestId(adapter, headers as Record<string, string>);
+    if (statusCode < 200 || statusCode >= 300) throw failure(statusCode, text, headers as Record<string, string>, id);
     const answer = sent?.parseResponse ? sent.parseResponse(statusCode, text) : adapter.parseResponse(statusCode, text);
     const parsed = withIdentity(restoreResponse(answer, run.output), run);
     const upstreamUs = usNow() - t0;
     sink.json(200, passthrough ? text : encodeResponse(run.inbound, parsed, run.alias));
-    return { ...base, status: 200, usage: parsed.usage, finishReason: parsed.finishReason, upstreamUs, firstByteUs: undefined };
+    return { ...base, status: 200, usage: parsed.usage, finishReason: parsed.finishReason, upstreamUs, firstByteUs: undefined, upstreamRequestId: id };
   }
   const res = await deps.upstream.send(req, run.signal);
-  if (res.statusCode < 200 || res.statusCode >= 300) {
-    const body = await res.body.text();
-    throw adapter.mapError(res.statusCode, body, res.headers as Record<string, string>, Date.now());
-  }
+  const id = upstreamRequestId(adapter, res.headers as Record<string, string>);
+  if (res.statusCode < 200 || res.statusCode >= 300) throw failure(res.statusCode, await res.body.text(), res.headers as Record<string, string>, id);
   const includeUsage = run.request.includeUsage === true;
+  const named = { ...base, upstreamRequestId: id };
   return passthrough
-    ? streamAttempt(run, res, t0, base, sink, {
+    ? streamAttempt(run, res, t0, named, sink, {
         forward: passthrough.createStreamParser({ stripUsageChunk: !includeUsage }),
         cutter: capped ? passthrough.createStreamCutter?.({ includeUsage }) : undefined,
       })
-    : streamAttempt(run, res, t0, base, sink, { translate: sent?.parseResponse ? eventsOf(sent.createStreamParser()) : adapter.createStreamParser() });
+    : streamAttempt(run, res, t0, named, sink, { translate: sent?.parseResponse ? eventsOf(sent.createStreamParser()) : adapter.createStreamParser() });
 }
 
 /** The canonical events of a pass-through parser, its forwarded text left aside (the answer is translated). */
@@ -367,7 +376,7 @@ function affordableRequest(run: ChatRun, route: DeploymentRoute): ChatRequest {
   return run.request.maxTokens !== undefined && run.request.maxTokens <= affordable ? run.request : { ...run.request, maxTokens: affordable };
 }
 
-type Base = Pick<ChatOutcome, 'route' | 'attempts' | 'partial' | 'error'>;
+type Base = Pick<ChatOutcome, 'route' | 'attempts' | 'partial' | 'error' | 'upstreamRequestId'>;
 
 /** How a stream reaches the client: passed through (with a cutter when metered), or translated. */
 type StreamWay = { forward: PassthroughStreamParser; cutter: StreamCutter | undefined; translate?: undefined } | { translate: StreamParser; forward?: undefined; cutter?: undefined };

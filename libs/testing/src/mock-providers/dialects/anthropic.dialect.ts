@@ -143,6 +143,7 @@ export function anthropicDialect(): Dialect {
     provider: 'anthropic',
     apiRoot: '',
     streamsByDefault: false,
+    requestIdHeader: 'request-id',
     route(method, path) {
       if (method === 'POST') {
         if (path === '/v1/messages') return { operation: 'chat' };

@@ -149,6 +149,7 @@ export function bedrockDialect(): Dialect {
     provider: 'bedrock',
     apiRoot: '',
     streamsByDefault: false,
+    requestIdHeader: 'x-amzn-requestid',
     route(method, path) {
       const m = method === 'POST' ? ROUTE.exec(path) : null;
       if (!m) return undefined;

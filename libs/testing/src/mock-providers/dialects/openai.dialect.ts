@@ -399,6 +399,7 @@ export function openaiFamilyDialect(family: OpenAIFamily): Dialect {
     provider: family,
     apiRoot: azure ? '' : '/v1',
     streamsByDefault: false,
+    ...(family === 'openai' ? { requestIdHeader: 'x-request-id' } : azure ? { requestIdHeader: 'apim-request-id' } : {}),
     route(method, path) {
       if (!azure) return routeOpenAI(method, path, !mistral, '/v1');
       const m = AZURE_DEPLOYMENT.exec(path);
