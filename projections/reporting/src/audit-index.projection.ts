@@ -4,8 +4,8 @@ import { defineProjection, type ProjectedEvent, type Projection } from '@totra/p
 import { chunks, toInt, tuple } from './rows.js';
 
 /**
- * `audit_index`: one row per request, searchable by time, key, user, team, model, status and PII
- * type. Metadata only: pseudonymous ids, counts and types, never prompt text or PII values. A PII
+ * `audit_index`: one row per request, searchable by time, key, user, team, model, status, PII
+ * type and the provider's own id of the request. Metadata only: pseudonymous ids, counts and types, never prompt text or PII values. A PII
  * event may come before its request's outcome, so every column but the id is filled as it comes.
  */
 export const auditIndexMigrations = defineProjectionMigrations('audit_index', {
@@ -41,6 +41,16 @@ export const auditIndexMigrations = defineProjectionMigrations('audit_index', {
       await db.schema.dropTable('audit_index').execute();
     },
   },
+  // The provider's own id of the request (events since it was recorded; earlier rows have none).
+  audit_index_0002_upstream_request_id: {
+    async up(db) {
+      await db.schema.alterTable('audit_index').addColumn('upstream_request_id', 'text').execute();
+      await sql`CREATE INDEX audit_index_by_upstream_request_id ON audit_index (upstream_request_id) WHERE upstream_request_id IS NOT NULL`.execute(db);
+    },
+    async down(db) {
+      await db.schema.alterTable('audit_index').dropColumn('upstream_request_id').execute();
+    },
+  },
 });
 
 interface Row {
@@ -61,14 +71,15 @@ interface Row {
   tokens_out: number | null;
   micro_usd: number;
   pii_types: string[];
+  upstream_request_id: string | null;
 }
 
-const COLS = ['request_id', 'time', 'tenant', 'chain', 'seq', 'key_id', 'user_id', 'team_id', 'model', 'provider', 'outcome', 'status', 'reason', 'tokens_in', 'tokens_out', 'micro_usd', 'pii_types'] as const;
+const COLS = ['request_id', 'time', 'tenant', 'chain', 'seq', 'key_id', 'user_id', 'team_id', 'model', 'provider', 'outcome', 'status', 'reason', 'tokens_in', 'tokens_out', 'micro_usd', 'pii_types', 'upstream_request_id'] as const;
 const OUTCOME: Record<string, string> = { RequestCompleted: 'completed', RequestFailed: 'failed', RequestRejected: 'rejected' };
 const nstr = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 function emptyRow(id: string): Row {
-  return { request_id: id, time: null, tenant: null, chain: null, seq: null, key_id: null, user_id: null, team_id: null, model: null, provider: null, outcome: null, status: null, reason: null, tokens_in: null, tokens_out: null, micro_usd: 0, pii_types: [] };
+  return { request_id: id, time: null, tenant: null, chain: null, seq: null, key_id: null, user_id: null, team_id: null, model: null, provider: null, outcome: null, status: null, reason: null, tokens_in: null, tokens_out: null, micro_usd: 0, pii_types: [], upstream_request_id: null };
 }
 
 async function applyAudit(events: readonly ProjectedEvent[], trx: Transaction<unknown>): Promise<void> {
@@ -97,6 +108,7 @@ async function applyAudit(events: readonly ProjectedEvent[], trx: Transaction<un
         reason: nstr(d['reason']) ?? nstr(d['errorCode']),
         tokens_in: tokens ? toInt(tokens.input) : null,
         tokens_out: tokens ? toInt(tokens.output) : null,
+        upstream_request_id: nstr(d['upstreamRequestId']),
       });
     } else if (event.type === 'PiiRedacted' || event.type === 'PiiBlocked') {
       const types = Array.isArray(d['types']) ? (d['types'] as { type?: unknown }[]).map((t) => nstr(t.type)).filter((t): t is string => t !== null) : [];

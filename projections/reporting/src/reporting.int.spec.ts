@@ -67,7 +67,7 @@ function generate(): { inputs: EventInput[]; byTeam: Map<string, Expected>; piiR
         type: 'RequestFailed',
         tenant: 'acme',
         time,
-        data: { requestId, api: 'openai.chat', ...caller, modelRequested: MODELS[m], provider: PROVIDERS[m], deploymentId: `d/${m}`, attempts: 2, status: 502, stream: false, partial: false, errorCode: 'TOTRA_UPSTREAM', tokens, latency: { overheadUs: 1, upstreamUs: 2, totalUs: 3 } },
+        data: { requestId, api: 'openai.chat', ...caller, modelRequested: MODELS[m], provider: PROVIDERS[m], deploymentId: `d/${m}`, attempts: 2, status: 502, stream: false, partial: false, errorCode: 'TOTRA_UPSTREAM', tokens, upstreamRequestId: `up-${requestId}`, latency: { overheadUs: 1, upstreamUs: 2, totalUs: 3 } },
       });
     } else {
       e.requests++;
@@ -77,7 +77,7 @@ function generate(): { inputs: EventInput[]; byTeam: Map<string, Expected>; piiR
         type: 'RequestCompleted',
         tenant: 'acme',
         time,
-        data: { requestId, api: 'openai.chat', ...caller, modelRequested: MODELS[m], modelServed: MODELS[m], provider: PROVIDERS[m], deploymentId: `d/${m}`, attempts: 1, status: 200, stream: false, finishReason: 'stop', tokens, latency: { overheadUs: 1, upstreamUs: 2, totalUs: 3 } },
+        data: { requestId, api: 'openai.chat', ...caller, modelRequested: MODELS[m], modelServed: MODELS[m], provider: PROVIDERS[m], deploymentId: `d/${m}`, attempts: 1, status: 200, stream: false, finishReason: 'stop', tokens, upstreamRequestId: `up-${requestId}`, latency: { overheadUs: 1, upstreamUs: 2, totalUs: 3 } },
       });
     }
   }
@@ -176,10 +176,13 @@ describe('reporting read models (real NATS and Postgres, 100k requests)', () => 
 
     expect(crashes).toBe(1);
     expect(await costByTeam(db)).toEqual(generated.byTeam);
-    const { rows: audit } = await sql<{ n: string; pii: string; tokens: string }>`
-      SELECT count(*) AS n, count(*) FILTER (WHERE 'EMAIL' = ANY (pii_types)) AS pii, sum(tokens_in) AS tokens FROM audit_index`.execute(db);
+    const { rows: audit } = await sql<{ n: string; pii: string; tokens: string; upstream: string; named: string }>`
+      SELECT count(*) AS n, count(*) FILTER (WHERE 'EMAIL' = ANY (pii_types)) AS pii, sum(tokens_in) AS tokens,
+        count(upstream_request_id) AS upstream, count(*) FILTER (WHERE upstream_request_id = 'up-' || request_id) AS named FROM audit_index`.execute(db);
     const totalTokens = [...generated.byTeam.values()].reduce((s, e) => s + e.tokensIn, 0);
-    expect(audit[0]).toEqual({ n: String(N), pii: String(generated.piiRequests), tokens: String(totalTokens) });
+    // Every request a provider answered or failed names the provider's id of it; rejected ones none.
+    const answered = String([...generated.byTeam.values()].reduce((s, e) => s + e.requests, 0));
+    expect(audit[0]).toEqual({ n: String(N), pii: String(generated.piiRequests), tokens: String(totalTokens), upstream: answered, named: answered });
     const { rows: keys } = await sql<{ n: string }>`SELECT count(*) AS n FROM directory_keys`.execute(db);
     expect(keys[0]?.n).toBe(String(TEAMS.length));
     const { rows: secrets } = await sql<{ n: string }>`SELECT count(*) AS n FROM information_schema.columns WHERE table_name LIKE 'directory_%' AND column_name LIKE '%hash%'`.execute(db);
