@@ -162,15 +162,21 @@ describe('streaming metering', () => {
     expect(final.usage.service_tier).toBe('standard');
   });
 
-  it('cuts a Responses stream translated from another provider: response.incomplete', async () => {
-    h.mocks.anthropic.setBehaviour({ reply: LONG, chunks: 40 });
-    const stream = await openai.responses.create({ model: 'claude-sonnet-4-5', max_output_tokens: 20, input: 'talk at length', stream: true });
+  /** A long Responses stream with a 20-token budget from `model`: its text and its last event. */
+  const cutResponsesStream = async (model: string): Promise<{ text: string; last: OpenAI.Responses.ResponseStreamEvent | undefined }> => {
+    const stream = await openai.responses.create({ model, max_output_tokens: 20, input: 'talk at length', stream: true });
     let text = '';
     let last: OpenAI.Responses.ResponseStreamEvent | undefined;
     for await (const e of stream) {
       if (e.type === 'response.output_text.delta') text += e.delta;
       last = e;
     }
+    return { text, last };
+  };
+
+  it('cuts a Responses stream translated from another provider: response.incomplete', async () => {
+    h.mocks.anthropic.setBehaviour({ reply: LONG, chunks: 40 });
+    const { text, last } = await cutResponsesStream('claude-sonnet-4-5');
     expect(text.length).toBeGreaterThan(40);
     expect(text.length).toBeLessThanOrEqual(20 * 4);
     expect(last?.type).toBe('response.incomplete');
@@ -179,13 +185,7 @@ describe('streaming metering', () => {
 
   it("cuts a Responses stream from OpenAI's own Responses API (the client's body sent, the answer translated to cut it)", async () => {
     h.mocks.openai.setBehaviour({ reply: LONG, chunks: 40 });
-    const stream = await openai.responses.create({ model: 'gpt-4o', max_output_tokens: 20, input: 'talk at length', stream: true });
-    let text = '';
-    let last: OpenAI.Responses.ResponseStreamEvent | undefined;
-    for await (const e of stream) {
-      if (e.type === 'response.output_text.delta') text += e.delta;
-      last = e;
-    }
+    const { text, last } = await cutResponsesStream('gpt-4o');
     h.mocks.openai.resetBehaviour();
     expect(h.mocks.openai.requests.at(-1)?.path).toBe('/v1/responses');
     expect(text.length).toBeGreaterThan(40);

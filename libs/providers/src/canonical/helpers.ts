@@ -120,14 +120,22 @@ export function mapRequestText(req: ChatRequest, fn: (text: string, where: TextL
     }
   });
   const definition = (text: string) => fn(text, 'definition');
-  const tools = req.tools?.map((t) => mapDefinition(t, 'parameters', definition));
+  // Copied only when a definition changed: a request with tools allocates nothing on a no-op pass.
+  let tools = req.tools;
+  req.tools?.forEach((t, i, all) => {
+    const next = mapDefinition(t, 'parameters', definition);
+    if (next === t) return;
+    const copy = tools === all ? all.slice() : (tools ?? all.slice());
+    copy[i] = next;
+    tools = copy;
+  });
   const responseFormat = req.responseFormat?.type === 'json_schema' ? mapDefinition(req.responseFormat, 'schema', definition) : req.responseFormat;
   const field = (text: string) => fn(text, 'field');
   const user = req.user === undefined ? undefined : field(req.user);
   const metadata = req.metadata === undefined ? undefined : (mapJsonStrings(req.metadata, field) as Record<string, string>);
   const stop = req.stop === undefined ? undefined : (mapJsonStrings(req.stop, field) as string[]);
   const members = req.extra === undefined ? undefined : (mapJsonStrings(req.extra.members, field) as Record<string, unknown>);
-  const toolsChanged = tools !== undefined && tools.some((t, i) => t !== req.tools?.[i]);
+  const toolsChanged = tools !== req.tools;
   if (!changed && !toolsChanged && responseFormat === req.responseFormat && user === req.user && metadata === req.metadata && stop === req.stop && members === req.extra?.members) return req;
   const out: ChatRequest = { ...req, messages: changed ? messages : req.messages };
   if (toolsChanged && tools) out.tools = tools;
