@@ -173,6 +173,40 @@ describe('gateway PII stage', () => {
     expect(upstream).toMatchObject({ user: '<EMAIL_1>', metadata: { owner: '<EMAIL_1>' }, store: true, prediction: { type: 'content', content: 'Dear <EMAIL_1>,' } });
   });
 
+  it('scans what members the gateway does not read inside messages hold: a citation, a reasoning summary (ADR 0030)', async () => {
+    // Nothing personal in the messages themselves: the address is in an earlier answer's citation,
+    // which the client sends back as it got it (its own value restored) and the gateway does not read.
+    const citation = { type: 'char_location' as const, cited_text: `write to ${email}`, document_index: 0, document_title: null, start_char_index: 0, end_char_index: 29, file_id: null };
+    await anthropic.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 50,
+      messages: [
+        { role: 'user', content: 'which clause?' },
+        { role: 'assistant', content: [{ type: 'text', text: 'This one.', citations: [citation] }] },
+        { role: 'user', content: 'thanks' },
+      ],
+    });
+    const toClaude = h.mocks.anthropic.requests.at(-1)?.body as { messages: unknown[] };
+    expect(JSON.stringify(toClaude)).not.toContain(email);
+    expect(toClaude.messages).toEqual([
+      { role: 'user', content: 'which clause?' },
+      { role: 'assistant', content: [{ type: 'text', text: 'This one.', citations: [{ ...citation, cited_text: 'write to <EMAIL_1>' }] }] },
+      { role: 'user', content: 'thanks' },
+    ]);
+    // Responses: an earlier turn's reasoning summary, to OpenAI's Responses API; the encrypted
+    // reasoning and the ids go as they came.
+    const reasoning = { type: 'reasoning' as const, id: 'rs_1', summary: [{ type: 'summary_text' as const, text: `The user ${email} wants a plan.` }], encrypted_content: 'gAAAA-opaque' };
+    await openai.responses.create({ model: 'gpt-4o', input: [{ role: 'user', content: 'plan it' }, reasoning, { role: 'user', content: 'go on' }] });
+    const sent = h.mocks.openai.requests.at(-1);
+    expect(sent?.path).toBe('/v1/responses');
+    expect(JSON.stringify(sent?.body)).not.toContain(email);
+    expect(sent?.body).toEqual({
+      model: 'gpt-4o',
+      input: [{ role: 'user', content: 'plan it' }, { ...reasoning, summary: [{ type: 'summary_text', text: 'The user <EMAIL_1> wants a plan.' }] }, { role: 'user', content: 'go on' }],
+      store: false,
+    });
+  });
+
   it('keeps the members it does not read when it rewrites a prompt, for both APIs', async () => {
     const res = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: `mail ${email}` }], logprobs: true, top_logprobs: 2, seed: 7 });
     const upstream = h.mocks.openai.requests.at(-1)?.body;

@@ -14,7 +14,7 @@ import type {
   UserContentPart,
 } from '../canonical/chat.js';
 import { portableDocument } from '../canonical/documents.js';
-import { opaqueRefusal, unreadMembers, withUnreadMembers } from '../canonical/extra.js';
+import { opaqueRefusal, unreadMembers, unreadNestedTexts, withUnreadMembers } from '../canonical/extra.js';
 import { unsupportedContent } from '../inbound/unsupported-content.js';
 import { jsonModeInstruction, splitSystem } from '../canonical/helpers.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
@@ -147,6 +147,8 @@ export function decodeAnthropicRequest(body: unknown): ChatRequest {
   if (w.metadata?.user_id) req.user = w.metadata.user_id;
   const extra = unreadMembers(body, MESSAGES_MEMBERS, 'anthropic-messages');
   if (extra) req.extra = extra;
+  const unreadTexts = unreadNestedTexts(body, w);
+  if (unreadTexts) req.unreadTexts = unreadTexts;
   return req;
 }
 

@@ -181,22 +181,30 @@ export const ChatRequest = z.object({
   user: z.string().optional(),
   metadata: z.record(z.string(), z.string()).optional(),
   /**
-   * The members of the client's request body that no field above reads (top level only), as the
-   * client sent them, with the API they belong to: an adapter that speaks that API sends them on;
-   * any other drops the few that only tune one provider's service and refuses the rest (ADR 0025).
-   */
-  /**
    * Anthropic beta features the client switched on (`anthropic-beta` header of the Messages API):
    * sent to Anthropic deployments with the request. They are switches of Anthropic's service,
    * not parts of the request; other providers serve it without them.
    */
   betas: z.array(z.string()).optional(),
+  /**
+   * The members of the client's request body that no field above reads (top level only), as the
+   * client sent them, with the API they belong to: an adapter that speaks that API sends them on;
+   * any other drops the few that only tune one provider's service and refuses the rest (ADR 0025).
+   */
   extra: z
     .object({
       format: z.enum(['openai-chat', 'openai-responses', 'anthropic-messages']),
       members: z.record(z.string(), z.unknown()),
     })
     .optional(),
+  /**
+   * The strings of members the decoder does not read inside the members it reads (an earlier
+   * answer's citations, a reasoning item's summary), as sent, ids and other tokens left out
+   * (`unreadNestedTexts`, ADR 0030). They reach a provider only in the client's own body (a
+   * provider of the client's API); a translated request has no place for them. They are here to
+   * be scanned: a rewrite of one is put into that body (`rewriteClientBody`).
+   */
+  unreadTexts: z.array(z.string()).optional(),
 });
 export type ChatRequest = z.infer<typeof ChatRequest>;
 /** Members of a request body the canonical model does not read (see `ChatRequest.extra`). */

@@ -87,3 +87,55 @@ export function opaqueRefusal(provider: string, part: OpaquePart): UnsupportedFe
     : `only a deployment that speaks the ${API_NAMES[part.api]} API takes it as it is`;
   return new UnsupportedFeatureError(provider, part.kind, `${describeOpaque(part)} cannot be sent to ${provider}: ${why}`);
 }
+
+/**
+ * Members whose strings are tokens a provider issued or reads back, never text: ids (`id`,
+ * `tool_use_id`, `call_id` ...), signatures and encrypted reasoning, and types. A rewritten one
+ * would break the request, and none is written by a person.
+ */
+function isTokenMember(key: string): boolean {
+  return key === 'type' || key === 'id' || key === 'signature' || key === 'encrypted_content' || key.endsWith('_id');
+}
+
+function collectStrings(value: unknown, out: string[]): void {
+  if (typeof value === 'string') {
+    if (value.length > 0) out.push(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value) collectStrings(v, out);
+  } else if (value !== null && typeof value === 'object') {
+    for (const key in value) if (!isTokenMember(key)) collectStrings((value as Record<string, unknown>)[key], out);
+  }
+}
+
+/** Walks a member as sent (`raw`) beside the schema's reading of it (`read`): see {@link unreadNestedTexts}. */
+function collectUnread(raw: unknown, read: unknown, out: string[]): void {
+  if (Array.isArray(raw)) {
+    if (!Array.isArray(read)) return;
+    for (let i = 0; i < raw.length; i++) collectUnread(raw[i], read[i], out);
+    return;
+  }
+  if (raw === null || typeof raw !== 'object' || read === null || typeof read !== 'object' || Array.isArray(read)) return;
+  for (const key in raw) {
+    const value = (raw as Record<string, unknown>)[key];
+    if (key in read) collectUnread(value, (read as Record<string, unknown>)[key], out);
+    else if (!isTokenMember(key)) collectStrings(value, out);
+  }
+}
+
+/**
+ * The strings of the members a decoder's schema does not name *inside* the members it reads (in
+ * messages, content parts, input items, tools: an earlier answer's citations, a reasoning item's
+ * summary), in body order; undefined when there are none (ADR 0030). `read` is the schema's
+ * output for `body`: zod leaves out what it does not name, so a member of the body absent from
+ * it at the same place is unread. Top-level members are not walked (they are `extra`), nor
+ * strings of members that are tokens rather than text (ids, signatures, encrypted content).
+ */
+export function unreadNestedTexts(body: unknown, read: unknown): string[] | undefined {
+  if (body === null || typeof body !== 'object' || read === null || typeof read !== 'object') return undefined;
+  const out: string[] = [];
+  for (const key in read) {
+    const value = (body as Record<string, unknown>)[key];
+    if (value !== null && typeof value === 'object') collectUnread(value, (read as Record<string, unknown>)[key], out);
+  }
+  return out.length > 0 ? out : undefined;
+}

@@ -117,3 +117,77 @@ describe('texts outside the conversation', () => {
     expect(mapRequestText(req, (t) => t)).toBe(req);
   });
 });
+
+describe('texts inside members the decoder does not read (ADR 0030)', () => {
+  const email = 'jane@example.com';
+  const citation = { type: 'char_location', cited_text: `write to ${email}`, document_index: 0, document_title: 'Contract of Jane', start_char_index: 0, end_char_index: 25, file_id: 'file_1' };
+  const anthropic = () =>
+    decodeAnthropicRequest({
+      model: 'claude',
+      max_tokens: 10,
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'which clause?' }] },
+        { role: 'assistant', content: [{ type: 'text', text: 'This one.', citations: [citation] }, { type: 'thinking', thinking: 'hm', signature: 'sig-abc' }] },
+        { role: 'user', content: 'thanks' },
+      ],
+      metadata: { user_id: 'u-1', note: `from ${email}` },
+      container: 'c-1',
+    });
+
+  it('are the strings of every nested member the schema does not name, in body order, ids and other tokens left out', () => {
+    // Anthropic: an earlier answer's citation, and a metadata member beside `user_id`. The
+    // top-level `container` is `extra`, and what the schema reads (the thinking signature) is not here.
+    expect(anthropic().unreadTexts).toEqual([`write to ${email}`, 'Contract of Jane', `from ${email}`]);
+    // Responses: a reasoning item's summary, an earlier output message's status and annotation;
+    // the item ids and the encrypted reasoning are tokens.
+    const responses = decodeOpenAIResponsesRequest({
+      model: 'gpt-4o',
+      input: [
+        { role: 'user', content: 'plan it' },
+        { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: `The user ${email} wants a plan.` }], encrypted_content: 'gAAAA-opaque' },
+        { type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Done.', annotations: [{ type: 'url_citation', url: 'https://example.com/a', title: 'Plans' }] }] },
+        { role: 'user', content: 'again' },
+      ],
+    });
+    expect(responses.unreadTexts).toEqual([`The user ${email} wants a plan.`, 'completed', 'https://example.com/a', 'Plans']);
+    // OpenAI chat: an assistant's audio id is a token; an unread member of a tool definition is text.
+    const chatReq = decodeOpenAIChatRequest({
+      model: 'gpt-4o',
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: null, audio: { id: 'audio_abc' } },
+      ],
+      tools: [{ type: 'function', function: { name: 'f', parameters: {} }, x_note: `owner ${email}` }],
+    });
+    expect(chatReq.unreadTexts).toEqual([`owner ${email}`]);
+  });
+
+  it('are none when the body holds only what the schema reads, or members kept whole (documents, files, tool inputs)', () => {
+    expect(chat({}).unreadTexts).toBeUndefined();
+    const req = decodeAnthropicRequest({
+      model: 'claude',
+      max_tokens: 10,
+      messages: [
+        { role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' }, title: `of ${email}` }, { type: 'text', text: 'read it' }] },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'f', input: { to: email } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'ok' }] },
+      ],
+    });
+    expect(req.unreadTexts).toBeUndefined();
+  });
+
+  it('are visited last, as `field`, and rewritten in place; a no-op pass keeps the request', () => {
+    const req = anthropic();
+    const seen: [string, string][] = [];
+    forEachRequestText(req, (text, where) => seen.push([text, where]));
+    expect(seen.slice(-3)).toEqual([
+      [`write to ${email}`, 'field'],
+      ['Contract of Jane', 'field'],
+      [`from ${email}`, 'field'],
+    ]);
+    const out = mapRequestText(req, (t) => t.replaceAll(email, '<EMAIL_1>'));
+    expect(out.unreadTexts).toEqual(['write to <EMAIL_1>', 'Contract of Jane', 'from <EMAIL_1>']);
+    expect(out.messages).toBe(req.messages);
+    expect(mapRequestText(req, (t) => t)).toBe(req);
+  });
+});

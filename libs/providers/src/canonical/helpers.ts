@@ -27,7 +27,7 @@ export function jsonModeInstruction(format: ResponseFormat | undefined): string 
  * enum values, defaults, examples), or the same in a response format's schema.
  * `field`: a string the provider receives outside the conversation: the end-user id (`user`),
  * a `metadata` value, a stop sequence, or any string inside the members the decoder did not read
- * (`extra`).
+ * (`extra` at the top level, `unreadTexts` inside messages, parts and tools).
  * Names (of tools, functions, schema properties and message authors) are not texts: providers
  * restrict them to identifier characters, which no rewritten value keeps.
  */
@@ -69,8 +69,8 @@ const SCHEMA_WORDS: ReadonlySet<string> = new Set(['type', 'required', 'format',
 /**
  * Returns a copy of the request with every text rewritten by `fn`: message text, tool results and
  * tool call arguments, then the tools' and the response format's definitions, then the strings
- * sent outside the conversation (`user`, `metadata` values, stop sequences and every string in
- * `extra`; see {@link TextLocation}). Unchanged parts keep their identity, so a no-op pass
+ * sent outside the conversation (`user`, `metadata` values, stop sequences, every string in
+ * `extra`, then `unreadTexts`; see {@link TextLocation}). Unchanged parts keep their identity, so a no-op pass
  * allocates little.
  */
 export function mapRequestText(req: ChatRequest, fn: (text: string, where: TextLocation) => string): ChatRequest {
@@ -135,8 +135,20 @@ export function mapRequestText(req: ChatRequest, fn: (text: string, where: TextL
   const metadata = req.metadata === undefined ? undefined : (mapJsonStrings(req.metadata, field) as Record<string, string>);
   const stop = req.stop === undefined ? undefined : (mapJsonStrings(req.stop, field) as string[]);
   const members = req.extra === undefined ? undefined : (mapJsonStrings(req.extra.members, field) as Record<string, unknown>);
+  const unreadTexts = req.unreadTexts === undefined ? undefined : (mapJsonStrings(req.unreadTexts, field) as string[]);
   const toolsChanged = tools !== req.tools;
-  if (!changed && !toolsChanged && responseFormat === req.responseFormat && user === req.user && metadata === req.metadata && stop === req.stop && members === req.extra?.members) return req;
+  if (
+    !changed &&
+    !toolsChanged &&
+    responseFormat === req.responseFormat &&
+    user === req.user &&
+    metadata === req.metadata &&
+    stop === req.stop &&
+    members === req.extra?.members &&
+    unreadTexts === req.unreadTexts
+  ) {
+    return req;
+  }
   const out: ChatRequest = { ...req, messages: changed ? messages : req.messages };
   if (toolsChanged && tools) out.tools = tools;
   if (responseFormat !== undefined) out.responseFormat = responseFormat;
@@ -144,6 +156,7 @@ export function mapRequestText(req: ChatRequest, fn: (text: string, where: TextL
   if (metadata !== undefined) out.metadata = metadata;
   if (stop !== undefined) out.stop = stop;
   if (members !== undefined && req.extra) out.extra = { format: req.extra.format, members };
+  if (unreadTexts !== undefined) out.unreadTexts = unreadTexts;
   return out;
 }
 

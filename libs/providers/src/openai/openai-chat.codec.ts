@@ -12,7 +12,7 @@ import type {
   UserContentPart,
 } from '../canonical/chat.js';
 import { documentFileName, portableDocument } from '../canonical/documents.js';
-import { describeOpaque, opaqueRefusal, unreadMembers, withUnreadMembers } from '../canonical/extra.js';
+import { describeOpaque, opaqueRefusal, unreadMembers, unreadNestedTexts, withUnreadMembers } from '../canonical/extra.js';
 import { unsupportedContent } from '../inbound/unsupported-content.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import { InboundRequestError, UnsupportedFeatureError } from '../errors.js';
@@ -158,6 +158,8 @@ export function decodeOpenAIChatRequest(body: unknown): ChatRequest {
   if (req.stream && w.stream_options?.include_usage === true) req.includeUsage = true;
   const extra = unreadMembers(body, CHAT_MEMBERS, 'openai-chat');
   if (extra) req.extra = extra;
+  const unreadTexts = unreadNestedTexts(body, w);
+  if (unreadTexts) req.unreadTexts = unreadTexts;
   return req;
 }
 

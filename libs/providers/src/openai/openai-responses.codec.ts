@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AssistantMessage, ChatRequest, ChatResponse, Message, OpaquePart, UserContentPart } from '../canonical/chat.js';
 import { portableDocument } from '../canonical/documents.js';
-import { unreadMembers } from '../canonical/extra.js';
+import { unreadMembers, unreadNestedTexts } from '../canonical/extra.js';
 import { unsupportedContent } from '../inbound/unsupported-content.js';
 import { mergeUsage, type StreamEvent } from '../canonical/stream-event.js';
 import { InboundRequestError } from '../errors.js';
@@ -228,6 +228,8 @@ export function decodeOpenAIResponsesRequest(body: unknown): ChatRequest {
   if (w.metadata) req.metadata = w.metadata;
   const extra = unreadMembers(body, RESPONSES_MEMBERS, 'openai-responses');
   if (extra) req.extra = extra;
+  const unreadTexts = unreadNestedTexts(body, w);
+  if (unreadTexts) req.unreadTexts = unreadTexts;
   return req;
 }
 
