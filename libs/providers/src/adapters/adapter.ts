@@ -129,6 +129,11 @@ export interface PassthroughInput {
  */
 export interface PassthroughSupport {
   readonly inbound: InboundFormat;
+  /**
+   * Present when only some of the provider's models take this API (Bedrock takes Anthropic
+   * Messages bodies for Claude models only): whether `deployment` does.
+   */
+  accepts?(deployment: Deployment): boolean;
   buildRequest(input: PassthroughInput, deployment: Deployment): ProviderHttpRequest;
   /** `stripUsageChunk`: drop the usage-only chunk the gateway forced but the client did not ask for. */
   createStreamParser(options?: { stripUsageChunk?: boolean }): PassthroughStreamParser;
@@ -203,11 +208,12 @@ export function upstreamRequestId(adapter: Pick<ProviderAdapter, 'requestIdHeade
 
 /**
  * The provider API that takes a client's body of the inbound API as it came: the adapter's own
- * (`passthrough`, the same wire format) or one of its `passthroughs`; undefined when none does.
+ * (`passthrough`, the same wire format) or one of its `passthroughs` that `deployment` takes;
+ * undefined when none does.
  */
-export function passthroughFor(adapter: Pick<ProviderAdapter, 'passthrough' | 'passthroughs'>, inbound: InboundFormat): PassthroughSupport | undefined {
+export function passthroughFor(adapter: Pick<ProviderAdapter, 'passthrough' | 'passthroughs'>, inbound: InboundFormat, deployment: Deployment): PassthroughSupport | undefined {
   if (adapter.passthrough?.inbound === inbound) return adapter.passthrough;
-  return adapter.passthroughs?.find((p) => p.inbound === inbound);
+  return adapter.passthroughs?.find((p) => p.inbound === inbound && (p.accepts?.(deployment) ?? true));
 }
 
 /**

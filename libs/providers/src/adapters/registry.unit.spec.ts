@@ -9,7 +9,8 @@ describe('adapter registry', () => {
   });
 
   it("offers the pass-through fast path only where a provider speaks the client's API", () => {
-    const api = (inbound: 'openai-chat' | 'openai-responses' | 'anthropic-messages', kind: ProviderKind) => passthroughFor(providerAdapters[kind], inbound)?.inbound;
+    const api = (inbound: 'openai-chat' | 'openai-responses' | 'anthropic-messages', kind: ProviderKind, model = 'm-1') =>
+      passthroughFor(providerAdapters[kind], inbound, { provider: kind, model })?.inbound;
     expect(api('openai-chat', 'openai')).toBe('openai-chat');
     expect(api('openai-chat', 'azure-openai')).toBe('openai-chat');
     expect(api('openai-chat', 'openai-compatible')).toBe('openai-chat');
@@ -21,5 +22,8 @@ describe('adapter registry', () => {
     expect(api('anthropic-messages', 'openai')).toBeUndefined();
     expect(api('openai-chat', 'mistral')).toBeUndefined();
     expect(api('openai-chat', 'bedrock')).toBeUndefined();
+    // Bedrock's InvokeModel, for Claude models only (ADR 0031).
+    expect(api('anthropic-messages', 'bedrock', 'anthropic.claude-haiku-4-5-20251001-v1:0')).toBe('anthropic-messages');
+    expect(api('anthropic-messages', 'bedrock', 'amazon.nova-pro-v1:0')).toBeUndefined();
   });
 });

@@ -1,10 +1,10 @@
 import type { StreamEvent } from '../canonical/stream-event.js';
 import { ProviderConfigError, type ProviderError } from '../errors.js';
-import { extraMembersFor, joinUrl, type Deployment, type PassthroughMessage, type ProviderAdapter, type ProviderHttpRequest } from '../adapters/adapter.js';
+import { extraMembersFor, joinUrl, type Deployment, type PassthroughMessage, type PassthroughStreamParser, type ProviderAdapter, type ProviderHttpRequest } from '../adapters/adapter.js';
 import { invalidResponse, providerError } from '../wire/error-mapping.js';
 import type { HeadersLike } from '../wire/headers.js';
 import { bodyText, num, readJson, rec, str } from '../wire/json.js';
-import { createSsePassthroughParser, createSseStreamParser, parseEventJson } from '../wire/stream-parser.js';
+import { createSsePassthroughParser, createSseStreamParser, parseEventJson, type MessageFramer } from '../wire/stream-parser.js';
 import { AnthropicEventDecoder, codeFromAnthropicErrorType, createAnthropicStreamCutter, decodeAnthropicResponse, encodeAnthropicRequest } from './anthropic.codec.js';
 
 export const ANTHROPIC_DEFAULT_VERSION = '2023-06-01';
@@ -44,6 +44,25 @@ function noteBlock(value: unknown, entry: PassthroughMessage): void {
   entry.block = type === 'content_block_stop' ? { index, stop: true } : { index, start: str(rec(e?.['content_block'])?.['type']) ?? 'unknown' };
 }
 
+/**
+ * A pass-through parser of Anthropic Messages stream events: as SSE from Anthropic, or read from
+ * another framing by `framer` (Bedrock's event stream of the same events).
+ */
+export function createAnthropicPassthroughParser(framer?: MessageFramer): PassthroughStreamParser {
+  const decoder = new AnthropicEventDecoder();
+  return createSsePassthroughParser(
+    (m, out, entry) => {
+      const value = parseEventJson(m.data, out);
+      if (value === undefined) return true;
+      decoder.decode(value, out);
+      if (entry) noteBlock(value, entry);
+      return true;
+    },
+    undefined,
+    framer,
+  );
+}
+
 function createDecoderHandler() {
   const decoder = new AnthropicEventDecoder();
   return (data: string, out: StreamEvent[]) => {
@@ -80,16 +99,7 @@ export const anthropicAdapter: ProviderAdapter = {
       const body = input.parsed['model'] === deployment.model ? input.raw : JSON.stringify({ ...input.parsed, model: deployment.model });
       return httpRequest(deployment, body, stream, input.betas);
     },
-    createStreamParser() {
-      const decoder = new AnthropicEventDecoder();
-      return createSsePassthroughParser((m, out, entry) => {
-        const value = parseEventJson(m.data, out);
-        if (value === undefined) return true;
-        decoder.decode(value, out);
-        if (entry) noteBlock(value, entry);
-        return true;
-      });
-    },
+    createStreamParser: () => createAnthropicPassthroughParser(),
     createStreamCutter: () => createAnthropicStreamCutter(),
   },
 };

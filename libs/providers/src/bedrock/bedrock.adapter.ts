@@ -4,11 +4,14 @@ import { opaqueRefusal } from '../canonical/extra.js';
 import { jsonModeInstruction, splitSystem } from '../canonical/helpers.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import { ProviderConfigError, UnsupportedFeatureError, type ProviderError, type ProviderErrorCode } from '../errors.js';
-import { joinUrl, type Deployment, type ProviderAdapter, type ProviderHttpRequest, type StreamParser } from '../adapters/adapter.js';
-import { thinkingBudget } from '../anthropic/anthropic.codec.js';
+import { joinUrl, type Deployment, type PassthroughSupport, type ProviderAdapter, type ProviderHttpRequest, type StreamParser } from '../adapters/adapter.js';
+import { createAnthropicPassthroughParser } from '../anthropic/anthropic.adapter.js';
+import { createAnthropicStreamCutter, decodeAnthropicResponse, thinkingBudget } from '../anthropic/anthropic.codec.js';
 import { invalidResponse, providerError } from '../wire/error-mapping.js';
 import { headerValue, type HeadersLike } from '../wire/headers.js';
 import { arr, bodyText, num, parseArguments, readJson, rec, str, type JsonRecord } from '../wire/json.js';
+import type { SseMessage } from '../wire/sse.js';
+import type { MessageFramer } from '../wire/stream-parser.js';
 import { signAwsRequest } from './aws-sigv4.js';
 import { AwsEventStreamDecoder } from './event-stream.decoder.js';
 
@@ -353,6 +356,147 @@ function createBedrockStreamParser(): StreamParser {
   };
 }
 
+/** Claude models on Bedrock, named by model id, inference profile id or an ARN naming either. */
+const CLAUDE_ON_BEDROCK = /(^|[./])anthropic\.claude/;
+
+/** The `anthropic_version` Bedrock's InvokeModel takes for Claude in the Anthropic Messages format. */
+export const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
+
+/** The Anthropic error type a Bedrock stream exception stands for (a client of Anthropic's API reads these). */
+function anthropicErrorType(exception: string): string {
+  switch (codeFromBedrockException(exception)) {
+    case 'TOTRA_PROVIDER_RATE_LIMITED':
+      return 'rate_limit_error';
+    case 'TOTRA_PROVIDER_UNAVAILABLE':
+      return 'overloaded_error';
+    case 'TOTRA_PROVIDER_TIMEOUT':
+      return 'timeout_error';
+    case 'TOTRA_PROVIDER_AUTH':
+      return 'permission_error';
+    case 'TOTRA_PROVIDER_NOT_FOUND':
+      return 'not_found_error';
+    case 'TOTRA_PROVIDER_BAD_REQUEST':
+      return 'invalid_request_error';
+    default:
+      return 'api_error';
+  }
+}
+
+/** An Anthropic `error` stream event. */
+function streamError(type: string, message: string): SseMessage {
+  return { event: 'error', data: JSON.stringify({ type: 'error', error: { type, message } }) };
+}
+
+/** Base64 -> UTF-8 text. */
+function fromBase64(data: string): string {
+  const binary = atob(data);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return utf8.decode(bytes);
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+/**
+ * Reads InvokeModelWithResponseStream's event stream of a Claude model into the Anthropic stream
+ * events it carries: each `chunk` holds one, base64-encoded, as Anthropic's API sends it, but for
+ * the invocation metrics Bedrock adds to the last (left out). An exception becomes an Anthropic
+ * `error` event, and so does a corrupt or cut stream.
+ */
+class BedrockAnthropicFramer implements MessageFramer {
+  readonly #framer = new AwsEventStreamDecoder();
+  #broken = false;
+
+  push(chunk: string | Uint8Array): SseMessage[] {
+    if (this.#broken) return [];
+    let messages;
+    try {
+      messages = this.#framer.push(typeof chunk === 'string' ? encoder.encode(chunk) : chunk);
+    } catch (err) {
+      this.#broken = true;
+      return [streamError('api_error', `corrupt event-stream: ${(err as Error).message}`)];
+    }
+    const out: SseMessage[] = [];
+    for (const m of messages) {
+      const message = this.#read(m.headers as Record<string, { value: unknown }>, m.body);
+      if (message) out.push(message);
+    }
+    return out;
+  }
+
+  end(): SseMessage[] {
+    if (this.#broken || this.#framer.pendingBytes === 0) return [];
+    return [streamError('api_error', `event-stream ended inside a message (${this.#framer.pendingBytes} bytes left)`)];
+  }
+
+  #read(headers: Record<string, { value: unknown }>, body: Uint8Array): SseMessage | undefined {
+    const payload = rec(readJson(body));
+    const kind = headers[':message-type']?.value;
+    if (kind === 'exception' || kind === 'error') {
+      const name = String(headers[':exception-type']?.value ?? headers[':error-code']?.value ?? 'error');
+      return streamError(anthropicErrorType(name), str(payload?.['message']) ?? str(payload?.['Message']) ?? String(headers[':error-message']?.value ?? name));
+    }
+    if (headers[':event-type']?.value !== 'chunk') return undefined;
+    const bytes = str(payload?.['bytes']);
+    if (bytes === undefined) return streamError('api_error', 'malformed event-stream chunk: no bytes');
+    let data: string;
+    try {
+      data = fromBase64(bytes);
+    } catch {
+      return streamError('api_error', 'malformed event-stream chunk: bytes are not base64');
+    }
+    const event = rec(readJson(data));
+    if (!event) return { data };
+    if ('amazon-bedrock-invocationMetrics' in event) {
+      delete event['amazon-bedrock-invocationMetrics'];
+      data = JSON.stringify(event);
+    }
+    const type = str(event['type']);
+    return type === undefined ? { data } : { event: type, data };
+  }
+}
+
+/**
+ * A Claude model's InvokeModel API, which takes the Anthropic Messages format: an Anthropic
+ * client's body goes there as it came, with `model` and `stream` in the path and the betas in
+ * the body (ADR 0031), and its answers are Anthropic's.
+ */
+const anthropicInvoke: PassthroughSupport = {
+  inbound: 'anthropic-messages',
+  accepts: (deployment) => CLAUDE_ON_BEDROCK.test(deployment.model),
+  buildRequest(input, deployment) {
+    const stream = input.parsed['stream'] === true;
+    const { model: _model, stream: _stream, ...members } = input.parsed;
+    const body: Record<string, unknown> = { anthropic_version: BEDROCK_ANTHROPIC_VERSION, ...members };
+    body['anthropic_version'] = BEDROCK_ANTHROPIC_VERSION;
+    if (input.betas?.length) {
+      const own = Array.isArray(members['anthropic_beta']) ? (members['anthropic_beta'] as unknown[]).filter((b): b is string => typeof b === 'string') : [];
+      body['anthropic_beta'] = [...new Set([...own, ...input.betas])];
+    }
+    return bedrockRequest(deployment, stream ? 'invoke-with-response-stream' : 'invoke', stream, JSON.stringify(body));
+  },
+  createStreamParser: () => createAnthropicPassthroughParser(new BedrockAnthropicFramer()),
+  createStreamCutter: () => createAnthropicStreamCutter(),
+  parseResponse(status, body) {
+    if (status < 200 || status >= 300) throw mapBedrockError(status, body);
+    const json = readJson(body);
+    if (json === undefined) throw invalidResponse('bedrock', status, 'body is not JSON');
+    return decodeAnthropicResponse(json, 'bedrock', status);
+  },
+};
+
+/** A Bedrock runtime request of `deployment`'s model: `action` is the path's last segment. */
+function bedrockRequest(deployment: Deployment, action: string, stream: boolean, body: string): ProviderHttpRequest {
+  if (!deployment.aws && !deployment.apiKey) {
+    throw new ProviderConfigError('bedrock', `bedrock deployment "${deployment.model}" has neither AWS credentials nor an API key`);
+  }
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  headers['accept'] = stream ? 'application/vnd.amazon.eventstream' : 'application/json';
+  if (!deployment.aws && deployment.apiKey) headers['authorization'] = `Bearer ${deployment.apiKey}`;
+  if (deployment.headers) Object.assign(headers, deployment.headers);
+  return { method: 'POST', url: joinUrl(endpoint(deployment), `model/${encodeURIComponent(deployment.model)}/${action}`), headers, body };
+}
+
 function endpoint(deployment: Deployment): string {
   if (deployment.baseUrl) return deployment.baseUrl;
   if (!deployment.region) throw new ProviderConfigError('bedrock', `bedrock deployment "${deployment.model}" needs a region`);
@@ -360,7 +504,8 @@ function endpoint(deployment: Deployment): string {
 }
 
 /**
- * AWS Bedrock Converse / ConverseStream. Signed with SigV4 (`signRequest`) from `deployment.aws`,
+ * AWS Bedrock Converse / ConverseStream, and for Claude models InvokeModel /
+ * InvokeModelWithResponseStream with an Anthropic client's own body (ADR 0031). Signed with SigV4 (`signRequest`) from `deployment.aws`,
  * or authenticated with a Bedrock API key (`deployment.apiKey`, sent as a bearer token).
  */
 export const bedrockAdapter: ProviderAdapter = {
@@ -369,15 +514,7 @@ export const bedrockAdapter: ProviderAdapter = {
   documents: true,
   requestIdHeader: 'x-amzn-requestid',
   buildRequest(request, deployment) {
-    if (!deployment.aws && !deployment.apiKey) {
-      throw new ProviderConfigError('bedrock', `bedrock deployment "${deployment.model}" has neither AWS credentials nor an API key`);
-    }
-    const path = `model/${encodeURIComponent(deployment.model)}/${request.stream ? 'converse-stream' : 'converse'}`;
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    headers['accept'] = request.stream ? 'application/vnd.amazon.eventstream' : 'application/json';
-    if (!deployment.aws && deployment.apiKey) headers['authorization'] = `Bearer ${deployment.apiKey}`;
-    if (deployment.headers) Object.assign(headers, deployment.headers);
-    return { method: 'POST', url: joinUrl(endpoint(deployment), path), headers, body: JSON.stringify(encodeBedrockRequest(request)) };
+    return bedrockRequest(deployment, request.stream ? 'converse-stream' : 'converse', request.stream, JSON.stringify(encodeBedrockRequest(request)));
   },
   async signRequest(request: ProviderHttpRequest, deployment: Deployment, date: Date) {
     if (!deployment.aws) return request;
@@ -393,4 +530,5 @@ export const bedrockAdapter: ProviderAdapter = {
   },
   createStreamParser: createBedrockStreamParser,
   mapError: mapBedrockError,
+  passthroughs: [anthropicInvoke],
 };

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { ChatRequest } from '../canonical/chat.js';
 import type { StreamEvent } from '../canonical/stream-event.js';
-import { prepareRequest } from '../adapters/adapter.js';
+import { passthroughFor, prepareRequest, type PassthroughStreamParser } from '../adapters/adapter.js';
+import { anthropicAdapter } from '../anthropic/anthropic.adapter.js';
 import { feed, splitPlans } from '../testdata/feed.js';
 import canonicalRaw from '../testdata/canonical/chat-request.json?raw';
 import expectedRaw from '../testdata/bedrock/expected-request.json?raw';
 import responseRaw from '../testdata/bedrock/converse-response.json?raw';
 import streamEventsRaw from '../testdata/bedrock/stream-events.json?raw';
 import throttlingRaw from '../testdata/bedrock/error-throttling.json?raw';
+import messagesStreamRaw from '../testdata/anthropic/messages-stream.sse?raw';
+import messagesResponseRaw from '../testdata/anthropic/messages-response.json?raw';
 import tooLongRaw from '../testdata/bedrock/error-validation-too-long.json?raw';
 import { signAwsRequest } from './aws-sigv4.js';
 import { bedrockAdapter } from './bedrock.adapter.js';
@@ -174,3 +177,117 @@ describe('bedrock adapter: mapError', () => {
     expect(bedrockAdapter.mapError(408, { message: 'slow' }, { 'x-amzn-errortype': 'ModelTimeoutException' })).toMatchObject({ code: 'TOTRA_PROVIDER_TIMEOUT' });
   });
 });
+
+describe('bedrock adapter: Claude through InvokeModel, an Anthropic client body as it came (ADR 0031)', () => {
+  const claude = { ...deployment, model: 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0' };
+  const parsed = {
+    model: 'claude-sonnet-4-5',
+    max_tokens: 64,
+    stream: true,
+    messages: [
+      { role: 'user', content: 'which clause?' },
+      { role: 'assistant', content: [{ type: 'text', text: 'This one.', citations: [{ type: 'char_location', cited_text: 'a clause', document_index: 0, start_char_index: 0, end_char_index: 8 }] }] },
+      { role: 'user', content: 'thanks' },
+    ],
+    container: 'c-1',
+  };
+  const invoke = passthroughFor(bedrockAdapter, 'anthropic-messages', claude);
+
+  it('is offered for Claude models only, by id, inference profile or ARN, and for no other API', () => {
+    expect(invoke).toBeDefined();
+    for (const model of ['anthropic.claude-3-haiku-20240307-v1:0', 'global.anthropic.claude-opus-4-6-v1', 'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-20250514-v1:0']) {
+      expect(passthroughFor(bedrockAdapter, 'anthropic-messages', { ...deployment, model }), model).toBe(invoke);
+    }
+    for (const model of ['amazon.nova-pro-v1:0', 'meta.llama3-70b-instruct-v1:0', 'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3']) {
+      expect(passthroughFor(bedrockAdapter, 'anthropic-messages', { ...deployment, model }), model).toBeUndefined();
+    }
+    expect(passthroughFor(bedrockAdapter, 'openai-chat', claude)).toBeUndefined();
+  });
+
+  it('sends the body to invoke-with-response-stream (or invoke) with anthropic_version and the betas, without model and stream', async () => {
+    const built = invoke!.buildRequest({ raw: JSON.stringify(parsed), parsed, betas: ['context-1m-2025-08-07'] }, claude);
+    expect(built.url).toBe('https://bedrock-runtime.us-east-1.amazonaws.com/model/eu.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke-with-response-stream');
+    expect(built.headers['accept']).toBe('application/vnd.amazon.eventstream');
+    const { model: _model, stream: _stream, ...members } = parsed;
+    expect(bodyOf(built.body)).toEqual({ anthropic_version: 'bedrock-2023-05-31', ...members, anthropic_beta: ['context-1m-2025-08-07'] });
+    const signed = await bedrockAdapter.signRequest!(built, claude, new Date('2026-01-02T03:04:05Z'));
+    expect(signed.headers['authorization']).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20260102\/us-east-1\/bedrock\/aws4_request/);
+    const plain = { ...parsed, stream: false };
+    const once = invoke!.buildRequest({ raw: JSON.stringify(plain), parsed: plain }, { ...claude, aws: undefined, apiKey: 'brk-key' });
+    expect(once.url).toMatch(/\/invoke$/);
+    expect(once.headers['authorization']).toBe('Bearer brk-key');
+    expect(bodyOf(once.body)).not.toHaveProperty('anthropic_beta');
+    expect(() => invoke!.buildRequest({ raw: '{}', parsed: plain }, { ...claude, aws: undefined })).toThrow(/neither AWS credentials nor an API key/);
+  });
+
+  /** Anthropic's own SSE transcript, as Bedrock frames it: one `chunk` per event, metrics on the last. */
+  const sse = messagesStreamRaw
+    .split('\n\n')
+    .map((block) => block.split('\n').find((l) => l.startsWith('data: '))?.slice(6))
+    .filter((data): data is string => data !== undefined);
+  const metrics = { inputTokenCount: 472, outputTokenCount: 12, invocationLatency: 900, firstByteLatency: 300 };
+  const chunk = (json: string) => eventMessage('chunk', { bytes: btoa(String.fromCharCode(...new TextEncoder().encode(json))) });
+  const framed = concat(
+    sse.map((data) => {
+      const event = JSON.parse(data) as Record<string, unknown>;
+      return chunk(event['type'] === 'message_stop' ? JSON.stringify({ ...event, 'amazon-bedrock-invocationMetrics': metrics }) : data);
+    }),
+  );
+  const anthropicEvents = feed(eventsOnly(anthropicAdapter.passthrough!.createStreamParser()), new TextEncoder().encode(messagesStreamRaw), []);
+
+  for (const plan of splitPlans(framed.length)) {
+    it(`reads the event stream into Anthropic's own events and SSE, fed ${plan.name}`, () => {
+      const parser = invoke!.createStreamParser();
+      let forward = '';
+      const events = feed(
+        {
+          push: (c) => {
+            const r = parser.push(c);
+            forward += r.forward;
+            return r.events;
+          },
+          end: () => {
+            const r = parser.end();
+            forward += r.forward;
+            return r.events;
+          },
+        },
+        framed,
+        plan.cuts,
+      );
+      expect(events).toEqual(anthropicEvents);
+      expect(forward).not.toContain('amazon-bedrock-invocationMetrics');
+      expect(forward).toContain('event: message_stop\ndata: {"type":"message_stop"}\n\n');
+      expect(forward.split('\n\n').filter(Boolean)).toHaveLength(sse.length);
+    });
+  }
+
+  it('turns an exception into an Anthropic error event, and a corrupt or cut stream too', () => {
+    const exception = encodeAwsEventStreamMessage({
+      headers: {
+        ':exception-type': { type: 'string', value: 'throttlingException' },
+        ':content-type': { type: 'string', value: 'application/json' },
+        ':message-type': { type: 'string', value: 'exception' },
+      },
+      body: new TextEncoder().encode('{"message":"Too many tokens, please wait before trying again."}'),
+    });
+    const parser = invoke!.createStreamParser();
+    const { events, forward } = parser.push(exception);
+    expect(events).toEqual([{ type: 'error', code: 'TOTRA_PROVIDER_RATE_LIMITED', message: 'Too many tokens, please wait before trying again.' }]);
+    expect(forward).toBe('event: error\ndata: {"type":"error","error":{"type":"rate_limit_error","message":"Too many tokens, please wait before trying again."}}\n\n');
+    const corrupt = framed.slice();
+    corrupt[40] = (corrupt[40] ?? 0) ^ 0xff;
+    expect(feed(eventsOnly(invoke!.createStreamParser()), corrupt, [])).toEqual([expect.objectContaining({ type: 'error', message: expect.stringMatching(/^corrupt event-stream/) })]);
+    expect(feed(eventsOnly(invoke!.createStreamParser()), framed.slice(0, framed.length - 3), []).at(-1)).toMatchObject({ type: 'error', message: expect.stringMatching(/ended inside a message/) });
+  });
+
+  it("reads a JSON answer as Anthropic's", () => {
+    const answer = invoke!.parseResponse!(200, messagesResponseRaw);
+    expect(answer).toEqual(anthropicAdapter.parseResponse(200, messagesResponseRaw));
+    expect(() => invoke!.parseResponse!(429, throttlingRaw)).toThrow();
+  });
+});
+
+function eventsOnly(parser: PassthroughStreamParser) {
+  return { push: (c: string | Uint8Array) => parser.push(c).events, end: () => parser.end().events };
+}

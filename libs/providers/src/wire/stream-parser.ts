@@ -34,17 +34,24 @@ export function createSseStreamParser(
   };
 }
 
+/** The framing under a pass-through stream: bytes in, the SSE messages they complete out. */
+export interface MessageFramer {
+  push(chunk: string | Uint8Array): SseMessage[];
+  end(): SseMessage[];
+}
+
 /**
  * A {@link PassthroughStreamParser} over SSE: `handle` returns false to drop a message from what
  * is forwarded. Forwarded text is re-framed per complete message (fields kept, no JSON work).
  * Message by message (`pushEach`), `handle` is also given the entry it fills, to note the content
- * block the message opens or closes.
+ * block the message opens or closes. `framer` reads another framing into the same messages
+ * (Bedrock's event stream of Anthropic events); SSE by default.
  */
 export function createSsePassthroughParser(
   handle: (message: SseMessage, out: StreamEvent[], entry?: PassthroughMessage) => boolean,
   onEnd?: (out: StreamEvent[]) => void,
+  framer: MessageFramer = new SseDecoder(),
 ): PassthroughStreamParser {
-  const sse = new SseDecoder();
   const run = (messages: SseMessage[], out: StreamEvent[]): string => {
     let forward = '';
     for (const m of messages) if (handle(m, out)) forward += formatSse(m.data, m.event);
@@ -59,17 +66,17 @@ export function createSsePassthroughParser(
   return {
     push(chunk) {
       const events: StreamEvent[] = [];
-      return { forward: run(sse.push(chunk), events), events };
+      return { forward: run(framer.push(chunk), events), events };
     },
     end() {
       const events: StreamEvent[] = [];
-      const forward = run(sse.end(), events);
+      const forward = run(framer.end(), events);
       onEnd?.(events);
       return { forward, events };
     },
-    pushEach: (chunk) => each(sse.push(chunk)),
+    pushEach: (chunk) => each(framer.push(chunk)),
     endEach() {
-      const out = each(sse.end());
+      const out = each(framer.end());
       const events: StreamEvent[] = [];
       onEnd?.(events);
       if (events.length) out.push({ events, forward: '' });

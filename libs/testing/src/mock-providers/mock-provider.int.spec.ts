@@ -238,6 +238,38 @@ describe('mock provider: provider-specific protocol rules', () => {
     expect(await keyed.json()).toMatchObject({ output: { message: { content: [{ text: 'hi' }] } }, stopReason: 'end_turn' });
   });
 
+  it('bedrock: InvokeModel of a Claude model takes the Anthropic body with anthropic_version, and neither model nor stream', async () => {
+    const mock = await start({ provider: 'bedrock' });
+    const headers = { authorization: 'Bearer bedrock-api-key' };
+    const invoke = (body: unknown, stream = false) =>
+      fetch(`${mock.url}/model/anthropic.claude-mock/${stream ? 'invoke-with-response-stream' : 'invoke'}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    const good = { anthropic_version: 'bedrock-2023-05-31', max_tokens: 16, messages: [{ role: 'user', content: 'hi claude' }] };
+    const answer = (await (await invoke(good)).json()) as Record<string, unknown>;
+    expect(answer).toMatchObject({ type: 'message', role: 'assistant', model: 'anthropic.claude-mock', content: [{ type: 'text', text: 'hi claude' }], stop_reason: 'end_turn' });
+    for (const [body, wrong] of [
+      [{ ...good, model: 'claude' }, 'extraneous key [model]'],
+      [{ ...good, stream: true }, 'extraneous key [stream]'],
+      [{ ...good, anthropic_version: '2023-06-01' }, 'anthropic_version'],
+    ] as const) {
+      const res = await invoke(body);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { message: string }).message).toContain(wrong);
+    }
+    const streamed = await invoke(good, true);
+    expect(streamed.headers.get('content-type')).toBe('application/vnd.amazon.eventstream');
+    const bytes = new Uint8Array(await streamed.arrayBuffer());
+    // Event-stream messages of type `chunk`, each an Anthropic event in base64.
+    const text = new TextDecoder().decode(bytes);
+    expect(text).toContain(':event-type');
+    expect(text).toContain('chunk');
+    const events = [...text.matchAll(/"bytes":"([A-Za-z0-9+/=]+)"/g)].map((m) => JSON.parse(Buffer.from(m[1] as string, 'base64').toString('utf8')) as Record<string, unknown>);
+    const types = events.map((e) => e['type']);
+    expect(types.slice(0, 3)).toEqual(['message_start', 'content_block_start', 'ping']);
+    expect(types.slice(-3)).toEqual(['content_block_stop', 'message_delta', 'message_stop']);
+    expect(types).toContain('content_block_delta');
+    expect(events.at(-1)).toHaveProperty('amazon-bedrock-invocationMetrics');
+  });
+
   it('cohere and ollama: model listings', async () => {
     const cohere = await start({ provider: 'cohere', models: ['command-mock'] });
     const listed = await fetch(`${cohere.url}/v1/models`, { headers: { authorization: 'Bearer k' } });

@@ -11,10 +11,13 @@ import {
   passthroughFor,
   upstreamRequestId,
   type ChatRequest,
+  type Deployment,
   type InboundFormat,
   type PassthroughInput,
   type PassthroughMessage,
   type PassthroughStreamParser,
+  type PassthroughSupport,
+  type ProviderAdapter,
   type ProviderHttpRequest,
   type StreamCutter,
   type StreamEvent,
@@ -310,12 +313,11 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
   // stage rewrote put in place (ADR 0028), possibly through an API other than its wire format
   // (OpenAI's Responses API, ADR 0029), whose own parsers then read its answers. The answer is
   // passed through when nothing in it must be restored or scanned.
-  const own = request === run.request ? passthroughFor(adapter, run.inbound) : undefined;
+  const own = request === run.request ? passthroughFor(adapter, run.inbound, deployment) : undefined;
   const body: PassthroughInput | undefined = own && (run.allowPassthrough ? { raw: run.raw, parsed: run.parsed } : run.rewritten);
   const sent = own && body ? own : undefined;
   const passthrough = sent && !run.output && (!capped || sent.createStreamCutter) ? sent : undefined;
-  const req: ProviderHttpRequest =
-    sent && body ? sent.buildRequest({ ...body, ...(run.request.betas ? { betas: run.request.betas } : {}) }, deployment) : await prepareRequest(adapter, request, deployment, new Date());
+  const req: ProviderHttpRequest = sent && body ? await passthroughRequest(adapter, sent, body, run, deployment) : await prepareRequest(adapter, request, deployment, new Date());
   const t0 = usNow();
   // A provider error names the provider's request id too, for the failure's event.
   const failure = (status: number, body: string, headers: Record<string, string>, id: string | undefined): ProviderError => {
@@ -344,6 +346,12 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
         cutter: capped ? passthrough.createStreamCutter?.({ includeUsage }) : undefined,
       })
     : streamAttempt(run, res, t0, named, sink, { translate: sent?.parseResponse ? eventsOf(sent.createStreamParser()) : adapter.createStreamParser() });
+}
+
+/** The client's body as `sent` takes it, signed where the provider signs its requests (Bedrock). */
+async function passthroughRequest(adapter: ProviderAdapter, sent: PassthroughSupport, body: PassthroughInput, run: ChatRun, deployment: Deployment): Promise<ProviderHttpRequest> {
+  const built = sent.buildRequest(run.request.betas ? { ...body, betas: run.request.betas } : body, deployment);
+  return adapter.signRequest ? adapter.signRequest(built, deployment, new Date()) : built;
 }
 
 /** The canonical events of a pass-through parser, its forwarded text left aside (the answer is translated). */

@@ -1,12 +1,16 @@
 import type { MockReply, ResolvedUsage } from '../behaviour.js';
-import { bearerToken, header, joinTexts, type AuthFailure, type ChatView, type Dialect, type Frame } from '../dialect.js';
+import { bearerToken, header, joinTexts, type AuthFailure, type ChatView, type Dialect, type Frame, type RequestContext, type RouteMatch } from '../dialect.js';
 import { WireRequestError } from '../errors.js';
 import { arr, rec, str, type JsonRecord } from '../json-access.js';
+import { anthropicDialect } from './anthropic.dialect.js';
 import { encodeEventStreamMessage } from './aws-event-stream.js';
 
 const J = JSON.stringify;
 const SIGV4 = /^AWS4-HMAC-SHA256 Credential=([^/\s]+)\/\d{8}\/[^/\s]+\/bedrock\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=[0-9a-f]{64}$/;
-const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
+const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream)$/;
+
+/** The `anthropic_version` InvokeModel requires of a Claude body. */
+const ANTHROPIC_VERSION = 'bedrock-2023-05-31';
 
 function exceptionFor(status: number): string {
   switch (status) {
@@ -126,6 +130,44 @@ function chatStream(reply: MockReply): Frame[] {
   return frames;
 }
 
+/**
+ * InvokeModel of a Claude model: the Anthropic Messages body with `anthropic_version`, and
+ * neither `model` nor `stream` (the path says both), as Bedrock refuses them.
+ */
+function invokeView(anthropic: Dialect, body: JsonRecord, ctx: RequestContext): ChatView {
+  for (const key of ['model', 'stream']) {
+    if (key in body) throw new WireRequestError(400, `Malformed input request: #: extraneous key [${key}] is not permitted, please reformat your input and try again.`);
+  }
+  if (body['anthropic_version'] !== ANTHROPIC_VERSION) {
+    throw new WireRequestError(400, `Malformed input request: #/anthropic_version: ${ANTHROPIC_VERSION} is the only version supported, please reformat your input and try again.`);
+  }
+  const stream = ctx.match.pathStream === true;
+  const view = anthropic.chatRequest({ ...body, model: ctx.match.pathModel ?? '', stream }, ctx);
+  return { ...view, provider: 'bedrock', body, stream, variant: 'invoke' };
+}
+
+/**
+ * InvokeModelWithResponseStream of a Claude model: each Anthropic stream event in a `chunk`, its
+ * JSON base64-encoded in `bytes`; the last one carries Bedrock's invocation metrics.
+ */
+function invokeStream(anthropicFrames: readonly Frame[], reply: MockReply): Frame[] {
+  return anthropicFrames.map((frame) => {
+    const line = String(frame.data)
+      .split('\n')
+      .find((l) => l.startsWith('data: '));
+    const payload = JSON.parse(line?.slice(6) ?? '{}') as JsonRecord;
+    if (payload['type'] === 'message_stop') {
+      payload['amazon-bedrock-invocationMetrics'] = {
+        inputTokenCount: reply.usage.inputTokens,
+        outputTokenCount: reply.usage.outputTokens,
+        invocationLatency: reply.latencyMs,
+        firstByteLatency: reply.latencyMs,
+      };
+    }
+    return event('chunk', { bytes: Buffer.from(J(payload), 'utf8').toString('base64') }, frame.text);
+  });
+}
+
 function checkAuth(authorization: string | undefined, amzDate: string | undefined, token: string | undefined, apiKey: string | undefined): AuthFailure | undefined {
   if (token !== undefined) {
     return apiKey !== undefined && token !== apiKey ? { status: 403, message: 'The security token included in the request is invalid.' } : undefined;
@@ -141,10 +183,12 @@ function checkAuth(authorization: string | undefined, amzDate: string | undefine
 }
 
 /**
- * AWS Bedrock Converse / ConverseStream (binary event-stream). Requests must carry a
+ * AWS Bedrock Converse / ConverseStream (binary event-stream), and InvokeModel /
+ * InvokeModelWithResponseStream in the Anthropic Messages format of Claude models. Requests must carry a
  * well-formed SigV4 `Authorization` (the signature itself is not verified) or a Bedrock API key.
  */
 export function bedrockDialect(): Dialect {
+  const anthropic = anthropicDialect();
   return {
     provider: 'bedrock',
     apiRoot: '',
@@ -153,18 +197,25 @@ export function bedrockDialect(): Dialect {
     route(method, path) {
       const m = method === 'POST' ? ROUTE.exec(path) : null;
       if (!m) return undefined;
-      return { operation: 'chat', pathModel: decodeURIComponent(m[1] as string), pathStream: m[2] === 'converse-stream' };
+      const action = m[2] as string;
+      const match: RouteMatch = { operation: 'chat', pathModel: decodeURIComponent(m[1] as string), pathStream: action.endsWith('-stream') };
+      if (action.startsWith('invoke')) match.variant = 'invoke';
+      return match;
     },
     checkAuth(ctx, apiKey, requireAuth) {
       if (!requireAuth && apiKey === undefined) return undefined;
       return checkAuth(header(ctx.headers, 'authorization'), header(ctx.headers, 'x-amz-date'), bearerToken(ctx.headers), apiKey);
     },
     chatRequest(body, ctx) {
+      if (ctx.match.variant === 'invoke') return invokeView(anthropic, body, ctx);
       return chatView(body, ctx.match.pathModel ?? '', ctx.match.pathStream === true);
     },
-    chatJson,
-    chatStream(reply) {
-      return { contentType: 'application/vnd.amazon.eventstream', frames: chatStream(reply) };
+    chatJson(reply, request) {
+      return request.variant === 'invoke' ? anthropic.chatJson(reply, request) : chatJson(reply);
+    },
+    chatStream(reply, request) {
+      const frames = request.variant === 'invoke' ? invokeStream(anthropic.chatStream(reply, request).frames, reply) : chatStream(reply);
+      return { contentType: 'application/vnd.amazon.eventstream', frames };
     },
     error(status, message) {
       return {
