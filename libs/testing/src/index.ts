@@ -26,3 +26,4 @@ export {
 export { type MockOperation, type RecordedRequest } from './mock-providers/request-recorder.js';
 export { createStreamGate, type StreamGate } from './mock-providers/stream-gate.js';
 export { MockProviderError } from './mock-providers/errors.js';
+export { prng } from './prng.js';

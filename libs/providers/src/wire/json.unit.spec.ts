@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeAnthropicRequest } from '../anthropic/anthropic.codec.js';
 import { InboundRequestError } from '../errors.js';
 import { decodeOpenAIChatRequest } from '../openai/openai-chat.codec.js';
+import { decodeOpenAIEmbeddingsRequest } from '../openai/openai-embeddings.codec.js';
+import { decodeOpenAIResponsesRequest } from '../openai/openai-responses.codec.js';
 
 /** The message and param a client gets for a request body. */
 const refusal = (decode: (body: unknown) => unknown, body: unknown): { message: string; param: string | undefined } => {
@@ -40,5 +42,29 @@ describe('formatIssues: what is wrong with a value that matches none of a unionâ
     const { message, param } = refusal(decodeAnthropicRequest, body);
     expect(param).toBe('messages.0.content.0.type');
     expect(message).toMatch(/^messages\.0\.content\.0\.type: Invalid discriminator value\. Expected 'text' \| 'image'/);
+  });
+
+  it('reports the shape an item names by its type or role, or lists the types there are', () => {
+    const responses = (item: unknown) => refusal(decodeOpenAIResponsesRequest, { model: 'm', input: [item] });
+    expect(responses({ type: 'function_call', call_id: 1, name: 'f', arguments: '{}' })).toEqual({ message: 'input.0.call_id: Invalid input: expected string, received number', param: 'input.0.call_id' });
+    expect(responses({ role: 'user', content: 5 })).toEqual({ message: 'input.0.content: Invalid input: expected string or array, received number', param: 'input.0.content' });
+    expect(responses({ type: 'web_search_call' })).toEqual({
+      message: 'input.0.type: Invalid input: expected one of "function_call" | "function_call_output" | "reasoning" | "message"',
+      param: 'input.0.type',
+    });
+  });
+
+  it('lists the types expected at the place every shape refused, or follows the shape that got furthest', () => {
+    const embeddings = (input: unknown) => refusal(decodeOpenAIEmbeddingsRequest, { model: 'm', input });
+    expect(embeddings([null])).toEqual({ message: 'input.0: Invalid input: expected string or number or array, received null', param: 'input.0' });
+    expect(embeddings([[1, 'two']])).toEqual({ message: 'input.0.1: Invalid input: expected number, received string', param: 'input.0.1' });
+    expect(embeddings(['one', 'two', [null]])).toEqual({ message: 'input.2: Invalid input: expected string, received array', param: 'input.2' });
+  });
+
+  it('lists the values and types a member takes when it has none of them', () => {
+    expect(refusal(decodeOpenAIChatRequest, { model: 'm', messages: [{ role: 'user', content: 'hi' }], tool_choice: 'sometimes' })).toEqual({
+      message: 'tool_choice: Invalid input: expected one of "none" | "auto" | "required" or object, received string',
+      param: 'tool_choice',
+    });
   });
 });
