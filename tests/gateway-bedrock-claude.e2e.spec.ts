@@ -83,16 +83,23 @@ describe('Claude on Bedrock through InvokeModel, as the Anthropic client sent it
     expect(res.content[0]).toMatchObject({ type: 'text', text: expect.stringContaining('jane.doe@example.com') as unknown });
   });
 
-  it("answers Bedrock's refusal of the body as a provider error, and takes other clients of the model through Converse", async () => {
-    // InvokeModel refuses a member it does not know; the client hears it as an Anthropic 400.
-    h.mocks.bedrock.setBehaviour({ fault: { type: 'status', status: 400, message: 'Malformed input request: #: extraneous key [container] is not permitted' } });
-    const refused = await anthropic.messages.create({ model: 'claude-bedrock', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }).then(
-      () => undefined,
-      (e: unknown) => e as InstanceType<typeof Anthropic.APIError>,
-    );
+  it("refuses Anthropic-only members itself, answers Bedrock's refusal of the body as a provider error, and takes other clients of the model through Converse", async () => {
+    const before = h.mocks.bedrock.requestCount;
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: unknown) => e as InstanceType<typeof Anthropic.APIError>,
+      );
+    const mcp = await refusal(anthropic.beta.messages.create({ model: 'claude-bedrock', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }], mcp_servers: [{ type: 'url', url: 'https://mcp.example', name: 'x' }] }));
+    expect(mcp?.status).toBe(400);
+    expect(mcp?.message).toContain('`mcp_servers` (of the Anthropic Messages request) cannot be sent to bedrock');
+    expect(h.mocks.bedrock.requestCount).toBe(before);
+    // InvokeModel refuses what it does not take; the client hears it as an Anthropic 400.
+    h.mocks.bedrock.setBehaviour({ fault: { type: 'status', status: 400, message: 'messages.1.content.0.text.citations: Extra inputs are not permitted' } });
+    const refused = await refusal(anthropic.messages.create({ model: 'claude-bedrock', max_tokens: 16, messages }));
     h.mocks.bedrock.resetBehaviour();
     expect(refused?.status).toBe(400);
-    expect(refused?.message).toContain('extraneous key [container]');
+    expect(refused?.message).toContain('citations: Extra inputs are not permitted');
     const answer = await openai.chat.completions.create({ model: 'claude-bedrock', messages: [{ role: 'user', content: 'hello from OpenAI' }] });
     expect(h.mocks.bedrock.requests.at(-1)?.path).toBe(`/model/${encodeURIComponent(MODEL)}/converse`);
     expect(answer.choices[0]?.message.content).toContain('hello from OpenAI');

@@ -153,7 +153,7 @@ export function decodeAnthropicRequest(body: unknown): ChatRequest {
 }
 
 /** The request members the decoder reads; the others travel as `ChatRequest.extra`. */
-const MESSAGES_MEMBERS: ReadonlySet<string> = new Set(Object.keys(AnthropicRequestWire.shape));
+export const MESSAGES_MEMBERS: ReadonlySet<string> = new Set(Object.keys(AnthropicRequestWire.shape));
 
 /** Parses an Anthropic `/v1/messages/count_tokens` body (prompt only; `stream` false, no `maxTokens`). */
 export function decodeAnthropicCountTokensRequest(body: unknown): ChatRequest {

@@ -1,12 +1,12 @@
 import type { ChatRequest, ChatResponse, FinishReason, ReasoningPart, ToolCall, UserContentPart } from '../canonical/chat.js';
 import { portableDocument } from '../canonical/documents.js';
-import { opaqueRefusal } from '../canonical/extra.js';
+import { opaqueRefusal, unportableMembers, unreadMembers } from '../canonical/extra.js';
 import { jsonModeInstruction, splitSystem } from '../canonical/helpers.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import { ProviderConfigError, UnsupportedFeatureError, type ProviderError, type ProviderErrorCode } from '../errors.js';
 import { joinUrl, type Deployment, type PassthroughSupport, type ProviderAdapter, type ProviderHttpRequest, type StreamParser } from '../adapters/adapter.js';
 import { createAnthropicPassthroughParser } from '../anthropic/anthropic.adapter.js';
-import { createAnthropicStreamCutter, decodeAnthropicResponse, thinkingBudget } from '../anthropic/anthropic.codec.js';
+import { createAnthropicStreamCutter, decodeAnthropicResponse, MESSAGES_MEMBERS, thinkingBudget } from '../anthropic/anthropic.codec.js';
 import { invalidResponse, providerError } from '../wire/error-mapping.js';
 import { headerValue, type HeadersLike } from '../wire/headers.js';
 import { arr, bodyText, num, parseArguments, readJson, rec, str, type JsonRecord } from '../wire/json.js';
@@ -459,7 +459,8 @@ class BedrockAnthropicFramer implements MessageFramer {
 /**
  * A Claude model's InvokeModel API, which takes the Anthropic Messages format: an Anthropic
  * client's body goes there as it came, with `model` and `stream` in the path and the betas in
- * the body (ADR 0031), and its answers are Anthropic's.
+ * the body, less the top-level members only Anthropic's own API takes (ADR 0031), and its
+ * answers are Anthropic's.
  */
 const anthropicInvoke: PassthroughSupport = {
   inbound: 'anthropic-messages',
@@ -469,10 +470,22 @@ const anthropicInvoke: PassthroughSupport = {
     const { model: _model, stream: _stream, ...members } = input.parsed;
     const body: Record<string, unknown> = { anthropic_version: BEDROCK_ANTHROPIC_VERSION, ...members };
     body['anthropic_version'] = BEDROCK_ANTHROPIC_VERSION;
-    if (input.betas?.length) {
-      const own = Array.isArray(members['anthropic_beta']) ? (members['anthropic_beta'] as unknown[]).filter((b): b is string => typeof b === 'string') : [];
-      body['anthropic_beta'] = [...new Set([...own, ...input.betas])];
+    // Top-level members the gateway does not read are Anthropic's service, not Bedrock's: those
+    // that only tune it or ask for nothing are left out, the others refused before the call, as
+    // on the Converse path (ADR 0025), so that another deployment can serve the request.
+    const extra = unreadMembers(members, MESSAGES_MEMBERS, 'anthropic-messages');
+    if (extra) {
+      const refused = unportableMembers(extra);
+      if (refused.length > 0) {
+        throw new UnsupportedFeatureError(
+          'bedrock',
+          refused.join(', '),
+          `${refused.map((k) => `\`${k}\``).join(', ')} (of the Anthropic Messages request) cannot be sent to bedrock: its InvokeModel API for Claude does not take ${refused.length > 1 ? 'them' : 'it'}`,
+        );
+      }
+      for (const key of Object.keys(extra.members)) delete body[key];
     }
+    if (input.betas?.length) body['anthropic_beta'] = [...new Set(input.betas)];
     return bedrockRequest(deployment, stream ? 'invoke-with-response-stream' : 'invoke', stream, JSON.stringify(body));
   },
   createStreamParser: () => createAnthropicPassthroughParser(new BedrockAnthropicFramer()),

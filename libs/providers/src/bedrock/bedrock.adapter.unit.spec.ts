@@ -15,6 +15,7 @@ import tooLongRaw from '../testdata/bedrock/error-validation-too-long.json?raw';
 import { signAwsRequest } from './aws-sigv4.js';
 import { bedrockAdapter } from './bedrock.adapter.js';
 import { encodeAwsEventStreamMessage } from './event-stream.decoder.js';
+import { UnsupportedFeatureError } from '../errors.js';
 
 const canonical = ChatRequest.parse(JSON.parse(canonicalRaw));
 const aws = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
@@ -189,7 +190,7 @@ describe('bedrock adapter: Claude through InvokeModel, an Anthropic client body 
       { role: 'assistant', content: [{ type: 'text', text: 'This one.', citations: [{ type: 'char_location', cited_text: 'a clause', document_index: 0, start_char_index: 0, end_char_index: 8 }] }] },
       { role: 'user', content: 'thanks' },
     ],
-    container: 'c-1',
+    service_tier: 'auto',
   };
   const invoke = passthroughFor(bedrockAdapter, 'anthropic-messages', claude);
 
@@ -208,7 +209,8 @@ describe('bedrock adapter: Claude through InvokeModel, an Anthropic client body 
     const built = invoke!.buildRequest({ raw: JSON.stringify(parsed), parsed, betas: ['context-1m-2025-08-07'] }, claude);
     expect(built.url).toBe('https://bedrock-runtime.us-east-1.amazonaws.com/model/eu.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke-with-response-stream');
     expect(built.headers['accept']).toBe('application/vnd.amazon.eventstream');
-    const { model: _model, stream: _stream, ...members } = parsed;
+    // `service_tier` tunes Anthropic's own service: left out, as on the Converse path.
+    const { model: _model, stream: _stream, service_tier: _tier, ...members } = parsed;
     expect(bodyOf(built.body)).toEqual({ anthropic_version: 'bedrock-2023-05-31', ...members, anthropic_beta: ['context-1m-2025-08-07'] });
     const signed = await bedrockAdapter.signRequest!(built, claude, new Date('2026-01-02T03:04:05Z'));
     expect(signed.headers['authorization']).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20260102\/us-east-1\/bedrock\/aws4_request/);
@@ -218,6 +220,18 @@ describe('bedrock adapter: Claude through InvokeModel, an Anthropic client body 
     expect(once.headers['authorization']).toBe('Bearer brk-key');
     expect(bodyOf(once.body)).not.toHaveProperty('anthropic_beta');
     expect(() => invoke!.buildRequest({ raw: '{}', parsed: plain }, { ...claude, aws: undefined })).toThrow(/neither AWS credentials nor an API key/);
+  });
+
+  it("refuses, before the call, the top-level members only Anthropic's own API takes", () => {
+    const mcp = { ...parsed, container: 'c-1', mcp_servers: [{ type: 'url', url: 'https://mcp.example', name: 'x' }] };
+    let refused: unknown;
+    try {
+      invoke!.buildRequest({ raw: JSON.stringify(mcp), parsed: mcp }, claude);
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(UnsupportedFeatureError);
+    expect((refused as Error).message).toBe('`container`, `mcp_servers` (of the Anthropic Messages request) cannot be sent to bedrock: its InvokeModel API for Claude does not take them');
   });
 
   /** Anthropic's own SSE transcript, as Bedrock frames it: one `chunk` per event, metrics on the last. */

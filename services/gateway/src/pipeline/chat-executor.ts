@@ -317,7 +317,8 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
   const body: PassthroughInput | undefined = own && (run.allowPassthrough ? { raw: run.raw, parsed: run.parsed } : run.rewritten);
   const sent = own && body ? own : undefined;
   const passthrough = sent && !run.output && (!capped || sent.createStreamCutter) ? sent : undefined;
-  const req: ProviderHttpRequest = sent && body ? await passthroughRequest(adapter, sent, body, run, deployment) : await prepareRequest(adapter, request, deployment, new Date());
+  const built = sent && body ? passthroughRequest(adapter, sent, body, run, deployment) : prepareRequest(adapter, request, deployment, new Date());
+  const req: ProviderHttpRequest = built instanceof Promise ? await built : built;
   const t0 = usNow();
   // A provider error names the provider's request id too, for the failure's event.
   const failure = (status: number, body: string, headers: Record<string, string>, id: string | undefined): ProviderError => {
@@ -348,8 +349,11 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
     : streamAttempt(run, res, t0, named, sink, { translate: sent?.parseResponse ? eventsOf(sent.createStreamParser()) : adapter.createStreamParser() });
 }
 
-/** The client's body as `sent` takes it, signed where the provider signs its requests (Bedrock). */
-async function passthroughRequest(adapter: ProviderAdapter, sent: PassthroughSupport, body: PassthroughInput, run: ChatRun, deployment: Deployment): Promise<ProviderHttpRequest> {
+/**
+ * The client's body as `sent` takes it, signed where the provider signs its requests (Bedrock);
+ * built without a turn of the event loop where it needs no signature.
+ */
+function passthroughRequest(adapter: ProviderAdapter, sent: PassthroughSupport, body: PassthroughInput, run: ChatRun, deployment: Deployment): ProviderHttpRequest | Promise<ProviderHttpRequest> {
   const built = sent.buildRequest(run.request.betas ? { ...body, betas: run.request.betas } : body, deployment);
   return adapter.signRequest ? adapter.signRequest(built, deployment, new Date()) : built;
 }
