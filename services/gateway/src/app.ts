@@ -91,6 +91,20 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     return503OnClosing: true,
     genReqId: () => newEventId(),
     forceCloseConnections: true,
+    // A path fastify cannot decode (a malformed %-escape) gets the API's own error body, not
+    // fastify's, and on an API path its terminal event (no route, so no hook, runs for it).
+    frameworkErrors: (error, request, res) => {
+      const reply = res as FastifyReply;
+      const err = new GatewayError({
+        code: 'TOTRA_INVALID_REQUEST',
+        status: 400,
+        reason: 'invalid_request',
+        message: error.code === 'FST_ERR_BAD_URL' ? `the request path ${request.url.split('?')[0]} is not valid: a % must begin an escape of two hex digits` : error.message,
+      });
+      (request as FastifyRequest & Tracked).totraError = err;
+      void reply.code(400).header('x-request-id', request.id).send(errorBody(err, shapeFor(request)));
+      if (isApiPath(request.url)) recordRefusal(request, reply).catch((e: unknown) => app.log.error({ err: e, requestId: request.id }, 'the refusal of a request with an invalid path could not be recorded'));
+    },
   });
   const metrics = deps.metrics ?? new GatewayMetrics();
   const upstream = deps.upstream ?? new Upstream();
@@ -203,15 +217,23 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     }
   });
 
-  app.setNotFoundHandler((request, reply) => {
+  /** The refusal of a request no route takes. */
+  const noRoute = (request: FastifyRequest): GatewayError => {
     const why = notServed(request.url);
-    const err = new GatewayError({ code: 'TOTRA_NOT_FOUND', status: 404, reason: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}${why ? `: ${why}` : ''}` });
+    return new GatewayError({ code: 'TOTRA_NOT_FOUND', status: 404, reason: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}${why ? `: ${why}` : ''}` });
+  };
+
+  app.setNotFoundHandler((request, reply) => {
+    const err = noRoute(request);
     (request as FastifyRequest & Tracked).totraError = err;
     void reply.code(404).send(errorBody(err, shapeFor(request)));
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const shape = shapeFor(request);
+    // No route takes the request: that is the answer, whatever its body was (fastify reads the
+    // body of a request to no route too, and an empty JSON body would be refused first).
+    if (request.is404 && !(error instanceof ProviderError)) error = noRoute(request);
     if (error instanceof ProviderError) {
       const mapped = shape === 'anthropic' ? toAnthropicErrorResponse(error) : toOpenAIErrorResponse(error);
       if (mapped.retryAfterSeconds !== undefined) void reply.header('retry-after', String(mapped.retryAfterSeconds));

@@ -192,7 +192,7 @@ export function roughTokens(request: ChatRequest): number {
  */
 export async function executeChat(deps: ChatExecutorDeps, run: ChatRun, sink: ResponseSink): Promise<ChatOutcome> {
   const own = deps.directory.deploymentsFor(run.alias).filter((d) => d.kind === 'chat');
-  if (!own.length) throw unknownModel(deps.directory, run.alias);
+  if (!own.length) throw unknownModel(deps.directory, run.alias, false, 'chat');
   const tokens = roughTokens(run.request);
   const candidates = [...deps.router.order(own, tokens, Date.now())];
   for (const fallback of new Set(own.flatMap((d) => d.fallbackAliases ?? []))) {
@@ -285,9 +285,26 @@ function clientClosed(route: DeploymentRoute | undefined, attempts: number, upst
 
 /**
  * The refusal of a model the gateway does not serve (or, `hidden`, one this key may not use: the
- * models routes do not tell the two apart): what to configure when the gateway can tell.
+ * models routes do not tell the two apart): what to configure when the gateway can tell. `wanted`
+ * is the kind of model the route serves: a model the gateway serves as the other kind (an
+ * embeddings model sent to a chat API) is named as such, with the API to send it to.
  */
-export function unknownModel(directory: ModelDirectory, alias: string, hidden = false): GatewayError {
+export function unknownModel(directory: ModelDirectory, alias: string, hidden = false, wanted?: 'chat' | 'embeddings'): GatewayError {
+  if (wanted && !hidden) {
+    const other = directory.deploymentsFor(alias).find((d) => d.kind !== wanted);
+    if (other) {
+      return new GatewayError({
+        code: 'TOTRA_WRONG_MODEL_KIND',
+        status: 400,
+        reason: 'invalid_request',
+        param: 'model',
+        message:
+          other.kind === 'embeddings'
+            ? `the model \`${alias}\` is an embeddings model: send it to POST /v1/embeddings; this API takes chat models (GET /v1/models lists the models you can use)`
+            : `the model \`${alias}\` is a chat model: POST /v1/embeddings takes embeddings models (GET /v1/models lists the models you can use)`,
+      });
+    }
+  }
   const hint = directory.explainMissing?.(alias);
   if (hint) return new GatewayError({ code: 'TOTRA_PROVIDER_NOT_CONFIGURED', status: 400, reason: 'provider_not_configured', param: 'model', message: hint });
   return new GatewayError({

@@ -346,7 +346,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     (request as { totraModel?: string }).totraModel = req.model;
     checkAllowed(ctx, who, req.model);
     const routes = ctx.router.order(ctx.directory.deploymentsFor(req.model).filter((d) => d.kind === 'embeddings'), 0, Date.now());
-    if (!routes.length) throw unknownModel(ctx.directory, req.model);
+    if (!routes.length) throw unknownModel(ctx.directory, req.model, false, 'embeddings');
     // Budgets first, as for chat: the input tokens at the input price (embeddings have no output).
     const quota = ctx.quota;
     const admitted = quota ? await quota.admitEmbeddings(request.id, who, req.model, routes[0] as (typeof routes)[number], req.input) : undefined;
@@ -473,9 +473,14 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
   }
 
   app.post('/v1/messages/count_tokens', { config: { api: 'anthropic.count_tokens' } }, async (request, reply) => {
-    requireIdentity(request);
+    const who = requireIdentity(request);
     const { parsed } = body(request);
     const req = decodeWith(decodeAnthropicCountTokensRequest, parsed);
+    (request as { totraModel?: string }).totraModel = req.model;
+    // The same model checks as for the request counted: a model this key may not use, or one
+    // the gateway does not serve (as a chat model), is refused, not counted.
+    checkAllowed(ctx, who, req.model);
+    if (!ctx.directory.deploymentsFor(req.model).some((d) => d.kind === 'chat')) throw unknownModel(ctx.directory, req.model, false, 'chat');
     // Counting tokens is local and contacts no provider: no terminal event when it succeeds.
     (request as { totraRecorded?: boolean }).totraRecorded = true;
     const tokenizer = await loadTokenizer(req.model);
