@@ -73,15 +73,23 @@ export function clusterMetricsSource(registry: Registry, timeoutMs = 5_000): () 
 }
 
 /**
- * The extra Node flags of the worker processes: the configured ones (`none` for none), else, when
- * the workers take every core, `--no-parallel-scavenge`. A worker that scavenges with helper
- * threads waits for helpers that its busy siblings keep off the cores, so its young-generation
- * pauses grow from a few to 10-25 ms under load; scavenging on its own thread costs less CPU and
- * shortens them (ADR 0016). With cores to spare, V8's default stays.
+ * The young generation of a worker: 64 MB semi-spaces, four times V8's default, so that a worker
+ * under load scavenges a quarter as often for about the same pause each time (the objects it
+ * copies are the requests in flight, whatever the size); ADR 0016.
+ */
+export const WORKER_SEMI_SPACE_FLAG = '--max-semi-space-size=64';
+
+/**
+ * The extra Node flags of the worker processes: the configured ones (`none` for none), else a
+ * larger young generation and, when the workers take every core, `--no-parallel-scavenge`. A
+ * worker that scavenges with helper threads waits for helpers that its busy siblings keep off the
+ * cores, so its young-generation pauses grow from a few to 10-25 ms under load; scavenging on its
+ * own thread costs less CPU and shortens them (ADR 0016). With cores to spare, V8's parallel
+ * scavenge stays.
  */
 export function workerNodeFlags(configured: string | undefined, workers: number, cores: number = availableParallelism()): string[] {
   if (configured !== undefined) return configured === 'none' ? [] : configured.split(/\s+/).filter(Boolean);
-  return workers >= cores ? ['--no-parallel-scavenge'] : [];
+  return workers >= cores ? ['--no-parallel-scavenge', WORKER_SEMI_SPACE_FLAG] : [WORKER_SEMI_SPACE_FLAG];
 }
 
 export interface GatewayClusterOptions {

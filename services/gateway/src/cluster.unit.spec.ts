@@ -13,10 +13,10 @@ describe('gateway worker processes', () => {
     expect(workerIndex({ TOTRA_GATEWAY_WORKER_INDEX: '1' })).toBeUndefined();
   });
 
-  it('scavenges on one thread when the workers take every core, unless flags are configured', () => {
-    expect(workerNodeFlags(undefined, 2, 2)).toEqual(['--no-parallel-scavenge']);
-    expect(workerNodeFlags(undefined, 8, 4)).toEqual(['--no-parallel-scavenge']);
-    expect(workerNodeFlags(undefined, 2, 8)).toEqual([]); // cores to spare: V8's default
+  it('gives workers a larger young generation, scavenged on one thread when they take every core, unless flags are configured', () => {
+    expect(workerNodeFlags(undefined, 2, 2)).toEqual(['--no-parallel-scavenge', '--max-semi-space-size=64']);
+    expect(workerNodeFlags(undefined, 8, 4)).toEqual(['--no-parallel-scavenge', '--max-semi-space-size=64']);
+    expect(workerNodeFlags(undefined, 2, 8)).toEqual(['--max-semi-space-size=64']); // cores to spare: V8's parallel scavenge
     expect(workerNodeFlags('none', 2, 2)).toEqual([]);
     expect(workerNodeFlags('--max-semi-space-size=32  --no-opt', 2, 2)).toEqual(['--max-semi-space-size=32', '--no-opt']);
   });

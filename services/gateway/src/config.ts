@@ -91,8 +91,9 @@ export const GatewayConfig = z.object({
     .default(1)
     .transform((w) => (w === 'auto' ? Math.max(1, availableParallelism()) : w)),
   /**
-   * Node (V8) flags of the worker processes, space-separated, or `none`. Unset: when the workers
-   * take every core, `--no-parallel-scavenge` (ADR 0016); else none.
+   * Node (V8) flags of the worker processes, space-separated, or `none`. Unset:
+   * `--max-semi-space-size=64`, and when the workers take every core `--no-parallel-scavenge`
+   * (ADR 0016).
    */
   workerNodeFlags: z
     .string()
