@@ -469,7 +469,6 @@ const anthropicInvoke: PassthroughSupport = {
     const stream = input.parsed['stream'] === true;
     const { model: _model, stream: _stream, ...members } = input.parsed;
     const body: Record<string, unknown> = { anthropic_version: BEDROCK_ANTHROPIC_VERSION, ...members };
-    body['anthropic_version'] = BEDROCK_ANTHROPIC_VERSION;
     // Top-level members the gateway does not read are Anthropic's service, not Bedrock's: those
     // that only tune it or ask for nothing are left out, the others refused before the call, as
     // on the Converse path (ADR 0025), so that another deployment can serve the request.
