@@ -46,6 +46,16 @@ function concat(parts: Uint8Array[]): Uint8Array {
 
 const transcript = concat((JSON.parse(streamEventsRaw) as { eventType: string; payload: unknown }[]).map((e) => eventMessage(e.eventType, e.payload)));
 
+/** A throttling exception in the middle of a stream, as Bedrock frames it. */
+const throttled = encodeAwsEventStreamMessage({
+  headers: {
+    ':exception-type': { type: 'string', value: 'throttlingException' },
+    ':content-type': { type: 'string', value: 'application/json' },
+    ':message-type': { type: 'string', value: 'exception' },
+  },
+  body: new TextEncoder().encode('{"message":"Too many tokens, please wait before trying again."}'),
+});
+
 describe('aws sigv4 signing', () => {
   it('matches the AWS SigV4 test suite vector "post-vanilla"', async () => {
     const signed = await signAwsRequest(
@@ -140,15 +150,7 @@ describe('bedrock adapter: event-stream parser', () => {
   }
 
   it('turns an exception message into an error event', () => {
-    const exception = encodeAwsEventStreamMessage({
-      headers: {
-        ':exception-type': { type: 'string', value: 'throttlingException' },
-        ':content-type': { type: 'string', value: 'application/json' },
-        ':message-type': { type: 'string', value: 'exception' },
-      },
-      body: new TextEncoder().encode('{"message":"Too many tokens, please wait before trying again."}'),
-    });
-    expect(feed(bedrockAdapter.createStreamParser(), exception, [5])).toEqual([
+    expect(feed(bedrockAdapter.createStreamParser(), throttled, [5])).toEqual([
       { type: 'error', code: 'TOTRA_PROVIDER_RATE_LIMITED', message: 'Too many tokens, please wait before trying again.' },
     ]);
   });
@@ -277,16 +279,8 @@ describe('bedrock adapter: Claude through InvokeModel, an Anthropic client body 
   }
 
   it('turns an exception into an Anthropic error event, and a corrupt or cut stream too', () => {
-    const exception = encodeAwsEventStreamMessage({
-      headers: {
-        ':exception-type': { type: 'string', value: 'throttlingException' },
-        ':content-type': { type: 'string', value: 'application/json' },
-        ':message-type': { type: 'string', value: 'exception' },
-      },
-      body: new TextEncoder().encode('{"message":"Too many tokens, please wait before trying again."}'),
-    });
     const parser = invoke!.createStreamParser();
-    const { events, forward } = parser.push(exception);
+    const { events, forward } = parser.push(throttled);
     expect(events).toEqual([{ type: 'error', code: 'TOTRA_PROVIDER_RATE_LIMITED', message: 'Too many tokens, please wait before trying again.' }]);
     expect(forward).toBe('event: error\ndata: {"type":"error","error":{"type":"rate_limit_error","message":"Too many tokens, please wait before trying again."}}\n\n');
     const corrupt = framed.slice();
