@@ -21,9 +21,14 @@ function tokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
 
+/**
+ * The echo names what it echoes: the last user message as a model would have received it, after
+ * the PII stage (an e-mail address shows as `<EMAIL_1>`; a real model's answer has the caller's
+ * own value restored, the echo shows what left).
+ */
 export function demoReply(req: ChatRequest): string {
   const said = lastUserText(req);
-  return `[ToTra demo model: a local echo, no LLM was called. Configure a provider key (e.g. OPENAI_API_KEY) for real answers.] You said: ${said}`;
+  return `[ToTra demo model: a local echo, no LLM was called. Configure a provider key (e.g. OPENAI_API_KEY) for real answers.] A model would have received: ${said}`;
 }
 
 /** The demo answer; like a real model, it stops at the request's `max_tokens` (finish reason `length`). */

@@ -7,7 +7,7 @@ const ask = (maxTokens?: number): ChatRequest => ({ model: 'demo', stream: false
 describe('the demo model', () => {
   it('echoes the last user message and reports usage', () => {
     const r = demoResponse(ask(), 'id-1');
-    expect(r.text).toMatch(/You said: Hello ToTra$/);
+    expect(r.text).toMatch(/A model would have received: Hello ToTra$/);
     expect(r.finishReason).toBe('stop');
     expect(r.usage?.outputTokens).toBe(Math.ceil(r.text.length / 4));
   });
