@@ -27,6 +27,7 @@ export {
   StreamEvent,
   UsageUpdate,
   createStreamAccumulator,
+  isCountedUsage,
   mergeUsage,
   responseToStreamEvents,
   type StreamAccumulator,

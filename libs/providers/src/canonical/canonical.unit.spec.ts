@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChatRequest, type ChatResponse } from './chat.js';
 import { forEachRequestText, mapRequestText } from './helpers.js';
-import { createStreamAccumulator, mergeUsage, responseToStreamEvents, StreamEvent } from './stream-event.js';
+import { createStreamAccumulator, isCountedUsage, mergeUsage, responseToStreamEvents, StreamEvent } from './stream-event.js';
 import canonicalRaw from '../testdata/canonical/chat-request.json?raw';
 
 const request = ChatRequest.parse(JSON.parse(canonicalRaw));
@@ -131,5 +131,13 @@ describe('mapRequestText', () => {
     expect(out.messages).toBe(base.messages);
     // The client's request is left as it was.
     expect(JSON.stringify(base)).toContain(email);
+  });
+});
+
+describe('isCountedUsage', () => {
+  it('takes safe non-negative integers only', () => {
+    expect(isCountedUsage({ inputTokens: 10, outputTokens: 0, cachedInputTokens: 3 })).toBe(true);
+    expect(isCountedUsage({})).toBe(true);
+    for (const bad of [-1, 1.5, 2 ** 53, 1e308, Number.NaN]) expect(isCountedUsage({ inputTokens: 10, outputTokens: bad }), String(bad)).toBe(false);
   });
 });

@@ -41,6 +41,19 @@ export const StreamEvent = z.discriminatedUnion('type', [
 export type StreamEvent = z.infer<typeof StreamEvent>;
 
 /** Merges a usage update into the usage seen so far (fields present win; total recomputed if absent). */
+/**
+ * Whether every count of a provider's usage is a token count: a safe, non-negative integer. A
+ * provider that reports `-5` or `1e308` tokens reports nothing the gateway can bill or record; the
+ * caller then counts the request as if no usage had come (estimated).
+ */
+export function isCountedUsage(usage: UsageUpdate): boolean {
+  for (const key in usage) {
+    const value = usage[key as keyof UsageUpdate];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) return false;
+  }
+  return true;
+}
+
 export function mergeUsage(current: Usage | undefined, update: UsageUpdate): Usage {
   const inputTokens = update.inputTokens ?? current?.inputTokens ?? 0;
   const outputTokens = update.outputTokens ?? current?.outputTokens ?? 0;

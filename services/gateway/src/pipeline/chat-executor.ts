@@ -6,6 +6,7 @@ import {
   ProviderError,
   UnsupportedFeatureError,
   getProviderAdapter,
+  isCountedUsage,
   mergeUsage,
   prepareRequest,
   passthroughFor,
@@ -116,6 +117,8 @@ export interface ChatOutcome {
   attempts: number;
   status: number;
   usage: Usage | undefined;
+  /** The provider reported token counts that are none (negative, fractional, past 2^53): `usage` is left out. */
+  uncountedUsage?: true;
   finishReason: string | null;
   upstreamUs: number;
   firstByteUs: number | undefined;
@@ -351,7 +354,7 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
     const parsed = withIdentity(restoreResponse(answer, run.output), run);
     const upstreamUs = usNow() - t0;
     sink.json(200, passthrough ? text : encodeResponse(run.inbound, parsed, run.alias));
-    return { ...base, status: 200, usage: parsed.usage, finishReason: parsed.finishReason, upstreamUs, firstByteUs: undefined, upstreamRequestId: id };
+    return { ...base, status: 200, ...counted(parsed.usage), finishReason: parsed.finishReason, upstreamUs, firstByteUs: undefined, upstreamRequestId: id };
   }
   const res = await deps.upstream.send(req, run.signal);
   const id = upstreamRequestId(adapter, res.headers as Record<string, string>);
@@ -417,13 +420,18 @@ async function streamAttempt(run: ChatRun, res: Dispatcher.ResponseData, t0: num
   const { forward: forwardParser, cutter, translate: translateParser } = way;
   const encoder: StreamEncoder | undefined = translateParser ? createStreamEncoder(run.inbound, { model: run.alias, includeUsage: run.request.includeUsage === true }) : undefined;
   let usage: Usage | undefined;
+  /** The provider reported a count that is none (see `counted`): the stream's usage is not kept. */
+  let uncounted = false;
   let finishReason: string | null = null;
   let writer: StreamWriter | undefined;
   let firstByteUs: number | undefined;
   let streamError: { code: string; message: string } | undefined;
   const observe = (events: StreamEvent[]) => {
     for (const e of events) {
-      if (e.type === 'usage') usage = mergeUsage(usage, e.usage);
+      if (e.type === 'usage') {
+        if (isCountedUsage(e.usage)) usage = mergeUsage(usage, e.usage);
+        else uncounted = true;
+      }
       else if (e.type === 'finish') finishReason = e.finishReason;
       else if (e.type === 'error') streamError = { code: e.code, message: e.message };
     }
@@ -510,13 +518,13 @@ async function streamAttempt(run: ChatRun, res: Dispatcher.ResponseData, t0: num
     if (!writer) throw pe; // nothing sent yet: the next deployment may still serve it
     if (!run.signal.aborted) await Promise.resolve(writer.write(streamErrorFrame(run.inbound, pe.code, 'the upstream stream broke; the answer is incomplete'))).catch(() => undefined);
     writer.end();
-    throw new CommittedFailure({ ...base, status: 200, usage, finishReason, upstreamUs, firstByteUs, partial: true, error: pe });
+    throw new CommittedFailure({ ...base, status: 200, usage: uncounted ? undefined : usage, finishReason, upstreamUs, firstByteUs, partial: true, error: pe });
   }
   const upstreamUs = usNow() - t0;
   if (run.signal.aborted) {
     // The provider finished, but the client left before the whole answer reached it.
     writer?.end();
-    throw new CommittedFailure({ ...base, status: 200, usage, finishReason, upstreamUs, firstByteUs, partial: true, error: toProviderError(new Error('client closed'), base.route?.provider ?? 'unknown', run.signal) });
+    throw new CommittedFailure({ ...base, status: 200, usage: uncounted ? undefined : usage, finishReason, upstreamUs, firstByteUs, partial: true, error: toProviderError(new Error('client closed'), base.route?.provider ?? 'unknown', run.signal) });
   }
   if (!writer) {
     // An empty but successful stream: still answer with a well-formed (empty) stream.
@@ -526,7 +534,7 @@ async function streamAttempt(run: ChatRun, res: Dispatcher.ResponseData, t0: num
   const error = streamError
     ? new ProviderError({ code: 'TOTRA_PROVIDER_UNAVAILABLE', provider: base.route?.provider ?? 'unknown', status: 0, retryable: false, fallbackable: false, message: streamError.message })
     : undefined;
-  return { ...base, status: 200, usage, finishReason, upstreamUs, firstByteUs, partial: error !== undefined, error };
+  return { ...base, status: 200, usage: uncounted ? undefined : usage, ...(uncounted ? { uncountedUsage: true as const } : {}), finishReason, upstreamUs, firstByteUs, partial: error !== undefined, error };
 }
 
 async function demoAttempt(run: ChatRun, sink: ResponseSink, base: Base): Promise<ChatOutcome> {
@@ -546,6 +554,15 @@ async function demoAttempt(run: ChatRun, sink: ResponseSink, base: Base): Promis
   await writer.write(encoder.end());
   writer.end();
   return { ...base, status: 200, usage, finishReason: 'stop', upstreamUs: 0, firstByteUs: 0 };
+}
+
+/**
+ * A provider's usage as the gateway records and bills it: undefined (the request is then
+ * estimated, as when no usage came) when a count is not a token count. A negative count would
+ * credit a budget, and one past 2^53 would break the event that records the request.
+ */
+function counted(usage: Usage | undefined): { usage: Usage | undefined; uncountedUsage?: true } {
+  return !usage || isCountedUsage(usage) ? { usage } : { usage: undefined, uncountedUsage: true };
 }
 
 /** Restores the caller's values in a whole answer (text and tool-call arguments). */

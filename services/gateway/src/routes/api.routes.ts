@@ -16,6 +16,7 @@ import {
   encodeOpenAIModel,
   encodeOpenAIModelList,
   getProviderAdapter,
+  isCountedUsage,
   opaqueParts,
   rewriteClientBody,
   type AnthropicModelPageQuery,
@@ -330,6 +331,9 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
         ctx.metrics.tokens.inc({ direction: 'input', model: alias }, outcome.usage.inputTokens);
         ctx.metrics.tokens.inc({ direction: 'output', model: alias }, outcome.usage.outputTokens);
       }
+      if (outcome.uncountedUsage) {
+        request.log.warn({ requestId, deploymentId: outcome.route?.deploymentId }, 'the provider reported token usage that is not a count (negative, fractional or past 2^53); the request was recorded and charged with estimated tokens');
+      }
     });
     return reply;
   }
@@ -407,7 +411,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
       left.stop();
       const upstreamUs = usNow() - t1;
       const out = encodeOpenAIEmbeddingsResponse(res, { model: req.model, ...(req.encodingFormat ? { encodingFormat: req.encodingFormat } : {}) });
-      const usage = res.usage ? { inputTokens: res.usage.inputTokens, outputTokens: 0, totalTokens: res.usage.inputTokens } : undefined;
+      // A count that is none (negative, fractional, past 2^53) is not billed or recorded: estimated instead.
+      const usage = res.usage && isCountedUsage({ inputTokens: res.usage.inputTokens }) ? { inputTokens: res.usage.inputTokens, outputTokens: 0, totalTokens: res.usage.inputTokens } : undefined;
       (request as { totraRecorded?: boolean }).totraRecorded = true;
       await ctx.record(
         outcomeEvent(request.id, 'openai.embeddings', who, req.model, false, { route, attempts, status: 200, usage, finishReason: null, partial: false, error: undefined }, { totalUs: usNow() - t0, upstreamUs }, roughEstimate(raw, 0)),
