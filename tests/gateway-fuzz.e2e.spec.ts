@@ -165,11 +165,36 @@ function mutate(seed: Json, random: () => number): Json {
 const SEEDS = 20;
 const PER_SEED = 6;
 
+/** Answers no provider should give: cut, empty, of the wrong type, of another API, a broken stream. */
+const BAD_ANSWERS: readonly { body: string; contentType?: string }[] = [
+  { body: '' },
+  { body: 'not json' },
+  { body: '{"id":"x","choices":[{"message":{"content":"cut' },
+  { body: 'null' },
+  { body: '[]' },
+  { body: '42' },
+  { body: '{}' },
+  { body: '{"choices":"all of them"}' },
+  { body: '{"choices":[{"message":null,"finish_reason":7}]}' },
+  { body: '{"content":[{"type":"text","text":5}],"usage":{"input_tokens":"many"}}' },
+  { body: '{"candidates":[{"content":{"parts":"x"}}]}' },
+  { body: '{"output":{"message":{"content":[{"toolUse":{"input":"{"}}]}}}' },
+  { body: '{"message":{"content":[{"type":"tool_call"}]},"usage":{"tokens":{"input_tokens":-1}}}' },
+  { body: '{"type":"message","content":[],"usage":{"input_tokens":1e308,"output_tokens":-5}}' },
+  { body: '<html><body>502 Bad Gateway</body></html>', contentType: 'text/html' },
+  { body: 'data: {"choices":[{"delta":{"content":"hi"}}]}\n\ndata: {broken\n\n', contentType: 'text/event-stream' },
+  { body: 'event: message_start\ndata: {"type":"message_start","message":null}\n\n', contentType: 'text/event-stream' },
+  { body: 'data: [DONE]\n\n', contentType: 'text/event-stream' },
+  { body: '\u0000\u00ff\u0001binary', contentType: 'application/vnd.amazon.eventstream' },
+  { body: 'data: {"candidates":[{"content":{"parts":[{"text":7}]}}]}\n\n', contentType: 'text/event-stream' },
+];
+
 describe('gateway under mutated requests of every API', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await startHarness();
+    // The breakers stay shut: every bad answer reaches the parsers instead of an open breaker.
+    h = await startHarness({ env: { TOTRA_BREAKER_FAILURES: '1000' } });
   });
   afterAll(async () => {
     await h?.close();
@@ -208,5 +233,73 @@ describe('gateway under mutated requests of every API', () => {
     // Both kinds of outcome were exercised: answers and refusals.
     expect(statuses.get(200) ?? 0).toBeGreaterThan(0);
     expect([...statuses.keys()].some((s) => s >= 400)).toBe(true);
+  });
+
+  it('records a request whose provider reports impossible token counts with estimated tokens, neither crediting nor breaking the books', async () => {
+    const answer = { id: 'msg_odd', type: 'message', role: 'assistant', model: 'claude', content: [{ type: 'text', text: 'hi' }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: -3, output_tokens: 2 ** 53 + 2 } };
+    h.mocks.anthropic.setBehaviour({ fault: { type: 'raw', body: JSON.stringify(answer) } });
+    const res = await fetch(`${h.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}`, 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: ALIAS.anthropic, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    h.mocks.anthropic.resetBehaviour();
+    expect(res.status).toBe(200);
+    const id = res.headers.get('x-request-id');
+    const [done] = (await h.events()).filter((e) => e.type === 'RequestCompleted' && (e.data as { requestId?: string }).requestId === id);
+    const tokens = (done?.data as { tokens: { input: number; output: number; estimated: boolean } } | undefined)?.tokens;
+    expect(tokens?.estimated).toBe(true);
+    expect(tokens?.input).toBeGreaterThan(0);
+    expect(tokens?.output).toBeGreaterThanOrEqual(0);
+    expect(Number.isSafeInteger(tokens?.output)).toBe(true);
+  });
+
+  it("answers a provider's malformed answers without a 500, and records each request once", async () => {
+    const models: [string, keyof Harness['mocks']][] = [
+      [ALIAS.openai, 'openai'],
+      [ALIAS.anthropic, 'anthropic'],
+      [ALIAS.gemini, 'gemini'],
+      [ALIAS.bedrock, 'bedrock'],
+      [ALIAS.cohere, 'cohere'],
+      [ALIAS.ollama, 'ollama'],
+    ];
+    const ids: string[] = [];
+    const whereOf = new Map<string, string>();
+    for (const [model, mock] of models) {
+      for (const answer of BAD_ANSWERS) {
+        h.mocks[mock].setBehaviour({ fault: { type: 'raw', body: answer.body, ...(answer.contentType ? { contentType: answer.contentType } : {}) } });
+        for (const [path, body] of [
+          ['/v1/chat/completions', { model, messages: [{ role: 'user', content: 'hi' }] }],
+          ['/v1/chat/completions', { model, stream: true, messages: [{ role: 'user', content: 'hi' }] }],
+          ['/v1/messages', { model, max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hi' }] }],
+        ] as const) {
+          const res = await fetch(`${h.url}${path}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}`, 'anthropic-version': '2023-06-01' },
+            body: JSON.stringify(body),
+          });
+          const text = await res.text();
+          const where = `${mock} answering ${JSON.stringify(answer)} to ${path} ${JSON.stringify(body)}\n-> ${res.status} ${text.slice(0, 500)}`;
+          expect(res.status, where).not.toBe(500);
+          expect([200, 502], where).toContain(res.status);
+          expect(text, where).not.toMatch(/\n\s+at .+\(.*:\d+:\d+\)/);
+          if (res.status === 502) {
+            const error = JSON.parse(text) as { error?: { message?: string } };
+            expect(error.error?.message?.length ?? 0, where).toBeGreaterThan(10);
+          }
+          ids.push(res.headers.get('x-request-id') ?? '');
+          whereOf.set(res.headers.get('x-request-id') ?? '', where);
+        }
+      }
+      h.mocks[mock].resetBehaviour();
+    }
+    // Every request left exactly one terminal event, answered or failed.
+    const terminal = (await h.events()).filter((e) => e.type === 'RequestCompleted' || e.type === 'RequestFailed' || e.type === 'RequestRejected');
+    const count = new Map<string, number>();
+    for (const e of terminal) {
+      const id = (e.data as { requestId?: string }).requestId ?? '';
+      count.set(id, (count.get(id) ?? 0) + 1);
+    }
+    for (const id of ids) expect(count.get(id), whereOf.get(id)).toBe(1);
   });
 });

@@ -38,7 +38,12 @@ export type MockFault =
   /** Accept the request and never answer (until the client gives up or the mock closes). */
   | { type: 'timeout'; times?: number }
   /** Send the status line, headers and the first `afterFrames` stream frames (default: half), then destroy the socket. */
-  | { type: 'drop'; times?: number; afterFrames?: number };
+  | { type: 'drop'; times?: number; afterFrames?: number }
+  /**
+   * Answer with exactly these bytes, whatever the request (a malformed or unexpected answer: cut
+   * JSON, another API's body, a broken stream). `status` default 200; `contentType` default JSON.
+   */
+  | { type: 'raw'; times?: number; status?: number; contentType?: string; body: string | Uint8Array };
 
 /** What a reply function sees of a chat request (Chat Completions, Responses, Messages, ...). */
 export interface MockChatRequest {
@@ -159,6 +164,9 @@ export function normaliseBehaviour(b: MockBehaviour): MockBehaviour {
       throw new MockProviderError(`mock behaviour: fault.status must be 4xx or 5xx, got ${b.fault.status}`);
     }
     if (b.fault.type === 'drop') nonNegativeInt('fault.afterFrames', b.fault.afterFrames);
+    if (b.fault.type === 'raw' && b.fault.status !== undefined && (!Number.isInteger(b.fault.status) || b.fault.status < 100 || b.fault.status > 599)) {
+      throw new MockProviderError(`mock behaviour: fault.status must be an HTTP status, got ${b.fault.status}`);
+    }
   }
   if (!b.toolCalls) return b;
   const toolCalls = b.toolCalls.map((call) => {

@@ -165,11 +165,12 @@ interface FastAnswer {
 }
 
 type StatusFault = Extract<MockFault, { type: 'status' }>;
+type RawFault = Extract<MockFault, { type: 'raw' }>;
 type DropFault = Extract<MockFault, { type: 'drop' }>;
 
 type Outcome =
   | { kind: 'error'; status: number; message: string }
-  | { kind: 'serve'; ctx: RequestContext; fault: StatusFault | DropFault | undefined };
+  | { kind: 'serve'; ctx: RequestContext; fault: StatusFault | DropFault | RawFault | undefined };
 
 class MockProviderServer implements MockProvider {
   readonly provider: ProviderKind;
@@ -329,6 +330,7 @@ class MockProviderServer implements MockProvider {
     if (outcome.kind === 'error') return this.sendError(res, outcome.status, outcome.message, undefined);
     const { ctx: context, fault } = outcome;
     if (fault?.type === 'status') return this.sendFault(res, fault);
+    if (fault?.type === 'raw') return this.sendRaw(res, fault);
     const drop = fault?.type === 'drop' ? fault : undefined;
     try {
       this.dialect.checkRequest?.(context);
@@ -453,6 +455,13 @@ class MockProviderServer implements MockProvider {
     }
     if (dropAt !== -1) res.destroy();
     else res.end();
+  }
+
+  private sendRaw(res: ServerResponse, fault: RawFault): void {
+    if (res.destroyed) return;
+    const bytes = typeof fault.body === 'string' ? Buffer.from(fault.body, 'utf8') : Buffer.from(fault.body);
+    res.writeHead(fault.status ?? 200, this.withRequestId({ 'content-type': fault.contentType ?? JSON_TYPE, 'content-length': String(bytes.length) }));
+    res.end(bytes);
   }
 
   private sendFault(res: ServerResponse, fault: StatusFault): void {
