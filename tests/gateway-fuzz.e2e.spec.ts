@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { prng } from '@totra/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALIAS, startHarness, type Harness } from './support/gateway-harness.js';
@@ -189,6 +190,21 @@ const BAD_ANSWERS: readonly { body: string; contentType?: string }[] = [
   { body: 'data: {"candidates":[{"content":{"parts":[{"text":7}]}}]}\n\n', contentType: 'text/event-stream' },
 ];
 
+/** A provider's real answer (the adapters' test fixtures), to mutate. */
+const fixture = (path: string): Json => JSON.parse(readFileSync(new URL(`../libs/providers/src/testdata/${path}`, import.meta.url), 'utf8')) as Json;
+
+const REAL_ANSWERS: readonly [alias: string, mock: 'openai' | 'anthropic' | 'gemini' | 'bedrock' | 'cohere' | 'ollama' | 'mistral', answer: Json][] = [
+  [ALIAS.openai, 'openai', fixture('openai/chat-response-tools.json')],
+  [ALIAS.anthropic, 'anthropic', fixture('anthropic/messages-response.json')],
+  [ALIAS.gemini, 'gemini', fixture('gemini/generate-response.json')],
+  [ALIAS.bedrock, 'bedrock', fixture('bedrock/converse-response.json')],
+  [ALIAS.cohere, 'cohere', fixture('cohere/chat-response.json')],
+  [ALIAS.ollama, 'ollama', fixture('ollama/chat-response.json')],
+  [ALIAS.mistral, 'mistral', fixture('mistral/chat-response.json')],
+];
+
+const ANSWER_SEEDS = 6;
+
 describe('gateway under mutated requests of every API', () => {
   let h: Harness;
 
@@ -252,6 +268,37 @@ describe('gateway under mutated requests of every API', () => {
     expect(tokens?.input).toBeGreaterThan(0);
     expect(tokens?.output).toBeGreaterThanOrEqual(0);
     expect(Number.isSafeInteger(tokens?.output)).toBe(true);
+  });
+
+  it("answers mutations of every provider's real answer without a 500, and records each request once", async () => {
+    const ids = new Map<string, string>();
+    for (let seed = 1; seed <= ANSWER_SEEDS; seed++) {
+      const random = prng(1000 + seed);
+      for (const [model, mock, answer] of REAL_ANSWERS) {
+        for (const api of ['openai', 'anthropic'] as const) {
+          const mutated = mutate(answer, random);
+          h.mocks[mock].setBehaviour({ fault: { type: 'raw', body: JSON.stringify(mutated) } });
+          const res = await fetch(`${h.url}${api === 'openai' ? '/v1/chat/completions' : '/v1/messages'}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}`, 'anthropic-version': '2023-06-01' },
+            body: JSON.stringify({ model, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
+          });
+          const text = await res.text();
+          const where = `seed ${seed}: ${mock} answering ${JSON.stringify(mutated).slice(0, 1500)} to ${api}\n-> ${res.status} ${text.slice(0, 500)}`;
+          expect([200, 502], where).toContain(res.status);
+          expect(text, where).not.toMatch(/\n\s+at .+\(.*:\d+:\d+\)/);
+          ids.set(res.headers.get('x-request-id') ?? '', where);
+        }
+        h.mocks[mock].resetBehaviour();
+      }
+    }
+    const terminal = (await h.events()).filter((e) => e.type === 'RequestCompleted' || e.type === 'RequestFailed' || e.type === 'RequestRejected');
+    const count = new Map<string, number>();
+    for (const e of terminal) {
+      const id = (e.data as { requestId?: string }).requestId ?? '';
+      count.set(id, (count.get(id) ?? 0) + 1);
+    }
+    for (const [id, where] of ids) expect(count.get(id), where).toBe(1);
   });
 
   it("answers a provider's malformed answers without a 500, and records each request once", async () => {
