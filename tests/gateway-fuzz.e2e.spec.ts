@@ -205,6 +205,75 @@ const REAL_ANSWERS: readonly [alias: string, mock: 'openai' | 'anthropic' | 'gem
 
 const ANSWER_SEEDS = 6;
 
+const text = (path: string): string => readFileSync(new URL(`../libs/providers/src/testdata/${path}`, import.meta.url), 'utf8');
+
+/** A provider's real stream: its framing, and the JSON of each of its messages. */
+interface RealStream {
+  alias: string;
+  mock: 'openai' | 'anthropic' | 'gemini' | 'cohere' | 'ollama' | 'mistral';
+  contentType: string;
+  /** Each message as [event name or undefined, its JSON (undefined: a non-JSON payload such as [DONE])]. */
+  messages: [string | undefined, Json | undefined, string][];
+  ndjson?: true;
+}
+
+function sseMessages(source: string): RealStream['messages'] {
+  return source
+    .split(/\n\n+/)
+    .filter((block) => block.trim().length > 0)
+    .map((block) => {
+      const event = /^event: ?(.*)$/m.exec(block)?.[1];
+      const data = block
+        .split('\n')
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).trimStart())
+        .join('\n');
+      let json: Json | undefined;
+      try {
+        json = JSON.parse(data) as Json;
+      } catch {
+        json = undefined;
+      }
+      return [event, json, data];
+    });
+}
+
+const REAL_STREAMS: readonly RealStream[] = [
+  { alias: ALIAS.openai, mock: 'openai', contentType: 'text/event-stream', messages: sseMessages(text('openai/chat-stream-tools.sse')) },
+  { alias: ALIAS.anthropic, mock: 'anthropic', contentType: 'text/event-stream', messages: sseMessages(text('anthropic/messages-stream.sse')) },
+  { alias: ALIAS.gemini, mock: 'gemini', contentType: 'text/event-stream', messages: sseMessages(text('gemini/stream.sse')) },
+  { alias: ALIAS.cohere, mock: 'cohere', contentType: 'text/event-stream', messages: sseMessages(text('cohere/stream.sse')) },
+  { alias: ALIAS.mistral, mock: 'mistral', contentType: 'text/event-stream', messages: sseMessages(text('mistral/stream.sse')) },
+  {
+    alias: ALIAS.ollama,
+    mock: 'ollama',
+    contentType: 'application/x-ndjson',
+    ndjson: true,
+    messages: text('ollama/stream.ndjson')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [undefined, JSON.parse(l) as Json, l]),
+  },
+];
+
+/** A real stream with one or two of its messages mutated (or dropped, or cut short). */
+function mutateStream(stream: RealStream, random: () => number): string {
+  const messages = stream.messages.map(([event, json, data]) => [event, json, data] as [string | undefined, Json | undefined, string]);
+  const times = 1 + Math.floor(random() * 2);
+  for (let n = 0; n < times; n++) {
+    const i = Math.floor(random() * messages.length);
+    const target = messages[i] as [string | undefined, Json | undefined, string];
+    const op = random();
+    if (op < 0.7 && target[1] !== undefined) target[2] = JSON.stringify(mutate(target[1], random));
+    else if (op < 0.85) messages.splice(i, 1);
+    else messages.splice(i + 1);
+  }
+  if (stream.ndjson) return messages.map(([, , data]) => `${data}\n`).join('');
+  return messages.map(([event, , data]) => `${event !== undefined ? `event: ${event}\n` : ''}data: ${data}\n\n`).join('');
+}
+
+const STREAM_SEEDS = 10;
+
 describe('gateway under mutated requests of every API', () => {
   let h: Harness;
 
@@ -290,6 +359,37 @@ describe('gateway under mutated requests of every API', () => {
           ids.set(res.headers.get('x-request-id') ?? '', where);
         }
         h.mocks[mock].resetBehaviour();
+      }
+    }
+    const terminal = (await h.events()).filter((e) => e.type === 'RequestCompleted' || e.type === 'RequestFailed' || e.type === 'RequestRejected');
+    const count = new Map<string, number>();
+    for (const e of terminal) {
+      const id = (e.data as { requestId?: string }).requestId ?? '';
+      count.set(id, (count.get(id) ?? 0) + 1);
+    }
+    for (const [id, where] of ids) expect(count.get(id), where).toBe(1);
+  });
+
+  it("streams mutations of every provider's real stream without a 500, and records each request once", async () => {
+    const ids = new Map<string, string>();
+    for (let seed = 1; seed <= STREAM_SEEDS; seed++) {
+      const random = prng(2000 + seed);
+      for (const stream of REAL_STREAMS) {
+        for (const api of ['openai', 'anthropic'] as const) {
+          const body = mutateStream(stream, random);
+          h.mocks[stream.mock].setBehaviour({ fault: { type: 'raw', body, contentType: stream.contentType } });
+          const res = await fetch(`${h.url}${api === 'openai' ? '/v1/chat/completions' : '/v1/messages'}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}`, 'anthropic-version': '2023-06-01' },
+            body: JSON.stringify({ model: stream.alias, max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+          });
+          const answer = await res.text();
+          const where = `seed ${seed}: ${stream.mock} streaming ${JSON.stringify(body).slice(0, 2500)} to ${api}\n-> ${res.status} ${answer.slice(0, 600)}`;
+          expect([200, 502], where).toContain(res.status);
+          expect(answer, where).not.toMatch(/\n\s+at .+\(.*:\d+:\d+\)/);
+          ids.set(res.headers.get('x-request-id') ?? '', where);
+        }
+        h.mocks[stream.mock].resetBehaviour();
       }
     }
     const terminal = (await h.events()).filter((e) => e.type === 'RequestCompleted' || e.type === 'RequestFailed' || e.type === 'RequestRejected');
