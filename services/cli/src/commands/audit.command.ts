@@ -97,11 +97,15 @@ async function forEachLine(path: string, onLine: (line: string) => void, onProgr
 
 /** Reads a verifier key given as a file holding it, or as the key string itself. */
 export function readKey(value: string, what: string): NoteVerifier {
-  const text = existsSync(value) && statSync(value).isFile() ? readFileSync(value, 'utf8') : value;
+  const file = existsSync(value) && statSync(value).isFile();
+  const text = file ? readFileSync(value, 'utf8') : value;
   try {
     return parseNoteVerifier(text.trim());
   } catch (err) {
-    throw new CliError('TOTRA_CLI_BAD_KEY', `${what} ${value}: ${(err as Error).message}`, EXIT.usage, { cause: err });
+    // A verifier key has no '/' before its '+' parts; a value that reads as a path names a file.
+    const missing = !file && (value.includes('/') || value.includes('\\') || value.endsWith('.pub')) && !value.includes('+');
+    const why = missing ? 'no such file, and not a verifier key (<name>+<hex key id>+<base64 key>) either' : (err as Error).message;
+    throw new CliError('TOTRA_CLI_BAD_KEY', `${what} ${value}: ${why}`, EXIT.usage, { cause: err });
   }
 }
 
