@@ -275,6 +275,15 @@ function mutateStream(stream: RealStream, random: () => number): string {
 
 const STREAM_SEEDS = 10;
 
+/** The same question in each client API: where it goes and its body. */
+function ask(api: 'openai' | 'anthropic' | 'responses', model: string, stream: boolean): [string, unknown] {
+  if (api === 'openai') return ['/v1/chat/completions', { model, max_tokens: 16, stream, messages: [{ role: 'user', content: 'hi' }] }];
+  if (api === 'anthropic') return ['/v1/messages', { model, max_tokens: 16, stream, messages: [{ role: 'user', content: 'hi' }] }];
+  return ['/v1/responses', { model, max_output_tokens: 16, stream, input: 'hi' }];
+}
+
+const CLIENT_APIS = ['openai', 'anthropic', 'responses'] as const;
+
 describe('gateway under mutated requests of every API', () => {
   let h: Harness;
 
@@ -357,13 +366,14 @@ describe('gateway under mutated requests of every API', () => {
     for (let seed = 1; seed <= ANSWER_SEEDS; seed++) {
       const random = prng(1000 + seed);
       for (const [model, mock, answer] of REAL_ANSWERS) {
-        for (const api of ['openai', 'anthropic'] as const) {
+        for (const api of CLIENT_APIS) {
           const mutated = mutate(answer, random);
           h.mocks[mock].setBehaviour({ fault: { type: 'raw', body: JSON.stringify(mutated) } });
-          const res = await fetch(`${h.url}${api === 'openai' ? '/v1/chat/completions' : '/v1/messages'}`, {
+          const [path, question] = ask(api, model, false);
+          const res = await fetch(`${h.url}${path}`, {
             method: 'POST',
             headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}`, 'anthropic-version': '2023-06-01' },
-            body: JSON.stringify({ model, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
+            body: JSON.stringify(question),
           });
           const text = await res.text();
           const where = `seed ${seed}: ${mock} answering ${JSON.stringify(mutated).slice(0, 1500)} to ${api}\n-> ${res.status} ${text.slice(0, 500)}`;
@@ -382,13 +392,14 @@ describe('gateway under mutated requests of every API', () => {
     for (let seed = 1; seed <= STREAM_SEEDS; seed++) {
       const random = prng(2000 + seed);
       for (const stream of REAL_STREAMS) {
-        for (const api of ['openai', 'anthropic'] as const) {
+        for (const api of CLIENT_APIS) {
           const body = mutateStream(stream, random);
           h.mocks[stream.mock].setBehaviour({ fault: { type: 'raw', body, contentType: stream.contentType } });
-          const res = await fetch(`${h.url}${api === 'openai' ? '/v1/chat/completions' : '/v1/messages'}`, {
+          const [path, question] = ask(api, stream.alias, true);
+          const res = await fetch(`${h.url}${path}`, {
             method: 'POST',
             headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}`, 'anthropic-version': '2023-06-01' },
-            body: JSON.stringify({ model: stream.alias, max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+            body: JSON.stringify(question),
           });
           const answer = await res.text();
           const where = `seed ${seed}: ${stream.mock} streaming ${JSON.stringify(body).slice(0, 2500)} to ${api}\n-> ${res.status} ${answer.slice(0, 600)}`;
