@@ -185,6 +185,7 @@ const BAD_ANSWERS: readonly { body: string; contentType?: string }[] = [
   { body: '{"message":{"content":[{"type":"tool_call"}]},"usage":{"tokens":{"input_tokens":-1}}}' },
   { body: '{"type":"message","content":[],"usage":{"input_tokens":1e308,"output_tokens":-5}}' },
   { body: '<html><body>502 Bad Gateway</body></html>', contentType: 'text/html' },
+  { body: `{"type":"message","content":[{"type":"tool_use","id":"t","name":"f","input":{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}}],"choices":[{"message":{"content":"x","tool_calls":[{"id":"t","function":{"name":"f","arguments":"{}"}}]}}]}` },
   { body: 'data: {"choices":[{"delta":{"content":"hi"}}]}\n\ndata: {broken\n\n', contentType: 'text/event-stream' },
   { body: 'event: message_start\ndata: {"type":"message_start","message":null}\n\n', contentType: 'text/event-stream' },
   { body: 'data: [DONE]\n\n', contentType: 'text/event-stream' },

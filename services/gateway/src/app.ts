@@ -8,6 +8,7 @@ import { GatewayError, errorBody, isApiPath, notServed, speaksAnthropic } from '
 import { reasonForStatus, rejectedEvent, type EventSink } from './events/request-events.js';
 import { identityOf, type CallerIdentity } from './identity.js';
 import { GatewayMetrics } from './metrics.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './pipeline/chat-executor.js';
 import { AfterResponse } from './pipeline/after-response.js';
 import { registerApiRoutes } from './routes/api.routes.js';
@@ -143,6 +144,10 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     (request as FastifyRequest & Tracked).rawBody = raw as Buffer;
     if ((raw as Buffer).length === 0) {
       done(new GatewayError({ code: 'TOTRA_INVALID_JSON', status: 400, reason: 'invalid_request', message: 'the request body is empty; send a JSON object' }), undefined);
+      return;
+    }
+    if (nestedDeeperThan(raw as Buffer, MAX_JSON_DEPTH)) {
+      done(new GatewayError({ code: 'TOTRA_INVALID_JSON', status: 400, reason: 'invalid_request', message: `the request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels` }), undefined);
       return;
     }
     try {

@@ -27,6 +27,7 @@ import {
 } from '@totra/providers';
 import { demoResponse, demoStream } from '../demo/demo-provider.js';
 import { GatewayError } from '../errors.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../json-depth.js';
 import { type CredentialResolver, type DeploymentRoute, type ModelDirectory } from '../routing/directory.js';
 import { backoffMs, type Router } from '../routing/router.js';
 import { type Upstream } from '../upstream/upstream.js';
@@ -350,6 +351,17 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
     const { statusCode, headers, text } = await deps.upstream.sendBuffered(req, run.signal);
     const id = upstreamRequestId(adapter, headers as Record<string, string>);
     if (statusCode < 200 || statusCode >= 300) throw failure(statusCode, text, headers as Record<string, string>, id);
+    if (nestedDeeperThan(text, MAX_JSON_DEPTH)) {
+      // Translating or restoring it would exhaust the stack: an answer no API gives.
+      throw new ProviderError({
+        code: 'TOTRA_PROVIDER_INVALID_RESPONSE',
+        provider: route.provider,
+        status: statusCode,
+        retryable: true,
+        fallbackable: true,
+        message: `${route.provider} returned a response that could not be parsed: it nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`,
+      });
+    }
     const answer = sent?.parseResponse ? sent.parseResponse(statusCode, text) : adapter.parseResponse(statusCode, text);
     const parsed = withIdentity(restoreResponse(answer, run.output), run);
     const upstreamUs = usNow() - t0;
