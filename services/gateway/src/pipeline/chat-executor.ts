@@ -441,8 +441,13 @@ async function streamAttempt(run: ChatRun, res: Dispatcher.ResponseData, t0: num
   const observe = (events: StreamEvent[]) => {
     for (const e of events) {
       if (e.type === 'usage') {
+        // Once a count is not a count, the stream's usage is none: estimated, like a stream without usage.
+        if (uncounted) continue;
         if (isCountedUsage(e.usage)) usage = mergeUsage(usage, e.usage);
-        else uncounted = true;
+        else {
+          uncounted = true;
+          usage = undefined;
+        }
       }
       else if (e.type === 'finish') finishReason = e.finishReason;
       else if (e.type === 'error') streamError = { code: e.code, message: e.message };
@@ -530,13 +535,13 @@ async function streamAttempt(run: ChatRun, res: Dispatcher.ResponseData, t0: num
     if (!writer) throw pe; // nothing sent yet: the next deployment may still serve it
     if (!run.signal.aborted) await Promise.resolve(writer.write(streamErrorFrame(run.inbound, pe.code, 'the upstream stream broke; the answer is incomplete'))).catch(() => undefined);
     writer.end();
-    throw new CommittedFailure({ ...base, status: 200, usage: uncounted ? undefined : usage, finishReason, upstreamUs, firstByteUs, partial: true, error: pe });
+    throw new CommittedFailure({ ...base, status: 200, usage, finishReason, upstreamUs, firstByteUs, partial: true, error: pe });
   }
   const upstreamUs = usNow() - t0;
   if (run.signal.aborted) {
     // The provider finished, but the client left before the whole answer reached it.
     writer?.end();
-    throw new CommittedFailure({ ...base, status: 200, usage: uncounted ? undefined : usage, finishReason, upstreamUs, firstByteUs, partial: true, error: toProviderError(new Error('client closed'), base.route?.provider ?? 'unknown', run.signal) });
+    throw new CommittedFailure({ ...base, status: 200, usage, finishReason, upstreamUs, firstByteUs, partial: true, error: toProviderError(new Error('client closed'), base.route?.provider ?? 'unknown', run.signal) });
   }
   if (!writer) {
     // An empty but successful stream: still answer with a well-formed (empty) stream.
@@ -546,7 +551,7 @@ async function streamAttempt(run: ChatRun, res: Dispatcher.ResponseData, t0: num
   const error = streamError
     ? new ProviderError({ code: 'TOTRA_PROVIDER_UNAVAILABLE', provider: base.route?.provider ?? 'unknown', status: 0, retryable: false, fallbackable: false, message: streamError.message })
     : undefined;
-  return { ...base, status: 200, usage: uncounted ? undefined : usage, ...(uncounted ? { uncountedUsage: true as const } : {}), finishReason, upstreamUs, firstByteUs, partial: error !== undefined, error };
+  return { ...base, status: 200, usage, ...(uncounted ? { uncountedUsage: true as const } : {}), finishReason, upstreamUs, firstByteUs, partial: error !== undefined, error };
 }
 
 async function demoAttempt(run: ChatRun, sink: ResponseSink, base: Base): Promise<ChatOutcome> {
