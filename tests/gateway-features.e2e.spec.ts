@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { loadTokenCodec } from '@totra/pricing';
 import { createStreamGate, startMockProvider, type MockProvider } from '@totra/testing';
 import { startHarness, type Harness } from './support/gateway-harness.js';
 
@@ -222,6 +223,33 @@ describe('gateway features', () => {
     const res = await openai.embeddings.create({ model: 'text-embedding-3-small', input: ['one', 'two'] });
     expect(res.data).toHaveLength(2);
     expect(res.data[0]?.embedding.length).toBeGreaterThan(0);
+  });
+
+  it("token-array embeddings (LangChain's default): OpenAI gets the ids as they came, another provider their texts", async () => {
+    const codec = await loadTokenCodec('cl100k_base');
+    const texts = ['the first chunk of a long document', 'and its second one, café 日本語'];
+    const arrays = texts.map((t) => codec.encode(t));
+    const res = await openai.embeddings.create({ model: 'text-embedding-3-small', input: arrays });
+    expect(h.mocks.openai.requests.at(-1)?.body).toMatchObject({ model: 'text-embedding-3-small', input: arrays });
+    // The vectors are those the provider gives for the ids: what the client had without the gateway.
+    const direct = await new OpenAI({ apiKey: 'sk-test-openai', baseURL: h.mocks.openai.baseUrl, maxRetries: 0 }).embeddings.create({ model: 'text-embedding-3-small', input: arrays });
+    expect(res.data.map((d) => d.embedding)).toEqual(direct.data.map((d) => d.embedding));
+    // One flat array is one input.
+    const one = await openai.embeddings.create({ model: 'text-embedding-3-small', input: arrays[0] ?? [] });
+    expect(one.data).toHaveLength(1);
+    expect(h.mocks.openai.requests.at(-1)?.body).toMatchObject({ input: [arrays[0]] });
+    // Cohere reads no OpenAI token ids: it is sent the texts they encode, and its vectors are theirs.
+    const added = await h.cli('models', 'add', '--id', 'emb-cohere', '--alias', 'emb-cohere', '--provider', 'cohere', '--model', 'embed-v4.0', '--kind', 'embeddings', '--base-url', h.mocks.cohere.baseUrl || h.mocks.cohere.url, '--credential', 'env:COHERE_API_KEY', ...h.cliArgs);
+    expect(added.code, added.err).toBe(0);
+    await vi.waitFor(() => expect(h.gateway.catalog.directory.deploymentsFor('emb-cohere')).toHaveLength(1), { timeout: 10_000 });
+    const viaCohere = await openai.embeddings.create({ model: 'emb-cohere', input: arrays });
+    expect(h.mocks.cohere.requests.at(-1)?.body).toMatchObject({ model: 'embed-v4.0', texts });
+    const fromTexts = await openai.embeddings.create({ model: 'emb-cohere', input: texts });
+    expect(viaCohere.data.map((d) => d.embedding)).toEqual(fromTexts.data.map((d) => d.embedding));
+    // The request is recorded with the provider's count, as any other.
+    const requestId = viaCohere._request_id ?? '';
+    const [event] = await eventFor(requestId);
+    expect(event).toMatchObject({ type: 'RequestCompleted', data: { api: 'openai.embeddings', modelRequested: 'emb-cohere' } });
   });
 
   it('the Responses API, plain and streamed', async () => {

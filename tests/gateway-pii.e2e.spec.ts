@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadTokenCodec } from '@totra/pricing';
 import { ALIAS, startHarness, type Harness } from './support/gateway-harness.js';
 
 // PII through the running gateway with the official client. With no policy, every group is
@@ -224,6 +225,16 @@ describe('gateway PII stage', () => {
     const upstream = JSON.stringify(h.mocks.openai.requests.at(-1)?.body);
     expect(upstream).toContain('<EMAIL_1>');
     expect(upstream).not.toContain(email);
+  });
+
+  it('scans token-array embedding inputs too: a rewritten one goes as the ids of its rewritten text', async () => {
+    const codec = await loadTokenCodec('cl100k_base');
+    const arrays = [codec.encode(`contact ${email}`), codec.encode('nothing personal')];
+    await openai.embeddings.create({ model: 'text-embedding-3-small', input: arrays });
+    const sent = (h.mocks.openai.requests.at(-1)?.body as { input: number[][] }).input;
+    expect(sent).toHaveLength(2);
+    expect(codec.decode(sent[0] ?? [])).toBe('contact <EMAIL_1>');
+    expect(sent[1]).toEqual(arrays[1]);
   });
 
   it('redacts personal data in the model output when the policy scans output', async () => {

@@ -31,7 +31,7 @@ export {
   type PriceSetMeta,
   type ResolvedPrice,
 } from './price-book.js';
-export { type TokenEncodingName } from './tokens/encodings.js';
+export { loadTokenCodec, type TokenCodec, type TokenEncodingName } from './tokens/encodings.js';
 export {
   APPROXIMATION_SAFETY_FACTOR,
   type ChatCountingRule,

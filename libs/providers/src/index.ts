@@ -32,7 +32,7 @@ export {
   responseToStreamEvents,
   type StreamAccumulator,
 } from './canonical/stream-event.js';
-export { EmbeddingsRequest, EmbeddingsResponse } from './canonical/embeddings.js';
+export { EmbeddingsRequest, EmbeddingsResponse, EmbeddingsTokens } from './canonical/embeddings.js';
 export { forEachRequestText, jsonModeInstruction, mapRequestText, splitSystem, type TextLocation } from './canonical/helpers.js';
 export { rewriteClientBody } from './canonical/client-body.js';
 export { describeOpaque, opaqueParts, unportableMembers } from './canonical/extra.js';
@@ -66,11 +66,13 @@ export {
 } from './openai/openai-responses.codec.js';
 export {
   decodeOpenAIEmbeddingsRequest,
+  embeddingsInputHasTokens,
   embeddingToBase64,
   encodeOpenAIEmbeddingsResponse,
   encodeOpenAIModel,
   encodeOpenAIModelList,
   type ModelListEntry,
+  type TokenTextCodec,
 } from './openai/openai-embeddings.codec.js';
 export {
   ANTHROPIC_DEFAULT_MAX_TOKENS,

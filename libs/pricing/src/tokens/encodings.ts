@@ -68,3 +68,61 @@ export function loadEncoding(name: TokenEncodingName): Promise<TextTokenCounter>
   }
   return pending;
 }
+
+/**
+ * Token ids to text and back in one encoding (structurally the `TokenTextCodec` that the providers'
+ * embeddings decoder takes): for clients that send token arrays instead of texts (ADR 0032).
+ */
+export interface TokenCodec {
+  readonly encoding: TokenEncodingName;
+  /** The text of a token array, or the index of its first id that is not a token of the encoding. */
+  decode(tokens: readonly number[]): string | { readonly invalidAt: number };
+  /** The token ids of a text, special-token text such as `<|endoftext|>` read as plain text. */
+  encode(text: string): number[];
+}
+
+interface GptEncoding {
+  decode(tokens: Iterable<number>): string;
+  encode(text: string, options: typeof PLAIN_TEXT): number[];
+}
+
+function codecOf(name: TokenEncodingName, encoding: GptEncoding): TokenCodec {
+  return {
+    encoding: name,
+    decode(tokens) {
+      try {
+        return encoding.decode(tokens);
+      } catch {
+        // Not every integer is a token (gaps, ids past the vocabulary): find the first that is not.
+        const at = tokens.findIndex((t) => {
+          try {
+            encoding.decode([t]);
+            return false;
+          } catch {
+            return true;
+          }
+        });
+        return { invalidAt: Math.max(at, 0) };
+      }
+    },
+    encode: (text) => encoding.encode(text, PLAIN_TEXT),
+  };
+}
+
+const codecLoaders: Record<TokenEncodingName, () => Promise<TokenCodec>> = {
+  o200k_base: async () => codecOf('o200k_base', await import('gpt-tokenizer/encoding/o200k_base')),
+  cl100k_base: async () => codecOf('cl100k_base', await import('gpt-tokenizer/encoding/cl100k_base')),
+};
+
+const loadedCodecs = new Map<TokenEncodingName, Promise<TokenCodec>>();
+
+/** Loads an encoding's codec on first use (the module {@link loadEncoding} shares) and keeps it. */
+export function loadTokenCodec(name: TokenEncodingName): Promise<TokenCodec> {
+  let pending = loadedCodecs.get(name);
+  if (!pending) {
+    pending = codecLoaders[name]();
+    loadedCodecs.set(name, pending);
+    pending.catch(() => loadedCodecs.delete(name));
+  }
+  return pending;
+}

@@ -1,6 +1,7 @@
+import { encode as cl100kEncode } from 'gpt-tokenizer/encoding/cl100k_base';
 import { countTokens as o200kCount } from 'gpt-tokenizer/encoding/o200k_base';
 import { describe, expect, it } from 'vitest';
-import { loadEncoding, memoizeCounter } from './encodings.js';
+import { loadEncoding, loadTokenCodec, memoizeCounter } from './encodings.js';
 
 describe('memoizeCounter', () => {
   it('encodes a repeated text once and returns the same count', () => {
@@ -59,5 +60,32 @@ describe('loadEncoding', () => {
       expect(count(t)).toBe(o200kCount(t, plain));
       expect(count(t)).toBe(o200kCount(t, plain));
     }
+  });
+});
+
+describe('loadTokenCodec', () => {
+  it('turns token ids into the text they encode and back, as gpt-tokenizer does', async () => {
+    const codec = await loadTokenCodec('cl100k_base');
+    expect(codec.encoding).toBe('cl100k_base');
+    for (const text of ['Mail jane.doe@example.com, café, 日本語のテキスト', '<|endoftext|> is plain text here']) {
+      const ids = codec.encode(text);
+      expect(ids).toEqual(cl100kEncode(text, { disallowedSpecial: new Set<string>() }));
+      expect(codec.decode(ids)).toBe(text);
+    }
+    // The special token's own id decodes to its text.
+    expect(codec.decode([100257])).toBe('<|endoftext|>');
+  });
+
+  it('names the first id that is not a token of the encoding', async () => {
+    const codec = await loadTokenCodec('cl100k_base');
+    const ids = codec.encode('hello world');
+    // 100256 is a gap between the ordinary and the special tokens; 200000 is past the vocabulary.
+    expect(codec.decode([...ids, 100256, 5])).toEqual({ invalidAt: ids.length });
+    expect(codec.decode([200_000, ...ids])).toEqual({ invalidAt: 0 });
+    expect(codec.decode([1.5])).toEqual({ invalidAt: 0 });
+  });
+
+  it('is loaded once and shared', async () => {
+    expect(await loadTokenCodec('o200k_base')).toBe(await loadTokenCodec('o200k_base'));
   });
 });

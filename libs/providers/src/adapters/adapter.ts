@@ -151,6 +151,11 @@ export interface PassthroughSupport {
 }
 
 export interface EmbeddingsAdapter {
+  /**
+   * The encoding whose token ids the provider takes as input (OpenAI, Azure OpenAI: `cl100k_base`).
+   * A request's `tokens` of that encoding are sent as they are; any other adapter sends `input`.
+   */
+  readonly takesTokens?: string;
   buildRequest(request: EmbeddingsRequest, deployment: Deployment): ProviderHttpRequest;
   parseResponse(status: number, body: unknown): EmbeddingsResponse;
 }

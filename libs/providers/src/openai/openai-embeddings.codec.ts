@@ -3,18 +3,48 @@ import type { EmbeddingsRequest, EmbeddingsResponse } from '../canonical/embeddi
 import { InboundRequestError } from '../errors.js';
 import { formatIssues, type JsonRecord } from '../wire/json.js';
 
+const TokenId = z.number().int({ error: 'a token id is a whole number' }).nonnegative({ error: 'a token id is 0 or more' });
+
 const EmbeddingsRequestWire = z.object({
   model: z.string().min(1),
-  input: z.union([z.string(), z.array(z.string()).min(1), z.array(z.number()), z.array(z.array(z.number()))]),
+  input: z.union([z.string(), z.array(z.string()).min(1), z.array(TokenId), z.array(z.array(TokenId))]),
   encoding_format: z.enum(['float', 'base64']).optional(),
   dimensions: z.number().int().positive().optional(),
   user: z.string().optional(),
 });
 
-/** Parses an OpenAI `/v1/embeddings` body. Token-array inputs are refused (providers differ in tokenizers). */
-export function decodeOpenAIEmbeddingsRequest(body: unknown): EmbeddingsRequest {
+/**
+ * Reads and writes the token ids of one encoding. The gateway gives one (`cl100k_base`) to
+ * {@link decodeOpenAIEmbeddingsRequest} so that token-array inputs can be read (ADR 0032).
+ */
+export interface TokenTextCodec {
+  readonly encoding: string;
+  /** The text of a token array, or the index of its first id that is not a token of the encoding. */
+  decode(tokens: readonly number[]): string | { readonly invalidAt: number };
+  /** The token ids of a text, special-token text such as `<|endoftext|>` read as plain text. */
+  encode(text: string): number[];
+}
+
+/** Whether an embeddings body's `input` holds token ids rather than texts (before any checking). */
+export function embeddingsInputHasTokens(body: unknown): boolean {
+  const input = typeof body === 'object' && body !== null ? (body as { input?: unknown }).input : undefined;
+  if (!Array.isArray(input) || input.length === 0) return false;
+  const first: unknown = input[0];
+  return typeof first === 'number' || Array.isArray(first);
+}
+
+/**
+ * Parses an OpenAI `/v1/embeddings` body. Token-array inputs are read with `codec` (their texts
+ * become `input`, the arrays `tokens`); without one they are refused.
+ */
+export function decodeOpenAIEmbeddingsRequest(body: unknown, codec?: TokenTextCodec): EmbeddingsRequest {
   const parsed = EmbeddingsRequestWire.safeParse(body);
   if (!parsed.success) {
+    const input = (body as { input?: unknown } | null)?.input;
+    if (Array.isArray(input) && input.some((x) => typeof x === 'string') && input.some((x) => typeof x !== 'string')) {
+      const first = input.findIndex((x) => typeof x !== typeof input[0]);
+      throw new InboundRequestError(`input: send texts or token arrays, not both (input[0] is ${typeof input[0] === 'string' ? 'a text' : 'not'}, input[${first}] is ${typeof input[0] === 'string' ? 'not' : 'a text'})`, 'input');
+    }
     const { message, param, issues } = formatIssues(parsed.error);
     throw new InboundRequestError(message, param, issues, { cause: parsed.error });
   }
@@ -22,14 +52,32 @@ export function decodeOpenAIEmbeddingsRequest(body: unknown): EmbeddingsRequest 
   const input = typeof w.input === 'string' ? [w.input] : w.input;
   // `[]` passes the schema as an empty token array; no provider takes it.
   if (input.length === 0) throw new InboundRequestError('input: send at least one text to embed', 'input');
-  if (!input.every((x): x is string => typeof x === 'string')) {
-    throw new InboundRequestError('token-array input is not supported; send text', 'input');
+  let req: EmbeddingsRequest;
+  if (input.every((x): x is string => typeof x === 'string')) req = { model: w.model, input };
+  else {
+    if (!codec) throw new InboundRequestError('token-array input is not supported; send text', 'input');
+    // A flat array is one input; an array of arrays, one input each.
+    const arrays = typeof input[0] === 'number' ? [input as number[]] : (input as number[][]);
+    req = { model: w.model, input: decodeTokenArrays(arrays, codec, Array.isArray(input[0])), tokens: { encoding: codec.encoding, arrays } };
   }
-  const req: EmbeddingsRequest = { model: w.model, input };
   if (w.encoding_format) req.encodingFormat = w.encoding_format;
   if (w.dimensions !== undefined) req.dimensions = w.dimensions;
   if (w.user !== undefined) req.user = w.user;
   return req;
+}
+
+function decodeTokenArrays(arrays: readonly number[][], codec: TokenTextCodec, nested: boolean): string[] {
+  return arrays.map((tokens, i) => {
+    const where = nested ? `input[${i}]` : 'input';
+    if (tokens.length === 0) throw new InboundRequestError(`${where}: an empty token array; send at least one token`, 'input');
+    const text = codec.decode(tokens);
+    if (typeof text === 'string') return text;
+    const at = text.invalidAt;
+    throw new InboundRequestError(
+      `${where}[${at}]: ${tokens[at]} is not a token id of ${codec.encoding}, the encoding of OpenAI's embedding models, in which the gateway reads token arrays`,
+      'input',
+    );
+  });
 }
 
 /** Little-endian float32 bytes in base64, as OpenAI's `encoding_format: "base64"` returns them. */

@@ -121,6 +121,8 @@ interface Variant {
   responses?: boolean;
   /** The response header naming the provider's request (`ProviderAdapter.requestIdHeader`). */
   requestIdHeader?: string;
+  /** Its embedding models take `cl100k_base` token arrays as input (`EmbeddingsAdapter.takesTokens`). */
+  embeddingTokens?: string;
 }
 
 type ApiPath = 'chat/completions' | 'embeddings' | 'responses';
@@ -143,6 +145,7 @@ const openaiVariant: Variant = {
   modelInBody: true,
   responses: true,
   requestIdHeader: 'x-request-id',
+  embeddingTokens: 'cl100k_base',
 };
 
 const azureVariant: Variant = {
@@ -160,6 +163,7 @@ const azureVariant: Variant = {
   modelInBody: false,
   responses: true,
   requestIdHeader: 'apim-request-id',
+  embeddingTokens: 'cl100k_base',
 };
 
 const compatibleVariant: Variant = {
@@ -182,11 +186,15 @@ function httpRequest(variant: Variant, deployment: Deployment, path: ApiPath, bo
 }
 
 function embeddingsAdapter(variant: Variant): EmbeddingsAdapter {
+  const takesTokens = variant.embeddingTokens;
   return {
+    ...(takesTokens ? { takesTokens } : {}),
     buildRequest(req, deployment) {
       const body: Record<string, unknown> = {};
       if (variant.modelInBody) body['model'] = deployment.model;
-      body['input'] = req.input;
+      // The client's token ids go as they came where the provider reads them in their encoding: the
+      // vectors are those the client would have had without the gateway (ADR 0032).
+      body['input'] = req.tokens && req.tokens.encoding === takesTokens ? req.tokens.arrays : req.input;
       body['encoding_format'] = 'float';
       if (req.dimensions !== undefined) body['dimensions'] = req.dimensions;
       if (req.user !== undefined) body['user'] = req.user;

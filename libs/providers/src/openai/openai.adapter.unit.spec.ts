@@ -249,4 +249,17 @@ describe('openai adapter: embeddings', () => {
       usage: { inputTokens: 8 },
     });
   });
+
+  it('sends the client\'s token ids where the provider reads their encoding, and their texts elsewhere', () => {
+    const req = { model: 'embed', input: ['hi', 'there'], tokens: { encoding: 'cl100k_base', arrays: [[6151], [19041]] } };
+    const input = (adapter: typeof openaiAdapter, r = req) => (bodyOf(adapter.embeddings?.buildRequest(r, { provider: adapter.provider, model: 'text-embedding-3-small', apiKey: 'k', baseUrl: 'https://x.example' }).body ?? '') as { input: unknown }).input;
+    expect(input(openaiAdapter)).toEqual([[6151], [19041]]);
+    expect(input(azureOpenAIAdapter)).toEqual([[6151], [19041]]);
+    expect(openaiAdapter.embeddings?.takesTokens).toBe('cl100k_base');
+    // An OpenAI-compatible server's model has its own tokenizer, or takes no ids at all.
+    expect(openaiCompatibleAdapter.embeddings?.takesTokens).toBeUndefined();
+    expect(input(openaiCompatibleAdapter)).toEqual(['hi', 'there']);
+    // Ids of another encoding are not OpenAI's: the texts go.
+    expect(input(openaiAdapter, { ...req, tokens: { encoding: 'o200k_base', arrays: [[1], [2]] } })).toEqual(['hi', 'there']);
+  });
 });

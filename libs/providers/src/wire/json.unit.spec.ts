@@ -58,7 +58,9 @@ describe('formatIssues: what is wrong with a value that matches none of a unionâ
     const embeddings = (input: unknown) => refusal(decodeOpenAIEmbeddingsRequest, { model: 'm', input });
     expect(embeddings([null])).toEqual({ message: 'input.0: Invalid input: expected string or number or array, received null', param: 'input.0' });
     expect(embeddings([[1, 'two']])).toEqual({ message: 'input.0.1: Invalid input: expected number, received string', param: 'input.0.1' });
-    expect(embeddings(['one', 'two', [null]])).toEqual({ message: 'input.2: Invalid input: expected string, received array', param: 'input.2' });
+    expect(embeddings([[1, 2], [3, null]])).toEqual({ message: 'input.1.1: Invalid input: expected number, received null', param: 'input.1.1' });
+    // Texts and arrays mixed are named as such by the decoder, before the union's explainer.
+    expect(embeddings(['one', 'two', [null]])).toEqual({ message: 'input: send texts or token arrays, not both (input[0] is a text, input[2] is not)', param: 'input' });
   });
 
   it('lists the values and types a member takes when it has none of them', () => {

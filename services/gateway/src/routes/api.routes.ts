@@ -1,6 +1,6 @@
 import { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { type InboundApi } from '@totra/events';
-import { loadTokenizer } from '@totra/pricing';
+import { loadTokenCodec, loadTokenizer } from '@totra/pricing';
 import {
   InboundRequestError,
   ProviderError,
@@ -8,6 +8,7 @@ import {
   decodeAnthropicRequest,
   decodeOpenAIChatRequest,
   decodeOpenAIEmbeddingsRequest,
+  embeddingsInputHasTokens,
   decodeOpenAIResponsesRequest,
   encodeAnthropicCountTokensResponse,
   encodeAnthropicModel,
@@ -346,8 +347,13 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     const t0 = usNow();
     const who = requireIdentity(request);
     const { raw, parsed } = body(request);
-    const req = decodeWith(decodeOpenAIEmbeddingsRequest, parsed);
+    // Token arrays (LangChain's default) are read as cl100k_base, the encoding of OpenAI's embedding
+    // models and the one tiktoken's clients fall back to for other names (ADR 0032).
+    const codec = embeddingsInputHasTokens(parsed) ? await loadTokenCodec('cl100k_base') : undefined;
+    const req = decodeWith((b) => decodeOpenAIEmbeddingsRequest(b, codec), parsed);
     (request as { totraModel?: string }).totraModel = req.model;
+    const tokenCount = req.tokens?.arrays.reduce((n, ids) => n + ids.length, 0);
+    const estimate = tokenCount === undefined ? roughEstimate(raw, 0) : () => ({ input: tokenCount, output: 0 });
     checkAllowed(ctx, who, req.model);
     const routes = ctx.router.order(ctx.directory.deploymentsFor(req.model).filter((d) => d.kind === 'embeddings'), 0, Date.now());
     if (!routes.length) throw unknownModel(ctx.directory, req.model, false, 'embeddings');
@@ -362,7 +368,12 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     if (ctx.pii) {
       try {
         const scanned = ctx.pii.runTexts(req.input, who, req.model, request.id, (e) => ctx.events?.append(e));
-        if (scanned.changed) req.input = [...scanned.texts];
+        if (scanned.changed) {
+          // Token arrays whose text was rewritten are encoded again: the provider gets no original.
+          const { tokens } = req;
+          if (tokens && codec) req.tokens = { encoding: tokens.encoding, arrays: tokens.arrays.map((ids, i) => (scanned.texts[i] === req.input[i] ? ids : codec.encode(scanned.texts[i] ?? ''))) };
+          req.input = [...scanned.texts];
+        }
       } catch (err) {
         await giveBack();
         throw err;
@@ -395,7 +406,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
           left.stop();
           (request as { totraRecorded?: boolean }).totraRecorded = true;
           await ctx.record(
-            outcomeEvent(request.id, 'openai.embeddings', who, req.model, false, { route, attempts, status: pe.status, usage: undefined, finishReason: null, partial: false, error: pe }, { totalUs: usNow() - t0, upstreamUs: usNow() - t1 }, roughEstimate(raw, 0)),
+            outcomeEvent(request.id, 'openai.embeddings', who, req.model, false, { route, attempts, status: pe.status, usage: undefined, finishReason: null, partial: false, error: pe }, { totalUs: usNow() - t0, upstreamUs: usNow() - t1 }, estimate),
             'failed',
             'openai.embeddings',
             pe.status,
@@ -415,7 +426,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
       const usage = res.usage && isCountedUsage({ inputTokens: res.usage.inputTokens }) ? { inputTokens: res.usage.inputTokens, outputTokens: 0, totalTokens: res.usage.inputTokens } : undefined;
       (request as { totraRecorded?: boolean }).totraRecorded = true;
       await ctx.record(
-        outcomeEvent(request.id, 'openai.embeddings', who, req.model, false, { route, attempts, status: 200, usage, finishReason: null, partial: false, error: undefined }, { totalUs: usNow() - t0, upstreamUs }, roughEstimate(raw, 0)),
+        outcomeEvent(request.id, 'openai.embeddings', who, req.model, false, { route, attempts, status: 200, usage, finishReason: null, partial: false, error: undefined }, { totalUs: usNow() - t0, upstreamUs }, estimate),
         'completed',
         'openai.embeddings',
         200,
@@ -431,7 +442,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     left.stop();
     if (lastError instanceof ProviderError) {
       await ctx.record(
-        outcomeEvent(request.id, 'openai.embeddings', who, req.model, false, { route: undefined, attempts, status: lastError.status, usage: undefined, finishReason: null, partial: false, error: lastError }, { totalUs: usNow() - t0, upstreamUs: 0 }, roughEstimate(raw, 0)),
+        outcomeEvent(request.id, 'openai.embeddings', who, req.model, false, { route: undefined, attempts, status: lastError.status, usage: undefined, finishReason: null, partial: false, error: lastError }, { totalUs: usNow() - t0, upstreamUs: 0 }, estimate),
         'failed',
         'openai.embeddings',
         lastError.status,
