@@ -225,7 +225,8 @@ export function passthroughFor(adapter: Pick<ProviderAdapter, 'passthrough' | 'p
  * The members of the client's body that the canonical model does not read (`ChatRequest.extra`),
  * as `adapter` must treat them (ADR 0025): an adapter of their own API sends them on (they are
  * returned); any other sends those its own API takes under the same name (`foreignMembers`),
- * leaves out those that only tune a service or are switched off, and refuses a request with any
+ * leaves out those that only tune a service, are switched off or were translated into the
+ * canonical request (`RequestExtra.translated`), and refuses a request with any
  * other with {@link UnsupportedFeatureError}, so that the executor tries a deployment that can
  * honour them instead of sending a different request.
  */
@@ -244,7 +245,7 @@ export function extraMembersFor(request: ChatRequest, adapter: Pick<ProviderAdap
     );
   }
   if (!taken) return undefined;
-  const sent = Object.keys(extra.members).filter((k) => taken.has(k));
+  const sent = Object.keys(extra.members).filter((k) => taken.has(k) && !extra.translated?.includes(k));
   return sent.length > 0 ? Object.fromEntries(sent.map((k) => [k, extra.members[k]])) : undefined;
 }
 

@@ -7,6 +7,7 @@ import type {
   ImagePart,
   Message,
   ReasoningPart,
+  ResponseFormat,
   TextPart,
   ToolCall,
   ToolMessage,
@@ -16,7 +17,7 @@ import type {
 import { portableDocument } from '../canonical/documents.js';
 import { opaqueRefusal, unreadMembers, unreadNestedTexts, withUnreadMembers } from '../canonical/extra.js';
 import { unsupportedContent } from '../inbound/unsupported-content.js';
-import { jsonModeInstruction, splitSystem } from '../canonical/helpers.js';
+import { jsonModeInstruction, meetsOpenAIStrictRules, splitSystem } from '../canonical/helpers.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import type { PassthroughMessage, StreamCutter } from '../adapters/adapter.js';
 import { InboundRequestError, type ProviderErrorCode } from '../errors.js';
@@ -146,10 +147,32 @@ export function decodeAnthropicRequest(body: unknown): ChatRequest {
   if (w.stop_sequences && w.stop_sequences.length > 0) req.stop = w.stop_sequences;
   if (w.metadata?.user_id) req.user = w.metadata.user_id;
   const extra = unreadMembers(body, MESSAGES_MEMBERS, 'anthropic-messages');
-  if (extra) req.extra = extra;
+  if (extra) {
+    const format = outputSchema(extra.members['output_config']);
+    if (format) {
+      req.responseFormat = format;
+      extra.translated = ['output_config'];
+    }
+    req.extra = extra;
+  }
   const unreadTexts = unreadNestedTexts(body, w);
   if (unreadTexts) req.unreadTexts = unreadTexts;
   return req;
+}
+
+/**
+ * Anthropic's structured outputs (`output_config: { format: { type: 'json_schema', schema } }`)
+ * as the canonical response format, when that is all `output_config` asks for (ADR 0033). The
+ * schema is Claude's: constrained decoding, so `strict` wherever OpenAI's stricter rules hold too.
+ * Anything else in `output_config` (`effort`, a format of another type) leaves it unread.
+ */
+function outputSchema(config: unknown): ResponseFormat | undefined {
+  const c = rec(config);
+  if (!c || Object.keys(c).some((k) => k !== 'format')) return undefined;
+  const f = rec(c['format']);
+  const schema = rec(f?.['schema']);
+  if (!f || f['type'] !== 'json_schema' || !schema || Object.keys(f).some((k) => k !== 'type' && k !== 'schema')) return undefined;
+  return { type: 'json_schema', name: 'response', schema, ...(meetsOpenAIStrictRules(schema) ? { strict: true } : {}) };
 }
 
 /** The request members the decoder reads; the others travel as `ChatRequest.extra`. */
@@ -258,7 +281,9 @@ export function encodeAnthropicRequest(
 ): JsonRecord {
   const { system, conversation } = splitSystem(req.messages);
   const systemBlocks = system.filter((p) => p.text.length > 0).map(encodeTextPart);
-  const jsonHint = jsonModeInstruction(req.responseFormat);
+  // The client's own `output_config` (ADR 0033) goes as it came: Claude constrains its output,
+  // no instruction is needed.
+  const jsonHint = o.unread?.['output_config'] === undefined ? jsonModeInstruction(req.responseFormat) : undefined;
   if (jsonHint) systemBlocks.push({ type: 'text', text: jsonHint });
 
   const turns: { role: 'user' | 'assistant'; content: JsonRecord[] }[] = [];

@@ -103,6 +103,46 @@ describe('decodeAnthropicRequest', () => {
     expect(messages[2]?.content).toEqual([{ toolResult: { toolUseId: 't1', content: [{ text: '<EMAIL_1> logged in' }] } }, { cachePoint: { type: 'default' } }]);
   });
 
+  describe('structured outputs (output_config.format)', () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' }, tags: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'], additionalProperties: false } } }, required: ['city', 'tags'], additionalProperties: false };
+    const body = (outputConfig: unknown) => ({ model: 'claude', max_tokens: 100, messages: [{ role: 'user', content: 'where?' }], output_config: outputConfig });
+    const openai = { provider: 'openai' as const, model: 'gpt-4o', apiKey: 'k' };
+    const date = new Date('2026-12-01T00:00:00Z');
+
+    it('is read as the response format: OpenAI gets a strict JSON schema, Claude its own output_config and no instruction', async () => {
+      const req = decodeAnthropicRequest(body({ format: { type: 'json_schema', schema } }));
+      expect(req.responseFormat).toEqual({ type: 'json_schema', name: 'response', schema, strict: true });
+      const toOpenAI = JSON.parse((await prepareRequest(providerAdapters.openai, req, openai, date)).body as string) as Record<string, unknown>;
+      expect(toOpenAI['response_format']).toEqual({ type: 'json_schema', json_schema: { name: 'response', schema, strict: true } });
+      expect(toOpenAI['output_config']).toBeUndefined();
+      const toClaude = JSON.parse((await prepareRequest(providerAdapters.anthropic, req, { provider: 'anthropic', model: 'claude-sonnet-4-5', apiKey: 'k' }, date)).body as string) as Record<string, unknown>;
+      expect(toClaude['output_config']).toEqual({ format: { type: 'json_schema', schema } });
+      expect(toClaude['system']).toBeUndefined();
+      // An OpenAI client's schema reaches Claude as an instruction, as before.
+      const fromOpenAI = encodeAnthropicRequest({ ...req, extra: undefined }, { model: 'claude' });
+      expect(JSON.stringify(fromOpenAI['system'])).toContain('conforms to this JSON Schema');
+      expect(fromOpenAI['output_config']).toBeUndefined();
+    });
+
+    it('is not strict for OpenAI when the schema leaves a property optional or an object open', () => {
+      const optional = { ...schema, required: ['city'] };
+      expect(decodeAnthropicRequest(body({ format: { type: 'json_schema', schema: optional } })).responseFormat).toEqual({ type: 'json_schema', name: 'response', schema: optional });
+      const open = { type: 'object', properties: { a: { type: 'object', properties: {} } }, required: ['a'], additionalProperties: false };
+      expect(decodeAnthropicRequest(body({ format: { type: 'json_schema', schema: open } })).responseFormat).not.toHaveProperty('strict');
+      // Values of `enum`, `const` and `default` are data, not schemas.
+      const withData = { type: 'object', properties: { a: { type: 'object', properties: { b: { type: 'string' } }, required: ['b'], additionalProperties: false, default: { b: 'x', c: { properties: {} } } } }, required: ['a'], additionalProperties: false };
+      expect(decodeAnthropicRequest(body({ format: { type: 'json_schema', schema: withData } })).responseFormat).toMatchObject({ strict: true });
+    });
+
+    it('stays unread, for Claude only, when output_config asks for more than a schema', async () => {
+      for (const config of [{ effort: 'high', format: { type: 'json_schema', schema } }, { format: { type: 'xml' } }, { format: { type: 'json_schema', schema: 'not an object' } }]) {
+        const req = decodeAnthropicRequest(body(config));
+        expect(req.responseFormat).toBeUndefined();
+        await expect(prepareRequest(providerAdapters.openai, req, openai, date)).rejects.toThrow(/`output_config` \(of the Anthropic Messages request\) cannot be sent to openai/);
+      }
+    });
+  });
+
   it('requires max_tokens and rejects unknown block types', () => {
     expect(() => decodeAnthropicRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }] })).toThrow(
       expect.objectContaining({ code: 'TOTRA_INBOUND_INVALID_REQUEST', param: 'max_tokens' }),

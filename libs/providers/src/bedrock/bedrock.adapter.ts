@@ -462,6 +462,13 @@ class BedrockAnthropicFramer implements MessageFramer {
  * the body, less the top-level members only Anthropic's own API takes (ADR 0031), and its
  * answers are Anthropic's.
  */
+/**
+ * The top-level members InvokeModel takes for Claude: those the gateway reads, and structured
+ * outputs (`output_config`, generally available on Bedrock for the Claude models that have it;
+ * Bedrock judges its content, ADR 0033).
+ */
+const INVOKE_MEMBERS: ReadonlySet<string> = new Set([...MESSAGES_MEMBERS, 'output_config']);
+
 const anthropicInvoke: PassthroughSupport = {
   inbound: 'anthropic-messages',
   accepts: (deployment) => CLAUDE_ON_BEDROCK.test(deployment.model),
@@ -472,7 +479,7 @@ const anthropicInvoke: PassthroughSupport = {
     // Top-level members the gateway does not read are Anthropic's service, not Bedrock's: those
     // that only tune it or ask for nothing are left out, the others refused before the call, as
     // on the Converse path (ADR 0025), so that another deployment can serve the request.
-    const extra = unreadMembers(members, MESSAGES_MEMBERS, 'anthropic-messages');
+    const extra = unreadMembers(members, INVOKE_MEMBERS, 'anthropic-messages');
     if (extra) {
       const refused = unportableMembers(extra);
       if (refused.length > 0) {

@@ -195,6 +195,12 @@ export const ChatRequest = z.object({
     .object({
       format: z.enum(['openai-chat', 'openai-responses', 'anthropic-messages']),
       members: z.record(z.string(), z.unknown()),
+      /**
+       * Members also read into the fields above (Anthropic `output_config` holding only a JSON
+       * schema is `responseFormat`): sent as they came to a provider of their API, left out for
+       * others, which get the fields (ADR 0033).
+       */
+      translated: z.array(z.string()).optional(),
     })
     .optional(),
   /**

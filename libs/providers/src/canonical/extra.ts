@@ -32,13 +32,14 @@ const SERVICE_ONLY: Readonly<Record<RequestExtra['format'], ReadonlySet<string>>
 
 /**
  * The unread members that a provider of another API cannot honour: those that are neither
- * service-only nor switched off (`null` or `false`, which ask for nothing), in body order.
+ * service-only, nor switched off (`null` or `false`, which ask for nothing), nor translated into
+ * the canonical request (`RequestExtra.translated`), in body order.
  */
 export function unportableMembers(extra: RequestExtra): string[] {
   const serviceOnly = SERVICE_ONLY[extra.format];
   return Object.keys(extra.members).filter((key) => {
     const value = extra.members[key];
-    return value !== null && value !== false && !serviceOnly.has(key);
+    return value !== null && value !== false && !serviceOnly.has(key) && !extra.translated?.includes(key);
   });
 }
 

@@ -21,6 +21,33 @@ export function jsonModeInstruction(format: ResponseFormat | undefined): string 
   return `Respond only with a single valid JSON value that conforms to this JSON Schema (named "${format.name}"), and nothing else:\n${JSON.stringify(format.schema)}`;
 }
 
+/** Schema members that hold data (values of the described JSON), not schemas. */
+const SCHEMA_DATA_MEMBERS = new Set(['enum', 'const', 'default', 'examples']);
+
+/**
+ * Whether a JSON Schema meets OpenAI's rules for `strict: true` structured outputs, as far as
+ * shape goes: an object at the root, and every object closed (`additionalProperties: false`)
+ * with all its properties required. A schema that does not is sent without `strict`.
+ */
+export function meetsOpenAIStrictRules(schema: Readonly<Record<string, unknown>>): boolean {
+  if (schema['type'] !== 'object') return false;
+  const ok = (node: unknown): boolean => {
+    if (Array.isArray(node)) return node.every(ok);
+    if (node === null || typeof node !== 'object') return true;
+    const n = node as Record<string, unknown>;
+    const props = n['properties'];
+    const isObject = n['type'] === 'object' || (Array.isArray(n['type']) && n['type'].includes('object')) || (props !== null && typeof props === 'object');
+    if (isObject) {
+      if (n['additionalProperties'] !== false) return false;
+      const required = Array.isArray(n['required']) ? n['required'] : [];
+      const names = props !== null && typeof props === 'object' ? Object.keys(props) : [];
+      if (!names.every((k) => required.includes(k))) return false;
+    }
+    return Object.entries(n).every(([k, v]) => SCHEMA_DATA_MEMBERS.has(k) || ok(v));
+  };
+  return ok(schema);
+}
+
 /**
  * Where a piece of text sits in a request, for scanners (PII) that treat them differently.
  * `definition`: a tool's description or a string in its parameters' JSON Schema (descriptions,

@@ -1,0 +1,78 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from './support/gateway-harness.js';
+
+// Anthropic's structured outputs (`output_config.format`, ADR 0033) from the Anthropic SDK: Claude,
+// on Anthropic or on Bedrock's InvokeModel, gets the client's `output_config` as it came; OpenAI
+// and Gemini models get the schema as their own JSON-schema output; Converse models an instruction.
+describe('structured outputs across providers', () => {
+  let h: Harness;
+  let anthropic: Anthropic;
+  const CLAUDE_ON_BEDROCK = 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0';
+  const schema = {
+    type: 'object',
+    properties: { city: { type: 'string' }, country: { type: 'string' } },
+    required: ['city', 'country'],
+    additionalProperties: false,
+  };
+  const outputConfig = { format: { type: 'json_schema' as const, schema } };
+  const ask = (model: string, output_config: Anthropic.MessageCreateParams['output_config'] = outputConfig) =>
+    anthropic.messages.create({ model, max_tokens: 64, messages: [{ role: 'user', content: 'Where is the Louvre?' }], output_config });
+  const answer = JSON.stringify({ city: 'Paris', country: 'France' });
+
+  beforeAll(async () => {
+    h = await startHarness({ env: { BEDROCK_MODELS: `nova-pro=amazon.nova-pro-v1:0,claude-bedrock=${CLAUDE_ON_BEDROCK}` } });
+    anthropic = new Anthropic({ apiKey: h.key, baseURL: h.url, maxRetries: 0 });
+    for (const mock of ['openai', 'gemini', 'anthropic', 'bedrock'] as const) h.mocks[mock].setBehaviour({ reply: answer });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const textOf = (m: Anthropic.Message) => m.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+
+  it('reaches an OpenAI model as a strict JSON-schema response format, and the answer is the JSON', async () => {
+    const res = await ask('gpt-4o');
+    const sent = h.mocks.openai.requests.at(-1)?.body as Record<string, unknown>;
+    expect(sent['response_format']).toEqual({ type: 'json_schema', json_schema: { name: 'response', schema, strict: true } });
+    expect(sent).not.toHaveProperty('output_config');
+    expect(JSON.parse(textOf(res))).toEqual({ city: 'Paris', country: 'France' });
+  });
+
+  it("reaches a Gemini model as its response JSON schema", async () => {
+    const res = await ask('gemini-2.5-flash');
+    const sent = h.mocks.gemini.requests.at(-1)?.body as { generationConfig?: Record<string, unknown> };
+    expect(sent.generationConfig).toMatchObject({ responseMimeType: 'application/json', responseJsonSchema: schema });
+    expect(JSON.parse(textOf(res))).toEqual({ city: 'Paris', country: 'France' });
+  });
+
+  it('reaches Claude, on Anthropic and on Bedrock InvokeModel, as the client sent it, with no instruction added', async () => {
+    await ask('claude-sonnet-4-5');
+    const toAnthropic = h.mocks.anthropic.requests.at(-1)?.body as Record<string, unknown>;
+    expect(toAnthropic['output_config']).toEqual(outputConfig);
+    expect(toAnthropic).not.toHaveProperty('system');
+    await ask('claude-bedrock');
+    const toBedrock = h.mocks.bedrock.requests.at(-1);
+    expect(toBedrock?.path).toBe(`/model/${encodeURIComponent(CLAUDE_ON_BEDROCK)}/invoke`);
+    expect(toBedrock?.body).toMatchObject({ anthropic_version: 'bedrock-2023-05-31', output_config: outputConfig });
+    // With the effort too: Claude's to judge, on both.
+    await ask('claude-bedrock', { effort: 'low', format: outputConfig.format });
+    expect(h.mocks.bedrock.requests.at(-1)?.body).toMatchObject({ output_config: { effort: 'low', format: outputConfig.format } });
+  });
+
+  it('reaches a Converse model (Nova) as an instruction with the schema', async () => {
+    await ask('nova-pro');
+    const sent = h.mocks.bedrock.requests.at(-1);
+    expect(sent?.path).toBe(`/model/${encodeURIComponent('amazon.nova-pro-v1:0')}/converse`);
+    expect(JSON.stringify((sent?.body as { system?: unknown }).system)).toContain('conforms to this JSON Schema');
+    expect(sent?.body).not.toHaveProperty('output_config');
+  });
+
+  it('refuses, naming it, an output_config that asks another provider for more than a schema', async () => {
+    const before = h.mocks.openai.requestCount;
+    const err = await ask('gpt-4o', { effort: 'low', format: outputConfig.format }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((err as InstanceType<typeof Anthropic.BadRequestError>).message).toContain('`output_config` (of the Anthropic Messages request) cannot be sent to openai');
+    expect(h.mocks.openai.requestCount).toBe(before);
+  });
+});
