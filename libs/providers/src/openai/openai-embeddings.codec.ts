@@ -42,8 +42,8 @@ export function decodeOpenAIEmbeddingsRequest(body: unknown, codec?: TokenTextCo
   if (!parsed.success) {
     const input = (body as { input?: unknown } | null)?.input;
     if (Array.isArray(input) && input.some((x) => typeof x === 'string') && input.some((x) => typeof x !== 'string')) {
-      const first = input.findIndex((x) => typeof x !== typeof input[0]);
-      throw new InboundRequestError(`input: send texts or token arrays, not both (input[0] is ${typeof input[0] === 'string' ? 'a text' : 'not'}, input[${first}] is ${typeof input[0] === 'string' ? 'not' : 'a text'})`, 'input');
+      const other = input.findIndex((x) => (typeof x === 'string') !== (typeof input[0] === 'string'));
+      throw new InboundRequestError(`input: send texts or token ids, not both (input[0] is ${kindOf(input[0])}, input[${other}] ${kindOf(input[other])})`, 'input');
     }
     const { message, param, issues } = formatIssues(parsed.error);
     throw new InboundRequestError(message, param, issues, { cause: parsed.error });
@@ -64,6 +64,12 @@ export function decodeOpenAIEmbeddingsRequest(body: unknown, codec?: TokenTextCo
   if (w.dimensions !== undefined) req.dimensions = w.dimensions;
   if (w.user !== undefined) req.user = w.user;
   return req;
+}
+
+function kindOf(item: unknown): string {
+  if (typeof item === 'string') return 'a text';
+  if (typeof item === 'number') return 'a token id';
+  return Array.isArray(item) ? 'an array' : item === null ? 'null' : `a${typeof item === 'object' ? 'n' : ''} ${typeof item}`;
 }
 
 function decodeTokenArrays(arrays: readonly number[][], codec: TokenTextCodec, nested: boolean): string[] {

@@ -50,8 +50,8 @@ describe('openai embeddings codec', () => {
     ['an empty token array', { input: [[0], []] }, 'input[0]: an empty token array; send at least one token'.replace('[0]', '[1]')],
     ['a fractional id', { input: [[1.5]] }, 'input.0.0: a token id is a whole number'],
     ['a negative id', { input: [-1] }, 'input.0: a token id is 0 or more'],
-    ['texts and ids mixed', { input: ['a', [1]] }, 'input: send texts or token arrays, not both (input[0] is a text, input[1] is not)'],
-    ['ids and texts mixed', { input: [3, 'a'] }, 'input: send texts or token arrays, not both (input[0] is not, input[1] is a text)'],
+    ['texts and ids mixed', { input: ['a', [1]] }, 'input: send texts or token ids, not both (input[0] is a text, input[1] an array)'],
+    ['ids and texts mixed', { input: [3, 'a'] }, 'input: send texts or token ids, not both (input[0] is a token id, input[1] a text)'],
   ])('refuses %s with a message that says where', (_name, body, message) => {
     expect(() => decodeOpenAIEmbeddingsRequest({ model: 'e', ...body }, letters)).toThrow(expect.objectContaining({ param: expect.stringMatching(/^input/), message: expect.stringContaining(message) }));
   });

@@ -60,7 +60,7 @@ describe('formatIssues: what is wrong with a value that matches none of a unionâ
     expect(embeddings([[1, 'two']])).toEqual({ message: 'input.0.1: Invalid input: expected number, received string', param: 'input.0.1' });
     expect(embeddings([[1, 2], [3, null]])).toEqual({ message: 'input.1.1: Invalid input: expected number, received null', param: 'input.1.1' });
     // Texts and arrays mixed are named as such by the decoder, before the union's explainer.
-    expect(embeddings(['one', 'two', [null]])).toEqual({ message: 'input: send texts or token arrays, not both (input[0] is a text, input[2] is not)', param: 'input' });
+    expect(embeddings(['one', 'two', [null]])).toEqual({ message: 'input: send texts or token ids, not both (input[0] is a text, input[2] an array)', param: 'input' });
   });
 
   it('lists the values and types a member takes when it has none of them', () => {
