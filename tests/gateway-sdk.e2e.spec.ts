@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI, { AzureOpenAI } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadTokenCodec } from '@totra/pricing';
 import { ALIAS, startHarness, type Harness, type MockName } from './support/gateway-harness.js';
 
 // The official SDKs, pointed at a running gateway (real NATS, Redis, projector), which talks to
@@ -72,6 +73,22 @@ describe('gateway with the official openai and @anthropic-ai/sdk clients', () =>
     expect(streamed.id).toMatch(/^msg_\S+$/);
     const res = await openai.responses.create({ model: 'demo', input: 'hi' }).withResponse();
     expect(res.data.id).toBe(`resp_${res.response.headers.get('x-request-id')}`);
+  });
+
+  it('the built-in demo-embedding model answers locally, the same vector for a text and for its token ids', async () => {
+    const codec = await loadTokenCodec('cl100k_base');
+    const before = Object.values(h.mocks).reduce((n, m) => n + m.requestCount, 0);
+    const texts = ['a text to embed', 'another one'];
+    const fromTexts = await openai.embeddings.create({ model: 'demo-embedding', input: texts });
+    expect(fromTexts.model).toBe('demo-embedding');
+    expect(fromTexts.data.map((d) => d.embedding.length)).toEqual([8, 8]);
+    expect(Math.hypot(...(fromTexts.data[0]?.embedding ?? []))).toBeCloseTo(1, 5);
+    expect(fromTexts.data[0]?.embedding).not.toEqual(fromTexts.data[1]?.embedding);
+    const fromIds = await openai.embeddings.create({ model: 'demo-embedding', input: texts.map((t) => codec.encode(t)) });
+    expect(fromIds.data.map((d) => d.embedding)).toEqual(fromTexts.data.map((d) => d.embedding));
+    expect(Object.values(h.mocks).reduce((n, m) => n + m.requestCount, 0)).toBe(before);
+    const listed = (await openai.models.list()).data.map((m) => m.id);
+    expect(listed).toEqual(expect.arrayContaining(['demo', 'demo-embedding']));
   });
 
   it('the AzureOpenAI client, its endpoint set to the gateway: the deployment in the path is the model, chat, streams and embeddings', async () => {

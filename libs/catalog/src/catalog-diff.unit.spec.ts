@@ -53,7 +53,7 @@ describe('diffCatalog', () => {
   it('manages env and file deployments together and only the sources it is told', () => {
     const file = parseCatalogFile('models:\n  - alias: local\n    deployments: [{provider: ollama, model: llama3.2}]\n');
     const { state } = decideAll(diffCatalog(emptyCatalog(), [...seedFromEnv({}), ...file], { time: T }), emptyCatalog());
-    expect([...state.deployments.keys()]).toEqual(['env/demo/demo', 'file/local/ollama']);
+    expect([...state.deployments.keys()]).toEqual(['env/demo/demo', 'env/demo/demo-embedding', 'file/local/ollama']);
     expect(diffCatalog(state, seedFromEnv({}), { time: T, managedSources: ['env'] })).toEqual([]);
     expect(diffCatalog(state, seedFromEnv({}), { time: T })).toEqual([{ type: 'RemoveDeployment', deploymentId: 'file/local/ollama', time: T }]);
   });

@@ -21,6 +21,8 @@ const _providersCovered: readonly CatalogProvider[] = [] as ProviderKind[];
 
 /** The alias of the built-in echo model that answers with no provider key configured. */
 export const DEMO_ALIAS = 'demo';
+/** The alias of the built-in embeddings model of the demo (deterministic vectors, computed locally). */
+export const DEMO_EMBEDDINGS_ALIAS = 'demo-embedding';
 /** Priority given when none is: room is left below for preferred deployments. */
 export const DEFAULT_PRIORITY = 10;
 /** Deployment ids with these prefixes belong to a sync (`env/...`, `file/...`); admins cannot take them. */

@@ -1,6 +1,6 @@
 import { ModelDeploymentConfigured } from '@totra/events';
 import { type EnvRecord } from './credentials.js';
-import { type CatalogProvider, DEMO_ALIAS, type DeploymentConfig, type DeploymentInput, normalizeDeployment } from './deployment.js';
+import { type CatalogProvider, DEMO_ALIAS, DEMO_EMBEDDINGS_ALIAS, type DeploymentConfig, type DeploymentInput, normalizeDeployment } from './deployment.js';
 import { CatalogEnvError, CatalogError } from './errors.js';
 
 /** Priority of Bedrock's copies of models other providers also serve: they are the fallback. */
@@ -10,6 +10,11 @@ export const DEMO_MODEL = 'totra-demo-echo';
 /** How the demo deployment labels itself wherever deployments are listed. */
 export const DEMO_NOTE =
   'ToTra built-in demo: a local echo model that repeats the prompt; no provider is called. Set a provider key such as OPENAI_API_KEY for real models.';
+/** Upstream model id of the built-in demo embeddings model. */
+export const DEMO_EMBEDDINGS_MODEL = 'totra-demo-embedding';
+/** How the demo embeddings deployment labels itself. */
+export const DEMO_EMBEDDINGS_NOTE =
+  'ToTra built-in demo: 8-dimensional vectors computed locally from the text, for trying the embeddings API; no provider is called.';
 
 /** What seeding found for one provider. */
 export interface ProviderSeedStatus {
@@ -146,9 +151,23 @@ export function demoDeployment(): DeploymentConfig {
   });
 }
 
+/** The built-in `demo-embedding` deployment: local pseudo-embeddings, offered whatever the environment. */
+export function demoEmbeddingsDeployment(): DeploymentConfig {
+  return normalizeDeployment({
+    deploymentId: envId('demo', DEMO_EMBEDDINGS_ALIAS),
+    alias: DEMO_EMBEDDINGS_ALIAS,
+    provider: 'demo',
+    model: DEMO_EMBEDDINGS_MODEL,
+    credentialRef: 'none',
+    source: 'env',
+    note: DEMO_EMBEDDINGS_NOTE,
+  });
+}
+
 /**
  * Reads provider settings from an environment record (pure): for each provider whose variables
- * are set, its current models under their usual names, plus the built-in `demo` alias. Credentials
+ * are set, its current models under their usual names, plus the built-in `demo` and
+ * `demo-embedding` aliases. Credentials
  * are recorded as references (`env:OPENAI_API_KEY`), never as values. Throws
  * `TOTRA_CATALOG_ENV_INVALID` (naming the variable) for a value it cannot use.
  *
@@ -317,8 +336,9 @@ export function inspectEnv(env: EnvRecord): EnvSeedReport {
   listedServer('openai-compatible', 'OpenAI-compatible server', 'OPENAI_COMPATIBLE', true);
 
   const demo = demoDeployment();
-  deployments.push(demo);
-  providers.push({ provider: 'demo', label: 'ToTra demo (local echo)', configured: true, variables: [], aliases: [demo.alias] });
+  const demoEmbeddings = demoEmbeddingsDeployment();
+  deployments.push(demo, demoEmbeddings);
+  providers.push({ provider: 'demo', label: 'ToTra demo (local echo)', configured: true, variables: [], aliases: [demo.alias, demoEmbeddings.alias] });
   return { deployments, providers, notes };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type DeploymentConfig } from './deployment.js';
-import { BEDROCK_PRIORITY, DEMO_NOTE, SEED_VARIABLES, bedrockGeoPrefix, inspectEnv, missingModelHint, parseModelList, seedFromEnv } from './env-seed.js';
+import { BEDROCK_PRIORITY, DEMO_EMBEDDINGS_NOTE, DEMO_NOTE, SEED_VARIABLES, bedrockGeoPrefix, inspectEnv, missingModelHint, parseModelList, seedFromEnv } from './env-seed.js';
 import { CatalogError } from './errors.js';
 
 const byAlias = (ds: readonly DeploymentConfig[], provider: string) =>
@@ -35,8 +35,23 @@ describe('seedFromEnv', () => {
         source: 'env',
         note: DEMO_NOTE,
       },
+      {
+        deploymentId: 'env/demo/demo-embedding',
+        alias: 'demo-embedding',
+        provider: 'demo',
+        model: 'totra-demo-embedding',
+        credentialRef: 'none',
+        weight: 1,
+        priority: 10,
+        contextWindow: 8192,
+        kind: 'embeddings',
+        enabled: true,
+        source: 'env',
+        note: DEMO_EMBEDDINGS_NOTE,
+      },
     ]);
     expect(DEMO_NOTE).toMatch(/echo model.*no provider is called/);
+    expect(DEMO_EMBEDDINGS_NOTE).toMatch(/computed locally.*no provider is called/);
   });
 
   it('offers the OpenAI models under their usual names, by reference to the key, with the base URL override', () => {
@@ -176,7 +191,7 @@ describe('seedFromEnv', () => {
   });
 
   it('treats empty values as unset', () => {
-    expect(seedFromEnv({ OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '   ' }).map((d) => d.alias)).toEqual(['demo']);
+    expect(seedFromEnv({ OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '   ' }).map((d) => d.alias)).toEqual(['demo', 'demo-embedding']);
   });
 
   it('reports which providers are configured', () => {
@@ -231,6 +246,6 @@ describe('SEED_VARIABLES', () => {
     };
     for (const name of Object.keys(full)) expect(SEED_VARIABLES).toContain(name);
     const cleared = Object.fromEntries(SEED_VARIABLES.map((v) => [v, '']));
-    expect(seedFromEnv({ ...full, ...cleared }).map((d) => d.alias)).toEqual(['demo']);
+    expect(seedFromEnv({ ...full, ...cleared }).map((d) => d.alias)).toEqual(['demo', 'demo-embedding']);
   });
 });

@@ -2,6 +2,7 @@
 export {
   DEFAULT_PRIORITY,
   DEMO_ALIAS,
+  DEMO_EMBEDDINGS_ALIAS,
   DeploymentInput,
   RESERVED_ID_PREFIXES,
   defaultCredentialRef,
@@ -58,11 +59,14 @@ export { CatalogView, allowedAliases, type ModelAccessPolicy } from './catalog-v
 // Seeding: environment, totra.yaml, sync
 export {
   BEDROCK_PRIORITY,
+  DEMO_EMBEDDINGS_MODEL,
+  DEMO_EMBEDDINGS_NOTE,
   DEMO_MODEL,
   DEMO_NOTE,
   SEED_VARIABLES,
   bedrockGeoPrefix,
   demoDeployment,
+  demoEmbeddingsDeployment,
   inspectEnv,
   missingModelHint,
   parseModelList,

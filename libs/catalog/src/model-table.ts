@@ -70,8 +70,9 @@ const TABLE: Readonly<Record<string, KnownModel>> = {
   'phi4': chat(16_384),
   'nomic-embed-text': embeddings(8_192),
   'mxbai-embed-large': embeddings(512),
-  // The built-in demo echo model
+  // The built-in demo models
   'totra-demo-echo': chat(8_192, 1_024),
+  'totra-demo-embedding': embeddings(8_192),
 };
 
 const normalisers: readonly ((id: string) => string)[] = [

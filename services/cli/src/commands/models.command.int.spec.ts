@@ -74,10 +74,10 @@ describe('totra models', () => {
     expect(sync.code).toBe(0);
     expect(sync.out).toContain('providers from the environment: openai, anthropic, demo; 1 deployments from');
     expect(sync.out).toContain('+ env/openai/gpt-4o  (gpt-4o -> openai gpt-4o)');
-    expect(sync.out).toMatch(/models sync: 12 added, 0 changed, 0 removed/);
+    expect(sync.out).toMatch(/models sync: 13 added, 0 changed, 0 removed/);
 
     let all = await list();
-    expect(all).toHaveLength(12);
+    expect(all).toHaveLength(13);
     expect(all.find((d) => d.deploymentId === 'env/openai/gpt-4o')).toMatchObject({
       alias: 'gpt-4o',
       provider: 'openai',
@@ -88,6 +88,7 @@ describe('totra models', () => {
     });
     expect(all.find((d) => d.alias === 'local')).toMatchObject({ deploymentId: 'file/local/ollama', source: 'file', model: 'llama3.2:3b' });
     expect(all.find((d) => d.alias === 'demo')).toMatchObject({ provider: 'demo', note: expect.stringMatching(/echo model/) });
+    expect(all.find((d) => d.alias === 'demo-embedding')).toMatchObject({ provider: 'demo', kind: 'embeddings', note: expect.stringMatching(/computed locally/) });
 
     const table = await models('list');
     expect(table.out.split('\n')[0]).toMatch(/^ALIAS\s+DEPLOYMENT\s+PROVIDER\s+MODEL\s+PRIORITY\s+WEIGHT\s+ENABLED\s+SOURCE$/);
@@ -157,7 +158,7 @@ describe('totra models', () => {
     all = await list();
     expect(all.some((d) => d.provider === 'anthropic' || d.source === 'file')).toBe(false);
     expect(all.find((d) => d.deploymentId === 'openai/gpt-4o')?.source).toBe('admin');
-    expect(all.filter((d) => d.source === 'env')).toHaveLength(8);
+    expect(all.filter((d) => d.source === 'env')).toHaveLength(9);
 
     // Every catalog event is on a cli chain and carries the system tenant.
     const events = (await rawLog()).filter((e) => e.type.startsWith('ModelDeployment'));
