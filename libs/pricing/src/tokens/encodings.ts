@@ -42,32 +42,41 @@ export function memoizeCounter(count: TextTokenCounter): TextTokenCounter {
   };
 }
 
-const loaders: Record<TokenEncodingName, () => Promise<TextTokenCounter>> = {
-  o200k_base: async () => {
-    const encoding = await import('gpt-tokenizer/encoding/o200k_base');
-    return memoizeCounter((text) => encoding.countTokens(text, PLAIN_TEXT));
-  },
-  cl100k_base: async () => {
-    const encoding = await import('gpt-tokenizer/encoding/cl100k_base');
-    return memoizeCounter((text) => encoding.countTokens(text, PLAIN_TEXT));
-  },
+/** What this file uses of a gpt-tokenizer encoding module. */
+interface GptEncoding {
+  countTokens(text: string, options: typeof PLAIN_TEXT): number;
+  decode(tokens: Iterable<number>): string;
+  encode(text: string, options: typeof PLAIN_TEXT): number[];
+}
+
+/** The encodings' modules, imported on first use. */
+const modules: Record<TokenEncodingName, () => Promise<GptEncoding>> = {
+  o200k_base: () => import('gpt-tokenizer/encoding/o200k_base'),
+  cl100k_base: () => import('gpt-tokenizer/encoding/cl100k_base'),
 };
 
-const loaded = new Map<TokenEncodingName, Promise<TextTokenCounter>>();
+/** `load` run once per encoding and its promise shared; a failed load is retried next time. */
+function oncePerEncoding<T>(load: (name: TokenEncodingName) => Promise<T>): (name: TokenEncodingName) => Promise<T> {
+  const loaded = new Map<TokenEncodingName, Promise<T>>();
+  return (name) => {
+    let pending = loaded.get(name);
+    if (!pending) {
+      pending = load(name);
+      loaded.set(name, pending);
+      pending.catch(() => loaded.delete(name));
+    }
+    return pending;
+  };
+}
 
 /**
- * Loads an encoding on first use (about 250 ms and 30 MB of heap for o200k_base, so nothing
- * is loaded at import time) and shares it afterwards. A failed load is retried next time.
+ * Loads an encoding's counter on first use (about 250 ms and 30 MB of heap for o200k_base, so
+ * nothing is loaded at import time) and shares it afterwards. A failed load is retried next time.
  */
-export function loadEncoding(name: TokenEncodingName): Promise<TextTokenCounter> {
-  let pending = loaded.get(name);
-  if (!pending) {
-    pending = loaders[name]();
-    loaded.set(name, pending);
-    pending.catch(() => loaded.delete(name));
-  }
-  return pending;
-}
+export const loadEncoding: (name: TokenEncodingName) => Promise<TextTokenCounter> = oncePerEncoding(async (name) => {
+  const encoding = await modules[name]();
+  return memoizeCounter((text) => encoding.countTokens(text, PLAIN_TEXT));
+});
 
 /**
  * Token ids to text and back in one encoding (structurally the `TokenTextCodec` that the providers'
@@ -79,11 +88,6 @@ export interface TokenCodec {
   decode(tokens: readonly number[]): string | { readonly invalidAt: number };
   /** The token ids of a text, special-token text such as `<|endoftext|>` read as plain text. */
   encode(text: string): number[];
-}
-
-interface GptEncoding {
-  decode(tokens: Iterable<number>): string;
-  encode(text: string, options: typeof PLAIN_TEXT): number[];
 }
 
 function codecOf(name: TokenEncodingName, encoding: GptEncoding): TokenCodec {
@@ -109,20 +113,5 @@ function codecOf(name: TokenEncodingName, encoding: GptEncoding): TokenCodec {
   };
 }
 
-const codecLoaders: Record<TokenEncodingName, () => Promise<TokenCodec>> = {
-  o200k_base: async () => codecOf('o200k_base', await import('gpt-tokenizer/encoding/o200k_base')),
-  cl100k_base: async () => codecOf('cl100k_base', await import('gpt-tokenizer/encoding/cl100k_base')),
-};
-
-const loadedCodecs = new Map<TokenEncodingName, Promise<TokenCodec>>();
-
 /** Loads an encoding's codec on first use (the module {@link loadEncoding} shares) and keeps it. */
-export function loadTokenCodec(name: TokenEncodingName): Promise<TokenCodec> {
-  let pending = loadedCodecs.get(name);
-  if (!pending) {
-    pending = codecLoaders[name]();
-    loadedCodecs.set(name, pending);
-    pending.catch(() => loadedCodecs.delete(name));
-  }
-  return pending;
-}
+export const loadTokenCodec: (name: TokenEncodingName) => Promise<TokenCodec> = oncePerEncoding(async (name) => codecOf(name, await modules[name]()));
