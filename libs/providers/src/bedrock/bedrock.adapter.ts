@@ -457,18 +457,18 @@ class BedrockAnthropicFramer implements MessageFramer {
 }
 
 /**
- * A Claude model's InvokeModel API, which takes the Anthropic Messages format: an Anthropic
- * client's body goes there as it came, with `model` and `stream` in the path and the betas in
- * the body, less the top-level members only Anthropic's own API takes (ADR 0031), and its
- * answers are Anthropic's.
- */
-/**
  * The top-level members InvokeModel takes for Claude: those the gateway reads, and structured
  * outputs (`output_config`, generally available on Bedrock for the Claude models that have it;
  * Bedrock judges its content, ADR 0033).
  */
 const INVOKE_MEMBERS: ReadonlySet<string> = new Set([...MESSAGES_MEMBERS, 'output_config']);
 
+/**
+ * A Claude model's InvokeModel API, which takes the Anthropic Messages format: an Anthropic
+ * client's body goes there as it came, with `model` and `stream` in the path and the betas in
+ * the body, less the top-level members only Anthropic's own API takes (ADR 0031), and its
+ * answers are Anthropic's.
+ */
 const anthropicInvoke: PassthroughSupport = {
   inbound: 'anthropic-messages',
   accepts: (deployment) => CLAUDE_ON_BEDROCK.test(deployment.model),
