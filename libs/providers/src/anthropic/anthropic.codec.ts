@@ -148,9 +148,9 @@ export function decodeAnthropicRequest(body: unknown): ChatRequest {
   if (w.metadata?.user_id) req.user = w.metadata.user_id;
   const extra = unreadMembers(body, MESSAGES_MEMBERS, 'anthropic-messages');
   if (extra) {
-    const format = outputSchema(extra.members['output_config']);
-    if (format) {
-      req.responseFormat = format;
+    const output = readOutputConfig(extra.members['output_config']);
+    if (output) {
+      if (output.format) req.responseFormat = output.format;
       extra.translated = ['output_config'];
     }
     req.extra = extra;
@@ -164,15 +164,18 @@ export function decodeAnthropicRequest(body: unknown): ChatRequest {
  * Anthropic's structured outputs (`output_config: { format: { type: 'json_schema', schema } }`)
  * as the canonical response format, when that is all `output_config` asks for (ADR 0033). The
  * schema is Claude's: constrained decoding, so `strict` wherever OpenAI's stricter rules hold too.
- * Anything else in `output_config` (`effort`, a format of another type) leaves it unread.
+ * An `output_config` whose members are all `null` asks for nothing (no format). Anything else in
+ * it (`effort`, a format of another type) leaves it unread: undefined.
  */
-function outputSchema(config: unknown): ResponseFormat | undefined {
+function readOutputConfig(config: unknown): { format?: ResponseFormat } | undefined {
   const c = rec(config);
-  if (!c || Object.keys(c).some((k) => k !== 'format')) return undefined;
+  if (!c) return undefined;
+  if (Object.values(c).every((v) => v === null)) return {};
+  if (Object.keys(c).some((k) => k !== 'format')) return undefined;
   const f = rec(c['format']);
   const schema = rec(f?.['schema']);
   if (!f || f['type'] !== 'json_schema' || !schema || Object.keys(f).some((k) => k !== 'type' && k !== 'schema')) return undefined;
-  return { type: 'json_schema', name: 'response', schema, ...(meetsOpenAIStrictRules(schema) ? { strict: true } : {}) };
+  return { format: { type: 'json_schema', name: 'response', schema, ...(meetsOpenAIStrictRules(schema) ? { strict: true } : {}) } };
 }
 
 /** The request members the decoder reads; the others travel as `ChatRequest.extra`. */

@@ -134,6 +134,16 @@ describe('decodeAnthropicRequest', () => {
       expect(decodeAnthropicRequest(body({ format: { type: 'json_schema', schema: withData } })).responseFormat).toMatchObject({ strict: true });
     });
 
+    it('asks for nothing when its members are null: left out for other providers, sent to Claude', async () => {
+      const req = decodeAnthropicRequest(body({ format: null, effort: null }));
+      expect(req.responseFormat).toBeUndefined();
+      const toOpenAI = JSON.parse((await prepareRequest(providerAdapters.openai, req, openai, date)).body as string) as Record<string, unknown>;
+      expect(toOpenAI).not.toHaveProperty('output_config');
+      expect(toOpenAI).not.toHaveProperty('response_format');
+      const toClaude = JSON.parse((await prepareRequest(providerAdapters.anthropic, req, { provider: 'anthropic', model: 'claude-sonnet-4-5', apiKey: 'k' }, date)).body as string) as Record<string, unknown>;
+      expect(toClaude['output_config']).toEqual({ format: null, effort: null });
+    });
+
     it('stays unread, for Claude only, when output_config asks for more than a schema', async () => {
       for (const config of [{ effort: 'high', format: { type: 'json_schema', schema } }, { format: { type: 'xml' } }, { format: { type: 'json_schema', schema: 'not an object' } }]) {
         const req = decodeAnthropicRequest(body(config));
