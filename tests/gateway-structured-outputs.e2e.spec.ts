@@ -68,6 +68,17 @@ describe('structured outputs across providers', () => {
     expect(sent?.body).not.toHaveProperty('output_config');
   });
 
+  it('rewrites personal data inside the schema for every provider, as in any other text', async () => {
+    const email = 'jane.doe@example.com';
+    const described = { ...schema, properties: { ...schema.properties, city: { type: 'string', description: `the city ${email} lives in` } } };
+    for (const [model, mock] of [['claude-sonnet-4-5', 'anthropic'], ['gpt-4o', 'openai']] as const) {
+      await ask(model, { format: { type: 'json_schema', schema: described } });
+      const sent = JSON.stringify(h.mocks[mock].requests.at(-1)?.body);
+      expect(sent).toContain('the city <EMAIL_1> lives in');
+      expect(sent).not.toContain(email);
+    }
+  });
+
   it('refuses, naming it, an output_config that asks another provider for more than a schema', async () => {
     const before = h.mocks.openai.requestCount;
     const err = await ask('gpt-4o', { effort: 'low', format: outputConfig.format }).catch((e: unknown) => e);

@@ -124,6 +124,16 @@ describe('decodeAnthropicRequest', () => {
       expect(fromOpenAI['output_config']).toBeUndefined();
     });
 
+    it('stays translated when the PII stage rewrites a text in the schema', async () => {
+      const withMail = { ...schema, description: 'reply to jane@example.com' };
+      const req = mapRequestText(decodeAnthropicRequest(body({ format: { type: 'json_schema', schema: withMail } })), (t) => t.replaceAll('jane@example.com', '<EMAIL_1>'));
+      expect(req.extra?.translated).toEqual(['output_config']);
+      const toOpenAI = (await prepareRequest(providerAdapters.openai, req, openai, date)).body as string;
+      expect(toOpenAI).toContain('reply to <EMAIL_1>');
+      expect(toOpenAI).not.toContain('jane@example.com');
+      expect(JSON.parse(toOpenAI)).not.toHaveProperty('output_config');
+    });
+
     it('is not strict for OpenAI when the schema leaves a property optional or an object open', () => {
       const optional = { ...schema, required: ['city'] };
       expect(decodeAnthropicRequest(body({ format: { type: 'json_schema', schema: optional } })).responseFormat).toEqual({ type: 'json_schema', name: 'response', schema: optional });

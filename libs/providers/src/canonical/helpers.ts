@@ -182,7 +182,7 @@ export function mapRequestText(req: ChatRequest, fn: (text: string, where: TextL
   if (user !== undefined) out.user = user;
   if (metadata !== undefined) out.metadata = metadata;
   if (stop !== undefined) out.stop = stop;
-  if (members !== undefined && req.extra) out.extra = { format: req.extra.format, members };
+  if (members !== undefined && req.extra) out.extra = { ...req.extra, members };
   if (unreadTexts !== undefined) out.unreadTexts = unreadTexts;
   return out;
 }
