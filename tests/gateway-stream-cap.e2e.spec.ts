@@ -112,6 +112,40 @@ describe('streaming metering', () => {
     expect((spend?.data as { tokens: { output: number } } | undefined)?.tokens.output).toBe(20);
   });
 
+  it('cuts a stream of several choices (n) at what the reservation pays for all of them, and ends each at the length limit', async () => {
+    const gate = createStreamGate((f) => f.index === 30);
+    h.mocks.openai.setBehaviour({ reply: LONG, chunks: 40, afterFrame: gate.afterFrame });
+    const texts: string[] = [];
+    const finishes: (string | null)[] = [];
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    let requestId = '';
+    try {
+      const { data: stream, response } = await openai.chat.completions
+        .create({ model: 'gpt-4o', max_tokens: 20, n: 2, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'talk at length' }] })
+        .withResponse();
+      requestId = response.headers.get('x-request-id') ?? '';
+      for await (const chunk of stream) {
+        for (const c of chunk.choices) {
+          texts[c.index] = (texts[c.index] ?? '') + (c.delta.content ?? '');
+          if (c.finish_reason) finishes[c.index] = c.finish_reason;
+        }
+        if (chunk.usage) usage = chunk.usage;
+      }
+    } finally {
+      gate.release();
+    }
+    // 20 tokens for each of two choices were reserved: 40 in all, shared as the provider wrote them.
+    expect(texts).toHaveLength(2);
+    for (const t of texts) expect(LONG.startsWith(t)).toBe(true);
+    const written = texts.reduce((n, t) => n + t.length, 0);
+    expect(written).toBeGreaterThan(80);
+    expect(written).toBeLessThanOrEqual(40 * 4);
+    expect(finishes).toEqual(['length', 'length']);
+    expect(usage?.completion_tokens).toBe(40);
+    const [spend] = await spendFor(requestId);
+    expect((spend?.data as { tokens: { output: number } } | undefined)?.tokens.output).toBe(40);
+  });
+
   it('cuts an Anthropic Messages stream passed through: stop_reason max_tokens, then message_stop', async () => {
     // As for OpenAI chat: the provider holds the rest of its answer long after the cap.
     const gate = createStreamGate((f) => f.index === 20);
@@ -262,6 +296,22 @@ describe('streaming metering', () => {
       return found;
     });
     expect((spend?.data as { deploymentId: string }).deploymentId).toBe('fbp-b');
+  });
+
+  it('a fallback with a higher output price shares what the reservation pays for there among the choices (n)', async () => {
+    cheap.setBehaviour({ fault: { type: 'status', status: 503 } });
+    const content = 'several plain answers';
+    const { data } = await openai.chat.completions.create({ model: 'fb-price', max_tokens: 1000, n: 3, messages: [{ role: 'user', content }] }).withResponse();
+    expect(data.choices).toHaveLength(3);
+    const sent = dear.requests.at(-1)?.body as { n?: number; max_tokens?: number; max_completion_tokens?: number } | undefined;
+    expect(sent?.n).toBe(3);
+    const prices = PriceBook.fromCatalog();
+    const at = new Date();
+    const inputTokens = (await loadTokenizer('fb-price')).estimateChatInput({ messages: [{ role: 'user', content }] }).inputTokens;
+    const reserved = estimateMaxCost({ inputTokens, maxOutputTokens: 3 * 1000 }, prices.priceFor({ provider: 'openai', model: 'gpt-4o-mini', at }));
+    const each = Math.floor(affordableOutputTokens(reserved, inputTokens, prices.priceFor({ provider: 'openai', model: 'gpt-4o', at })) / 3);
+    expect(sent?.max_completion_tokens ?? sent?.max_tokens).toBe(each);
+    expect(each).toBeLessThan(100);
   });
 
   it('passes the stream of a caller no budget applies to through as the provider sent it, never cut', async () => {

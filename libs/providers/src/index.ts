@@ -5,6 +5,7 @@ export {
   ChatRequest,
   type RequestExtra,
   OpaquePart,
+  ChatChoice,
   ChatResponse,
   FinishReason,
   ImagePart,

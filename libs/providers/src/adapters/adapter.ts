@@ -198,6 +198,12 @@ export interface ProviderAdapter {
    */
   readonly documents?: boolean;
   /**
+   * The provider writes several choices for one request (`ChatRequest.choices`, OpenAI chat's
+   * `n`), numbered in its answers and streams. An adapter without it is not sent such a request
+   * (ADR 0034).
+   */
+  readonly choices?: boolean;
+  /**
    * The response header in which the provider names each request it answers (lower case), when
    * it documents one: the id its support and logs know a request by.
    */
@@ -261,6 +267,9 @@ export async function prepareRequest(
   date: Date,
 ): Promise<ProviderHttpRequest> {
   extraMembersFor(request, adapter);
+  if (request.choices !== undefined && !adapter.choices) {
+    throw new UnsupportedFeatureError(adapter.provider, 'n', `n: ${adapter.provider} writes one choice per request, and this one asks for ${request.choices}`);
+  }
   // Content the canonical model does not translate goes only to an adapter of its own API (ADR 0026),
   // but for a PDF, which an adapter that takes documents writes in its own API's terms (ADR 0027).
   for (const part of opaqueParts(request)) {

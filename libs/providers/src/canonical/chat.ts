@@ -164,7 +164,13 @@ export const ChatRequest = z.object({
   temperature: z.number().optional(),
   topP: z.number().optional(),
   topK: z.number().int().optional(),
+  /** The most output tokens of each choice (with `choices`, the request may write that many times this). */
   maxTokens: z.number().int().positive().optional(),
+  /**
+   * How many alternative answers (choices) to write for the one prompt (OpenAI chat's `n`); unset
+   * for one. Only adapters with `choices` take it (ADR 0034).
+   */
+  choices: z.number().int().min(2).max(128).optional(),
   stop: z.array(z.string()).optional(),
   seed: z.number().int().optional(),
   frequencyPenalty: z.number().optional(),
@@ -234,12 +240,8 @@ export type Usage = z.infer<typeof Usage>;
 export const FinishReason = z.enum(['stop', 'length', 'tool_calls', 'content_filter', 'error']);
 export type FinishReason = z.infer<typeof FinishReason>;
 
-export const ChatResponse = z.object({
-  id: z.string(),
-  /** The model that answered, as the provider named it. */
-  model: z.string(),
-  /** Unix seconds. */
-  created: z.number().int(),
+/** One answer of a response: the first is the response's own fields, further ones `ChatResponse.moreChoices`. */
+export const ChatChoice = z.object({
   text: z.string(),
   toolCalls: z.array(ToolCall),
   reasoning: z.array(ReasoningPart).optional(),
@@ -250,6 +252,20 @@ export const ChatResponse = z.object({
   stopSequence: z.string().optional(),
   /** The provider's own finish reason string, kept for logs. */
   providerFinishReason: z.string().optional(),
+});
+export type ChatChoice = z.infer<typeof ChatChoice>;
+
+export const ChatResponse = ChatChoice.extend({
+  id: z.string(),
+  /** The model that answered, as the provider named it. */
+  model: z.string(),
+  /** Unix seconds. */
+  created: z.number().int(),
+  /**
+   * The choices after the first, in order (choice 1, 2, ...), when the request asked for several
+   * (`ChatRequest.choices`). `usage` counts every choice's output.
+   */
+  moreChoices: z.array(ChatChoice).optional(),
   usage: Usage.optional(),
 });
 export type ChatResponse = z.infer<typeof ChatResponse>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   FinishReason,
   Usage,
+  type ChatChoice,
   type ChatResponse,
   type ReasoningPart,
   type ToolCall,
@@ -11,30 +12,37 @@ import {
 export const UsageUpdate = Usage.partial();
 export type UsageUpdate = z.infer<typeof UsageUpdate>;
 
+/** The choice an event belongs to, when the request asked for several (`ChatRequest.choices`): absent for choice 0. */
+const choice = z.number().int().positive().optional();
+
 /**
  * The canonical stream: every provider stream parser emits these, every inbound stream encoder
- * consumes them. Order: `message_start` first; then deltas; `finish` once; `usage` may come
- * before or after `finish` and more than once (merge them); `error` ends a failed stream.
- * Tool calls are numbered by `index` (0, 1, ... in order of appearance).
+ * consumes them. Order: `message_start` first; then deltas; `finish` once per choice; `usage` may
+ * come before or after `finish` and more than once (merge them), and counts every choice; `error`
+ * ends a failed stream. Tool calls are numbered by `index` (0, 1, ... in order of appearance),
+ * within their choice. A request for several choices gets events of each, interleaved as the
+ * provider sent them, those of choice 1 and later naming their `choice`.
  */
 export const StreamEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('message_start'), id: z.string(), model: z.string(), created: z.number().int() }),
-  z.object({ type: z.literal('text_delta'), text: z.string() }),
-  z.object({ type: z.literal('reasoning_delta'), text: z.string(), signature: z.string().optional() }),
+  z.object({ type: z.literal('text_delta'), text: z.string(), choice }),
+  z.object({ type: z.literal('reasoning_delta'), text: z.string(), signature: z.string().optional(), choice }),
   z.object({
     type: z.literal('tool_call_start'),
     index: z.number().int().nonnegative(),
     id: z.string(),
     name: z.string(),
     signature: z.string().optional(),
+    choice,
   }),
-  z.object({ type: z.literal('tool_call_delta'), index: z.number().int().nonnegative(), argumentsDelta: z.string() }),
+  z.object({ type: z.literal('tool_call_delta'), index: z.number().int().nonnegative(), argumentsDelta: z.string(), choice }),
   z.object({ type: z.literal('usage'), usage: UsageUpdate }),
   z.object({
     type: z.literal('finish'),
     finishReason: FinishReason,
     stopSequence: z.string().optional(),
     providerFinishReason: z.string().optional(),
+    choice,
   }),
   z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
 ]);
@@ -79,7 +87,7 @@ export function mergeUsage(current: Usage | undefined, update: UsageUpdate): Usa
 export interface StreamAccumulator {
   push(event: StreamEvent): void;
   pushAll(events: readonly StreamEvent[]): void;
-  /** Text so far (joined lazily; deltas are kept as pieces, not re-concatenated per chunk). */
+  /** Text of the first choice so far (joined lazily; deltas are kept as pieces, not re-concatenated per chunk). */
   text(): string;
   usage(): Usage | undefined;
   /** The response so far; `finishReason` is `error` if the stream failed, `stop` if it never said. */
@@ -95,18 +103,26 @@ interface ToolCallBuilder {
   signature?: string;
 }
 
+/** What the stream said so far of one choice. */
+interface ChoiceBuilder {
+  text: string[];
+  reasoning: string[];
+  reasoningSignature?: string;
+  tools: ToolCallBuilder[];
+  finish?: Extract<StreamEvent, { type: 'finish' }>;
+}
+
+const newChoice = (): ChoiceBuilder => ({ text: [], reasoning: [], tools: [] });
+
 /** Creates an accumulator that turns canonical stream events into a {@link ChatResponse}. */
 export function createStreamAccumulator(): StreamAccumulator {
   let id = '';
   let model = '';
   let created = 0;
-  const textPieces: string[] = [];
-  const reasoningPieces: string[] = [];
-  let reasoningSignature: string | undefined;
-  const tools: ToolCallBuilder[] = [];
+  const choices: ChoiceBuilder[] = [newChoice()];
   let usage: Usage | undefined;
-  let finish: Extract<StreamEvent, { type: 'finish' }> | undefined;
   let failure: { code: string; message: string } | undefined;
+  const of = (n: number | undefined): ChoiceBuilder => (choices[n ?? 0] ??= newChoice());
 
   const push = (event: StreamEvent): void => {
     switch (event.type) {
@@ -116,26 +132,28 @@ export function createStreamAccumulator(): StreamAccumulator {
         created = event.created;
         break;
       case 'text_delta':
-        textPieces.push(event.text);
+        of(event.choice).text.push(event.text);
         break;
-      case 'reasoning_delta':
-        reasoningPieces.push(event.text);
-        if (event.signature !== undefined) reasoningSignature = event.signature;
+      case 'reasoning_delta': {
+        const c = of(event.choice);
+        c.reasoning.push(event.text);
+        if (event.signature !== undefined) c.reasoningSignature = event.signature;
         break;
+      }
       case 'tool_call_start': {
         const builder: ToolCallBuilder = { id: event.id, name: event.name, args: [] };
         if (event.signature !== undefined) builder.signature = event.signature;
-        tools[event.index] = builder;
+        of(event.choice).tools[event.index] = builder;
         break;
       }
       case 'tool_call_delta':
-        tools[event.index]?.args.push(event.argumentsDelta);
+        of(event.choice).tools[event.index]?.args.push(event.argumentsDelta);
         break;
       case 'usage':
         usage = mergeUsage(usage, event.usage);
         break;
       case 'finish':
-        finish = event;
+        of(event.choice).finish = event;
         break;
       case 'error':
         failure = { code: event.code, message: event.message };
@@ -143,37 +161,36 @@ export function createStreamAccumulator(): StreamAccumulator {
     }
   };
 
+  const choiceOf = (c: ChoiceBuilder): ChatChoice => {
+    const toolCalls: ToolCall[] = [];
+    for (const t of c.tools) {
+      if (!t) continue;
+      const call: ToolCall = { id: t.id, name: t.name, arguments: t.args.join('') };
+      if (t.signature !== undefined) call.signature = t.signature;
+      toolCalls.push(call);
+    }
+    const choice: ChatChoice = { text: c.text.join(''), toolCalls, finishReason: failure ? 'error' : (c.finish?.finishReason ?? 'stop') };
+    if (c.reasoning.length > 0 || c.reasoningSignature !== undefined) {
+      const part: ReasoningPart = { type: 'reasoning', text: c.reasoning.join('') };
+      if (c.reasoningSignature !== undefined) part.signature = c.reasoningSignature;
+      choice.reasoning = [part];
+    }
+    if (c.finish?.stopSequence !== undefined) choice.stopSequence = c.finish.stopSequence;
+    if (c.finish?.providerFinishReason !== undefined) choice.providerFinishReason = c.finish.providerFinishReason;
+    return choice;
+  };
+
   return {
     push,
     pushAll(events) {
       for (const e of events) push(e);
     },
-    text: () => textPieces.join(''),
+    text: () => (choices[0] as ChoiceBuilder).text.join(''),
     usage: () => usage,
     error: () => failure,
     result(): ChatResponse {
-      const toolCalls: ToolCall[] = [];
-      for (const t of tools) {
-        if (!t) continue;
-        const call: ToolCall = { id: t.id, name: t.name, arguments: t.args.join('') };
-        if (t.signature !== undefined) call.signature = t.signature;
-        toolCalls.push(call);
-      }
-      const response: ChatResponse = {
-        id,
-        model,
-        created,
-        text: textPieces.join(''),
-        toolCalls,
-        finishReason: failure ? 'error' : (finish?.finishReason ?? 'stop'),
-      };
-      if (reasoningPieces.length > 0 || reasoningSignature !== undefined) {
-        const part: ReasoningPart = { type: 'reasoning', text: reasoningPieces.join('') };
-        if (reasoningSignature !== undefined) part.signature = reasoningSignature;
-        response.reasoning = [part];
-      }
-      if (finish?.stopSequence !== undefined) response.stopSequence = finish.stopSequence;
-      if (finish?.providerFinishReason !== undefined) response.providerFinishReason = finish.providerFinishReason;
+      const response: ChatResponse = { id, model, created, ...choiceOf(choices[0] as ChoiceBuilder) };
+      if (choices.length > 1) response.moreChoices = choices.slice(1).map((c) => choiceOf(c ?? newChoice()));
       if (usage) response.usage = usage;
       return response;
     },
@@ -185,21 +202,25 @@ export function responseToStreamEvents(response: ChatResponse): StreamEvent[] {
   const events: StreamEvent[] = [
     { type: 'message_start', id: response.id, model: response.model, created: response.created },
   ];
-  for (const r of response.reasoning ?? []) {
-    const e: StreamEvent = { type: 'reasoning_delta', text: r.text };
-    if (r.signature !== undefined) e.signature = r.signature;
-    events.push(e);
-  }
-  if (response.text.length > 0) events.push({ type: 'text_delta', text: response.text });
-  response.toolCalls.forEach((call, index) => {
-    const start: StreamEvent = { type: 'tool_call_start', index, id: call.id, name: call.name };
-    if (call.signature !== undefined) start.signature = call.signature;
-    events.push(start);
-    if (call.arguments.length > 0) events.push({ type: 'tool_call_delta', index, argumentsDelta: call.arguments });
+  [response, ...(response.moreChoices ?? [])].forEach((c, n) => {
+    const choice = n > 0 ? { choice: n } : {};
+    for (const r of c.reasoning ?? []) {
+      const e: StreamEvent = { type: 'reasoning_delta', text: r.text, ...choice };
+      if (r.signature !== undefined) e.signature = r.signature;
+      events.push(e);
+    }
+    if (c.text.length > 0) events.push({ type: 'text_delta', text: c.text, ...choice });
+    c.toolCalls.forEach((call, index) => {
+      const start: StreamEvent = { type: 'tool_call_start', index, id: call.id, name: call.name, ...choice };
+      if (call.signature !== undefined) start.signature = call.signature;
+      events.push(start);
+      if (call.arguments.length > 0) events.push({ type: 'tool_call_delta', index, argumentsDelta: call.arguments, ...choice });
+    });
+    const finish: StreamEvent = { type: 'finish', finishReason: c.finishReason, ...choice };
+    if (c.stopSequence !== undefined) finish.stopSequence = c.stopSequence;
+    if (c.providerFinishReason !== undefined) finish.providerFinishReason = c.providerFinishReason;
+    events.push(finish);
   });
-  const finish: StreamEvent = { type: 'finish', finishReason: response.finishReason };
-  if (response.stopSequence !== undefined) finish.stopSequence = response.stopSequence;
-  events.push(finish);
   if (response.usage) events.push({ type: 'usage', usage: response.usage });
   return events;
 }

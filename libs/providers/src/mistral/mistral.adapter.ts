@@ -51,6 +51,8 @@ function httpRequest(deployment: Deployment, path: string, body: string, stream:
 export const mistralAdapter: ProviderAdapter = {
   provider: 'mistral',
   wireFormat: 'openai-chat',
+  // Mistral writes `n` choices like OpenAI (its input tokens counted once).
+  choices: true,
   // Mistral's own members, which clients of the OpenAI SDK send through it (`extra_body`).
   foreignMembers: { 'openai-chat': new Set(['safe_prompt', 'random_seed', 'prompt_mode']) },
   buildRequest(request, deployment) {

@@ -1,4 +1,5 @@
 import type {
+  ChatChoice,
   AssistantMessage,
   CacheControl,
   ChatRequest,
@@ -108,7 +109,6 @@ export function decodeOpenAIChatRequest(body: unknown): ChatRequest {
     throw new InboundRequestError(message, param, issues, { cause: parsed.error });
   }
   const w = parsed.data;
-  if (w.n !== undefined && w.n !== null && w.n > 1) throw new InboundRequestError('n > 1 is not supported', 'n');
   const toolNames = new Map<string, string>();
   const req: ChatRequest = {
     model: w.model,
@@ -135,6 +135,7 @@ export function decodeOpenAIChatRequest(body: unknown): ChatRequest {
   if (w.top_k != null) req.topK = w.top_k;
   const maxTokens = w.max_completion_tokens ?? w.max_tokens;
   if (maxTokens != null) req.maxTokens = maxTokens;
+  if (w.n != null && w.n > 1) req.choices = w.n;
   if (w.stop != null) req.stop = typeof w.stop === 'string' ? [w.stop] : w.stop;
   if (w.seed != null) req.seed = w.seed;
   if (w.frequency_penalty != null) req.frequencyPenalty = w.frequency_penalty;
@@ -285,6 +286,7 @@ export function encodeOpenAIChatRequest(req: ChatRequest, o: EncodeOpenAIRequest
   if (req.topP !== undefined) body['top_p'] = req.topP;
   if (req.topK !== undefined && o.allowTopK) body['top_k'] = req.topK;
   if (req.maxTokens !== undefined) body[o.maxTokensField ?? 'max_completion_tokens'] = req.maxTokens;
+  if (req.choices !== undefined) body['n'] = req.choices;
   if (req.stop && req.stop.length > 0) body['stop'] = req.stop;
   if (req.seed !== undefined) body[o.seedField ?? 'seed'] = req.seed;
   if (req.frequencyPenalty !== undefined) body['frequency_penalty'] = req.frequencyPenalty;
@@ -376,12 +378,11 @@ export function usageToOpenAI(u: Usage): JsonRecord {
   return out;
 }
 
-/** OpenAI Chat Completions response JSON -> canonical response. */
-export function decodeOpenAIChatResponse(json: unknown, provider = 'openai', status = 200): ChatResponse {
-  const root = rec(json);
-  const choice = rec(arr(root?.['choices'])?.[0]);
+/** One choice of an OpenAI Chat Completions response, undefined when it has no `message`. */
+function decodeChoice(value: unknown): (ChatChoice & { index: number | undefined }) | undefined {
+  const choice = rec(value);
   const message = rec(choice?.['message']);
-  if (!root || !message) throw invalidResponse(provider, status, 'no choices[0].message');
+  if (!choice || !message) return undefined;
   const toolCalls: ToolCall[] = [];
   for (const raw of arr(message['tool_calls']) ?? []) {
     const c = rec(raw);
@@ -399,20 +400,36 @@ export function decodeOpenAIChatResponse(json: unknown, provider = 'openai', sta
   let text = '';
   if (typeof content === 'string') text = content;
   else if (Array.isArray(content)) for (const p of content) text += str(rec(p)?.['text']) ?? '';
-  const providerFinish = str(choice?.['finish_reason']);
+  const providerFinish = str(choice['finish_reason']);
+  const out: ChatChoice & { index: number | undefined } = { index: num(choice['index']), text, toolCalls, finishReason: finishFromOpenAI(providerFinish) };
+  if (providerFinish !== undefined) out.providerFinishReason = providerFinish;
+  const refusal = str(message['refusal']);
+  if (refusal) out.refusal = refusal;
+  const reasoning = str(message['reasoning_content']) ?? str(message['reasoning']);
+  if (reasoning) out.reasoning = [{ type: 'reasoning', text: reasoning }];
+  return out;
+}
+
+/**
+ * OpenAI Chat Completions response JSON -> canonical response. Several choices (a request with
+ * `n`) are read in the order of their `index`: the first is the response's own, the rest
+ * `moreChoices`.
+ */
+export function decodeOpenAIChatResponse(json: unknown, provider = 'openai', status = 200): ChatResponse {
+  const root = rec(json);
+  const all = (arr(root?.['choices']) ?? []).map(decodeChoice);
+  if (!root || !all[0]) throw invalidResponse(provider, status, 'no choices[0].message');
+  // An entry without a message holds no answer; the others are ordered by their index.
+  const read = all.filter((c) => c !== undefined);
+  if (read.length > 1) read.sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+  const [first, ...rest] = read.map(({ index: _index, ...choice }) => choice) as [ChatChoice, ...ChatChoice[]];
   const response: ChatResponse = {
     id: str(root['id']) ?? '',
     model: str(root['model']) ?? '',
     created: num(root['created']) ?? 0,
-    text,
-    toolCalls,
-    finishReason: finishFromOpenAI(providerFinish),
+    ...first,
   };
-  if (providerFinish !== undefined) response.providerFinishReason = providerFinish;
-  const refusal = str(message['refusal']);
-  if (refusal) response.refusal = refusal;
-  const reasoning = str(message['reasoning_content']) ?? str(message['reasoning']);
-  if (reasoning) response.reasoning = [{ type: 'reasoning', text: reasoning }];
+  if (rest.length > 0) response.moreChoices = rest;
   const usage = usageFromOpenAI(root['usage']);
   if (usage) response.usage = completeUsage(usage);
   return response;
@@ -423,26 +440,30 @@ export interface EncodeOpenAIResponseOptions {
   model?: string;
 }
 
-/** Canonical response -> OpenAI Chat Completions JSON body. */
-export function encodeOpenAIChatResponse(res: ChatResponse, o: EncodeOpenAIResponseOptions = {}): JsonRecord {
+function encodeChoice(c: ChatChoice, index: number): JsonRecord {
   const message: JsonRecord = {
     role: 'assistant',
-    content: res.text.length > 0 || res.toolCalls.length === 0 ? res.text : null,
-    refusal: res.refusal ?? null,
+    content: c.text.length > 0 || c.toolCalls.length === 0 ? c.text : null,
+    refusal: c.refusal ?? null,
   };
-  if (res.toolCalls.length > 0) {
-    message['tool_calls'] = res.toolCalls.map((c) => ({
-      id: c.id,
+  if (c.toolCalls.length > 0) {
+    message['tool_calls'] = c.toolCalls.map((call) => ({
+      id: call.id,
       type: 'function',
-      function: { name: c.name, arguments: c.arguments },
+      function: { name: call.name, arguments: call.arguments },
     }));
   }
+  return { index, message, logprobs: null, finish_reason: finishToOpenAI(c.finishReason) };
+}
+
+/** Canonical response -> OpenAI Chat Completions JSON body (one entry of `choices` per choice). */
+export function encodeOpenAIChatResponse(res: ChatResponse, o: EncodeOpenAIResponseOptions = {}): JsonRecord {
   const body: JsonRecord = {
     id: res.id,
     object: 'chat.completion',
     created: res.created,
     model: o.model ?? res.model,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: finishToOpenAI(res.finishReason) }],
+    choices: [encodeChoice(res, 0), ...(res.moreChoices ?? []).map((c, i) => encodeChoice(c, i + 1))],
   };
   if (res.usage) body['usage'] = usageToOpenAI(res.usage);
   return body;
@@ -458,8 +479,8 @@ export function encodeOpenAIChatResponse(res: ChatResponse, o: EncodeOpenAIRespo
  */
 export class OpenAIChunkDecoder {
   private started = false;
-  private readonly toolIndex = new Map<number, number>();
-  private lastTool = -1;
+  /** Per choice: the provider's tool call index -> the canonical one, and the last call seen. */
+  private readonly tools = new Map<number, { index: Map<number, number>; last: number }>();
 
   constructor(private readonly errorCode: (message: string, type: string | undefined) => string = () => 'TOTRA_PROVIDER_UNAVAILABLE') {}
 
@@ -483,40 +504,49 @@ export class OpenAIChunkDecoder {
         created: num(chunk['created']) ?? 0,
       });
     }
-    const choice = rec(choices?.[0]);
-    if (choice) {
+    // One entry per choice the chunk carries: one, but for a request with `n` (each names its index).
+    for (let i = 0; i < (choices?.length ?? 0); i++) {
+      const choice = rec(choices?.[i]);
+      if (!choice) continue;
+      const n = num(choice['index']) ?? i;
+      const which = n > 0 && Number.isSafeInteger(n) ? { choice: n } : {};
       const delta = rec(choice['delta']);
-      if (delta) this.delta(delta, out);
+      if (delta) this.delta(delta, n, which, out);
       const finish = str(choice['finish_reason']);
-      if (finish) out.push({ type: 'finish', finishReason: finishFromOpenAI(finish), providerFinishReason: finish });
+      if (finish) out.push({ type: 'finish', finishReason: finishFromOpenAI(finish), providerFinishReason: finish, ...which });
     }
     const usage = usageFromOpenAI(usageValue);
     if (usage) out.push({ type: 'usage', usage });
   }
 
-  private delta(delta: JsonRecord, out: StreamEvent[]): void {
+  private delta(delta: JsonRecord, n: number, which: { choice?: number }, out: StreamEvent[]): void {
     const reasoning = str(delta['reasoning_content']) ?? str(delta['reasoning']);
-    if (reasoning) out.push({ type: 'reasoning_delta', text: reasoning });
+    if (reasoning) out.push({ type: 'reasoning_delta', text: reasoning, ...which });
     const content = delta['content'];
-    if (typeof content === 'string' && content.length > 0) out.push({ type: 'text_delta', text: content });
+    if (typeof content === 'string' && content.length > 0) out.push({ type: 'text_delta', text: content, ...which });
     const calls = arr(delta['tool_calls']);
     if (!calls) return;
+    let tools = this.tools.get(n);
+    if (!tools) {
+      tools = { index: new Map(), last: -1 };
+      this.tools.set(n, tools);
+    }
     for (let i = 0; i < calls.length; i++) {
       const call = rec(calls[i]);
       if (!call) continue;
       const fn = rec(call['function']);
       const id = str(call['id']);
-      const providerIndex = num(call['index']) ?? (id !== undefined ? this.toolIndex.size : this.lastTool);
-      let index = this.toolIndex.get(providerIndex);
+      const providerIndex = num(call['index']) ?? (id !== undefined ? tools.index.size : tools.last);
+      let index = tools.index.get(providerIndex);
       if (index === undefined) {
-        index = this.toolIndex.size;
-        this.toolIndex.set(providerIndex, index);
-        out.push({ type: 'tool_call_start', index, id: id ?? `call_${index}`, name: str(fn?.['name']) ?? '' });
+        index = tools.index.size;
+        tools.index.set(providerIndex, index);
+        out.push({ type: 'tool_call_start', index, id: id ?? `call_${index}`, name: str(fn?.['name']) ?? '', ...which });
       }
-      this.lastTool = providerIndex;
+      tools.last = providerIndex;
       const args = fn?.['arguments'];
       const text = typeof args === 'string' ? args : isRecord(args) ? JSON.stringify(args) : undefined;
-      if (text) out.push({ type: 'tool_call_delta', index, argumentsDelta: text });
+      if (text) out.push({ type: 'tool_call_delta', index, argumentsDelta: text, ...which });
     }
   }
 }
@@ -546,7 +576,9 @@ export interface OpenAIChatStreamEncoder {
 export function createOpenAIChatStreamEncoder(o: OpenAIStreamEncoderOptions = {}): OpenAIChatStreamEncoder {
   let prefix: string | undefined; // `{"id":..,"object":..,"created":..,"model":..,`
   let usage: Usage | undefined;
-  let finished = false;
+  /** The choices whose first chunk (with the role) went out, and those that finished. */
+  const opened = new Set<number>();
+  const finished = new Set<number>();
   let ended = false;
   const suffix = o.includeUsage ? ',"usage":null}' : '}';
 
@@ -556,32 +588,44 @@ export function createOpenAIChatStreamEncoder(o: OpenAIStreamEncoderOptions = {}
       `"model":${JSON.stringify(o.model ?? model)},`;
     return prefix;
   };
-  const chunk = (delta: string, finish: string | null = null): string =>
-    `data: ${ensurePrefix()}"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish === null ? 'null' : JSON.stringify(finish)}}]${suffix}\n\n`;
+  const frame = (index: number, delta: string, finish: string | null) =>
+    `data: ${ensurePrefix()}"choices":[{"index":${index},"delta":${delta},"logprobs":null,"finish_reason":${finish === null ? 'null' : JSON.stringify(finish)}}]${suffix}\n\n`;
+  const ROLE = '{"role":"assistant","content":""}';
+  /** A chunk of choice `index`; a choice's first (after choice 0's, written at the start) opens it with the role. */
+  const chunk = (index: number, delta: string, finish: string | null = null): string => {
+    if (opened.has(index)) return frame(index, delta, finish);
+    opened.add(index);
+    return frame(index, ROLE, null) + frame(index, delta, finish);
+  };
 
   return {
     push(event) {
       switch (event.type) {
         case 'message_start':
           ensurePrefix(event.id, event.model, event.created);
-          return chunk('{"role":"assistant","content":""}');
+          if (opened.has(0)) return '';
+          opened.add(0);
+          return frame(0, ROLE, null);
         case 'text_delta':
-          return event.text.length > 0 ? chunk(`{"content":${JSON.stringify(event.text)}}`) : '';
+          return event.text.length > 0 ? chunk(event.choice ?? 0, `{"content":${JSON.stringify(event.text)}}`) : '';
         case 'reasoning_delta':
           return ''; // OpenAI's chat API does not stream reasoning text
         case 'tool_call_start':
           return chunk(
+            event.choice ?? 0,
             `{"tool_calls":[{"index":${event.index},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":""}}]}`,
           );
         case 'tool_call_delta':
-          return chunk(`{"tool_calls":[{"index":${event.index},"function":{"arguments":${JSON.stringify(event.argumentsDelta)}}}]}`);
+          return chunk(event.choice ?? 0, `{"tool_calls":[{"index":${event.index},"function":{"arguments":${JSON.stringify(event.argumentsDelta)}}}]}`);
         case 'usage':
           usage = mergeUsage(usage, event.usage);
           return '';
-        case 'finish':
-          if (finished) return '';
-          finished = true;
-          return chunk('{}', finishToOpenAI(event.finishReason));
+        case 'finish': {
+          const index = event.choice ?? 0;
+          if (finished.has(index)) return '';
+          finished.add(index);
+          return chunk(index, '{}', finishToOpenAI(event.finishReason));
+        }
         case 'error':
           return `data: ${JSON.stringify({ error: { message: event.message, type: 'server_error', code: event.code, param: null } })}\n\n`;
       }

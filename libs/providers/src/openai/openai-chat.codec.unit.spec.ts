@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { prepareRequest } from '../adapters/adapter.js';
 import { providerAdapters } from '../adapters/registry.js';
 import { ChatRequest } from '../canonical/chat.js';
-import { responseToStreamEvents, type StreamEvent } from '../canonical/stream-event.js';
+import { createStreamAccumulator, responseToStreamEvents, type StreamEvent } from '../canonical/stream-event.js';
 import { SseDecoder } from '../wire/sse.js';
 import requestRaw from '../testdata/openai/chat-request.json?raw';
-import { createOpenAIChatStreamEncoder, decodeOpenAIChatRequest, encodeOpenAIChatRequest, encodeOpenAIChatResponse } from './openai-chat.codec.js';
+import { createOpenAIChatStreamEncoder, decodeOpenAIChatRequest, decodeOpenAIChatResponse, encodeOpenAIChatRequest, encodeOpenAIChatResponse } from './openai-chat.codec.js';
 
 describe('decodeOpenAIChatRequest', () => {
   it('decodes every documented field into the canonical request', () => {
@@ -62,9 +62,9 @@ describe('decodeOpenAIChatRequest', () => {
       expect.objectContaining({ code: 'TOTRA_INBOUND_INVALID_REQUEST', param: 'messages.0.content' }),
     );
     expect(() => decodeOpenAIChatRequest({ model: 'x', messages: [] })).toThrow(expect.objectContaining({ param: 'messages' }));
-    expect(() => decodeOpenAIChatRequest({ model: 'x', messages: [{ role: 'user', content: 'a' }], n: 2 })).toThrow(
-      expect.objectContaining({ param: 'n' }),
-    );
+    for (const n of [0, 129, 1.5, '2']) {
+      expect(() => decodeOpenAIChatRequest({ model: 'x', messages: [{ role: 'user', content: 'a' }], n }), String(n)).toThrow(expect.objectContaining({ param: 'n' }));
+    }
     expect(() => decodeOpenAIChatRequest('not json')).toThrow(expect.objectContaining({ code: 'TOTRA_INBOUND_INVALID_REQUEST' }));
   });
 
@@ -213,5 +213,107 @@ describe('createOpenAIChatStreamEncoder', () => {
       {},
       '[DONE]',
     ]);
+  });
+});
+
+describe('several choices (n)', () => {
+  const ask = (n: unknown) => decodeOpenAIChatRequest({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Name a colour.' }], n });
+  const decode = (text: string) => new SseDecoder().push(text).map((m) => (m.data === '[DONE]' ? m.data : (JSON.parse(m.data) as Record<string, unknown>)));
+
+  it('reads n into the request and writes it for providers of the OpenAI chat format', async () => {
+    expect(ask(3).choices).toBe(3);
+    expect(ask(1).choices).toBeUndefined();
+    expect(ask(null).choices).toBeUndefined();
+    expect(encodeOpenAIChatRequest(ask(3))['n']).toBe(3);
+    expect(encodeOpenAIChatRequest(ask(1))).not.toHaveProperty('n');
+    for (const provider of ['openai', 'azure-openai', 'openai-compatible', 'mistral'] as const) {
+      const req = await prepareRequest(providerAdapters[provider], ask(4), { provider, model: 'm', apiKey: 'k', baseUrl: 'http://upstream/v1', apiVersion: '2024-10-21' }, new Date());
+      expect(JSON.parse(req.body as string), provider).toMatchObject({ n: 4 });
+    }
+  });
+
+  it('is refused by name for a provider that writes one choice per request', async () => {
+    for (const provider of ['anthropic', 'gemini', 'cohere', 'ollama'] as const) {
+      const refusal = prepareRequest(providerAdapters[provider], ask(2), { provider, model: 'm', apiKey: 'k', baseUrl: 'http://upstream' }, new Date());
+      await expect(refusal, provider).rejects.toMatchObject({ feature: 'n', message: `n: ${provider} writes one choice per request, and this one asks for 2` });
+    }
+  });
+
+  it('reads every choice of an answer in the order of its index, and writes them back', () => {
+    const answer = {
+      id: 'chatcmpl-3',
+      object: 'chat.completion',
+      created: 1700000000,
+      model: 'gpt-4o',
+      choices: [
+        { index: 2, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_9', type: 'function', function: { name: 'pick', arguments: '{"c":"blue"}' } }] }, finish_reason: 'tool_calls' },
+        { index: 0, message: { role: 'assistant', content: 'Red.' }, finish_reason: 'stop' },
+        { index: 1, message: { role: 'assistant', content: 'Green, or' }, finish_reason: 'length' },
+      ],
+      usage: { prompt_tokens: 5, completion_tokens: 12, total_tokens: 17 },
+    };
+    const res = decodeOpenAIChatResponse(answer);
+    expect(res).toMatchObject({ text: 'Red.', finishReason: 'stop', usage: { inputTokens: 5, outputTokens: 12 } });
+    expect(res.moreChoices).toEqual([
+      { text: 'Green, or', toolCalls: [], finishReason: 'length', providerFinishReason: 'length' },
+      { text: '', toolCalls: [{ id: 'call_9', name: 'pick', arguments: '{"c":"blue"}' }], finishReason: 'tool_calls', providerFinishReason: 'tool_calls' },
+    ]);
+    const back = encodeOpenAIChatResponse(res) as { choices: { index: number; message: { content: string | null }; finish_reason: string }[] };
+    expect(back.choices.map((c) => [c.index, c.message.content, c.finish_reason])).toEqual([
+      [0, 'Red.', 'stop'],
+      [1, 'Green, or', 'length'],
+      [2, null, 'tool_calls'],
+    ]);
+    // One choice, as before: no `moreChoices`.
+    expect(decodeOpenAIChatResponse({ ...answer, choices: [answer.choices[1]] })).not.toHaveProperty('moreChoices');
+  });
+
+  it('follows each choice of an interleaved stream, and streams them back by index', () => {
+    const chunk = (choices: unknown[], usage?: unknown) => `data: ${JSON.stringify({ id: 'chatcmpl-s', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices, ...(usage ? { usage } : {}) })}\n\n`;
+    const upstream = [
+      chunk([{ index: 0, delta: { role: 'assistant', content: '' } }]),
+      chunk([{ index: 1, delta: { role: 'assistant', content: '' } }]),
+      chunk([{ index: 0, delta: { content: 'Red' } }]),
+      chunk([{ index: 1, delta: { tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'pick', arguments: '' } }] } }]),
+      chunk([{ index: 0, delta: { content: '.' } }, { index: 1, delta: { tool_calls: [{ index: 0, function: { arguments: '{"c":"blue"}' } }] } }]),
+      chunk([{ index: 1, delta: {}, finish_reason: 'tool_calls' }]),
+      chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]),
+      chunk([], { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14 }),
+      'data: [DONE]\n\n',
+    ].join('');
+    const events = providerAdapters.openai.createStreamParser().push(upstream);
+    expect(events.filter((e) => e.type === 'finish')).toEqual([
+      { type: 'finish', finishReason: 'tool_calls', providerFinishReason: 'tool_calls', choice: 1 },
+      { type: 'finish', finishReason: 'stop', providerFinishReason: 'stop' },
+    ]);
+    const acc = createStreamAccumulator();
+    acc.pushAll(events);
+    expect(acc.result()).toMatchObject({
+      text: 'Red.',
+      finishReason: 'stop',
+      moreChoices: [{ text: '', toolCalls: [{ id: 'call_1', name: 'pick', arguments: '{"c":"blue"}' }], finishReason: 'tool_calls' }],
+      usage: { inputTokens: 5, outputTokens: 9 },
+    });
+    // Written back for an OpenAI client: each choice opens with its role, then its deltas, then its finish.
+    const enc = createOpenAIChatStreamEncoder({ includeUsage: true });
+    const chunks = decode(events.map((e) => enc.push(e)).join('') + enc.end()).filter((c) => typeof c !== 'string') as { choices: { index: number; delta: Record<string, unknown>; finish_reason: string | null }[] }[];
+    const of = (index: number) => chunks.flatMap((c) => c.choices.filter((x) => x.index === index));
+    expect(of(0).map((c) => [c.delta, c.finish_reason])).toEqual([
+      [{ role: 'assistant', content: '' }, null],
+      [{ content: 'Red' }, null],
+      [{ content: '.' }, null],
+      [{}, 'stop'],
+    ]);
+    expect(of(1).map((c) => [c.delta, c.finish_reason])).toEqual([
+      [{ role: 'assistant', content: '' }, null],
+      [{ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'pick', arguments: '' } }] }, null],
+      [{ tool_calls: [{ index: 0, function: { arguments: '{"c":"blue"}' } }] }, null],
+      [{}, 'tool_calls'],
+    ]);
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: 9 } });
+    // Replayed from a whole answer, the choices come back the same.
+    const replayed = createStreamAccumulator();
+    replayed.pushAll(responseToStreamEvents(acc.result()));
+    expect(replayed.result()).toEqual(acc.result());
   });
 });

@@ -87,7 +87,8 @@ export const OpenAIChatRequestWire = z.object({
   max_completion_tokens: z.number().int().positive().nullish(),
   stop: z.union([z.string(), z.array(z.string())]).nullish(),
   seed: z.number().int().nullish(),
-  n: z.number().int().positive().nullish(),
+  /** How many choices to write; OpenAI takes 1 to 128. */
+  n: z.number().int().min(1).max(128).nullish(),
   frequency_penalty: z.number().min(-2).max(2).nullish(),
   presence_penalty: z.number().min(-2).max(2).nullish(),
   response_format: z

@@ -324,6 +324,7 @@ function createAdapter(variant: Variant): ProviderAdapter {
     passthrough: passthrough(variant),
     ...(variant.responses ? { passthroughs: [responsesPassthrough(variant)] } : {}),
     documents: variant.encode.documents === true,
+    choices: true,
     ...(variant.requestIdHeader ? { requestIdHeader: variant.requestIdHeader } : {}),
   };
   return adapter;

@@ -31,32 +31,44 @@ export function demoReply(req: ChatRequest): string {
   return `[ToTra demo model: a local echo, no LLM was called. Configure a provider key (e.g. OPENAI_API_KEY) for real answers.] A model would have received: ${said}`;
 }
 
-/** The demo answer; like a real model, it stops at the request's `max_tokens` (finish reason `length`). */
+/**
+ * The demo answer; like a real model, it stops at the request's `max_tokens` (finish reason
+ * `length`). A request for several choices gets the echo once per choice, each numbered.
+ */
 export function demoResponse(req: ChatRequest, id: string): ChatResponse {
-  const full = demoReply(req);
   const max = req.maxTokens ?? Infinity;
-  const cut = tokens(full) > max;
-  const text = cut ? full.slice(0, max * 4) : full;
-  const output = cut ? max : tokens(full);
+  const answer = (n: number) => {
+    const full = n === 0 ? demoReply(req) : `(choice ${n + 1}) ${demoReply(req)}`;
+    const cut = tokens(full) > max;
+    return { text: cut ? full.slice(0, max * 4) : full, output: cut ? max : tokens(full), finishReason: cut ? ('length' as const) : ('stop' as const) };
+  };
+  const all = Array.from({ length: req.choices ?? 1 }, (_, n) => answer(n));
+  const first = all[0] as ReturnType<typeof answer>;
   const input = tokens(JSON.stringify(req.messages));
-  return {
+  const output = all.reduce((sum, a) => sum + a.output, 0);
+  const res: ChatResponse = {
     id,
     model: 'demo',
     created: Math.floor(Date.now() / 1000),
-    text,
+    text: first.text,
     toolCalls: [],
-    finishReason: cut ? 'length' : 'stop',
+    finishReason: first.finishReason,
     usage: { inputTokens: input, outputTokens: output, totalTokens: input + output },
   };
+  if (all.length > 1) res.moreChoices = all.slice(1).map((a) => ({ text: a.text, toolCalls: [], finishReason: a.finishReason }));
+  return res;
 }
 
-/** The demo answer as stream events, a few words per chunk. */
+/** The demo answer as stream events, a few words per chunk (choice after choice). */
 export function demoStream(req: ChatRequest, id: string): StreamEvent[] {
   const res = demoResponse(req, id);
-  const words = res.text.split(/(?<= )/);
   const events: StreamEvent[] = [{ type: 'message_start', id, model: 'demo', created: res.created }];
-  for (let i = 0; i < words.length; i += 3) events.push({ type: 'text_delta', text: words.slice(i, i + 3).join('') });
-  events.push({ type: 'finish', finishReason: res.finishReason });
+  [res, ...(res.moreChoices ?? [])].forEach((c, n) => {
+    const choice = n > 0 ? { choice: n } : {};
+    const words = c.text.split(/(?<= )/);
+    for (let i = 0; i < words.length; i += 3) events.push({ type: 'text_delta', text: words.slice(i, i + 3).join(''), ...choice });
+    events.push({ type: 'finish', finishReason: c.finishReason, ...choice });
+  });
   if (res.usage) events.push({ type: 'usage', usage: res.usage });
   return events;
 }

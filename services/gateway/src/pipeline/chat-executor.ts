@@ -11,6 +11,7 @@ import {
   prepareRequest,
   passthroughFor,
   upstreamRequestId,
+  type ChatChoice,
   type ChatRequest,
   type Deployment,
   type InboundFormat,
@@ -412,11 +413,12 @@ function answerId(run: ChatRun): string {
 
 /**
  * The request as sent to `route`: on a deployment other than the one its reservation was priced
- * on, its output maximum is lowered to what the reservation pays for there (at least 1 token).
+ * on, its output maximum is lowered to what the reservation pays for there (at least 1 token),
+ * shared by its choices.
  */
 function affordableRequest(run: ChatRun, route: DeploymentRoute): ChatRequest {
   if (!run.cap?.pricedOn || run.cap.pricedOn === route.deploymentId) return run.request;
-  const affordable = Math.max(1, run.cap.maxOutputTokens(route));
+  const affordable = Math.max(1, Math.floor(run.cap.maxOutputTokens(route) / (run.request.choices ?? 1)));
   return run.request.maxTokens !== undefined && run.request.maxTokens <= affordable ? run.request : { ...run.request, maxTokens: affordable };
 }
 
@@ -468,10 +470,14 @@ async function streamAttempt(run: ChatRun, res: Dispatcher.ResponseData, t0: num
     return out;
   };
   const meter = run.cap && (encoder || cutter) && base.route ? outputMeter(run.cap.maxOutputTokens(base.route)) : undefined;
-  /** The end of a stream cut at its cap: what was streamed is its usage, and it ended at the length limit. */
+  /**
+   * The end of a stream cut at its cap: what was streamed is its usage, and it ended at the length
+   * limit (every choice of it: the encoders and cutters skip the finish of a choice that finished).
+   */
   const cutEnd = (): StreamEvent[] => [
     { type: 'usage', usage: { outputTokens: (meter as OutputMeter).tokens(), ...(usage === undefined && run.cap?.inputTokens !== undefined ? { inputTokens: run.cap.inputTokens } : {}) } },
     { type: 'finish', finishReason: 'length' },
+    ...Array.from({ length: (run.request.choices ?? 1) - 1 }, (_, i): StreamEvent => ({ type: 'finish', finishReason: 'length', choice: i + 1 })),
   ];
   /**
    * Forwards the messages of a metered pass-through stream as they came while they fit under the
@@ -582,42 +588,58 @@ function counted(usage: Usage | undefined): { usage: Usage | undefined; uncounte
   return !usage || isCountedUsage(usage) ? { usage } : { usage: undefined, uncountedUsage: true };
 }
 
-/** Restores the caller's values in a whole answer (text and tool-call arguments). */
-function restoreResponse<T extends { text: string; toolCalls: { arguments: string }[] }>(res: T, output: OutputTransform | undefined): T {
+/** Restores the caller's values in a whole answer (text and tool-call arguments of every choice). */
+function restoreResponse<T extends { text: string; toolCalls: { arguments: string }[]; moreChoices?: ChatChoice[] | undefined }>(res: T, output: OutputTransform | undefined): T {
   if (!output) return res;
-  return { ...res, text: output.text(res.text), toolCalls: res.toolCalls.map((c) => ({ ...c, arguments: output.text(c.arguments) })) };
+  const restore = <C extends { text: string; toolCalls: { arguments: string }[] }>(c: C): C => ({ ...c, text: output.text(c.text), toolCalls: c.toolCalls.map((t) => ({ ...t, arguments: output.text(t.arguments) })) });
+  const restored = restore(res);
+  if (res.moreChoices) restored.moreChoices = res.moreChoices.map(restore);
+  return restored;
 }
 
 /**
  * Restores the caller's values in a stream of events. Text and each tool call's arguments get
- * their own incremental restorer, which holds back a possible partial placeholder; what is held
- * is released before the finish event (or at the end, through an empty text delta).
+ * their own incremental restorer (per choice), which holds back a possible partial placeholder;
+ * what is held is released before the choice's finish event (or at the end, through an empty
+ * text delta, for every choice).
  */
 function streamRestorer(output: OutputTransform): (events: StreamEvent[]) => StreamEvent[] {
-  let text = output.stream();
-  const tools = new Map<number, ReturnType<OutputTransform['stream']>>();
-  const flushAll = (into: StreamEvent[]) => {
-    const rest = text.flush();
-    if (rest) into.push({ type: 'text_delta', text: rest });
-    for (const [index, r] of tools) {
-      const args = r.flush();
-      if (args) into.push({ type: 'tool_call_delta', index, argumentsDelta: args });
+  type Restorer = ReturnType<OutputTransform['stream']>;
+  /** Per choice: its text's restorer and its tool calls'. */
+  const choices = new Map<number, { text: Restorer; tools: Map<number, Restorer> }>();
+  const of = (n: number) => {
+    let c = choices.get(n);
+    if (!c) {
+      c = { text: output.stream(), tools: new Map() };
+      choices.set(n, c);
     }
-    // A flushed restorer takes no more input: start fresh ones for anything that follows.
-    text = output.stream();
-    tools.clear();
+    return c;
+  };
+  const which = (n: number) => (n > 0 ? { choice: n } : {});
+  const flush = (n: number, into: StreamEvent[]) => {
+    const c = choices.get(n);
+    if (!c) return;
+    const rest = c.text.flush();
+    if (rest) into.push({ type: 'text_delta', text: rest, ...which(n) });
+    for (const [index, r] of c.tools) {
+      const args = r.flush();
+      if (args) into.push({ type: 'tool_call_delta', index, argumentsDelta: args, ...which(n) });
+    }
+    // A flushed restorer takes no more input: fresh ones for anything that follows.
+    choices.delete(n);
   };
   return (events) => {
     const out: StreamEvent[] = [];
     for (const e of events) {
       if (e.type === 'text_delta') {
         if (e.text === '') {
-          flushAll(out);
+          for (const n of [...choices.keys()]) flush(n, out);
           continue;
         }
-        const t = text.push(e.text);
+        const t = of(e.choice ?? 0).text.push(e.text);
         if (t) out.push({ ...e, text: t });
       } else if (e.type === 'tool_call_delta') {
+        const tools = of(e.choice ?? 0).tools;
         let r = tools.get(e.index);
         if (!r) {
           r = output.stream();
@@ -626,7 +648,7 @@ function streamRestorer(output: OutputTransform): (events: StreamEvent[]) => Str
         const a = r.push(e.argumentsDelta);
         if (a) out.push({ ...e, argumentsDelta: a });
       } else if (e.type === 'finish') {
-        flushAll(out);
+        flush(e.choice ?? 0, out);
         out.push(e);
       } else out.push(e);
     }

@@ -153,13 +153,13 @@ export class QuotaStage {
    * The most output a request can cost: what the client asked for, but never more than the
    * deployment's model can write (a `max_tokens` above it would only be refused by the provider,
    * and must not be refused here as over budget first); the model's maximum, or the default, when
-   * the client asked for nothing.
+   * the client asked for nothing. Each choice of a request for several (`n`) may write that much.
    */
   #worstOutput(request: ChatRequest, route: { maxOutputTokens?: number | undefined }): number {
     const asked = request.maxTokens;
     const most = route.maxOutputTokens;
-    if (asked !== undefined && most !== undefined) return Math.min(asked, most);
-    return asked ?? most ?? this.#defaultMaxOut;
+    const each = asked !== undefined && most !== undefined ? Math.min(asked, most) : (asked ?? most ?? this.#defaultMaxOut);
+    return each * (request.choices ?? 1);
   }
 
   /** Reserves the cost of an embeddings request (its input tokens at the input price; no output), or refuses with 429. */

@@ -234,6 +234,10 @@ function chatView(body: JsonRecord, ctx: RequestContext, family: OpenAIFamily): 
   if (family === 'mistral' && body['stream_options'] !== undefined) {
     throw new WireRequestError(422, 'Extra inputs are not permitted: body.stream_options');
   }
+  const n = body['n'];
+  if (n !== undefined && n !== null && !(Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 128)) {
+    throw new WireRequestError(400, `Invalid 'n': integer below minimum value or above maximum value. Expected a value between 1 and 128, but got ${J(n)} instead.`);
+  }
   const { texts, lastUserText } = messageTexts(messages);
   const stream = body['stream'] === true;
   return {
@@ -249,45 +253,69 @@ function chatView(body: JsonRecord, ctx: RequestContext, family: OpenAIFamily): 
   };
 }
 
-function chatJson(reply: MockReply, family: OpenAIFamily): string {
+/**
+ * The answers to a request for `n` choices: the reply, then the same reply numbered (`" (2)"`
+ * after its text) for each further choice, so that every choice is told apart. The usage counts
+ * the prompt once and every choice's output.
+ */
+function choicesOf(reply: MockReply, request: ChatView): { replies: MockReply[]; usage: ResolvedUsage } {
+  const n = num(request.body['n']) ?? 1;
+  const replies = Array.from({ length: n }, (_, i) => {
+    if (i === 0 || reply.text.length === 0) return reply;
+    const suffix = ` (${i + 1})`;
+    return { ...reply, text: reply.text + suffix, textChunks: [...reply.textChunks, suffix] };
+  });
+  const outputTokens = reply.usage.outputTokens * n;
+  return { replies, usage: { ...reply.usage, outputTokens, totalTokens: reply.usage.inputTokens + outputTokens } };
+}
+
+function chatJson(reply: MockReply, request: ChatView, family: OpenAIFamily): string {
   const mistral = family === 'mistral';
   const azure = family === 'azure-openai';
-  const message: JsonRecord = {
-    role: 'assistant',
-    content: reply.text.length > 0 || reply.toolCalls.length === 0 || mistral ? reply.text : null,
-  };
-  if (!mistral) message['refusal'] = null;
-  if (reply.toolCalls.length > 0) {
-    message['tool_calls'] = reply.toolCalls.map((c, i) => ({
-      id: c.id ?? defaultToolId(family, i),
-      type: 'function',
-      function: { name: c.name, arguments: c.arguments },
-      ...(mistral ? { index: i } : {}),
-    }));
-  }
-  if (!mistral) message['annotations'] = [];
-  const choice: JsonRecord = { index: 0, message, finish_reason: reply.finishReason };
-  if (!mistral) choice['logprobs'] = null;
-  if (azure) choice['content_filter_results'] = SAFE_FILTER;
+  const { replies, usage } = choicesOf(reply, request);
+  const choices = replies.map((r, index) => {
+    const message: JsonRecord = {
+      role: 'assistant',
+      content: r.text.length > 0 || r.toolCalls.length === 0 || mistral ? r.text : null,
+    };
+    if (!mistral) message['refusal'] = null;
+    if (r.toolCalls.length > 0) {
+      message['tool_calls'] = r.toolCalls.map((c, i) => ({
+        id: c.id ?? defaultToolId(family, i),
+        type: 'function',
+        function: { name: c.name, arguments: c.arguments },
+        ...(mistral ? { index: i } : {}),
+      }));
+    }
+    if (!mistral) message['annotations'] = [];
+    const choice: JsonRecord = { index, message, finish_reason: r.finishReason };
+    if (!mistral) choice['logprobs'] = null;
+    if (azure) choice['content_filter_results'] = SAFE_FILTER;
+    return choice;
+  });
   const body: JsonRecord = {
     id: `chatcmpl-mock${reply.seq}`,
     object: 'chat.completion',
     created: reply.created,
     model: reply.model,
-    choices: [choice],
-    usage: usageJson(reply.usage, !mistral),
+    choices,
+    usage: usageJson(usage, !mistral),
   };
   if (!mistral) body['system_fingerprint'] = 'fp_mock';
   if (azure) body['prompt_filter_results'] = [{ prompt_index: 0, content_filter_results: SAFE_FILTER }];
   return J(body);
 }
 
+/**
+ * A chat stream. With `n` choices, each chunk carries one choice, and the choices' chunks are
+ * interleaved (the first chunk of each, then the second of each, ...), as OpenAI sends them.
+ */
 function chatStream(reply: MockReply, request: ChatView, family: OpenAIFamily): Frame[] {
   const mistral = family === 'mistral';
   const azure = family === 'azure-openai';
-  const frames: Frame[] = [];
-  const chunk = (delta: JsonRecord, finish: string | null, text?: string, usage?: JsonRecord) => {
-    const choice: JsonRecord = { index: 0, delta };
+  const { replies, usage: total } = choicesOf(reply, request);
+  const chunk = (index: number, delta: JsonRecord, finish: string | null, text?: string, usage?: JsonRecord): Frame => {
+    const choice: JsonRecord = { index, delta };
     if (!mistral) choice['logprobs'] = null;
     choice['finish_reason'] = finish;
     if (azure) choice['content_filter_results'] = {};
@@ -303,41 +331,45 @@ function chatStream(reply: MockReply, request: ChatView, family: OpenAIFamily): 
     else if (request.includeUsage) body['usage'] = null;
     const frame: Frame = { data: sse(J(body)) };
     if (text !== undefined) frame.text = text;
-    frames.push(frame);
+    return frame;
   };
+  const last = replies.length - 1;
+  const perChoice = replies.map((r, index) => {
+    const out: Frame[] = [chunk(index, mistral ? { role: 'assistant', content: '' } : { role: 'assistant', content: '', refusal: null }, null)];
+    for (const piece of r.textChunks) out.push(chunk(index, { content: piece }, null, piece));
+    r.toolCalls.forEach((call, i) => {
+      const id = call.id ?? defaultToolId(family, i);
+      if (mistral) {
+        // Mistral sends each tool call whole.
+        out.push(chunk(index, { tool_calls: [{ id, type: 'function', function: { name: call.name, arguments: call.arguments }, index: i }] }, null));
+        return;
+      }
+      out.push(chunk(index, { tool_calls: [{ index: i, id, type: 'function', function: { name: call.name, arguments: '' } }] }, null));
+      for (const piece of call.argumentChunks) out.push(chunk(index, { tool_calls: [{ index: i, function: { arguments: piece } }] }, null));
+    });
+    // Mistral's usage comes with the last finish.
+    out.push(mistral ? chunk(index, { content: '' }, r.finishReason, undefined, index === last ? usageJson(total, false) : undefined) : chunk(index, {}, r.finishReason));
+    return out;
+  });
+  const frames: Frame[] = [];
   if (azure) {
     frames.push({
       data: sse(J({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [{ prompt_index: 0, content_filter_results: SAFE_FILTER }] })),
     });
   }
-  chunk(mistral ? { role: 'assistant', content: '' } : { role: 'assistant', content: '', refusal: null }, null);
-  for (const piece of reply.textChunks) chunk({ content: piece }, null, piece);
-  reply.toolCalls.forEach((call, index) => {
-    const id = call.id ?? defaultToolId(family, index);
-    if (mistral) {
-      // Mistral sends each tool call whole.
-      chunk({ tool_calls: [{ id, type: 'function', function: { name: call.name, arguments: call.arguments }, index }] }, null);
-      return;
-    }
-    chunk({ tool_calls: [{ index, id, type: 'function', function: { name: call.name, arguments: '' } }] }, null);
-    for (const piece of call.argumentChunks) chunk({ tool_calls: [{ index, function: { arguments: piece } }] }, null);
-  });
-  if (mistral) {
-    chunk({ content: '' }, reply.finishReason, undefined, usageJson(reply.usage, false));
-  } else {
-    chunk({}, reply.finishReason);
-    if (request.includeUsage) {
-      const body: JsonRecord = {
-        id: `chatcmpl-mock${reply.seq}`,
-        object: 'chat.completion.chunk',
-        created: reply.created,
-        model: reply.model,
-        system_fingerprint: 'fp_mock',
-        choices: [],
-        usage: usageJson(reply.usage, true),
-      };
-      frames.push({ data: sse(J(body)) });
-    }
+  const longest = Math.max(...perChoice.map((c) => c.length));
+  for (let step = 0; step < longest; step++) for (const c of perChoice) if (step < c.length) frames.push(c[step] as Frame);
+  if (!mistral && request.includeUsage) {
+    const body: JsonRecord = {
+      id: `chatcmpl-mock${reply.seq}`,
+      object: 'chat.completion.chunk',
+      created: reply.created,
+      model: reply.model,
+      system_fingerprint: 'fp_mock',
+      choices: [],
+      usage: usageJson(total, true),
+    };
+    frames.push({ data: sse(J(body)) });
   }
   frames.push({ data: 'data: [DONE]\n\n' });
   return frames;
@@ -434,7 +466,7 @@ export function openaiFamilyDialect(family: OpenAIFamily): Dialect {
       return ctx.match.operation === 'responses' ? responsesView(body, family) : chatView(body, ctx, family);
     },
     chatJson(reply, request) {
-      return request.operation === 'responses' ? responsesJson(reply, request, family) : chatJson(reply, family);
+      return request.operation === 'responses' ? responsesJson(reply, request, family) : chatJson(reply, request, family);
     },
     chatStream(reply, request) {
       const frames = request.operation === 'responses' ? responsesStream(reply, request, family) : chatStream(reply, request, family);
