@@ -30,8 +30,12 @@ export const GatewayConfig = z.object({
   /** Proxies (CIDR or address, comma separated) whose X-Forwarded-For is believed. */
   trustedProxies: z.string().default('').transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
   catalogFile: z.string().default('totra.yaml'),
-  /** Time to the provider's response headers, and longest silence inside a stream. */
-  upstreamTimeoutMs: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
+  /**
+   * Time to the provider's response headers (for an answer not streamed, its whole generation),
+   * and longest silence inside a stream. Ten minutes, as long as the OpenAI and Anthropic SDKs
+   * wait: a long answer of a reasoning model is not cut short (and paid for again on a retry).
+   */
+  upstreamTimeoutMs: z.coerce.number().int().min(100).max(3_600_000).default(600_000),
   /** Consecutive failures that open a deployment's circuit breaker, and how long it stays open. */
   breakerFailures: z.coerce.number().int().min(1).max(1000).default(5),
   breakerOpenMs: z.coerce.number().int().min(10).max(3_600_000).default(10_000),

@@ -5,7 +5,7 @@ import { GatewayConfigError, loadGatewayConfig } from './config.js';
 describe('gateway configuration', () => {
   it('has sane defaults without any variable', () => {
     const c = loadGatewayConfig({});
-    expect(c).toMatchObject({ port: 8080, quotaWaitMs: 3_000, closeGraceMs: 10_000, unpriced: 'reject', logLevel: 'info', workers: 1, quotaUntrackedCacheMs: 1_000, quotaLeaseTtlMs: 60_000 });
+    expect(c).toMatchObject({ port: 8080, quotaWaitMs: 3_000, closeGraceMs: 10_000, unpriced: 'reject', logLevel: 'info', workers: 1, quotaUntrackedCacheMs: 1_000, quotaLeaseTtlMs: 60_000, upstreamTimeoutMs: 600_000 });
     expect(c.trustedProxies).toEqual([]);
   });
 

@@ -16,8 +16,8 @@ export interface UpstreamOptions {
 
 export const DEFAULT_UPSTREAM: UpstreamOptions = {
   connectTimeoutMs: 10_000,
-  headersTimeoutMs: 120_000,
-  bodyTimeoutMs: 120_000,
+  headersTimeoutMs: 600_000,
+  bodyTimeoutMs: 600_000,
   connectionsPerOrigin: 256,
   keepAliveTimeoutMs: 30_000,
 };
