@@ -3,8 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { startHarness, type Harness } from './support/gateway-harness.js';
 
 // Several choices for one prompt (OpenAI chat's `n`, ADR 0034), through the official `openai`
-// client: providers that write them (OpenAI, Azure OpenAI, Mistral, OpenAI-compatible servers)
-// get `n`, and the client gets every choice, streamed or not, with the caller's personal data
+// client: providers that write them (OpenAI, Azure OpenAI, Mistral, OpenAI-compatible servers;
+// Gemini as `candidateCount`) get `n`, and the client gets every choice, streamed or not, with the caller's personal data
 // restored in each; a deployment that writes one choice is passed over, and refused by name when
 // no deployment of the model is left; a budget reserves every choice's worst case.
 describe('several choices (n)', () => {
@@ -63,11 +63,11 @@ describe('several choices (n)', () => {
     expect(event?.data).toMatchObject({ tokens: { output: data.usage?.completion_tokens, estimated: false } });
   });
 
-  it('streams every choice, interleaved, from OpenAI, Azure OpenAI, Mistral and an OpenAI-compatible server', async () => {
-    for (const [model, mock] of [['gpt-4o', 'openai'], ['azure-gpt', 'azure'], ['mistral-large-latest', 'mistral'], ['compat-model', 'compatible']] as const) {
+  it('streams every choice, interleaved, from OpenAI, Azure OpenAI, Mistral, an OpenAI-compatible server and Gemini', async () => {
+    for (const [model, mock] of [['gpt-4o', 'openai'], ['azure-gpt', 'azure'], ['mistral-large-latest', 'mistral'], ['compat-model', 'compatible'], ['gemini-2.5-flash', 'gemini']] as const) {
       const stream = await openai.chat.completions.create({ model, n: 2, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Name a colour.' }] });
       const got = await collect(stream);
-      expect(h.mocks[mock].requests.at(-1)?.body, model).toMatchObject({ n: 2 });
+      expect(h.mocks[mock].requests.at(-1)?.body, model).toMatchObject(mock === 'gemini' ? { generationConfig: { candidateCount: 2 } } : { n: 2 });
       expect(got.texts, model).toEqual(['Name a colour.', 'Name a colour. (2)']);
       expect(got.finishes, model).toEqual(['stop', 'stop']);
       expect(got.usage?.completion_tokens, model).toBeGreaterThan(0);
@@ -97,12 +97,20 @@ describe('several choices (n)', () => {
     const single = await openai.chat.completions.create({ model: 'mixed', messages: [{ role: 'user', content: 'Name a colour.' }] }).withResponse();
     expect((await eventFor(single.response.headers.get('x-request-id') ?? ''))[0]?.data).toMatchObject({ deploymentId: 'mixed-claude' });
 
-    for (const model of ['claude-sonnet-4-5', 'gemini-2.5-flash', 'nova-pro']) {
+    for (const model of ['claude-sonnet-4-5', 'command-a-03-2025', 'nova-pro', 'llama3.1']) {
       const err = await openai.chat.completions.create({ model, n: 2, messages: [{ role: 'user', content: 'Name a colour.' }] }).catch((e: unknown) => e);
       expect(err, model).toBeInstanceOf(OpenAI.BadRequestError);
       expect((err as InstanceType<typeof OpenAI.BadRequestError>).message, model).toMatch(new RegExp(`n: \\w+ writes one choice per request, and this one asks for 2; no deployment of ${model} takes this request`));
     }
     expect(h.mocks.anthropic.requestCount).toBe(before + 1);
+  });
+
+  it("gets Gemini's candidates, up to its limit of eight", async () => {
+    const res = await openai.chat.completions.create({ model: 'gemini-2.5-flash', n: 3, messages: [{ role: 'user', content: 'Name a colour.' }] });
+    expect(res.choices.map((c) => c.message.content)).toEqual(['Name a colour.', 'Name a colour. (2)', 'Name a colour. (3)']);
+    const err = await openai.chat.completions.create({ model: 'gemini-2.5-flash', n: 9, messages: [{ role: 'user', content: 'Name a colour.' }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/n: gemini writes at most 8 choices per request, and this one asks for 9; no deployment of gemini-2\.5-flash takes this request/);
   });
 
   it('answers several numbered echoes from the built-in demo model', async () => {

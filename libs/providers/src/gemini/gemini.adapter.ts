@@ -1,10 +1,10 @@
-import type { ChatRequest, ChatResponse, FinishReason, ReasoningPart, ToolCall, UserContentPart } from '../canonical/chat.js';
+import type { ChatChoice, ChatRequest, ChatResponse, FinishReason, ReasoningPart, ToolCall, UserContentPart } from '../canonical/chat.js';
 import { portableDocument } from '../canonical/documents.js';
 import { opaqueRefusal } from '../canonical/extra.js';
 import type { EmbeddingsResponse } from '../canonical/embeddings.js';
 import { splitSystem } from '../canonical/helpers.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
-import { ProviderConfigError, type ProviderError, type ProviderErrorCode } from '../errors.js';
+import { ProviderConfigError, UnsupportedFeatureError, type ProviderError, type ProviderErrorCode } from '../errors.js';
 import { joinUrl, type Deployment, type EmbeddingsAdapter, type ProviderAdapter, type ProviderHttpRequest } from '../adapters/adapter.js';
 import { invalidResponse, providerError } from '../wire/error-mapping.js';
 import { parseDurationMs, type HeadersLike } from '../wire/headers.js';
@@ -12,6 +12,8 @@ import { arr, bodyText, isRecord, mediaTypeFromUrl, num, parseArguments, readJso
 import { createSseStreamParser, parseEventJson } from '../wire/stream-parser.js';
 
 const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
+/** The most candidates Gemini writes for one request (`candidateCount`). */
+export const GEMINI_MAX_CANDIDATES = 8;
 
 function modelPath(model: string): string {
   return model.startsWith('models/') || model.startsWith('tunedModels/') ? model : `models/${model}`;
@@ -116,6 +118,10 @@ export function encodeGeminiRequest(req: ChatRequest): JsonRecord {
   if (req.topP !== undefined) gen['topP'] = req.topP;
   if (req.topK !== undefined) gen['topK'] = req.topK;
   if (req.maxTokens !== undefined) gen['maxOutputTokens'] = req.maxTokens;
+  if (req.choices !== undefined) {
+    if (req.choices > GEMINI_MAX_CANDIDATES) throw new UnsupportedFeatureError('gemini', 'n', `n: gemini writes at most ${GEMINI_MAX_CANDIDATES} choices per request, and this one asks for ${req.choices}`);
+    gen['candidateCount'] = req.choices;
+  }
   if (req.stop && req.stop.length > 0) gen['stopSequences'] = req.stop;
   if (req.seed !== undefined) gen['seed'] = req.seed;
   if (req.frequencyPenalty !== undefined) gen['frequencyPenalty'] = req.frequencyPenalty;
@@ -174,12 +180,8 @@ function callId(responseId: string, index: number, given: string | undefined): s
   return given ?? (responseId ? `call_${responseId}_${index}` : `call_${index}`);
 }
 
-/** Gemini `GenerateContentResponse` JSON -> canonical response. */
-export function decodeGeminiResponse(json: unknown, status = 200): ChatResponse {
-  const root = rec(json);
-  if (!root) throw invalidResponse('gemini', status, 'body is not an object');
-  const candidate = rec(arr(root['candidates'])?.[0]);
-  const responseId = str(root['responseId']) ?? '';
+/** One candidate of a Gemini answer as a choice (`responseId` names the tool calls it has no ids for). */
+function decodeCandidate(candidate: JsonRecord | undefined, responseId: string, blocked: boolean): ChatChoice {
   let text = '';
   const toolCalls: ToolCall[] = [];
   const reasoning: ReasoningPart[] = [];
@@ -205,26 +207,58 @@ export function decodeGeminiResponse(json: unknown, status = 200): ChatResponse 
     }
   }
   const reason = str(candidate?.['finishReason']);
-  const blocked = !candidate && str(rec(root['promptFeedback'])?.['blockReason']) !== undefined;
+  const choice: ChatChoice = { text, toolCalls, finishReason: blocked ? 'content_filter' : finishFromGemini(reason, toolCalls.length > 0) };
+  if (reason !== undefined) choice.providerFinishReason = reason;
+  if (reasoning.length > 0) choice.reasoning = reasoning;
+  return choice;
+}
+
+/**
+ * The places of a list of candidates among the choices: their `index`, where one without it is
+ * candidate 0 (proto3 JSON leaves zeros out) when another names its index, else its position.
+ */
+function candidateIndexes(candidates: readonly unknown[]): number[] {
+  const given = candidates.map((c) => num(rec(c)?.['index']));
+  const named = given.some((i) => i !== undefined);
+  return given.map((i, position) => i ?? (named ? 0 : position));
+}
+
+/**
+ * Gemini `GenerateContentResponse` JSON -> canonical response. Several candidates (a request with
+ * `candidateCount`) are read in the order of their `index`: the first is the response's own, the
+ * rest `moreChoices`.
+ */
+export function decodeGeminiResponse(json: unknown, status = 200): ChatResponse {
+  const root = rec(json);
+  if (!root) throw invalidResponse('gemini', status, 'body is not an object');
+  const list = arr(root['candidates']) ?? [];
+  const at = candidateIndexes(list);
+  const candidates = list
+    .map((c, i) => ({ c: rec(c), n: at[i] ?? i }))
+    .filter((x): x is { c: JsonRecord; n: number } => x.c !== undefined)
+    .sort((a, b) => a.n - b.n);
+  const responseId = str(root['responseId']) ?? '';
+  const blocked = candidates.length === 0 && str(rec(root['promptFeedback'])?.['blockReason']) !== undefined;
   const response: ChatResponse = {
     id: responseId,
     model: str(root['modelVersion']) ?? '',
     created: 0,
-    text,
-    toolCalls,
-    finishReason: blocked ? 'content_filter' : finishFromGemini(reason, toolCalls.length > 0),
+    ...decodeCandidate(candidates[0]?.c, responseId, blocked),
   };
-  if (reason !== undefined) response.providerFinishReason = reason;
-  if (reasoning.length > 0) response.reasoning = reasoning;
+  if (candidates.length > 1) response.moreChoices = candidates.slice(1).map((x) => decodeCandidate(x.c, responseId, false));
   const usage = usageFromGemini(root['usageMetadata']);
   if (usage) response.usage = mergeUsage(undefined, usage);
   return response;
 }
 
-/** Stateful decoder of streamed `GenerateContentResponse` chunks (each a JSON SSE `data`). */
+/**
+ * Stateful decoder of streamed `GenerateContentResponse` chunks (each a JSON SSE `data`). A chunk
+ * carries one candidate, or one of each when several were asked for (each names its `index`).
+ */
 export class GeminiChunkDecoder {
   private started = false;
-  private tools = 0;
+  /** Tool calls seen so far, per candidate. */
+  private readonly tools = new Map<number, number>();
   private responseId = '';
 
   decode(value: unknown, out: StreamEvent[]): void {
@@ -241,31 +275,39 @@ export class GeminiChunkDecoder {
       this.responseId = str(root['responseId']) ?? '';
       out.push({ type: 'message_start', id: this.responseId, model: str(root['modelVersion']) ?? '', created: 0 });
     }
-    const candidate = rec(arr(root['candidates'])?.[0]);
-    for (const raw of arr(rec(candidate?.['content'])?.['parts']) ?? []) {
-      const p = rec(raw);
-      if (!p) continue;
-      const fc = rec(p['functionCall']);
-      const signature = str(p['thoughtSignature']);
-      if (fc) {
-        const index = this.tools++;
-        const start: StreamEvent = { type: 'tool_call_start', index, id: callId(this.responseId, index, str(fc['id'])), name: str(fc['name']) ?? '' };
-        if (signature !== undefined) start.signature = signature;
-        out.push(start, { type: 'tool_call_delta', index, argumentsDelta: JSON.stringify(fc['args'] ?? {}) });
-        continue;
-      }
-      const text = str(p['text']);
-      if (p['thought'] === true) {
-        if (text || signature !== undefined) {
-          const e: StreamEvent = { type: 'reasoning_delta', text: text ?? '' };
-          if (signature !== undefined) e.signature = signature;
-          out.push(e);
+    const candidates = arr(root['candidates']) ?? [];
+    const at = candidateIndexes(candidates);
+    for (let position = 0; position < candidates.length; position++) {
+      const candidate = rec(candidates[position]);
+      if (!candidate) continue;
+      const n = at[position] ?? position;
+      const which = n > 0 && Number.isSafeInteger(n) ? { choice: n } : {};
+      for (const raw of arr(rec(candidate['content'])?.['parts']) ?? []) {
+        const p = rec(raw);
+        if (!p) continue;
+        const fc = rec(p['functionCall']);
+        const signature = str(p['thoughtSignature']);
+        if (fc) {
+          const index = this.tools.get(n) ?? 0;
+          this.tools.set(n, index + 1);
+          const start: StreamEvent = { type: 'tool_call_start', index, id: callId(this.responseId, index, str(fc['id'])), name: str(fc['name']) ?? '', ...which };
+          if (signature !== undefined) start.signature = signature;
+          out.push(start, { type: 'tool_call_delta', index, argumentsDelta: JSON.stringify(fc['args'] ?? {}), ...which });
+          continue;
         }
-      } else if (text) out.push({ type: 'text_delta', text });
+        const text = str(p['text']);
+        if (p['thought'] === true) {
+          if (text || signature !== undefined) {
+            const e: StreamEvent = { type: 'reasoning_delta', text: text ?? '', ...which };
+            if (signature !== undefined) e.signature = signature;
+            out.push(e);
+          }
+        } else if (text) out.push({ type: 'text_delta', text, ...which });
+      }
+      const reason = str(candidate['finishReason']);
+      if (reason) out.push({ type: 'finish', finishReason: finishFromGemini(reason, (this.tools.get(n) ?? 0) > 0), providerFinishReason: reason, ...which });
     }
-    const reason = str(candidate?.['finishReason']);
-    if (reason) out.push({ type: 'finish', finishReason: finishFromGemini(reason, this.tools > 0), providerFinishReason: reason });
-    else if (!candidate && str(rec(root['promptFeedback'])?.['blockReason'])) {
+    if (candidates.length === 0 && str(rec(root['promptFeedback'])?.['blockReason'])) {
       out.push({ type: 'finish', finishReason: 'content_filter', providerFinishReason: str(rec(root['promptFeedback'])?.['blockReason']) });
     }
     const usage = usageFromGemini(root['usageMetadata']);
@@ -363,6 +405,8 @@ export const geminiAdapter: ProviderAdapter = {
   provider: 'gemini',
   wireFormat: 'gemini',
   documents: true,
+  // `candidateCount`, up to GEMINI_MAX_CANDIDATES.
+  choices: true,
   buildRequest(request, deployment) {
     return httpRequest(
       deployment,

@@ -117,6 +117,46 @@ describe('gemini adapter: stream parser', () => {
   }
 });
 
+describe('gemini adapter: several candidates (n)', () => {
+  it('reads every candidate of an answer in the order of its index', () => {
+    const res = geminiAdapter.parseResponse(200, {
+      responseId: 'r1',
+      modelVersion: 'gemini-2.5-flash',
+      candidates: [
+        { index: 1, content: { role: 'model', parts: [{ functionCall: { name: 'pick', args: { c: 'blue' } } }] }, finishReason: 'STOP' },
+        { content: { role: 'model', parts: [{ text: 'Red.' }] }, finishReason: 'STOP' },
+        { index: 2, content: { role: 'model', parts: [{ text: 'Green, or' }] }, finishReason: 'MAX_TOKENS' },
+      ],
+      usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 12, totalTokenCount: 17 },
+    });
+    expect(res).toMatchObject({ text: 'Red.', finishReason: 'stop', usage: { inputTokens: 5, outputTokens: 12 } });
+    expect(res.moreChoices).toEqual([
+      { text: '', toolCalls: [{ id: 'call_r1_0', name: 'pick', arguments: '{"c":"blue"}' }], finishReason: 'tool_calls', providerFinishReason: 'STOP' },
+      { text: 'Green, or', toolCalls: [], finishReason: 'length', providerFinishReason: 'MAX_TOKENS' },
+    ]);
+  });
+
+  it('follows each candidate of a stream, tool calls numbered per candidate', () => {
+    const chunk = (candidates: unknown[], usage?: unknown) => `data: ${JSON.stringify({ responseId: 'r2', modelVersion: 'gemini-2.5-flash', candidates, ...(usage ? { usageMetadata: usage } : {}) })}\r\n\r\n`;
+    const text = [
+      chunk([{ content: { parts: [{ text: 'Red' }] }, index: 0 }, { content: { parts: [{ functionCall: { name: 'pick', args: {} } }] }, index: 1 }]),
+      chunk([{ content: { parts: [{ text: '.' }] }, finishReason: 'STOP' }, { content: { parts: [{ functionCall: { name: 'pick', args: { c: 1 } } }] }, index: 1, finishReason: 'STOP' }], { promptTokenCount: 5, candidatesTokenCount: 9, totalTokenCount: 14 }),
+    ].join('');
+    expect(geminiAdapter.createStreamParser().push(text)).toEqual([
+      { type: 'message_start', id: 'r2', model: 'gemini-2.5-flash', created: 0 },
+      { type: 'text_delta', text: 'Red' },
+      { type: 'tool_call_start', index: 0, id: 'call_r2_0', name: 'pick', choice: 1 },
+      { type: 'tool_call_delta', index: 0, argumentsDelta: '{}', choice: 1 },
+      { type: 'text_delta', text: '.' },
+      { type: 'finish', finishReason: 'stop', providerFinishReason: 'STOP' },
+      { type: 'tool_call_start', index: 1, id: 'call_r2_1', name: 'pick', choice: 1 },
+      { type: 'tool_call_delta', index: 1, argumentsDelta: '{"c":1}', choice: 1 },
+      { type: 'finish', finishReason: 'tool_calls', providerFinishReason: 'STOP', choice: 1 },
+      { type: 'usage', usage: { inputTokens: 5, outputTokens: 9, totalTokens: 14 } },
+    ]);
+  });
+});
+
 describe('gemini adapter: mapError', () => {
   it('maps RESOURCE_EXHAUSTED with the RetryInfo delay', () => {
     expect(geminiAdapter.mapError(429, error429Raw)).toMatchObject({ code: 'TOTRA_PROVIDER_RATE_LIMITED', retryAfterMs: 28_000, providerCode: 'RESOURCE_EXHAUSTED' });

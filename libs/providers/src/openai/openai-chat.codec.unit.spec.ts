@@ -230,10 +230,14 @@ describe('several choices (n)', () => {
       const req = await prepareRequest(providerAdapters[provider], ask(4), { provider, model: 'm', apiKey: 'k', baseUrl: 'http://upstream/v1', apiVersion: '2024-10-21' }, new Date());
       expect(JSON.parse(req.body as string), provider).toMatchObject({ n: 4 });
     }
+    // Gemini's candidates, up to eight.
+    const gemini = { provider: 'gemini' as const, model: 'gemini-2.5-flash', apiKey: 'k' };
+    expect(JSON.parse((await prepareRequest(providerAdapters.gemini, ask(4), gemini, new Date())).body as string)).toMatchObject({ generationConfig: { candidateCount: 4 } });
+    await expect(prepareRequest(providerAdapters.gemini, ask(9), gemini, new Date())).rejects.toMatchObject({ feature: 'n', message: 'n: gemini writes at most 8 choices per request, and this one asks for 9' });
   });
 
   it('is refused by name for a provider that writes one choice per request', async () => {
-    for (const provider of ['anthropic', 'gemini', 'cohere', 'ollama'] as const) {
+    for (const provider of ['anthropic', 'cohere', 'ollama'] as const) {
       const refusal = prepareRequest(providerAdapters[provider], ask(2), { provider, model: 'm', apiKey: 'k', baseUrl: 'http://upstream' }, new Date());
       await expect(refusal, provider).rejects.toMatchObject({ feature: 'n', message: `n: ${provider} writes one choice per request, and this one asks for 2` });
     }

@@ -59,11 +59,28 @@ function functionCallParts(reply: MockReply): JsonRecord[] {
   });
 }
 
-function candidate(parts: JsonRecord[], finishReason: string | undefined): JsonRecord {
+function candidate(parts: JsonRecord[], finishReason: string | undefined, index = 0): JsonRecord {
   const c: JsonRecord = { content: { parts, role: 'model' } };
   if (finishReason) c['finishReason'] = finishReason;
-  c['index'] = 0;
+  c['index'] = index;
   return c;
+}
+
+/**
+ * The answers to a request for `candidateCount` candidates (at most 8, as Gemini takes): the
+ * reply, then the same reply numbered (`" (2)"` after its text) for each further one; the usage
+ * counts every candidate's output.
+ */
+function candidatesOf(reply: MockReply, request: ChatView): { replies: MockReply[]; usage: ResolvedUsage } {
+  const source = rec(request.body['generateContentRequest']) ?? request.body;
+  const n = num(rec(source['generationConfig'])?.['candidateCount']) ?? 1;
+  const replies = Array.from({ length: n }, (_, i) => {
+    if (i === 0 || reply.text.length === 0) return reply;
+    const suffix = ` (${i + 1})`;
+    return { ...reply, text: reply.text + suffix, textChunks: [...reply.textChunks, suffix] };
+  });
+  const outputTokens = reply.usage.outputTokens * n;
+  return { replies, usage: { ...reply.usage, outputTokens, totalTokens: reply.usage.inputTokens + outputTokens } };
 }
 
 const finish = (reply: MockReply) => (reply.finishReason === 'length' ? 'MAX_TOKENS' : 'STOP');
@@ -72,6 +89,10 @@ function chatView(body: JsonRecord, model: string, stream: boolean, variant: str
   const source = rec(body['generateContentRequest']) ?? body;
   const contents = arr(source['contents']);
   if (!contents || contents.length === 0) throw new WireRequestError(400, '* GenerateContentRequest.contents: contents is not specified');
+  const count = rec(source['generationConfig'])?.['candidateCount'];
+  if (count !== undefined && !(Number.isInteger(count) && (count as number) >= 1 && (count as number) <= 8)) {
+    throw new WireRequestError(400, `* GenerateContentRequest.generation_config.candidate_count: must be between 1 and 8, got ${J(count)}`);
+  }
   const texts: string[] = [];
   for (const p of arr(rec(source['systemInstruction'])?.['parts']) ?? []) texts.push(partText(rec(p) ?? {}));
   let lastUserText = '';
@@ -87,24 +108,34 @@ function chatView(body: JsonRecord, model: string, stream: boolean, variant: str
   return view;
 }
 
-function chatJson(reply: MockReply): string {
-  const parts: JsonRecord[] = [];
-  if (reply.text.length > 0 || reply.toolCalls.length === 0) parts.push({ text: reply.text });
-  parts.push(...functionCallParts(reply));
+function chatJson(reply: MockReply, request: ChatView): string {
+  const { replies, usage } = candidatesOf(reply, request);
   return J({
-    candidates: [candidate(parts, finish(reply))],
-    usageMetadata: usageMetadata(reply.usage),
+    candidates: replies.map((r, index) => {
+      const parts: JsonRecord[] = [];
+      if (r.text.length > 0 || r.toolCalls.length === 0) parts.push({ text: r.text });
+      parts.push(...functionCallParts(r));
+      return candidate(parts, finish(r), index);
+    }),
+    usageMetadata: usageMetadata(usage),
     modelVersion: reply.model,
     responseId: `mock${reply.seq}`,
   });
 }
 
-function chatChunks(reply: MockReply): { json: string; text?: string }[] {
+/** A streamed answer; with several candidates, each chunk carries the next piece of each (as far as it has one). */
+function chatChunks(reply: MockReply, request: ChatView): { json: string; text?: string }[] {
+  const { replies, usage } = candidatesOf(reply, request);
   const chunks: { json: string; text?: string }[] = [];
   const meta = { modelVersion: reply.model, responseId: `mock${reply.seq}` };
-  for (const text of reply.textChunks) chunks.push({ json: J({ candidates: [candidate([{ text }], undefined)], ...meta }), text });
-  const last = reply.toolCalls.length > 0 ? functionCallParts(reply) : [{ text: '' }];
-  chunks.push({ json: J({ candidates: [candidate(last, finish(reply))], usageMetadata: usageMetadata(reply.usage), ...meta }) });
+  const pieces = Math.max(...replies.map((r) => r.textChunks.length));
+  for (let i = 0; i < pieces; i++) {
+    const step = replies.flatMap((r, index) => (i < r.textChunks.length ? [{ index, text: r.textChunks[i] as string }] : []));
+    const text = step.map((s) => s.text).join('');
+    chunks.push({ json: J({ candidates: step.map((s) => candidate([{ text: s.text }], undefined, s.index)), ...meta }), text });
+  }
+  const last = replies.map((r, index) => candidate(r.toolCalls.length > 0 ? functionCallParts(r) : [{ text: '' }], finish(r), index));
+  chunks.push({ json: J({ candidates: last, usageMetadata: usageMetadata(usage), ...meta }) });
   return chunks;
 }
 
@@ -173,7 +204,7 @@ export function geminiDialect(): Dialect {
     },
     chatJson,
     chatStream(reply, request) {
-      const chunks = chatChunks(reply);
+      const chunks = chatChunks(reply, request);
       if (request.variant === 'json-array') {
         // Without alt=sse the answer is one JSON array, written element by element.
         const frames = chunks.map((c, i): Frame => {
