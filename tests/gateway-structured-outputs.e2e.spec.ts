@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startHarness, type Harness } from './support/gateway-harness.js';
 
 // Anthropic's structured outputs (`output_config.format`, ADR 0033) from the Anthropic SDK: Claude,
@@ -77,6 +78,30 @@ describe('structured outputs across providers', () => {
       expect(sent).toContain('the city <EMAIL_1> lives in');
       expect(sent).not.toContain(email);
     }
+  });
+
+  it("reaches Claude from the openai client's parse() as Claude's own structured outputs where the model has them (ADR 0035)", async () => {
+    const openai = new OpenAI({ apiKey: h.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const parse = (model: string) =>
+      openai.chat.completions.parse({
+        model,
+        messages: [{ role: 'user', content: 'Where is the Louvre?' }],
+        response_format: { type: 'json_schema', json_schema: { name: 'place', schema: { ...schema, properties: { ...schema.properties, city: { type: 'string', maxLength: 40 } } }, strict: true } },
+      });
+    const res = await parse('claude-sonnet-4-5');
+    expect(res.choices[0]?.message.parsed).toEqual({ city: 'Paris', country: 'France' });
+    const sent = h.mocks.anthropic.requests.at(-1)?.body as Record<string, unknown>;
+    // The constraint Claude does not take moved into the description; no instruction added.
+    expect(sent['output_config']).toEqual({ format: { type: 'json_schema', schema: { ...schema, properties: { ...schema.properties, city: { type: 'string', description: '{"maxLength":40}' } } } } });
+    expect(sent).not.toHaveProperty('system');
+    // Claude Opus 4.1 has no structured outputs: the schema goes as an instruction.
+    const added = await h.cli('models', 'add', '--id', 'opus-41', '--alias', 'claude-opus-4-1', '--provider', 'anthropic', '--model', 'claude-opus-4-1', '--base-url', h.mocks.anthropic.baseUrl || h.mocks.anthropic.url, '--credential', 'env:ANTHROPIC_API_KEY', ...h.cliArgs);
+    expect(added.code, added.err).toBe(0);
+    await vi.waitFor(() => expect(h.gateway.catalog.directory.deploymentsFor('claude-opus-4-1')).toHaveLength(1), { timeout: 10_000 });
+    expect((await parse('claude-opus-4-1')).choices[0]?.message.parsed).toEqual({ city: 'Paris', country: 'France' });
+    const toOpus = h.mocks.anthropic.requests.at(-1)?.body as Record<string, unknown>;
+    expect(toOpus).not.toHaveProperty('output_config');
+    expect(JSON.stringify(toOpus['system'])).toContain('conforms to this JSON Schema');
   });
 
   it('refuses, naming it, an output_config that asks another provider for more than a schema', async () => {

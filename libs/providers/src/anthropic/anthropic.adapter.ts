@@ -5,6 +5,7 @@ import { invalidResponse, providerError } from '../wire/error-mapping.js';
 import type { HeadersLike } from '../wire/headers.js';
 import { bodyText, num, readJson, rec, str } from '../wire/json.js';
 import { createSsePassthroughParser, createSseStreamParser, parseEventJson, type MessageFramer } from '../wire/stream-parser.js';
+import { claudeTakesStructuredOutputs } from './structured-outputs.js';
 import { AnthropicEventDecoder, codeFromAnthropicErrorType, createAnthropicStreamCutter, decodeAnthropicResponse, encodeAnthropicRequest } from './anthropic.codec.js';
 
 export const ANTHROPIC_DEFAULT_VERSION = '2023-06-01';
@@ -79,7 +80,8 @@ export const anthropicAdapter: ProviderAdapter = {
   requestIdHeader: 'request-id',
   buildRequest(request, deployment) {
     const unread = extraMembersFor(request, anthropicAdapter);
-    return httpRequest(deployment, JSON.stringify(encodeAnthropicRequest(request, { model: deployment.model, ...(unread ? { unread } : {}) })), request.stream, request.betas);
+    const body = encodeAnthropicRequest(request, { model: deployment.model, structuredOutputs: claudeTakesStructuredOutputs(deployment.model), ...(unread ? { unread } : {}) });
+    return httpRequest(deployment, JSON.stringify(body), request.stream, request.betas);
   },
   parseResponse(status, body) {
     if (status < 200 || status >= 300) throw mapAnthropicError('anthropic', status, body);

@@ -24,6 +24,7 @@ import { InboundRequestError, type ProviderErrorCode } from '../errors.js';
 import { invalidResponse } from '../wire/error-mapping.js';
 import { arr, formatIssues, num, parseArguments, rec, str, type JsonRecord } from '../wire/json.js';
 import { formatSse } from '../wire/sse.js';
+import { claudeOutputSchema } from './structured-outputs.js';
 import {
   AnthropicCountTokensWire,
   AnthropicRequestWire,
@@ -280,13 +281,19 @@ export function encodeAnthropicRequest(
     stream?: boolean;
     /** Members of the client's Anthropic body the decoder did not read, sent as they came (ADR 0025). */
     unread?: Readonly<Record<string, unknown>>;
+    /** The model has structured outputs (`claudeTakesStructuredOutputs`): a strict JSON schema goes as `output_config` (ADR 0035). */
+    structuredOutputs?: boolean;
   },
 ): JsonRecord {
   const { system, conversation } = splitSystem(req.messages);
   const systemBlocks = system.filter((p) => p.text.length > 0).map(encodeTextPart);
   // The client's own `output_config` (ADR 0033) goes as it came: Claude constrains its output,
-  // no instruction is needed.
-  const jsonHint = o.unread?.['output_config'] === undefined ? jsonModeInstruction(req.responseFormat) : undefined;
+  // no instruction is needed. Another API's strict schema goes as one where the model and the
+  // schema allow it (ADR 0035); anything else is asked for with an instruction.
+  const clientConfig = o.unread?.['output_config'] !== undefined;
+  const rf = req.responseFormat;
+  const outputSchema = !clientConfig && o.structuredOutputs && rf?.type === 'json_schema' && rf.strict === true ? claudeOutputSchema(rf.schema) : undefined;
+  const jsonHint = clientConfig || outputSchema ? undefined : jsonModeInstruction(rf);
   if (jsonHint) systemBlocks.push({ type: 'text', text: jsonHint });
 
   const turns: { role: 'user' | 'assistant'; content: JsonRecord[] }[] = [];
@@ -369,6 +376,7 @@ export function encodeAnthropicRequest(
   if (req.topP !== undefined) body['top_p'] = req.topP;
   if (req.stop && req.stop.length > 0) body['stop_sequences'] = req.stop;
   if (req.user !== undefined) body['metadata'] = { user_id: req.user };
+  if (outputSchema) body['output_config'] = { format: { type: 'json_schema', schema: outputSchema } };
   if (o.stream ?? req.stream) body['stream'] = true;
   return withUnreadMembers(body, o.unread);
 }

@@ -118,7 +118,7 @@ describe('decodeAnthropicRequest', () => {
       const toClaude = JSON.parse((await prepareRequest(providerAdapters.anthropic, req, { provider: 'anthropic', model: 'claude-sonnet-4-5', apiKey: 'k' }, date)).body as string) as Record<string, unknown>;
       expect(toClaude['output_config']).toEqual({ format: { type: 'json_schema', schema } });
       expect(toClaude['system']).toBeUndefined();
-      // An OpenAI client's schema reaches Claude as an instruction, as before.
+      // Another API's schema reaches a Claude model without structured outputs as an instruction (ADR 0035).
       const fromOpenAI = encodeAnthropicRequest({ ...req, extra: undefined }, { model: 'claude' });
       expect(JSON.stringify(fromOpenAI['system'])).toContain('conforms to this JSON Schema');
       expect(fromOpenAI['output_config']).toBeUndefined();
