@@ -80,7 +80,7 @@ describe('structured outputs across providers', () => {
     }
   });
 
-  it("reaches Claude from the openai client's parse() as Claude's own structured outputs where the model has them (ADR 0035)", async () => {
+  it("reaches Claude, on Anthropic and on Bedrock, from the openai client's parse() as Claude's own structured outputs where the model has them (ADR 0035)", async () => {
     const openai = new OpenAI({ apiKey: h.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
     const parse = (model: string) =>
       openai.chat.completions.parse({
@@ -102,6 +102,15 @@ describe('structured outputs across providers', () => {
     const toOpus = h.mocks.anthropic.requests.at(-1)?.body as Record<string, unknown>;
     expect(toOpus).not.toHaveProperty('output_config');
     expect(JSON.stringify(toOpus['system'])).toContain('conforms to this JSON Schema');
+    // Claude Sonnet 4.5 on Bedrock, through Converse: outputConfig.textFormat, the schema as a string.
+    expect((await parse('claude-bedrock')).choices[0]?.message.parsed).toEqual({ city: 'Paris', country: 'France' });
+    const toBedrock = h.mocks.bedrock.requests.at(-1);
+    expect(toBedrock?.path).toBe(`/model/${encodeURIComponent(CLAUDE_ON_BEDROCK)}/converse`);
+    const textFormat = (toBedrock?.body as { outputConfig?: { textFormat?: { type: string; structure: { jsonSchema: { schema: string; name: string } } } } }).outputConfig?.textFormat;
+    expect(textFormat?.type).toBe('json_schema');
+    expect(textFormat?.structure.jsonSchema.name).toBe('place');
+    expect(JSON.parse(textFormat?.structure.jsonSchema.schema ?? '{}')).toEqual(sent['output_config'] && (sent['output_config'] as { format: { schema: unknown } }).format.schema);
+    expect(toBedrock?.body).not.toHaveProperty('system');
   });
 
   it('refuses, naming it, an output_config that asks another provider for more than a schema', async () => {

@@ -118,4 +118,26 @@ describe("Claude's structured outputs for other APIs' schemas", () => {
       expect(JSON.stringify(jsonObject['system'])).toContain('single valid JSON object');
     });
   });
+
+  describe('an OpenAI client asking Claude on Bedrock (Converse)', () => {
+    const date = new Date('2026-12-01T00:00:00Z');
+    const req = decodeOpenAIChatRequest({ model: 'claude', messages: [{ role: 'user', content: 'where?' }], response_format: { type: 'json_schema', json_schema: { name: 'place', description: 'a place', schema: strict, strict: true } } });
+    const send = async (model: string) => JSON.parse((await prepareRequest(providerAdapters.bedrock, req, { provider: 'bedrock', model, region: 'eu-central-1', apiKey: 'k' }, date)).body as string) as Record<string, unknown>;
+
+    it('gets outputConfig.textFormat, the schema as a JSON string, from Claude 4.5 and later, named by model id, inference profile or ARN', async () => {
+      for (const model of ['anthropic.claude-sonnet-4-5-20250929-v1:0', 'eu.anthropic.claude-haiku-4-5-20251001-v1:0', 'arn:aws:bedrock:eu-central-1:123456789012:inference-profile/eu.anthropic.claude-opus-4-5-20251101-v1:0']) {
+        const body = await send(model);
+        expect(body['outputConfig'], model).toEqual({ textFormat: { type: 'json_schema', structure: { jsonSchema: { schema: JSON.stringify(strict), name: 'place', description: 'a place' } } } });
+        expect(body['system'], model).toBeUndefined();
+      }
+    });
+
+    it('gets the instruction from other models', async () => {
+      for (const model of ['anthropic.claude-opus-4-1-20250805-v1:0', 'anthropic.claude-3-5-sonnet-20240620-v1:0', 'amazon.nova-pro-v1:0']) {
+        const body = await send(model);
+        expect(body['outputConfig'], model).toBeUndefined();
+        expect(JSON.stringify(body['system']), model).toContain('conforms to this JSON Schema');
+      }
+    });
+  });
 });

@@ -2,6 +2,7 @@ import type { ChatRequest, ChatResponse, FinishReason, ReasoningPart, ToolCall, 
 import { portableDocument } from '../canonical/documents.js';
 import { opaqueRefusal, unportableMembers, unreadMembers } from '../canonical/extra.js';
 import { jsonModeInstruction, splitSystem } from '../canonical/helpers.js';
+import { claudeOutputSchema, claudeTakesStructuredOutputs } from '../anthropic/structured-outputs.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import { ProviderConfigError, UnsupportedFeatureError, type ProviderError, type ProviderErrorCode } from '../errors.js';
 import { joinUrl, type Deployment, type PassthroughSupport, type ProviderAdapter, type ProviderHttpRequest, type StreamParser } from '../adapters/adapter.js';
@@ -67,7 +68,11 @@ function withTextBesideDocuments(content: JsonRecord[]): void {
 }
 
 /** Canonical request -> Bedrock Converse / ConverseStream body. */
-export function encodeBedrockRequest(req: ChatRequest): JsonRecord {
+/**
+ * Canonical request -> Converse request body. `structuredOutputs`: the model has them (Claude 4.5
+ * and later): a strict JSON schema goes as `outputConfig.textFormat` (ADR 0035).
+ */
+export function encodeBedrockRequest(req: ChatRequest, o: { structuredOutputs?: boolean } = {}): JsonRecord {
   const { system, conversation } = splitSystem(req.messages);
   const messages: { role: 'user' | 'assistant'; content: JsonRecord[] }[] = [];
   let documents = 0;
@@ -114,7 +119,9 @@ export function encodeBedrockRequest(req: ChatRequest): JsonRecord {
     if (p.text.length > 0) systemBlocks.push({ text: p.text });
     if (p.cacheControl) systemBlocks.push({ cachePoint: { type: 'default' } });
   }
-  const hint = jsonModeInstruction(req.responseFormat);
+  const rf = req.responseFormat;
+  const outputSchema = o.structuredOutputs && rf?.type === 'json_schema' && rf.strict === true ? claudeOutputSchema(rf.schema) : undefined;
+  const hint = outputSchema ? undefined : jsonModeInstruction(rf);
   if (hint) systemBlocks.push({ text: hint });
   if (systemBlocks.length > 0) body['system'] = systemBlocks;
 
@@ -143,7 +150,19 @@ export function encodeBedrockRequest(req: ChatRequest): JsonRecord {
   if (req.topK !== undefined && budget === undefined) extra['top_k'] = req.topK;
   if (budget !== undefined) extra['thinking'] = { type: 'enabled', budget_tokens: budget };
   if (Object.keys(extra).length > 0) body['additionalModelRequestFields'] = extra;
+  if (outputSchema && rf?.type === 'json_schema') {
+    // Converse takes the schema as a JSON string.
+    const jsonSchema: JsonRecord = { schema: JSON.stringify(outputSchema), name: rf.name };
+    if (rf.description !== undefined) jsonSchema['description'] = rf.description;
+    body['outputConfig'] = { textFormat: { type: 'json_schema', structure: { jsonSchema } } };
+  }
   return body;
+}
+
+/** The Claude model a Bedrock model id, inference profile or ARN names (`claude-sonnet-4-5-20250929-v1:0`), if any. */
+function claudeOnBedrock(model: string): string | undefined {
+  const at = model.lastIndexOf('anthropic.claude');
+  return at >= 0 && CLAUDE_ON_BEDROCK.test(model) ? model.slice(at + 'anthropic.'.length) : undefined;
 }
 
 export function finishFromBedrock(reason: string | undefined): FinishReason {
@@ -533,7 +552,9 @@ export const bedrockAdapter: ProviderAdapter = {
   documents: true,
   requestIdHeader: 'x-amzn-requestid',
   buildRequest(request, deployment) {
-    return bedrockRequest(deployment, request.stream ? 'converse-stream' : 'converse', request.stream, JSON.stringify(encodeBedrockRequest(request)));
+    const claude = claudeOnBedrock(deployment.model);
+    const body = encodeBedrockRequest(request, { structuredOutputs: claude !== undefined && claudeTakesStructuredOutputs(claude) });
+    return bedrockRequest(deployment, request.stream ? 'converse-stream' : 'converse', request.stream, JSON.stringify(body));
   },
   async signRequest(request: ProviderHttpRequest, deployment: Deployment, date: Date) {
     if (!deployment.aws) return request;
