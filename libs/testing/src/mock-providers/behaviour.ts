@@ -213,6 +213,21 @@ export interface MockReply {
   latencyMs: number;
 }
 
+/**
+ * The answers to a request for `n` choices or candidates: the reply, then the same reply
+ * numbered (`" (2)"` after its text) for each further one, so that every one is told apart. The
+ * usage counts the prompt once and every answer's output.
+ */
+export function numberedReplies(reply: MockReply, n: number): { replies: MockReply[]; usage: ResolvedUsage } {
+  const replies = Array.from({ length: n }, (_, i) => {
+    if (i === 0 || reply.text.length === 0) return reply;
+    const suffix = ` (${i + 1})`;
+    return { ...reply, text: reply.text + suffix, textChunks: [...reply.textChunks, suffix] };
+  });
+  const outputTokens = reply.usage.outputTokens * n;
+  return { replies, usage: { ...reply.usage, outputTokens, totalTokens: reply.usage.inputTokens + outputTokens } };
+}
+
 /** Cuts text into at most `pieces` parts of near-equal length, never inside a code point. */
 export function splitText(text: string, pieces: number): string[] {
   if (text.length === 0) return [];

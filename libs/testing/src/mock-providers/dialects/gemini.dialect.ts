@@ -1,4 +1,4 @@
-import { embeddingSize, mockEmbedding, type MockReply, type ResolvedUsage } from '../behaviour.js';
+import { embeddingSize, mockEmbedding, numberedReplies, type MockReply, type ResolvedUsage } from '../behaviour.js';
 import { bearerToken, header, joinTexts, JSON_TYPE, SSE_TYPE, type ChatView, type Dialect, type Frame } from '../dialect.js';
 import { WireRequestError } from '../errors.js';
 import { arr, num, rec, str, type JsonRecord } from '../json-access.js';
@@ -66,21 +66,10 @@ function candidate(parts: JsonRecord[], finishReason: string | undefined, index 
   return c;
 }
 
-/**
- * The answers to a request for `candidateCount` candidates (at most 8, as Gemini takes): the
- * reply, then the same reply numbered (`" (2)"` after its text) for each further one; the usage
- * counts every candidate's output.
- */
+/** The answers to a request for `candidateCount` candidates (1 to 8, checked by `chatView`). */
 function candidatesOf(reply: MockReply, request: ChatView): { replies: MockReply[]; usage: ResolvedUsage } {
   const source = rec(request.body['generateContentRequest']) ?? request.body;
-  const n = num(rec(source['generationConfig'])?.['candidateCount']) ?? 1;
-  const replies = Array.from({ length: n }, (_, i) => {
-    if (i === 0 || reply.text.length === 0) return reply;
-    const suffix = ` (${i + 1})`;
-    return { ...reply, text: reply.text + suffix, textChunks: [...reply.textChunks, suffix] };
-  });
-  const outputTokens = reply.usage.outputTokens * n;
-  return { replies, usage: { ...reply.usage, outputTokens, totalTokens: reply.usage.inputTokens + outputTokens } };
+  return numberedReplies(reply, num(rec(source['generationConfig'])?.['candidateCount']) ?? 1);
 }
 
 const finish = (reply: MockReply) => (reply.finishReason === 'length' ? 'MAX_TOKENS' : 'STOP');

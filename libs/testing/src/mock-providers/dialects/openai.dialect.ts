@@ -1,4 +1,4 @@
-import { embeddingSize, mockEmbedding, mockTokenCount, type MockReply, type ResolvedUsage } from '../behaviour.js';
+import { embeddingSize, mockEmbedding, mockTokenCount, numberedReplies, type MockReply, type ResolvedUsage } from '../behaviour.js';
 import {
   bearerToken,
   checkKey,
@@ -253,20 +253,9 @@ function chatView(body: JsonRecord, ctx: RequestContext, family: OpenAIFamily): 
   };
 }
 
-/**
- * The answers to a request for `n` choices: the reply, then the same reply numbered (`" (2)"`
- * after its text) for each further choice, so that every choice is told apart. The usage counts
- * the prompt once and every choice's output.
- */
+/** The answers to a request for `n` choices (1 to 128, checked by `chatView`). */
 function choicesOf(reply: MockReply, request: ChatView): { replies: MockReply[]; usage: ResolvedUsage } {
-  const n = num(request.body['n']) ?? 1;
-  const replies = Array.from({ length: n }, (_, i) => {
-    if (i === 0 || reply.text.length === 0) return reply;
-    const suffix = ` (${i + 1})`;
-    return { ...reply, text: reply.text + suffix, textChunks: [...reply.textChunks, suffix] };
-  });
-  const outputTokens = reply.usage.outputTokens * n;
-  return { replies, usage: { ...reply.usage, outputTokens, totalTokens: reply.usage.inputTokens + outputTokens } };
+  return numberedReplies(reply, num(request.body['n']) ?? 1);
 }
 
 function chatJson(reply: MockReply, request: ChatView, family: OpenAIFamily): string {
