@@ -290,9 +290,12 @@ export function encodeAnthropicRequest(
   // The client's own `output_config` (ADR 0033) goes as it came: Claude constrains its output,
   // no instruction is needed. Another API's strict schema goes as one where the model and the
   // schema allow it (ADR 0035); anything else is asked for with an instruction.
+  // A conversation that ends with the assistant's words asks Claude to continue them (a
+  // prefill), which structured outputs do not take.
   const clientConfig = o.unread?.['output_config'] !== undefined;
   const rf = req.responseFormat;
-  const outputSchema = !clientConfig && o.structuredOutputs && rf?.type === 'json_schema' && rf.strict === true ? claudeOutputSchema(rf.schema) : undefined;
+  const prefill = conversation.at(-1)?.role === 'assistant';
+  const outputSchema = !clientConfig && !prefill && o.structuredOutputs && rf?.type === 'json_schema' && rf.strict === true ? claudeOutputSchema(rf.schema) : undefined;
   const jsonHint = clientConfig || outputSchema ? undefined : jsonModeInstruction(rf);
   if (jsonHint) systemBlocks.push({ type: 'text', text: jsonHint });
 

@@ -113,6 +113,13 @@ describe("Claude's structured outputs for other APIs' schemas", () => {
       instructed(await send(strictFormat, 'claude-opus-4-1'));
       instructed(await send({ type: 'json_schema', json_schema: { name: 'place', schema: strict } }));
       instructed(await send({ type: 'json_schema', json_schema: { name: 'tree', schema: { ...strict, properties: { ...strict.properties, kids: { type: 'array', items: { $ref: '#' } } } }, strict: true } }));
+      // A conversation that ends with the assistant's words (a prefill, which they do not take).
+      const prefilled = decodeOpenAIChatRequest({ model: 'claude', messages: [{ role: 'user', content: 'where?' }, { role: 'assistant', content: '{"city":' }], response_format: strictFormat });
+      for (const [adapter, model] of [[providerAdapters.anthropic, 'claude-sonnet-4-5'], [providerAdapters.bedrock, 'anthropic.claude-sonnet-4-5-20250929-v1:0']] as const) {
+        const body = JSON.parse((await prepareRequest(adapter, prefilled, { provider: adapter.provider, model, apiKey: 'k', region: 'eu-central-1' }, date)).body as string) as Record<string, unknown>;
+        expect(body['output_config'] ?? body['outputConfig'], adapter.provider).toBeUndefined();
+        expect(JSON.stringify(body['system']), adapter.provider).toContain('conforms to this JSON Schema');
+      }
       const jsonObject = await send({ type: 'json_object' });
       expect(jsonObject['output_config']).toBeUndefined();
       expect(JSON.stringify(jsonObject['system'])).toContain('single valid JSON object');

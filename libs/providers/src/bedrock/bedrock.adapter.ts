@@ -120,7 +120,9 @@ export function encodeBedrockRequest(req: ChatRequest, o: { structuredOutputs?: 
     if (p.cacheControl) systemBlocks.push({ cachePoint: { type: 'default' } });
   }
   const rf = req.responseFormat;
-  const outputSchema = o.structuredOutputs && rf?.type === 'json_schema' && rf.strict === true ? claudeOutputSchema(rf.schema) : undefined;
+  // Not for a conversation that ends with the assistant's words (a prefill), which they do not take.
+  const prefill = req.messages.at(-1)?.role === 'assistant';
+  const outputSchema = o.structuredOutputs && !prefill && rf?.type === 'json_schema' && rf.strict === true ? claudeOutputSchema(rf.schema) : undefined;
   const hint = outputSchema ? undefined : jsonModeInstruction(rf);
   if (hint) systemBlocks.push({ text: hint });
   if (systemBlocks.length > 0) body['system'] = systemBlocks;
