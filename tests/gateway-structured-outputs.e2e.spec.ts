@@ -111,6 +111,14 @@ describe('structured outputs across providers', () => {
     expect(textFormat?.structure.jsonSchema.name).toBe('place');
     expect(JSON.parse(textFormat?.structure.jsonSchema.schema ?? '{}')).toEqual(sent['output_config'] && (sent['output_config'] as { format: { schema: unknown } }).format.schema);
     expect(toBedrock?.body).not.toHaveProperty('system');
+    // The Responses API's parse() too.
+    const viaResponses = await openai.responses.parse({
+      model: 'claude-sonnet-4-5',
+      input: 'Where is the Louvre?',
+      text: { format: { type: 'json_schema', name: 'place', schema, strict: true } },
+    });
+    expect(viaResponses.output_parsed).toEqual({ city: 'Paris', country: 'France' });
+    expect((h.mocks.anthropic.requests.at(-1)?.body as Record<string, unknown>)['output_config']).toEqual({ format: { type: 'json_schema', schema } });
   });
 
   it('refuses, naming it, an output_config that asks another provider for more than a schema', async () => {
