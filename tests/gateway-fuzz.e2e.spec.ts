@@ -199,6 +199,8 @@ const fixture = (path: string): Json => JSON.parse(text(path)) as Json;
 
 const REAL_ANSWERS: readonly [alias: string, mock: 'openai' | 'anthropic' | 'gemini' | 'bedrock' | 'cohere' | 'ollama' | 'mistral', answer: Json][] = [
   [ALIAS.openai, 'openai', fixture('openai/chat-response-tools.json')],
+  // Several choices (a request with n), which a client that asked for one may get all the same.
+  [ALIAS.openai, 'openai', fixture('openai/chat-response-choices.json')],
   [ALIAS.anthropic, 'anthropic', fixture('anthropic/messages-response.json')],
   [ALIAS.gemini, 'gemini', fixture('gemini/generate-response.json')],
   [ALIAS.bedrock, 'bedrock', fixture('bedrock/converse-response.json')],
@@ -242,6 +244,7 @@ function sseMessages(source: string): RealStream['messages'] {
 
 const REAL_STREAMS: readonly RealStream[] = [
   { alias: ALIAS.openai, mock: 'openai', contentType: 'text/event-stream', messages: sseMessages(text('openai/chat-stream-tools.sse')) },
+  { alias: ALIAS.openai, mock: 'openai', contentType: 'text/event-stream', messages: sseMessages(text('openai/chat-stream-choices.sse')) },
   { alias: ALIAS.anthropic, mock: 'anthropic', contentType: 'text/event-stream', messages: sseMessages(text('anthropic/messages-stream.sse')) },
   { alias: ALIAS.gemini, mock: 'gemini', contentType: 'text/event-stream', messages: sseMessages(text('gemini/stream.sse')) },
   { alias: ALIAS.cohere, mock: 'cohere', contentType: 'text/event-stream', messages: sseMessages(text('cohere/stream.sse')) },
@@ -278,7 +281,7 @@ const STREAM_SEEDS = 10;
 
 /** The same question in each client API: where it goes and its body. */
 function ask(api: 'openai' | 'anthropic' | 'responses', model: string, stream: boolean): [string, unknown] {
-  if (api === 'openai') return ['/v1/chat/completions', { model, max_tokens: 16, stream, messages: [{ role: 'user', content: 'hi' }] }];
+  if (api === 'openai') return ['/v1/chat/completions', { model, max_tokens: 16, stream, ...(model === ALIAS.openai ? { n: 2 } : {}), messages: [{ role: 'user', content: 'hi' }] }];
   if (api === 'anthropic') return ['/v1/messages', { model, max_tokens: 16, stream, messages: [{ role: 'user', content: 'hi' }] }];
   return ['/v1/responses', { model, max_output_tokens: 16, stream, input: 'hi' }];
 }

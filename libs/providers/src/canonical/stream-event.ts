@@ -119,10 +119,18 @@ export function createStreamAccumulator(): StreamAccumulator {
   let id = '';
   let model = '';
   let created = 0;
-  const choices: ChoiceBuilder[] = [newChoice()];
+  // By choice number (a provider names them; a Map, not an array, whatever numbers it gives).
+  const choices = new Map<number, ChoiceBuilder>([[0, newChoice()]]);
   let usage: Usage | undefined;
   let failure: { code: string; message: string } | undefined;
-  const of = (n: number | undefined): ChoiceBuilder => (choices[n ?? 0] ??= newChoice());
+  const of = (n = 0): ChoiceBuilder => {
+    let c = choices.get(n);
+    if (!c) {
+      c = newChoice();
+      choices.set(n, c);
+    }
+    return c;
+  };
 
   const push = (event: StreamEvent): void => {
     switch (event.type) {
@@ -185,12 +193,14 @@ export function createStreamAccumulator(): StreamAccumulator {
     pushAll(events) {
       for (const e of events) push(e);
     },
-    text: () => (choices[0] as ChoiceBuilder).text.join(''),
+    text: () => of(0).text.join(''),
     usage: () => usage,
     error: () => failure,
     result(): ChatResponse {
-      const response: ChatResponse = { id, model, created, ...choiceOf(choices[0] as ChoiceBuilder) };
-      if (choices.length > 1) response.moreChoices = choices.slice(1).map((c) => choiceOf(c ?? newChoice()));
+      const response: ChatResponse = { id, model, created, ...choiceOf(of(0)) };
+      // The others in the order of their numbers.
+      const more = [...choices.keys()].filter((n) => n !== 0).sort((a, b) => a - b);
+      if (more.length > 0) response.moreChoices = more.map((n) => choiceOf(of(n)));
       if (usage) response.usage = usage;
       return response;
     },

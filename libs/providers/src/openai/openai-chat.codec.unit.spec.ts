@@ -5,6 +5,9 @@ import { ChatRequest } from '../canonical/chat.js';
 import { createStreamAccumulator, responseToStreamEvents, type StreamEvent } from '../canonical/stream-event.js';
 import { SseDecoder } from '../wire/sse.js';
 import requestRaw from '../testdata/openai/chat-request.json?raw';
+import choicesRaw from '../testdata/openai/chat-response-choices.json?raw';
+import choicesStreamRaw from '../testdata/openai/chat-stream-choices.sse?raw';
+import { feed, splitPlans, utf8 } from '../testdata/feed.js';
 import { createOpenAIChatStreamEncoder, decodeOpenAIChatRequest, decodeOpenAIChatResponse, encodeOpenAIChatRequest, encodeOpenAIChatResponse } from './openai-chat.codec.js';
 
 describe('decodeOpenAIChatRequest', () => {
@@ -319,5 +322,26 @@ describe('several choices (n)', () => {
     const replayed = createStreamAccumulator();
     replayed.pushAll(responseToStreamEvents(acc.result()));
     expect(replayed.result()).toEqual(acc.result());
+    // A provider's far-off choice number costs nothing: the choices are kept by number, in order.
+    const far = createStreamAccumulator();
+    far.pushAll([...events, { type: 'text_delta', text: 'odd', choice: 1_000_000_000 }]);
+    expect(far.result().moreChoices?.map((c) => c.text)).toEqual(['', 'odd']);
+  });
+
+  it("reads OpenAI's answer and stream of several choices (fixtures), fed in any split", () => {
+    const res = providerAdapters.openai.parseResponse(200, choicesRaw);
+    expect([res.text, ...(res.moreChoices ?? []).map((c) => c.text)]).toEqual(['Blue.', 'Green, the colour of', '']);
+    expect(res.moreChoices?.[1]?.toolCalls).toEqual([{ id: 'call_Xq2', name: 'pick_colour', arguments: '{"hue":"red"}' }]);
+    const bytes = utf8(choicesStreamRaw);
+    for (const plan of splitPlans(bytes.length)) {
+      const acc = createStreamAccumulator();
+      acc.pushAll(feed(providerAdapters.openai.createStreamParser(), bytes, plan.cuts));
+      expect(acc.result(), plan.name).toMatchObject({
+        text: 'Blue – like the sea 🌊.',
+        finishReason: 'stop',
+        moreChoices: [{ text: '', toolCalls: [{ id: 'call_Yz', name: 'pick_colour', arguments: '{"hue":"red"}' }], finishReason: 'tool_calls' }],
+        usage: { inputTokens: 12, outputTokens: 17 },
+      });
+    }
   });
 });
