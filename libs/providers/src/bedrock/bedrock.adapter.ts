@@ -67,9 +67,8 @@ function withTextBesideDocuments(content: JsonRecord[]): void {
   content.splice(at, 0, { text: '.' });
 }
 
-/** Canonical request -> Bedrock Converse / ConverseStream body. */
 /**
- * Canonical request -> Converse request body. `structuredOutputs`: the model has them (Claude 4.5
+ * Canonical request -> Bedrock Converse / ConverseStream body. `structuredOutputs`: the model has them (Claude 4.5
  * and later): a strict JSON schema goes as `outputConfig.textFormat` (ADR 0035).
  */
 export function encodeBedrockRequest(req: ChatRequest, o: { structuredOutputs?: boolean } = {}): JsonRecord {
