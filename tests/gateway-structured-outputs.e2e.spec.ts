@@ -121,6 +121,23 @@ describe('structured outputs across providers', () => {
     expect((h.mocks.anthropic.requests.at(-1)?.body as Record<string, unknown>)['output_config']).toEqual({ format: { type: 'json_schema', schema } });
   });
 
+  it("reaches OpenAI with an Anthropic client's strict tool use as a strict function, and Claude with it as it came", async () => {
+    const tools: Anthropic.Tool[] = [{ name: 'locate', description: 'finds a place', input_schema: schema as Anthropic.Tool.InputSchema, strict: true }];
+    for (const [model, mock] of [['gpt-4o', 'openai'], ['claude-sonnet-4-5', 'anthropic']] as const) {
+      h.mocks[mock].setBehaviour({ toolCalls: [{ name: 'locate', arguments: answer }] });
+      const res = await anthropic.messages.create({ model, max_tokens: 64, messages: [{ role: 'user', content: 'Where is the Louvre?' }], tools });
+      const call = res.content.find((b) => b.type === 'tool_use');
+      expect(call?.type === 'tool_use' ? call.input : undefined, model).toEqual({ city: 'Paris', country: 'France' });
+    }
+    const toOpenAI = h.mocks.openai.requests.at(-1)?.body as { tools: { function: { name: string; strict?: boolean } }[] } | undefined;
+    expect(toOpenAI?.tools.map((t) => [t.function.name, t.function.strict])).toEqual([['locate', true]]);
+    expect((h.mocks.anthropic.requests.at(-1)?.body as { tools: unknown[] }).tools).toEqual(tools);
+    for (const mock of ['openai', 'anthropic'] as const) {
+      h.mocks[mock].resetBehaviour();
+      h.mocks[mock].setBehaviour({ reply: answer });
+    }
+  });
+
   it('refuses, naming it, an output_config that asks another provider for more than a schema', async () => {
     const before = h.mocks.openai.requestCount;
     const err = await ask('gpt-4o', { effort: 'low', format: outputConfig.format }).catch((e: unknown) => e);

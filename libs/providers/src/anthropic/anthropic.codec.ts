@@ -114,6 +114,9 @@ function decodeTooling(wire: CountTokensWire, req: ChatRequest): void {
       name: t.name,
       ...(t.description !== undefined ? { description: t.description } : {}),
       parameters: t.input_schema,
+      // Strict tool use is constrained decoding, like OpenAI's strict functions: kept where the
+      // schema meets OpenAI's stricter rules too (else OpenAI would refuse it as strict).
+      ...(t.strict === true && meetsOpenAIStrictRules(t.input_schema) ? { strict: true } : {}),
       ...(t.cache_control ? { cacheControl: t.cache_control } : {}),
     }));
   }

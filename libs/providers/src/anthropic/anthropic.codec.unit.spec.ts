@@ -103,6 +103,25 @@ describe('decodeAnthropicRequest', () => {
     expect(messages[2]?.content).toEqual([{ toolResult: { toolUseId: 't1', content: [{ text: '<EMAIL_1> logged in' }] } }, { cachePoint: { type: 'default' } }]);
   });
 
+  it("reads strict tool use into the request's tools, strict for OpenAI where its rules hold", async () => {
+    const closed = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
+    const open = { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } }, required: ['city'], additionalProperties: false };
+    const req = decodeAnthropicRequest({
+      model: 'claude',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'weather?' }],
+      tools: [
+        { name: 'closed', input_schema: closed, strict: true },
+        { name: 'optional_days', input_schema: open, strict: true },
+        { name: 'plain', input_schema: closed },
+      ],
+    });
+    expect(req.tools?.map((t) => t.strict)).toEqual([true, undefined, undefined]);
+    expect(req.unreadTexts).toBeUndefined();
+    const body = JSON.parse((await prepareRequest(providerAdapters.openai, req, { provider: 'openai', model: 'gpt-4o', apiKey: 'k' }, new Date())).body as string) as { tools: { function: { name: string; strict?: boolean } }[] };
+    expect(body.tools.map((t) => [t.function.name, t.function.strict])).toEqual([['closed', true], ['optional_days', undefined], ['plain', undefined]]);
+  });
+
   describe('structured outputs (output_config.format)', () => {
     const schema = { type: 'object', properties: { city: { type: 'string' }, tags: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'], additionalProperties: false } } }, required: ['city', 'tags'], additionalProperties: false };
     const body = (outputConfig: unknown) => ({ model: 'claude', max_tokens: 100, messages: [{ role: 'user', content: 'where?' }], output_config: outputConfig });

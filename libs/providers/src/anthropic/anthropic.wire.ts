@@ -56,6 +56,8 @@ const ToolWire = z.object({
   name: z.string(),
   description: z.string().optional(),
   input_schema: z.record(z.string(), z.unknown()),
+  /** Strict tool use: Claude's input follows the schema (constrained decoding). */
+  strict: z.boolean().optional(),
   cache_control: CacheControlWire,
 });
 
