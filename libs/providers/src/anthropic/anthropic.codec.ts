@@ -24,7 +24,7 @@ import { InboundRequestError, type ProviderErrorCode } from '../errors.js';
 import { invalidResponse } from '../wire/error-mapping.js';
 import { arr, formatIssues, num, parseArguments, rec, str, type JsonRecord } from '../wire/json.js';
 import { formatSse } from '../wire/sse.js';
-import { claudeOutputSchema } from './structured-outputs.js';
+import { claudeStructuredOutputFor } from './structured-outputs.js';
 import {
   AnthropicCountTokensWire,
   AnthropicRequestWire,
@@ -293,13 +293,9 @@ export function encodeAnthropicRequest(
   // The client's own `output_config` (ADR 0033) goes as it came: Claude constrains its output,
   // no instruction is needed. Another API's strict schema goes as one where the model and the
   // schema allow it (ADR 0035); anything else is asked for with an instruction.
-  // A conversation that ends with the assistant's words asks Claude to continue them (a
-  // prefill), which structured outputs do not take.
   const clientConfig = o.unread?.['output_config'] !== undefined;
-  const rf = req.responseFormat;
-  const prefill = conversation.at(-1)?.role === 'assistant';
-  const outputSchema = !clientConfig && !prefill && o.structuredOutputs && rf?.type === 'json_schema' && rf.strict === true ? claudeOutputSchema(rf.schema) : undefined;
-  const jsonHint = clientConfig || outputSchema ? undefined : jsonModeInstruction(rf);
+  const outputSchema = !clientConfig && o.structuredOutputs ? claudeStructuredOutputFor(req) : undefined;
+  const jsonHint = clientConfig || outputSchema ? undefined : jsonModeInstruction(req.responseFormat);
   if (jsonHint) systemBlocks.push({ type: 'text', text: jsonHint });
 
   const turns: { role: 'user' | 'assistant'; content: JsonRecord[] }[] = [];

@@ -2,7 +2,7 @@ import type { ChatRequest, ChatResponse, FinishReason, ReasoningPart, ToolCall, 
 import { portableDocument } from '../canonical/documents.js';
 import { opaqueRefusal, unportableMembers, unreadMembers } from '../canonical/extra.js';
 import { jsonModeInstruction, splitSystem } from '../canonical/helpers.js';
-import { claudeOutputSchema, claudeTakesStructuredOutputs } from '../anthropic/structured-outputs.js';
+import { claudeStructuredOutputFor, claudeTakesStructuredOutputs } from '../anthropic/structured-outputs.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import { ProviderConfigError, UnsupportedFeatureError, type ProviderError, type ProviderErrorCode } from '../errors.js';
 import { joinUrl, type Deployment, type PassthroughSupport, type ProviderAdapter, type ProviderHttpRequest, type StreamParser } from '../adapters/adapter.js';
@@ -119,9 +119,7 @@ export function encodeBedrockRequest(req: ChatRequest, o: { structuredOutputs?: 
     if (p.cacheControl) systemBlocks.push({ cachePoint: { type: 'default' } });
   }
   const rf = req.responseFormat;
-  // Not for a conversation that ends with the assistant's words (a prefill), which they do not take.
-  const prefill = req.messages.at(-1)?.role === 'assistant';
-  const outputSchema = o.structuredOutputs && !prefill && rf?.type === 'json_schema' && rf.strict === true ? claudeOutputSchema(rf.schema) : undefined;
+  const outputSchema = o.structuredOutputs ? claudeStructuredOutputFor(req) : undefined;
   const hint = outputSchema ? undefined : jsonModeInstruction(rf);
   if (hint) systemBlocks.push({ text: hint });
   if (systemBlocks.length > 0) body['system'] = systemBlocks;
