@@ -127,6 +127,44 @@ describe('readers of some types read headers, and bodies only where they may hol
     }
   });
 
+  it('asks the server for more once per dozens of messages, not per message', async () => {
+    await setup();
+    // Pull requests are NATS requests on the JetStream API: another connection sees each one.
+    const watcher = await connectNats(await natsUrl(), { name: 'eventlog-follow-pulls' });
+    const pulls = watcher.subscribe(`$JS.API.CONSUMER.MSG.NEXT.${stream.name}.>`);
+    let pullCount = 0;
+    void (async () => {
+      for await (const _ of pulls) pullCount++;
+    })();
+    await watcher.flush();
+    const js = jetstream(nc);
+    const chain = 'test.pulls.b1';
+    const subject = chainSubject(stream, chain);
+    const followed: string[] = [];
+    const following = await followEvents(nc, stream, WANTED, 0, (e) => followed.push((e.data as { keyId: string }).keyId));
+    try {
+      let prev = GENESIS_PREV;
+      const publish = async (n: number, type: string, data: unknown) => {
+        const stored = lineOf(chain, n, prev, type, data);
+        prev = stored.hash;
+        const h = headers();
+        h.set(TYPES_HEADER, type);
+        await js.publish(subject, stored.line, { headers: h });
+      };
+      // 300 messages of traffic, one at a time as a busy gateway appends them, then a wanted one.
+      for (let n = 1; n <= 300; n++) await publish(n, 'TestEventRecorded', traffic(n).data);
+      await publish(301, 'ApiKeyRevoked', { keyId: KEY(301) });
+      await vi.waitFor(() => expect(followed).toEqual([KEY(301)]), { timeout: 10_000, interval: 10 });
+      await watcher.flush();
+      // A first pull and a refill every 64 messages; a pull of 8 asked again every 2 messages.
+      expect(pullCount).toBeGreaterThanOrEqual(1);
+      expect(pullCount).toBeLessThanOrEqual(10);
+    } finally {
+      await following.stop();
+      await watcher.close();
+    }
+  });
+
   it('replays from a given stream sequence, and tells which message holds an event', async () => {
     await setup();
     const js = jetstream(nc);

@@ -67,7 +67,7 @@ export async function followEvents(
     filter_subjects: `${stream.subjectPrefix}.chain.>`,
     headers_only: true,
   });
-  const messages = await consumer.consume({ max_messages: pullSize(nc) });
+  const messages = await consumer.consume({ max_messages: pullSize(nc, { headersOnly: true }) });
   const done = (async () => {
     for await (const m of messages) {
       try {

@@ -12,6 +12,10 @@ describe('pullSize', () => {
     expect(pullSize(server(64 * 1024 * 1024))).toBe(4);
     expect(pullSize(server(8 * 1024))).toBe(256);
   });
+  it('asks for many headers at a time, whatever the largest body may be', () => {
+    expect(pullSize(server(64 * 1024 * 1024), { headersOnly: true })).toBe(256);
+    expect(pullSize({ info: undefined }, { headersOnly: true })).toBe(256);
+  });
   it('assumes the default 1 MiB payload before the server said', () => {
     expect(pullSize({ info: undefined })).toBe(8);
   });

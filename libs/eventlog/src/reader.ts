@@ -101,8 +101,8 @@ export async function* readStream(nc: NatsConnection, stream: StreamOptions, opt
   });
   const total = until - from + 1;
   // Batches range from one event to near max_payload: see pullSize for why a count sized from
-  // max_payload, and neither bytes nor a fixed count.
-  const messages = await consumer.consume({ max_messages: pullSize(nc) });
+  // max_payload, and neither bytes nor a fixed count (unless only headers are delivered).
+  const messages = await consumer.consume({ max_messages: pullSize(nc, { headersOnly: body !== undefined }) });
   try {
     for await (const m of messages) {
       if (m.seq > until) break;
