@@ -6,6 +6,7 @@ import type {
   FinishReason,
   ImagePart,
   Message,
+  ReasoningEffort,
   ReasoningPart,
   ResponseFormat,
   TextPart,
@@ -34,8 +35,12 @@ import {
 
 /** `max_tokens` is mandatory on Anthropic; used when the inbound request (OpenAI) has none. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
-/** Thinking budgets for OpenAI-style effort levels (Anthropic's minimum budget is 1024). */
-export const ANTHROPIC_EFFORT_BUDGETS = { minimal: 1024, low: 2048, medium: 8192, high: 24576 } as const;
+/**
+ * Thinking budgets for OpenAI-style effort levels (Anthropic's minimum budget is 1024); `none`
+ * turns thinking off. `max` stays within the 64,000 output tokens of Claude 4.5 with the default
+ * `max_tokens` added (the encoder raises `max_tokens` above the budget).
+ */
+export const ANTHROPIC_EFFORT_BUDGETS: Readonly<Record<Exclude<ReasoningEffort, 'none'>, number>> = { minimal: 1024, low: 2048, medium: 8192, high: 24576, xhigh: 32768, max: 49152 };
 
 // ---------------------------------------------------------------------------------------------
 // Inbound: Anthropic request -> canonical
@@ -273,7 +278,8 @@ function encodeReasoning(p: ReasoningPart): JsonRecord | undefined {
 export function thinkingBudget(req: ChatRequest): number | undefined {
   if (!req.reasoning) return undefined;
   if (req.reasoning.budgetTokens !== undefined) return Math.max(1024, req.reasoning.budgetTokens);
-  return req.reasoning.effort ? ANTHROPIC_EFFORT_BUDGETS[req.reasoning.effort] : undefined;
+  const effort = req.reasoning.effort;
+  return effort && effort !== 'none' ? ANTHROPIC_EFFORT_BUDGETS[effort] : undefined;
 }
 
 /** Canonical request -> Anthropic Messages request body. */

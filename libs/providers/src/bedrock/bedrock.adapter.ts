@@ -7,7 +7,7 @@ import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/str
 import { ProviderConfigError, UnsupportedFeatureError, type ProviderError, type ProviderErrorCode } from '../errors.js';
 import { joinUrl, type Deployment, type PassthroughSupport, type ProviderAdapter, type ProviderHttpRequest, type StreamParser } from '../adapters/adapter.js';
 import { createAnthropicPassthroughParser } from '../anthropic/anthropic.adapter.js';
-import { createAnthropicStreamCutter, decodeAnthropicResponse, MESSAGES_MEMBERS, thinkingBudget } from '../anthropic/anthropic.codec.js';
+import { ANTHROPIC_DEFAULT_MAX_TOKENS, createAnthropicStreamCutter, decodeAnthropicResponse, MESSAGES_MEMBERS, thinkingBudget } from '../anthropic/anthropic.codec.js';
 import { invalidResponse, providerError } from '../wire/error-mapping.js';
 import { headerValue, type HeadersLike } from '../wire/headers.js';
 import { arr, bodyText, num, parseArguments, readJson, rec, str, type JsonRecord } from '../wire/json.js';
@@ -125,8 +125,12 @@ export function encodeBedrockRequest(req: ChatRequest, o: { structuredOutputs?: 
   if (systemBlocks.length > 0) body['system'] = systemBlocks;
 
   const inference: JsonRecord = {};
-  if (req.maxTokens !== undefined) inference['maxTokens'] = req.maxTokens;
   const budget = thinkingBudget(req);
+  // Claude's thinking budget counts within maxTokens, which must stay above it (as on Anthropic).
+  if (budget !== undefined) {
+    const maxTokens = req.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
+    inference['maxTokens'] = budget >= maxTokens ? maxTokens + budget : maxTokens;
+  } else if (req.maxTokens !== undefined) inference['maxTokens'] = req.maxTokens;
   if (req.temperature !== undefined && budget === undefined) inference['temperature'] = Math.min(1, req.temperature);
   if (req.topP !== undefined) inference['topP'] = req.topP;
   if (req.stop && req.stop.length > 0) inference['stopSequences'] = req.stop;

@@ -147,8 +147,17 @@ export const ResponseFormat = z.discriminatedUnion('type', [
 ]);
 export type ResponseFormat = z.infer<typeof ResponseFormat>;
 
+/**
+ * How much a model should reason, in OpenAI's words (`reasoning_effort`, Responses'
+ * `reasoning.effort`): `none` asks for no reasoning at all (GPT-5.1 and later), `xhigh` and `max`
+ * for more than `high` (the latest models). Every level is accepted from any client; each
+ * provider gets its nearest equivalent.
+ */
+export const ReasoningEffort = z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max']);
+export type ReasoningEffort = z.infer<typeof ReasoningEffort>;
+
 export const ReasoningConfig = z.object({
-  effort: z.enum(['minimal', 'low', 'medium', 'high']).optional(),
+  effort: ReasoningEffort.optional(),
   /** Explicit thinking budget in tokens (Anthropic `budget_tokens`, Gemini `thinkingBudget`). */
   budgetTokens: z.number().int().nonnegative().optional(),
 });

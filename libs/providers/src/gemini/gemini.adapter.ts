@@ -1,4 +1,4 @@
-import type { ChatChoice, ChatRequest, ChatResponse, FinishReason, ReasoningPart, ToolCall, UserContentPart } from '../canonical/chat.js';
+import type { ChatChoice, ChatRequest, ChatResponse, FinishReason, ReasoningEffort, ReasoningPart, ToolCall, UserContentPart } from '../canonical/chat.js';
 import { portableDocument } from '../canonical/documents.js';
 import { opaqueRefusal } from '../canonical/extra.js';
 import type { EmbeddingsResponse } from '../canonical/embeddings.js';
@@ -14,6 +14,12 @@ import { createSseStreamParser, parseEventJson } from '../wire/stream-parser.js'
 const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
 /** The most candidates Gemini writes for one request (`candidateCount`). */
 export const GEMINI_MAX_CANDIDATES = 8;
+/**
+ * `thinkingBudget` for OpenAI-style effort levels, as Google's own OpenAI-compatible endpoint maps
+ * them: `none` and `minimal` turn thinking off where the model allows it (0), `xhigh` and `max`
+ * ask for the largest budget every Gemini 2.5 thinking model takes.
+ */
+export const GEMINI_EFFORT_BUDGETS: Readonly<Record<ReasoningEffort, number>> = { none: 0, minimal: 0, low: 1024, medium: 8192, high: 24576, xhigh: 24576, max: 24576 };
 
 function modelPath(model: string): string {
   return model.startsWith('models/') || model.startsWith('tunedModels/') ? model : `models/${model}`;
@@ -133,7 +139,7 @@ export function encodeGeminiRequest(req: ChatRequest): JsonRecord {
   if (req.reasoning) {
     const budget =
       req.reasoning.budgetTokens ??
-      (req.reasoning.effort ? { minimal: 0, low: 1024, medium: 8192, high: 24576 }[req.reasoning.effort] : undefined);
+      (req.reasoning.effort ? GEMINI_EFFORT_BUDGETS[req.reasoning.effort] : undefined);
     gen['thinkingConfig'] = budget !== undefined ? { thinkingBudget: budget, includeThoughts: budget > 0 } : { includeThoughts: true };
   }
   if (Object.keys(gen).length > 0) body['generationConfig'] = gen;

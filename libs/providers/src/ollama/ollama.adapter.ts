@@ -57,7 +57,7 @@ export function encodeOllamaRequest(req: ChatRequest, model: string): JsonRecord
   }
   if (req.responseFormat?.type === 'json_object') body['format'] = 'json';
   else if (req.responseFormat?.type === 'json_schema') body['format'] = req.responseFormat.schema;
-  if (req.reasoning) body['think'] = true;
+  if (req.reasoning) body['think'] = req.reasoning.effort !== 'none';
   const options: JsonRecord = {};
   if (req.temperature !== undefined) options['temperature'] = req.temperature;
   if (req.topP !== undefined) options['top_p'] = req.topP;

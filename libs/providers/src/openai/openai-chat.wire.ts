@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ReasoningEffort } from '../canonical/chat.js';
 
 /** Zod schemas of the OpenAI Chat Completions request, as far as the gateway reads it (the decoder keeps the top-level members it does not name as `ChatRequest.extra`, ADR 0025). */
 
@@ -106,7 +107,7 @@ export const OpenAIChatRequestWire = z.object({
       }),
     ])
     .optional(),
-  reasoning_effort: z.enum(['minimal', 'low', 'medium', 'high']).nullish(),
+  reasoning_effort: ReasoningEffort.nullish(),
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
   user: z.string().optional(),

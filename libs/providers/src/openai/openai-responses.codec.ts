@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AssistantMessage, ChatRequest, ChatResponse, Message, OpaquePart, UserContentPart } from '../canonical/chat.js';
+import { ReasoningEffort, type AssistantMessage, type ChatRequest, type ChatResponse, type Message, type OpaquePart, type UserContentPart } from '../canonical/chat.js';
 import { portableDocument } from '../canonical/documents.js';
 import { unreadMembers, unreadNestedTexts } from '../canonical/extra.js';
 import { unsupportedContent } from '../inbound/unsupported-content.js';
@@ -86,7 +86,7 @@ const ResponsesRequestWire = z.object({
         .optional(),
     })
     .nullish(),
-  reasoning: z.object({ effort: z.enum(['minimal', 'low', 'medium', 'high']).nullish() }).nullish(),
+  reasoning: z.object({ effort: ReasoningEffort.nullish() }).nullish(),
   previous_response_id: z.string().nullish(),
   user: z.string().optional(),
   metadata: z.record(z.string(), z.string()).nullish(),

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import type { ReasoningEffort } from './canonical/chat.js';
+import { anthropicAdapter } from './anthropic/anthropic.adapter.js';
+import { bedrockAdapter } from './bedrock/bedrock.adapter.js';
+import { geminiAdapter } from './gemini/gemini.adapter.js';
+import { ollamaAdapter } from './ollama/ollama.adapter.js';
+import { openaiAdapter } from './openai/openai.adapter.js';
+import { decodeOpenAIChatRequest } from './openai/openai-chat.codec.js';
+import { decodeOpenAIResponsesRequest } from './openai/openai-responses.codec.js';
+
+// Every reasoning effort of OpenAI's API (`none` of GPT-5.1, `xhigh` and `max` of the latest
+// models) is read from Chat Completions and Responses clients alike, and reaches each provider
+// as its nearest equivalent.
+const bodyOf = (body: string | Uint8Array): Record<string, unknown> =>
+  JSON.parse(typeof body === 'string' ? body : new TextDecoder().decode(body)) as Record<string, unknown>;
+const chat = (effort: string) => ({ model: 'm', messages: [{ role: 'user', content: 'Think.' }], reasoning_effort: effort });
+const EFFORTS: ReasoningEffort[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'];
+const aws = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+
+describe('reasoning effort', () => {
+  it('is read at every level from Chat Completions and Responses requests', () => {
+    for (const effort of EFFORTS) {
+      expect(decodeOpenAIChatRequest(chat(effort)).reasoning).toEqual({ effort });
+      expect(decodeOpenAIResponsesRequest({ model: 'm', input: 'Think.', reasoning: { effort } }).reasoning).toEqual({ effort });
+    }
+    expect(decodeOpenAIChatRequest({ ...chat('low'), reasoning_effort: null }).reasoning).toBeUndefined();
+  });
+
+  it('refuses a level OpenAI does not have, naming the member and the levels', () => {
+    expect(() => decodeOpenAIChatRequest(chat('extreme'))).toThrow(/reasoning_effort: Invalid option: expected one of "none".*"max"/);
+    expect(() => decodeOpenAIResponsesRequest({ model: 'm', input: 'x', reasoning: { effort: 'extreme' } })).toThrow(/reasoning\.effort/);
+  });
+
+  it('reaches OpenAI as the client sent it', () => {
+    for (const effort of EFFORTS) {
+      const body = bodyOf(openaiAdapter.buildRequest(decodeOpenAIChatRequest(chat(effort)), { provider: 'openai', model: 'gpt-5.1', apiKey: 'k' }).body);
+      expect(body['reasoning_effort']).toBe(effort);
+    }
+  });
+
+  it('reaches Claude as a thinking budget below max_tokens, and none as no thinking', () => {
+    const claude = (effort: string, extra: Record<string, unknown> = {}) =>
+      bodyOf(anthropicAdapter.buildRequest(decodeOpenAIChatRequest({ ...chat(effort), ...extra }), { provider: 'anthropic', model: 'claude-sonnet-4-5', apiKey: 'k' }).body);
+    expect(claude('none')).not.toHaveProperty('thinking');
+    expect(claude('none')['max_tokens']).toBe(4096);
+    const budgets = Object.fromEntries(EFFORTS.filter((e) => e !== 'none').map((e) => [e, (claude(e)['thinking'] as { budget_tokens: number }).budget_tokens]));
+    expect(budgets).toEqual({ minimal: 1024, low: 2048, medium: 8192, high: 24576, xhigh: 32768, max: 49152 });
+    for (const effort of ['xhigh', 'max']) {
+      const body = claude(effort, { max_completion_tokens: 1000 });
+      expect(body['max_tokens']).toBe(1000 + budgets[effort]!);
+      // Claude 4.5 writes at most 64,000 tokens: the largest budget fits with the default max_tokens.
+      expect(claude(effort)['max_tokens']).toBeLessThanOrEqual(64_000);
+    }
+  });
+
+  it('reaches Claude on Bedrock Converse with maxTokens above the budget, even when the client set none', () => {
+    const deployment = { provider: 'bedrock' as const, model: 'anthropic.claude-sonnet-4-5-20250929-v1:0', region: 'us-east-1', aws };
+    const converse = (effort: string, extra: Record<string, unknown> = {}) => bodyOf(bedrockAdapter.buildRequest(decodeOpenAIChatRequest({ ...chat(effort), ...extra }), deployment).body);
+    const high = converse('high');
+    expect(high['additionalModelRequestFields']).toEqual({ thinking: { type: 'enabled', budget_tokens: 24576 } });
+    expect(high['inferenceConfig']).toEqual({ maxTokens: 4096 + 24576 });
+    expect(converse('low', { max_completion_tokens: 30_000 })['inferenceConfig']).toEqual({ maxTokens: 30_000 });
+    const none = converse('none');
+    expect(none).not.toHaveProperty('additionalModelRequestFields');
+    expect(none).not.toHaveProperty('inferenceConfig');
+  });
+
+  it("reaches Gemini as a thinking budget, none and minimal as thinking off", () => {
+    const gemini = (effort: string) =>
+      (bodyOf(geminiAdapter.buildRequest(decodeOpenAIChatRequest(chat(effort)), { provider: 'gemini', model: 'gemini-2.5-flash', apiKey: 'k' }).body)['generationConfig'] as Record<string, unknown>)['thinkingConfig'];
+    expect(Object.fromEntries(EFFORTS.map((e) => [e, gemini(e)]))).toEqual({
+      none: { thinkingBudget: 0, includeThoughts: false },
+      minimal: { thinkingBudget: 0, includeThoughts: false },
+      low: { thinkingBudget: 1024, includeThoughts: true },
+      medium: { thinkingBudget: 8192, includeThoughts: true },
+      high: { thinkingBudget: 24576, includeThoughts: true },
+      xhigh: { thinkingBudget: 24576, includeThoughts: true },
+      max: { thinkingBudget: 24576, includeThoughts: true },
+    });
+  });
+
+  it('reaches Ollama as think, off for none', () => {
+    const ollama = (effort: string) => bodyOf(ollamaAdapter.buildRequest(decodeOpenAIChatRequest(chat(effort)), { provider: 'ollama', model: 'qwen3' }).body)['think'];
+    expect(EFFORTS.map(ollama)).toEqual([false, true, true, true, true, true, true]);
+  });
+});

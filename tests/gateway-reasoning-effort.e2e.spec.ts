@@ -1,0 +1,57 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from './support/gateway-harness.js';
+
+// Every reasoning effort the OpenAI SDK offers (`none` of GPT-5.1, `xhigh`, `max`) goes through
+// the gateway, to OpenAI as sent and to other providers as their nearest equivalent.
+describe('reasoning effort through the gateway', () => {
+  let h: Harness;
+  let openai: OpenAI;
+  const user = [{ role: 'user' as const, content: 'How many primes are below 100?' }];
+
+  beforeAll(async () => {
+    h = await startHarness();
+    openai = new OpenAI({ apiKey: h.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('reaches OpenAI as the client sent it, none and xhigh included', async () => {
+    for (const effort of ['none', 'xhigh', 'max'] as const) {
+      const res = await openai.chat.completions.create({ model: 'gpt-4o', messages: user, reasoning_effort: effort });
+      expect(res.choices[0]?.message.content).toBeTruthy();
+      expect((h.mocks.openai.requests.at(-1)?.body as Record<string, unknown>)['reasoning_effort']).toBe(effort);
+    }
+  });
+
+  it('reaches Claude as a thinking budget, from Chat Completions and from Responses, and none as no thinking', async () => {
+    await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: user, reasoning_effort: 'xhigh' });
+    const xhigh = h.mocks.anthropic.requests.at(-1)?.body as Record<string, unknown>;
+    expect(xhigh['thinking']).toEqual({ type: 'enabled', budget_tokens: 32768 });
+    expect(xhigh['max_tokens']).toBe(4096 + 32768);
+
+    const res = await openai.responses.create({ model: 'claude-sonnet-4-5', input: 'How many primes are below 100?', reasoning: { effort: 'max' } });
+    expect(res.output_text).toBeTruthy();
+    expect((h.mocks.anthropic.requests.at(-1)?.body as Record<string, unknown>)['thinking']).toEqual({ type: 'enabled', budget_tokens: 49152 });
+
+    await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: user, reasoning_effort: 'none' });
+    expect(h.mocks.anthropic.requests.at(-1)?.body).not.toHaveProperty('thinking');
+  });
+
+  it('reaches Gemini with thinking off for none', async () => {
+    await openai.chat.completions.create({ model: 'gemini-2.5-flash', messages: user, reasoning_effort: 'none' });
+    const sent = h.mocks.gemini.requests.at(-1)?.body as { generationConfig?: Record<string, unknown> };
+    expect(sent.generationConfig?.['thinkingConfig']).toEqual({ thinkingBudget: 0, includeThoughts: false });
+  });
+
+  it('answers a level OpenAI does not have with a 400 that names the member and the levels', async () => {
+    const before = h.mocks.openai.requests.length;
+    const err = await openai.chat.completions
+      .create({ model: 'gpt-4o', messages: user, reasoning_effort: 'extreme' as unknown as 'high' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/reasoning_effort: Invalid option: expected one of "none".*"max"/);
+    expect(h.mocks.openai.requests.length).toBe(before);
+  });
+});
