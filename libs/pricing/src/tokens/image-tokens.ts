@@ -3,8 +3,11 @@ export interface ImagePart {
   readonly type: 'image';
   readonly width?: number;
   readonly height?: number;
-  /** OpenAI's `image_url.detail`; `auto` is counted as `high`. */
-  readonly detail?: 'low' | 'high' | 'auto';
+  /**
+   * OpenAI's `image_url.detail`; `auto` is counted as `high`, and so is `original` (the image at
+   * its own resolution, on the latest models), whose own count is not modeled here.
+   */
+  readonly detail?: 'low' | 'high' | 'auto' | 'original';
 }
 
 const BASE_TOKENS = 85;

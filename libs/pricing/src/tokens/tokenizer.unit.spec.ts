@@ -179,6 +179,11 @@ describe('imageTokens', () => {
     expect(imageTokens({ type: 'image', width: 100, height: 100 })).toBe(255);
   });
 
+  it('counts the original detail as high', () => {
+    expect(imageTokens({ type: 'image', width: 2048, height: 4096, detail: 'original' })).toBe(1105);
+    expect(imageTokens({ type: 'image', detail: 'original' })).toBe(1445);
+  });
+
   it('assumes the largest count when dimensions are unknown or absurd', () => {
     expect(imageTokens({ type: 'image' })).toBe(1445);
     expect(imageTokens({ type: 'image', width: -5, height: 10 })).toBe(1445);

@@ -27,10 +27,14 @@ export const ImageSource = z.discriminatedUnion('type', [
 ]);
 export type ImageSource = z.infer<typeof ImageSource>;
 
+/** OpenAI's image detail: `original` (the latest models) reads the image at its own resolution. */
+export const ImageDetail = z.enum(['auto', 'low', 'high', 'original']);
+export type ImageDetail = z.infer<typeof ImageDetail>;
+
 export const ImagePart = z.object({
   type: z.literal('image'),
   source: ImageSource,
-  detail: z.enum(['auto', 'low', 'high']).optional(),
+  detail: ImageDetail.optional(),
   cacheControl: CacheControl.optional(),
 });
 export type ImagePart = z.infer<typeof ImagePart>;

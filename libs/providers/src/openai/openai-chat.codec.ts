@@ -5,6 +5,7 @@ import type {
   ChatRequest,
   ChatResponse,
   FinishReason,
+  ImageDetail,
   Message,
   TextPart,
   ToolCall,
@@ -34,7 +35,7 @@ import { OpenAIChatRequestWire, type OpenAIChatMessageWire } from './openai-chat
 // ---------------------------------------------------------------------------------------------
 // Requests
 
-function imagePart(url: string, detail: 'auto' | 'low' | 'high' | undefined): UserContentPart {
+function imagePart(url: string, detail: ImageDetail | undefined): UserContentPart {
   const inline = parseDataUrl(url);
   const source = inline ? { type: 'base64' as const, ...inline } : { type: 'url' as const, url };
   return detail ? { type: 'image', source, detail } : { type: 'image', source };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ReasoningEffort } from '../canonical/chat.js';
+import { ImageDetail, ReasoningEffort } from '../canonical/chat.js';
 
 /** Zod schemas of the OpenAI Chat Completions request, as far as the gateway reads it (the decoder keeps the top-level members it does not name as `ChatRequest.extra`, ADR 0025). */
 
@@ -15,7 +15,7 @@ const ImageContentPart = z.object({
   type: z.literal('image_url'),
   image_url: z.union([
     z.string(),
-    z.object({ url: z.string(), detail: z.enum(['auto', 'low', 'high']).optional() }),
+    z.object({ url: z.string(), detail: ImageDetail.optional() }),
   ]),
   cache_control: CacheControlWire,
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ReasoningEffort, type AssistantMessage, type ChatRequest, type ChatResponse, type Message, type OpaquePart, type UserContentPart } from '../canonical/chat.js';
+import { ImageDetail, ReasoningEffort, type AssistantMessage, type ChatRequest, type ChatResponse, type Message, type OpaquePart, type UserContentPart } from '../canonical/chat.js';
 import { portableDocument } from '../canonical/documents.js';
 import { unreadMembers, unreadNestedTexts } from '../canonical/extra.js';
 import { unsupportedContent } from '../inbound/unsupported-content.js';
@@ -16,7 +16,7 @@ const InputImage = z.object({
   type: z.literal('input_image'),
   image_url: z.string().optional(),
   file_id: z.string().nullish(),
-  detail: z.enum(['auto', 'low', 'high']).optional(),
+  detail: ImageDetail.optional(),
 });
 /** A file: the gateway takes a PDF given inline (`file_data`), as a portable document (ADR 0027). */
 const InputFile = z.object({

@@ -2,9 +2,10 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './support/gateway-harness.js';
 
-// Every reasoning effort the OpenAI SDK offers (`none` of GPT-5.1, `xhigh`, `max`) goes through
-// the gateway, to OpenAI as sent and to other providers as their nearest equivalent.
-describe('reasoning effort through the gateway', () => {
+// Values the latest OpenAI SDK offers and older gateways refused: every reasoning effort (`none`
+// of GPT-5.1, `xhigh`, `max`) and the `original` image detail. Each goes to OpenAI as sent, and
+// to other providers as their nearest equivalent.
+describe('options of the latest OpenAI API through the gateway', () => {
   let h: Harness;
   let openai: OpenAI;
   const user = [{ role: 'user' as const, content: 'How many primes are below 100?' }];
@@ -53,5 +54,17 @@ describe('reasoning effort through the gateway', () => {
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect((err as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/reasoning_effort: Invalid option: expected one of "none".*"max"/);
     expect(h.mocks.openai.requests.length).toBe(before);
+  });
+
+  it('takes the original image detail: to OpenAI as sent, to Claude as an image (it has no detail)', async () => {
+    const image = { type: 'image_url' as const, image_url: { url: 'https://example.com/plan.png', detail: 'original' as const } };
+    const messages = [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'What does the plan show?' }, image] }];
+    const res = await openai.chat.completions.create({ model: 'gpt-4o', messages });
+    expect(res.choices[0]?.message.content).toBeTruthy();
+    const toOpenAI = h.mocks.openai.requests.at(-1)?.body as { messages: { content: unknown[] }[] };
+    expect(toOpenAI.messages[0]?.content[1]).toEqual(image);
+    await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages });
+    const toClaude = h.mocks.anthropic.requests.at(-1)?.body as { messages: { content: unknown[] }[] };
+    expect(toClaude.messages[0]?.content[1]).toEqual({ type: 'image', source: { type: 'url', url: 'https://example.com/plan.png' } });
   });
 });

@@ -8,9 +8,9 @@ import { openaiAdapter } from './openai/openai.adapter.js';
 import { decodeOpenAIChatRequest } from './openai/openai-chat.codec.js';
 import { decodeOpenAIResponsesRequest } from './openai/openai-responses.codec.js';
 
-// Every reasoning effort of OpenAI's API (`none` of GPT-5.1, `xhigh` and `max` of the latest
-// models) is read from Chat Completions and Responses clients alike, and reaches each provider
-// as its nearest equivalent.
+// Values of the latest OpenAI API: every reasoning effort (`none` of GPT-5.1, `xhigh` and `max`
+// of the latest models) and the `original` image detail, read from Chat Completions and
+// Responses clients alike; each provider gets its nearest equivalent.
 const bodyOf = (body: string | Uint8Array): Record<string, unknown> =>
   JSON.parse(typeof body === 'string' ? body : new TextDecoder().decode(body)) as Record<string, unknown>;
 const chat = (effort: string) => ({ model: 'm', messages: [{ role: 'user', content: 'Think.' }], reasoning_effort: effort });
@@ -82,5 +82,19 @@ describe('reasoning effort', () => {
   it('reaches Ollama as think, off for none', () => {
     const ollama = (effort: string) => bodyOf(ollamaAdapter.buildRequest(decodeOpenAIChatRequest(chat(effort)), { provider: 'ollama', model: 'qwen3' }).body)['think'];
     expect(EFFORTS.map(ollama)).toEqual([false, true, true, true, true, true, true]);
+  });
+});
+
+describe('image detail', () => {
+  it('takes original from Chat Completions and Responses requests, and writes it for OpenAI', () => {
+    const url = 'https://example.com/plan.png';
+    const fromChat = decodeOpenAIChatRequest({ model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url, detail: 'original' } }] }] });
+    const fromResponses = decodeOpenAIResponsesRequest({ model: 'm', input: [{ role: 'user', content: [{ type: 'input_image', image_url: url, detail: 'original' }] }] });
+    for (const req of [fromChat, fromResponses]) {
+      expect(req.messages[0]?.content).toEqual([{ type: 'image', source: { type: 'url', url }, detail: 'original' }]);
+      const body = bodyOf(openaiAdapter.buildRequest(req, { provider: 'openai', model: 'gpt-5.1', apiKey: 'k' }).body) as { messages: { content: unknown[] }[] };
+      expect(body.messages[0]?.content).toEqual([{ type: 'image_url', image_url: { url, detail: 'original' } }]);
+    }
+    expect(() => decodeOpenAIChatRequest({ model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url, detail: 'huge' } }] }] })).toThrow(/detail/);
   });
 });
