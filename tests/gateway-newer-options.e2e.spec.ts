@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './support/gateway-harness.js';
 
 // Values the latest OpenAI SDK offers and older gateways refused: every reasoning effort (`none`
-// of GPT-5.1, `xhigh`, `max`) and the `original` image detail. Each goes to OpenAI as sent, and
+// of GPT-5.1, `xhigh`, `max`), the `original` image detail and the `allowed_tools` tool choice. Each goes to OpenAI as sent, and
 // to other providers as their nearest equivalent.
 describe('options of the latest OpenAI API through the gateway', () => {
   let h: Harness;
@@ -67,4 +67,38 @@ describe('options of the latest OpenAI API through the gateway', () => {
     const toClaude = h.mocks.anthropic.requests.at(-1)?.body as { messages: { content: unknown[] }[] };
     expect(toClaude.messages[0]?.content[1]).toEqual({ type: 'image', source: { type: 'url', url: 'https://example.com/plan.png' } });
   });
+
+  it('takes allowed_tools: to OpenAI as sent, to Claude as the allowed tools alone, from Chat Completions and Responses', async () => {
+    const fn = (name: string) => ({ type: 'function' as const, function: { name, parameters: { type: 'object', properties: {} } } });
+    const tools = [fn('get_weather'), fn('get_time'), fn('send_mail')];
+    const tool_choice = { type: 'allowed_tools' as const, allowed_tools: { mode: 'required' as const, tools: [{ type: 'function', function: { name: 'get_weather' } }] } };
+    await openai.chat.completions.create({ model: 'gpt-4o', messages: user, tools, tool_choice });
+    const toOpenAI = h.mocks.openai.requests.at(-1)?.body as Record<string, unknown>;
+    expect(toOpenAI['tool_choice']).toEqual(tool_choice);
+    expect((toOpenAI['tools'] as unknown[]).length).toBe(3);
+
+    await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: user, tools, tool_choice });
+    const toClaude = h.mocks.anthropic.requests.at(-1)?.body as { tools: { name: string }[]; tool_choice: unknown };
+    expect(toClaude.tools.map((t) => t.name)).toEqual(['get_weather']);
+    expect(toClaude.tool_choice).toEqual({ type: 'any' });
+
+    await openai.responses.create({
+      model: 'claude-sonnet-4-5',
+      input: 'Weather?',
+      tools: tools.map((t) => ({ type: 'function' as const, name: t.function.name, parameters: t.function.parameters, strict: false })),
+      tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'function', name: 'get_time' }, { type: 'function', name: 'send_mail' }] },
+    });
+    const fromResponses = h.mocks.anthropic.requests.at(-1)?.body as { tools: { name: string }[]; tool_choice: unknown };
+    expect(fromResponses.tools.map((t) => t.name)).toEqual(['get_time', 'send_mail']);
+    expect(fromResponses.tool_choice).toEqual({ type: 'auto' });
+
+    const before = h.mocks.anthropic.requests.length;
+    const err = await openai.chat.completions
+      .create({ model: 'claude-sonnet-4-5', messages: user, tools, tool_choice: { ...tool_choice, allowed_tools: { mode: 'auto', tools: [{ type: 'function', function: { name: 'get_stock' } }] } } })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/allowed_tools names "get_stock", which is not one of the request's tools/);
+    expect(h.mocks.anthropic.requests.length).toBe(before);
+  });
 });
+

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ReasoningEffort } from './canonical/chat.js';
 import { anthropicAdapter } from './anthropic/anthropic.adapter.js';
 import { bedrockAdapter } from './bedrock/bedrock.adapter.js';
+import { cohereAdapter } from './cohere/cohere.adapter.js';
+import { mistralAdapter } from './mistral/mistral.adapter.js';
 import { geminiAdapter } from './gemini/gemini.adapter.js';
 import { ollamaAdapter } from './ollama/ollama.adapter.js';
 import { openaiAdapter } from './openai/openai.adapter.js';
@@ -9,8 +11,8 @@ import { decodeOpenAIChatRequest } from './openai/openai-chat.codec.js';
 import { decodeOpenAIResponsesRequest } from './openai/openai-responses.codec.js';
 
 // Values of the latest OpenAI API: every reasoning effort (`none` of GPT-5.1, `xhigh` and `max`
-// of the latest models) and the `original` image detail, read from Chat Completions and
-// Responses clients alike; each provider gets its nearest equivalent.
+// of the latest models), the `original` image detail and the `allowed_tools` tool choice, read
+// from Chat Completions and Responses clients alike; each provider gets its nearest equivalent.
 const bodyOf = (body: string | Uint8Array): Record<string, unknown> =>
   JSON.parse(typeof body === 'string' ? body : new TextDecoder().decode(body)) as Record<string, unknown>;
 const chat = (effort: string) => ({ model: 'm', messages: [{ role: 'user', content: 'Think.' }], reasoning_effort: effort });
@@ -98,3 +100,55 @@ describe('image detail', () => {
     expect(() => decodeOpenAIChatRequest({ model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url, detail: 'huge' } }] }] })).toThrow(/detail/);
   });
 });
+
+describe('allowed tools', () => {
+  const fn = (name: string) => ({ type: 'function', function: { name, parameters: { type: 'object', properties: {} } } });
+  const tools = [fn('get_weather'), fn('get_time'), fn('send_mail')];
+  const allowed = (mode: 'auto' | 'required', ...names: string[]) => ({ type: 'allowed_tools', allowed_tools: { mode, tools: names.map((name) => ({ type: 'function', function: { name } })) } });
+  const request = (mode: 'auto' | 'required', ...names: string[]) => decodeOpenAIChatRequest({ model: 'm', messages: [{ role: 'user', content: 'Weather?' }], tools, tool_choice: allowed(mode, ...names) });
+
+  it('is read from Chat Completions and Responses requests, every tool kept', () => {
+    const fromChat = request('required', 'get_weather', 'get_time');
+    expect(fromChat.toolChoice).toEqual({ type: 'allowed', mode: 'required', names: ['get_weather', 'get_time'] });
+    expect(fromChat.tools?.map((t) => t.name)).toEqual(['get_weather', 'get_time', 'send_mail']);
+    const fromResponses = decodeOpenAIResponsesRequest({
+      model: 'm',
+      input: 'Weather?',
+      tools: [{ type: 'function', name: 'get_weather', parameters: {} }, { type: 'function', name: 'send_mail', parameters: {} }],
+      tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'function', name: 'get_weather' }] },
+    });
+    expect(fromResponses.toolChoice).toEqual({ type: 'allowed', mode: 'auto', names: ['get_weather'] });
+  });
+
+  it('refuses a name that is not one of the tools, naming the entry', () => {
+    expect(() => request('auto', 'get_weather', 'get_stock')).toThrow(expect.objectContaining({ param: 'tool_choice.allowed_tools.tools.1.function.name', message: expect.stringMatching(/"get_stock", which is not one of the request's tools/) }));
+    expect(() =>
+      decodeOpenAIResponsesRequest({ model: 'm', input: 'x', tools: [{ type: 'function', name: 'a', parameters: {} }], tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'function', name: 'b' }] } }),
+    ).toThrow(expect.objectContaining({ param: 'tool_choice.tools.0.name' }));
+    expect(() => decodeOpenAIChatRequest({ model: 'm', messages: [{ role: 'user', content: 'x' }], tools, tool_choice: allowed('auto') })).toThrow(/tool_choice/);
+  });
+
+  it('reaches the other providers as the allowed tools alone, with their own auto or required', () => {
+    const names = (list: unknown) => (list as Record<string, unknown>[]).map((t) => JSON.stringify(t).match(/"name":"(\w+)"/)?.[1]);
+    const req = request('required', 'get_weather', 'get_time');
+    const anthropic = bodyOf(anthropicAdapter.buildRequest(req, { provider: 'anthropic', model: 'claude-sonnet-4-5', apiKey: 'k' }).body);
+    expect(names(anthropic['tools'])).toEqual(['get_weather', 'get_time']);
+    expect(anthropic['tool_choice']).toEqual({ type: 'any' });
+    const gemini = bodyOf(geminiAdapter.buildRequest(req, { provider: 'gemini', model: 'gemini-2.5-flash', apiKey: 'k' }).body);
+    expect(names((gemini['tools'] as { functionDeclarations: unknown }[])[0]?.functionDeclarations)).toEqual(['get_weather', 'get_time']);
+    expect(gemini['toolConfig']).toEqual({ functionCallingConfig: { mode: 'ANY' } });
+    const bedrock = bodyOf(bedrockAdapter.buildRequest(req, { provider: 'bedrock', model: 'amazon.nova-pro-v1:0', region: 'us-east-1', aws }).body);
+    expect(names((bedrock['toolConfig'] as { tools: unknown }).tools)).toEqual(['get_weather', 'get_time']);
+    expect((bedrock['toolConfig'] as { toolChoice: unknown }).toolChoice).toEqual({ any: {} });
+    const cohere = bodyOf(cohereAdapter.buildRequest(req, { provider: 'cohere', model: 'command-a-03-2025', apiKey: 'k' }).body);
+    expect(names(cohere['tools'])).toEqual(['get_weather', 'get_time']);
+    expect(cohere['tool_choice']).toBe('REQUIRED');
+    const ollama = bodyOf(ollamaAdapter.buildRequest(req, { provider: 'ollama', model: 'qwen3' }).body);
+    expect(names(ollama['tools'])).toEqual(['get_weather', 'get_time']);
+    // An OpenAI-format provider without allowed_tools (Mistral here) as well.
+    const mistral = bodyOf(mistralAdapter.buildRequest(request('auto', 'send_mail'), { provider: 'mistral', model: 'mistral-large-latest', apiKey: 'k' }).body);
+    expect(names(mistral['tools'])).toEqual(['send_mail']);
+    expect(mistral['tool_choice']).toBe('auto');
+  });
+});
+

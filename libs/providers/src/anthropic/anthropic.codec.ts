@@ -18,7 +18,7 @@ import type {
 import { portableDocument } from '../canonical/documents.js';
 import { opaqueRefusal, unreadMembers, unreadNestedTexts, withUnreadMembers } from '../canonical/extra.js';
 import { unsupportedContent } from '../inbound/unsupported-content.js';
-import { jsonModeInstruction, meetsOpenAIStrictRules, splitSystem } from '../canonical/helpers.js';
+import { jsonModeInstruction, meetsOpenAIStrictRules, offeredTools, splitSystem } from '../canonical/helpers.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import type { PassthroughMessage, StreamCutter } from '../adapters/adapter.js';
 import { InboundRequestError, type ProviderErrorCode } from '../errors.js';
@@ -284,7 +284,7 @@ export function thinkingBudget(req: ChatRequest): number | undefined {
 
 /** Canonical request -> Anthropic Messages request body. */
 export function encodeAnthropicRequest(
-  req: ChatRequest,
+  request: ChatRequest,
   o: {
     model: string;
     stream?: boolean;
@@ -294,6 +294,7 @@ export function encodeAnthropicRequest(
     structuredOutputs?: boolean;
   },
 ): JsonRecord {
+  const req = offeredTools(request);
   const { system, conversation } = splitSystem(req.messages);
   const systemBlocks = system.filter((p) => p.text.length > 0).map(encodeTextPart);
   // The client's own `output_config` (ADR 0033) goes as it came: Claude constrains its output,

@@ -1,7 +1,7 @@
 import type { ChatRequest, ChatResponse, FinishReason, ReasoningPart, ToolCall, UserContentPart } from '../canonical/chat.js';
 import { portableDocument } from '../canonical/documents.js';
 import { opaqueRefusal, unportableMembers, unreadMembers } from '../canonical/extra.js';
-import { jsonModeInstruction, splitSystem } from '../canonical/helpers.js';
+import { jsonModeInstruction, offeredTools, splitSystem } from '../canonical/helpers.js';
 import { claudeStructuredOutputFor, claudeTakesStructuredOutputs } from '../anthropic/structured-outputs.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import { ProviderConfigError, UnsupportedFeatureError, type ProviderError, type ProviderErrorCode } from '../errors.js';
@@ -71,7 +71,8 @@ function withTextBesideDocuments(content: JsonRecord[]): void {
  * Canonical request -> Bedrock Converse / ConverseStream body. `structuredOutputs`: the model has them (Claude 4.5
  * and later): a strict JSON schema goes as `outputConfig.textFormat` (ADR 0035).
  */
-export function encodeBedrockRequest(req: ChatRequest, o: { structuredOutputs?: boolean } = {}): JsonRecord {
+export function encodeBedrockRequest(request: ChatRequest, o: { structuredOutputs?: boolean } = {}): JsonRecord {
+  const req = offeredTools(request);
   const { system, conversation } = splitSystem(req.messages);
   const messages: { role: 'user' | 'assistant'; content: JsonRecord[] }[] = [];
   let documents = 0;

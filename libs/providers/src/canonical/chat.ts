@@ -135,6 +135,12 @@ export const ToolChoice = z.discriminatedUnion('type', [
   /** The model must call some tool (OpenAI `required`, Anthropic `any`, Gemini `ANY`). */
   z.object({ type: z.literal('required') }),
   z.object({ type: z.literal('tool'), name: z.string() }),
+  /**
+   * OpenAI's `allowed_tools`: the model may call only the tools named, all tools staying in the
+   * prompt (for the provider's prompt cache); `required`, it must call one of them. Other APIs
+   * cannot name a subset: they are offered the named tools alone (`offeredTools`).
+   */
+  z.object({ type: z.literal('allowed'), mode: z.enum(['auto', 'required']), names: z.array(z.string()).min(1) }),
 ]);
 export type ToolChoice = z.infer<typeof ToolChoice>;
 

@@ -206,3 +206,15 @@ export function forEachRequestText(req: ChatRequest, fn: (text: string, where: T
     return text;
   });
 }
+
+/**
+ * The request as an API that cannot name a subset of its tools is to get it: a tool choice of
+ * `allowed` (OpenAI's `allowed_tools`) becomes the allowed tools alone with `auto` or `required`.
+ * The same object when there is nothing to change. Every encoder writes from it.
+ */
+export function offeredTools<R extends Pick<ChatRequest, 'tools' | 'toolChoice'>>(req: R): R {
+  const choice = req.toolChoice;
+  if (choice?.type !== 'allowed') return req;
+  const names = new Set(choice.names);
+  return { ...req, tools: req.tools?.filter((t) => names.has(t.name)), toolChoice: { type: choice.mode } };
+}

@@ -7,6 +7,7 @@ import { invalidResponse, providerError } from '../wire/error-mapping.js';
 import type { HeadersLike } from '../wire/headers.js';
 import { arr, bodyText, num, readJson, rec, str, toDataUrl, type JsonRecord } from '../wire/json.js';
 import { createSseStreamParser, parseEventJson } from '../wire/stream-parser.js';
+import { offeredTools } from '../canonical/helpers.js';
 
 const COHERE_BASE_URL = 'https://api.cohere.com';
 
@@ -20,7 +21,8 @@ function encodeContent(parts: readonly UserContentPart[]): string | JsonRecord[]
 }
 
 /** Canonical request -> Cohere v2 `/v2/chat` body. */
-export function encodeCohereRequest(req: ChatRequest, model: string): JsonRecord {
+export function encodeCohereRequest(request: ChatRequest, model: string): JsonRecord {
+  const req = offeredTools(request);
   const messages: JsonRecord[] = [];
   for (const m of req.messages) {
     switch (m.role) {

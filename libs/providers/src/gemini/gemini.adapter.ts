@@ -2,7 +2,7 @@ import type { ChatChoice, ChatRequest, ChatResponse, FinishReason, ReasoningEffo
 import { portableDocument } from '../canonical/documents.js';
 import { opaqueRefusal } from '../canonical/extra.js';
 import type { EmbeddingsResponse } from '../canonical/embeddings.js';
-import { splitSystem } from '../canonical/helpers.js';
+import { offeredTools, splitSystem } from '../canonical/helpers.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import { ProviderConfigError, UnsupportedFeatureError, type ProviderError, type ProviderErrorCode } from '../errors.js';
 import { joinUrl, type Deployment, type EmbeddingsAdapter, type ProviderAdapter, type ProviderHttpRequest } from '../adapters/adapter.js';
@@ -53,7 +53,8 @@ function toolResponseObject(text: string, isError: boolean | undefined): JsonRec
 }
 
 /** Canonical request -> Gemini `generateContent` body. */
-export function encodeGeminiRequest(req: ChatRequest): JsonRecord {
+export function encodeGeminiRequest(request: ChatRequest): JsonRecord {
+  const req = offeredTools(request);
   const { system, conversation } = splitSystem(req.messages);
   const contents: { role: 'user' | 'model'; parts: JsonRecord[] }[] = [];
   const turn = (role: 'user' | 'model'): JsonRecord[] => {

@@ -7,11 +7,13 @@ import { invalidResponse, providerError } from '../wire/error-mapping.js';
 import type { HeadersLike } from '../wire/headers.js';
 import { arr, bodyText, isRecord, num, parseArguments, readJson, rec, str, type JsonRecord } from '../wire/json.js';
 import { createNdjsonStreamParser } from '../wire/stream-parser.js';
+import { offeredTools } from '../canonical/helpers.js';
 
 const OLLAMA_BASE_URL = 'http://localhost:11434';
 
 /** Canonical request -> Ollama `/api/chat` body. */
-export function encodeOllamaRequest(req: ChatRequest, model: string): JsonRecord {
+export function encodeOllamaRequest(request: ChatRequest, model: string): JsonRecord {
+  const req = offeredTools(request);
   const messages: JsonRecord[] = [];
   const toolNames = new Map<string, string>();
   for (const m of req.messages) {

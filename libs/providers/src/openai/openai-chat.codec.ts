@@ -9,6 +9,7 @@ import type {
   Message,
   TextPart,
   ToolCall,
+  ToolChoice,
   ToolMessage,
   Usage,
   UserContentPart,
@@ -31,6 +32,7 @@ import {
   type JsonRecord,
 } from '../wire/json.js';
 import { OpenAIChatRequestWire, type OpenAIChatMessageWire } from './openai-chat.wire.js';
+import { offeredTools } from '../canonical/helpers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Requests
@@ -98,6 +100,19 @@ function decodeMessage(m: OpenAIChatMessageWire, toolNames: Map<string, string>)
 }
 
 /**
+ * OpenAI's `allowed_tools` tool choice (Chat Completions and Responses) as the canonical choice.
+ * Every tool it names must be one of the request's function tools: a 400 naming the entry otherwise
+ * (OpenAI refuses it too, and another provider would be offered a tool that does not exist).
+ */
+export function allowedTools(mode: 'auto' | 'required', names: readonly string[], tools: ChatRequest['tools'], param: (i: number) => string): ToolChoice {
+  const declared = new Set(tools?.map((t) => t.name));
+  names.forEach((name, i) => {
+    if (!declared.has(name)) throw new InboundRequestError(`allowed_tools names ${JSON.stringify(name)}, which is not one of the request's tools`, param(i));
+  });
+  return { type: 'allowed', mode, names: [...new Set(names)] };
+}
+
+/**
  * Parses an OpenAI `/v1/chat/completions` request body into the canonical request.
  * Throws {@link InboundRequestError} (answer 400) when it does not match the API.
  */
@@ -127,8 +142,13 @@ export function decodeOpenAIChatRequest(body: unknown): ChatRequest {
     }));
   }
   if (w.tool_choice !== undefined) {
+    const tc = w.tool_choice;
     req.toolChoice =
-      typeof w.tool_choice === 'string' ? { type: w.tool_choice } : { type: 'tool', name: w.tool_choice.function.name };
+      typeof tc === 'string'
+        ? { type: tc }
+        : tc.type === 'allowed_tools'
+          ? allowedTools(tc.allowed_tools.mode, tc.allowed_tools.tools.map((t) => t.function.name), req.tools, (i) => `tool_choice.allowed_tools.tools.${i}.function.name`)
+          : { type: 'tool', name: tc.function.name };
   }
   if (w.parallel_tool_calls !== undefined) req.parallelToolCalls = w.parallel_tool_calls;
   if (w.temperature != null) req.temperature = w.temperature;
@@ -223,7 +243,8 @@ export function effortFromBudget(budget: number): 'low' | 'medium' | 'high' {
 }
 
 /** Canonical request -> OpenAI Chat Completions request body (used by OpenAI, Azure, compatible and Mistral). */
-export function encodeOpenAIChatRequest(req: ChatRequest, o: EncodeOpenAIRequestOptions = {}): JsonRecord {
+export function encodeOpenAIChatRequest(request: ChatRequest, o: EncodeOpenAIRequestOptions = {}): JsonRecord {
+  const req = offeredTools(request);
   const mapId = o.mapToolCallId ?? ((id: string) => id);
   const messages: JsonRecord[] = [];
   for (const m of req.messages) {

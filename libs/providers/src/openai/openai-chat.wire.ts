@@ -79,6 +79,13 @@ export const OpenAIChatRequestWire = z.object({
     .union([
       z.enum(['none', 'auto', 'required']),
       z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) }),
+      z.object({
+        type: z.literal('allowed_tools'),
+        allowed_tools: z.object({
+          mode: z.enum(['auto', 'required']),
+          tools: z.array(z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) })).min(1),
+        }),
+      }),
     ])
     .optional(),
   parallel_tool_calls: z.boolean().optional(),

@@ -5,6 +5,7 @@ import { unreadMembers, unreadNestedTexts } from '../canonical/extra.js';
 import { unsupportedContent } from '../inbound/unsupported-content.js';
 import { mergeUsage, type StreamEvent } from '../canonical/stream-event.js';
 import { InboundRequestError } from '../errors.js';
+import { allowedTools } from './openai-chat.codec.js';
 import { formatIssues, parseDataUrl, type JsonRecord } from '../wire/json.js';
 import { formatSse } from '../wire/sse.js';
 
@@ -62,7 +63,11 @@ const ResponsesRequestWire = z.object({
     )
     .optional(),
   tool_choice: z
-    .union([z.enum(['none', 'auto', 'required']), z.object({ type: z.literal('function'), name: z.string() })])
+    .union([
+      z.enum(['none', 'auto', 'required']),
+      z.object({ type: z.literal('function'), name: z.string() }),
+      z.object({ type: z.literal('allowed_tools'), mode: z.enum(['auto', 'required']), tools: z.array(z.object({ type: z.literal('function'), name: z.string() })).min(1) }),
+    ])
     .optional(),
   parallel_tool_calls: z.boolean().nullish(),
   temperature: z.number().min(0).max(2).nullish(),
@@ -205,7 +210,15 @@ export function decodeOpenAIResponsesRequest(body: unknown): ChatRequest {
       ...(t.strict != null ? { strict: t.strict } : {}),
     }));
   }
-  if (w.tool_choice !== undefined) req.toolChoice = typeof w.tool_choice === 'string' ? { type: w.tool_choice } : { type: 'tool', name: w.tool_choice.name };
+  const tc = w.tool_choice;
+  if (tc !== undefined) {
+    req.toolChoice =
+      typeof tc === 'string'
+        ? { type: tc }
+        : tc.type === 'allowed_tools'
+          ? allowedTools(tc.mode, tc.tools.map((t) => t.name), req.tools, (i) => `tool_choice.tools.${i}.name`)
+          : { type: 'tool', name: tc.name };
+  }
   if (w.parallel_tool_calls != null) req.parallelToolCalls = w.parallel_tool_calls;
   if (w.temperature != null) req.temperature = w.temperature;
   if (w.top_p != null) req.topP = w.top_p;
