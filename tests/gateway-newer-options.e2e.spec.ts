@@ -1,18 +1,22 @@
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './support/gateway-harness.js';
 
-// Values the latest OpenAI SDK offers and older gateways refused: every reasoning effort (`none`
-// of GPT-5.1, `xhigh`, `max`), the `original` image detail and the `allowed_tools` tool choice. Each goes to OpenAI as sent, and
+// Values the latest SDKs offer and older gateways refused: every reasoning effort (`none` of
+// GPT-5.1, `xhigh`, `max`), the `original` image detail and the `allowed_tools` tool choice of
+// OpenAI's, and Claude's adaptive thinking of Anthropic's. Each goes to OpenAI as sent, and
 // to other providers as their nearest equivalent.
-describe('options of the latest OpenAI API through the gateway', () => {
+describe('options of the latest OpenAI and Anthropic APIs through the gateway', () => {
   let h: Harness;
   let openai: OpenAI;
+  let anthropic: Anthropic;
   const user = [{ role: 'user' as const, content: 'How many primes are below 100?' }];
 
   beforeAll(async () => {
     h = await startHarness();
     openai = new OpenAI({ apiKey: h.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    anthropic = new Anthropic({ apiKey: h.key, baseURL: h.url, maxRetries: 0 });
   });
   afterAll(async () => {
     await h?.close();
@@ -99,6 +103,16 @@ describe('options of the latest OpenAI API through the gateway', () => {
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect((err as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/allowed_tools names "get_stock", which is not one of the request's tools/);
     expect(h.mocks.anthropic.requests.length).toBe(before);
+  });
+
+  it("takes Claude's adaptive thinking: to Claude as sent, to OpenAI as the model's default", async () => {
+    const thinking = { type: 'adaptive' as const, display: 'omitted' as const };
+    const res = await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 2000, messages: user, thinking });
+    expect(res.content.length).toBeGreaterThan(0);
+    expect((h.mocks.anthropic.requests.at(-1)?.body as Record<string, unknown>)['thinking']).toEqual(thinking);
+    const toOpenAI = await anthropic.messages.create({ model: 'gpt-4o', max_tokens: 2000, messages: user, thinking });
+    expect(toOpenAI.content.some((b) => b.type === 'text' && b.text.length > 0)).toBe(true);
+    expect(h.mocks.openai.requests.at(-1)?.body).not.toHaveProperty('reasoning_effort');
   });
 });
 

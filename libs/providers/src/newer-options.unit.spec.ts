@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReasoningEffort } from './canonical/chat.js';
 import { anthropicAdapter } from './anthropic/anthropic.adapter.js';
+import { decodeAnthropicRequest } from './anthropic/anthropic.codec.js';
 import { bedrockAdapter } from './bedrock/bedrock.adapter.js';
 import { cohereAdapter } from './cohere/cohere.adapter.js';
 import { mistralAdapter } from './mistral/mistral.adapter.js';
@@ -12,7 +13,8 @@ import { decodeOpenAIResponsesRequest } from './openai/openai-responses.codec.js
 
 // Values of the latest OpenAI API: every reasoning effort (`none` of GPT-5.1, `xhigh` and `max`
 // of the latest models), the `original` image detail and the `allowed_tools` tool choice, read
-// from Chat Completions and Responses clients alike; each provider gets its nearest equivalent.
+// from Chat Completions and Responses clients alike; and Claude's adaptive thinking, from
+// Anthropic clients. Each provider gets its nearest equivalent.
 const bodyOf = (body: string | Uint8Array): Record<string, unknown> =>
   JSON.parse(typeof body === 'string' ? body : new TextDecoder().decode(body)) as Record<string, unknown>;
 const chat = (effort: string) => ({ model: 'm', messages: [{ role: 'user', content: 'Think.' }], reasoning_effort: effort });
@@ -149,6 +151,35 @@ describe('allowed tools', () => {
     const mistral = bodyOf(mistralAdapter.buildRequest(request('auto', 'send_mail'), { provider: 'mistral', model: 'mistral-large-latest', apiKey: 'k' }).body);
     expect(names(mistral['tools'])).toEqual(['send_mail']);
     expect(mistral['tool_choice']).toBe('auto');
+  });
+});
+
+describe('adaptive thinking', () => {
+  const claudeRequest = (thinking: unknown, extra: Record<string, unknown> = {}) =>
+    decodeAnthropicRequest({ model: 'm', max_tokens: 1000, messages: [{ role: 'user', content: 'Think.' }], thinking, ...extra });
+
+  it('is read from Anthropic requests, as is thinking between tool calls, display and all', () => {
+    expect(claudeRequest({ type: 'adaptive' }).reasoning).toEqual({ adaptive: true });
+    expect(claudeRequest({ type: 'adaptive', display: 'omitted' }).reasoning).toEqual({ adaptive: true });
+    expect(claudeRequest({ type: 'between_tools' }).reasoning).toEqual({ adaptive: true });
+    expect(claudeRequest({ type: 'enabled', budget_tokens: 2048, display: 'summarized' }).reasoning).toEqual({ budgetTokens: 2048 });
+    expect(() => claudeRequest({ type: 'sometimes' })).toThrow(expect.objectContaining({ param: 'thinking.type' }));
+  });
+
+  it("reaches Claude, on Anthropic and Bedrock Converse, as adaptive thinking without a temperature, and others as their model's default", () => {
+    const req = claudeRequest({ type: 'adaptive' }, { temperature: 0.2 });
+    const anthropic = bodyOf(anthropicAdapter.buildRequest(req, { provider: 'anthropic', model: 'claude-opus-4-6', apiKey: 'k' }).body);
+    expect(anthropic['thinking']).toEqual({ type: 'adaptive' });
+    expect(anthropic).not.toHaveProperty('temperature');
+    expect(anthropic['max_tokens']).toBe(1000);
+    const converse = bodyOf(bedrockAdapter.buildRequest(req, { provider: 'bedrock', model: 'anthropic.claude-opus-4-6-v1', region: 'us-east-1', aws }).body);
+    expect(converse['additionalModelRequestFields']).toEqual({ thinking: { type: 'adaptive' } });
+    expect(converse['inferenceConfig']).toEqual({ maxTokens: 1000 });
+    const openai = bodyOf(openaiAdapter.buildRequest(req, { provider: 'openai', model: 'gpt-5.1', apiKey: 'k' }).body);
+    expect(openai).not.toHaveProperty('reasoning_effort');
+    const gemini = bodyOf(geminiAdapter.buildRequest(req, { provider: 'gemini', model: 'gemini-2.5-flash', apiKey: 'k' }).body);
+    expect((gemini['generationConfig'] as Record<string, unknown>)['thinkingConfig']).toEqual({ includeThoughts: true });
+    expect(bodyOf(ollamaAdapter.buildRequest(req, { provider: 'ollama', model: 'qwen3' }).body)['think']).toBe(true);
   });
 });
 

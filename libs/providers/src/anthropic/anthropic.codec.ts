@@ -133,7 +133,9 @@ function decodeTooling(wire: CountTokensWire, req: ChatRequest): void {
     } else req.toolChoice = { type: tc.type === 'any' ? 'required' : tc.type };
     if (tc.disable_parallel_tool_use !== undefined) req.parallelToolCalls = !tc.disable_parallel_tool_use;
   }
+  const thinking = wire.thinking?.type;
   if (wire.thinking?.type === 'enabled') req.reasoning = { budgetTokens: wire.thinking.budget_tokens };
+  else if (thinking === 'adaptive' || thinking === 'between_tools') req.reasoning = { adaptive: true };
 }
 
 function invalid(error: ZodError, body: unknown): InboundRequestError {
@@ -375,8 +377,8 @@ export function encodeAnthropicRequest(
     if (req.parallelToolCalls === false && choice['type'] !== 'none') choice['disable_parallel_tool_use'] = true;
     if (req.toolChoice !== undefined || req.parallelToolCalls === false) body['tool_choice'] = choice;
   }
-  if (budget !== undefined) {
-    body['thinking'] = { type: 'enabled', budget_tokens: budget };
+  if (budget !== undefined || req.reasoning?.adaptive) {
+    body['thinking'] = budget !== undefined ? { type: 'enabled', budget_tokens: budget } : { type: 'adaptive' };
   } else {
     // Anthropic's temperature range is 0..1 (OpenAI's is 0..2).
     if (req.temperature !== undefined) body['temperature'] = Math.min(1, req.temperature);

@@ -61,6 +61,9 @@ const ToolWire = z.object({
   cache_control: CacheControlWire,
 });
 
+/** Whether thinking text is returned (`summarized`) or left out with its signature kept (`omitted`). */
+const ThinkingDisplay = z.enum(['summarized', 'omitted']).nullish();
+
 const common = {
   model: z.string().min(1),
   messages: z.array(AnthropicMessageWire).min(1),
@@ -75,8 +78,11 @@ const common = {
     .optional(),
   thinking: z
     .discriminatedUnion('type', [
-      z.object({ type: z.literal('enabled'), budget_tokens: z.number().int().min(1) }),
+      z.object({ type: z.literal('enabled'), budget_tokens: z.number().int().min(1), display: ThinkingDisplay }),
       z.object({ type: z.literal('disabled') }),
+      /** Claude decides when and how much to think (the latest models). */
+      z.object({ type: z.literal('adaptive'), display: ThinkingDisplay }),
+      z.object({ type: z.literal('between_tools') }),
     ])
     .optional(),
 };

@@ -132,7 +132,9 @@ export function encodeBedrockRequest(request: ChatRequest, o: { structuredOutput
     const maxTokens = req.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
     inference['maxTokens'] = budget >= maxTokens ? maxTokens + budget : maxTokens;
   } else if (req.maxTokens !== undefined) inference['maxTokens'] = req.maxTokens;
-  if (req.temperature !== undefined && budget === undefined) inference['temperature'] = Math.min(1, req.temperature);
+  // Claude thinks with its own temperature: none is sent with thinking.
+  const thinks = budget !== undefined || req.reasoning?.adaptive === true;
+  if (req.temperature !== undefined && !thinks) inference['temperature'] = Math.min(1, req.temperature);
   if (req.topP !== undefined) inference['topP'] = req.topP;
   if (req.stop && req.stop.length > 0) inference['stopSequences'] = req.stop;
   if (Object.keys(inference).length > 0) body['inferenceConfig'] = inference;
@@ -151,8 +153,8 @@ export function encodeBedrockRequest(request: ChatRequest, o: { structuredOutput
     body['toolConfig'] = toolConfig;
   }
   const extra: JsonRecord = {};
-  if (req.topK !== undefined && budget === undefined) extra['top_k'] = req.topK;
-  if (budget !== undefined) extra['thinking'] = { type: 'enabled', budget_tokens: budget };
+  if (req.topK !== undefined && !thinks) extra['top_k'] = req.topK;
+  if (thinks) extra['thinking'] = budget !== undefined ? { type: 'enabled', budget_tokens: budget } : { type: 'adaptive' };
   if (Object.keys(extra).length > 0) body['additionalModelRequestFields'] = extra;
   if (outputSchema && rf?.type === 'json_schema') {
     // Converse takes the schema as a JSON string.

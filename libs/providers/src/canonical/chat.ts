@@ -170,6 +170,12 @@ export const ReasoningConfig = z.object({
   effort: ReasoningEffort.optional(),
   /** Explicit thinking budget in tokens (Anthropic `budget_tokens`, Gemini `thinkingBudget`). */
   budgetTokens: z.number().int().nonnegative().optional(),
+  /**
+   * The model decides whether and how much to think (Claude's adaptive thinking, and thinking
+   * between tool calls): no level and no budget. Claude gets adaptive thinking; other providers
+   * their model's default, with thoughts shown where that is asked for (Gemini, Ollama).
+   */
+  adaptive: z.literal(true).optional(),
 });
 export type ReasoningConfig = z.infer<typeof ReasoningConfig>;
 
