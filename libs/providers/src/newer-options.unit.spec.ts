@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { ReasoningEffort } from './canonical/chat.js';
 import { anthropicAdapter } from './anthropic/anthropic.adapter.js';
 import { decodeAnthropicRequest } from './anthropic/anthropic.codec.js';
+import { prepareRequest, type Deployment } from './adapters/adapter.js';
+import { providerAdapters } from './adapters/registry.js';
+import { createStreamAccumulator } from './canonical/stream-event.js';
+import { createOpenAIChatStreamEncoder } from './openai/openai-chat.codec.js';
+import { createOpenAIResponsesStreamEncoder, encodeOpenAIResponsesResponse } from './openai/openai-responses.codec.js';
 import { bedrockAdapter } from './bedrock/bedrock.adapter.js';
 import { cohereAdapter } from './cohere/cohere.adapter.js';
 import { mistralAdapter } from './mistral/mistral.adapter.js';
@@ -13,8 +18,8 @@ import { decodeOpenAIResponsesRequest } from './openai/openai-responses.codec.js
 
 // Values of the latest OpenAI API: every reasoning effort (`none` of GPT-5.1, `xhigh` and `max`
 // of the latest models), the `original` image detail and the `allowed_tools` tool choice, read
-// from Chat Completions and Responses clients alike; and Claude's adaptive thinking, from
-// Anthropic clients. Each provider gets its nearest equivalent.
+// from Chat Completions and Responses clients alike; custom tools (ADR 0036); and Claude's
+// adaptive thinking, from Anthropic clients. Each provider gets its nearest equivalent.
 const bodyOf = (body: string | Uint8Array): Record<string, unknown> =>
   JSON.parse(typeof body === 'string' ? body : new TextDecoder().decode(body)) as Record<string, unknown>;
 const chat = (effort: string) => ({ model: 'm', messages: [{ role: 'user', content: 'Think.' }], reasoning_effort: effort });
@@ -123,10 +128,10 @@ describe('allowed tools', () => {
   });
 
   it('refuses a name that is not one of the tools, naming the entry', () => {
-    expect(() => request('auto', 'get_weather', 'get_stock')).toThrow(expect.objectContaining({ param: 'tool_choice.allowed_tools.tools.1.function.name', message: expect.stringMatching(/"get_stock", which is not one of the request's tools/) }));
+    expect(() => request('auto', 'get_weather', 'get_stock')).toThrow(expect.objectContaining({ param: 'tool_choice.allowed_tools.tools.1', message: expect.stringMatching(/"get_stock", which is not one of the request's tools/) }));
     expect(() =>
       decodeOpenAIResponsesRequest({ model: 'm', input: 'x', tools: [{ type: 'function', name: 'a', parameters: {} }], tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'function', name: 'b' }] } }),
-    ).toThrow(expect.objectContaining({ param: 'tool_choice.tools.0.name' }));
+    ).toThrow(expect.objectContaining({ param: 'tool_choice.tools.0' }));
     expect(() => decodeOpenAIChatRequest({ model: 'm', messages: [{ role: 'user', content: 'x' }], tools, tool_choice: allowed('auto') })).toThrow(/tool_choice/);
   });
 
@@ -180,6 +185,78 @@ describe('adaptive thinking', () => {
     const gemini = bodyOf(geminiAdapter.buildRequest(req, { provider: 'gemini', model: 'gemini-2.5-flash', apiKey: 'k' }).body);
     expect((gemini['generationConfig'] as Record<string, unknown>)['thinkingConfig']).toEqual({ includeThoughts: true });
     expect(bodyOf(ollamaAdapter.buildRequest(req, { provider: 'ollama', model: 'qwen3' }).body)['think']).toBe(true);
+  });
+});
+
+describe('custom tools', () => {
+  const sql = { type: 'custom', custom: { name: 'run_sql', format: { type: 'grammar', grammar: { syntax: 'regex', definition: 'SELECT .+' } } } };
+  const declared = decodeOpenAIChatRequest({ model: 'm', messages: [{ role: 'user', content: 'Orders?' }], tools: [sql] });
+  const called = decodeOpenAIChatRequest({
+    model: 'm',
+    messages: [
+      { role: 'user', content: 'Orders?' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'custom', custom: { name: 'run_sql', input: 'SELECT 1' } }] },
+      { role: 'tool', tool_call_id: 'c1', content: '1' },
+    ],
+  });
+
+  it("are read as free-text tools and calls, the grammar as the Responses API writes it, and written back in each API's shape", () => {
+    const flat = { type: 'grammar', syntax: 'regex', definition: 'SELECT .+' };
+    expect(declared.tools).toEqual([{ type: 'function', name: 'run_sql', parameters: {}, custom: { format: flat } }]);
+    const fromResponses = decodeOpenAIResponsesRequest({ model: 'm', input: 'Orders?', tools: [{ type: 'custom', name: 'run_sql', format: flat }] });
+    expect(fromResponses.tools).toEqual(declared.tools);
+    // A Responses request the gateway writes in Chat Completions nests the grammar again.
+    const body = bodyOf(openaiAdapter.buildRequest(fromResponses, { provider: 'openai', model: 'gpt-5.1', apiKey: 'k' }).body);
+    expect(body['tools']).toEqual([sql]);
+    expect(called.messages[1]).toEqual({ role: 'assistant', content: [], toolCalls: [{ id: 'c1', name: 'run_sql', arguments: 'SELECT 1', custom: true }] });
+  });
+
+  it('reach OpenAI and Azure OpenAI only: every other adapter refuses them, naming the tool', async () => {
+    const deployment = (provider: string): Deployment => ({ provider, model: 'm', apiKey: 'k', baseUrl: 'https://example.com', region: 'us-east-1', aws } as Deployment);
+    for (const [kind, adapter] of Object.entries(providerAdapters)) {
+      for (const [req, verb] of [[declared, 'declares'], [called, 'calls']] as const) {
+        const attempt = prepareRequest(adapter, req, deployment(kind), new Date(0));
+        if (kind === 'openai' || kind === 'azure-openai') {
+          const body = JSON.parse((await attempt).body as string) as Record<string, unknown>;
+          expect(JSON.stringify(body)).toContain(verb === 'declares' ? '"type":"custom","custom":{"name":"run_sql"' : '"type":"custom","custom":{"name":"run_sql","input":"SELECT 1"}');
+        } else {
+          await expect(attempt, kind).rejects.toThrow(expect.objectContaining({ code: 'TOTRA_PROVIDER_UNSUPPORTED', message: expect.stringContaining(`and this request ${verb} the custom tool "run_sql"`) }));
+        }
+      }
+    }
+  });
+
+  it("stream from OpenAI's chunks to Chat Completions and Responses clients as custom calls", () => {
+    const parser = openaiAdapter.createStreamParser();
+    const sse = [
+      { choices: [{ index: 0, delta: { role: 'assistant', content: null } }] },
+      { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'c1', type: 'custom', custom: { name: 'run_sql', input: '' } }] } }] },
+      { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, custom: { input: 'SELECT ' } }] } }] },
+      { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, custom: { input: '1' } }] } }] },
+      { choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] },
+    ]
+      .map((c) => `data: ${JSON.stringify({ id: 'x', model: 'm', created: 1, ...c })}\n\n`)
+      .join('');
+    const events = [...parser.push(sse + 'data: [DONE]\n\n'), ...parser.end()];
+    const accumulator = createStreamAccumulator();
+    accumulator.pushAll(events);
+    expect(accumulator.result().toolCalls).toEqual([{ id: 'c1', name: 'run_sql', arguments: 'SELECT 1', custom: true }]);
+
+    const chat = createOpenAIChatStreamEncoder();
+    const written = events.map((e) => chat.push(e)).join('') + chat.end();
+    expect(written).toContain('"tool_calls":[{"index":0,"id":"c1","type":"custom","custom":{"name":"run_sql","input":""}}]');
+    expect(written).toContain('"tool_calls":[{"index":0,"custom":{"input":"SELECT "}}]');
+    expect(written).not.toContain('"function"');
+
+    const responses = createOpenAIResponsesStreamEncoder();
+    const sent = events.map((e) => responses.push(e)).join('') + responses.end();
+    expect(sent).toContain('event: response.custom_tool_call_input.delta');
+    expect(sent).toContain('"type":"response.custom_tool_call_input.done","sequence_number"');
+    expect(sent).toContain('"input":"SELECT 1"');
+    expect(sent).not.toContain('function_call');
+    expect(encodeOpenAIResponsesResponse(accumulator.result())['output']).toEqual([
+      { type: 'custom_tool_call', id: 'ctc_c1', call_id: 'c1', name: 'run_sql', input: 'SELECT 1', status: 'completed' },
+    ]);
   });
 });
 

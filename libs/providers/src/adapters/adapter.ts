@@ -204,6 +204,11 @@ export interface ProviderAdapter {
    */
   readonly choices?: boolean;
   /**
+   * The provider takes OpenAI's custom tools (free-text input, `ToolDefinition.custom`): an adapter
+   * without it is not sent a request that declares or calls one (ADR 0036).
+   */
+  readonly customTools?: boolean;
+  /**
    * The response header in which the provider names each request it answers (lower case), when
    * it documents one: the id its support and logs know a request by.
    */
@@ -270,6 +275,14 @@ export async function prepareRequest(
   if (request.choices !== undefined && !adapter.choices) {
     throw new UnsupportedFeatureError(adapter.provider, 'n', `n: ${adapter.provider} writes one choice per request, and this one asks for ${request.choices}`);
   }
+  const custom = customToolOf(request);
+  if (custom !== undefined && !adapter.customTools) {
+    throw new UnsupportedFeatureError(
+      adapter.provider,
+      'tools',
+      `custom tools: ${adapter.provider} takes function tools only, and this request ${custom.called ? 'calls' : 'declares'} the custom tool ${JSON.stringify(custom.name)}`,
+    );
+  }
   // Content the canonical model does not translate goes only to an adapter of its own API (ADR 0026),
   // but for a PDF, which an adapter that takes documents writes in its own API's terms (ADR 0027).
   for (const part of opaqueParts(request)) {
@@ -283,4 +296,15 @@ export async function prepareRequest(
 export function joinUrl(base: string, path: string): string {
   const b = base.endsWith('/') ? base.slice(0, -1) : base;
   return path.startsWith('/') ? b + path : `${b}/${path}`;
+}
+
+/** The first custom tool a request declares or calls in its history, if any (ADR 0036). */
+export function customToolOf(request: Pick<ChatRequest, 'tools' | 'messages'>): { name: string; called: boolean } | undefined {
+  const declared = request.tools?.find((t) => t.custom !== undefined);
+  if (declared) return { name: declared.name, called: false };
+  for (const m of request.messages) {
+    const call = m.role === 'assistant' ? m.toolCalls?.find((c) => c.custom) : undefined;
+    if (call) return { name: call.name, called: true };
+  }
+  return undefined;
 }

@@ -77,6 +77,8 @@ export const ToolCall = z.object({
   signature: z.string().optional(),
   /** A prompt-cache breakpoint after this call (Anthropic `tool_use.cache_control`). */
   cacheControl: CacheControl.optional(),
+  /** A call of a custom tool (`ToolDefinition.custom`): `arguments` is its input text, not JSON. */
+  custom: z.literal(true).optional(),
 });
 export type ToolCall = z.infer<typeof ToolCall>;
 
@@ -126,6 +128,13 @@ export const ToolDefinition = z.object({
   parameters: z.record(z.string(), z.unknown()),
   strict: z.boolean().optional(),
   cacheControl: CacheControl.optional(),
+  /**
+   * OpenAI's custom tool: the model writes its input as free text, not JSON, in the tool's
+   * `format` (`{ type: 'text' }`, or `{ type: 'grammar', syntax: 'lark' | 'regex', definition }`
+   * as the Responses API writes it), and `parameters` is empty. Only providers that take custom
+   * tools are sent a request that declares or calls one (ADR 0036).
+   */
+  custom: z.object({ format: z.record(z.string(), z.unknown()).optional() }).optional(),
 });
 export type ToolDefinition = z.infer<typeof ToolDefinition>;
 

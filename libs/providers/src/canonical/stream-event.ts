@@ -33,6 +33,8 @@ export const StreamEvent = z.discriminatedUnion('type', [
     id: z.string(),
     name: z.string(),
     signature: z.string().optional(),
+    /** A call of a custom tool: its deltas are input text, not JSON. */
+    custom: z.literal(true).optional(),
     choice,
   }),
   z.object({ type: z.literal('tool_call_delta'), index: z.number().int().nonnegative(), argumentsDelta: z.string(), choice }),
@@ -101,6 +103,7 @@ interface ToolCallBuilder {
   name: string;
   args: string[];
   signature?: string;
+  custom?: true;
 }
 
 /** What the stream said so far of one choice. */
@@ -151,6 +154,7 @@ export function createStreamAccumulator(): StreamAccumulator {
       case 'tool_call_start': {
         const builder: ToolCallBuilder = { id: event.id, name: event.name, args: [] };
         if (event.signature !== undefined) builder.signature = event.signature;
+        if (event.custom) builder.custom = true;
         of(event.choice).tools[event.index] = builder;
         break;
       }
@@ -175,6 +179,7 @@ export function createStreamAccumulator(): StreamAccumulator {
       if (!t) continue;
       const call: ToolCall = { id: t.id, name: t.name, arguments: t.args.join('') };
       if (t.signature !== undefined) call.signature = t.signature;
+      if (t.custom) call.custom = true;
       toolCalls.push(call);
     }
     const choice: ChatChoice = { text: c.text.join(''), toolCalls, finishReason: failure ? 'error' : (c.finish?.finishReason ?? 'stop') };
@@ -223,6 +228,7 @@ export function responseToStreamEvents(response: ChatResponse): StreamEvent[] {
     c.toolCalls.forEach((call, index) => {
       const start: StreamEvent = { type: 'tool_call_start', index, id: call.id, name: call.name, ...choice };
       if (call.signature !== undefined) start.signature = call.signature;
+      if (call.custom) start.custom = true;
       events.push(start);
       if (call.arguments.length > 0) events.push({ type: 'tool_call_delta', index, argumentsDelta: call.arguments, ...choice });
     });

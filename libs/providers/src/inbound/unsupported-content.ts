@@ -34,14 +34,14 @@ const CARRIED_IN_USER_CONTENT: Readonly<Record<Api, ReadonlySet<string>>> = {
 /** The tool types each API's decoder reads (`undefined`: a tool with no type). */
 const TOOL_TYPES: Readonly<Record<Api, ReadonlySet<unknown>>> = {
   'anthropic-messages': new Set([undefined, 'custom']),
-  'openai-chat': new Set(['function']),
-  'openai-responses': new Set(['function']),
+  'openai-chat': new Set(['function', 'custom']),
+  'openai-responses': new Set(['function', 'custom']),
 };
 
 /** Why the gateway does not serve tools of other types, and what to declare instead. */
 function toolRefusal(api: Api, type: string, param: string): InboundRequestError {
   const which = api === 'anthropic-messages' ? `Anthropic's server tool \`${type}\`` : api === 'openai-responses' ? `the built-in tool \`${type}\`` : `a \`${type}\` tool`;
-  const serves = api === 'anthropic-messages' ? 'custom tools' : 'function tools';
+  const serves = api === 'anthropic-messages' ? 'custom tools' : 'function and custom tools';
   return new InboundRequestError(
     `${param}: ${which} is not supported: the gateway serves ${serves}, which your application runs; a tool the provider runs brings content into the conversation that the gateway cannot scan for personal data`,
     param,

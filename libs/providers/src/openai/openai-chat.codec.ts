@@ -78,7 +78,11 @@ function decodeMessage(m: OpenAIChatMessageWire, toolNames: Map<string, string>)
         for (const p of m.content) msg.content.push(p.type === 'text' ? textPart(p) : { type: 'text', text: p.refusal });
       }
       if (m.tool_calls && m.tool_calls.length > 0) {
-        msg.toolCalls = m.tool_calls.map((c) => {
+        msg.toolCalls = m.tool_calls.map((c): ToolCall => {
+          if (c.type === 'custom') {
+            toolNames.set(c.id, c.custom.name);
+            return { id: c.id, name: c.custom.name, arguments: c.custom.input, custom: true };
+          }
           toolNames.set(c.id, c.function.name);
           return { id: c.id, name: c.function.name, arguments: c.function.arguments };
         });
@@ -98,6 +102,29 @@ function decodeMessage(m: OpenAIChatMessageWire, toolNames: Map<string, string>)
     }
   }
 }
+
+/**
+ * A custom tool's format as the canonical model keeps it, as the Responses API writes it:
+ * `{ type: 'grammar', syntax, definition }`. Chat Completions nests the grammar
+ * (`{ type: 'grammar', grammar: { syntax, definition } }`).
+ */
+function flatFormat(format: Record<string, unknown>): Record<string, unknown> {
+  const grammar = format['type'] === 'grammar' ? rec(format['grammar']) : undefined;
+  if (!grammar) return format;
+  const { grammar: _nested, ...rest } = format;
+  return { ...rest, ...grammar };
+}
+
+/** A canonical custom tool format as Chat Completions takes it (see {@link flatFormat}). */
+function nestedFormat(format: Record<string, unknown>): Record<string, unknown> {
+  if (format['type'] !== 'grammar' || format['grammar'] !== undefined) return format;
+  const { type, syntax, definition, ...rest } = format;
+  return { ...rest, type, grammar: { syntax, definition } };
+}
+
+/** The name of a tool named by a tool choice, a function or a custom tool. */
+const namedTool = (t: { type: 'function'; function: { name: string } } | { type: 'custom'; custom: { name: string } }): string =>
+  t.type === 'custom' ? t.custom.name : t.function.name;
 
 /**
  * OpenAI's `allowed_tools` tool choice (Chat Completions and Responses) as the canonical choice.
@@ -132,14 +159,25 @@ export function decodeOpenAIChatRequest(body: unknown): ChatRequest {
     stream: w.stream === true,
   };
   if (w.tools && w.tools.length > 0) {
-    req.tools = w.tools.map((t) => ({
-      type: 'function',
-      name: t.function.name,
-      ...(t.function.description !== undefined ? { description: t.function.description } : {}),
-      parameters: t.function.parameters ?? { type: 'object', properties: {} },
-      ...(t.function.strict !== undefined && t.function.strict !== null ? { strict: t.function.strict } : {}),
-      ...(t.cache_control ? { cacheControl: t.cache_control } : {}),
-    }));
+    req.tools = w.tools.map((t) =>
+      t.type === 'custom'
+        ? {
+            type: 'function',
+            name: t.custom.name,
+            ...(t.custom.description !== undefined ? { description: t.custom.description } : {}),
+            parameters: {},
+            custom: t.custom.format !== undefined ? { format: flatFormat(t.custom.format) } : {},
+            ...(t.cache_control ? { cacheControl: t.cache_control } : {}),
+          }
+        : {
+            type: 'function',
+            name: t.function.name,
+            ...(t.function.description !== undefined ? { description: t.function.description } : {}),
+            parameters: t.function.parameters ?? { type: 'object', properties: {} },
+            ...(t.function.strict !== undefined && t.function.strict !== null ? { strict: t.function.strict } : {}),
+            ...(t.cache_control ? { cacheControl: t.cache_control } : {}),
+          },
+    );
   }
   if (w.tool_choice !== undefined) {
     const tc = w.tool_choice;
@@ -147,8 +185,8 @@ export function decodeOpenAIChatRequest(body: unknown): ChatRequest {
       typeof tc === 'string'
         ? { type: tc }
         : tc.type === 'allowed_tools'
-          ? allowedTools(tc.allowed_tools.mode, tc.allowed_tools.tools.map((t) => t.function.name), req.tools, (i) => `tool_choice.allowed_tools.tools.${i}.function.name`)
-          : { type: 'tool', name: tc.function.name };
+          ? allowedTools(tc.allowed_tools.mode, tc.allowed_tools.tools.map(namedTool), req.tools, (i) => `tool_choice.allowed_tools.tools.${i}`)
+          : { type: 'tool', name: namedTool(tc) };
   }
   if (w.parallel_tool_calls !== undefined) req.parallelToolCalls = w.parallel_tool_calls;
   if (w.temperature != null) req.temperature = w.temperature;
@@ -264,11 +302,11 @@ export function encodeOpenAIChatRequest(request: ChatRequest, o: EncodeOpenAIReq
         const text = textOf(m.content);
         const msg: JsonRecord = { role: 'assistant', content: text.length > 0 || !m.toolCalls?.length ? text : null };
         if (m.toolCalls && m.toolCalls.length > 0) {
-          msg['tool_calls'] = m.toolCalls.map((c) => ({
-            id: mapId(c.id),
-            type: 'function',
-            function: { name: c.name, arguments: c.arguments },
-          }));
+          msg['tool_calls'] = m.toolCalls.map((c) =>
+            c.custom
+              ? { id: mapId(c.id), type: 'custom', custom: { name: c.name, input: c.arguments } }
+              : { id: mapId(c.id), type: 'function', function: { name: c.name, arguments: c.arguments } },
+          );
         }
         if (m.name) msg['name'] = m.name;
         messages.push(msg);
@@ -292,6 +330,12 @@ export function encodeOpenAIChatRequest(request: ChatRequest, o: EncodeOpenAIReq
   body['messages'] = messages;
   if (req.tools && req.tools.length > 0) {
     body['tools'] = req.tools.map((t) => {
+      if (t.custom) {
+        const custom: JsonRecord = { name: t.name };
+        if (t.description !== undefined) custom['description'] = t.description;
+        if (t.custom.format !== undefined) custom['format'] = nestedFormat(t.custom.format);
+        return { type: 'custom', custom };
+      }
       const fn: JsonRecord = { name: t.name };
       if (t.description !== undefined) fn['description'] = t.description;
       fn['parameters'] = t.parameters;
@@ -299,9 +343,11 @@ export function encodeOpenAIChatRequest(request: ChatRequest, o: EncodeOpenAIReq
       return { type: 'function', function: fn };
     });
   }
-  if (req.toolChoice) {
+  const choice = req.toolChoice;
+  if (choice) {
+    const custom = choice.type === 'tool' && req.tools?.some((t) => t.name === choice.name && t.custom);
     body['tool_choice'] =
-      req.toolChoice.type === 'tool' ? { type: 'function', function: { name: req.toolChoice.name } } : req.toolChoice.type;
+      choice.type === 'tool' ? (custom ? { type: 'custom', custom: { name: choice.name } } : { type: 'function', function: { name: choice.name } }) : choice.type;
   }
   if (req.parallelToolCalls !== undefined && req.tools?.length) body['parallel_tool_calls'] = req.parallelToolCalls;
   if (req.temperature !== undefined) body['temperature'] = req.temperature;
@@ -408,6 +454,13 @@ function decodeChoice(value: unknown): (ChatChoice & { index: number | undefined
   const toolCalls: ToolCall[] = [];
   for (const raw of arr(message['tool_calls']) ?? []) {
     const c = rec(raw);
+    const custom = rec(c?.['custom']);
+    if (c && custom && c['type'] === 'custom') {
+      // A call of a custom tool: its input is free text (ADR 0036).
+      const name = str(custom['name']);
+      if (name !== undefined) toolCalls.push({ id: str(c['id']) ?? `call_${toolCalls.length}`, name, arguments: str(custom['input']) ?? '', custom: true });
+      continue;
+    }
     const fn = rec(c?.['function']);
     const name = str(fn?.['name']);
     if (!c || !fn || name === undefined) continue;
@@ -469,11 +522,11 @@ function encodeChoice(c: ChatChoice, index: number): JsonRecord {
     refusal: c.refusal ?? null,
   };
   if (c.toolCalls.length > 0) {
-    message['tool_calls'] = c.toolCalls.map((call) => ({
-      id: call.id,
-      type: 'function',
-      function: { name: call.name, arguments: call.arguments },
-    }));
+    message['tool_calls'] = c.toolCalls.map((call) =>
+      call.custom
+        ? { id: call.id, type: 'custom', custom: { name: call.name, input: call.arguments } }
+        : { id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } },
+    );
   }
   return { index, message, logprobs: null, finish_reason: finishToOpenAI(c.finishReason) };
 }
@@ -556,17 +609,21 @@ export class OpenAIChunkDecoder {
     for (let i = 0; i < calls.length; i++) {
       const call = rec(calls[i]);
       if (!call) continue;
-      const fn = rec(call['function']);
+      // A custom tool's call streams its input text under `custom` (ADR 0036).
+      const custom = rec(call['custom']);
+      const fn = custom ?? rec(call['function']);
       const id = str(call['id']);
       const providerIndex = num(call['index']) ?? (id !== undefined ? tools.index.size : tools.last);
       let index = tools.index.get(providerIndex);
       if (index === undefined) {
         index = tools.index.size;
         tools.index.set(providerIndex, index);
-        out.push({ type: 'tool_call_start', index, id: id ?? `call_${index}`, name: str(fn?.['name']) ?? '', ...which });
+        const start: StreamEvent = { type: 'tool_call_start', index, id: id ?? `call_${index}`, name: str(fn?.['name']) ?? '', ...which };
+        if (custom || call['type'] === 'custom') start.custom = true;
+        out.push(start);
       }
       tools.last = providerIndex;
-      const args = fn?.['arguments'];
+      const args = custom ? custom['input'] : fn?.['arguments'];
       const text = typeof args === 'string' ? args : isRecord(args) ? JSON.stringify(args) : undefined;
       if (text) out.push({ type: 'tool_call_delta', index, argumentsDelta: text, ...which });
     }
@@ -601,6 +658,8 @@ export function createOpenAIChatStreamEncoder(o: OpenAIStreamEncoderOptions = {}
   /** The choices whose first chunk (with the role) went out, and those that finished. */
   const opened = new Set<number>();
   const finished = new Set<number>();
+  /** Calls of custom tools, by choice and index (`choice:index`): their deltas are `custom.input`. */
+  const customCalls = new Set<string>();
   let ended = false;
   const suffix = o.includeUsage ? ',"usage":null}' : '}';
 
@@ -633,11 +692,21 @@ export function createOpenAIChatStreamEncoder(o: OpenAIStreamEncoderOptions = {}
         case 'reasoning_delta':
           return ''; // OpenAI's chat API does not stream reasoning text
         case 'tool_call_start':
+          if (event.custom) {
+            customCalls.add(`${event.choice ?? 0}:${event.index}`);
+            return chunk(
+              event.choice ?? 0,
+              `{"tool_calls":[{"index":${event.index},"id":${JSON.stringify(event.id)},"type":"custom","custom":{"name":${JSON.stringify(event.name)},"input":""}}]}`,
+            );
+          }
           return chunk(
             event.choice ?? 0,
             `{"tool_calls":[{"index":${event.index},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":""}}]}`,
           );
         case 'tool_call_delta':
+          if (customCalls.has(`${event.choice ?? 0}:${event.index}`)) {
+            return chunk(event.choice ?? 0, `{"tool_calls":[{"index":${event.index},"custom":{"input":${JSON.stringify(event.argumentsDelta)}}}]}`);
+          }
           return chunk(event.choice ?? 0, `{"tool_calls":[{"index":${event.index},"function":{"arguments":${JSON.stringify(event.argumentsDelta)}}}]}`);
         case 'usage':
           usage = mergeUsage(usage, event.usage);

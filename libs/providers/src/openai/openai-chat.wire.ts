@@ -24,11 +24,15 @@ const RefusalContentPart = z.object({ type: z.literal('refusal'), refusal: z.str
 const FileContentPart = z.looseObject({ type: z.literal('file'), file: z.record(z.string(), z.unknown()) });
 const AudioContentPart = z.looseObject({ type: z.literal('input_audio'), input_audio: z.record(z.string(), z.unknown()) });
 
-export const OpenAIToolCallWire = z.object({
-  id: z.string(),
-  type: z.literal('function').optional(),
-  function: z.object({ name: z.string(), arguments: z.string() }),
-});
+export const OpenAIToolCallWire = z.union([
+  z.object({
+    id: z.string(),
+    type: z.literal('function').optional(),
+    function: z.object({ name: z.string(), arguments: z.string() }),
+  }),
+  /** A call of a custom tool: its input is free text (ADR 0036). */
+  z.object({ id: z.string(), type: z.literal('custom'), custom: z.object({ name: z.string(), input: z.string() }) }),
+]);
 
 const SystemLike = z.object({
   role: z.enum(['system', 'developer']),
@@ -60,16 +64,29 @@ const Tool = z.object({
 export const OpenAIChatMessageWire = z.discriminatedUnion('role', [SystemLike, User, Assistant, Tool]);
 export type OpenAIChatMessageWire = z.infer<typeof OpenAIChatMessageWire>;
 
-export const OpenAIToolWire = z.object({
-  type: z.literal('function'),
-  cache_control: CacheControlWire,
-  function: z.object({
-    name: z.string(),
-    description: z.string().optional(),
-    parameters: z.record(z.string(), z.unknown()).optional(),
-    strict: z.boolean().nullish(),
+export const OpenAIToolWire = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('function'),
+    cache_control: CacheControlWire,
+    function: z.object({
+      name: z.string(),
+      description: z.string().optional(),
+      parameters: z.record(z.string(), z.unknown()).optional(),
+      strict: z.boolean().nullish(),
+    }),
   }),
-});
+  /** OpenAI's custom tool: free-text input, in a `format` of plain text or a grammar (ADR 0036). */
+  z.object({
+    type: z.literal('custom'),
+    cache_control: CacheControlWire,
+    custom: z.object({ name: z.string(), description: z.string().optional(), format: z.record(z.string(), z.unknown()).optional() }),
+  }),
+]);
+
+/** A tool named by a tool choice: a function or a custom tool. */
+const NamedFunctionWire = z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) });
+const NamedCustomWire = z.object({ type: z.literal('custom'), custom: z.object({ name: z.string() }) });
+const NamedToolWire = z.discriminatedUnion('type', [NamedFunctionWire, NamedCustomWire]);
 
 export const OpenAIChatRequestWire = z.object({
   model: z.string().min(1),
@@ -78,13 +95,11 @@ export const OpenAIChatRequestWire = z.object({
   tool_choice: z
     .union([
       z.enum(['none', 'auto', 'required']),
-      z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) }),
+      NamedFunctionWire,
+      NamedCustomWire,
       z.object({
         type: z.literal('allowed_tools'),
-        allowed_tools: z.object({
-          mode: z.enum(['auto', 'required']),
-          tools: z.array(z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) })).min(1),
-        }),
+        allowed_tools: z.object({ mode: z.enum(['auto', 'required']), tools: z.array(NamedToolWire).min(1) }),
       }),
     ])
     .optional(),

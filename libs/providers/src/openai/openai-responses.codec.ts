@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ImageDetail, ReasoningEffort, type AssistantMessage, type ChatRequest, type ChatResponse, type Message, type OpaquePart, type UserContentPart } from '../canonical/chat.js';
+import { ImageDetail, ReasoningEffort, type ToolCall, type AssistantMessage, type ChatRequest, type ChatResponse, type Message, type OpaquePart, type UserContentPart } from '../canonical/chat.js';
 import { portableDocument } from '../canonical/documents.js';
 import { unreadMembers, unreadNestedTexts } from '../canonical/extra.js';
 import { unsupportedContent } from '../inbound/unsupported-content.js';
@@ -44,8 +44,23 @@ const FunctionCallOutputItem = z.object({
   call_id: z.string(),
   output: z.union([z.string(), z.array(z.discriminatedUnion('type', [InputText, InputImage]))]),
 });
+/** A call of a custom tool, and its output (ADR 0036): the input is free text. */
+const CustomToolCallItem = z.object({
+  type: z.literal('custom_tool_call'),
+  call_id: z.string(),
+  name: z.string(),
+  input: z.string(),
+  id: z.string().optional(),
+});
+const CustomToolCallOutputItem = z.object({
+  type: z.literal('custom_tool_call_output'),
+  call_id: z.string(),
+  output: z.union([z.string(), z.array(z.discriminatedUnion('type', [InputText, InputImage]))]),
+});
 const ReasoningItem = z.object({ type: z.literal('reasoning') });
-const InputItem = z.union([FunctionCallItem, FunctionCallOutputItem, ReasoningItem, MessageItem]);
+const InputItem = z.union([FunctionCallItem, FunctionCallOutputItem, CustomToolCallItem, CustomToolCallOutputItem, ReasoningItem, MessageItem]);
+/** A tool named by a tool choice: a function or a custom tool. */
+const NamedTool = z.object({ type: z.enum(['function', 'custom']), name: z.string() });
 
 const ResponsesRequestWire = z.object({
   model: z.string().min(1),
@@ -53,20 +68,23 @@ const ResponsesRequestWire = z.object({
   instructions: z.string().nullish(),
   tools: z
     .array(
-      z.object({
-        type: z.literal('function'),
-        name: z.string(),
-        description: z.string().nullish(),
-        parameters: z.record(z.string(), z.unknown()).nullish(),
-        strict: z.boolean().nullish(),
-      }),
+      z.discriminatedUnion('type', [
+        z.object({
+          type: z.literal('function'),
+          name: z.string(),
+          description: z.string().nullish(),
+          parameters: z.record(z.string(), z.unknown()).nullish(),
+          strict: z.boolean().nullish(),
+        }),
+        z.object({ type: z.literal('custom'), name: z.string(), description: z.string().nullish(), format: z.record(z.string(), z.unknown()).nullish() }),
+      ]),
     )
     .optional(),
   tool_choice: z
     .union([
       z.enum(['none', 'auto', 'required']),
-      z.object({ type: z.literal('function'), name: z.string() }),
-      z.object({ type: z.literal('allowed_tools'), mode: z.enum(['auto', 'required']), tools: z.array(z.object({ type: z.literal('function'), name: z.string() })).min(1) }),
+      NamedTool,
+      z.object({ type: z.literal('allowed_tools'), mode: z.enum(['auto', 'required']), tools: z.array(NamedTool).min(1) }),
     ])
     .optional(),
   parallel_tool_calls: z.boolean().nullish(),
@@ -154,15 +172,15 @@ export function decodeOpenAIResponsesRequest(body: unknown): ChatRequest {
     w.input.forEach((item, i) => {
       const param = `input.${i}`;
       if (item.type === 'reasoning') return;
-      if (item.type === 'function_call') {
+      if (item.type === 'function_call' || item.type === 'custom_tool_call') {
         toolNames.set(item.call_id, item.name);
         const last = messages[messages.length - 1];
-        const call = { id: item.call_id, name: item.name, arguments: item.arguments };
+        const call: ToolCall = item.type === 'custom_tool_call' ? { id: item.call_id, name: item.name, arguments: item.input, custom: true } : { id: item.call_id, name: item.name, arguments: item.arguments };
         if (last?.role === 'assistant') (last.toolCalls ??= []).push(call);
         else messages.push({ role: 'assistant', content: [], toolCalls: [call] });
         return;
       }
-      if (item.type === 'function_call_output') {
+      if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') {
         const content: UserContentPart[] =
           typeof item.output === 'string'
             ? [{ type: 'text', text: item.output }]
@@ -202,13 +220,17 @@ export function decodeOpenAIResponsesRequest(body: unknown): ChatRequest {
   }
   const req: ChatRequest = { model: w.model, messages, stream: w.stream === true };
   if (w.tools && w.tools.length > 0) {
-    req.tools = w.tools.map((t) => ({
-      type: 'function',
-      name: t.name,
-      ...(t.description ? { description: t.description } : {}),
-      parameters: t.parameters ?? { type: 'object', properties: {} },
-      ...(t.strict != null ? { strict: t.strict } : {}),
-    }));
+    req.tools = w.tools.map((t) =>
+      t.type === 'custom'
+        ? { type: 'function', name: t.name, ...(t.description ? { description: t.description } : {}), parameters: {}, custom: t.format ? { format: t.format } : {} }
+        : {
+            type: 'function',
+            name: t.name,
+            ...(t.description ? { description: t.description } : {}),
+            parameters: t.parameters ?? { type: 'object', properties: {} },
+            ...(t.strict != null ? { strict: t.strict } : {}),
+          },
+    );
   }
   const tc = w.tool_choice;
   if (tc !== undefined) {
@@ -216,7 +238,7 @@ export function decodeOpenAIResponsesRequest(body: unknown): ChatRequest {
       typeof tc === 'string'
         ? { type: tc }
         : tc.type === 'allowed_tools'
-          ? allowedTools(tc.mode, tc.tools.map((t) => t.name), req.tools, (i) => `tool_choice.tools.${i}.name`)
+          ? allowedTools(tc.mode, tc.tools.map((t) => t.name), req.tools, (i) => `tool_choice.tools.${i}`)
           : { type: 'tool', name: tc.name };
   }
   if (w.parallel_tool_calls != null) req.parallelToolCalls = w.parallel_tool_calls;
@@ -276,7 +298,9 @@ function messageItem(id: string, text: string, status: string): JsonRecord {
   return { type: 'message', id, status, role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] };
 }
 
-function functionCallItem(call: { id: string; name: string; arguments: string }, status: string): JsonRecord {
+function functionCallItem(call: { id: string; name: string; arguments: string; custom?: true | undefined }, status: string): JsonRecord {
+  // A custom tool's call carries its input text (ADR 0036).
+  if (call.custom) return { type: 'custom_tool_call', id: `ctc_${call.id}`, call_id: call.id, name: call.name, input: call.arguments, status };
   return { type: 'function_call', id: `fc_${call.id}`, call_id: call.id, name: call.name, arguments: call.arguments, status };
 }
 
@@ -323,7 +347,7 @@ export function createOpenAIResponsesStreamEncoder(o: { model?: string; id?: str
   let started = false;
   const output: JsonRecord[] = [];
   let openText: { itemId: string; outputIndex: number; pieces: string[] } | undefined;
-  const tools = new Map<number, { itemId: string; outputIndex: number; callId: string; name: string; pieces: string[]; done: boolean }>();
+  const tools = new Map<number, { itemId: string; outputIndex: number; callId: string; name: string; pieces: string[]; done: boolean; custom?: true }>();
   let finishReason: ChatResponse['finishReason'] = 'stop';
   let usage: ChatResponse['usage'];
   let failed = false;
@@ -360,10 +384,12 @@ export function createOpenAIResponsesStreamEncoder(o: { model?: string; id?: str
       if (t.done) continue;
       t.done = true;
       const args = t.pieces.join('');
-      const item = functionCallItem({ id: t.callId, name: t.name, arguments: args }, 'completed');
+      const item = functionCallItem({ id: t.callId, name: t.name, arguments: args, custom: t.custom }, 'completed');
       output[t.outputIndex] = item;
       out +=
-        emit('response.function_call_arguments.done', { item_id: t.itemId, output_index: t.outputIndex, arguments: args }) +
+        (t.custom
+          ? emit('response.custom_tool_call_input.done', { item_id: t.itemId, output_index: t.outputIndex, input: args })
+          : emit('response.function_call_arguments.done', { item_id: t.itemId, output_index: t.outputIndex, arguments: args })) +
         emit('response.output_item.done', { output_index: t.outputIndex, item });
     }
     return out;
@@ -395,9 +421,9 @@ export function createOpenAIResponsesStreamEncoder(o: { model?: string; id?: str
         }
         case 'tool_call_start': {
           let out = start() + closeText();
-          const t = { itemId: `fc_${e.id}`, outputIndex: output.length, callId: e.id, name: e.name, pieces: [] as string[], done: false };
+          const t = { itemId: `${e.custom ? 'ctc' : 'fc'}_${e.id}`, outputIndex: output.length, callId: e.id, name: e.name, pieces: [] as string[], done: false, ...(e.custom ? { custom: true as const } : {}) };
           tools.set(e.index, t);
-          const item = functionCallItem({ id: e.id, name: e.name, arguments: '' }, 'in_progress');
+          const item = functionCallItem({ id: e.id, name: e.name, arguments: '', custom: e.custom }, 'in_progress');
           output.push(item);
           out += emit('response.output_item.added', { output_index: t.outputIndex, item });
           return out;
@@ -406,7 +432,7 @@ export function createOpenAIResponsesStreamEncoder(o: { model?: string; id?: str
           const t = tools.get(e.index);
           if (!t || e.argumentsDelta.length === 0) return '';
           t.pieces.push(e.argumentsDelta);
-          return emit('response.function_call_arguments.delta', { item_id: t.itemId, output_index: t.outputIndex, delta: e.argumentsDelta });
+          return emit(t.custom ? 'response.custom_tool_call_input.delta' : 'response.function_call_arguments.delta', { item_id: t.itemId, output_index: t.outputIndex, delta: e.argumentsDelta });
         }
         case 'usage':
           usage = mergeUsage(usage, e.usage);

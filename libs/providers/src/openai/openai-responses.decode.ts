@@ -53,6 +53,8 @@ function responseOf(root: JsonRecord): ChatResponse {
       }
     } else if (item?.['type'] === 'function_call') {
       toolCalls.push({ id: str(item['call_id']) ?? str(item['id']) ?? '', name: str(item['name']) ?? '', arguments: str(item['arguments']) ?? '' });
+    } else if (item?.['type'] === 'custom_tool_call') {
+      toolCalls.push({ id: str(item['call_id']) ?? str(item['id']) ?? '', name: str(item['name']) ?? '', arguments: str(item['input']) ?? '', custom: true });
     }
   }
   const res: ChatResponse = {
@@ -112,12 +114,14 @@ class ResponsesEventDecoder {
       case 'response.output_item.added': {
         const item = rec(event['item']);
         const at = num(event['output_index']);
-        if (item?.['type'] !== 'function_call' || at === undefined) return;
+        const custom = item?.['type'] === 'custom_tool_call';
+        if ((item?.['type'] !== 'function_call' && !custom) || at === undefined) return;
         const index = this.calls.size;
         this.calls.set(at, index);
-        out.push({ type: 'tool_call_start', index, id: str(item['call_id']) ?? str(item['id']) ?? '', name: str(item['name']) ?? '' });
+        out.push({ type: 'tool_call_start', index, id: str(item['call_id']) ?? str(item['id']) ?? '', name: str(item['name']) ?? '', ...(custom ? { custom: true as const } : {}) });
         return;
       }
+      case 'response.custom_tool_call_input.delta':
       case 'response.function_call_arguments.delta': {
         const index = this.calls.get(num(event['output_index']) ?? -1);
         const delta = str(event['delta']);

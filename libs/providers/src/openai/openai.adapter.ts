@@ -119,6 +119,8 @@ interface Variant {
   modelInBody: boolean;
   /** The provider serves the Responses API, which takes a Responses client's body (ADR 0029). */
   responses?: boolean;
+  /** It takes OpenAI's custom tools (`ProviderAdapter.customTools`, ADR 0036). */
+  customTools?: boolean;
   /** The response header naming the provider's request (`ProviderAdapter.requestIdHeader`). */
   requestIdHeader?: string;
   /** Its embedding models take `cl100k_base` token arrays as input (`EmbeddingsAdapter.takesTokens`). */
@@ -144,6 +146,7 @@ const openaiVariant: Variant = {
   encode: { maxTokensField: 'max_completion_tokens', provider: 'openai', documents: true },
   modelInBody: true,
   responses: true,
+  customTools: true,
   requestIdHeader: 'x-request-id',
   embeddingTokens: 'cl100k_base',
 };
@@ -162,6 +165,7 @@ const azureVariant: Variant = {
   encode: { maxTokensField: 'max_completion_tokens', provider: 'azure-openai', documents: true },
   modelInBody: false,
   responses: true,
+  customTools: true,
   requestIdHeader: 'apim-request-id',
   embeddingTokens: 'cl100k_base',
 };
@@ -325,6 +329,7 @@ function createAdapter(variant: Variant): ProviderAdapter {
     ...(variant.responses ? { passthroughs: [responsesPassthrough(variant)] } : {}),
     documents: variant.encode.documents === true,
     choices: true,
+    ...(variant.customTools ? { customTools: true } : {}),
     ...(variant.requestIdHeader ? { requestIdHeader: variant.requestIdHeader } : {}),
   };
   return adapter;

@@ -6,8 +6,10 @@ import type { RecordedRequest } from './request-recorder.js';
 /** A tool call the mock answers with when the request offers tools. */
 export interface MockToolCall {
   name: string;
-  /** A JSON object as text (stored compacted: `{"a": 1}` becomes `{"a":1}`). */
+  /** A JSON object as text (stored compacted: `{"a": 1}` becomes `{"a":1}`); a custom tool's input text as it is. */
   arguments: string;
+  /** A call of an OpenAI custom tool: `arguments` is free text, sent as `custom.input` (OpenAI's APIs only). */
+  custom?: boolean;
   /** Wire id. Default: a per-provider deterministic id. Gemini and Ollama send it only when given. */
   id?: string;
 }
@@ -170,6 +172,7 @@ export function normaliseBehaviour(b: MockBehaviour): MockBehaviour {
   }
   if (!b.toolCalls) return b;
   const toolCalls = b.toolCalls.map((call) => {
+    if (call.custom) return call;
     let parsed: unknown;
     try {
       parsed = JSON.parse(call.arguments);
@@ -197,6 +200,7 @@ export interface ReplyToolCall {
   name: string;
   arguments: string;
   argumentChunks: string[];
+  custom?: boolean;
 }
 
 /** One answer, provider-neutral: the dialects encode it. */
@@ -261,7 +265,7 @@ export function buildReply(seq: number, request: MockChatRequest, b: MockBehavio
   else if (b.reply) text = b.reply(request);
   else text = useTools ? '' : request.lastUserText.length > 0 ? request.lastUserText : 'ok';
   const toolCalls: ReplyToolCall[] = useTools
-    ? (b.toolCalls ?? []).map((c) => ({ id: c.id, name: c.name, arguments: c.arguments, argumentChunks: splitText(c.arguments, chunks) }))
+    ? (b.toolCalls ?? []).map((c) => ({ id: c.id, name: c.name, arguments: c.arguments, argumentChunks: splitText(c.arguments, chunks), ...(c.custom ? { custom: true } : {}) }))
     : [];
   let answerTokens = mockTokenCount(text);
   for (const c of toolCalls) answerTokens += mockTokenCount(c.arguments);

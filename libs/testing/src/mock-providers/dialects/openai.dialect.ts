@@ -82,14 +82,11 @@ function responsesUsage(u: ResolvedUsage): JsonRecord {
 }
 
 function responsesItems(reply: MockReply, family: OpenAIFamily): { message?: JsonRecord; calls: JsonRecord[] } {
-  const calls = reply.toolCalls.map((c, i) => ({
-    id: `fc_mock${reply.seq}_${i}`,
-    type: 'function_call',
-    status: 'completed',
-    call_id: c.id ?? defaultToolId(family, i),
-    name: c.name,
-    arguments: c.arguments,
-  }));
+  const calls: JsonRecord[] = reply.toolCalls.map((c, i) =>
+    c.custom
+      ? { id: `ctc_mock${reply.seq}_${i}`, type: 'custom_tool_call', status: 'completed', call_id: c.id ?? defaultToolId(family, i), name: c.name, input: c.arguments }
+      : { id: `fc_mock${reply.seq}_${i}`, type: 'function_call', status: 'completed', call_id: c.id ?? defaultToolId(family, i), name: c.name, arguments: c.arguments },
+  );
   if (reply.text.length === 0 && calls.length > 0) return { calls };
   const message = {
     id: `msg_mock${reply.seq}`,
@@ -174,11 +171,13 @@ function responsesStream(reply: MockReply, request: ChatView, family: OpenAIFami
   calls.forEach((call, i) => {
     const item_id = call['id'];
     const output_index = outputIndex++;
-    emit('response.output_item.added', { output_index, item: { ...call, status: 'in_progress', arguments: '' } });
+    const custom = call['type'] === 'custom_tool_call';
+    emit('response.output_item.added', { output_index, item: { ...call, status: 'in_progress', ...(custom ? { input: '' } : { arguments: '' }) } });
     for (const delta of reply.toolCalls[i]?.argumentChunks ?? []) {
-      emit('response.function_call_arguments.delta', { item_id, output_index, delta });
+      emit(custom ? 'response.custom_tool_call_input.delta' : 'response.function_call_arguments.delta', { item_id, output_index, delta });
     }
-    emit('response.function_call_arguments.done', { item_id, output_index, name: call['name'], arguments: call['arguments'] });
+    if (custom) emit('response.custom_tool_call_input.done', { item_id, output_index, input: call['input'] });
+    else emit('response.function_call_arguments.done', { item_id, output_index, name: call['name'], arguments: call['arguments'] });
     emit('response.output_item.done', { output_index, item: call });
   });
   const final = responseObject(reply, request, 'completed', message ? [message, ...calls] : calls, true);
@@ -269,12 +268,16 @@ function chatJson(reply: MockReply, request: ChatView, family: OpenAIFamily): st
     };
     if (!mistral) message['refusal'] = null;
     if (r.toolCalls.length > 0) {
-      message['tool_calls'] = r.toolCalls.map((c, i) => ({
-        id: c.id ?? defaultToolId(family, i),
-        type: 'function',
-        function: { name: c.name, arguments: c.arguments },
-        ...(mistral ? { index: i } : {}),
-      }));
+      message['tool_calls'] = r.toolCalls.map((c, i) =>
+        c.custom
+          ? { id: c.id ?? defaultToolId(family, i), type: 'custom', custom: { name: c.name, input: c.arguments } }
+          : {
+              id: c.id ?? defaultToolId(family, i),
+              type: 'function',
+              function: { name: c.name, arguments: c.arguments },
+              ...(mistral ? { index: i } : {}),
+            },
+      );
     }
     if (!mistral) message['annotations'] = [];
     const choice: JsonRecord = { index, message, finish_reason: r.finishReason };
@@ -331,6 +334,11 @@ function chatStream(reply: MockReply, request: ChatView, family: OpenAIFamily): 
       if (mistral) {
         // Mistral sends each tool call whole.
         out.push(chunk(index, { tool_calls: [{ id, type: 'function', function: { name: call.name, arguments: call.arguments }, index: i }] }, null));
+        return;
+      }
+      if (call.custom) {
+        out.push(chunk(index, { tool_calls: [{ index: i, id, type: 'custom', custom: { name: call.name, input: '' } }] }, null));
+        for (const piece of call.argumentChunks) out.push(chunk(index, { tool_calls: [{ index: i, custom: { input: piece } }] }, null));
         return;
       }
       out.push(chunk(index, { tool_calls: [{ index: i, id, type: 'function', function: { name: call.name, arguments: '' } }] }, null));
