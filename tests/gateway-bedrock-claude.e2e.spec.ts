@@ -90,9 +90,11 @@ describe('Claude on Bedrock through InvokeModel, as the Anthropic client sent it
         () => undefined,
         (e: unknown) => e as InstanceType<typeof Anthropic.APIError>,
       );
-    const mcp = await refusal(anthropic.beta.messages.create({ model: 'claude-bedrock', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }], mcp_servers: [{ type: 'url', url: 'https://mcp.example', name: 'x' }] }));
-    expect(mcp?.status).toBe(400);
-    expect(mcp?.message).toContain('`mcp_servers` (of the Anthropic Messages request) cannot be sent to bedrock');
+    const managed = await refusal(
+      anthropic.beta.messages.create({ model: 'claude-bedrock', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }], context_management: { edits: [{ type: 'clear_tool_uses_20250919' }] } }),
+    );
+    expect(managed?.status).toBe(400);
+    expect(managed?.message).toContain('`context_management` (of the Anthropic Messages request) cannot be sent to bedrock');
     expect(h.mocks.bedrock.requestCount).toBe(before);
     // InvokeModel refuses what it does not take; the client hears it as an Anthropic 400.
     h.mocks.bedrock.setBehaviour({ fault: { type: 'status', status: 400, message: 'messages.1.content.0.text.citations: Extra inputs are not permitted' } });

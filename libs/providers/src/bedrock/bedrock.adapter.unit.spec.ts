@@ -225,7 +225,7 @@ describe('bedrock adapter: Claude through InvokeModel, an Anthropic client body 
   });
 
   it("refuses, before the call, the top-level members only Anthropic's own API takes", () => {
-    const mcp = { ...parsed, container: 'c-1', mcp_servers: [{ type: 'url', url: 'https://mcp.example', name: 'x' }] };
+    const mcp = { ...parsed, container: 'c-1', context_management: { edits: [{ type: 'clear_tool_uses_20250919' }] } };
     let refused: unknown;
     try {
       invoke!.buildRequest({ raw: JSON.stringify(mcp), parsed: mcp }, claude);
@@ -233,7 +233,7 @@ describe('bedrock adapter: Claude through InvokeModel, an Anthropic client body 
       refused = err;
     }
     expect(refused).toBeInstanceOf(UnsupportedFeatureError);
-    expect((refused as Error).message).toBe('`container`, `mcp_servers` (of the Anthropic Messages request) cannot be sent to bedrock: its InvokeModel API for Claude does not take them');
+    expect((refused as Error).message).toBe('`container`, `context_management` (of the Anthropic Messages request) cannot be sent to bedrock: its InvokeModel API for Claude does not take them');
   });
 
   /** Anthropic's own SSE transcript, as Bedrock frames it: one `chunk` per event, metrics on the last. */

@@ -1,11 +1,13 @@
 import { UnsupportedFeatureError } from '../errors.js';
 import type { ChatRequest, OpaquePart, RequestExtra } from './chat.js';
 import { portableDocument } from './documents.js';
+import { providerToolMember } from '../inbound/unsupported-content.js';
 
 /**
  * The members of a request body that `known` does not name (the decoder's schema), as the client
  * sent them; undefined when there are none. Members set to `undefined` cannot come from JSON and
- * are left out.
+ * are left out. Throws an `InboundRequestError` for a member that has the provider run tools of
+ * its own (`mcp_servers`, `web_search_options`: `providerToolMember`).
  */
 export function unreadMembers(body: unknown, known: ReadonlySet<string>, format: RequestExtra['format']): RequestExtra | undefined {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
@@ -15,7 +17,10 @@ export function unreadMembers(body: unknown, known: ReadonlySet<string>, format:
     const value = (body as Record<string, unknown>)[key];
     if (value !== undefined) (members ??= {})[key] = value;
   }
-  return members ? { format, members } : undefined;
+  if (!members) return undefined;
+  const refused = providerToolMember(members, format);
+  if (refused) throw refused;
+  return { format, members };
 }
 
 /**

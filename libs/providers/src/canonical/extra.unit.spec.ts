@@ -57,8 +57,8 @@ describe('members of the body the decoder does not read (ADR 0025)', () => {
       expect(err.message, provider).toBe(`\`logprobs\`, \`top_logprobs\` (of the OpenAI Chat Completions request) cannot be sent to ${provider}: the gateway does not translate them into another API`);
       expect(err.provider).toBe(provider);
     }
-    const anthropic = decodeAnthropicRequest({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], mcp_servers: [{ type: 'url', url: 'https://mcp.example', name: 'x' }] });
-    expect((await refusal('openai', anthropic)).message).toContain('`mcp_servers` (of the Anthropic Messages request) cannot be sent to openai');
+    const anthropic = decodeAnthropicRequest({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], context_management: { edits: [{ type: 'clear_tool_uses_20250919' }] } });
+    expect((await refusal('openai', anthropic)).message).toContain('`context_management` (of the Anthropic Messages request) cannot be sent to openai');
     // The Responses API is not Chat Completions: its members are foreign to every adapter.
     const responses = decodeOpenAIResponsesRequest({ model: 'gpt-4o', input: 'hi', background: true });
     expect((await refusal('openai', responses)).message).toContain('`background` (of the OpenAI Responses request)');

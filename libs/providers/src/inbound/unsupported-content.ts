@@ -38,6 +38,32 @@ const TOOL_TYPES: Readonly<Record<Api, ReadonlySet<unknown>>> = {
   'openai-responses': new Set(['function', 'custom']),
 };
 
+/**
+ * Top-level members by which a request has the provider run tools of its own, with what they
+ * are: refused for the reason such tools are (see {@link toolRefusal}).
+ */
+const PROVIDER_TOOL_MEMBERS: Readonly<Record<Api, Readonly<Record<string, string>>>> = {
+  'anthropic-messages': { mcp_servers: "Anthropic's MCP connector" },
+  'openai-chat': { web_search_options: "OpenAI's web search" },
+  'openai-responses': {},
+};
+
+/**
+ * The refusal of a member of `members` (a body's unread members) that has the provider run tools
+ * of its own (an empty list or `null` asks for none); undefined when there is none.
+ */
+export function providerToolMember(members: Readonly<Record<string, unknown>>, api: Api): InboundRequestError | undefined {
+  for (const [key, what] of Object.entries(PROVIDER_TOOL_MEMBERS[api])) {
+    const value = members[key];
+    if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) continue;
+    return new InboundRequestError(
+      `${key}: ${what} (\`${key}\`) is not supported: the gateway serves ${api === 'anthropic-messages' ? 'custom tools' : 'function and custom tools'}, which your application runs; a tool the provider runs brings content into the conversation that the gateway cannot scan for personal data`,
+      key,
+    );
+  }
+  return undefined;
+}
+
 /** Why the gateway does not serve tools of other types, and what to declare instead. */
 function toolRefusal(api: Api, type: string, param: string): InboundRequestError {
   const which = api === 'anthropic-messages' ? `Anthropic's server tool \`${type}\`` : api === 'openai-responses' ? `the built-in tool \`${type}\`` : `a \`${type}\` tool`;

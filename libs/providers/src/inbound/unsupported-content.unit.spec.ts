@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeAnthropicCountTokensRequest, decodeAnthropicRequest } from '../anthropic/anthropic.codec.js';
 import { InboundRequestError } from '../errors.js';
+import { decodeOpenAIChatRequest } from '../openai/openai-chat.codec.js';
 import { decodeOpenAIResponsesRequest } from '../openai/openai-responses.codec.js';
 
 function refusal(decode: () => unknown): InboundRequestError {
@@ -61,6 +62,16 @@ describe('content the gateway does not carry', () => {
     expect(refusal(() => decodeOpenAIResponsesRequest({ model: 'gpt-4o', input: 'news?', tools: [{ type: 'web_search' }] })).message).toMatch(
       /^tools\.0: the built-in tool `web_search` is not supported: the gateway serves function and custom tools, which your application runs/,
     );
+  });
+
+  it('refuses the members by which the provider runs tools of its own, unless they ask for none', () => {
+    const anthropic = (mcp: unknown) => decodeAnthropicRequest({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'news?' }], mcp_servers: mcp });
+    const err = refusal(() => anthropic([{ type: 'url', url: 'https://mcp.example/sse', name: 'crm' }]));
+    expect(err.param).toBe('mcp_servers');
+    expect(err.message).toMatch(/^mcp_servers: Anthropic's MCP connector \(`mcp_servers`\) is not supported: the gateway serves custom tools/);
+    expect(anthropic([]).extra?.members).toEqual({ mcp_servers: [] });
+    expect(refusal(() => decodeOpenAIChatRequest({ model: 'gpt-4o-search-preview', messages: [{ role: 'user', content: 'news?' }], web_search_options: {} })).param).toBe('web_search_options');
+    expect(decodeOpenAIChatRequest({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], web_search_options: null }).extra?.members).toEqual({ web_search_options: null });
   });
 
   it('leaves other schema errors as they were', () => {
