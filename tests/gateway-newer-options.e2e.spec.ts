@@ -1,7 +1,7 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './support/gateway-harness.js';
+import { sdkClients, startHarness, type Harness } from './support/gateway-harness.js';
 
 // Values the latest SDKs offer and older gateways refused: every reasoning effort (`none` of
 // GPT-5.1, `xhigh`, `max`), the `original` image detail and the `allowed_tools` tool choice of
@@ -15,8 +15,7 @@ describe('options of the latest OpenAI and Anthropic APIs through the gateway', 
 
   beforeAll(async () => {
     h = await startHarness();
-    openai = new OpenAI({ apiKey: h.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
-    anthropic = new Anthropic({ apiKey: h.key, baseURL: h.url, maxRetries: 0 });
+    ({ openai, anthropic } = sdkClients(h));
   });
   afterAll(async () => {
     await h?.close();

@@ -1,8 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadTokenCodec } from '@totra/pricing';
-import { ALIAS, startHarness, type Harness } from './support/gateway-harness.js';
+import { ALIAS, sdkClients, startHarness, type Harness } from './support/gateway-harness.js';
 
 // PII through the running gateway with the official client. With no policy, every group is
 // pseudonymized: the provider sees placeholders, the caller gets its own values back, in
@@ -16,8 +16,7 @@ describe('gateway PII stage', () => {
 
   beforeAll(async () => {
     h = await startHarness();
-    openai = new OpenAI({ apiKey: h.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
-    anthropic = new Anthropic({ apiKey: h.key, baseURL: h.url, maxRetries: 0 });
+    ({ openai, anthropic } = sdkClients(h));
   });
   afterAll(async () => {
     await h?.close();

@@ -1,8 +1,8 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import OpenAI, { AzureOpenAI } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTokenCodec } from '@totra/pricing';
-import { ALIAS, startHarness, type Harness, type MockName } from './support/gateway-harness.js';
+import { ALIAS, sdkClients, startHarness, type Harness, type MockName } from './support/gateway-harness.js';
 
 // The official SDKs, pointed at a running gateway (real NATS, Redis, projector), which talks to
 // mocks of every provider. The only change an app makes is the base URL and the key.
@@ -13,8 +13,7 @@ describe('gateway with the official openai and @anthropic-ai/sdk clients', () =>
 
   beforeAll(async () => {
     h = await startHarness();
-    openai = new OpenAI({ apiKey: h.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
-    anthropic = new Anthropic({ apiKey: h.key, baseURL: h.url, maxRetries: 0 });
+    ({ openai, anthropic } = sdkClients(h));
   });
   afterAll(async () => {
     await h?.close();

@@ -2,6 +2,8 @@
 // projector (quota-hot), the gateway listening on a port, mock providers for every provider
 // (we cannot reach real ones), and a key issued through the `totra keys` CLI. Each harness
 // isolates itself: own stream, subject prefix, Redis key prefix, spool folder.
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +60,14 @@ export interface Harness {
 export interface HarnessOptions {
   /** Extra gateway environment (e.g. TOTRA_UPSTREAM_TIMEOUT_MS). */
   env?: Record<string, string>;
+}
+
+/** The official SDKs pointed at a harness's gateway with its key, without retries (a test sees every answer). */
+export function sdkClients(h: Pick<Harness, 'key' | 'url'>): { openai: OpenAI; anthropic: Anthropic } {
+  return {
+    openai: new OpenAI({ apiKey: h.key, baseURL: `${h.url}/v1`, maxRetries: 0 }),
+    anthropic: new Anthropic({ apiKey: h.key, baseURL: h.url, maxRetries: 0 }),
+  };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {

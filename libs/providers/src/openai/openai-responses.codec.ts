@@ -32,31 +32,13 @@ const MessageItem = z.object({
   role: z.enum(['user', 'system', 'developer', 'assistant']),
   content: z.union([z.string(), z.array(z.discriminatedUnion('type', [InputText, OutputText, Refusal, InputImage, InputFile]))]),
 });
-const FunctionCallItem = z.object({
-  type: z.literal('function_call'),
-  call_id: z.string(),
-  name: z.string(),
-  arguments: z.string(),
-  id: z.string().optional(),
-});
-const FunctionCallOutputItem = z.object({
-  type: z.literal('function_call_output'),
-  call_id: z.string(),
-  output: z.union([z.string(), z.array(z.discriminatedUnion('type', [InputText, InputImage]))]),
-});
+const call = { call_id: z.string(), name: z.string(), id: z.string().optional() };
+const callOutput = { call_id: z.string(), output: z.union([z.string(), z.array(z.discriminatedUnion('type', [InputText, InputImage]))]) };
+const FunctionCallItem = z.object({ type: z.literal('function_call'), ...call, arguments: z.string() });
+const FunctionCallOutputItem = z.object({ type: z.literal('function_call_output'), ...callOutput });
 /** A call of a custom tool, and its output (ADR 0036): the input is free text. */
-const CustomToolCallItem = z.object({
-  type: z.literal('custom_tool_call'),
-  call_id: z.string(),
-  name: z.string(),
-  input: z.string(),
-  id: z.string().optional(),
-});
-const CustomToolCallOutputItem = z.object({
-  type: z.literal('custom_tool_call_output'),
-  call_id: z.string(),
-  output: z.union([z.string(), z.array(z.discriminatedUnion('type', [InputText, InputImage]))]),
-});
+const CustomToolCallItem = z.object({ type: z.literal('custom_tool_call'), ...call, input: z.string() });
+const CustomToolCallOutputItem = z.object({ type: z.literal('custom_tool_call_output'), ...callOutput });
 const ReasoningItem = z.object({ type: z.literal('reasoning') });
 const InputItem = z.union([FunctionCallItem, FunctionCallOutputItem, CustomToolCallItem, CustomToolCallOutputItem, ReasoningItem, MessageItem]);
 /** A tool named by a tool choice: a function or a custom tool. */
