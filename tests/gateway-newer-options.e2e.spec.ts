@@ -1,4 +1,4 @@
-import type Anthropic from '@anthropic-ai/sdk';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sdkClients, startHarness, type Harness } from './support/gateway-harness.js';
@@ -14,7 +14,8 @@ describe('options of the latest OpenAI and Anthropic APIs through the gateway', 
   const user = [{ role: 'user' as const, content: 'How many primes are below 100?' }];
 
   beforeAll(async () => {
-    h = await startHarness();
+    // Three generations of Claude, each with its own request rules (ADR 0037), which the mock enforces.
+    h = await startHarness({ env: { ANTHROPIC_MODELS: 'claude-sonnet-4-5,claude-opus-4-6,claude-opus-5-5' } });
     ({ openai, anthropic } = sdkClients(h));
   });
   afterAll(async () => {
@@ -112,6 +113,30 @@ describe('options of the latest OpenAI and Anthropic APIs through the gateway', 
     const toOpenAI = await anthropic.messages.create({ model: 'gpt-4o', max_tokens: 2000, messages: user, thinking });
     expect(toOpenAI.content.some((b) => b.type === 'text' && b.text.length > 0)).toBe(true);
     expect(h.mocks.openai.requests.at(-1)?.body).not.toHaveProperty('reasoning_effort');
+  });
+
+  it('writes sampling and reasoning as each Claude generation takes them, so the latest answer too', async () => {
+    const sent = () => h.mocks.anthropic.requests.at(-1)?.body as Record<string, unknown>;
+    const ask = (model: string, extra: Partial<OpenAI.ChatCompletionCreateParamsNonStreaming> = {}) =>
+      openai.chat.completions.create({ model, messages: user, temperature: 0.7, top_p: 0.9, ...extra });
+    // Claude 4.5: temperature or top_p, not both; reasoning as a thinking budget.
+    await ask('claude-sonnet-4-5');
+    expect(sent()).toMatchObject({ temperature: 0.7 });
+    expect(sent()).not.toHaveProperty('top_p');
+    // Claude 4.6: adaptive thinking at an effort level (no xhigh yet).
+    await ask('claude-opus-4-6', { reasoning_effort: 'xhigh' });
+    expect(sent()).toMatchObject({ thinking: { type: 'adaptive' }, output_config: { effort: 'high' } });
+    // Claude 5.5 refuses every sampling parameter and thinking budget: none is sent.
+    const res = await ask('claude-opus-5-5', { reasoning_effort: 'xhigh' });
+    expect(res.choices[0]?.message.content).toBeTruthy();
+    expect(sent()).toMatchObject({ thinking: { type: 'adaptive' }, output_config: { effort: 'xhigh' } });
+    for (const p of ['temperature', 'top_p', 'top_k']) expect(sent()).not.toHaveProperty(p);
+    // An Anthropic client's own body goes as it came (here an older SDK's, which still had a
+    // temperature), and hears Claude's own refusal.
+    const older = { model: 'claude-opus-5-5', max_tokens: 64, messages: user, temperature: 0.5 } as Anthropic.MessageCreateParamsNonStreaming;
+    const refused = await anthropic.messages.create(older).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((refused as InstanceType<typeof Anthropic.BadRequestError>).message).toMatch(/`temperature` is deprecated for this model/);
   });
 });
 

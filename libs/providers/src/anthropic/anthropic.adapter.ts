@@ -5,7 +5,7 @@ import { invalidResponse, providerError } from '../wire/error-mapping.js';
 import type { HeadersLike } from '../wire/headers.js';
 import { bodyText, num, readJson, rec, str } from '../wire/json.js';
 import { createSsePassthroughParser, createSseStreamParser, parseEventJson, type MessageFramer } from '../wire/stream-parser.js';
-import { claudeTakesStructuredOutputs } from './structured-outputs.js';
+import { claudeTraits } from './claude-models.js';
 import { AnthropicEventDecoder, codeFromAnthropicErrorType, createAnthropicStreamCutter, decodeAnthropicResponse, encodeAnthropicRequest } from './anthropic.codec.js';
 
 export const ANTHROPIC_DEFAULT_VERSION = '2023-06-01';
@@ -80,7 +80,7 @@ export const anthropicAdapter: ProviderAdapter = {
   requestIdHeader: 'request-id',
   buildRequest(request, deployment) {
     const unread = extraMembersFor(request, anthropicAdapter);
-    const body = encodeAnthropicRequest(request, { model: deployment.model, structuredOutputs: claudeTakesStructuredOutputs(deployment.model), ...(unread ? { unread } : {}) });
+    const body = encodeAnthropicRequest(request, { model: deployment.model, claude: claudeTraits(deployment.model), ...(unread ? { unread } : {}) });
     return httpRequest(deployment, JSON.stringify(body), request.stream, request.betas);
   },
   parseResponse(status, body) {

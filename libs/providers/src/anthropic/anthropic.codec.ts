@@ -19,6 +19,8 @@ import { portableDocument } from '../canonical/documents.js';
 import { opaqueRefusal, unreadMembers, unreadNestedTexts, withUnreadMembers } from '../canonical/extra.js';
 import { unsupportedContent } from '../inbound/unsupported-content.js';
 import { jsonModeInstruction, meetsOpenAIStrictRules, offeredTools, splitSystem } from '../canonical/helpers.js';
+import { effortFromBudget } from '../openai/openai-chat.codec.js';
+import { NO_CLAUDE_TRAITS, type ClaudeTraits } from './claude-models.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import type { PassthroughMessage, StreamCutter } from '../adapters/adapter.js';
 import { InboundRequestError, type ProviderErrorCode } from '../errors.js';
@@ -284,6 +286,54 @@ export function thinkingBudget(req: ChatRequest): number | undefined {
   return effort && effort !== 'none' ? ANTHROPIC_EFFORT_BUDGETS[effort] : undefined;
 }
 
+/** Claude's effort levels (`output_config.effort`). */
+export type ClaudeEffort = 'low' | 'medium' | 'high' | 'xhigh' | 'max';
+
+/** How a canonical request's reasoning, output limit and sampling are written for a Claude model. */
+export interface ClaudeSampling {
+  thinking?: { type: 'enabled'; budget_tokens: number } | { type: 'adaptive' };
+  effort?: ClaudeEffort;
+  /** `max_tokens`: the client's, or the default, raised above the thinking budget. */
+  maxTokens: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+}
+
+/**
+ * A canonical request's reasoning and sampling as the Claude model takes them (ADR 0037). Before
+ * 4.6, reasoning is a thinking budget; from 4.6, adaptive thinking at the effort level nearest the
+ * one asked for (a budget is read as OpenAI's level for it; `xhigh` is `high` before 4.7). With
+ * thinking, `temperature` and `top_k` are not sent (Claude thinks with its own), nor a `top_p`
+ * below 0.95, the least it takes then; from 4.5,
+ * `temperature` or `top_p`, not both (the temperature wins); from 4.7, none of the three: the model
+ * refuses them, and sets its own. The output limit keeps room for thinking either way: a
+ * `max_tokens` at or below the thinking budget of the level is raised by that budget.
+ */
+export function claudeSampling(req: ChatRequest, traits: ClaudeTraits): ClaudeSampling {
+  const budget = thinkingBudget(req);
+  let maxTokens = req.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
+  if (budget !== undefined && budget >= maxTokens) maxTokens += budget;
+  const out: ClaudeSampling = { maxTokens };
+  const reasoning = req.reasoning;
+  if (reasoning && reasoning.effort !== 'none') {
+    if (traits.adaptiveThinking) {
+      out.thinking = { type: 'adaptive' };
+      const level = reasoning.effort ?? (reasoning.budgetTokens !== undefined ? effortFromBudget(reasoning.budgetTokens) : undefined);
+      if (level) out.effort = level === 'minimal' ? 'low' : level === 'xhigh' && !traits.xhighEffort ? 'high' : level;
+    } else if (budget !== undefined) out.thinking = { type: 'enabled', budget_tokens: budget };
+    else if (reasoning.adaptive) out.thinking = { type: 'adaptive' };
+  }
+  if (traits.noSampling) return out;
+  // Anthropic's temperature range is 0..1 (OpenAI's is 0..2).
+  if (req.temperature !== undefined && !out.thinking) out.temperature = Math.min(1, req.temperature);
+  if (req.topK !== undefined && !out.thinking) out.topK = req.topK;
+  // With thinking, Claude takes a top_p of 0.95 to 1 only.
+  const topP = req.topP !== undefined && !(out.thinking && req.topP < 0.95) ? req.topP : undefined;
+  if (topP !== undefined && !(traits.oneSampler && out.temperature !== undefined)) out.topP = topP;
+  return out;
+}
+
 /** Canonical request -> Anthropic Messages request body. */
 export function encodeAnthropicRequest(
   request: ChatRequest,
@@ -292,8 +342,12 @@ export function encodeAnthropicRequest(
     stream?: boolean;
     /** Members of the client's Anthropic body the decoder did not read, sent as they came (ADR 0025). */
     unread?: Readonly<Record<string, unknown>>;
-    /** The model has structured outputs (`claudeTakesStructuredOutputs`): a strict JSON schema goes as `output_config` (ADR 0035). */
-    structuredOutputs?: boolean;
+    /**
+     * The request rules of the model (`claudeTraits`, ADR 0037): with structured outputs a strict
+     * JSON schema goes as `output_config` (ADR 0035); reasoning and sampling are written as the
+     * model's version takes them (`claudeSampling`).
+     */
+    claude?: ClaudeTraits;
   },
 ): JsonRecord {
   const req = offeredTools(request);
@@ -303,7 +357,8 @@ export function encodeAnthropicRequest(
   // no instruction is needed. Another API's strict schema goes as one where the model and the
   // schema allow it (ADR 0035); anything else is asked for with an instruction.
   const clientConfig = o.unread?.['output_config'] !== undefined;
-  const outputSchema = !clientConfig && o.structuredOutputs ? claudeStructuredOutputFor(req) : undefined;
+  const traits = o.claude ?? NO_CLAUDE_TRAITS;
+  const outputSchema = !clientConfig && traits.structuredOutputs ? claudeStructuredOutputFor(req) : undefined;
   const jsonHint = clientConfig || outputSchema ? undefined : jsonModeInstruction(req.responseFormat);
   if (jsonHint) systemBlocks.push({ type: 'text', text: jsonHint });
 
@@ -349,11 +404,8 @@ export function encodeAnthropicRequest(
   }
   const messages = turns.filter((t) => t.content.length > 0);
 
-  const budget = thinkingBudget(req);
-  let maxTokens = req.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
-  if (budget !== undefined && budget >= maxTokens) maxTokens += budget;
-
-  const body: JsonRecord = { model: o.model, max_tokens: maxTokens, messages };
+  const sampling = claudeSampling(req, traits);
+  const body: JsonRecord = { model: o.model, max_tokens: sampling.maxTokens, messages };
   if (systemBlocks.length > 0) {
     const only = systemBlocks.length === 1 ? systemBlocks[0] : undefined;
     body['system'] = only && only['cache_control'] === undefined ? only['text'] : systemBlocks;
@@ -377,17 +429,15 @@ export function encodeAnthropicRequest(
     if (req.parallelToolCalls === false && choice['type'] !== 'none') choice['disable_parallel_tool_use'] = true;
     if (req.toolChoice !== undefined || req.parallelToolCalls === false) body['tool_choice'] = choice;
   }
-  if (budget !== undefined || req.reasoning?.adaptive) {
-    body['thinking'] = budget !== undefined ? { type: 'enabled', budget_tokens: budget } : { type: 'adaptive' };
-  } else {
-    // Anthropic's temperature range is 0..1 (OpenAI's is 0..2).
-    if (req.temperature !== undefined) body['temperature'] = Math.min(1, req.temperature);
-    if (req.topK !== undefined) body['top_k'] = req.topK;
-  }
-  if (req.topP !== undefined) body['top_p'] = req.topP;
+  if (sampling.thinking) body['thinking'] = sampling.thinking;
+  if (sampling.temperature !== undefined) body['temperature'] = sampling.temperature;
+  if (sampling.topK !== undefined) body['top_k'] = sampling.topK;
+  if (sampling.topP !== undefined) body['top_p'] = sampling.topP;
   if (req.stop && req.stop.length > 0) body['stop_sequences'] = req.stop;
   if (req.user !== undefined) body['metadata'] = { user_id: req.user };
-  if (outputSchema) body['output_config'] = { format: { type: 'json_schema', schema: outputSchema } };
+  if (outputSchema || sampling.effort) {
+    body['output_config'] = { ...(outputSchema ? { format: { type: 'json_schema', schema: outputSchema } } : {}), ...(sampling.effort ? { effort: sampling.effort } : {}) };
+  }
   if (o.stream ?? req.stream) body['stream'] = true;
   return withUnreadMembers(body, o.unread);
 }

@@ -10,26 +10,13 @@ import type { ChatRequest } from '../canonical/chat.js';
  * The schema a request asks Claude for as structured outputs, rewritten (`claudeOutputSchema`),
  * or undefined when it must be asked for with an instruction: no JSON schema, one not marked
  * strict, one they cannot take, or a conversation that ends with the assistant's words (a
- * prefill, which they do not take). Only for a model that has them (`claudeTakesStructuredOutputs`).
+ * prefill, which they do not take). Only for a model that has them (`ClaudeTraits.structuredOutputs`).
  */
 export function claudeStructuredOutputFor(req: ChatRequest): Record<string, unknown> | undefined {
   const rf = req.responseFormat;
   if (rf?.type !== 'json_schema' || rf.strict !== true) return undefined;
   const last = req.messages.findLast((m) => m.role !== 'system' && m.role !== 'developer');
   return last?.role === 'assistant' ? undefined : claudeOutputSchema(rf.schema);
-}
-
-/**
- * Whether a Claude model id names a model with structured outputs: Claude 4.5 models and later
- * (`claude-sonnet-4-5`, `claude-haiku-4-5-20251001`, `claude-opus-4-6` ...). Claude Opus 4.1 and
- * earlier, and every Claude 3 model, have none.
- */
-export function claudeTakesStructuredOutputs(model: string): boolean {
-  const m = /^claude-(?:opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?=$|[-@])/.exec(model);
-  if (!m) return false;
-  const major = Number(m[1]);
-  const minor = m[2] === undefined ? 0 : Number(m[2]);
-  return major > 4 || (major === 4 && minor >= 5);
 }
 
 /** Keywords that hold schemas, by how: one schema, a list of them, or a map of them. */

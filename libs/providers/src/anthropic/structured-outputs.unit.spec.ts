@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { prepareRequest } from '../adapters/adapter.js';
 import { providerAdapters } from '../adapters/registry.js';
 import { decodeOpenAIChatRequest } from '../openai/openai-chat.codec.js';
-import { claudeOutputSchema, claudeTakesStructuredOutputs } from './structured-outputs.js';
+import { claudeTakesStructuredOutputs } from './claude-models.js';
+import { claudeOutputSchema } from './structured-outputs.js';
 
 describe("Claude's structured outputs for other APIs' schemas", () => {
   it('knows the Claude models that have them: 4.5 and later', () => {

@@ -2,12 +2,13 @@ import type { ChatRequest, ChatResponse, FinishReason, ReasoningPart, ToolCall, 
 import { portableDocument } from '../canonical/documents.js';
 import { opaqueRefusal, unportableMembers, unreadMembers } from '../canonical/extra.js';
 import { jsonModeInstruction, offeredTools, splitSystem } from '../canonical/helpers.js';
-import { claudeStructuredOutputFor, claudeTakesStructuredOutputs } from '../anthropic/structured-outputs.js';
+import { claudeTraits, NO_CLAUDE_TRAITS, type ClaudeTraits } from '../anthropic/claude-models.js';
+import { claudeStructuredOutputFor } from '../anthropic/structured-outputs.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import { ProviderConfigError, UnsupportedFeatureError, type ProviderError, type ProviderErrorCode } from '../errors.js';
 import { joinUrl, type Deployment, type PassthroughSupport, type ProviderAdapter, type ProviderHttpRequest, type StreamParser } from '../adapters/adapter.js';
 import { createAnthropicPassthroughParser } from '../anthropic/anthropic.adapter.js';
-import { ANTHROPIC_DEFAULT_MAX_TOKENS, createAnthropicStreamCutter, decodeAnthropicResponse, MESSAGES_MEMBERS, thinkingBudget } from '../anthropic/anthropic.codec.js';
+import { claudeSampling, createAnthropicStreamCutter, decodeAnthropicResponse, MESSAGES_MEMBERS } from '../anthropic/anthropic.codec.js';
 import { invalidResponse, providerError } from '../wire/error-mapping.js';
 import { headerValue, type HeadersLike } from '../wire/headers.js';
 import { arr, bodyText, num, parseArguments, readJson, rec, str, type JsonRecord } from '../wire/json.js';
@@ -68,10 +69,12 @@ function withTextBesideDocuments(content: JsonRecord[]): void {
 }
 
 /**
- * Canonical request -> Bedrock Converse / ConverseStream body. `structuredOutputs`: the model has them (Claude 4.5
- * and later): a strict JSON schema goes as `outputConfig.textFormat` (ADR 0035).
+ * Canonical request -> Bedrock Converse / ConverseStream body. `claude`: the request rules of a
+ * Claude model (`claudeTraits`, ADR 0037): with structured outputs (Claude 4.5 and later) a strict
+ * JSON schema goes as `outputConfig.textFormat` (ADR 0035); reasoning and sampling as on Anthropic
+ * (`claudeSampling`), thinking and effort in `additionalModelRequestFields`.
  */
-export function encodeBedrockRequest(request: ChatRequest, o: { structuredOutputs?: boolean } = {}): JsonRecord {
+export function encodeBedrockRequest(request: ChatRequest, o: { claude?: ClaudeTraits } = {}): JsonRecord {
   const req = offeredTools(request);
   const { system, conversation } = splitSystem(req.messages);
   const messages: { role: 'user' | 'assistant'; content: JsonRecord[] }[] = [];
@@ -120,22 +123,19 @@ export function encodeBedrockRequest(request: ChatRequest, o: { structuredOutput
     if (p.cacheControl) systemBlocks.push({ cachePoint: { type: 'default' } });
   }
   const rf = req.responseFormat;
-  const outputSchema = o.structuredOutputs ? claudeStructuredOutputFor(req) : undefined;
+  const traits = o.claude ?? NO_CLAUDE_TRAITS;
+  const outputSchema = traits.structuredOutputs ? claudeStructuredOutputFor(req) : undefined;
   const hint = outputSchema ? undefined : jsonModeInstruction(rf);
   if (hint) systemBlocks.push({ text: hint });
   if (systemBlocks.length > 0) body['system'] = systemBlocks;
 
   const inference: JsonRecord = {};
-  const budget = thinkingBudget(req);
-  // Claude's thinking budget counts within maxTokens, which must stay above it (as on Anthropic).
-  if (budget !== undefined) {
-    const maxTokens = req.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
-    inference['maxTokens'] = budget >= maxTokens ? maxTokens + budget : maxTokens;
-  } else if (req.maxTokens !== undefined) inference['maxTokens'] = req.maxTokens;
-  // Claude thinks with its own temperature: none is sent with thinking.
-  const thinks = budget !== undefined || req.reasoning?.adaptive === true;
-  if (req.temperature !== undefined && !thinks) inference['temperature'] = Math.min(1, req.temperature);
-  if (req.topP !== undefined) inference['topP'] = req.topP;
+  const sampling = claudeSampling(req, traits);
+  // Claude's thinking counts within maxTokens, which keeps room for it (as on Anthropic); without
+  // thinking, and unless the client set one, the model's own default.
+  if (req.maxTokens !== undefined || sampling.thinking) inference['maxTokens'] = sampling.maxTokens;
+  if (sampling.temperature !== undefined) inference['temperature'] = sampling.temperature;
+  if (sampling.topP !== undefined) inference['topP'] = sampling.topP;
   if (req.stop && req.stop.length > 0) inference['stopSequences'] = req.stop;
   if (Object.keys(inference).length > 0) body['inferenceConfig'] = inference;
 
@@ -153,8 +153,9 @@ export function encodeBedrockRequest(request: ChatRequest, o: { structuredOutput
     body['toolConfig'] = toolConfig;
   }
   const extra: JsonRecord = {};
-  if (req.topK !== undefined && !thinks) extra['top_k'] = req.topK;
-  if (thinks) extra['thinking'] = budget !== undefined ? { type: 'enabled', budget_tokens: budget } : { type: 'adaptive' };
+  if (sampling.topK !== undefined) extra['top_k'] = sampling.topK;
+  if (sampling.thinking) extra['thinking'] = sampling.thinking;
+  if (sampling.effort) extra['output_config'] = { effort: sampling.effort };
   if (Object.keys(extra).length > 0) body['additionalModelRequestFields'] = extra;
   if (outputSchema && rf?.type === 'json_schema') {
     // Converse takes the schema as a JSON string.
@@ -559,7 +560,7 @@ export const bedrockAdapter: ProviderAdapter = {
   requestIdHeader: 'x-amzn-requestid',
   buildRequest(request, deployment) {
     const claude = claudeOnBedrock(deployment.model);
-    const body = encodeBedrockRequest(request, { structuredOutputs: claude !== undefined && claudeTakesStructuredOutputs(claude) });
+    const body = encodeBedrockRequest(request, { claude: claude === undefined ? NO_CLAUDE_TRAITS : claudeTraits(claude) });
     return bedrockRequest(deployment, request.stream ? 'converse-stream' : 'converse', request.stream, JSON.stringify(body));
   },
   async signRequest(request: ProviderHttpRequest, deployment: Deployment, date: Date) {

@@ -1,3 +1,4 @@
+import { claudeTraits } from '@totra/providers';
 import type { MockReply, ResolvedUsage } from '../behaviour.js';
 import {
   bearerToken,
@@ -59,12 +60,31 @@ function usageJson(u: ResolvedUsage, outputTokens: number): JsonRecord {
 
 const toolId = (reply: MockReply, i: number) => reply.toolCalls[i]?.id ?? `toolu_mock_${i}`;
 
+/**
+ * What Claude refuses by its version (Anthropic's migration guides): from 4.5, `temperature` and
+ * `top_p` together; from 4.7, any of `temperature`, `top_p`, `top_k`, and a thinking budget.
+ */
+function checkSampling(model: string, body: JsonRecord): void {
+  const traits = claudeTraits(model);
+  if (traits.noSampling) {
+    const sampler = ['temperature', 'top_p', 'top_k'].find((p) => body[p] !== undefined);
+    if (sampler) throw new WireRequestError(400, `\`${sampler}\` is deprecated for this model.`);
+    const thinking = body['thinking'];
+    if (thinking !== null && typeof thinking === 'object' && (thinking as JsonRecord)['type'] === 'enabled') {
+      throw new WireRequestError(400, '"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.');
+    }
+  } else if (traits.oneSampler && body['temperature'] !== undefined && body['top_p'] !== undefined) {
+    throw new WireRequestError(400, '`temperature` and `top_p` cannot both be specified for this model. Please use only one.');
+  }
+}
+
 function chatView(body: JsonRecord, counting: boolean): ChatView {
   const model = str(body['model']);
   if (!model) throw new WireRequestError(400, 'model: Field required');
   if (!counting && typeof body['max_tokens'] !== 'number') throw new WireRequestError(400, 'max_tokens: Field required');
   const messages = arr(body['messages']);
   if (!messages || messages.length === 0) throw new WireRequestError(400, 'messages: at least one message is required');
+  if (!counting) checkSampling(model, body);
   const { texts, lastUserText } = messageTexts(messages, [contentText(body['system'])]);
   const stream = body['stream'] === true;
   return {
