@@ -27,10 +27,12 @@ describe('diffCatalog', () => {
     const commands = diffCatalog(start, after, { time: T, reason: 'sync' });
 
     const removed = commands.filter((c) => c.type === 'RemoveDeployment').map((c) => (c.type === 'RemoveDeployment' ? c.deploymentId : ''));
-    expect(removed.sort()).toEqual(['env/anthropic/claude-haiku-4-5', 'env/anthropic/claude-opus-4-1', 'env/anthropic/claude-sonnet-4-5']);
+    const anthropic = ['claude-haiku-4-5', 'claude-haiku-5-5', 'claude-opus-4-1', 'claude-opus-5-5', 'claude-sonnet-4-5', 'claude-sonnet-5-5'];
+    expect(removed.sort()).toEqual(anthropic.map((m) => `env/anthropic/${m}`));
+    // Every seeded OpenAI deployment, with its new base URL, after the removals.
     const configured = commands.filter((c) => c.type === 'ConfigureDeployment');
-    expect(configured).toHaveLength(7);
-    expect(commands.findIndex((c) => c.type === 'ConfigureDeployment')).toBe(3);
+    expect(configured).toHaveLength(after.filter((d) => d.provider === 'openai').length);
+    expect(commands.findIndex((c) => c.type === 'ConfigureDeployment')).toBe(anthropic.length);
 
     const { state } = decideAll(commands, start);
     expect(state.deployments.get('openai/gpt-4o-eu')).toEqual(admin);

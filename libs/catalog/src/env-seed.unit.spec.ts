@@ -57,7 +57,7 @@ describe('seedFromEnv', () => {
   it('offers the OpenAI models under their usual names, by reference to the key, with the base URL override', () => {
     const ds = seedFromEnv({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: 'http://127.0.0.1:4010/v1' });
     const openai = byAlias(ds, 'openai');
-    expect(Object.keys(openai)).toEqual(['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'o4-mini', 'text-embedding-3-small', 'text-embedding-3-large']);
+    expect(Object.keys(openai)).toEqual(['gpt-5.5', 'gpt-5.4', 'gpt-5.4-mini', 'gpt-5.4-nano', 'gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'o4-mini', 'text-embedding-3-small', 'text-embedding-3-large']);
     expect(openai['gpt-4o']).toMatchObject({
       deploymentId: 'env/openai/gpt-4o',
       model: 'gpt-4o',
@@ -68,14 +68,16 @@ describe('seedFromEnv', () => {
       source: 'env',
     });
     expect(openai['gpt-4.1']?.contextWindow).toBe(1_047_576);
+    expect(openai['gpt-5.5']).toMatchObject({ contextWindow: 1_050_000, maxOutputTokens: 128_000 });
+    expect(openai['gpt-5.4-mini']).toMatchObject({ contextWindow: 400_000, maxOutputTokens: 128_000 });
     expect(openai['text-embedding-3-small']).toMatchObject({ kind: 'embeddings', contextWindow: 8191 });
     expect(ds.map((d) => d.alias)).toContain('demo');
   });
 
   it.each([
-    ['anthropic', { ANTHROPIC_API_KEY: 'k' }, ['claude-sonnet-4-5', 'claude-haiku-4-5', 'claude-opus-4-1'], 'env:ANTHROPIC_API_KEY'],
-    ['gemini', { GEMINI_API_KEY: 'k' }, ['gemini-2.5-pro', 'gemini-2.5-flash'], 'env:GEMINI_API_KEY'],
-    ['gemini', { GOOGLE_API_KEY: 'k' }, ['gemini-2.5-pro', 'gemini-2.5-flash'], 'env:GOOGLE_API_KEY'],
+    ['anthropic', { ANTHROPIC_API_KEY: 'k' }, ['claude-opus-5-5', 'claude-sonnet-5-5', 'claude-haiku-5-5', 'claude-sonnet-4-5', 'claude-haiku-4-5', 'claude-opus-4-1'], 'env:ANTHROPIC_API_KEY'],
+    ['gemini', { GEMINI_API_KEY: 'k' }, ['gemini-3.1-pro-preview', 'gemini-3-flash-preview', 'gemini-2.5-pro', 'gemini-2.5-flash'], 'env:GEMINI_API_KEY'],
+    ['gemini', { GOOGLE_API_KEY: 'k' }, ['gemini-3.1-pro-preview', 'gemini-3-flash-preview', 'gemini-2.5-pro', 'gemini-2.5-flash'], 'env:GOOGLE_API_KEY'],
     ['mistral', { MISTRAL_API_KEY: 'k' }, ['mistral-large-latest', 'mistral-small-latest', 'mistral-embed'], 'env:MISTRAL_API_KEY'],
     ['cohere', { COHERE_API_KEY: 'k' }, ['command-a-03-2025', 'command-r-plus'], 'env:COHERE_API_KEY'],
     ['cohere', { CO_API_KEY: 'k' }, ['command-a-03-2025', 'command-r-plus'], 'env:CO_API_KEY'],
@@ -95,6 +97,8 @@ describe('seedFromEnv', () => {
       COHERE_API_KEY: 'c',
     });
     expect(byAlias(ds, 'anthropic')['claude-sonnet-4-5']).toMatchObject({ baseUrl: 'http://mock:1/anthropic', contextWindow: 200_000, maxOutputTokens: 64_000 });
+    expect(byAlias(ds, 'anthropic')['claude-opus-5-5']).toMatchObject({ contextWindow: 1_000_000, maxOutputTokens: 128_000 });
+    expect(byAlias(ds, 'gemini')['gemini-3.1-pro-preview']).toMatchObject({ contextWindow: 1_048_576, maxOutputTokens: 65_536 });
     expect(byAlias(ds, 'gemini')['gemini-2.5-pro']).toMatchObject({ baseUrl: 'http://mock:1/gemini', contextWindow: 1_048_576 });
     expect(byAlias(ds, 'mistral')['mistral-embed']?.kind).toBe('embeddings');
     expect(byAlias(ds, 'cohere')['command-a-03-2025']?.contextWindow).toBe(256_000);

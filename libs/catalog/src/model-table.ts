@@ -19,10 +19,18 @@ const chat = (contextWindow: number, maxOutputTokens?: number): KnownModel => ({
 });
 const embeddings = (contextWindow: number): KnownModel => ({ contextWindow, kind: 'embeddings' });
 
-// Provider documentation as of late 2025. Keyed by the provider's usual name; Bedrock ids and
+// Provider documentation as of late 2026. Keyed by the provider's usual name; Bedrock ids and
 // dated snapshots are normalised to these keys by `knownModel`.
 const TABLE: Readonly<Record<string, KnownModel>> = {
   // OpenAI
+  'gpt-5.5': chat(1_050_000, 128_000),
+  'gpt-5.5-pro': chat(1_050_000, 128_000),
+  'gpt-5.4': chat(1_050_000, 128_000),
+  'gpt-5.4-mini': chat(400_000, 128_000),
+  'gpt-5.4-nano': chat(400_000, 128_000),
+  'gpt-5': chat(400_000, 128_000),
+  'gpt-5-mini': chat(400_000, 128_000),
+  'gpt-5-nano': chat(400_000, 128_000),
   'gpt-4o': chat(128_000, 16_384),
   'gpt-4o-mini': chat(128_000, 16_384),
   'gpt-4.1': chat(1_047_576, 32_768),
@@ -34,6 +42,9 @@ const TABLE: Readonly<Record<string, KnownModel>> = {
   'text-embedding-3-large': embeddings(8_191),
   'text-embedding-ada-002': embeddings(8_191),
   // Anthropic
+  'claude-opus-4-8': chat(1_000_000, 128_000),
+  'claude-opus-4-7': chat(1_000_000, 128_000),
+  'claude-opus-4-6': chat(1_000_000, 128_000),
   'claude-sonnet-4-5': chat(200_000, 64_000),
   'claude-haiku-4-5': chat(200_000, 64_000),
   'claude-opus-4-1': chat(200_000, 32_000),
@@ -85,9 +96,22 @@ const normalisers: readonly ((id: string) => string)[] = [
 ];
 
 /**
+ * Families whose members share their limits, for a member the table has no row for yet (a new
+ * GPT-5 point release, a Claude 5 model, a Gemini 3 model): provider documentation, late 2026.
+ */
+const FAMILIES: readonly (readonly [RegExp, KnownModel])[] = [
+  [/^gpt-5\.\d+-(?:mini|nano)$/, chat(400_000, 128_000)],
+  [/^gpt-5\.(?:[4-9]|\d{2,})(?:-pro)?$/, chat(1_050_000, 128_000)],
+  [/^gpt-5(?:\.[0-3])?(?:-[a-z-]+)?$/, chat(400_000, 128_000)],
+  [/^claude-[a-z]+-(?:[5-9]|\d{2,})(?:-\d{1,2})?$/, chat(1_000_000, 128_000)],
+  [/^gemini-3(?:\.\d+)?-(?:pro|flash|flash-lite)(?:-preview)?$/, chat(1_048_576, 65_536)],
+];
+
+/**
  * Looks a model up by its usual name, a dated snapshot (`claude-sonnet-4-5-20250929`), a Bedrock
  * id or inference profile (`us.anthropic.claude-haiku-4-5-20251001-v1:0`) or an Ollama tag
- * (`llama3.2:3b`). Undefined when ToTra does not know the model.
+ * (`llama3.2:3b`), then by its family ({@link FAMILIES}). Undefined when ToTra does not know the
+ * model.
  */
 export function knownModel(name: string): KnownModel | undefined {
   let id = name.trim().toLowerCase();
@@ -96,7 +120,7 @@ export function knownModel(name: string): KnownModel | undefined {
     id = normalise(id);
     if (TABLE[id]) return TABLE[id];
   }
-  return undefined;
+  return FAMILIES.find(([pattern]) => pattern.test(id))?.[1];
 }
 
 /** Kind of a model the table does not know: embeddings when its name says so, chat otherwise. */
