@@ -135,9 +135,9 @@ function decodeTooling(wire: CountTokensWire, req: ChatRequest): void {
     } else req.toolChoice = { type: tc.type === 'any' ? 'required' : tc.type };
     if (tc.disable_parallel_tool_use !== undefined) req.parallelToolCalls = !tc.disable_parallel_tool_use;
   }
-  const thinking = wire.thinking?.type;
-  if (wire.thinking?.type === 'enabled') req.reasoning = { budgetTokens: wire.thinking.budget_tokens };
-  else if (thinking === 'adaptive' || thinking === 'between_tools') req.reasoning = { adaptive: true };
+  const thinking = wire.thinking;
+  if (thinking?.type === 'enabled') req.reasoning = { budgetTokens: thinking.budget_tokens };
+  else if (thinking?.type === 'adaptive' || thinking?.type === 'between_tools') req.reasoning = { adaptive: true };
 }
 
 function invalid(error: ZodError, body: unknown): InboundRequestError {
@@ -305,10 +305,10 @@ export interface ClaudeSampling {
  * 4.6, reasoning is a thinking budget; from 4.6, adaptive thinking at the effort level nearest the
  * one asked for (a budget is read as OpenAI's level for it; `xhigh` is `high` before 4.7). With
  * thinking, `temperature` and `top_k` are not sent (Claude thinks with its own), nor a `top_p`
- * below 0.95, the least it takes then; from 4.5,
- * `temperature` or `top_p`, not both (the temperature wins); from 4.7, none of the three: the model
- * refuses them, and sets its own. The output limit keeps room for thinking either way: a
- * `max_tokens` at or below the thinking budget of the level is raised by that budget.
+ * below 0.95, the least it takes then; from 4.5, `temperature` or `top_p`, not both (the
+ * temperature wins); from 4.7, none of the three: the model refuses them, and sets its own. The
+ * output limit keeps room for thinking either way: a `max_tokens` at or below the thinking budget
+ * of the level is raised by that budget.
  */
 export function claudeSampling(req: ChatRequest, traits: ClaudeTraits): ClaudeSampling {
   const budget = thinkingBudget(req);
