@@ -5,7 +5,8 @@ import { sdkClients, startHarness, type Harness } from './support/gateway-harnes
 
 // Values the latest SDKs offer and older gateways refused: every reasoning effort (`none` of
 // GPT-5.1, `xhigh`, `max`), the `original` image detail and the `allowed_tools` tool choice of
-// OpenAI's, and Claude's adaptive thinking of Anthropic's. Each goes to OpenAI as sent, and
+// OpenAI's, and Claude's adaptive thinking of Anthropic's; and the request rules of the latest
+// models (Claude's by version, Gemini 3's thought signatures), which the mocks enforce. Each goes to OpenAI as sent, and
 // to other providers as their nearest equivalent.
 describe('options of the latest OpenAI and Anthropic APIs through the gateway', () => {
   let h: Harness;
@@ -15,7 +16,7 @@ describe('options of the latest OpenAI and Anthropic APIs through the gateway', 
 
   beforeAll(async () => {
     // Three generations of Claude, each with its own request rules (ADR 0037), which the mock enforces.
-    h = await startHarness({ env: { ANTHROPIC_MODELS: 'claude-sonnet-4-5,claude-opus-4-6,claude-opus-5-5' } });
+    h = await startHarness({ env: { ANTHROPIC_MODELS: 'claude-sonnet-4-5,claude-opus-4-6,claude-opus-5-5', GEMINI_MODELS: 'gemini-2.5-flash,gemini-3.1-pro-preview' } });
     ({ openai, anthropic } = sdkClients(h));
   });
   afterAll(async () => {
@@ -137,6 +138,33 @@ describe('options of the latest OpenAI and Anthropic APIs through the gateway', 
     const refused = await anthropic.messages.create(older).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
     expect((refused as InstanceType<typeof Anthropic.BadRequestError>).message).toMatch(/`temperature` is deprecated for this model/);
+  });
+
+  it("carries a tool loop of an OpenAI client to Gemini 3, which checks the thought signatures it cannot keep", async () => {
+    const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string' } } } } }];
+    h.mocks.gemini.setBehaviour({ toolCalls: [{ name: 'get_time', arguments: '{"zone":"Europe/Paris"}' }] });
+    try {
+      for (const model of ['gemini-3.1-pro-preview', 'gemini-2.5-flash']) {
+        const first = await openai.chat.completions.create({ model, messages: user, tools });
+        const call = first.choices[0]?.message.tool_calls?.[0];
+        expect(call?.type === 'function' && call.function.name).toBe('get_time');
+        h.mocks.gemini.setBehaviour({ toolCalls: undefined });
+        // The second turn: the call as the client has it (no signature) and its result.
+        const second = await openai.chat.completions.create({
+          model,
+          tools,
+          messages: [...user, { role: 'assistant', content: null, tool_calls: call ? [call] : [] }, { role: 'tool', tool_call_id: call?.id ?? '', content: '10:42' }],
+        });
+        expect(second.choices[0]?.message.content).toBeTruthy();
+        const sent = h.mocks.gemini.requests.at(-1)?.body as { contents: { parts: Record<string, unknown>[] }[] };
+        const functionCall = sent.contents.flatMap((c) => c.parts).find((p) => p['functionCall'] !== undefined);
+        if (model === 'gemini-2.5-flash') expect(functionCall).not.toHaveProperty('thoughtSignature');
+        else expect(functionCall?.['thoughtSignature']).toBe('skip_thought_signature_validator');
+        h.mocks.gemini.setBehaviour({ toolCalls: [{ name: 'get_time', arguments: '{"zone":"Europe/Paris"}' }] });
+      }
+    } finally {
+      h.mocks.gemini.setBehaviour({ toolCalls: undefined });
+    }
   });
 });
 

@@ -115,7 +115,7 @@ export { getProviderAdapter, providerAdapters } from './adapters/registry.js';
 export { AZURE_DEFAULT_API_VERSION, azureOpenAIAdapter, openaiAdapter, openaiCompatibleAdapter } from './openai/openai.adapter.js';
 export { ANTHROPIC_DEFAULT_VERSION, anthropicAdapter } from './anthropic/anthropic.adapter.js';
 export { claudeTraits, claudeVersion, type ClaudeTraits } from './anthropic/claude-models.js';
-export { geminiAdapter } from './gemini/gemini.adapter.js';
+export { GEMINI_SKIP_SIGNATURE, geminiAdapter, geminiChecksSignatures } from './gemini/gemini.adapter.js';
 export { mistralAdapter, mistralToolCallId } from './mistral/mistral.adapter.js';
 export { cohereAdapter } from './cohere/cohere.adapter.js';
 export { bedrockAdapter } from './bedrock/bedrock.adapter.js';

@@ -10,7 +10,7 @@ import { createOpenAIResponsesStreamEncoder, encodeOpenAIResponsesResponse } fro
 import { bedrockAdapter } from './bedrock/bedrock.adapter.js';
 import { cohereAdapter } from './cohere/cohere.adapter.js';
 import { mistralAdapter } from './mistral/mistral.adapter.js';
-import { geminiAdapter } from './gemini/gemini.adapter.js';
+import { geminiAdapter, geminiChecksSignatures } from './gemini/gemini.adapter.js';
 import { ollamaAdapter } from './ollama/ollama.adapter.js';
 import { openaiAdapter } from './openai/openai.adapter.js';
 import { decodeOpenAIChatRequest } from './openai/openai-chat.codec.js';
@@ -257,6 +257,33 @@ describe('custom tools', () => {
     expect(encodeOpenAIResponsesResponse(accumulator.result())['output']).toEqual([
       { type: 'custom_tool_call', id: 'ctc_c1', call_id: 'c1', name: 'run_sql', input: 'SELECT 1', status: 'completed' },
     ]);
+  });
+});
+
+describe("Gemini 3's thought signatures", () => {
+  it('are checked from Gemini 3 on', () => {
+    for (const model of ['gemini-3-flash-preview', 'gemini-3.1-pro-preview', 'models/gemini-3.8-flash', 'gemini-4-argon']) expect(geminiChecksSignatures(model), model).toBe(true);
+    for (const model of ['gemini-2.5-pro', 'gemini-2.0-flash', 'models/gemini-1.5-pro', 'gemma-3-27b', 'my-gemini-3']) expect(geminiChecksSignatures(model), model).toBe(false);
+  });
+
+  it('are kept where the call kept one, and skipped where a client of another API could not keep it', () => {
+    const history = decodeOpenAIChatRequest({
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'Time?' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_time', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 'c1', content: '10:42' },
+      ],
+    });
+    const signed = { ...history, messages: history.messages.map((m) => (m.role === 'assistant' ? { ...m, toolCalls: (m.toolCalls ?? []).map((c) => ({ ...c, signature: 'c2ln' })) } : m)) };
+    const calls = (req: typeof history, model: string) =>
+      (bodyOf(geminiAdapter.buildRequest(req, { provider: 'gemini', model, apiKey: 'k' }).body)['contents'] as { parts: Record<string, unknown>[] }[])
+        .flatMap((c) => c.parts)
+        .filter((p) => p['functionCall'] !== undefined)
+        .map((p) => p['thoughtSignature']);
+    expect(calls(history, 'gemini-3.1-pro-preview')).toEqual(['skip_thought_signature_validator']);
+    expect(calls(signed, 'gemini-3.1-pro-preview')).toEqual(['c2ln']);
+    expect(calls(history, 'gemini-2.5-flash')).toEqual([undefined]);
   });
 });
 

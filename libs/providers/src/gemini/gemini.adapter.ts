@@ -15,6 +15,20 @@ const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
 /** The most candidates Gemini writes for one request (`candidateCount`). */
 export const GEMINI_MAX_CANDIDATES = 8;
 /**
+ * Gemini 3 and later refuse a function call of the current turn that comes back without the
+ * thought signature it was answered with (400: "Function call is missing a thought_signature").
+ * A client of another API cannot keep it (OpenAI's and Anthropic's tool calls have no place for
+ * it), so such a call gets the value Google documents for calls written elsewhere, which skips
+ * the check. A call that kept its signature keeps it.
+ */
+export const GEMINI_SKIP_SIGNATURE = 'skip_thought_signature_validator';
+
+/** Whether a Gemini model checks the thought signatures of function calls: Gemini 3 and later. */
+export function geminiChecksSignatures(model: string): boolean {
+  const m = /^(?:models\/)?gemini-(\d+)/.exec(model);
+  return m !== null && Number(m[1]) >= 3;
+}
+/**
  * `thinkingBudget` for OpenAI-style effort levels, as Google's own OpenAI-compatible endpoint maps
  * them: `none` and `minimal` turn thinking off where the model allows it (0), `xhigh` and `max`
  * ask for the largest budget every Gemini 2.5 thinking model takes.
@@ -53,7 +67,7 @@ function toolResponseObject(text: string, isError: boolean | undefined): JsonRec
 }
 
 /** Canonical request -> Gemini `generateContent` body. */
-export function encodeGeminiRequest(request: ChatRequest): JsonRecord {
+export function encodeGeminiRequest(request: ChatRequest, o: { checksSignatures?: boolean } = {}): JsonRecord {
   const req = offeredTools(request);
   const { system, conversation } = splitSystem(req.messages);
   const contents: { role: 'user' | 'model'; parts: JsonRecord[] }[] = [];
@@ -81,6 +95,7 @@ export function encodeGeminiRequest(request: ChatRequest): JsonRecord {
         toolNames.set(c.id, c.name);
         const part: JsonRecord = { functionCall: { name: c.name, args: parseArguments(c.arguments) } };
         if (c.signature !== undefined) part['thoughtSignature'] = c.signature;
+        else if (o.checksSignatures) part['thoughtSignature'] = GEMINI_SKIP_SIGNATURE;
         parts.push(part);
       }
     } else if (m.role === 'tool') {
@@ -418,7 +433,7 @@ export const geminiAdapter: ProviderAdapter = {
     return httpRequest(
       deployment,
       request.stream ? 'streamGenerateContent' : 'generateContent',
-      JSON.stringify(encodeGeminiRequest(request)),
+      JSON.stringify(encodeGeminiRequest(request, { checksSignatures: geminiChecksSignatures(deployment.model) })),
       request.stream,
     );
   },

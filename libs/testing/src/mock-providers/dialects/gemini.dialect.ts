@@ -1,3 +1,4 @@
+import { geminiChecksSignatures } from '@totra/providers';
 import { embeddingSize, mockEmbedding, numberedReplies, type MockReply, type ResolvedUsage } from '../behaviour.js';
 import { bearerToken, header, joinTexts, JSON_TYPE, SSE_TYPE, type ChatView, type Dialect, type Frame } from '../dialect.js';
 import { WireRequestError } from '../errors.js';
@@ -51,12 +52,39 @@ function partText(part: JsonRecord): string {
   return response === undefined ? '' : J(response);
 }
 
-function functionCallParts(reply: MockReply): JsonRecord[] {
-  return reply.toolCalls.map((c) => {
+/** Gemini 3 and later sign their function calls, and check the signatures they come back with. */
+const signs = (model: string) => geminiChecksSignatures(model);
+
+function functionCallParts(reply: MockReply, model: string): JsonRecord[] {
+  return reply.toolCalls.map((c, i) => {
     const call: JsonRecord = { name: c.name, args: JSON.parse(c.arguments) as unknown };
     if (c.id !== undefined) call['id'] = c.id;
-    return { functionCall: call };
+    return signs(model) ? { functionCall: call, thoughtSignature: Buffer.from(`mock-signature-${reply.seq}-${i}`).toString('base64') } : { functionCall: call };
   });
+}
+
+/**
+ * Gemini 3's rule: every function call of the current turn (the model's turns since the last
+ * user turn that is not only function responses) comes back with its thought signature.
+ */
+function checkSignatures(contents: readonly unknown[]): void {
+  const userTurn = (c: JsonRecord | undefined) => (str(c?.['role']) ?? 'user') === 'user' && (arr(c?.['parts']) ?? []).some((p) => rec(p)?.['functionResponse'] === undefined);
+  let start = 0;
+  contents.forEach((c, i) => {
+    if (userTurn(rec(c))) start = i + 1;
+  });
+  for (const c of contents.slice(start)) {
+    (arr(rec(c)?.['parts']) ?? []).forEach((raw, position) => {
+      const part = rec(raw);
+      const call = rec(part?.['functionCall']);
+      if (call && !str(part?.['thoughtSignature'])) {
+        throw new WireRequestError(
+          400,
+          `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${str(call['name']) ?? ''}\`, position ${position}.`,
+        );
+      }
+    });
+  }
 }
 
 function candidate(parts: JsonRecord[], finishReason: string | undefined, index = 0): JsonRecord {
@@ -82,6 +110,7 @@ function chatView(body: JsonRecord, model: string, stream: boolean, variant: str
   if (count !== undefined && !(Number.isInteger(count) && (count as number) >= 1 && (count as number) <= 8)) {
     throw new WireRequestError(400, `* GenerateContentRequest.generation_config.candidate_count: must be between 1 and 8, got ${J(count)}`);
   }
+  if (signs(model)) checkSignatures(contents);
   const texts: string[] = [];
   for (const p of arr(rec(source['systemInstruction'])?.['parts']) ?? []) texts.push(partText(rec(p) ?? {}));
   let lastUserText = '';
@@ -103,7 +132,7 @@ function chatJson(reply: MockReply, request: ChatView): string {
     candidates: replies.map((r, index) => {
       const parts: JsonRecord[] = [];
       if (r.text.length > 0 || r.toolCalls.length === 0) parts.push({ text: r.text });
-      parts.push(...functionCallParts(r));
+      parts.push(...functionCallParts(r, request.model));
       return candidate(parts, finish(r), index);
     }),
     usageMetadata: usageMetadata(usage),
@@ -123,7 +152,7 @@ function chatChunks(reply: MockReply, request: ChatView): { json: string; text?:
     const text = step.map((s) => s.text).join('');
     chunks.push({ json: J({ candidates: step.map((s) => candidate([{ text: s.text }], undefined, s.index)), ...meta }), text });
   }
-  const last = replies.map((r, index) => candidate(r.toolCalls.length > 0 ? functionCallParts(r) : [{ text: '' }], finish(r), index));
+  const last = replies.map((r, index) => candidate(r.toolCalls.length > 0 ? functionCallParts(r, request.model) : [{ text: '' }], finish(r), index));
   chunks.push({ json: J({ candidates: last, usageMetadata: usageMetadata(usage), ...meta }) });
   return chunks;
 }
