@@ -24,6 +24,16 @@ const bodyOf = (body: string | Uint8Array): Record<string, unknown> =>
   JSON.parse(typeof body === 'string' ? body : new TextDecoder().decode(body)) as Record<string, unknown>;
 const chat = (effort: string) => ({ model: 'm', messages: [{ role: 'user', content: 'Think.' }], reasoning_effort: effort });
 const EFFORTS: ReasoningEffort[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'];
+/** A Chat Completions request whose history holds one tool call and its result. */
+const afterCall = (question: string, call: { id: string } & Record<string, unknown>, result: string) =>
+  decodeOpenAIChatRequest({
+    model: 'm',
+    messages: [
+      { role: 'user', content: question },
+      { role: 'assistant', content: null, tool_calls: [call] },
+      { role: 'tool', tool_call_id: call.id, content: result },
+    ],
+  });
 const aws = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 
 describe('reasoning effort', () => {
@@ -191,14 +201,7 @@ describe('adaptive thinking', () => {
 describe('custom tools', () => {
   const sql = { type: 'custom', custom: { name: 'run_sql', format: { type: 'grammar', grammar: { syntax: 'regex', definition: 'SELECT .+' } } } };
   const declared = decodeOpenAIChatRequest({ model: 'm', messages: [{ role: 'user', content: 'Orders?' }], tools: [sql] });
-  const called = decodeOpenAIChatRequest({
-    model: 'm',
-    messages: [
-      { role: 'user', content: 'Orders?' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'custom', custom: { name: 'run_sql', input: 'SELECT 1' } }] },
-      { role: 'tool', tool_call_id: 'c1', content: '1' },
-    ],
-  });
+  const called = afterCall('Orders?', { id: 'c1', type: 'custom', custom: { name: 'run_sql', input: 'SELECT 1' } }, '1');
 
   it("are read as free-text tools and calls, the grammar as the Responses API writes it, and written back in each API's shape", () => {
     const flat = { type: 'grammar', syntax: 'regex', definition: 'SELECT .+' };
@@ -267,14 +270,7 @@ describe("Gemini 3's thought signatures", () => {
   });
 
   it('are kept where the call kept one, and skipped where a client of another API could not keep it', () => {
-    const history = decodeOpenAIChatRequest({
-      model: 'm',
-      messages: [
-        { role: 'user', content: 'Time?' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_time', arguments: '{}' } }] },
-        { role: 'tool', tool_call_id: 'c1', content: '10:42' },
-      ],
-    });
+    const history = afterCall('Time?', { id: 'c1', type: 'function', function: { name: 'get_time', arguments: '{}' } }, '10:42');
     const signed = { ...history, messages: history.messages.map((m) => (m.role === 'assistant' ? { ...m, toolCalls: (m.toolCalls ?? []).map((c) => ({ ...c, signature: 'c2ln' })) } : m)) };
     const calls = (req: typeof history, model: string) =>
       (bodyOf(geminiAdapter.buildRequest(req, { provider: 'gemini', model, apiKey: 'k' }).body)['contents'] as { parts: Record<string, unknown>[] }[])
