@@ -20,3 +20,16 @@ export async function buildBody(provider: ProviderKind, request: ChatRequest): P
   const req = await prepareRequest(providerAdapters[provider], request, DEPLOYMENTS[provider], new Date('2026-12-01T00:00:00Z'));
   return JSON.parse(typeof req.body === 'string' ? req.body : new TextDecoder().decode(req.body)) as Record<string, unknown>;
 }
+
+/** An Anthropic Messages body whose last turn is the result of one tool call, holding `blocks`. */
+export function anthropicToolResultBody(blocks: unknown[]): Record<string, unknown> {
+  return {
+    model: 'claude',
+    max_tokens: 10,
+    messages: [
+      { role: 'user', content: 'Look.' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'fetch', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: blocks }] },
+    ],
+  };
+}

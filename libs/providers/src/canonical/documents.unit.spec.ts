@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type ProviderKind } from '../adapters/adapter.js';
-import { buildBody as build } from '../adapters/adapters.test-kit.js';
+import { anthropicToolResultBody, buildBody as build } from '../adapters/adapters.test-kit.js';
 import { decodeAnthropicRequest } from '../anthropic/anthropic.codec.js';
 import { UnsupportedFeatureError } from '../errors.js';
 import { decodeOpenAIChatRequest } from '../openai/openai-chat.codec.js';
@@ -108,15 +108,7 @@ describe('portable documents (ADR 0027)', () => {
       );
     }
     // OpenAI's tool messages hold text only.
-    const inToolResult = decodeAnthropicRequest({
-      model: 'claude',
-      max_tokens: 10,
-      messages: [
-        { role: 'user', content: 'read it' },
-        { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'fetch', input: {} }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [anthropicPdf] }] },
-      ],
-    });
+    const inToolResult = decodeAnthropicRequest(anthropicToolResultBody([anthropicPdf]));
     expect((await refusal('openai', inToolResult)).message).toBe('openai does not support a document (Anthropic Messages `document` content) in tool results');
     // What is not portable still goes to its own API only.
     expect((await refusal('gemini', fromAnthropic({ ...anthropicPdf, citations: { enabled: true } }))).message).toBe(

@@ -97,7 +97,14 @@ export function unsupportedContent(body: unknown, api: Api): InboundRequestError
   const root = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
   const items = api === 'openai-responses' ? root['input'] : root['messages'];
   const top = api === 'openai-responses' ? 'input' : 'messages';
-  const refuse = (type: unknown, param: string): InboundRequestError | undefined => {
+  const refuse = (type: unknown, param: string, part?: unknown): InboundRequestError | undefined => {
+    // An Anthropic image from the Files API: stored at the provider, out of the scanner's reach.
+    if (api === 'anthropic-messages' && type === 'image' && typeOf((part as { source?: unknown } | null)?.source) === 'file') {
+      return new InboundRequestError(
+        `${param}: an image given by \`file_id\` (Anthropic's Files API) is not supported: the gateway scans the images it carries, and cannot read one stored at the provider. Send the image as base64 data or a URL`,
+        param,
+      );
+    }
     if (typeof type !== 'string' || !Object.hasOwn(known, type)) return undefined;
     return new InboundRequestError(`${param}: ${known[type]} (\`${type}\` content) is not supported: ${WHY}`, param);
   };
@@ -114,11 +121,11 @@ export function unsupportedContent(body: unknown, api: Api): InboundRequestError
     for (const [j, part] of list(content).entries()) {
       const type = typeOf(part);
       if (user && typeof type === 'string' && CARRIED_IN_USER_CONTENT[api].has(type)) continue;
-      const found = refuse(type, `${top}.${i}.content.${j}`);
+      const found = refuse(type, `${top}.${i}.content.${j}`, part);
       if (found) return found;
       // Anthropic tool results hold content blocks too.
       for (const [k, inner] of list((part as { content?: unknown } | null)?.content).entries()) {
-        const nested = refuse(typeOf(inner), `${top}.${i}.content.${j}.content.${k}`);
+        const nested = refuse(typeOf(inner), `${top}.${i}.content.${j}.content.${k}`, inner);
         if (nested) return nested;
       }
     }

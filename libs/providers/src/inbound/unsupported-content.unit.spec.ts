@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { anthropicToolResultBody } from '../adapters/adapters.test-kit.js';
 import { decodeAnthropicCountTokensRequest, decodeAnthropicRequest } from '../anthropic/anthropic.codec.js';
 import { InboundRequestError } from '../errors.js';
 import { decodeOpenAIChatRequest } from '../openai/openai-chat.codec.js';
@@ -72,6 +73,15 @@ describe('content the gateway does not carry', () => {
     expect(anthropic([]).extra?.members).toEqual({ mcp_servers: [] });
     expect(refusal(() => decodeOpenAIChatRequest({ model: 'gpt-4o-search-preview', messages: [{ role: 'user', content: 'news?' }], web_search_options: {} })).param).toBe('web_search_options');
     expect(decodeOpenAIChatRequest({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], web_search_options: null }).extra?.members).toEqual({ web_search_options: null });
+  });
+
+  it('refuses an Anthropic image from the Files API, saying what to send instead', () => {
+    const image = { type: 'image', source: { type: 'file', file_id: 'file_011CNha8iCJcU1wXNR6q4V8w' } };
+    const err = refusal(() => decodeAnthropicRequest({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: [image, { type: 'text', text: 'What is it?' }] }] }));
+    expect(err.param).toBe('messages.0.content.0');
+    expect(err.message).toMatch(/^messages\.0\.content\.0: an image given by `file_id` \(Anthropic's Files API\) is not supported: .*Send the image as base64 data or a URL$/);
+    const inResult = refusal(() => decodeAnthropicRequest(anthropicToolResultBody([image])));
+    expect(inResult.param).toBe('messages.2.content.0.content.0');
   });
 
   it('leaves other schema errors as they were', () => {
