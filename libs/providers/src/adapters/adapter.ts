@@ -275,8 +275,9 @@ export async function prepareRequest(
   if (request.choices !== undefined && !adapter.choices) {
     throw new UnsupportedFeatureError(adapter.provider, 'n', `n: ${adapter.provider} writes one choice per request, and this one asks for ${request.choices}`);
   }
-  const custom = customToolOf(request);
-  if (custom !== undefined && !adapter.customTools) {
+  // Looked for only where it would be refused: OpenAI's own adapters take custom tools.
+  const custom = adapter.customTools ? undefined : customToolOf(request);
+  if (custom !== undefined) {
     throw new UnsupportedFeatureError(
       adapter.provider,
       'tools',
