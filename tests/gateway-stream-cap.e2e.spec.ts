@@ -298,6 +298,22 @@ describe('streaming metering', () => {
     expect((spend?.data as { deploymentId: string }).deploymentId).toBe('fbp-b');
   });
 
+  it("a Responses request on such a fallback goes as the client's body, the lower limit written in, its local tools kept (ADR 0038)", async () => {
+    cheap.setBehaviour({ fault: { type: 'status', status: 503 } });
+    const before = dear.requestCount;
+    const res = await openai.responses.create({ model: 'fb-price', max_output_tokens: 1000, input: 'List the files.', tools: [{ type: 'shell' }] });
+    expect(res.status).toBe('completed');
+    expect(dear.requestCount).toBe(before + 1);
+    const sent = dear.requests.at(-1);
+    expect(sent?.path).toBe('/v1/responses');
+    const body = sent?.body as { tools?: unknown; max_output_tokens?: number; store?: boolean };
+    expect(body.tools).toEqual([{ type: 'shell' }]);
+    expect(body.store).toBe(false);
+    expect(body.max_output_tokens).toBeGreaterThan(0);
+    expect(body.max_output_tokens).toBeLessThan(100);
+    expect((cheap.requests.at(-1)?.body as { max_output_tokens?: number }).max_output_tokens).toBe(1000);
+  });
+
   it('a fallback with a higher output price shares what the reservation pays for there among the choices (n)', async () => {
     cheap.setBehaviour({ fault: { type: 'status', status: 503 } });
     const content = 'several plain answers';

@@ -10,6 +10,8 @@ export {
   FinishReason,
   ImagePart,
   ImageSource,
+  LocalToolItem,
+  LOCAL_TOOL_OF_ITEM,
   Message,
   ReasoningConfig,
   ReasoningPart,

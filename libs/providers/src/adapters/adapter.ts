@@ -120,6 +120,11 @@ export interface PassthroughInput {
   parsed: Record<string, unknown>;
   /** The Anthropic betas the client switched on (`ChatRequest.betas`). */
   betas?: readonly string[];
+  /**
+   * A lower output limit than the client's, to write into its body (a budget affords no more on
+   * this deployment): only for a pass-through with `takesOutputLimit`.
+   */
+  maxOutputTokens?: number;
 }
 
 /**
@@ -134,6 +139,12 @@ export interface PassthroughSupport {
    * Messages bodies for Claude models only): whether `deployment` does.
    */
   accepts?(deployment: Deployment): boolean;
+  /**
+   * It writes `PassthroughInput.maxOutputTokens` into the body, so a request whose output limit a
+   * budget lowered still goes as the client's body (the Responses API, whose local tools only
+   * that body carries; ADR 0038); without it such a request is translated.
+   */
+  readonly takesOutputLimit?: boolean;
   buildRequest(input: PassthroughInput, deployment: Deployment): ProviderHttpRequest;
   /** `stripUsageChunk`: drop the usage-only chunk the gateway forced but the client did not ask for. */
   createStreamParser(options?: { stripUsageChunk?: boolean }): PassthroughStreamParser;
@@ -274,6 +285,15 @@ export async function prepareRequest(
   extraMembersFor(request, adapter);
   if (request.choices !== undefined && !adapter.choices) {
     throw new UnsupportedFeatureError(adapter.provider, 'n', `n: ${adapter.provider} writes one choice per request, and this one asks for ${request.choices}`);
+  }
+  // OpenAI's local tools travel only in the client's own Responses body (ADR 0038): never translated.
+  const local = request.localTools?.[0];
+  if (local !== undefined) {
+    throw new UnsupportedFeatureError(
+      adapter.provider,
+      'tools',
+      `tools: the local tool \`${local}\` is served through OpenAI's and Azure OpenAI's Responses API only, and ${adapter.provider} would be sent this request in another API`,
+    );
   }
   // Looked for only where it would be refused: OpenAI's own adapters take custom tools.
   const custom = adapter.customTools ? undefined : customToolOf(request);

@@ -68,6 +68,16 @@ export type OpaquePart = z.infer<typeof OpaquePart>;
 export const UserContentPart = z.discriminatedUnion('type', [TextPart, ImagePart, OpaquePart]);
 export type UserContentPart = z.infer<typeof UserContentPart>;
 
+/**
+ * OpenAI's tools that the application runs though the model calls them in a form of their own
+ * (Responses API only; ADR 0038), by the type of their call items: `shell_call` (the `shell`
+ * tool), `local_shell_call` (`local_shell`) and `apply_patch_call` (`apply_patch`).
+ */
+export const LocalToolItem = z.enum(['shell_call', 'local_shell_call', 'apply_patch_call']);
+export type LocalToolItem = z.infer<typeof LocalToolItem>;
+/** The tool whose calls each {@link LocalToolItem} is. */
+export const LOCAL_TOOL_OF_ITEM: Readonly<Record<LocalToolItem, string>> = { shell_call: 'shell', local_shell_call: 'local_shell', apply_patch_call: 'apply_patch' };
+
 /** A tool invocation by the model. `arguments` is the JSON text, as OpenAI carries it. */
 export const ToolCall = z.object({
   id: z.string(),
@@ -79,6 +89,12 @@ export const ToolCall = z.object({
   cacheControl: CacheControl.optional(),
   /** A call of a custom tool (`ToolDefinition.custom`): `arguments` is its input text, not JSON. */
   custom: z.literal(true).optional(),
+  /**
+   * A call of one of OpenAI's local tools (ADR 0038): the type of its Responses item; `name` is the
+   * tool's type, and `arguments` the JSON object of the item's members but `type`, `id`, `call_id`
+   * and `status` (`{"action":{...}}`, `{"operation":{...}}`).
+   */
+  item: LocalToolItem.optional(),
 });
 export type ToolCall = z.infer<typeof ToolCall>;
 
@@ -251,6 +267,13 @@ export const ChatRequest = z.object({
    * be scanned: a rewrite of one is put into that body (`rewriteClientBody`).
    */
   unreadTexts: z.array(z.string()).optional(),
+  /**
+   * The types of OpenAI's local tools (`shell`, `local_shell`, `apply_patch`) that the request
+   * declares or whose calls its history holds (ADR 0038). They are not in the fields above: the
+   * request reaches a provider only in the client's own body, through OpenAI's Responses API;
+   * the texts in them are in `unreadTexts`.
+   */
+  localTools: z.array(z.string()).optional(),
 });
 export type ChatRequest = z.infer<typeof ChatRequest>;
 /** Members of a request body the canonical model does not read (see `ChatRequest.extra`). */

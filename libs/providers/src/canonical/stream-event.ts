@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   FinishReason,
+  LocalToolItem,
   Usage,
   type ChatChoice,
   type ChatResponse,
@@ -35,6 +36,8 @@ export const StreamEvent = z.discriminatedUnion('type', [
     signature: z.string().optional(),
     /** A call of a custom tool: its deltas are input text, not JSON. */
     custom: z.literal(true).optional(),
+    /** A call of one of OpenAI's local tools (`ToolCall.item`). */
+    item: LocalToolItem.optional(),
     choice,
   }),
   z.object({ type: z.literal('tool_call_delta'), index: z.number().int().nonnegative(), argumentsDelta: z.string(), choice }),
@@ -104,6 +107,7 @@ interface ToolCallBuilder {
   args: string[];
   signature?: string;
   custom?: true;
+  item?: LocalToolItem;
 }
 
 /** What the stream said so far of one choice. */
@@ -155,6 +159,7 @@ export function createStreamAccumulator(): StreamAccumulator {
         const builder: ToolCallBuilder = { id: event.id, name: event.name, args: [] };
         if (event.signature !== undefined) builder.signature = event.signature;
         if (event.custom) builder.custom = true;
+        if (event.item) builder.item = event.item;
         of(event.choice).tools[event.index] = builder;
         break;
       }
@@ -180,6 +185,7 @@ export function createStreamAccumulator(): StreamAccumulator {
       const call: ToolCall = { id: t.id, name: t.name, arguments: t.args.join('') };
       if (t.signature !== undefined) call.signature = t.signature;
       if (t.custom) call.custom = true;
+      if (t.item) call.item = t.item;
       toolCalls.push(call);
     }
     const choice: ChatChoice = { text: c.text.join(''), toolCalls, finishReason: failure ? 'error' : (c.finish?.finishReason ?? 'stop') };
@@ -229,6 +235,7 @@ export function responseToStreamEvents(response: ChatResponse): StreamEvent[] {
       const start: StreamEvent = { type: 'tool_call_start', index, id: call.id, name: call.name, ...choice };
       if (call.signature !== undefined) start.signature = call.signature;
       if (call.custom) start.custom = true;
+      if (call.item) start.item = call.item;
       events.push(start);
       if (call.arguments.length > 0) events.push({ type: 'tool_call_delta', index, argumentsDelta: call.arguments, ...choice });
     });

@@ -35,7 +35,14 @@ const CARRIED_IN_USER_CONTENT: Readonly<Record<Api, ReadonlySet<string>>> = {
 const TOOL_TYPES: Readonly<Record<Api, ReadonlySet<unknown>>> = {
   'anthropic-messages': new Set([undefined, 'custom']),
   'openai-chat': new Set(['function', 'custom']),
-  'openai-responses': new Set(['function', 'custom']),
+  'openai-responses': new Set(['function', 'custom', 'shell', 'local_shell', 'apply_patch']),
+};
+
+/** What each API's client may declare instead of a tool the provider runs. */
+const SERVES: Readonly<Record<Api, string>> = {
+  'anthropic-messages': 'custom tools',
+  'openai-chat': 'function and custom tools',
+  'openai-responses': 'function tools, custom tools and the local tools `shell`, `local_shell` and `apply_patch`',
 };
 
 /**
@@ -57,7 +64,7 @@ export function providerToolMember(members: Readonly<Record<string, unknown>>, a
     const value = members[key];
     if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) continue;
     return new InboundRequestError(
-      `${key}: ${what} (\`${key}\`) is not supported: the gateway serves ${api === 'anthropic-messages' ? 'custom tools' : 'function and custom tools'}, which your application runs; a tool the provider runs brings content into the conversation that the gateway cannot scan for personal data`,
+      `${key}: ${what} (\`${key}\`) is not supported: the gateway serves ${SERVES[api]}, which your application runs; a tool the provider runs brings content into the conversation that the gateway cannot scan for personal data`,
       key,
     );
   }
@@ -67,9 +74,8 @@ export function providerToolMember(members: Readonly<Record<string, unknown>>, a
 /** Why the gateway does not serve tools of other types, and what to declare instead. */
 function toolRefusal(api: Api, type: string, param: string): InboundRequestError {
   const which = api === 'anthropic-messages' ? `Anthropic's server tool \`${type}\`` : api === 'openai-responses' ? `the built-in tool \`${type}\`` : `a \`${type}\` tool`;
-  const serves = api === 'anthropic-messages' ? 'custom tools' : 'function and custom tools';
   return new InboundRequestError(
-    `${param}: ${which} is not supported: the gateway serves ${serves}, which your application runs; a tool the provider runs brings content into the conversation that the gateway cannot scan for personal data`,
+    `${param}: ${which} is not supported: the gateway serves ${SERVES[api]}, which your application runs; a tool the provider runs brings content into the conversation that the gateway cannot scan for personal data`,
     param,
   );
 }

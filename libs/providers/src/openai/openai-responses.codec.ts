@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ImageDetail, ReasoningEffort, type ToolCall, type AssistantMessage, type ChatRequest, type ChatResponse, type Message, type OpaquePart, type UserContentPart } from '../canonical/chat.js';
+import { ImageDetail, ReasoningEffort, type LocalToolItem, type ToolCall, type AssistantMessage, type ChatRequest, type ToolChoice, type ChatResponse, type Message, type OpaquePart, type UserContentPart } from '../canonical/chat.js';
 import { portableDocument } from '../canonical/documents.js';
 import { unreadMembers, unreadNestedTexts } from '../canonical/extra.js';
 import { unsupportedContent } from '../inbound/unsupported-content.js';
@@ -9,7 +9,7 @@ import { allowedTools } from './openai-chat.codec.js';
 import { formatIssues, parseDataUrl, type JsonRecord } from '../wire/json.js';
 import { formatSse } from '../wire/sse.js';
 
-/** Zod schema of the OpenAI Responses API request (stateless, function tools only). */
+/** Zod schema of the OpenAI Responses API request (stateless; function, custom and local tools). */
 const InputText = z.object({ type: z.literal('input_text'), text: z.string() });
 const OutputText = z.object({ type: z.literal('output_text'), text: z.string() });
 const Refusal = z.object({ type: z.literal('refusal'), refusal: z.string() });
@@ -40,9 +40,37 @@ const FunctionCallOutputItem = z.object({ type: z.literal('function_call_output'
 const CustomToolCallItem = z.object({ type: z.literal('custom_tool_call'), ...call, input: z.string() });
 const CustomToolCallOutputItem = z.object({ type: z.literal('custom_tool_call_output'), ...callOutput });
 const ReasoningItem = z.object({ type: z.literal('reasoning') });
-const InputItem = z.union([FunctionCallItem, FunctionCallOutputItem, CustomToolCallItem, CustomToolCallOutputItem, ReasoningItem, MessageItem]);
+/**
+ * OpenAI's local tools (ADR 0038): tools the application runs, declared by type alone. The
+ * `shell` tool is one only without a hosted container (`environment` absent or `local`).
+ */
+const LOCAL_TOOLS = ['shell', 'local_shell', 'apply_patch'] as const;
+type LocalTool = (typeof LOCAL_TOOLS)[number];
+const LOCAL_ITEM_TYPES = ['shell_call', 'shell_call_output', 'local_shell_call', 'local_shell_call_output', 'apply_patch_call', 'apply_patch_call_output'] as const;
+type LocalItemType = (typeof LOCAL_ITEM_TYPES)[number];
+/** The local tool of each call and output item type. */
+const LOCAL_ITEMS: Readonly<Record<LocalItemType, LocalTool>> = {
+  shell_call: 'shell',
+  shell_call_output: 'shell',
+  local_shell_call: 'local_shell',
+  local_shell_call_output: 'local_shell',
+  apply_patch_call: 'apply_patch',
+  apply_patch_call_output: 'apply_patch',
+};
+/**
+ * A call of a local tool or its output in the history: read for its type only. Its members
+ * (commands, patches, what the commands printed) reach the provider in the client's own body, and
+ * their texts are scanned as unread texts (ADR 0030).
+ */
+const LocalToolItemWire = z.object({ type: z.enum(LOCAL_ITEM_TYPES) });
+function isLocalItem(item: { type?: string | undefined }): item is z.infer<typeof LocalToolItemWire> {
+  return (LOCAL_ITEM_TYPES as readonly (string | undefined)[]).includes(item.type);
+}
+const InputItem = z.union([FunctionCallItem, FunctionCallOutputItem, CustomToolCallItem, CustomToolCallOutputItem, ReasoningItem, LocalToolItemWire, MessageItem]);
 /** A tool named by a tool choice: a function or a custom tool. */
 const NamedTool = z.object({ type: z.enum(['function', 'custom']), name: z.string() });
+/** A local tool named by a tool choice (`{ type: 'shell' }`). */
+const LocalToolRef = z.object({ type: z.enum(LOCAL_TOOLS) });
 
 const ResponsesRequestWire = z.object({
   model: z.string().min(1),
@@ -59,6 +87,9 @@ const ResponsesRequestWire = z.object({
           strict: z.boolean().nullish(),
         }),
         z.object({ type: z.literal('custom'), name: z.string(), description: z.string().nullish(), format: z.record(z.string(), z.unknown()).nullish() }),
+        z.object({ type: z.literal('shell'), environment: z.object({ type: z.string() }).nullish() }),
+        z.object({ type: z.literal('local_shell') }),
+        z.object({ type: z.literal('apply_patch') }),
       ]),
     )
     .optional(),
@@ -66,7 +97,8 @@ const ResponsesRequestWire = z.object({
     .union([
       z.enum(['none', 'auto', 'required']),
       NamedTool,
-      z.object({ type: z.literal('allowed_tools'), mode: z.enum(['auto', 'required']), tools: z.array(NamedTool).min(1) }),
+      LocalToolRef,
+      z.object({ type: z.literal('allowed_tools'), mode: z.enum(['auto', 'required']), tools: z.array(z.union([NamedTool, LocalToolRef])).min(1) }),
     ])
     .optional(),
   parallel_tool_calls: z.boolean().nullish(),
@@ -131,7 +163,8 @@ function userPart(p: MessagePart, param: string, filePath: string): UserContentP
 
 /**
  * Parses an OpenAI `/v1/responses` request into the canonical request. Stateless only:
- * `previous_response_id` and non-function tools are refused with {@link InboundRequestError}.
+ * `previous_response_id` and the tools a provider runs are refused with {@link InboundRequestError}.
+ * OpenAI's local tools are noted in `localTools`, their items left to the client's body (ADR 0038).
  */
 export function decodeOpenAIResponsesRequest(body: unknown): ChatRequest {
   const parsed = ResponsesRequestWire.safeParse(body);
@@ -148,12 +181,17 @@ export function decodeOpenAIResponsesRequest(body: unknown): ChatRequest {
   const messages: Message[] = [];
   if (w.instructions) messages.push({ role: 'system', content: [{ type: 'text', text: w.instructions }] });
   const toolNames = new Map<string, string>();
+  const localTools = new Set<LocalTool>();
   if (typeof w.input === 'string') {
     messages.push({ role: 'user', content: [{ type: 'text', text: w.input }] });
   } else {
     w.input.forEach((item, i) => {
       const param = `input.${i}`;
       if (item.type === 'reasoning') return;
+      if (isLocalItem(item)) {
+        localTools.add(LOCAL_ITEMS[item.type]);
+        return;
+      }
       if (item.type === 'function_call' || item.type === 'custom_tool_call') {
         toolNames.set(item.call_id, item.name);
         const last = messages[messages.length - 1];
@@ -201,8 +239,19 @@ export function decodeOpenAIResponsesRequest(body: unknown): ChatRequest {
     });
   }
   const req: ChatRequest = { model: w.model, messages, stream: w.stream === true };
-  if (w.tools && w.tools.length > 0) {
-    req.tools = w.tools.map((t) =>
+  const functions: FunctionToolWire[] = [];
+  w.tools?.forEach((t, i) => {
+    if (t.type === 'shell' && t.environment && t.environment.type !== 'local') {
+      throw new InboundRequestError(
+        `tools.${i}: the built-in tool \`shell\` with a hosted container (\`environment.type\` ${JSON.stringify(t.environment.type)}) is not supported: the gateway serves function tools, custom tools and the local tools, which your application runs; a tool the provider runs brings content into the conversation that the gateway cannot scan for personal data. Leave \`environment\` out, or give \`{ "type": "local" }\`, to run the commands yourself`,
+        `tools.${i}.environment`,
+      );
+    }
+    if (t.type === 'function' || t.type === 'custom') functions.push(t);
+    else localTools.add(t.type);
+  });
+  if (functions.length > 0) {
+    req.tools = functions.map((t) =>
       t.type === 'custom'
         ? { type: 'function', name: t.name, ...(t.description ? { description: t.description } : {}), parameters: {}, custom: t.format ? { format: t.format } : {} }
         : {
@@ -216,12 +265,8 @@ export function decodeOpenAIResponsesRequest(body: unknown): ChatRequest {
   }
   const tc = w.tool_choice;
   if (tc !== undefined) {
-    req.toolChoice =
-      typeof tc === 'string'
-        ? { type: tc }
-        : tc.type === 'allowed_tools'
-          ? allowedTools(tc.mode, tc.tools.map((t) => t.name), req.tools, (i) => `tool_choice.tools.${i}`)
-          : { type: 'tool', name: tc.name };
+    const choice = toolChoiceOf(tc, req.tools, localTools);
+    if (choice) req.toolChoice = choice;
   }
   if (w.parallel_tool_calls != null) req.parallelToolCalls = w.parallel_tool_calls;
   if (w.temperature != null) req.temperature = w.temperature;
@@ -247,7 +292,33 @@ export function decodeOpenAIResponsesRequest(body: unknown): ChatRequest {
   if (extra) req.extra = extra;
   const unreadTexts = unreadNestedTexts(body, w);
   if (unreadTexts) req.unreadTexts = unreadTexts;
+  if (localTools.size > 0) req.localTools = [...localTools];
   return req;
+}
+
+type FunctionToolWire = Extract<NonNullable<z.infer<typeof ResponsesRequestWire>['tools']>[number], { type: 'function' | 'custom' }>;
+
+/**
+ * The canonical tool choice; undefined when it names a local tool (noted in `localTools`), which
+ * only the client's own body carries to the provider (ADR 0038).
+ */
+function toolChoiceOf(tc: NonNullable<z.infer<typeof ResponsesRequestWire>['tool_choice']>, tools: ChatRequest['tools'], localTools: Set<LocalTool>): ToolChoice | undefined {
+  if (typeof tc === 'string') return { type: tc };
+  if (tc.type === 'allowed_tools') {
+    const named: string[] = [];
+    const params: number[] = [];
+    tc.tools.forEach((t, i) => {
+      if ('name' in t) {
+        named.push(t.name);
+        params.push(i);
+      } else localTools.add(t.type);
+    });
+    const choice = named.length > 0 ? allowedTools(tc.mode, named, tools, (i) => `tool_choice.tools.${params[i] ?? i}`) : undefined;
+    return named.length === tc.tools.length ? choice : undefined;
+  }
+  if ('name' in tc) return { type: 'tool', name: tc.name };
+  localTools.add(tc.type);
+  return undefined;
 }
 
 /** The request members the decoder reads; the others travel as `ChatRequest.extra`. */
@@ -280,7 +351,22 @@ function messageItem(id: string, text: string, status: string): JsonRecord {
   return { type: 'message', id, status, role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] };
 }
 
-function functionCallItem(call: { id: string; name: string; arguments: string; custom?: true | undefined }, status: string): JsonRecord {
+/** The id prefix of the items the gateway writes for each local tool's calls. */
+const LOCAL_ITEM_PREFIX: Readonly<Record<LocalToolItem, string>> = { shell_call: 'sh', local_shell_call: 'lsh', apply_patch_call: 'apc' };
+
+/** A local tool's call item (ADR 0038): the canonical call's arguments are its members. */
+function localCallItem(item: LocalToolItem, id: string, args: string, status: string): JsonRecord {
+  let members: unknown;
+  try {
+    members = JSON.parse(args);
+  } catch {
+    members = undefined;
+  }
+  return { type: item, id: `${LOCAL_ITEM_PREFIX[item]}_${id}`, call_id: id, ...(members !== null && typeof members === 'object' ? members : {}), status };
+}
+
+function functionCallItem(call: { id: string; name: string; arguments: string; custom?: true | undefined; item?: LocalToolItem | undefined }, status: string): JsonRecord {
+  if (call.item) return localCallItem(call.item, call.id, call.arguments, status);
   // A custom tool's call carries its input text (ADR 0036).
   if (call.custom) return { type: 'custom_tool_call', id: `ctc_${call.id}`, call_id: call.id, name: call.name, input: call.arguments, status };
   return { type: 'function_call', id: `fc_${call.id}`, call_id: call.id, name: call.name, arguments: call.arguments, status };
@@ -329,7 +415,10 @@ export function createOpenAIResponsesStreamEncoder(o: { model?: string; id?: str
   let started = false;
   const output: JsonRecord[] = [];
   let openText: { itemId: string; outputIndex: number; pieces: string[] } | undefined;
-  const tools = new Map<number, { itemId: string; outputIndex: number; callId: string; name: string; pieces: string[]; done: boolean; custom?: true }>();
+  const tools = new Map<
+    number,
+    { itemId: string; outputIndex: number; callId: string; name: string; pieces: string[]; done: boolean; custom?: true; item?: LocalToolItem; announced?: true }
+  >();
   let finishReason: ChatResponse['finishReason'] = 'stop';
   let usage: ChatResponse['usage'];
   let failed = false;
@@ -366,8 +455,14 @@ export function createOpenAIResponsesStreamEncoder(o: { model?: string; id?: str
       if (t.done) continue;
       t.done = true;
       const args = t.pieces.join('');
-      const item = functionCallItem({ id: t.callId, name: t.name, arguments: args, custom: t.custom }, 'completed');
+      const item = functionCallItem({ id: t.callId, name: t.name, arguments: args, custom: t.custom, item: t.item }, 'completed');
       output[t.outputIndex] = item;
+      if (t.item) {
+        // A local tool's call: announced with its members, which came whole; no deltas.
+        if (!t.announced) out += emit('response.output_item.added', { output_index: t.outputIndex, item: { ...item, status: 'in_progress' } });
+        out += emit('response.output_item.done', { output_index: t.outputIndex, item });
+        continue;
+      }
       out +=
         (t.custom
           ? emit('response.custom_tool_call_input.done', { item_id: t.itemId, output_index: t.outputIndex, input: args })
@@ -403,17 +498,34 @@ export function createOpenAIResponsesStreamEncoder(o: { model?: string; id?: str
         }
         case 'tool_call_start': {
           let out = start() + closeText();
-          const t = { itemId: `${e.custom ? 'ctc' : 'fc'}_${e.id}`, outputIndex: output.length, callId: e.id, name: e.name, pieces: [] as string[], done: false, ...(e.custom ? { custom: true as const } : {}) };
+          const t = {
+            itemId: `${e.item ? LOCAL_ITEM_PREFIX[e.item] : e.custom ? 'ctc' : 'fc'}_${e.id}`,
+            outputIndex: output.length,
+            callId: e.id,
+            name: e.name,
+            pieces: [] as string[],
+            done: false,
+            ...(e.custom ? { custom: true as const } : {}),
+            ...(e.item ? { item: e.item } : {}),
+          };
           tools.set(e.index, t);
-          const item = functionCallItem({ id: e.id, name: e.name, arguments: '', custom: e.custom }, 'in_progress');
+          const item = functionCallItem({ id: e.id, name: e.name, arguments: '', custom: e.custom, item: e.item }, 'in_progress');
           output.push(item);
-          out += emit('response.output_item.added', { output_index: t.outputIndex, item });
+          // A local tool's call is announced once its members are in (its one delta).
+          if (!e.item) out += emit('response.output_item.added', { output_index: t.outputIndex, item });
           return out;
         }
         case 'tool_call_delta': {
           const t = tools.get(e.index);
           if (!t || e.argumentsDelta.length === 0) return '';
           t.pieces.push(e.argumentsDelta);
+          if (t.item) {
+            if (t.announced) return '';
+            t.announced = true;
+            const item = functionCallItem({ id: t.callId, name: t.name, arguments: t.pieces.join(''), item: t.item }, 'in_progress');
+            output[t.outputIndex] = item;
+            return emit('response.output_item.added', { output_index: t.outputIndex, item });
+          }
           return emit(t.custom ? 'response.custom_tool_call_input.delta' : 'response.function_call_arguments.delta', { item_id: t.itemId, output_index: t.outputIndex, delta: e.argumentsDelta });
         }
         case 'usage':

@@ -1,4 +1,4 @@
-import type { ChatResponse, FinishReason, ToolCall } from '../canonical/chat.js';
+import { LOCAL_TOOL_OF_ITEM, LocalToolItem, type ChatResponse, type FinishReason, type ToolCall } from '../canonical/chat.js';
 import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/stream-event.js';
 import type { PassthroughStreamParser } from '../adapters/adapter.js';
 import { invalidResponse } from '../wire/error-mapping.js';
@@ -38,6 +38,17 @@ function finishOf(response: JsonRecord, calledTools: boolean): { finishReason: F
   return { finishReason: calledTools ? 'tool_calls' : 'stop', providerFinishReason: status };
 }
 
+/** The members of a local tool's call item (ADR 0038) that make its canonical call's arguments. */
+const ITEM_OWN = new Set(['type', 'id', 'call_id', 'status']);
+
+/** A local tool's call item -> canonical call; undefined for any other item. */
+function localCall(item: JsonRecord): (ToolCall & { item: LocalToolItem }) | undefined {
+  const kind = LocalToolItem.safeParse(item['type']);
+  if (!kind.success) return undefined;
+  const payload = Object.fromEntries(Object.entries(item).filter(([k]) => !ITEM_OWN.has(k)));
+  return { id: str(item['call_id']) ?? str(item['id']) ?? '', name: LOCAL_TOOL_OF_ITEM[kind.data], arguments: JSON.stringify(payload), item: kind.data };
+}
+
 /** A response object (the body, or `response` of a stream's last event) -> canonical answer. */
 function responseOf(root: JsonRecord): ChatResponse {
   let text = '';
@@ -55,6 +66,9 @@ function responseOf(root: JsonRecord): ChatResponse {
       toolCalls.push({ id: str(item['call_id']) ?? str(item['id']) ?? '', name: str(item['name']) ?? '', arguments: str(item['arguments']) ?? '' });
     } else if (item?.['type'] === 'custom_tool_call') {
       toolCalls.push({ id: str(item['call_id']) ?? str(item['id']) ?? '', name: str(item['name']) ?? '', arguments: str(item['input']) ?? '', custom: true });
+    } else if (item) {
+      const call = localCall(item);
+      if (call) toolCalls.push(call);
     }
   }
   const res: ChatResponse = {
@@ -114,11 +128,25 @@ class ResponsesEventDecoder {
       case 'response.output_item.added': {
         const item = rec(event['item']);
         const at = num(event['output_index']);
-        const custom = item?.['type'] === 'custom_tool_call';
-        if ((item?.['type'] !== 'function_call' && !custom) || at === undefined) return;
+        if (!item || at === undefined) return;
+        const custom = item['type'] === 'custom_tool_call';
+        const local = localCall(item);
+        if (item['type'] !== 'function_call' && !custom && !local) return;
         const index = this.calls.size;
         this.calls.set(at, index);
+        if (local) {
+          // Its members come whole with the finished item (`response.output_item.done`).
+          out.push({ type: 'tool_call_start', index, id: local.id, name: local.name, item: local.item });
+          return;
+        }
         out.push({ type: 'tool_call_start', index, id: str(item['call_id']) ?? str(item['id']) ?? '', name: str(item['name']) ?? '', ...(custom ? { custom: true as const } : {}) });
+        return;
+      }
+      case 'response.output_item.done': {
+        const item = rec(event['item']);
+        const index = this.calls.get(num(event['output_index']) ?? -1);
+        const local = item ? localCall(item) : undefined;
+        if (local && index !== undefined) out.push({ type: 'tool_call_delta', index, argumentsDelta: local.arguments });
         return;
       }
       case 'response.custom_tool_call_input.delta':

@@ -263,11 +263,16 @@ function passthrough(variant: Variant): PassthroughSupport {
 function responsesPassthrough(variant: Variant): PassthroughSupport {
   return {
     inbound: 'openai-responses',
+    takesOutputLimit: true,
     buildRequest(input, deployment) {
       const parsed = input.parsed;
       const needsModel = parsed['model'] !== deployment.model;
       const needsStore = parsed['store'] === undefined || parsed['store'] === null;
-      const body = needsModel || needsStore ? JSON.stringify({ ...parsed, model: deployment.model, ...(needsStore ? { store: false } : {}) }) : input.raw;
+      const limit = input.maxOutputTokens !== undefined ? { max_output_tokens: input.maxOutputTokens } : {};
+      const body =
+        needsModel || needsStore || input.maxOutputTokens !== undefined
+          ? JSON.stringify({ ...parsed, model: deployment.model, ...(needsStore ? { store: false } : {}), ...limit })
+          : input.raw;
       return httpRequest(variant, deployment, 'responses', body, parsed['stream'] === true);
     },
     createStreamParser: () => createOpenAIResponsesPassthroughParser(streamErrorCode),

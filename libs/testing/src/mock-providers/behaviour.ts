@@ -10,6 +10,11 @@ export interface MockToolCall {
   arguments: string;
   /** A call of an OpenAI custom tool: `arguments` is free text, sent as `custom.input` (OpenAI's APIs only). */
   custom?: boolean;
+  /**
+   * A call of one of OpenAI's local tools, as the Responses item of this type (OpenAI's Responses
+   * API only): `arguments` is the JSON object of its members (`{"action":{...}}`), `name` the tool.
+   */
+  local?: 'shell_call' | 'local_shell_call' | 'apply_patch_call';
   /** Wire id. Default: a per-provider deterministic id. Gemini and Ollama send it only when given. */
   id?: string;
 }
@@ -201,6 +206,7 @@ export interface ReplyToolCall {
   arguments: string;
   argumentChunks: string[];
   custom?: boolean;
+  local?: MockToolCall['local'];
 }
 
 /** One answer, provider-neutral: the dialects encode it. */
@@ -265,7 +271,7 @@ export function buildReply(seq: number, request: MockChatRequest, b: MockBehavio
   else if (b.reply) text = b.reply(request);
   else text = useTools ? '' : request.lastUserText.length > 0 ? request.lastUserText : 'ok';
   const toolCalls: ReplyToolCall[] = useTools
-    ? (b.toolCalls ?? []).map((c) => ({ id: c.id, name: c.name, arguments: c.arguments, argumentChunks: splitText(c.arguments, chunks), ...(c.custom ? { custom: true } : {}) }))
+    ? (b.toolCalls ?? []).map((c) => ({ id: c.id, name: c.name, arguments: c.arguments, argumentChunks: splitText(c.arguments, chunks), ...(c.custom ? { custom: true } : {}), ...(c.local ? { local: c.local } : {}) }))
     : [];
   let answerTokens = mockTokenCount(text);
   for (const c of toolCalls) answerTokens += mockTokenCount(c.arguments);

@@ -186,6 +186,28 @@ describe('mock provider: provider-specific protocol rules', () => {
     expect(await ok.json()).toMatchObject({ model: 'd1', choices: [{ message: { content: 'hi' } }], prompt_filter_results: [{ prompt_index: 0 }] });
   });
 
+  it("openai: a local tool's items need the tool declared; its calls answer, a shell call's commands streamed one by one", async () => {
+    const mock = await start({ provider: 'openai' });
+    const call = { type: 'shell_call', call_id: 'c1', action: { commands: ['ls'] }, status: 'completed' };
+    const undeclared = await post(mock, '/v1/responses', JSON.stringify({ model: 'gpt-mock', input: [{ role: 'user', content: 'hi' }, call] }));
+    expect(undeclared.status).toBe(400);
+    expect(await undeclared.text()).toContain("requires the 'shell' tool");
+    const action = { commands: ['ls', 'pwd'], timeout_ms: null, max_output_length: null };
+    mock.setBehaviour({ toolCalls: [{ name: 'shell', local: 'shell_call', arguments: JSON.stringify({ action }), id: 'c2' }] });
+    const body = { model: 'gpt-mock', input: [{ role: 'user', content: 'hi' }, call, { type: 'shell_call_output', call_id: 'c1', output: [{ stdout: 'a.txt', stderr: '', outcome: { type: 'exit', exit_code: 0 } }] }], tools: [{ type: 'shell' }] };
+    const answered = await post(mock, '/v1/responses', JSON.stringify(body));
+    expect(((await answered.json()) as { output: unknown[] }).output).toEqual([{ type: 'shell_call', id: 'sh_mock2_0', call_id: 'c2', action, status: 'completed' }]);
+    // What the commands printed is part of the prompt.
+    mock.setBehaviour({ toolCalls: undefined, reply: (r) => r.promptText });
+    expect(JSON.stringify(await (await post(mock, '/v1/responses', JSON.stringify(body))).json())).toContain('a.txt');
+    mock.setBehaviour({ toolCalls: [{ name: 'shell', local: 'shell_call', arguments: JSON.stringify({ action }), id: 'c2' }], reply: undefined });
+    const streamed = await (await post(mock, '/v1/responses', JSON.stringify({ ...body, stream: true }))).text();
+    expect(streamed.match(/event: response\.shell_call_command\.delta/g)).toHaveLength(2);
+    expect(streamed).toContain('"delta":"pwd"');
+    const patchOnly = await post(mock, '/v1/responses', JSON.stringify({ ...body, tools: [{ type: 'apply_patch' }] }));
+    expect(patchOnly.status).toBe(400);
+  });
+
   it('mistral: refuses stream_options with 422, like the real API', async () => {
     const mock = await start({ provider: 'mistral' });
     const res = await post(mock, '/v1/chat/completions', chat('x', { stream: true, stream_options: { include_usage: true } }));

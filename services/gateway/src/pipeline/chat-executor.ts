@@ -24,6 +24,7 @@ import {
   type StreamCutter,
   type StreamEvent,
   type StreamParser,
+  type ToolCall,
   type Usage,
 } from '@totra/providers';
 import { demoResponse, demoStream } from '../demo/demo-provider.js';
@@ -335,8 +336,12 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
   // stage rewrote put in place (ADR 0028), possibly through an API other than its wire format
   // (OpenAI's Responses API, ADR 0029), whose own parsers then read its answers. The answer is
   // passed through when nothing in it must be restored or scanned.
-  const own = request === run.request ? passthroughFor(adapter, run.inbound, deployment) : undefined;
-  const body: PassthroughInput | undefined = own && (run.allowPassthrough ? { raw: run.raw, parsed: run.parsed } : run.rewritten);
+  // A budget's lower output limit goes into the body where that API's pass-through writes it.
+  const api = passthroughFor(adapter, run.inbound, deployment);
+  const lowered = request === run.request ? undefined : request.maxTokens;
+  const own = lowered === undefined || api?.takesOutputLimit ? api : undefined;
+  const given: PassthroughInput | undefined = own && (run.allowPassthrough ? { raw: run.raw, parsed: run.parsed } : run.rewritten);
+  const body = given && lowered !== undefined ? { ...given, maxOutputTokens: lowered } : given;
   const sent = own && body ? own : undefined;
   const passthrough = sent && !run.output && (!capped || sent.createStreamCutter) ? sent : undefined;
   const built = sent && body ? passthroughRequest(adapter, sent, body, run, deployment) : prepareRequest(adapter, request, deployment, new Date());
@@ -589,12 +594,37 @@ function counted(usage: Usage | undefined): { usage: Usage | undefined; uncounte
 }
 
 /** Restores the caller's values in a whole answer (text and tool-call arguments of every choice). */
-function restoreResponse<T extends { text: string; toolCalls: { arguments: string }[]; moreChoices?: ChatChoice[] | undefined }>(res: T, output: OutputTransform | undefined): T {
+function restoreResponse<T extends { text: string; toolCalls: Pick<ToolCall, 'arguments' | 'item'>[]; moreChoices?: ChatChoice[] | undefined }>(res: T, output: OutputTransform | undefined): T {
   if (!output) return res;
-  const restore = <C extends { text: string; toolCalls: { arguments: string }[] }>(c: C): C => ({ ...c, text: output.text(c.text), toolCalls: c.toolCalls.map((t) => ({ ...t, arguments: output.text(t.arguments) })) });
+  const restore = <C extends { text: string; toolCalls: Pick<ToolCall, 'arguments' | 'item'>[] }>(c: C): C => ({
+    ...c,
+    text: output.text(c.text),
+    toolCalls: c.toolCalls.map((t) => ({ ...t, arguments: t.item ? restoreJson(t.arguments, output) : output.text(t.arguments) })),
+  });
   const restored = restore(res);
   if (res.moreChoices) restored.moreChoices = res.moreChoices.map(restore);
   return restored;
+}
+
+/**
+ * Restores the caller's values in each string of a JSON text (a local tool's call, ADR 0038,
+ * whose members the client's SDK reads as JSON): a value with a quote or a backslash stays valid
+ * JSON. A text that is not JSON is restored as text.
+ */
+function restoreJson(json: string, output: OutputTransform): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return output.text(json);
+  }
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return output.text(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return JSON.stringify(walk(value));
 }
 
 /**
@@ -606,11 +636,11 @@ function restoreResponse<T extends { text: string; toolCalls: { arguments: strin
 function streamRestorer(output: OutputTransform): (events: StreamEvent[]) => StreamEvent[] {
   type Restorer = ReturnType<OutputTransform['stream']>;
   /** Per choice: its text's restorer and its tool calls'. */
-  const choices = new Map<number, { text: Restorer; tools: Map<number, Restorer> }>();
+  const choices = new Map<number, { text: Restorer; tools: Map<number, Restorer>; local: Set<number> }>();
   const of = (n: number) => {
     let c = choices.get(n);
     if (!c) {
-      c = { text: output.stream(), tools: new Map() };
+      c = { text: output.stream(), tools: new Map(), local: new Set() };
       choices.set(n, c);
     }
     return c;
@@ -638,6 +668,12 @@ function streamRestorer(output: OutputTransform): (events: StreamEvent[]) => Str
         }
         const t = of(e.choice ?? 0).text.push(e.text);
         if (t) out.push({ ...e, text: t });
+      } else if (e.type === 'tool_call_start' && e.item) {
+        // A local tool's call comes whole, in one delta (the provider's finished item).
+        of(e.choice ?? 0).local.add(e.index);
+        out.push(e);
+      } else if (e.type === 'tool_call_delta' && choices.get(e.choice ?? 0)?.local.has(e.index)) {
+        out.push({ ...e, argumentsDelta: restoreJson(e.argumentsDelta, output) });
       } else if (e.type === 'tool_call_delta') {
         const tools = of(e.choice ?? 0).tools;
         let r = tools.get(e.index);

@@ -81,12 +81,43 @@ function responsesUsage(u: ResolvedUsage): JsonRecord {
   };
 }
 
-function responsesItems(reply: MockReply, family: OpenAIFamily): { message?: JsonRecord; calls: JsonRecord[] } {
-  const calls: JsonRecord[] = reply.toolCalls.map((c, i) =>
-    c.custom
-      ? { id: `ctc_mock${reply.seq}_${i}`, type: 'custom_tool_call', status: 'completed', call_id: c.id ?? defaultToolId(family, i), name: c.name, input: c.arguments }
-      : { id: `fc_mock${reply.seq}_${i}`, type: 'function_call', status: 'completed', call_id: c.id ?? defaultToolId(family, i), name: c.name, arguments: c.arguments },
-  );
+/** The tool each local tool's call and output items belong to. */
+const LOCAL_ITEM_TOOLS: Readonly<Record<string, string>> = {
+  shell_call: 'shell',
+  shell_call_output: 'shell',
+  local_shell_call: 'local_shell',
+  local_shell_call_output: 'local_shell',
+  apply_patch_call: 'apply_patch',
+  apply_patch_call_output: 'apply_patch',
+};
+const LOCAL_ITEM_PREFIX: Readonly<Record<string, string>> = { shell_call: 'sh', local_shell_call: 'lsh', apply_patch_call: 'apc' };
+
+/** The strings of a local tool's item but its type, ids and status (its commands, patch, output). */
+function localItemTexts(value: unknown, into: string[], key = ''): void {
+  if (typeof value === 'string') {
+    if (key !== 'type' && key !== 'id' && key !== 'call_id' && key !== 'status') into.push(value);
+  } else if (Array.isArray(value)) for (const v of value) localItemTexts(v, into);
+  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) localItemTexts(v, into, k);
+}
+
+/** The local tools a Responses request declares (`{ type: 'shell' }`, ...). */
+function declaredLocalTools(body: JsonRecord): Set<string> {
+  const declared = new Set<string>();
+  for (const t of arr(body['tools']) ?? []) {
+    const type = str(rec(t)?.['type']);
+    if (type === 'shell' || type === 'local_shell' || type === 'apply_patch') declared.add(type);
+  }
+  return declared;
+}
+
+function responsesItems(reply: MockReply, family: OpenAIFamily, body: JsonRecord): { message?: JsonRecord; calls: JsonRecord[] } {
+  const declared = declaredLocalTools(body);
+  const calls: JsonRecord[] = reply.toolCalls.map((c, i) => {
+    if (!c.local) return plainCall(reply, c, i, family);
+    const tool = LOCAL_ITEM_TOOLS[c.local] ?? c.local;
+    if (!declared.has(tool)) throw new WireRequestError(400, `mock behaviour: a ${c.local} answers a request that declares the tool '${tool}', and this one does not`);
+    return { type: c.local, id: `${LOCAL_ITEM_PREFIX[c.local] ?? 'x'}_mock${reply.seq}_${i}`, call_id: c.id ?? defaultToolId(family, i), ...(JSON.parse(c.arguments) as JsonRecord), status: 'completed' };
+  });
   if (reply.text.length === 0 && calls.length > 0) return { calls };
   const message = {
     id: `msg_mock${reply.seq}`,
@@ -96,6 +127,12 @@ function responsesItems(reply: MockReply, family: OpenAIFamily): { message?: Jso
     content: [{ type: 'output_text', text: reply.text, annotations: [], logprobs: [] }],
   };
   return { message, calls };
+}
+
+function plainCall(reply: MockReply, c: MockReply['toolCalls'][number], i: number, family: OpenAIFamily): JsonRecord {
+  return c.custom
+      ? { id: `ctc_mock${reply.seq}_${i}`, type: 'custom_tool_call', status: 'completed', call_id: c.id ?? defaultToolId(family, i), name: c.name, input: c.arguments }
+    : { id: `fc_mock${reply.seq}_${i}`, type: 'function_call', status: 'completed', call_id: c.id ?? defaultToolId(family, i), name: c.name, arguments: c.arguments };
 }
 
 function responseObject(reply: MockReply, request: ChatView, status: string, output: JsonRecord[], final: boolean): JsonRecord {
@@ -130,7 +167,7 @@ function responseObject(reply: MockReply, request: ChatView, status: string, out
 }
 
 function responsesJson(reply: MockReply, request: ChatView, family: OpenAIFamily): string {
-  const { message, calls } = responsesItems(reply, family);
+  const { message, calls } = responsesItems(reply, family, request.body);
   return J(responseObject(reply, request, 'completed', message ? [message, ...calls] : calls, true));
 }
 
@@ -142,7 +179,7 @@ function responsesStream(reply: MockReply, request: ChatView, family: OpenAIFami
     if (text !== undefined) frame.text = text;
     frames.push(frame);
   };
-  const { message, calls } = responsesItems(reply, family);
+  const { message, calls } = responsesItems(reply, family, request.body);
   emit('response.created', { response: responseObject(reply, request, 'in_progress', [], false) });
   emit('response.in_progress', { response: responseObject(reply, request, 'in_progress', [], false) });
   let outputIndex = 0;
@@ -172,6 +209,24 @@ function responsesStream(reply: MockReply, request: ChatView, family: OpenAIFami
     const item_id = call['id'];
     const output_index = outputIndex++;
     const custom = call['type'] === 'custom_tool_call';
+    if (call['type'] === 'shell_call') {
+      // Its commands stream one by one, as OpenAI streams them.
+      const action = rec(call['action']) ?? {};
+      const commands = (arr(action['commands']) ?? []).map((c) => str(c) ?? '');
+      emit('response.output_item.added', { output_index, item: { ...call, action: { ...action, commands: [] }, status: 'in_progress' } });
+      commands.forEach((command, command_index) => {
+        emit('response.shell_call_command.added', { output_index, command_index, command: '' });
+        emit('response.shell_call_command.delta', { output_index, command_index, delta: command });
+        emit('response.shell_call_command.done', { output_index, command_index, command });
+      });
+      emit('response.output_item.done', { output_index, item: call });
+      return;
+    }
+    if (LOCAL_ITEM_TOOLS[str(call['type']) ?? '']) {
+      emit('response.output_item.added', { output_index, item: { ...call, status: 'in_progress' } });
+      emit('response.output_item.done', { output_index, item: call });
+      return;
+    }
     emit('response.output_item.added', { output_index, item: { ...call, status: 'in_progress', ...(custom ? { input: '' } : { arguments: '' }) } });
     for (const delta of reply.toolCalls[i]?.argumentChunks ?? []) {
       emit(custom ? 'response.custom_tool_call_input.delta' : 'response.function_call_arguments.delta', { item_id, output_index, delta });
@@ -197,9 +252,19 @@ function responsesView(body: JsonRecord, family: OpenAIFamily): ChatView {
     texts.push(input);
     lastUserText = input;
   } else if (Array.isArray(input)) {
+    const declared = declaredLocalTools(body);
     for (const raw of input) {
       const item = rec(raw);
       if (!item) continue;
+      const local = LOCAL_ITEM_TOOLS[str(item['type']) ?? ''];
+      if (local) {
+        // As OpenAI: a local tool's call or output goes with the tool declared.
+        if (!declared.has(local)) throw new WireRequestError(400, `Invalid input: an item of type '${str(item['type'])}' requires the '${local}' tool in 'tools'.`);
+        const found: string[] = [];
+        localItemTexts(item, found);
+        texts.push(found.join('\n'));
+        continue;
+      }
       const output = str(item['output']);
       const text = output ?? contentText(item['content']);
       texts.push(text);

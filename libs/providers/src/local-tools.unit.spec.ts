@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { prepareRequest, type Deployment } from './adapters/adapter.js';
+import { providerAdapters } from './adapters/registry.js';
+import { createStreamAccumulator, type StreamEvent } from './canonical/stream-event.js';
+import { unsupportedContent } from './inbound/unsupported-content.js';
+import { createOpenAIResponsesStreamEncoder, decodeOpenAIResponsesRequest, encodeOpenAIResponsesResponse } from './openai/openai-responses.codec.js';
+import { createOpenAIResponsesPassthroughParser, decodeOpenAIResponsesResponse } from './openai/openai-responses.decode.js';
+import { openaiAdapter } from './openai/openai.adapter.js';
+import { SseDecoder, formatSse } from './wire/sse.js';
+
+// OpenAI's local tools (ADR 0038): `shell`, `local_shell` and `apply_patch`, run by the
+// application, called in Responses items of their own. The request reaches OpenAI only as the
+// client's body, their texts scanned as unread texts; their calls are read into canonical calls
+// whose arguments are the items' members, and written back as the same items.
+const action = { commands: ['ls -la', 'cat notes.txt'], timeout_ms: 5000, max_output_length: null };
+const history = [
+  { role: 'user', content: 'What is in my notes?' },
+  { type: 'shell_call', id: 'sh_1', call_id: 'call_1', action, status: 'completed' },
+  { type: 'shell_call_output', call_id: 'call_1', max_output_length: null, output: [{ stdout: 'call Ann at 555-0100', stderr: '', outcome: { type: 'exit', exit_code: 0 } }] },
+  { type: 'apply_patch_call', id: 'apc_1', call_id: 'call_2', operation: { type: 'delete_file', path: 'old.txt' }, status: 'completed' },
+  { type: 'apply_patch_call_output', call_id: 'call_2', status: 'failed', output: 'old.txt: no such file' },
+  { type: 'local_shell_call', id: 'lsh_1', call_id: 'call_3', action: { type: 'exec', command: ['pwd'], env: { HOME: '/home/ann' } }, status: 'completed' },
+  { type: 'local_shell_call_output', id: 'call_3', output: '/home/ann' },
+];
+
+describe('local tools in requests', () => {
+  it('are noted by type, not translated, and every text in their calls and outputs is kept to be scanned', () => {
+    const req = decodeOpenAIResponsesRequest({ model: 'gpt-5.1', input: history, tools: [{ type: 'shell' }, { type: 'apply_patch' }, { type: 'local_shell' }] });
+    expect(req.localTools?.slice().sort()).toEqual(['apply_patch', 'local_shell', 'shell']);
+    expect(req.tools).toBeUndefined();
+    expect(req.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'What is in my notes?' }] }]);
+    expect(req.unreadTexts).toEqual(expect.arrayContaining(['ls -la', 'cat notes.txt', 'call Ann at 555-0100', 'old.txt', 'old.txt: no such file', 'pwd', '/home/ann']));
+    expect(req.unreadTexts).not.toContain('call_1');
+  });
+
+  it('keep function tools beside them, and a tool choice naming one travels in the body only', () => {
+    const fn = { type: 'function', name: 'lookup', parameters: { type: 'object', properties: {} } };
+    const named = decodeOpenAIResponsesRequest({ model: 'm', input: 'Hi', tools: [fn, { type: 'shell' }], tool_choice: { type: 'shell' } });
+    expect(named.tools?.map((t) => t.name)).toEqual(['lookup']);
+    expect(named.toolChoice).toBeUndefined();
+    expect(named.localTools).toEqual(['shell']);
+    const allowed = decodeOpenAIResponsesRequest({ model: 'm', input: 'Hi', tools: [fn, { type: 'apply_patch' }], tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'function', name: 'lookup' }, { type: 'apply_patch' }] } });
+    expect(allowed.toolChoice).toBeUndefined();
+    const functionsOnly = decodeOpenAIResponsesRequest({ model: 'm', input: 'Hi', tools: [fn, { type: 'apply_patch' }], tool_choice: { type: 'allowed_tools', mode: 'required', tools: [{ type: 'function', name: 'lookup' }] } });
+    expect(functionsOnly.toolChoice).toEqual({ type: 'allowed', mode: 'required', names: ['lookup'] });
+    expect(() => decodeOpenAIResponsesRequest({ model: 'm', input: 'Hi', tools: [fn], tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'shell' }, { type: 'function', name: 'nope' }] } })).toThrow(
+      expect.objectContaining({ param: 'tool_choice.tools.1' }),
+    );
+  });
+
+  it('refuse a shell in a hosted container, naming the member, and a local environment is served', () => {
+    expect(() => decodeOpenAIResponsesRequest({ model: 'm', input: 'Hi', tools: [{ type: 'shell', environment: { type: 'container_reference', container_id: 'cntr_1' } }] })).toThrow(
+      expect.objectContaining({ param: 'tools.0.environment', message: expect.stringContaining('hosted container (`environment.type` "container_reference")') }),
+    );
+    expect(decodeOpenAIResponsesRequest({ model: 'm', input: 'Hi', tools: [{ type: 'shell', environment: { type: 'local' } }] }).localTools).toEqual(['shell']);
+    // Provider-run tools stay refused, and the refusal names what is served.
+    expect(unsupportedContent({ tools: [{ type: 'code_interpreter' }] }, 'openai-responses')?.message).toContain('the local tools `shell`, `local_shell` and `apply_patch`');
+  });
+
+  it('are never written by an adapter: only the client’s own Responses body carries them', async () => {
+    const req = decodeOpenAIResponsesRequest({ model: 'm', input: history, tools: [{ type: 'shell' }] });
+    const aws = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+    for (const [kind, adapter] of Object.entries(providerAdapters)) {
+      const deployment = { provider: kind, model: 'm', apiKey: 'k', baseUrl: 'https://example.com', region: 'us-east-1', aws } as Deployment;
+      await expect(prepareRequest(adapter, req, deployment, new Date(0)), kind).rejects.toThrow(
+        expect.objectContaining({ code: 'TOTRA_PROVIDER_UNSUPPORTED', message: expect.stringContaining("the local tool `shell` is served through OpenAI's and Azure OpenAI's Responses API only") }),
+      );
+    }
+  });
+
+  it("go as the client's body with a budget's lower output limit written in", () => {
+    const passthrough = openaiAdapter.passthroughs?.find((p) => p.inbound === 'openai-responses');
+    expect(passthrough?.takesOutputLimit).toBe(true);
+    const parsed = { model: 'gpt-5.1', input: history, tools: [{ type: 'shell' }], max_output_tokens: 4000 };
+    const built = passthrough?.buildRequest({ raw: JSON.stringify(parsed), parsed, maxOutputTokens: 250 }, { provider: 'openai', model: 'gpt-5.1', apiKey: 'k' });
+    expect(JSON.parse(built?.body as string)).toEqual({ ...parsed, store: false, max_output_tokens: 250 });
+  });
+});
+
+describe('local tool calls in answers', () => {
+  const call = { type: 'shell_call', id: 'sh_9', call_id: 'call_9', action, environment: null, status: 'completed' };
+  const patch = { type: 'apply_patch_call', id: 'apc_9', call_id: 'call_8', operation: { type: 'create_file', path: 'a.txt', diff: '+hello\n' }, status: 'completed' };
+  const answer = { id: 'resp_1', object: 'response', created_at: 1, model: 'gpt-5.1', status: 'completed', output: [call, patch], usage: null };
+
+  it('are read into calls whose arguments are the items’ members, and written back as the same items', () => {
+    const res = decodeOpenAIResponsesResponse(JSON.stringify(answer));
+    expect(res.toolCalls).toEqual([
+      { id: 'call_9', name: 'shell', arguments: JSON.stringify({ action, environment: null }), item: 'shell_call' },
+      { id: 'call_8', name: 'apply_patch', arguments: JSON.stringify({ operation: patch.operation }), item: 'apply_patch_call' },
+    ]);
+    expect(res.finishReason).toBe('tool_calls');
+    expect(encodeOpenAIResponsesResponse(res)['output']).toEqual([
+      { ...call, id: 'sh_call_9' },
+      { ...patch, id: 'apc_call_8' },
+    ]);
+  });
+
+  it("stream from OpenAI's events as whole calls, and are written as items announced with their members", () => {
+    const frames = [
+      { type: 'response.created', response: { ...answer, status: 'in_progress', output: [] } },
+      { type: 'response.output_item.added', output_index: 0, item: { ...call, action: { ...action, commands: [] }, status: 'in_progress' } },
+      { type: 'response.shell_call_command.added', output_index: 0, command_index: 0, command: '' },
+      { type: 'response.shell_call_command.delta', output_index: 0, command_index: 0, delta: 'ls -la' },
+      { type: 'response.shell_call_command.done', output_index: 0, command_index: 0, command: 'ls -la' },
+      { type: 'response.output_item.done', output_index: 0, item: call },
+      { type: 'response.completed', response: answer },
+    ];
+    const wire = frames.map((f, i) => formatSse(JSON.stringify({ ...f, sequence_number: i }), f.type)).join('');
+    const parser = createOpenAIResponsesPassthroughParser(() => 'TOTRA_PROVIDER_UNAVAILABLE');
+    const pushed = parser.push(wire);
+    expect(pushed.forward).toBe(wire);
+    const events: StreamEvent[] = [...pushed.events, ...parser.end().events];
+    expect(events.filter((e) => e.type === 'tool_call_start' || e.type === 'tool_call_delta')).toEqual([
+      { type: 'tool_call_start', index: 0, id: 'call_9', name: 'shell', item: 'shell_call' },
+      { type: 'tool_call_delta', index: 0, argumentsDelta: JSON.stringify({ action, environment: null }) },
+    ]);
+    const accumulator = createStreamAccumulator();
+    accumulator.pushAll(events);
+    expect(accumulator.result().toolCalls).toEqual([{ id: 'call_9', name: 'shell', arguments: JSON.stringify({ action, environment: null }), item: 'shell_call' }]);
+
+    const encoder = createOpenAIResponsesStreamEncoder({ model: 'gpt-5.1' });
+    const written = events.map((e) => encoder.push(e)).join('') + encoder.end();
+    const sent = new SseDecoder().push(written).map((m) => JSON.parse(m.data) as { type: string; item?: unknown; response?: { output: unknown[] } });
+    const item = { ...call, id: 'sh_call_9' };
+    expect(sent.filter((e) => e.type.startsWith('response.output_item'))).toEqual([
+      expect.objectContaining({ type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress' } }),
+      expect.objectContaining({ type: 'response.output_item.done', output_index: 0, item }),
+    ]);
+    expect(sent.at(-1)?.response?.output).toEqual([item]);
+    expect(written).not.toContain('function_call');
+  });
+});
