@@ -51,6 +51,20 @@ describe('options of the latest OpenAI and Anthropic APIs through the gateway', 
     expect(sent.generationConfig?.['thinkingConfig']).toEqual({ thinkingBudget: 0, includeThoughts: false });
   });
 
+  it("reaches Gemini 3 at its own thinking levels, every effort answered, and a client's budget as a budget", async () => {
+    const sentThinking = () => (h.mocks.gemini.requests.at(-1)?.body as { generationConfig?: Record<string, unknown> }).generationConfig?.['thinkingConfig'];
+    const levels: Record<string, unknown> = {};
+    for (const effort of ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'] as const) {
+      // The mock refuses a level the model does not have, and a level with a budget, as Gemini does.
+      const res = await openai.chat.completions.create({ model: 'gemini-3.1-pro-preview', messages: user, reasoning_effort: effort });
+      expect(res.choices[0]?.message.content, effort).toBeTruthy();
+      levels[effort] = (sentThinking() as { thinkingLevel?: string }).thinkingLevel;
+    }
+    expect(levels).toEqual({ none: 'low', minimal: 'low', low: 'low', medium: 'medium', high: 'high', xhigh: 'high', max: 'high' });
+    await anthropic.messages.create({ model: 'gemini-3.1-pro-preview', max_tokens: 4096, thinking: { type: 'enabled', budget_tokens: 2048 }, messages: user });
+    expect(sentThinking()).toEqual({ thinkingBudget: 2048, includeThoughts: true });
+  });
+
   it('answers a level OpenAI does not have with a 400 that names the member and the levels', async () => {
     const before = h.mocks.openai.requests.length;
     const err = await openai.chat.completions

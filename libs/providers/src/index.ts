@@ -118,6 +118,7 @@ export { AZURE_DEFAULT_API_VERSION, azureOpenAIAdapter, openaiAdapter, openaiCom
 export { ANTHROPIC_DEFAULT_VERSION, anthropicAdapter } from './anthropic/anthropic.adapter.js';
 export { claudeTraits, claudeVersion, type ClaudeTraits } from './anthropic/claude-models.js';
 export { GEMINI_SKIP_SIGNATURE, geminiAdapter, geminiChecksSignatures } from './gemini/gemini.adapter.js';
+export { GEMINI_EFFORT_BUDGETS, geminiThinkingConfig, geminiThinkingLevels, geminiVersion, type GeminiThinkingLevel } from './gemini/gemini-models.js';
 export { mistralAdapter, mistralToolCallId } from './mistral/mistral.adapter.js';
 export { cohereAdapter } from './cohere/cohere.adapter.js';
 export { bedrockAdapter } from './bedrock/bedrock.adapter.js';

@@ -11,6 +11,7 @@ import { bedrockAdapter } from './bedrock/bedrock.adapter.js';
 import { cohereAdapter } from './cohere/cohere.adapter.js';
 import { mistralAdapter } from './mistral/mistral.adapter.js';
 import { geminiAdapter, geminiChecksSignatures } from './gemini/gemini.adapter.js';
+import { geminiThinkingConfig, geminiThinkingLevels, geminiVersion } from './gemini/gemini-models.js';
 import { ollamaAdapter } from './ollama/ollama.adapter.js';
 import { openaiAdapter } from './openai/openai.adapter.js';
 import { decodeOpenAIChatRequest } from './openai/openai-chat.codec.js';
@@ -96,6 +97,27 @@ describe('reasoning effort', () => {
       xhigh: { thinkingBudget: 24576, includeThoughts: true },
       max: { thinkingBudget: 24576, includeThoughts: true },
     });
+  });
+
+  it("reaches Gemini 3 and later at the model's nearest thinking level, and Gemini 2.5 Pro at its least budget for none", () => {
+    const thinking = (model: string) => (effort: string) =>
+      (bodyOf(geminiAdapter.buildRequest(decodeOpenAIChatRequest(chat(effort)), { provider: 'gemini', model, apiKey: 'k' }).body)['generationConfig'] as Record<string, unknown>)['thinkingConfig'];
+    const levels = (model: string) => Object.fromEntries(EFFORTS.map((e) => [e, (thinking(model)(e) as { thinkingLevel?: string }).thinkingLevel]));
+    expect(levels('gemini-3-pro-preview')).toEqual({ none: 'low', minimal: 'low', low: 'low', medium: 'high', high: 'high', xhigh: 'high', max: 'high' });
+    expect(levels('gemini-3.1-pro-preview')).toEqual({ none: 'low', minimal: 'low', low: 'low', medium: 'medium', high: 'high', xhigh: 'high', max: 'high' });
+    expect(levels('models/gemini-3-flash-preview')).toEqual({ none: 'minimal', minimal: 'minimal', low: 'low', medium: 'medium', high: 'high', xhigh: 'high', max: 'high' });
+    expect(thinking('gemini-3-flash-preview')('none')).toEqual({ thinkingLevel: 'minimal', includeThoughts: false });
+    expect(thinking('gemini-3-flash-preview')('low')).toEqual({ thinkingLevel: 'low', includeThoughts: true });
+    expect(thinking('gemini-2.5-pro')('none')).toEqual({ thinkingBudget: 128, includeThoughts: false });
+    expect(thinking('gemini-2.5-pro')('high')).toEqual({ thinkingBudget: 24576, includeThoughts: true });
+    // A budget the client set (Anthropic's budget_tokens) stays a budget, which Gemini 3 takes too.
+    expect(geminiThinkingConfig('gemini-3-pro-preview', { budgetTokens: 2048 })).toEqual({ thinkingBudget: 2048, includeThoughts: true });
+    expect(geminiThinkingConfig('gemini-3-pro-preview', { budgetTokens: 0 })).toEqual({ thinkingLevel: 'low', includeThoughts: false });
+    expect(geminiThinkingConfig('gemini-3-pro-preview', { adaptive: true })).toEqual({ includeThoughts: true });
+    expect(geminiVersion('gemini-3.1-flash-lite-preview')).toEqual({ major: 3, minor: 1, line: 'flash-lite' });
+    expect(geminiThinkingLevels('gemini-2.5-flash')).toBeUndefined();
+    expect(geminiThinkingLevels('gemini-4-pro')).toEqual(['low', 'medium', 'high']);
+    expect(geminiVersion('gemma-3-27b-it')).toBeUndefined();
   });
 
   it('reaches Ollama as think, off for none', () => {

@@ -1,4 +1,4 @@
-import type { ChatChoice, ChatRequest, ChatResponse, FinishReason, ReasoningEffort, ReasoningPart, ToolCall, UserContentPart } from '../canonical/chat.js';
+import type { ChatChoice, ChatRequest, ChatResponse, FinishReason, ReasoningPart, ToolCall, UserContentPart } from '../canonical/chat.js';
 import { portableDocument } from '../canonical/documents.js';
 import { opaqueRefusal } from '../canonical/extra.js';
 import type { EmbeddingsResponse } from '../canonical/embeddings.js';
@@ -10,6 +10,7 @@ import { invalidResponse, providerError } from '../wire/error-mapping.js';
 import { parseDurationMs, type HeadersLike } from '../wire/headers.js';
 import { arr, bodyText, isRecord, mediaTypeFromUrl, num, parseArguments, readJson, rec, str, type JsonRecord } from '../wire/json.js';
 import { createSseStreamParser, parseEventJson } from '../wire/stream-parser.js';
+import { geminiThinkingConfig } from './gemini-models.js';
 
 const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
 /** The most candidates Gemini writes for one request (`candidateCount`). */
@@ -28,12 +29,6 @@ export function geminiChecksSignatures(model: string): boolean {
   const m = /^(?:models\/)?gemini-(\d+)/.exec(model);
   return m !== null && Number(m[1]) >= 3;
 }
-/**
- * `thinkingBudget` for OpenAI-style effort levels, as Google's own OpenAI-compatible endpoint maps
- * them: `none` and `minimal` turn thinking off where the model allows it (0), `xhigh` and `max`
- * ask for the largest budget every Gemini 2.5 thinking model takes.
- */
-export const GEMINI_EFFORT_BUDGETS: Readonly<Record<ReasoningEffort, number>> = { none: 0, minimal: 0, low: 1024, medium: 8192, high: 24576, xhigh: 24576, max: 24576 };
 
 function modelPath(model: string): string {
   return model.startsWith('models/') || model.startsWith('tunedModels/') ? model : `models/${model}`;
@@ -67,7 +62,7 @@ function toolResponseObject(text: string, isError: boolean | undefined): JsonRec
 }
 
 /** Canonical request -> Gemini `generateContent` body. */
-export function encodeGeminiRequest(request: ChatRequest, o: { checksSignatures?: boolean } = {}): JsonRecord {
+export function encodeGeminiRequest(request: ChatRequest, o: { checksSignatures?: boolean; model?: string } = {}): JsonRecord {
   const req = offeredTools(request);
   const { system, conversation } = splitSystem(req.messages);
   const contents: { role: 'user' | 'model'; parts: JsonRecord[] }[] = [];
@@ -152,12 +147,7 @@ export function encodeGeminiRequest(request: ChatRequest, o: { checksSignatures?
     gen['responseMimeType'] = 'application/json';
     if (req.responseFormat.type === 'json_schema') gen['responseJsonSchema'] = req.responseFormat.schema;
   }
-  if (req.reasoning) {
-    const budget =
-      req.reasoning.budgetTokens ??
-      (req.reasoning.effort ? GEMINI_EFFORT_BUDGETS[req.reasoning.effort] : undefined);
-    gen['thinkingConfig'] = budget !== undefined ? { thinkingBudget: budget, includeThoughts: budget > 0 } : { includeThoughts: true };
-  }
+  if (req.reasoning) gen['thinkingConfig'] = geminiThinkingConfig(o.model ?? req.model, req.reasoning);
   if (Object.keys(gen).length > 0) body['generationConfig'] = gen;
   return body;
 }
@@ -433,7 +423,7 @@ export const geminiAdapter: ProviderAdapter = {
     return httpRequest(
       deployment,
       request.stream ? 'streamGenerateContent' : 'generateContent',
-      JSON.stringify(encodeGeminiRequest(request, { checksSignatures: geminiChecksSignatures(deployment.model) })),
+      JSON.stringify(encodeGeminiRequest(request, { checksSignatures: geminiChecksSignatures(deployment.model), model: deployment.model })),
       request.stream,
     );
   },

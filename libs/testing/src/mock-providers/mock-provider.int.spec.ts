@@ -250,6 +250,24 @@ describe('mock provider: provider-specific protocol rules', () => {
     expect(await models.json()).toMatchObject({ models: [{ name: 'models/gemini-mock' }] });
   });
 
+  it("gemini: thinking levels from Gemini 3 on, each model its own, never with a budget; a Pro model always thinks", async () => {
+    const mock = await start({ provider: 'gemini', apiKey: 'k' });
+    const ask = async (model: string, thinkingConfig: Record<string, unknown>) => {
+      const res = await fetch(`${mock.baseUrl}/models/${model}:generateContent?key=k`, {
+        method: 'POST',
+        body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'think' }] }], generationConfig: { thinkingConfig } }),
+      });
+      return { status: res.status, text: await res.text() };
+    };
+    expect((await ask('gemini-3-flash-preview', { thinkingLevel: 'minimal' })).status).toBe(200);
+    expect((await ask('gemini-3.1-pro-preview', { thinkingLevel: 'medium' })).status).toBe(200);
+    expect(await ask('gemini-3-pro-preview', { thinkingLevel: 'medium' })).toMatchObject({ status: 400, text: expect.stringContaining('Thinking level MEDIUM is not supported') });
+    expect(await ask('gemini-2.5-flash', { thinkingLevel: 'low' })).toMatchObject({ status: 400, text: expect.stringContaining('Thinking level is not supported for this model') });
+    expect(await ask('gemini-3-flash-preview', { thinkingLevel: 'low', thinkingBudget: 1024 })).toMatchObject({ status: 400, text: expect.stringContaining('not supported together') });
+    expect(await ask('gemini-2.5-pro', { thinkingBudget: 0 })).toMatchObject({ status: 400, text: expect.stringContaining('only works in thinking mode') });
+    expect((await ask('gemini-2.5-flash', { thinkingBudget: 0 })).status).toBe(200);
+  });
+
   it('bedrock: refuses a request whose Authorization is not SigV4-shaped', async () => {
     const mock = await start({ provider: 'bedrock' });
     const body = JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'hi' }] }] });

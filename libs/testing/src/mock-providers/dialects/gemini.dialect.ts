@@ -1,4 +1,4 @@
-import { geminiChecksSignatures } from '@totra/providers';
+import { geminiChecksSignatures, geminiThinkingLevels, geminiVersion } from '@totra/providers';
 import { embeddingSize, mockEmbedding, numberedReplies, type MockReply, type ResolvedUsage } from '../behaviour.js';
 import { bearerToken, header, joinTexts, JSON_TYPE, SSE_TYPE, type ChatView, type Dialect, type Frame } from '../dialect.js';
 import { WireRequestError } from '../errors.js';
@@ -87,6 +87,23 @@ function checkSignatures(contents: readonly unknown[]): void {
   }
 }
 
+/**
+ * Gemini's thinking rules: a level or a budget, not both; levels from Gemini 3 on, each model its
+ * own; a Pro model always thinks (no budget of 0).
+ */
+function checkThinking(config: JsonRecord | undefined, model: string): void {
+  if (!config) return;
+  const level = str(config['thinkingLevel']);
+  const budget = num(config['thinkingBudget']);
+  if (level !== undefined && budget !== undefined) throw new WireRequestError(400, 'thinking_budget and thinking_level are not supported together.');
+  if (level !== undefined) {
+    const levels = geminiThinkingLevels(model);
+    if (!levels) throw new WireRequestError(400, 'Thinking level is not supported for this model.');
+    if (!(levels as readonly string[]).includes(level.toLowerCase())) throw new WireRequestError(400, `Thinking level ${level.toUpperCase()} is not supported for this model.`);
+  }
+  if (budget === 0 && geminiVersion(model)?.line === 'pro') throw new WireRequestError(400, 'Budget 0 is invalid. This model only works in thinking mode.');
+}
+
 function candidate(parts: JsonRecord[], finishReason: string | undefined, index = 0): JsonRecord {
   const c: JsonRecord = { content: { parts, role: 'model' } };
   if (finishReason) c['finishReason'] = finishReason;
@@ -111,6 +128,7 @@ function chatView(body: JsonRecord, model: string, stream: boolean, variant: str
     throw new WireRequestError(400, `* GenerateContentRequest.generation_config.candidate_count: must be between 1 and 8, got ${J(count)}`);
   }
   if (signs(model)) checkSignatures(contents);
+  checkThinking(rec(rec(source['generationConfig'])?.['thinkingConfig']), model);
   const texts: string[] = [];
   for (const p of arr(rec(source['systemInstruction'])?.['parts']) ?? []) texts.push(partText(rec(p) ?? {}));
   let lastUserText = '';
