@@ -27,7 +27,7 @@ describe('diffCatalog', () => {
     const commands = diffCatalog(start, after, { time: T, reason: 'sync' });
 
     const removed = commands.filter((c) => c.type === 'RemoveDeployment').map((c) => (c.type === 'RemoveDeployment' ? c.deploymentId : ''));
-    const anthropic = ['claude-haiku-4-5', 'claude-haiku-5-5', 'claude-opus-4-1', 'claude-opus-5-5', 'claude-sonnet-4-5', 'claude-sonnet-5-5'];
+    const anthropic = ['claude-fable-5-1', 'claude-haiku-4-5', 'claude-haiku-5-5', 'claude-opus-4-1', 'claude-opus-5-5', 'claude-sonnet-4-5', 'claude-sonnet-5-5'];
     expect(removed.sort()).toEqual(anthropic.map((m) => `env/anthropic/${m}`));
     // Every seeded OpenAI deployment, with its new base URL, after the removals.
     const configured = commands.filter((c) => c.type === 'ConfigureDeployment');

@@ -64,7 +64,7 @@ const KEYED: readonly KeyedProvider[] = [
     label: 'Anthropic',
     keyVars: ['ANTHROPIC_API_KEY'],
     prefix: 'ANTHROPIC',
-    models: ['claude-opus-5-5', 'claude-sonnet-5-5', 'claude-haiku-5-5', 'claude-sonnet-4-5', 'claude-haiku-4-5', 'claude-opus-4-1'],
+    models: ['claude-fable-5-1', 'claude-opus-5-5', 'claude-sonnet-5-5', 'claude-haiku-5-5', 'claude-sonnet-4-5', 'claude-haiku-4-5', 'claude-opus-4-1'],
   },
   {
     provider: 'gemini',

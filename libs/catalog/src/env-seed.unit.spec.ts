@@ -75,7 +75,7 @@ describe('seedFromEnv', () => {
   });
 
   it.each([
-    ['anthropic', { ANTHROPIC_API_KEY: 'k' }, ['claude-opus-5-5', 'claude-sonnet-5-5', 'claude-haiku-5-5', 'claude-sonnet-4-5', 'claude-haiku-4-5', 'claude-opus-4-1'], 'env:ANTHROPIC_API_KEY'],
+    ['anthropic', { ANTHROPIC_API_KEY: 'k' }, ['claude-fable-5-1', 'claude-opus-5-5', 'claude-sonnet-5-5', 'claude-haiku-5-5', 'claude-sonnet-4-5', 'claude-haiku-4-5', 'claude-opus-4-1'], 'env:ANTHROPIC_API_KEY'],
     ['gemini', { GEMINI_API_KEY: 'k' }, ['gemini-3.1-pro-preview', 'gemini-3-flash-preview', 'gemini-2.5-pro', 'gemini-2.5-flash'], 'env:GEMINI_API_KEY'],
     ['gemini', { GOOGLE_API_KEY: 'k' }, ['gemini-3.1-pro-preview', 'gemini-3-flash-preview', 'gemini-2.5-pro', 'gemini-2.5-flash'], 'env:GOOGLE_API_KEY'],
     ['mistral', { MISTRAL_API_KEY: 'k' }, ['mistral-large-latest', 'mistral-small-latest', 'mistral-embed'], 'env:MISTRAL_API_KEY'],

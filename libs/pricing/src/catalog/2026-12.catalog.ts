@@ -244,6 +244,22 @@ const claude = (input: string, output: string, write: string, write1h: string, c
   rates(input, output, { write, write1h, cached });
 
 const anthropic: CatalogEntry[] = [
+  entry('anthropic', 'claude-fable-5-1', claude('10.00', '50.00', '12.50', '20.00', '0.25'), {
+    source: ANTHROPIC,
+    verification: 'official',
+    note: 'Cache hits at 0.025x input.',
+  }),
+  entry('anthropic', 'claude-mythos-5-1', claude('10.00', '50.00', '12.50', '20.00', '0.25'), {
+    source: ANTHROPIC,
+    verification: 'official',
+    note: 'Limited availability. Cache hits at 0.025x input.',
+  }),
+  entry('anthropic', 'claude-fable-5', claude('10.00', '50.00', '12.50', '20.00', '1.00'), { source: ANTHROPIC, verification: 'official' }),
+  entry('anthropic', 'claude-mythos-5', claude('10.00', '50.00', '12.50', '20.00', '1.00'), {
+    source: ANTHROPIC,
+    verification: 'official',
+    note: 'Limited availability.',
+  }),
   entry('anthropic', 'claude-opus-5-5', claude('4.00', '20.00', '5.00', '8.00', '0.20'), {
     source: ANTHROPIC,
     verification: 'secondary',
