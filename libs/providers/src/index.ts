@@ -11,6 +11,7 @@ export {
   ImagePart,
   ImageSource,
   LocalToolItem,
+  LOCAL_TOOL_ITEMS,
   LOCAL_TOOL_OF_ITEM,
   Message,
   ReasoningConfig,

@@ -244,21 +244,21 @@ const claude = (input: string, output: string, write: string, write1h: string, c
   rates(input, output, { write, write1h, cached });
 
 const anthropic: CatalogEntry[] = [
-  entry('anthropic', 'claude-fable-5-1', claude('10.00', '50.00', '12.50', '20.00', '0.25'), {
-    source: ANTHROPIC,
-    verification: 'official',
-    note: 'Cache hits at 0.025x input.',
-  }),
-  entry('anthropic', 'claude-mythos-5-1', claude('10.00', '50.00', '12.50', '20.00', '0.25'), {
-    source: ANTHROPIC,
-    verification: 'official',
-    note: 'Limited availability. Cache hits at 0.025x input.',
-  }),
-  entry('anthropic', 'claude-fable-5', claude('10.00', '50.00', '12.50', '20.00', '1.00'), { source: ANTHROPIC, verification: 'official' }),
-  entry('anthropic', 'claude-mythos-5', claude('10.00', '50.00', '12.50', '20.00', '1.00'), {
-    source: ANTHROPIC,
-    verification: 'official',
-    note: 'Limited availability.',
+  // Mythos is Fable without some of its safeguards, for approved organizations: the same prices.
+  ...(['fable', 'mythos'] as const).flatMap((line) => {
+    const limited = line === 'mythos' ? 'Limited availability. ' : '';
+    return [
+      entry('anthropic', `claude-${line}-5-1`, claude('10.00', '50.00', '12.50', '20.00', '0.25'), {
+        source: ANTHROPIC,
+        verification: 'official',
+        note: `${limited}Cache hits at 0.025x input.`,
+      }),
+      entry('anthropic', `claude-${line}-5`, claude('10.00', '50.00', '12.50', '20.00', '1.00'), {
+        source: ANTHROPIC,
+        verification: 'official',
+        ...(limited ? { note: limited.trim() } : {}),
+      }),
+    ];
   }),
   entry('anthropic', 'claude-opus-5-5', claude('4.00', '20.00', '5.00', '8.00', '0.20'), {
     source: ANTHROPIC,

@@ -75,8 +75,17 @@ export type UserContentPart = z.infer<typeof UserContentPart>;
  */
 export const LocalToolItem = z.enum(['shell_call', 'local_shell_call', 'apply_patch_call']);
 export type LocalToolItem = z.infer<typeof LocalToolItem>;
+/** The local tool each Responses item of one belongs to: its calls and their outputs. */
+export const LOCAL_TOOL_ITEMS = {
+  shell_call: 'shell',
+  shell_call_output: 'shell',
+  local_shell_call: 'local_shell',
+  local_shell_call_output: 'local_shell',
+  apply_patch_call: 'apply_patch',
+  apply_patch_call_output: 'apply_patch',
+} as const;
 /** The tool whose calls each {@link LocalToolItem} is. */
-export const LOCAL_TOOL_OF_ITEM: Readonly<Record<LocalToolItem, string>> = { shell_call: 'shell', local_shell_call: 'local_shell', apply_patch_call: 'apply_patch' };
+export const LOCAL_TOOL_OF_ITEM: Readonly<Record<LocalToolItem, string>> = LOCAL_TOOL_ITEMS;
 
 /** A tool invocation by the model. `arguments` is the JSON text, as OpenAI carries it. */
 export const ToolCall = z.object({

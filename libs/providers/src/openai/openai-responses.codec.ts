@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ImageDetail, ReasoningEffort, type LocalToolItem, type ToolCall, type AssistantMessage, type ChatRequest, type ToolChoice, type ChatResponse, type Message, type OpaquePart, type UserContentPart } from '../canonical/chat.js';
+import { ImageDetail, LOCAL_TOOL_ITEMS, ReasoningEffort, type LocalToolItem, type ToolCall, type AssistantMessage, type ChatRequest, type ToolChoice, type ChatResponse, type Message, type OpaquePart, type UserContentPart } from '../canonical/chat.js';
 import { portableDocument } from '../canonical/documents.js';
 import { unreadMembers, unreadNestedTexts } from '../canonical/extra.js';
 import { unsupportedContent } from '../inbound/unsupported-content.js';
@@ -46,17 +46,7 @@ const ReasoningItem = z.object({ type: z.literal('reasoning') });
  */
 const LOCAL_TOOLS = ['shell', 'local_shell', 'apply_patch'] as const;
 type LocalTool = (typeof LOCAL_TOOLS)[number];
-const LOCAL_ITEM_TYPES = ['shell_call', 'shell_call_output', 'local_shell_call', 'local_shell_call_output', 'apply_patch_call', 'apply_patch_call_output'] as const;
-type LocalItemType = (typeof LOCAL_ITEM_TYPES)[number];
-/** The local tool of each call and output item type. */
-const LOCAL_ITEMS: Readonly<Record<LocalItemType, LocalTool>> = {
-  shell_call: 'shell',
-  shell_call_output: 'shell',
-  local_shell_call: 'local_shell',
-  local_shell_call_output: 'local_shell',
-  apply_patch_call: 'apply_patch',
-  apply_patch_call_output: 'apply_patch',
-};
+const LOCAL_ITEM_TYPES = Object.keys(LOCAL_TOOL_ITEMS) as [keyof typeof LOCAL_TOOL_ITEMS, ...(keyof typeof LOCAL_TOOL_ITEMS)[]];
 /**
  * A call of a local tool or its output in the history: read for its type only. Its members
  * (commands, patches, what the commands printed) reach the provider in the client's own body, and
@@ -189,7 +179,7 @@ export function decodeOpenAIResponsesRequest(body: unknown): ChatRequest {
       const param = `input.${i}`;
       if (item.type === 'reasoning') return;
       if (isLocalItem(item)) {
-        localTools.add(LOCAL_ITEMS[item.type]);
+        localTools.add(LOCAL_TOOL_ITEMS[item.type]);
         return;
       }
       if (item.type === 'function_call' || item.type === 'custom_tool_call') {

@@ -1,3 +1,4 @@
+import { LOCAL_TOOL_ITEMS } from '@totra/providers';
 import { embeddingSize, mockEmbedding, mockTokenCount, numberedReplies, type MockReply, type ResolvedUsage } from '../behaviour.js';
 import {
   bearerToken,
@@ -82,14 +83,7 @@ function responsesUsage(u: ResolvedUsage): JsonRecord {
 }
 
 /** The tool each local tool's call and output items belong to. */
-const LOCAL_ITEM_TOOLS: Readonly<Record<string, string>> = {
-  shell_call: 'shell',
-  shell_call_output: 'shell',
-  local_shell_call: 'local_shell',
-  local_shell_call_output: 'local_shell',
-  apply_patch_call: 'apply_patch',
-  apply_patch_call_output: 'apply_patch',
-};
+const LOCAL_ITEM_TOOLS: Readonly<Record<string, string>> = LOCAL_TOOL_ITEMS;
 const LOCAL_ITEM_PREFIX: Readonly<Record<string, string>> = { shell_call: 'sh', local_shell_call: 'lsh', apply_patch_call: 'apc' };
 
 /** The strings of a local tool's item but its type, ids and status (its commands, patch, output). */
