@@ -314,6 +314,31 @@ describe('streaming metering', () => {
     expect((cheap.requests.at(-1)?.body as { max_output_tokens?: number }).max_output_tokens).toBe(1000);
   });
 
+  it("an Anthropic request on such a fallback goes as the client's body, the lower limit written in, its client tools kept (ADR 0040)", async () => {
+    const cheapClaude = await startMockProvider({ provider: 'anthropic', apiKey: 'sk-test-anthropic' });
+    const dearClaude = await startMockProvider({ provider: 'anthropic', apiKey: 'sk-test-anthropic' });
+    try {
+      for (const [id, mock, model, priority] of [['fbc-a', cheapClaude, 'claude-haiku-4-5', '1'], ['fbc-b', dearClaude, 'claude-opus-4-1', '2']] as const) {
+        const r = await h.cli('models', 'add', '--id', id, '--alias', 'fb-claude', '--provider', 'anthropic', '--model', model, '--base-url', mock.baseUrl || mock.url, '--credential', 'env:ANTHROPIC_API_KEY', '--priority', priority, ...h.cliArgs);
+        expect(r.code, r.err).toBe(0);
+      }
+      await vi.waitFor(() => expect(h.gateway.catalog.directory.deploymentsFor('fb-claude')).toHaveLength(2), { timeout: 10_000 });
+      cheapClaude.setBehaviour({ fault: { type: 'status', status: 529 } });
+      const tools: Anthropic.ToolUnion[] = [{ type: 'bash_20250124', name: 'bash' }];
+      const res = await anthropic.messages.create({ model: 'fb-claude', max_tokens: 1000, tools, messages: [{ role: 'user', content: 'List the files.' }] });
+      expect(res.content[0]?.type).toBe('text');
+      const sent = dearClaude.requests.at(-1)?.body as { tools?: unknown; max_tokens?: number; model?: string };
+      expect(sent.tools).toEqual(tools);
+      expect(sent.model).toBe('claude-opus-4-1');
+      expect(sent.max_tokens).toBeGreaterThan(0);
+      expect(sent.max_tokens).toBeLessThan(1000);
+      expect((cheapClaude.requests.at(-1)?.body as { max_tokens?: number }).max_tokens).toBe(1000);
+    } finally {
+      await cheapClaude.close();
+      await dearClaude.close();
+    }
+  });
+
   it('a fallback with a higher output price shares what the reservation pays for there among the choices (n)', async () => {
     cheap.setBehaviour({ fault: { type: 'status', status: 503 } });
     const content = 'several plain answers';

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { prepareRequest, type Deployment } from './adapters/adapter.js';
+import { anthropicAdapter } from './anthropic/anthropic.adapter.js';
+import { decodeAnthropicRequest, limitMessagesBody } from './anthropic/anthropic.codec.js';
+import { bedrockAdapter } from './bedrock/bedrock.adapter.js';
 import { providerAdapters } from './adapters/registry.js';
 import { createStreamAccumulator, type StreamEvent } from './canonical/stream-event.js';
 import { unsupportedContent } from './inbound/unsupported-content.js';
@@ -128,5 +131,74 @@ describe('local tool calls in answers', () => {
     ]);
     expect(sent.at(-1)?.response?.output).toEqual([item]);
     expect(written).not.toContain('function_call');
+  });
+});
+
+// Anthropic's client tools (ADR 0040): bash, the text editor, computer use and memory, declared by
+// a versioned type and their fixed name; their calls and results are ordinary tool_use and
+// tool_result blocks. Only Claude serves them, in the client's own body.
+describe("Anthropic's client tools", () => {
+  const body = {
+    model: 'claude-sonnet-4-5',
+    max_tokens: 4096,
+    tools: [
+      { type: 'bash_20250124', name: 'bash' },
+      { type: 'memory_20250818', name: 'memory' },
+      { name: 'lookup', input_schema: { type: 'object', properties: {} } },
+    ],
+    messages: [
+      { role: 'user', content: 'List the files.' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'bash', input: { command: 'ls' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'a.txt' }] },
+    ],
+  };
+
+  it('are noted by type, custom tools kept beside them, and their calls read as ordinary calls', () => {
+    const req = decodeAnthropicRequest(body);
+    expect(req.localTools).toEqual(['bash_20250124', 'memory_20250818']);
+    expect(req.tools?.map((t) => t.name)).toEqual(['lookup']);
+    expect(req.messages[1]).toEqual({ role: 'assistant', content: [], toolCalls: [{ id: 't1', name: 'bash', arguments: '{"command":"ls"}' }] });
+    expect(req.messages[2]).toMatchObject({ role: 'tool', toolCallId: 't1', name: 'bash' });
+  });
+
+  it('are never translated: every adapter refuses them, saying only Claude serves them', async () => {
+    const req = decodeAnthropicRequest(body);
+    const aws = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+    for (const [kind, adapter] of Object.entries(providerAdapters)) {
+      const deployment = { provider: kind, model: 'm', apiKey: 'k', baseUrl: 'https://example.com', region: 'us-east-1', aws } as Deployment;
+      await expect(prepareRequest(adapter, req, deployment, new Date(0)), kind).rejects.toThrow(
+        expect.objectContaining({ code: 'TOTRA_PROVIDER_UNSUPPORTED', message: expect.stringContaining("Anthropic's client tool `bash_20250124` is served by Claude only") }),
+      );
+    }
+  });
+
+  it('leave server tools and toolsets refused, each saying why', () => {
+    expect(unsupportedContent({ tools: [{ type: 'code_execution_20250825', name: 'code_execution' }] }, 'anthropic-messages')?.message).toContain(
+      "the gateway serves custom tools and Anthropic's client tools (bash, the text editor, computer use, memory)",
+    );
+    expect(unsupportedContent({ tools: [{ type: 'browser_toolset_20260801' }] }, 'anthropic-messages')).toMatchObject({
+      param: 'tools.0',
+      message: expect.stringContaining("Anthropic's toolset `browser_toolset_20260801` is not supported: its calls name the toolset they belong to"),
+    });
+    expect(() => decodeAnthropicRequest({ ...body, tools: [{ type: 'bash_20250124', name: 'bash' }, { type: 'web_fetch_20250910', name: 'web_fetch' }] })).toThrow(
+      expect.objectContaining({ param: 'tools.1' }),
+    );
+  });
+
+  it("go as the client's body with a budget's lower output limit, to Anthropic and to Claude on Bedrock", () => {
+    const thinking = { ...body, thinking: { type: 'enabled', budget_tokens: 2048 } };
+    expect(limitMessagesBody(thinking, 3000)).toEqual({ ...thinking, max_tokens: 3000 });
+    expect(limitMessagesBody(thinking, 1500)).toEqual({ ...thinking, max_tokens: 1500, thinking: { type: 'enabled', budget_tokens: 1499 } });
+    const { thinking: _dropped, ...without } = thinking;
+    expect(limitMessagesBody(thinking, 900)).toEqual({ ...without, max_tokens: 900 });
+
+    expect(anthropicAdapter.passthrough?.takesOutputLimit).toBe(true);
+    const direct = anthropicAdapter.passthrough?.buildRequest({ raw: JSON.stringify(body), parsed: body, maxOutputTokens: 300 }, { provider: 'anthropic', model: 'claude-sonnet-4-5', apiKey: 'k' });
+    expect(JSON.parse(direct?.body as string)).toEqual({ ...body, max_tokens: 300 });
+    const invoke = bedrockAdapter.passthroughs?.find((p) => p.inbound === 'anthropic-messages');
+    expect(invoke?.takesOutputLimit).toBe(true);
+    const aws = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+    const onBedrock = invoke?.buildRequest({ raw: JSON.stringify(body), parsed: body, maxOutputTokens: 300 }, { provider: 'bedrock', model: 'anthropic.claude-sonnet-4-5-20250929-v1:0', region: 'us-east-1', aws } as Deployment);
+    expect(JSON.parse(onBedrock?.body as string)).toMatchObject({ max_tokens: 300, tools: body.tools });
   });
 });

@@ -286,14 +286,14 @@ export async function prepareRequest(
   if (request.choices !== undefined && !adapter.choices) {
     throw new UnsupportedFeatureError(adapter.provider, 'n', `n: ${adapter.provider} writes one choice per request, and this one asks for ${request.choices}`);
   }
-  // OpenAI's local tools travel only in the client's own Responses body (ADR 0038): never translated.
+  // OpenAI's local tools and Anthropic's client tools travel only in the client's own body
+  // (ADR 0038, ADR 0040): never translated.
   const local = request.localTools?.[0];
   if (local !== undefined) {
-    throw new UnsupportedFeatureError(
-      adapter.provider,
-      'tools',
-      `tools: the local tool \`${local}\` is served through OpenAI's and Azure OpenAI's Responses API only, and ${adapter.provider} would be sent this request in another API`,
-    );
+    const served = /_\d{8}$/.test(local)
+      ? `Anthropic's client tool \`${local}\` is served by Claude only, through Anthropic's Messages API (on Anthropic and on Bedrock)`
+      : `the local tool \`${local}\` is served through OpenAI's and Azure OpenAI's Responses API only`;
+    throw new UnsupportedFeatureError(adapter.provider, 'tools', `tools: ${served}, and ${adapter.provider} would be sent this request in another API`);
   }
   // Looked for only where it would be refused: OpenAI's own adapters take custom tools.
   const custom = adapter.customTools ? undefined : customToolOf(request);

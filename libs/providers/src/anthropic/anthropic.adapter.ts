@@ -6,7 +6,7 @@ import type { HeadersLike } from '../wire/headers.js';
 import { bodyText, num, readJson, rec, str } from '../wire/json.js';
 import { createSsePassthroughParser, createSseStreamParser, parseEventJson, type MessageFramer } from '../wire/stream-parser.js';
 import { claudeTraits } from './claude-models.js';
-import { AnthropicEventDecoder, codeFromAnthropicErrorType, createAnthropicStreamCutter, decodeAnthropicResponse, encodeAnthropicRequest } from './anthropic.codec.js';
+import { AnthropicEventDecoder, codeFromAnthropicErrorType, createAnthropicStreamCutter, decodeAnthropicResponse, encodeAnthropicRequest, limitMessagesBody } from './anthropic.codec.js';
 
 export const ANTHROPIC_DEFAULT_VERSION = '2023-06-01';
 const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
@@ -96,9 +96,11 @@ export const anthropicAdapter: ProviderAdapter = {
   mapError: (status, body, headers, nowMs) => mapAnthropicError('anthropic', status, body, headers, nowMs),
   passthrough: {
     inbound: 'anthropic-messages',
+    takesOutputLimit: true,
     buildRequest(input, deployment) {
       const stream = input.parsed['stream'] === true;
-      const body = input.parsed['model'] === deployment.model ? input.raw : JSON.stringify({ ...input.parsed, model: deployment.model });
+      const parsed = input.maxOutputTokens === undefined ? input.parsed : limitMessagesBody(input.parsed, input.maxOutputTokens);
+      const body = parsed === input.parsed && parsed['model'] === deployment.model ? input.raw : JSON.stringify({ ...parsed, model: deployment.model });
       return httpRequest(deployment, body, stream, input.betas);
     },
     createStreamParser: () => createAnthropicPassthroughParser(),

@@ -115,8 +115,16 @@ function decodeMessages(wire: CountTokensWire): Message[] {
 }
 
 function decodeTooling(wire: CountTokensWire, req: ChatRequest): void {
-  if (wire.tools && wire.tools.length > 0) {
-    req.tools = wire.tools.map((t) => ({
+  const custom: Extract<NonNullable<CountTokensWire['tools']>[number], { input_schema: unknown }>[] = [];
+  const client: string[] = [];
+  for (const t of wire.tools ?? []) {
+    if ('input_schema' in t) custom.push(t);
+    else client.push(t.type);
+  }
+  // Anthropic's client tools go in the client's own body only, to Claude (ADR 0040).
+  if (client.length > 0) req.localTools = [...new Set(client)];
+  if (custom.length > 0) {
+    req.tools = custom.map((t) => ({
       type: 'function',
       name: t.name,
       ...(t.description !== undefined ? { description: t.description } : {}),
@@ -189,6 +197,22 @@ function readOutputConfig(config: unknown): { format?: ResponseFormat } | undefi
   const schema = rec(f?.['schema']);
   if (!f || f['type'] !== 'json_schema' || !schema || Object.keys(f).some((k) => k !== 'type' && k !== 'schema')) return undefined;
   return { format: { type: 'json_schema', name: 'response', schema, ...(meetsOpenAIStrictRules(schema) ? { strict: true } : {}) } };
+}
+
+/**
+ * A client's Messages body with a lower output limit (`max_tokens`), for a pass-through that takes
+ * one (ADR 0040): a thinking budget at or above the limit is lowered below it, or left out where
+ * the limit leaves no room for Claude's least budget (1,024 tokens).
+ */
+export function limitMessagesBody(parsed: Record<string, unknown>, limit: number): Record<string, unknown> {
+  const body: Record<string, unknown> = { ...parsed, max_tokens: limit };
+  const thinking = rec(parsed['thinking']);
+  const budget = thinking?.['type'] === 'enabled' && typeof thinking['budget_tokens'] === 'number' ? thinking['budget_tokens'] : undefined;
+  if (budget !== undefined && budget >= limit) {
+    if (limit > 1024) body['thinking'] = { ...thinking, budget_tokens: limit - 1 };
+    else delete body['thinking'];
+  }
+  return body;
 }
 
 /** The request members the decoder reads; the others travel as `ChatRequest.extra`. */

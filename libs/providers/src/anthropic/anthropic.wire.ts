@@ -51,7 +51,7 @@ export const AnthropicMessageWire = z.object({
   content: z.union([z.string(), z.array(AnthropicBlockWire)]),
 });
 
-const ToolWire = z.object({
+const CustomToolWire = z.object({
   type: z.literal('custom').optional(),
   name: z.string(),
   description: z.string().optional(),
@@ -60,6 +60,14 @@ const ToolWire = z.object({
   strict: z.boolean().optional(),
   cache_control: CacheControlWire,
 });
+/**
+ * Anthropic's client tools (ADR 0040): tools Anthropic defines and the application runs (`bash`,
+ * the text editor, computer use, memory), declared by a versioned type and their fixed name.
+ * Their calls and results are ordinary `tool_use` and `tool_result` blocks.
+ */
+export const ANTHROPIC_CLIENT_TOOL = /^(?:bash|text_editor|computer|memory)_\d{8}$/;
+const ClientToolWire = z.object({ type: z.string().regex(ANTHROPIC_CLIENT_TOOL), name: z.string() });
+const ToolWire = z.union([CustomToolWire, ClientToolWire]);
 
 /** Whether thinking text is returned (`summarized`) or left out with its signature kept (`omitted`). */
 const ThinkingDisplay = z.enum(['summarized', 'omitted']).nullish();

@@ -8,7 +8,7 @@ import { mergeUsage, type StreamEvent, type UsageUpdate } from '../canonical/str
 import { ProviderConfigError, UnsupportedFeatureError, type ProviderError, type ProviderErrorCode } from '../errors.js';
 import { joinUrl, type Deployment, type PassthroughSupport, type ProviderAdapter, type ProviderHttpRequest, type StreamParser } from '../adapters/adapter.js';
 import { createAnthropicPassthroughParser } from '../anthropic/anthropic.adapter.js';
-import { claudeSampling, createAnthropicStreamCutter, decodeAnthropicResponse, MESSAGES_MEMBERS } from '../anthropic/anthropic.codec.js';
+import { claudeSampling, createAnthropicStreamCutter, decodeAnthropicResponse, limitMessagesBody, MESSAGES_MEMBERS } from '../anthropic/anthropic.codec.js';
 import { invalidResponse, providerError } from '../wire/error-mapping.js';
 import { headerValue, type HeadersLike } from '../wire/headers.js';
 import { arr, bodyText, num, parseArguments, readJson, rec, str, type JsonRecord } from '../wire/json.js';
@@ -498,9 +498,11 @@ const INVOKE_MEMBERS: ReadonlySet<string> = new Set([...MESSAGES_MEMBERS, 'outpu
 const anthropicInvoke: PassthroughSupport = {
   inbound: 'anthropic-messages',
   accepts: (deployment) => CLAUDE_ON_BEDROCK.test(deployment.model),
+  takesOutputLimit: true,
   buildRequest(input, deployment) {
     const stream = input.parsed['stream'] === true;
-    const { model: _model, stream: _stream, ...members } = input.parsed;
+    const parsed = input.maxOutputTokens === undefined ? input.parsed : limitMessagesBody(input.parsed, input.maxOutputTokens);
+    const { model: _model, stream: _stream, ...members } = parsed;
     const body: Record<string, unknown> = { anthropic_version: BEDROCK_ANTHROPIC_VERSION, ...members };
     // Top-level members the gateway does not read are Anthropic's service, not Bedrock's: those
     // that only tune it or ask for nothing are left out, the others refused before the call, as

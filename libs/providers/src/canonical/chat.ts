@@ -277,10 +277,11 @@ export const ChatRequest = z.object({
    */
   unreadTexts: z.array(z.string()).optional(),
   /**
-   * The types of OpenAI's local tools (`shell`, `local_shell`, `apply_patch`) that the request
-   * declares or whose calls its history holds (ADR 0038). They are not in the fields above: the
-   * request reaches a provider only in the client's own body, through OpenAI's Responses API;
-   * the texts in them are in `unreadTexts`.
+   * The types of tools that only the client's own body carries to a provider of its API, which
+   * the request declares or whose calls its history holds: OpenAI's local tools (`shell`,
+   * `local_shell`, `apply_patch`; ADR 0038), through OpenAI's Responses API, and Anthropic's
+   * client tools (`bash_20250124`, ...; ADR 0040), to Claude. They are not in `tools`; the texts
+   * of local tools' items are in `unreadTexts`, the calls of client tools are ordinary calls.
    */
   localTools: z.array(z.string()).optional(),
 });

@@ -12,7 +12,7 @@ import {
   type Frame,
 } from '../dialect.js';
 import { WireRequestError } from '../errors.js';
-import { arr, contentText, messageTexts, str, type JsonRecord } from '../json-access.js';
+import { arr, contentText, messageTexts, rec, str, type JsonRecord } from '../json-access.js';
 
 const J = JSON.stringify;
 const CREATED_AT = '2023-11-14T22:13:20Z';
@@ -78,6 +78,30 @@ function checkSampling(model: string, body: JsonRecord): void {
   }
 }
 
+/** The name each of Anthropic's client tools must be declared with, by its type. */
+function clientToolName(type: string): string | undefined {
+  if (/^bash_\d{8}$/.test(type)) return 'bash';
+  if (type === 'text_editor_20241022' || type === 'text_editor_20250124') return 'str_replace_editor';
+  if (/^text_editor_\d{8}$/.test(type)) return 'str_replace_based_edit_tool';
+  if (/^computer_\d{8}$/.test(type)) return 'computer';
+  if (/^memory_\d{8}$/.test(type)) return 'memory';
+  return undefined;
+}
+
+/** As Anthropic: a custom tool has an input schema; a client tool its fixed name. */
+function checkTools(body: JsonRecord): void {
+  (arr(body['tools']) ?? []).forEach((raw, i) => {
+    const tool = rec(raw) ?? {};
+    const type = str(tool['type']);
+    if (type === undefined || type === 'custom') {
+      if (rec(tool['input_schema']) === undefined) throw new WireRequestError(400, `tools.${i}.custom.input_schema: Field required`);
+      return;
+    }
+    const name = clientToolName(type);
+    if (name !== undefined && tool['name'] !== name) throw new WireRequestError(400, `tools.${i}.${type}.name: Input should be '${name}'`);
+  });
+}
+
 function chatView(body: JsonRecord, counting: boolean): ChatView {
   const model = str(body['model']);
   if (!model) throw new WireRequestError(400, 'model: Field required');
@@ -85,6 +109,7 @@ function chatView(body: JsonRecord, counting: boolean): ChatView {
   const messages = arr(body['messages']);
   if (!messages || messages.length === 0) throw new WireRequestError(400, 'messages: at least one message is required');
   if (!counting) checkSampling(model, body);
+  checkTools(body);
   const { texts, lastUserText } = messageTexts(messages, [contentText(body['system'])]);
   const stream = body['stream'] === true;
   return {
