@@ -78,9 +78,12 @@ function opaqueTokens(value: unknown): number {
  * the most tiles an image can have: their sizes are not read), content it does not translate
  * (by its size), the tool calls of assistant messages, and the tools offered.
  */
-export function tokenInput(request: Pick<ChatRequest, 'messages' | 'tools'>): ChatTokenInput {
+export function tokenInput(request: Pick<ChatRequest, 'messages' | 'tools' | 'unreadTexts'>): ChatTokenInput {
+  // Texts the provider gets in the client's own body only (a reasoning summary, what a local
+  // tool's command printed, ADR 0038) are prompt tokens too: counted as one more message.
+  const unread = request.unreadTexts?.length ? [{ role: 'user', content: [{ type: 'text' as const, text: request.unreadTexts.join('\n') }] }] : [];
   return {
-    messages: request.messages.map((m) => ({
+    messages: [...request.messages.map((m) => ({
       role: m.role,
       content: m.content.map((p): ChatContentPart => {
         if (p.type === 'image') return { type: 'image', ...(p.detail ? { detail: p.detail } : {}) };
@@ -88,7 +91,7 @@ export function tokenInput(request: Pick<ChatRequest, 'messages' | 'tools'>): Ch
         return { type: 'text', text: p.text };
       }),
       ...(m.role === 'assistant' && m.toolCalls?.length ? { toolCalls: m.toolCalls.map((c) => ({ name: c.name, arguments: c.arguments })) } : {}),
-    })),
+    })), ...unread],
     ...(request.tools ? { tools: request.tools.map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), ...(t.parameters ? { parameters: t.parameters } : {}) })) } : {}),
   };
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { imageTokens, loadTokenizer } from '@totra/pricing';
-import { type ChatRequest } from '@totra/providers';
+import { decodeOpenAIResponsesRequest, type ChatRequest } from '@totra/providers';
 import { tokenInput } from './quota-stage.js';
 
-const count = async (request: Pick<ChatRequest, 'messages' | 'tools'>) => (await loadTokenizer('gpt-4o')).estimateChatInput(tokenInput(request)).inputTokens;
+const count = async (request: Pick<ChatRequest, 'messages' | 'tools' | 'unreadTexts'>) => (await loadTokenizer('gpt-4o')).estimateChatInput(tokenInput(request)).inputTokens;
 const ask = (content: ChatRequest['messages'][number]['content']): Pick<ChatRequest, 'messages'> => ({ messages: [{ role: 'user', content } as ChatRequest['messages'][number]] });
 
 describe('tokenInput: what a request is reserved for, and what count_tokens answers', () => {
@@ -22,5 +22,19 @@ describe('tokenInput: what a request is reserved for, and what count_tokens answ
     const without = await count({ messages: [{ role: 'assistant', content: [] }] });
     const withCall = await count({ messages: [{ role: 'assistant', content: [], toolCalls: [call] }] });
     expect(withCall - without).toBeGreaterThan(10);
+  });
+
+  it("counts the texts only the client's body carries, such as what a local tool's command printed", async () => {
+    const request = decodeOpenAIResponsesRequest({
+      model: 'gpt-5.1',
+      tools: [{ type: 'shell' }],
+      input: [
+        { role: 'user', content: 'How big is the log?' },
+        { type: 'shell_call', call_id: 'c1', action: { commands: ['cat app.log'] }, status: 'completed' },
+        { type: 'shell_call_output', call_id: 'c1', output: [{ stdout: 'line of the log\n'.repeat(200), stderr: '', outcome: { type: 'exit', exit_code: 0 } }] },
+      ],
+    });
+    const { unreadTexts: _left, ...without } = request;
+    expect((await count(request)) - (await count(without))).toBeGreaterThan(800);
   });
 });
