@@ -60,8 +60,8 @@ describe('members of the body the decoder does not read (ADR 0025)', () => {
     const anthropic = decodeAnthropicRequest({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], context_management: { edits: [{ type: 'clear_tool_uses_20250919' }] } });
     expect((await refusal('openai', anthropic)).message).toContain('`context_management` (of the Anthropic Messages request) cannot be sent to openai');
     // The Responses API is not Chat Completions: its members are foreign to every adapter.
-    const responses = decodeOpenAIResponsesRequest({ model: 'gpt-4o', input: 'hi', background: true });
-    expect((await refusal('openai', responses)).message).toContain('`background` (of the OpenAI Responses request)');
+    const responses = decodeOpenAIResponsesRequest({ model: 'gpt-4o', input: 'hi', max_tool_calls: 3 });
+    expect((await refusal('openai', responses)).message).toContain('`max_tool_calls` (of the OpenAI Responses request)');
   });
 
   it('are sent to a provider of another API that takes them under the same name, the others still refused', async () => {

@@ -115,6 +115,9 @@ const ResponsesRequestWire = z.object({
     .nullish(),
   reasoning: z.object({ effort: ReasoningEffort.nullish() }).nullish(),
   previous_response_id: z.string().nullish(),
+  /** State kept at OpenAI: refused (the gateway stores nothing, and serves no later retrieval). */
+  conversation: z.unknown().optional(),
+  background: z.boolean().nullish(),
   user: z.string().optional(),
   metadata: z.record(z.string(), z.string()).nullish(),
 });
@@ -167,6 +170,18 @@ export function decodeOpenAIResponsesRequest(body: unknown): ChatRequest {
   const w = parsed.data;
   if (w.previous_response_id) {
     throw new InboundRequestError('previous_response_id is not supported: the gateway stores no responses; send the full input', 'previous_response_id');
+  }
+  if (w.conversation !== undefined && w.conversation !== null) {
+    throw new InboundRequestError(
+      'conversation is not supported: a conversation kept at the provider holds texts the gateway cannot scan, and placeholders it could no longer restore; send the full input',
+      'conversation',
+    );
+  }
+  if (w.background === true) {
+    throw new InboundRequestError(
+      'background is not supported: the gateway answers a response in the request that asks for it and keeps none to retrieve later, so it could neither give you the answer nor account for it; leave background out (stream a long response instead)',
+      'background',
+    );
   }
   const messages: Message[] = [];
   if (w.instructions) messages.push({ role: 'system', content: [{ type: 'text', text: w.instructions }] });

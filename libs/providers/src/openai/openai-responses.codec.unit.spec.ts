@@ -50,6 +50,12 @@ describe('decodeOpenAIResponsesRequest', () => {
     expect(() => decodeOpenAIResponsesRequest({ model: 'm', input: 'x', tools: [{ type: 'web_search' }] })).toThrow(
       expect.objectContaining({ code: 'TOTRA_INBOUND_INVALID_REQUEST' }),
     );
+    // A conversation kept at OpenAI, and a background response retrieved later: state the gateway does not keep.
+    for (const conversation of ['conv_1', { id: 'conv_1' }]) {
+      expect(() => decodeOpenAIResponsesRequest({ model: 'm', input: 'x', conversation })).toThrow(expect.objectContaining({ param: 'conversation' }));
+    }
+    expect(() => decodeOpenAIResponsesRequest({ model: 'm', input: 'x', background: true })).toThrow(expect.objectContaining({ param: 'background' }));
+    expect(decodeOpenAIResponsesRequest({ model: 'm', input: 'x', background: false, conversation: null }).extra).toBeUndefined();
   });
 });
 
