@@ -217,10 +217,29 @@ export function decodeOpenAIChatRequest(body: unknown): ChatRequest {
   if (w.metadata != null) req.metadata = w.metadata;
   if (req.stream && w.stream_options?.include_usage === true) req.includeUsage = true;
   const extra = unreadMembers(body, CHAT_MEMBERS, 'openai-chat');
-  if (extra) req.extra = extra;
+  if (extra) {
+    refuseAudioOutput(extra.members);
+    req.extra = extra;
+  }
   const unreadTexts = unreadNestedTexts(body, w);
   if (unreadTexts) req.unreadTexts = unreadTexts;
   return req;
+}
+
+/**
+ * Spoken answers (`modalities: ["audio"]`, `audio`) are refused: the gateway can neither scan
+ * what the model says in speech nor put the caller's values back into it (a pseudonymized
+ * e-mail address would be read out as its placeholder), and an answer it restores is written
+ * from text, where the audio would be lost.
+ */
+function refuseAudioOutput(members: Readonly<Record<string, unknown>>): void {
+  const modalities = members['modalities'];
+  const spoken = Array.isArray(modalities) && modalities.includes('audio');
+  if (!spoken && (members['audio'] === undefined || members['audio'] === null)) return;
+  throw new InboundRequestError(
+    `${spoken ? 'modalities' : 'audio'}: spoken answers are not supported: the gateway cannot scan what a model says in speech, nor put your values back into it; ask for text and turn it into speech yourself`,
+    spoken ? 'modalities' : 'audio',
+  );
 }
 
 /** The request members the decoder reads; the others travel as `ChatRequest.extra`. */

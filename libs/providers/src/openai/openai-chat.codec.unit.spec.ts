@@ -71,6 +71,15 @@ describe('decodeOpenAIChatRequest', () => {
     expect(() => decodeOpenAIChatRequest('not json')).toThrow(expect.objectContaining({ code: 'TOTRA_INBOUND_INVALID_REQUEST' }));
   });
 
+  it('refuses a spoken answer, naming the member, and lets a text-only one through', () => {
+    const messages = [{ role: 'user', content: 'Say hi.' }];
+    expect(() => decodeOpenAIChatRequest({ model: 'gpt-4o-audio-preview', messages, modalities: ['text', 'audio'], audio: { voice: 'alloy', format: 'wav' } })).toThrow(
+      expect.objectContaining({ param: 'modalities', message: expect.stringContaining('spoken answers are not supported') }),
+    );
+    expect(() => decodeOpenAIChatRequest({ model: 'gpt-4o-audio-preview', messages, audio: { voice: 'alloy', format: 'wav' } })).toThrow(expect.objectContaining({ param: 'audio' }));
+    expect(decodeOpenAIChatRequest({ model: 'gpt-4o', messages, modalities: ['text'], audio: null }).extra?.members).toEqual({ modalities: ['text'], audio: null });
+  });
+
   it('round-trips through the outbound encoder to the same OpenAI request', () => {
     const original = JSON.parse(requestRaw) as Record<string, unknown>;
     const body = encodeOpenAIChatRequest(decodeOpenAIChatRequest(original), { model: 'gpt-4o', maxTokensField: 'max_tokens' });
