@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { PriceBook, affordableOutputTokens, estimateMaxCost, loadTokenizer } from '@totra/pricing';
+import { PriceBook, affordableOutputTokens, costOf, estimateMaxCost, loadTokenizer } from '@totra/pricing';
 import { createStreamGate, startMockProvider, type MockProvider } from '@totra/testing';
 import { ALIAS, startHarness, type Harness, type MockName } from './support/gateway-harness.js';
 
@@ -353,6 +353,29 @@ describe('streaming metering', () => {
     const each = Math.floor(affordableOutputTokens(reserved, inputTokens, prices.priceFor({ provider: 'openai', model: 'gpt-4o', at })) / 3);
     expect(sent?.max_completion_tokens ?? sent?.max_tokens).toBe(each);
     expect(each).toBeLessThan(100);
+  });
+
+  it("charges an answer's prompt-cache writes at their own rates, one-hour writes at theirs, streamed or not", async () => {
+    const usage = { inputTokens: 12_000, outputTokens: 300, cachedInputTokens: 2_000, cacheWriteInputTokens: 9_000, cacheWrite1hInputTokens: 4_000 };
+    h.mocks.anthropic.setBehaviour({ reply: 'cached', usage });
+    const prices = PriceBook.fromCatalog();
+    const price = prices.priceFor({ provider: 'anthropic', model: 'claude-sonnet-4-5', at: new Date() });
+    const expected = costOf({ inputTokens: 12_000, outputTokens: 300, cachedInputTokens: 2_000, cacheWriteTokens: 9_000, cacheWrite1hTokens: 4_000, convention: 'openai' }, price);
+    // Writes at the input rate, as they were charged before: less than Anthropic bills.
+    const atInputRate = costOf({ inputTokens: 12_000, outputTokens: 300, cachedInputTokens: 2_000, convention: 'openai' }, price);
+    expect(expected).toBeGreaterThan(atInputRate);
+    for (const stream of [false, true]) {
+      const { response } = await anthropic.messages
+        .create({ model: 'claude-sonnet-4-5', max_tokens: 1000, stream, messages: [{ role: 'user', content: 'a long cached prompt' }] })
+        .withResponse();
+      if (stream) await response.text();
+      const [spend] = await vi.waitFor(async () => {
+        const found = await spendFor(response.headers.get('x-request-id') ?? '');
+        expect(found).toHaveLength(1);
+        return found;
+      });
+      expect(spend?.data, `stream: ${stream}`).toMatchObject({ microUsd: expected, tokens: { input: 12_000, output: 300, cachedInput: 2_000, cacheWrite: 9_000, cacheWrite1h: 4_000 } });
+    }
   });
 
   it('passes the stream of a caller no budget applies to through as the provider sent it, never cut', async () => {

@@ -17,7 +17,16 @@ export const SpendRecorded = defineEvent({
       requestId: z.string().min(1).max(100),
       scopes: z.array(BudgetPeriodRef).max(64),
       tokens: z
-        .object({ input: TokenAmount, output: TokenAmount, cachedInput: TokenAmount, reasoning: TokenAmount })
+        .object({
+          input: TokenAmount,
+          output: TokenAmount,
+          cachedInput: TokenAmount,
+          reasoning: TokenAmount,
+          /** Prompt-cache writes (part of input), billed at their own rate; absent when none. */
+          cacheWrite: TokenAmount.optional(),
+          /** The part of cacheWrite written for an hour; absent when none. */
+          cacheWrite1h: TokenAmount.optional(),
+        })
         .strict(),
       microUsd: MicroUsd,
       priceVersion: z.string().min(1).max(300),

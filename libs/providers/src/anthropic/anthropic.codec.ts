@@ -510,6 +510,9 @@ export function usageFromAnthropic(value: unknown): UsageUpdate | undefined {
   if (input !== undefined) update.inputTokens = input + (read ?? 0) + (write ?? 0);
   if (read !== undefined) update.cachedInputTokens = read;
   if (write !== undefined) update.cacheWriteInputTokens = write;
+  // The writes by lifetime (\`cache_creation\`): one-hour writes cost more than five-minute ones.
+  const hour = num(rec(u['cache_creation'])?.['ephemeral_1h_input_tokens']);
+  if (hour !== undefined) update.cacheWrite1hInputTokens = hour;
   const output = num(u['output_tokens']);
   if (output !== undefined) update.outputTokens = output;
   return update;
@@ -519,10 +522,12 @@ export function usageFromAnthropic(value: unknown): UsageUpdate | undefined {
 export function usageToAnthropic(u: Usage): JsonRecord {
   const read = u.cachedInputTokens ?? 0;
   const write = u.cacheWriteInputTokens ?? 0;
+  const hour = u.cacheWrite1hInputTokens;
   return {
     input_tokens: Math.max(0, u.inputTokens - read - write),
     cache_creation_input_tokens: write,
     cache_read_input_tokens: read,
+    ...(hour !== undefined ? { cache_creation: { ephemeral_5m_input_tokens: Math.max(0, write - hour), ephemeral_1h_input_tokens: hour } } : {}),
     output_tokens: u.outputTokens,
   };
 }

@@ -3,7 +3,7 @@ import { prepareRequest } from '../adapters/adapter.js';
 import { providerAdapters } from '../adapters/registry.js';
 import { ChatRequest } from '../canonical/chat.js';
 import { mapRequestText } from '../canonical/helpers.js';
-import type { StreamEvent } from '../canonical/stream-event.js';
+import { mergeUsage, type StreamEvent } from '../canonical/stream-event.js';
 import { SseDecoder } from '../wire/sse.js';
 import requestRaw from '../testdata/anthropic/messages-request.json?raw';
 import {
@@ -14,6 +14,8 @@ import {
   encodeAnthropicModelPage,
   encodeAnthropicRequest,
   encodeAnthropicResponse,
+  usageFromAnthropic,
+  usageToAnthropic,
 } from './anthropic.codec.js';
 
 describe('decodeAnthropicRequest', () => {
@@ -209,6 +211,16 @@ describe('decodeAnthropicCountTokensRequest', () => {
       ],
       tools: [{ type: 'function', name: 't', parameters: { type: 'object' } }],
     });
+  });
+});
+
+describe('Anthropic usage', () => {
+  it('reads cache reads, writes and the writes kept for an hour, and writes them back', () => {
+    const wire = { input_tokens: 10, cache_creation_input_tokens: 6, cache_read_input_tokens: 2, cache_creation: { ephemeral_5m_input_tokens: 2, ephemeral_1h_input_tokens: 4 }, output_tokens: 3 };
+    const update = usageFromAnthropic(wire);
+    expect(update).toEqual({ inputTokens: 18, cachedInputTokens: 2, cacheWriteInputTokens: 6, cacheWrite1hInputTokens: 4, outputTokens: 3 });
+    expect(usageToAnthropic(mergeUsage(undefined, update ?? {}))).toEqual(wire);
+    expect(usageFromAnthropic({ input_tokens: 5, output_tokens: 1 })).toEqual({ inputTokens: 5, outputTokens: 1 });
   });
 });
 

@@ -291,8 +291,8 @@ export type RequestExtra = NonNullable<ChatRequest['extra']>;
 
 /**
  * Token usage. `inputTokens` counts every input token, cached ones included (OpenAI semantics);
- * `cachedInputTokens` and `cacheWriteInputTokens` are subsets of it. `reasoningTokens` is a subset
- * of `outputTokens`.
+ * `cachedInputTokens` and `cacheWriteInputTokens` are subsets of it (`cacheWrite1hInputTokens` a
+ * subset of the latter). `reasoningTokens` is a subset of `outputTokens`.
  */
 export const Usage = z.object({
   inputTokens: z.number().int().nonnegative(),
@@ -300,6 +300,8 @@ export const Usage = z.object({
   totalTokens: z.number().int().nonnegative(),
   cachedInputTokens: z.number().int().nonnegative().optional(),
   cacheWriteInputTokens: z.number().int().nonnegative().optional(),
+  /** The part of `cacheWriteInputTokens` written with a one-hour lifetime (Anthropic bills it at 2x input, 5-minute writes at 1.25x). */
+  cacheWrite1hInputTokens: z.number().int().nonnegative().optional(),
   reasoningTokens: z.number().int().nonnegative().optional(),
 });
 export type Usage = z.infer<typeof Usage>;

@@ -83,6 +83,8 @@ export function mergeUsage(current: Usage | undefined, update: UsageUpdate): Usa
   if (cached !== undefined) merged.cachedInputTokens = cached;
   const cacheWrite = update.cacheWriteInputTokens ?? current?.cacheWriteInputTokens;
   if (cacheWrite !== undefined) merged.cacheWriteInputTokens = cacheWrite;
+  const cacheWrite1h = update.cacheWrite1hInputTokens ?? current?.cacheWrite1hInputTokens;
+  if (cacheWrite1h !== undefined) merged.cacheWrite1hInputTokens = cacheWrite1h;
   const reasoning = update.reasoningTokens ?? current?.reasoningTokens;
   if (reasoning !== undefined) merged.reasoningTokens = reasoning;
   return merged;

@@ -28,6 +28,8 @@ export interface MockUsage {
   outputTokens?: number;
   cachedInputTokens?: number;
   cacheWriteInputTokens?: number;
+  /** The part of `cacheWriteInputTokens` written for an hour (Anthropic's `cache_creation`). */
+  cacheWrite1hInputTokens?: number;
   reasoningTokens?: number;
 }
 
@@ -197,6 +199,7 @@ export interface ResolvedUsage {
   totalTokens: number;
   cachedInputTokens: number;
   cacheWriteInputTokens: number;
+  cacheWrite1hInputTokens: number;
   reasoningTokens: number;
 }
 
@@ -256,10 +259,11 @@ export function splitText(text: string, pieces: number): string[] {
 function resolveUsage(u: MockUsage | undefined, promptTokens: number, answerTokens: number): ResolvedUsage {
   const cachedInputTokens = u?.cachedInputTokens ?? 0;
   const cacheWriteInputTokens = u?.cacheWriteInputTokens ?? 0;
+  const cacheWrite1hInputTokens = u?.cacheWrite1hInputTokens ?? 0;
   const reasoningTokens = u?.reasoningTokens ?? 0;
   const inputTokens = u?.inputTokens ?? Math.max(1, promptTokens, cachedInputTokens + cacheWriteInputTokens);
   const outputTokens = u?.outputTokens ?? Math.max(1, answerTokens, reasoningTokens);
-  return { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens, cachedInputTokens, cacheWriteInputTokens, reasoningTokens };
+  return { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens, cachedInputTokens, cacheWriteInputTokens, cacheWrite1hInputTokens, reasoningTokens };
 }
 
 /** Builds the answer to a chat request under a behaviour. */

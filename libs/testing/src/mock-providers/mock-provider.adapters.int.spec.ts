@@ -28,7 +28,7 @@ interface Case {
   keyHeader: string | undefined;
 }
 
-const EXPLICIT_USAGE = { inputTokens: 100, outputTokens: 40, cachedInputTokens: 30, cacheWriteInputTokens: 10, reasoningTokens: 5 };
+const EXPLICIT_USAGE = { inputTokens: 100, outputTokens: 40, cachedInputTokens: 30, cacheWriteInputTokens: 10, cacheWrite1hInputTokens: 4, reasoningTokens: 5 };
 const base = { inputTokens: 100, outputTokens: 40, totalTokens: 140 };
 const aws = { accessKeyId: 'AKIDMOCK', secretAccessKey: 'mock-secret' };
 
@@ -70,7 +70,7 @@ const CASES: Case[] = [
     deployment: (m) => ({ provider: 'anthropic', model: 'claude-mock', baseUrl: m.baseUrl, apiKey: 'sk-ant-test' }),
     streamsArguments: true,
     embeddings: false,
-    explicitUsage: { ...base, cachedInputTokens: 30, cacheWriteInputTokens: 10 },
+    explicitUsage: { ...base, cachedInputTokens: 30, cacheWriteInputTokens: 10, cacheWrite1hInputTokens: 4 },
     keyHeader: 'x-api-key',
   },
   {

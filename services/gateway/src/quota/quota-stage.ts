@@ -258,10 +258,16 @@ export class QuotaStage {
   async settle(a: Admitted, who: CallerIdentity, route: DeploymentRoute, usage: Usage | undefined, outputChars: number): Promise<{ spend: EventInput; ledgerError?: unknown }> {
     const input = usage?.inputTokens ?? a.inputTokens ?? (await a.countInput());
     const output = usage?.outputTokens ?? Math.ceil(outputChars / 4);
-    const cached = usage?.cachedInputTokens ?? 0;
-    const reasoning = usage?.reasoningTokens ?? 0;
+    // Reads and writes of the prompt cache are parts of the input; counts a provider reported
+    // beyond it are held to it, so that a cost is always recorded.
+    const cached = Math.min(usage?.cachedInputTokens ?? 0, input);
+    const cacheWrite = Math.min(usage?.cacheWriteInputTokens ?? 0, input - cached);
+    const cacheWrite1h = Math.min(usage?.cacheWrite1hInputTokens ?? 0, cacheWrite);
+    const reasoning = Math.min(usage?.reasoningTokens ?? 0, output);
     const price = this.price(route);
-    const microUsd = price ? costOf({ inputTokens: input, outputTokens: output, cachedInputTokens: cached, reasoningTokens: reasoning, convention: 'openai' }, price) : 0;
+    // Cache writes at their own rates (Anthropic: 1.25x input for five minutes, 2x for an hour).
+    const tokens = { inputTokens: input, outputTokens: output, cachedInputTokens: cached, cacheWriteTokens: cacheWrite, cacheWrite1hTokens: cacheWrite1h, reasoningTokens: reasoning };
+    const microUsd = price ? costOf({ ...tokens, convention: 'openai' }, price) : 0;
     let ledgerError: unknown;
     try {
       await this.#gate.settle(a.reservation, { microUsd, tokens: input + output });
@@ -283,7 +289,8 @@ export class QuotaStage {
         requestId: a.reservation.requestId,
         scopes: a.reservation.scopes,
         teamId: who.teamId,
-        tokens: { cachedInput: cached, input, output, reasoning },
+        // Canonical member order (\`cacheWrite\` < \`cacheWrite1h\` < \`cachedInput\`); writes only where there were some.
+        tokens: { ...(cacheWrite > 0 ? { cacheWrite, ...(cacheWrite1h > 0 ? { cacheWrite1h } : {}) } : {}), cachedInput: cached, input, output, reasoning },
         userId: who.userId,
       },
     };

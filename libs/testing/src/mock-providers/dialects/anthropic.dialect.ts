@@ -53,6 +53,8 @@ function usageJson(u: ResolvedUsage, outputTokens: number): JsonRecord {
     input_tokens: Math.max(0, u.inputTokens - u.cachedInputTokens - u.cacheWriteInputTokens),
     cache_creation_input_tokens: u.cacheWriteInputTokens,
     cache_read_input_tokens: u.cachedInputTokens,
+    // The writes by lifetime, as Anthropic reports them.
+    cache_creation: { ephemeral_5m_input_tokens: u.cacheWriteInputTokens - u.cacheWrite1hInputTokens, ephemeral_1h_input_tokens: u.cacheWrite1hInputTokens },
     output_tokens: outputTokens,
     service_tier: 'standard',
   };
