@@ -74,11 +74,11 @@ describe('totra models', () => {
     expect(sync.code).toBe(0);
     expect(sync.out).toContain('providers from the environment: openai, anthropic, demo; 1 deployments from');
     expect(sync.out).toContain('+ env/openai/gpt-4o  (gpt-4o -> openai gpt-4o)');
-    // 11 OpenAI, 6 Anthropic and 2 demo deployments, and the file's.
-    expect(sync.out).toMatch(/models sync: 20 added, 0 changed, 0 removed/);
+    // 11 OpenAI, 7 Anthropic and 2 demo deployments, and the file's.
+    expect(sync.out).toMatch(/models sync: 21 added, 0 changed, 0 removed/);
 
     let all = await list();
-    expect(all).toHaveLength(20);
+    expect(all).toHaveLength(21);
     expect(all.find((d) => d.deploymentId === 'env/openai/gpt-4o')).toMatchObject({
       alias: 'gpt-4o',
       provider: 'openai',
@@ -152,10 +152,10 @@ describe('totra models', () => {
     const dry = await cli('models', 'sync', '--dry-run', ...log);
     expect(dry.out).toMatch(/- env\/anthropic\/claude-sonnet-4-5/);
     expect(dry.out).toMatch(/- file\/local\/ollama/);
-    expect(dry.out).toMatch(/would append 7 events: 0 added, 0 changed, 7 removed/);
+    expect(dry.out).toMatch(/would append 8 events: 0 added, 0 changed, 8 removed/);
     expect((await list()).some((d) => d.provider === 'anthropic')).toBe(true);
     const resync = await models('sync');
-    expect(resync.out).toMatch(/models sync: 0 added, 0 changed, 7 removed \(admin deployments untouched\)/);
+    expect(resync.out).toMatch(/models sync: 0 added, 0 changed, 8 removed \(admin deployments untouched\)/);
     all = await list();
     expect(all.some((d) => d.provider === 'anthropic' || d.source === 'file')).toBe(false);
     expect(all.find((d) => d.deploymentId === 'openai/gpt-4o')?.source).toBe('admin');
