@@ -4,6 +4,7 @@ import { anthropicAdapter } from './anthropic/anthropic.adapter.js';
 import { decodeAnthropicRequest, limitMessagesBody } from './anthropic/anthropic.codec.js';
 import { bedrockAdapter } from './bedrock/bedrock.adapter.js';
 import { providerAdapters } from './adapters/registry.js';
+import type { ChatRequest } from './canonical/chat.js';
 import { createStreamAccumulator, type StreamEvent } from './canonical/stream-event.js';
 import { unsupportedContent } from './inbound/unsupported-content.js';
 import { createOpenAIResponsesStreamEncoder, decodeOpenAIResponsesRequest, encodeOpenAIResponsesResponse } from './openai/openai-responses.codec.js';
@@ -25,6 +26,16 @@ const history = [
   { type: 'local_shell_call', id: 'lsh_1', call_id: 'call_3', action: { type: 'exec', command: ['pwd'], env: { HOME: '/home/ann' } }, status: 'completed' },
   { type: 'local_shell_call_output', id: 'call_3', output: '/home/ann' },
 ];
+
+const aws = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+
+/** Every adapter refuses to write `req` (the way to a translated request), saying `why`. */
+async function refusedByEveryAdapter(req: ChatRequest, why: string): Promise<void> {
+  for (const [kind, adapter] of Object.entries(providerAdapters)) {
+    const deployment = { provider: kind, model: 'm', apiKey: 'k', baseUrl: 'https://example.com', region: 'us-east-1', aws } as Deployment;
+    await expect(prepareRequest(adapter, req, deployment, new Date(0)), kind).rejects.toThrow(expect.objectContaining({ code: 'TOTRA_PROVIDER_UNSUPPORTED', message: expect.stringContaining(why) }));
+  }
+}
 
 describe('local tools in requests', () => {
   it('are noted by type, not translated, and every text in their calls and outputs is kept to be scanned', () => {
@@ -62,13 +73,7 @@ describe('local tools in requests', () => {
 
   it('are never written by an adapter: only the client’s own Responses body carries them', async () => {
     const req = decodeOpenAIResponsesRequest({ model: 'm', input: history, tools: [{ type: 'shell' }] });
-    const aws = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
-    for (const [kind, adapter] of Object.entries(providerAdapters)) {
-      const deployment = { provider: kind, model: 'm', apiKey: 'k', baseUrl: 'https://example.com', region: 'us-east-1', aws } as Deployment;
-      await expect(prepareRequest(adapter, req, deployment, new Date(0)), kind).rejects.toThrow(
-        expect.objectContaining({ code: 'TOTRA_PROVIDER_UNSUPPORTED', message: expect.stringContaining("the local tool `shell` is served through OpenAI's and Azure OpenAI's Responses API only") }),
-      );
-    }
+    await refusedByEveryAdapter(req, "the local tool `shell` is served through OpenAI's and Azure OpenAI's Responses API only");
   });
 
   it("go as the client's body with a budget's lower output limit written in", () => {
@@ -162,14 +167,7 @@ describe("Anthropic's client tools", () => {
   });
 
   it('are never translated: every adapter refuses them, saying only Claude serves them', async () => {
-    const req = decodeAnthropicRequest(body);
-    const aws = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
-    for (const [kind, adapter] of Object.entries(providerAdapters)) {
-      const deployment = { provider: kind, model: 'm', apiKey: 'k', baseUrl: 'https://example.com', region: 'us-east-1', aws } as Deployment;
-      await expect(prepareRequest(adapter, req, deployment, new Date(0)), kind).rejects.toThrow(
-        expect.objectContaining({ code: 'TOTRA_PROVIDER_UNSUPPORTED', message: expect.stringContaining("Anthropic's client tool `bash_20250124` is served by Claude only") }),
-      );
-    }
+    await refusedByEveryAdapter(decodeAnthropicRequest(body), "Anthropic's client tool `bash_20250124` is served by Claude only");
   });
 
   it('leave server tools and toolsets refused, each saying why', () => {
@@ -197,7 +195,6 @@ describe("Anthropic's client tools", () => {
     expect(JSON.parse(direct?.body as string)).toEqual({ ...body, max_tokens: 300 });
     const invoke = bedrockAdapter.passthroughs?.find((p) => p.inbound === 'anthropic-messages');
     expect(invoke?.takesOutputLimit).toBe(true);
-    const aws = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
     const onBedrock = invoke?.buildRequest({ raw: JSON.stringify(body), parsed: body, maxOutputTokens: 300 }, { provider: 'bedrock', model: 'anthropic.claude-sonnet-4-5-20250929-v1:0', region: 'us-east-1', aws } as Deployment);
     expect(JSON.parse(onBedrock?.body as string)).toMatchObject({ max_tokens: 300, tools: body.tools });
   });

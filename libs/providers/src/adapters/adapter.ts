@@ -141,8 +141,9 @@ export interface PassthroughSupport {
   accepts?(deployment: Deployment): boolean;
   /**
    * It writes `PassthroughInput.maxOutputTokens` into the body, so a request whose output limit a
-   * budget lowered still goes as the client's body (the Responses API, whose local tools only
-   * that body carries; ADR 0038); without it such a request is translated.
+   * budget lowered still goes as the client's body, with the tools only that body carries
+   * (OpenAI's local tools, ADR 0038; Anthropic's client tools, ADR 0040); without it such a
+   * request is translated.
    */
   readonly takesOutputLimit?: boolean;
   buildRequest(input: PassthroughInput, deployment: Deployment): ProviderHttpRequest;
@@ -290,6 +291,7 @@ export async function prepareRequest(
   // (ADR 0038, ADR 0040): never translated.
   const local = request.localTools?.[0];
   if (local !== undefined) {
+    // Anthropic's client tools are named by their versioned type (`bash_20250124`).
     const served = /_\d{8}$/.test(local)
       ? `Anthropic's client tool \`${local}\` is served by Claude only, through Anthropic's Messages API (on Anthropic and on Bedrock)`
       : `the local tool \`${local}\` is served through OpenAI's and Azure OpenAI's Responses API only`;
