@@ -510,7 +510,7 @@ export function usageFromAnthropic(value: unknown): UsageUpdate | undefined {
   if (input !== undefined) update.inputTokens = input + (read ?? 0) + (write ?? 0);
   if (read !== undefined) update.cachedInputTokens = read;
   if (write !== undefined) update.cacheWriteInputTokens = write;
-  // The writes by lifetime (\`cache_creation\`): one-hour writes cost more than five-minute ones.
+  // The writes by lifetime (`cache_creation`): one-hour writes cost more than five-minute ones.
   const hour = num(rec(u['cache_creation'])?.['ephemeral_1h_input_tokens']);
   if (hour !== undefined) update.cacheWrite1hInputTokens = hour;
   const output = num(u['output_tokens']);

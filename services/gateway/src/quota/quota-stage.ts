@@ -289,7 +289,7 @@ export class QuotaStage {
         requestId: a.reservation.requestId,
         scopes: a.reservation.scopes,
         teamId: who.teamId,
-        // Canonical member order (\`cacheWrite\` < \`cacheWrite1h\` < \`cachedInput\`); writes only where there were some.
+        // Canonical member order (`cacheWrite` < `cacheWrite1h` < `cachedInput`); writes only where there were some.
         tokens: { ...(cacheWrite > 0 ? { cacheWrite, ...(cacheWrite1h > 0 ? { cacheWrite1h } : {}) } : {}), cachedInput: cached, input, output, reasoning },
         userId: who.userId,
       },

@@ -125,7 +125,7 @@ function responsesItems(reply: MockReply, family: OpenAIFamily, body: JsonRecord
 
 function plainCall(reply: MockReply, c: MockReply['toolCalls'][number], i: number, family: OpenAIFamily): JsonRecord {
   return c.custom
-      ? { id: `ctc_mock${reply.seq}_${i}`, type: 'custom_tool_call', status: 'completed', call_id: c.id ?? defaultToolId(family, i), name: c.name, input: c.arguments }
+    ? { id: `ctc_mock${reply.seq}_${i}`, type: 'custom_tool_call', status: 'completed', call_id: c.id ?? defaultToolId(family, i), name: c.name, input: c.arguments }
     : { id: `fc_mock${reply.seq}_${i}`, type: 'function_call', status: 'completed', call_id: c.id ?? defaultToolId(family, i), name: c.name, arguments: c.arguments };
 }
 
