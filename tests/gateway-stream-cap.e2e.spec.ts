@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { PriceBook, affordableOutputTokens, costOf, estimateMaxCost, loadTokenizer } from '@totra/pricing';
+import { PriceBook, affordableOutputTokens, costOf, estimateMaxCost, loadTokenizer, priceAtServiceTier } from '@totra/pricing';
 import { createStreamGate, startMockProvider, type MockProvider } from '@totra/testing';
 import { ALIAS, startHarness, type Harness, type MockName } from './support/gateway-harness.js';
 
@@ -376,6 +376,38 @@ describe('streaming metering', () => {
       });
       expect(spend?.data, `stream: ${stream}`).toMatchObject({ microUsd: expected, tokens: { input: 12_000, output: 300, cachedInput: 2_000, cacheWrite: 9_000, cacheWrite1h: 4_000 } });
     }
+  });
+
+  it('charges a request at the processing tier OpenAI served it at, streamed or not, from both APIs', async () => {
+    const r = await h.cli('models', 'add', '--id', 'tier-54', '--alias', 'gpt-5.4', '--provider', 'openai', '--model', 'gpt-5.4', '--base-url', h.mocks.openai.baseUrl, '--credential', 'env:OPENAI_API_KEY', ...h.cliArgs);
+    expect(r.code, r.err).toBe(0);
+    await vi.waitFor(() => expect(h.gateway.catalog.directory.deploymentsFor('gpt-5.4')).toHaveLength(1), { timeout: 10_000 });
+    const usage = { inputTokens: 2_000, outputTokens: 400 };
+    h.mocks.openai.setBehaviour({ reply: 'fast', usage });
+    const standard = PriceBook.fromCatalog().priceFor({ provider: 'openai', model: 'gpt-5.4', at: new Date() });
+    const charged = async (requestId: string) =>
+      vi.waitFor(async () => {
+        const found = await spendFor(requestId);
+        expect(found).toHaveLength(1);
+        return found[0]?.data as Record<string, unknown>;
+      });
+    const tokens = { ...usage, convention: 'openai' as const };
+    for (const tier of ['priority', 'flex'] as const) {
+      const at = costOf(tokens, priceAtServiceTier(standard, tier).price);
+      const chat = await openai.chat.completions.create({ model: 'gpt-5.4', service_tier: tier, messages: [{ role: 'user', content: 'quick' }] }).withResponse();
+      expect(chat.data.service_tier).toBe(tier);
+      expect(await charged(chat.response.headers.get('x-request-id') ?? '')).toMatchObject({ microUsd: at, serviceTier: tier });
+      const streamed = await openai.chat.completions.create({ model: 'gpt-5.4', service_tier: tier, stream: true, messages: [{ role: 'user', content: 'quick' }] }).withResponse();
+      for await (const _chunk of streamed.data) void _chunk;
+      expect(await charged(streamed.response.headers.get('x-request-id') ?? '')).toMatchObject({ microUsd: at, serviceTier: tier });
+      const responses = await openai.responses.create({ model: 'gpt-5.4', service_tier: tier, input: 'quick' }).withResponse();
+      expect(await charged(responses.response.headers.get('x-request-id') ?? '')).toMatchObject({ microUsd: at, serviceTier: tier });
+    }
+    expect(costOf(tokens, priceAtServiceTier(standard, 'priority').price)).toBeGreaterThan(costOf(tokens, standard));
+    const plain = await openai.chat.completions.create({ model: 'gpt-5.4', messages: [{ role: 'user', content: 'quick' }] }).withResponse();
+    const data = await charged(plain.response.headers.get('x-request-id') ?? '');
+    expect(data['microUsd']).toBe(costOf(tokens, standard));
+    expect(data).not.toHaveProperty('serviceTier');
   });
 
   it('passes the stream of a caller no budget applies to through as the provider sent it, never cut', async () => {

@@ -2,8 +2,10 @@ export {
   type ModelPrice,
   type PriceRates,
   type PriceTier,
+  type ServiceTier,
   ZERO_PRICE,
   assertValidPrice,
+  priceAtServiceTier,
   ratesForPrompt,
   usdPerMTok,
 } from './price.js';

@@ -32,9 +32,29 @@ export interface PriceTier extends PriceRates {
   readonly aboveInputTokens: number;
 }
 
+/**
+ * The processing tiers a provider prices apart from its standard one (OpenAI's `service_tier`):
+ * `priority` (faster, dearer: 2x to 2.5x) and `flex` (slower, cheaper: half).
+ */
+export type ServiceTier = 'priority' | 'flex';
+
 /** The price of one model: base rates plus optional long-context tiers. */
 export interface ModelPrice extends PriceRates {
   readonly tiers?: readonly PriceTier[];
+  /** The model's price at processing tiers its provider prices apart (see {@link ServiceTier}). */
+  readonly serviceTiers?: Readonly<Partial<Record<ServiceTier, ModelPrice>>>;
+}
+
+/**
+ * The price a request served at `tier` (as the provider reported it: OpenAI's `default`,
+ * `priority`, `flex`; Anthropic's `standard`, `priority`) costs: the tier's own price where the
+ * model has one, else the standard price. `tier` is the tier priced apart, `priced` whether the
+ * price has its rates (false: a tier priced apart that this price does not know).
+ */
+export function priceAtServiceTier(price: ModelPrice, reported: string | undefined): { price: ModelPrice; tier?: ServiceTier; priced: boolean } {
+  if (reported !== 'priority' && reported !== 'flex') return { price, priced: true };
+  const own = price.serviceTiers?.[reported];
+  return own ? { price: own, tier: reported, priced: true } : { price, tier: reported, priced: false };
 }
 
 /** A zero price (local models, the demo provider). */
@@ -66,6 +86,9 @@ export function usdPerMTok(usd: string): number {
 /** Throws `TOTRA_PRICE_INVALID` unless every rate (and every tier) is a non-negative safe integer. */
 export function assertValidPrice(price: ModelPrice, label = 'price'): void {
   checkRates(price, label);
+  for (const [name, tierPrice] of Object.entries(price.serviceTiers ?? {})) {
+    if (tierPrice) assertValidPrice(tierPrice, `${label} at ${name}`);
+  }
   let previous = -1;
   for (const tier of price.tiers ?? []) {
     if (!Number.isSafeInteger(tier.aboveInputTokens) || tier.aboveInputTokens < 0) {

@@ -30,6 +30,10 @@ export const SpendRecorded = defineEvent({
         .strict(),
       microUsd: MicroUsd,
       priceVersion: z.string().min(1).max(300),
+      /** The processing tier priced apart that served the request (OpenAI's priority or flex); absent for the standard tier. */
+      serviceTier: z.enum(['priority', 'flex']).optional(),
+      /** Set when that tier has no price of its own: the request was charged at the standard price. */
+      serviceTierUnpriced: z.literal(true).optional(),
       model: z.string().min(1).max(200),
       provider: z.string().min(1).max(50),
       deploymentId: z.string().min(1).max(200),

@@ -35,6 +35,12 @@ function tiered(base: PriceRates, aboveInputTokens: number, long: PriceRates): M
   return { ...base, tiers: [{ aboveInputTokens, ...long }] };
 }
 
+/** A price with its priority and flex processing prices (OpenAI's `service_tier`). */
+function withServiceTiers(standard: ModelPrice, serviceTiers: NonNullable<ModelPrice['serviceTiers']>): ModelPrice {
+  return { ...standard, serviceTiers };
+}
+
+
 interface EntryOptions {
   aliases?: string[];
   kind?: 'chat' | 'embedding';
@@ -64,39 +70,57 @@ const MEMORY_NOTE = 'Not seen on the provider page in this review; carried from 
 // --- OpenAI (also the default for Azure OpenAI) -------------------------------------------
 // Reasoning tokens are billed as output tokens; cached input has no separate price where absent.
 const openai: CatalogEntry[] = [
-  entry('openai', 'gpt-5.5', tiered(rates('5.00', '30.00', { cached: '0.50' }), 272_000, rates('10.00', '45.00', { cached: '1.00' })), {
-    aliases: ['gpt-5.5-2026-04-23'],
-    source: [...OPENAI, openaiModelPage('gpt-5.5')],
-    verification: 'secondary',
-    note: 'Prompts above 272K input tokens are billed at 2x input and 1.5x output for the whole request.',
-  }),
+  entry(
+    'openai',
+    'gpt-5.5',
+    withServiceTiers(tiered(rates('5.00', '30.00', { cached: '0.50' }), 272_000, rates('10.00', '45.00', { cached: '1.00' })), {
+      priority: tiered(rates('12.50', '75.00', { cached: '1.25' }), 272_000, rates('25.00', '112.50', { cached: '2.50' })),
+      flex: tiered(rates('2.50', '15.00', { cached: '0.25' }), 272_000, rates('5.00', '22.50', { cached: '0.50' })),
+    }),
+    {
+      aliases: ['gpt-5.5-2026-04-23'],
+      source: [...OPENAI, openaiModelPage('gpt-5.5')],
+      verification: 'secondary',
+      note: 'Prompts above 272K input tokens are billed at 2x input and 1.5x output for the whole request. Priority processing at 2.5x and flex at 0.5x the standard rates (secondary sources quoting the pricing page); their long-context rates assumed to follow the same rule.',
+    },
+  ),
   entry('openai', 'gpt-5.5-pro', tiered(rates('30.00', '180.00'), 272_000, rates('60.00', '270.00')), {
     aliases: ['gpt-5.5-pro-2026-04-23'],
     source: [...OPENAI, openaiModelPage('gpt-5.5-pro')],
     verification: 'secondary',
     note: 'Long-context tier assumed to follow the documented gpt-5.4-pro rule (2x input, 1.5x output above 272K).',
   }),
-  entry('openai', 'gpt-5.4', tiered(rates('2.50', '15.00', { cached: '0.25' }), 272_000, rates('5.00', '22.50', { cached: '0.50' })), {
-    aliases: ['gpt-5.4-2026-03-05'],
-    source: [...OPENAI, openaiModelPage('gpt-5.4')],
-    verification: 'official',
-    note: 'Prompts with >272K input tokens are priced at 2x input and 1.5x output for the full session.',
-  }),
+  entry(
+    'openai',
+    'gpt-5.4',
+    withServiceTiers(tiered(rates('2.50', '15.00', { cached: '0.25' }), 272_000, rates('5.00', '22.50', { cached: '0.50' })), {
+      priority: tiered(rates('5.00', '30.00', { cached: '0.50' }), 272_000, rates('10.00', '45.00', { cached: '1.00' })),
+      flex: tiered(rates('1.25', '7.50', { cached: '0.125' }), 272_000, rates('2.50', '11.25', { cached: '0.25' })),
+    }),
+    {
+      aliases: ['gpt-5.4-2026-03-05'],
+      source: [...OPENAI, openaiModelPage('gpt-5.4')],
+      verification: 'official',
+      note: 'Prompts with >272K input tokens are priced at 2x input and 1.5x output for the full session. Priority processing at 2x and flex at 0.5x the standard rates (secondary sources quoting the pricing page); their long-context rates assumed to follow the same rule.',
+    },
+  ),
   entry('openai', 'gpt-5.4-pro', tiered(rates('30.00', '180.00'), 272_000, rates('60.00', '270.00')), {
     aliases: ['gpt-5.4-pro-2026-03-05'],
     source: [...OPENAI, openaiModelPage('gpt-5.4-pro')],
     verification: 'secondary',
     note: 'Long-context rule read on the official model page; base rates from secondary sources.',
   }),
-  entry('openai', 'gpt-5.4-mini', rates('0.75', '4.50', { cached: '0.075' }), {
+  entry('openai', 'gpt-5.4-mini', withServiceTiers(rates('0.75', '4.50', { cached: '0.075' }), { flex: rates('0.375', '2.25', { cached: '0.0375' }) }), {
     aliases: ['gpt-5.4-mini-2026-03-17'],
     source: OPENAI,
     verification: 'secondary',
+    note: 'Flex processing at the Batch rates (half).',
   }),
-  entry('openai', 'gpt-5.4-nano', rates('0.20', '1.25', { cached: '0.02' }), {
+  entry('openai', 'gpt-5.4-nano', withServiceTiers(rates('0.20', '1.25', { cached: '0.02' }), { flex: rates('0.10', '0.625', { cached: '0.01' }) }), {
     aliases: ['gpt-5.4-nano-2026-03-17'],
     source: OPENAI,
     verification: 'secondary',
+    note: 'Flex processing at the Batch rates (half).',
   }),
   entry('openai', 'gpt-5.2', rates('1.75', '14.00', { cached: '0.175' }), {
     aliases: ['gpt-5.2-2025-12-11', 'gpt-5.2-chat-latest', 'gpt-5.2-codex'],

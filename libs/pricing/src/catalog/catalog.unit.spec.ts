@@ -13,13 +13,24 @@ const Rates = {
   cacheWrite1hPerMTokMicroUsd: Rate.optional(),
   reasoningPerMTokMicroUsd: Rate.optional(),
 };
+const Tiers = z.array(z.object({ aboveInputTokens: z.int().positive(), ...Rates }).strict()).optional();
 const EntryShape = z
   .object({
     provider: z.enum(PROVIDERS),
     model: z.string().regex(/^[a-z0-9][a-z0-9.:_-]*$/),
     aliases: z.array(z.string().min(1)).min(1).optional(),
     kind: z.enum(['chat', 'embedding']),
-    price: z.object({ ...Rates, tiers: z.array(z.object({ aboveInputTokens: z.int().positive(), ...Rates }).strict()).optional() }).strict(),
+    price: z
+      .object({
+        ...Rates,
+        tiers: Tiers,
+        // Processing tiers priced apart (OpenAI's service_tier), each a whole price of its own.
+        serviceTiers: z
+          .object({ priority: z.object({ ...Rates, tiers: Tiers }).strict().optional(), flex: z.object({ ...Rates, tiers: Tiers }).strict().optional() })
+          .strict()
+          .optional(),
+      })
+      .strict(),
     source: z.array(z.url({ protocol: /^https$/ })).min(1),
     verification: z.enum(['official', 'secondary', 'unverified']),
     asOf: z.iso.date(),
@@ -36,6 +47,20 @@ describe('catalog 2026-12', () => {
       expect(result.success, `${entry.provider}/${entry.model}: ${result.error?.message ?? ''}`).toBe(true);
       expect(() => assertValidPrice(entry.price, entry.model)).not.toThrow();
       expect(Date.parse(entry.asOf)).toBeLessThanOrEqual(Date.parse('2026-12-31'));
+    }
+  });
+
+  it('prices priority above the standard tier and flex below it, rate by rate', () => {
+    const withTiers = entries.filter((e) => e.price.serviceTiers);
+    expect(withTiers.map((e) => e.model)).toEqual(expect.arrayContaining(['gpt-5.5', 'gpt-5.4']));
+    for (const e of withTiers) {
+      const { priority, flex } = e.price.serviceTiers ?? {};
+      for (const field of ['inputPerMTokMicroUsd', 'outputPerMTokMicroUsd'] as const) {
+        if (priority) expect(priority[field], `${e.model} priority ${field}`).toBeGreaterThan(e.price[field]);
+        if (flex) expect(flex[field], `${e.model} flex ${field}`).toBeLessThan(e.price[field]);
+      }
+      // A long-context tier at each processing tier where the standard price has one.
+      for (const tierPrice of [priority, flex]) if (tierPrice) expect(tierPrice.tiers?.length ?? 0, e.model).toBe(e.price.tiers?.length ?? 0);
     }
   });
 

@@ -75,7 +75,7 @@ describe('anthropic adapter: parseResponse', () => {
       ],
       finishReason: 'tool_calls',
       providerFinishReason: 'tool_use',
-      usage: { inputTokens: 2620, outputTokens: 89, totalTokens: 2709, cachedInputTokens: 2048, cacheWriteInputTokens: 100 },
+      usage: { inputTokens: 2620, outputTokens: 89, totalTokens: 2709, cachedInputTokens: 2048, cacheWriteInputTokens: 100, serviceTier: 'standard' },
     });
   });
 });

@@ -515,6 +515,8 @@ export function usageFromAnthropic(value: unknown): UsageUpdate | undefined {
   if (hour !== undefined) update.cacheWrite1hInputTokens = hour;
   const output = num(u['output_tokens']);
   if (output !== undefined) update.outputTokens = output;
+  const tier = str(u['service_tier']);
+  if (tier) update.serviceTier = tier;
   return update;
 }
 

@@ -303,6 +303,12 @@ export const Usage = z.object({
   /** The part of `cacheWriteInputTokens` written with a one-hour lifetime (Anthropic bills it at 2x input, 5-minute writes at 1.25x). */
   cacheWrite1hInputTokens: z.number().int().nonnegative().optional(),
   reasoningTokens: z.number().int().nonnegative().optional(),
+  /**
+   * The processing tier the provider served the request at, as it reported it (OpenAI's
+   * `service_tier`: `default`, `priority`, `flex`; Anthropic's `standard`, `priority`): the
+   * tokens are billed at that tier's prices.
+   */
+  serviceTier: z.string().max(40).optional(),
 });
 export type Usage = z.infer<typeof Usage>;
 

@@ -61,8 +61,10 @@ export type StreamEvent = z.infer<typeof StreamEvent>;
  */
 export function isCountedUsage(usage: UsageUpdate): boolean {
   for (const key in usage) {
+    // The tier is a name, not a count.
+    if (key === 'serviceTier') continue;
     const value = usage[key as keyof UsageUpdate];
-    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) return false;
+    if (value !== undefined && !(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)) return false;
   }
   return true;
 }
@@ -85,6 +87,8 @@ export function mergeUsage(current: Usage | undefined, update: UsageUpdate): Usa
   if (cacheWrite !== undefined) merged.cacheWriteInputTokens = cacheWrite;
   const cacheWrite1h = update.cacheWrite1hInputTokens ?? current?.cacheWrite1hInputTokens;
   if (cacheWrite1h !== undefined) merged.cacheWrite1hInputTokens = cacheWrite1h;
+  const serviceTier = update.serviceTier ?? current?.serviceTier;
+  if (serviceTier !== undefined) merged.serviceTier = serviceTier;
   const reasoning = update.reasoningTokens ?? current?.reasoningTokens;
   if (reasoning !== undefined) merged.reasoningTokens = reasoning;
   return merged;

@@ -525,7 +525,8 @@ export function decodeOpenAIChatResponse(json: unknown, provider = 'openai', sta
   };
   if (rest.length > 0) response.moreChoices = rest;
   const usage = usageFromOpenAI(root['usage']);
-  if (usage) response.usage = completeUsage(usage);
+  const tier = str(root['service_tier']);
+  if (usage) response.usage = completeUsage(tier ? { ...usage, serviceTier: tier } : usage);
   return response;
 }
 
@@ -560,7 +561,15 @@ export function encodeOpenAIChatResponse(res: ChatResponse, o: EncodeOpenAIRespo
     choices: [encodeChoice(res, 0), ...(res.moreChoices ?? []).map((c, i) => encodeChoice(c, i + 1))],
   };
   if (res.usage) body['usage'] = usageToOpenAI(res.usage);
+  const tier = openAIServiceTier(res.usage);
+  if (tier) body['service_tier'] = tier;
   return body;
+}
+
+/** The tier an OpenAI model served a request at, as OpenAI names tiers (another provider's names are not written). */
+export function openAIServiceTier(usage: Pick<Usage, 'serviceTier'> | undefined): string | undefined {
+  const tier = usage?.serviceTier;
+  return tier === 'default' || tier === 'priority' || tier === 'flex' || tier === 'scale' ? tier : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -610,7 +619,9 @@ export class OpenAIChunkDecoder {
       if (finish) out.push({ type: 'finish', finishReason: finishFromOpenAI(finish), providerFinishReason: finish, ...which });
     }
     const usage = usageFromOpenAI(usageValue);
-    if (usage) out.push({ type: 'usage', usage });
+    // The tier the request was served at comes on every chunk; kept with the usage.
+    const tier = str(chunk['service_tier']);
+    if (usage) out.push({ type: 'usage', usage: tier ? { ...usage, serviceTier: tier } : usage });
   }
 
   private delta(delta: JsonRecord, n: number, which: { choice?: number }, out: StreamEvent[]): void {

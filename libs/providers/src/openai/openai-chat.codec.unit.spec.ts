@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { prepareRequest } from '../adapters/adapter.js';
 import { providerAdapters } from '../adapters/registry.js';
 import { ChatRequest } from '../canonical/chat.js';
-import { createStreamAccumulator, responseToStreamEvents, type StreamEvent } from '../canonical/stream-event.js';
+import { createStreamAccumulator, isCountedUsage, responseToStreamEvents, type StreamEvent } from '../canonical/stream-event.js';
 import { SseDecoder } from '../wire/sse.js';
 import requestRaw from '../testdata/openai/chat-request.json?raw';
 import choicesRaw from '../testdata/openai/chat-response-choices.json?raw';
 import choicesStreamRaw from '../testdata/openai/chat-stream-choices.sse?raw';
 import { feed, splitPlans, utf8 } from '../testdata/feed.js';
+import { openaiAdapter } from './openai.adapter.js';
 import { createOpenAIChatStreamEncoder, decodeOpenAIChatRequest, decodeOpenAIChatResponse, encodeOpenAIChatRequest, encodeOpenAIChatResponse } from './openai-chat.codec.js';
 
 describe('decodeOpenAIChatRequest', () => {
@@ -122,6 +123,20 @@ describe('decodeOpenAIChatRequest', () => {
     expect(() => decodeOpenAIChatRequest({ model: 'x', messages: [{ role: 'user', content: [{ type: 'text', text: 'a', cache_control: { type: 'forever' } }] }] })).toThrow(
       expect.objectContaining({ code: 'TOTRA_INBOUND_INVALID_REQUEST', param: 'messages.0.content.0.cache_control.type' }),
     );
+  });
+});
+
+describe('processing tiers', () => {
+  it('are read from answers and chunks with the usage, written back in OpenAI’s names only, and are not counts', () => {
+    const answer = openaiAdapter.parseResponse(200, JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'gpt-5.4', service_tier: 'priority', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 } }));
+    expect(answer.usage?.serviceTier).toBe('priority');
+    expect(encodeOpenAIChatResponse(answer)['service_tier']).toBe('priority');
+    const parser = openaiAdapter.createStreamParser();
+    const events = parser.push(`data: ${JSON.stringify({ id: 'c', model: 'm', created: 1, service_tier: 'flex', choices: [], usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 } })}\n\n`);
+    expect(events.find((e) => e.type === 'usage')).toMatchObject({ usage: { serviceTier: 'flex', inputTokens: 5 } });
+    expect(isCountedUsage({ inputTokens: 5, serviceTier: 'flex' })).toBe(true);
+    // Anthropic's tier names are not OpenAI's: not written to an OpenAI client.
+    expect(encodeOpenAIChatResponse({ ...answer, usage: { inputTokens: 5, outputTokens: 1, totalTokens: 6, serviceTier: 'standard' } })).not.toHaveProperty('service_tier');
   });
 });
 

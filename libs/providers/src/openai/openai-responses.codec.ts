@@ -5,7 +5,7 @@ import { unreadMembers, unreadNestedTexts } from '../canonical/extra.js';
 import { unsupportedContent } from '../inbound/unsupported-content.js';
 import { mergeUsage, type StreamEvent } from '../canonical/stream-event.js';
 import { InboundRequestError } from '../errors.js';
-import { allowedTools } from './openai-chat.codec.js';
+import { allowedTools, openAIServiceTier } from './openai-chat.codec.js';
 import { formatIssues, parseDataUrl, type JsonRecord } from '../wire/json.js';
 import { formatSse } from '../wire/sse.js';
 
@@ -389,6 +389,7 @@ function responseObject(res: ChatResponse, model: string, output: JsonRecord[]):
     model,
     output,
     usage: usageOut(res),
+    ...(openAIServiceTier(res.usage) ? { service_tier: openAIServiceTier(res.usage) } : {}),
   };
 }
 

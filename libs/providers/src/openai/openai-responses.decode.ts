@@ -11,11 +11,13 @@ import { createSsePassthroughParser, parseEventJson } from '../wire/stream-parse
  * the records), and what it translates when the answer must be restored (ADR 0029).
  */
 
-/** Responses `usage` -> canonical usage update. */
-function usageFromResponses(value: unknown): UsageUpdate | undefined {
+/** Responses `usage` (and the response's `service_tier`) -> canonical usage update. */
+function usageFromResponses(value: unknown, serviceTier: unknown): UsageUpdate | undefined {
   const u = rec(value);
   if (!u) return undefined;
   const update: UsageUpdate = {};
+  const tier = str(serviceTier);
+  if (tier) update.serviceTier = tier;
   const input = num(u['input_tokens']);
   const output = num(u['output_tokens']);
   const total = num(u['total_tokens']);
@@ -80,7 +82,7 @@ function responseOf(root: JsonRecord): ChatResponse {
     ...finishOf(root, toolCalls.length > 0),
   };
   if (refusal !== undefined) res.refusal = refusal;
-  const usage = usageFromResponses(root['usage']);
+  const usage = usageFromResponses(root['usage'], root['service_tier']);
   if (usage) res.usage = mergeUsage(undefined, usage);
   return res;
 }
@@ -160,7 +162,7 @@ class ResponsesEventDecoder {
       case 'response.incomplete':
       case 'response.failed': {
         if (!response) return;
-        const usage = usageFromResponses(response['usage']);
+        const usage = usageFromResponses(response['usage'], response['service_tier']);
         if (usage) out.push({ type: 'usage', usage });
         if (type === 'response.failed') {
           const error = rec(response['error']);

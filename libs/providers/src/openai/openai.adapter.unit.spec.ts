@@ -83,7 +83,7 @@ describe('openai adapter: parseResponse', () => {
       toolCalls: [{ id: 'call_DdmO9pD3xa9XTPNJ32zg2hcA', name: 'get_weather', arguments: '{"city":"Paris"}' }],
       finishReason: 'tool_calls',
       providerFinishReason: 'tool_calls',
-      usage: { inputTokens: 1117, outputTokens: 46, totalTokens: 1163, cachedInputTokens: 1024, reasoningTokens: 12 },
+      usage: { inputTokens: 1117, outputTokens: 46, totalTokens: 1163, cachedInputTokens: 1024, reasoningTokens: 12, serviceTier: 'default' },
     });
   });
 

@@ -38,7 +38,7 @@ const CASES: Case[] = [
     deployment: (m) => ({ provider: 'openai', model: 'gpt-mock', baseUrl: m.baseUrl, apiKey: 'sk-test' }),
     streamsArguments: true,
     embeddings: true,
-    explicitUsage: { ...base, cachedInputTokens: 30, reasoningTokens: 5 },
+    explicitUsage: { ...base, cachedInputTokens: 30, reasoningTokens: 5, serviceTier: 'default' },
     keyHeader: 'authorization',
   },
   {
@@ -70,7 +70,7 @@ const CASES: Case[] = [
     deployment: (m) => ({ provider: 'anthropic', model: 'claude-mock', baseUrl: m.baseUrl, apiKey: 'sk-ant-test' }),
     streamsArguments: true,
     embeddings: false,
-    explicitUsage: { ...base, cachedInputTokens: 30, cacheWriteInputTokens: 10, cacheWrite1hInputTokens: 4 },
+    explicitUsage: { ...base, cachedInputTokens: 30, cacheWriteInputTokens: 10, cacheWrite1hInputTokens: 4, serviceTier: 'standard' },
     keyHeader: 'x-api-key',
   },
   {

@@ -5,7 +5,8 @@ import { QuotaGate } from '@totra/quota-redis';
 import { redisKeyPrefix, redisUrl } from '@totra/testing';
 import { type CallerIdentity } from '../identity.js';
 import { type DeploymentRoute } from '../routing/directory.js';
-import { type ChatRequest } from '@totra/providers';
+import { PriceBook, costOf, estimateMaxCost, priceAtServiceTier } from '@totra/pricing';
+import { decodeOpenAIChatRequest, type ChatRequest } from '@totra/providers';
 import { GatewayError } from '../errors.js';
 import { QuotaStage, holdsReservation } from './quota-stage.js';
 
@@ -125,6 +126,38 @@ describe('QuotaStage settlement (real Redis)', () => {
     const names = (o: object) => Object.keys(o);
     expect(names(spend.data)).toEqual([...names(spend.data)].sort());
     expect(names((spend.data as { tokens: object }).tokens)).toEqual([...names((spend.data as { tokens: object }).tokens)].sort());
+  });
+
+  it('reserves and caps a request at the price of the processing tier it asks for, and charges the tier the provider served it at', async () => {
+    const { stage } = await admitted();
+    const route: DeploymentRoute = { ...ROUTE, alias: 'gpt-5.4', model: 'gpt-5.4', deploymentId: 'd54' };
+    const prices = PriceBook.fromCatalog();
+    const standard = prices.priceFor({ provider: 'openai', model: 'gpt-5.4', at: new Date() });
+    const priority = priceAtServiceTier(standard, 'priority');
+    const flex = priceAtServiceTier(standard, 'flex');
+    expect(priority.priced && flex.priced).toBe(true);
+    const request = decodeOpenAIChatRequest({ model: 'gpt-5.4', messages: [{ role: 'user', content: 'a short question' }], max_tokens: 1_000, service_tier: 'priority' });
+    const a = await stage.admit('r-tier', WHO, 'gpt-5.4', route, request);
+    const inputTokens = a.inputTokens ?? 0;
+    expect(a.serviceTier).toBe('priority');
+    expect(a.reservation.estimate.microUsd).toBe(estimateMaxCost({ inputTokens, maxOutputTokens: 1_000 }, priority.price));
+    expect(a.reservation.estimate.microUsd).toBeGreaterThan(estimateMaxCost({ inputTokens, maxOutputTokens: 1_000 }, standard));
+    // The stream's cap is what the reservation pays for at that tier: all that was asked.
+    expect(stage.outputCap(a, route)).toBe(1_000);
+
+    const charged = async (usage: typeof USAGE & { serviceTier?: string }, on = route) => (await stage.settle({ ...a }, WHO, on, usage, 0)).spend.data as Record<string, unknown>;
+    const tokens = { inputTokens: 1_000, outputTokens: 500, convention: 'openai' as const };
+    expect(await charged({ ...USAGE, serviceTier: 'priority' })).toMatchObject({ microUsd: costOf(tokens, priority.price), serviceTier: 'priority' });
+    expect(await charged({ ...USAGE, serviceTier: 'flex' })).toMatchObject({ microUsd: costOf(tokens, flex.price), serviceTier: 'flex' });
+    // Served at the standard tier after all: charged so, and the event names no tier.
+    const atDefault = await charged({ ...USAGE, serviceTier: 'default' });
+    expect(atDefault['microUsd']).toBe(costOf(tokens, standard));
+    expect(atDefault).not.toHaveProperty('serviceTier');
+    // A tier the model has no price for: the standard price, and the event says so.
+    const unpriced = await charged({ ...USAGE, serviceTier: 'priority' }, ROUTE);
+    expect(unpriced).toMatchObject({ microUsd: costOf(tokens, prices.priceFor({ provider: 'openai', model: 'gpt-4o', at: new Date() })), serviceTier: 'priority', serviceTierUnpriced: true });
+    const names = Object.keys(unpriced);
+    expect(names).toEqual([...names].sort());
   });
 
   it('still returns the SpendRecorded, with the ledger error, when Redis is gone: no spend is lost', async () => {

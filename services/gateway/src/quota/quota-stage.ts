@@ -1,5 +1,5 @@
 import { type EventInput } from '@totra/events';
-import { PRICE_EVENT_TYPES, PriceBook, affordableOutputTokens, costOf, estimateMaxCost, loadTokenizer, type ChatContentPart, type ChatTokenInput, type ResolvedPrice } from '@totra/pricing';
+import { PRICE_EVENT_TYPES, PriceBook, affordableOutputTokens, costOf, estimateMaxCost, loadTokenizer, priceAtServiceTier, type ChatContentPart, type ChatTokenInput, type ResolvedPrice } from '@totra/pricing';
 import { type ChatRequest, type Usage } from '@totra/providers';
 import { type QuotaGate, type Reservation } from '@totra/quota-redis';
 import { GatewayError } from '../errors.js';
@@ -56,6 +56,16 @@ export interface Admitted {
    */
   inputTokens: number | undefined;
   countInput(): Promise<number>;
+  /** The processing tier the client asked for (OpenAI's `service_tier`), reserved and capped at its price. */
+  serviceTier?: string | undefined;
+}
+
+/** The processing tier a request asks for: OpenAI's `service_tier` of a Chat Completions or Responses body. */
+export function askedServiceTier(request: Pick<ChatRequest, 'extra'>): string | undefined {
+  const extra = request.extra;
+  if (!extra || extra.format === 'anthropic-messages') return undefined;
+  const tier = extra.members['service_tier'];
+  return typeof tier === 'string' ? tier : undefined;
 }
 
 /** Whether a reservation holds anything: only then is a stream metered against it. */
@@ -149,7 +159,7 @@ export class QuotaStage {
     const known = this.#knownUntracked(requestId, who, alias, route, countInput);
     if (known) return known;
     const inputTokens = await countInput();
-    return this.#reserve(requestId, who, alias, route, inputTokens, this.#worstOutput(request, route), countInput);
+    return this.#reserve(requestId, who, alias, route, inputTokens, this.#worstOutput(request, route), countInput, askedServiceTier(request));
   }
 
   /**
@@ -185,9 +195,19 @@ export class QuotaStage {
     return { reservation, inputTokens: undefined, countInput };
   }
 
-  async #reserve(requestId: string, who: CallerIdentity, alias: string, route: DeploymentRoute, inputTokens: number, maxOut: number, countInput: () => Promise<number>): Promise<Admitted> {
+  async #reserve(
+    requestId: string,
+    who: CallerIdentity,
+    alias: string,
+    route: DeploymentRoute,
+    inputTokens: number,
+    maxOut: number,
+    countInput: () => Promise<number>,
+    serviceTier?: string,
+  ): Promise<Admitted> {
     const price = this.price(route);
-    const microUsd = price ? estimateMaxCost({ inputTokens, maxOutputTokens: maxOut }, price) : 0;
+    // At the price of the processing tier asked for: priority costs more than standard.
+    const microUsd = price ? estimateMaxCost({ inputTokens, maxOutputTokens: maxOut }, priceAtServiceTier(price, serviceTier).price) : 0;
     const admission = await this.#gate.admit({
       requestId,
       tenant: who.tenant,
@@ -198,7 +218,7 @@ export class QuotaStage {
       estimate: { microUsd, tokens: inputTokens + maxOut },
       now: Date.now(),
     });
-    if (admission.ok) return { reservation: admission.reservation, inputTokens, countInput };
+    if (admission.ok) return { reservation: admission.reservation, inputTokens, countInput, ...(serviceTier !== undefined ? { serviceTier } : {}) };
     // What this request may take, in the unit of the budget that refused it.
     const worst = admission.unit === 'tokens' ? `may use up to ${inputTokens + maxOut} tokens` : `may cost up to ${(microUsd / 1e6).toFixed(6)} USD`;
     const what = admission.unit === 'microUsd' ? `${(admission.used / 1e6).toFixed(6)} of ${(admission.limit / 1e6).toFixed(6)} USD` : `${admission.used} of ${admission.limit} ${admission.unit}`;
@@ -238,7 +258,7 @@ export class QuotaStage {
     // Nothing reserved, nothing to cut at (such admissions are not metered: see `holdsReservation`).
     if (!holdsReservation(a) || a.inputTokens === undefined) return Number.POSITIVE_INFINITY;
     const price = this.price(route);
-    if (price) return affordableOutputTokens(a.reservation.estimate.microUsd, a.inputTokens, price);
+    if (price) return affordableOutputTokens(a.reservation.estimate.microUsd, a.inputTokens, priceAtServiceTier(price, a.serviceTier).price);
     // Unpriced: the reservation's token count is the bound.
     return Math.max(0, a.reservation.estimate.tokens - a.inputTokens);
   }
@@ -265,9 +285,14 @@ export class QuotaStage {
     const cacheWrite1h = Math.min(usage?.cacheWrite1hInputTokens ?? 0, cacheWrite);
     const reasoning = Math.min(usage?.reasoningTokens ?? 0, output);
     const price = this.price(route);
+    // At the price of the tier the provider served the request at (when it gave no usage, an
+    // OpenAI deployment's the tier asked for); a tier without a price of its own at the
+    // standard price, and the event says so.
+    const served = usage ? usage.serviceTier : route.provider === 'openai' || route.provider === 'azure-openai' ? a.serviceTier : undefined;
+    const tiered = price ? priceAtServiceTier(price, served) : undefined;
     // Cache writes at their own rates (Anthropic: 1.25x input for five minutes, 2x for an hour).
     const tokens = { inputTokens: input, outputTokens: output, cachedInputTokens: cached, cacheWriteTokens: cacheWrite, cacheWrite1hTokens: cacheWrite1h, reasoningTokens: reasoning };
-    const microUsd = price ? costOf({ ...tokens, convention: 'openai' }, price) : 0;
+    const microUsd = tiered ? costOf({ ...tokens, convention: 'openai' }, tiered.price) : 0;
     let ledgerError: unknown;
     try {
       await this.#gate.settle(a.reservation, { microUsd, tokens: input + output });
@@ -288,6 +313,7 @@ export class QuotaStage {
         provider: route.provider,
         requestId: a.reservation.requestId,
         scopes: a.reservation.scopes,
+        ...(tiered?.tier ? { serviceTier: tiered.tier, ...(tiered.priced ? {} : { serviceTierUnpriced: true }) } : {}),
         teamId: who.teamId,
         // Canonical member order (`cacheWrite` < `cacheWrite1h` < `cachedInput`); writes only where there were some.
         tokens: { ...(cacheWrite > 0 ? { cacheWrite, ...(cacheWrite1h > 0 ? { cacheWrite1h } : {}) } : {}), cachedInput: cached, input, output, reasoning },

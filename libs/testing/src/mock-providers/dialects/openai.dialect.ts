@@ -147,6 +147,7 @@ function responseObject(reply: MockReply, request: ChatView, status: string, out
     parallel_tool_calls: true,
     previous_response_id: null,
     reasoning: { effort: null, summary: null },
+    service_tier: servedTier(body),
     store: false,
     temperature: num(body['temperature']) ?? 1,
     text: { format: { type: 'text' } },
@@ -353,8 +354,15 @@ function chatJson(reply: MockReply, request: ChatView, family: OpenAIFamily): st
     usage: usageJson(usage, !mistral),
   };
   if (!mistral) body['system_fingerprint'] = 'fp_mock';
+  if (family === 'openai') body['service_tier'] = servedTier(request.body);
   if (azure) body['prompt_filter_results'] = [{ prompt_index: 0, content_filter_results: SAFE_FILTER }];
   return J(body);
+}
+
+/** The processing tier OpenAI answers it served a request at: the one asked for where it is priority or flex. */
+function servedTier(body: JsonRecord): string {
+  const asked = body['service_tier'];
+  return asked === 'priority' || asked === 'flex' ? asked : 'default';
 }
 
 /**
@@ -377,6 +385,7 @@ function chatStream(reply: MockReply, request: ChatView, family: OpenAIFamily): 
       model: reply.model,
     };
     if (!mistral) body['system_fingerprint'] = 'fp_mock';
+    if (family === 'openai') body['service_tier'] = servedTier(request.body);
     body['choices'] = [choice];
     if (usage) body['usage'] = usage;
     else if (request.includeUsage) body['usage'] = null;
@@ -422,6 +431,7 @@ function chatStream(reply: MockReply, request: ChatView, family: OpenAIFamily): 
       created: reply.created,
       model: reply.model,
       system_fingerprint: 'fp_mock',
+      ...(family === 'openai' ? { service_tier: servedTier(request.body) } : {}),
       choices: [],
       usage: usageJson(total, true),
     };
