@@ -101,6 +101,27 @@ describe('local tools through the gateway', () => {
     expect(done).toMatchObject({ type: 'local_shell_call', call_id: 'call_ls', action: { ...action, command: ['grep', email, 'orders.csv'] } });
   });
 
+  it('serves computer use: the action comes back restored, a screenshot in the history goes as it came', async () => {
+    const screenshot = `data:image/png;base64,${'iVBORw0KGgoAAAANSUhEUgAA'.repeat(40)}`;
+    const action = { type: 'type', text: '<EMAIL_1>' };
+    h.mocks.openai.setBehaviour({ toolCalls: [{ name: 'computer', local: 'computer_call', arguments: JSON.stringify({ action, pending_safety_checks: [] }), id: 'call_cu' }] });
+    const computer: OpenAI.Responses.Tool[] = [{ type: 'computer_use_preview', display_width: 1280, display_height: 800, environment: 'browser' }];
+    const res = await openai.responses.create({
+      model: 'gpt-4o',
+      tools: computer,
+      input: [
+        { role: 'user', content: prompt },
+        { type: 'computer_call', id: 'cu_1', call_id: 'call_0', action: { type: 'type', text: email }, pending_safety_checks: [], status: 'completed' },
+        { type: 'computer_call_output', call_id: 'call_0', output: { type: 'computer_screenshot', image_url: screenshot } },
+      ],
+    });
+    expect(res.output.find((o) => o.type === 'computer_call')).toMatchObject({ type: 'computer_call', call_id: 'call_cu', action: { type: 'type', text: email } });
+    const input = sentBody()['input'] as Record<string, unknown>[];
+    expect(input[1]).toMatchObject({ type: 'computer_call', action: { type: 'type', text: '<EMAIL_1>' } });
+    expect(input[2]).toEqual({ type: 'computer_call_output', call_id: 'call_0', output: { type: 'computer_screenshot', image_url: screenshot } });
+    expect(sentBody()['tools']).toEqual(computer);
+  });
+
   it('answers a 400 that says why for a provider without local tools, and never calls it', async () => {
     const before = h.mocks.anthropic.requests.length;
     const err = await openai.responses.create({ model: 'claude-sonnet-4-5', input: prompt, tools: shell }).catch((e: unknown) => e);

@@ -68,7 +68,7 @@ describe('local tools in requests', () => {
     );
     expect(decodeOpenAIResponsesRequest({ model: 'm', input: 'Hi', tools: [{ type: 'shell', environment: { type: 'local' } }] }).localTools).toEqual(['shell']);
     // Provider-run tools stay refused, and the refusal names what is served.
-    expect(unsupportedContent({ tools: [{ type: 'code_interpreter' }] }, 'openai-responses')?.message).toContain('the local tools `shell`, `local_shell` and `apply_patch`');
+    expect(unsupportedContent({ tools: [{ type: 'code_interpreter' }] }, 'openai-responses')?.message).toContain('the local tools `shell`, `local_shell`, `apply_patch` and computer use');
   });
 
   it('are never written by an adapter: only the client’s own Responses body carries them', async () => {
@@ -82,6 +82,31 @@ describe('local tools in requests', () => {
     const parsed = { model: 'gpt-5.1', input: history, tools: [{ type: 'shell' }], max_output_tokens: 4000 };
     const built = passthrough?.buildRequest({ raw: JSON.stringify(parsed), parsed, maxOutputTokens: 250 }, { provider: 'openai', model: 'gpt-5.1', apiKey: 'k' });
     expect(JSON.parse(built?.body as string)).toEqual({ ...parsed, store: false, max_output_tokens: 250 });
+  });
+});
+
+describe('computer use', () => {
+  const screenshot = `data:image/png;base64,${'iVBORw0KGgo'.repeat(50)}`;
+  const input = [
+    { role: 'user', content: 'Sign me up with ann@example.com.' },
+    { type: 'computer_call', id: 'cu_1', call_id: 'c1', action: { type: 'type', text: 'ann@example.com' }, pending_safety_checks: [], status: 'completed' },
+    { type: 'computer_call_output', call_id: 'c1', output: { type: 'computer_screenshot', image_url: screenshot } },
+  ];
+
+  it('is a local tool: its typed text is scanned, its screenshot carried as it came, not read as text', () => {
+    const req = decodeOpenAIResponsesRequest({ model: 'computer-use-preview', input, tools: [{ type: 'computer_use_preview', display_width: 1024, display_height: 768, environment: 'browser' }] });
+    expect(req.localTools?.slice().sort()).toEqual(['computer', 'computer_use_preview']);
+    expect(req.unreadTexts).toContain('ann@example.com');
+    expect(req.unreadTexts).not.toContain(screenshot);
+    expect(req.unreadTexts?.some((t) => t.startsWith('data:'))).toBe(false);
+    expect(decodeOpenAIResponsesRequest({ model: 'gpt-5.5', input: 'Open the page.', tools: [{ type: 'computer' }] }).localTools).toEqual(['computer']);
+  });
+
+  it("calls come back as computer_call items, the action the item's members", () => {
+    const call = { type: 'computer_call', id: 'cu_9', call_id: 'c9', action: { type: 'click', x: 10, y: 20, button: 'left' }, pending_safety_checks: [], status: 'completed' };
+    const res = decodeOpenAIResponsesResponse(JSON.stringify({ id: 'resp_1', object: 'response', created_at: 1, model: 'm', status: 'completed', output: [call], usage: null }));
+    expect(res.toolCalls).toEqual([{ id: 'c9', name: 'computer', arguments: JSON.stringify({ action: call.action, pending_safety_checks: [] }), item: 'computer_call' }]);
+    expect(encodeOpenAIResponsesResponse(res)['output']).toEqual([{ ...call, id: 'cu_c9' }]);
   });
 });
 

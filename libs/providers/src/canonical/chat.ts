@@ -71,9 +71,10 @@ export type UserContentPart = z.infer<typeof UserContentPart>;
 /**
  * OpenAI's tools that the application runs though the model calls them in a form of their own
  * (Responses API only; ADR 0038), by the type of their call items: `shell_call` (the `shell`
- * tool), `local_shell_call` (`local_shell`) and `apply_patch_call` (`apply_patch`).
+ * tool), `local_shell_call` (`local_shell`), `apply_patch_call` (`apply_patch`) and
+ * `computer_call` (computer use: `computer`, `computer_use_preview`).
  */
-export const LocalToolItem = z.enum(['shell_call', 'local_shell_call', 'apply_patch_call']);
+export const LocalToolItem = z.enum(['shell_call', 'local_shell_call', 'apply_patch_call', 'computer_call']);
 export type LocalToolItem = z.infer<typeof LocalToolItem>;
 /** The local tool each Responses item of one belongs to: its calls and their outputs. */
 export const LOCAL_TOOL_ITEMS = {
@@ -83,6 +84,8 @@ export const LOCAL_TOOL_ITEMS = {
   local_shell_call_output: 'local_shell',
   apply_patch_call: 'apply_patch',
   apply_patch_call_output: 'apply_patch',
+  computer_call: 'computer',
+  computer_call_output: 'computer',
 } as const;
 /** The tool whose calls each {@link LocalToolItem} is. */
 export const LOCAL_TOOL_OF_ITEM: Readonly<Record<LocalToolItem, string>> = LOCAL_TOOL_ITEMS;

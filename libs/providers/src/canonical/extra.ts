@@ -103,9 +103,14 @@ function isTokenMember(key: string): boolean {
   return key === 'type' || key === 'id' || key === 'signature' || key === 'encrypted_content' || key.endsWith('_id');
 }
 
+/** Media inline (`data:image/png;base64,...`, a screenshot of computer use): bytes, not text. */
+function isDataUrl(value: string): boolean {
+  return value.startsWith('data:') && value.includes(';base64,');
+}
+
 function collectStrings(value: unknown, out: string[]): void {
   if (typeof value === 'string') {
-    if (value.length > 0) out.push(value);
+    if (value.length > 0 && !isDataUrl(value)) out.push(value);
   } else if (Array.isArray(value)) {
     for (const v of value) collectStrings(v, out);
   } else if (value !== null && typeof value === 'object') {

@@ -36,14 +36,14 @@ const CARRIED_IN_USER_CONTENT: Readonly<Record<Api, ReadonlySet<string>>> = {
 const TOOL_TYPES: Readonly<Record<Api, ReadonlySet<unknown>>> = {
   'anthropic-messages': new Set([undefined, 'custom']),
   'openai-chat': new Set(['function', 'custom']),
-  'openai-responses': new Set(['function', 'custom', 'shell', 'local_shell', 'apply_patch']),
+  'openai-responses': new Set(['function', 'custom', 'shell', 'local_shell', 'apply_patch', 'computer', 'computer_use_preview']),
 };
 
 /** What each API's client may declare instead of a tool the provider runs. */
 const SERVES: Readonly<Record<Api, string>> = {
   'anthropic-messages': "custom tools and Anthropic's client tools (bash, the text editor, computer use, memory)",
   'openai-chat': 'function and custom tools',
-  'openai-responses': 'function tools, custom tools and the local tools `shell`, `local_shell` and `apply_patch`',
+  'openai-responses': 'function tools, custom tools and the local tools `shell`, `local_shell`, `apply_patch` and computer use',
 };
 
 /**

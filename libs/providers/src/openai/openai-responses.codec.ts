@@ -43,8 +43,9 @@ const ReasoningItem = z.object({ type: z.literal('reasoning') });
 /**
  * OpenAI's local tools (ADR 0038): tools the application runs, declared by type alone. The
  * `shell` tool is one only without a hosted container (`environment` absent or `local`).
+ * Computer use is one too: the application acts on its screen and sends a screenshot back.
  */
-const LOCAL_TOOLS = ['shell', 'local_shell', 'apply_patch'] as const;
+const LOCAL_TOOLS = ['shell', 'local_shell', 'apply_patch', 'computer', 'computer_use_preview'] as const;
 type LocalTool = (typeof LOCAL_TOOLS)[number];
 const LOCAL_ITEM_TYPES = Object.keys(LOCAL_TOOL_ITEMS) as [keyof typeof LOCAL_TOOL_ITEMS, ...(keyof typeof LOCAL_TOOL_ITEMS)[]];
 /**
@@ -80,6 +81,8 @@ const ResponsesRequestWire = z.object({
         z.object({ type: z.literal('shell'), environment: z.object({ type: z.string() }).nullish() }),
         z.object({ type: z.literal('local_shell') }),
         z.object({ type: z.literal('apply_patch') }),
+        z.object({ type: z.literal('computer') }),
+        z.object({ type: z.literal('computer_use_preview') }),
       ]),
     )
     .optional(),
@@ -357,7 +360,7 @@ function messageItem(id: string, text: string, status: string): JsonRecord {
 }
 
 /** The id prefix of the items the gateway writes for each local tool's calls. */
-const LOCAL_ITEM_PREFIX: Readonly<Record<LocalToolItem, string>> = { shell_call: 'sh', local_shell_call: 'lsh', apply_patch_call: 'apc' };
+const LOCAL_ITEM_PREFIX: Readonly<Record<LocalToolItem, string>> = { shell_call: 'sh', local_shell_call: 'lsh', apply_patch_call: 'apc', computer_call: 'cu' };
 
 /** A local tool's call item (ADR 0038): the canonical call's arguments are its members. */
 function localCallItem(item: LocalToolItem, id: string, args: string, status: string): JsonRecord {

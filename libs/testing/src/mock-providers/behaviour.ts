@@ -14,7 +14,7 @@ export interface MockToolCall {
    * A call of one of OpenAI's local tools, as the Responses item of this type (OpenAI's Responses
    * API only): `arguments` is the JSON object of its members (`{"action":{...}}`), `name` the tool.
    */
-  local?: 'shell_call' | 'local_shell_call' | 'apply_patch_call';
+  local?: 'shell_call' | 'local_shell_call' | 'apply_patch_call' | 'computer_call';
   /** Wire id. Default: a per-provider deterministic id. Gemini and Ollama send it only when given. */
   id?: string;
 }

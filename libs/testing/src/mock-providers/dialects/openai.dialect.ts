@@ -84,7 +84,7 @@ function responsesUsage(u: ResolvedUsage): JsonRecord {
 
 /** The tool each local tool's call and output items belong to. */
 const LOCAL_ITEM_TOOLS: Readonly<Record<string, string>> = LOCAL_TOOL_ITEMS;
-const LOCAL_ITEM_PREFIX: Readonly<Record<string, string>> = { shell_call: 'sh', local_shell_call: 'lsh', apply_patch_call: 'apc' };
+const LOCAL_ITEM_PREFIX: Readonly<Record<string, string>> = { shell_call: 'sh', local_shell_call: 'lsh', apply_patch_call: 'apc', computer_call: 'cu' };
 
 /** The strings of a local tool's item but its type, ids and status (its commands, patch, output). */
 function localItemTexts(value: unknown, into: string[], key = ''): void {
@@ -100,6 +100,8 @@ function declaredLocalTools(body: JsonRecord): Set<string> {
   for (const t of arr(body['tools']) ?? []) {
     const type = str(rec(t)?.['type']);
     if (type === 'shell' || type === 'local_shell' || type === 'apply_patch') declared.add(type);
+    // Computer use, under its preview name or its own.
+    if (type === 'computer' || type === 'computer_use_preview') declared.add('computer');
   }
   return declared;
 }
