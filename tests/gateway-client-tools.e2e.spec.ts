@@ -6,7 +6,8 @@ import { sdkClients, startHarness, type Harness } from './support/gateway-harnes
 // Anthropic defines and the application runs. Through the gateway with the official SDK, to
 // Claude, streamed or not: declared as they came, the caller's personal data pseudonymized in
 // the calls and results of the history and restored in the calls that come back; refused,
-// saying why, for a model without a Claude deployment, and so is a toolset.
+// saying why, for a model without a Claude deployment. The toolsets too, their calls keeping
+// the name of their toolset.
 describe("Anthropic's client tools through the gateway", () => {
   let h: Harness;
   let anthropic: Anthropic;
@@ -71,17 +72,24 @@ describe("Anthropic's client tools through the gateway", () => {
     expect(h.mocks.openai.requests.length).toBe(before);
   });
 
-  it('refuse a toolset, whose calls name a toolset the gateway does not carry, and a server tool', async () => {
+  it("serve a toolset: its calls come back with their toolset's name, restored, streamed or not (ADR 0042)", async () => {
+    const toolset = [{ type: 'computer_toolset_20260801' }] as unknown as Anthropic.ToolUnion[];
+    for (const stream of [false, true]) {
+      h.mocks.anthropic.setBehaviour({ toolCalls: [{ name: 'type', arguments: JSON.stringify({ text: '<EMAIL_1>' }), id: 'toolu_type', toolset: 'computer' }], chunks: 3 });
+      const message = stream
+        ? await anthropic.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 1024, tools: toolset, messages: [{ role: 'user', content: prompt }] }).finalMessage()
+        : await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 1024, tools: toolset, messages: [{ role: 'user', content: prompt }] });
+      expect(sentBody()['tools'], `stream: ${stream}`).toEqual(toolset);
+      expect(message.content.find((b) => b.type === 'tool_use'), `stream: ${stream}`).toMatchObject({ id: 'toolu_type', name: 'type', input: { text: email }, toolset_name: 'computer', caller: { type: 'direct' } });
+    }
+  });
+
+  it('refuse a server tool, saying which tools the gateway serves', async () => {
     const before = h.mocks.anthropic.requests.length;
-    const toolset = await anthropic.messages
-      .create({ model: 'claude-sonnet-4-5', max_tokens: 1024, tools: [{ type: 'computer_toolset_20260801' }] as unknown as Anthropic.ToolUnion[], messages: [{ role: 'user', content: 'Click OK.' }] })
-      .catch((e: unknown) => e);
-    expect(toolset).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((toolset as InstanceType<typeof Anthropic.BadRequestError>).message).toMatch(/tools\.0: Anthropic's toolset `computer_toolset_20260801` is not supported/);
     const server = await anthropic.messages
       .create({ model: 'claude-sonnet-4-5', max_tokens: 1024, tools: [{ type: 'web_search_20250305', name: 'web_search' }], messages: [{ role: 'user', content: 'News?' }] })
       .catch((e: unknown) => e);
-    expect((server as InstanceType<typeof Anthropic.BadRequestError>).message).toMatch(/the gateway serves custom tools and Anthropic's client tools \(bash, the text editor, computer use, memory\)/);
+    expect((server as InstanceType<typeof Anthropic.BadRequestError>).message).toMatch(/the gateway serves custom tools and Anthropic's client tools \(bash, the text editor, computer use, memory, and the computer and browser toolsets\)/);
     expect(h.mocks.anthropic.requests.length).toBe(before);
   });
 });

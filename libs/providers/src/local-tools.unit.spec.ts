@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { prepareRequest, type Deployment } from './adapters/adapter.js';
 import { anthropicAdapter } from './anthropic/anthropic.adapter.js';
-import { decodeAnthropicRequest, limitMessagesBody } from './anthropic/anthropic.codec.js';
+import { createAnthropicStreamEncoder, decodeAnthropicRequest, encodeAnthropicResponse, limitMessagesBody } from './anthropic/anthropic.codec.js';
 import { bedrockAdapter } from './bedrock/bedrock.adapter.js';
 import { providerAdapters } from './adapters/registry.js';
 import type { ChatRequest } from './canonical/chat.js';
@@ -110,6 +110,23 @@ describe('computer use', () => {
   });
 });
 
+describe("Anthropic's calls written back as they came", () => {
+  it("keep a toolset's name and the caller, and a call of another provider is a direct one", () => {
+    const block = { type: 'tool_use', id: 't1', name: 'left_click', input: { coordinate: [1, 2] }, caller: { type: 'direct' }, toolset_name: 'computer' };
+    const answer = { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-opus-5-5', content: [block], stop_reason: 'tool_use', usage: { input_tokens: 3, output_tokens: 4 } };
+    const res = anthropicAdapter.parseResponse(200, JSON.stringify(answer));
+    expect(res.toolCalls).toEqual([{ id: 't1', name: 'left_click', arguments: '{"coordinate":[1,2]}', members: { caller: { type: 'direct' }, toolset_name: 'computer' } }]);
+    expect(encodeAnthropicResponse(res)['content']).toEqual([block]);
+    const events = [...anthropicAdapter.createStreamParser().push(formatSse(JSON.stringify({ type: 'content_block_start', index: 0, content_block: { ...block, input: {} } }), 'content_block_start'))];
+    expect(events).toContainEqual(expect.objectContaining({ type: 'tool_call_start', id: 't1', members: { caller: { type: 'direct' }, toolset_name: 'computer' } }));
+    const encoder = createAnthropicStreamEncoder();
+    const written = [{ type: 'message_start', id: 'm', model: 'x', created: 0 } as const, ...events].map((e) => encoder.push(e)).join('');
+    expect(written).toContain('"content_block":{"type":"tool_use","id":"t1","name":"left_click","input":{},"caller":{"type":"direct"},"toolset_name":"computer"}');
+    // A call from OpenAI, say, answered to an Anthropic client.
+    expect(encodeAnthropicResponse({ ...res, toolCalls: [{ id: 'c1', name: 'f', arguments: '{}' }] })['content']).toEqual([{ type: 'tool_use', id: 'c1', name: 'f', input: {}, caller: { type: 'direct' } }]);
+  });
+});
+
 describe('local tool calls in answers', () => {
   const call = { type: 'shell_call', id: 'sh_9', call_id: 'call_9', action, environment: null, status: 'completed' };
   const patch = { type: 'apply_patch_call', id: 'apc_9', call_id: 'call_8', operation: { type: 'create_file', path: 'a.txt', diff: '+hello\n' }, status: 'completed' };
@@ -195,14 +212,13 @@ describe("Anthropic's client tools", () => {
     await refusedByEveryAdapter(decodeAnthropicRequest(body), "Anthropic's client tool `bash_20250124` is served by Claude only");
   });
 
-  it('leave server tools and toolsets refused, each saying why', () => {
+  it('take the toolsets too, and leave server tools refused, saying why', () => {
     expect(unsupportedContent({ tools: [{ type: 'code_execution_20250825', name: 'code_execution' }] }, 'anthropic-messages')?.message).toContain(
-      "the gateway serves custom tools and Anthropic's client tools (bash, the text editor, computer use, memory)",
+      "the gateway serves custom tools and Anthropic's client tools (bash, the text editor, computer use, memory, and the computer and browser toolsets)",
     );
-    expect(unsupportedContent({ tools: [{ type: 'browser_toolset_20260801' }] }, 'anthropic-messages')).toMatchObject({
-      param: 'tools.0',
-      message: expect.stringContaining("Anthropic's toolset `browser_toolset_20260801` is not supported: its calls name the toolset they belong to"),
-    });
+    expect(unsupportedContent({ tools: [{ type: 'browser_toolset_20260801' }] }, 'anthropic-messages')).toBeUndefined();
+    const toolsets = decodeAnthropicRequest({ ...body, tools: [{ type: 'computer_toolset_20260801', configs: { zoom: { enabled: false } } }, { type: 'browser_toolset_20260801' }] });
+    expect(toolsets.localTools).toEqual(['computer_toolset_20260801', 'browser_toolset_20260801']);
     expect(() => decodeAnthropicRequest({ ...body, tools: [{ type: 'bash_20250124', name: 'bash' }, { type: 'web_fetch_20250910', name: 'web_fetch' }] })).toThrow(
       expect.objectContaining({ param: 'tools.1' }),
     );

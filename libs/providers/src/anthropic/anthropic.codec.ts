@@ -549,7 +549,7 @@ export function decodeAnthropicResponse(json: unknown, provider = 'anthropic', s
         text += str(b?.['text']) ?? '';
         break;
       case 'tool_use':
-        toolCalls.push({ id: str(b?.['id']) ?? '', name: str(b?.['name']) ?? '', arguments: JSON.stringify(b?.['input'] ?? {}) });
+        toolCalls.push(toolUseCall(b ?? {}));
         break;
       case 'thinking': {
         const part: ReasoningPart = { type: 'reasoning', text: str(b?.['thinking']) ?? '' };
@@ -583,6 +583,25 @@ export function decodeAnthropicResponse(json: unknown, provider = 'anthropic', s
   return response;
 }
 
+/** The members of a `tool_use` block that the canonical call reads. */
+const TOOL_USE_READ = new Set(['type', 'id', 'name', 'input', 'cache_control']);
+
+/** An answer's `tool_use` block -> canonical call, its other members (`caller`, `toolset_name`) kept. */
+function toolUseCall(b: JsonRecord): ToolCall {
+  const call: ToolCall = { id: str(b['id']) ?? '', name: str(b['name']) ?? '', arguments: JSON.stringify(b['input'] ?? {}) };
+  const members = Object.entries(b).filter(([k]) => !TOOL_USE_READ.has(k));
+  if (members.length > 0) call.members = Object.fromEntries(members);
+  return call;
+}
+
+/**
+ * A `tool_use` block of an answer to an Anthropic client: the members Anthropic wrote, kept; a call
+ * of another provider is a direct call (`caller`, which Anthropic's answers always name).
+ */
+function toolUseBlock(c: Pick<ToolCall, 'id' | 'name' | 'members'>, input: unknown): JsonRecord {
+  return { type: 'tool_use', id: c.id, name: c.name, input, caller: { type: 'direct' }, ...c.members };
+}
+
 /** Canonical response -> Anthropic Messages JSON body. */
 export function encodeAnthropicResponse(res: ChatResponse, o: { model?: string } = {}): JsonRecord {
   const content: JsonRecord[] = [];
@@ -591,7 +610,7 @@ export function encodeAnthropicResponse(res: ChatResponse, o: { model?: string }
     else content.push({ type: 'thinking', thinking: r.text, signature: r.signature ?? '' });
   }
   if (res.text.length > 0 || (res.toolCalls.length === 0 && content.length === 0)) content.push({ type: 'text', text: res.text });
-  for (const c of res.toolCalls) content.push({ type: 'tool_use', id: c.id, name: c.name, input: parseArguments(c.arguments) });
+  for (const c of res.toolCalls) content.push(toolUseBlock(c, parseArguments(c.arguments)));
   return {
     id: res.id,
     type: 'message',
@@ -655,7 +674,10 @@ export class AnthropicEventDecoder {
         if (kind === 'tool_use' || kind === 'server_tool_use') {
           const toolIndex = this.blockTool.size;
           this.blockTool.set(index, toolIndex);
-          out.push({ type: 'tool_call_start', index: toolIndex, id: str(block?.['id']) ?? '', name: str(block?.['name']) ?? '' });
+          const start: StreamEvent = { type: 'tool_call_start', index: toolIndex, id: str(block?.['id']) ?? '', name: str(block?.['name']) ?? '' };
+          const members = kind === 'tool_use' ? toolUseCall(block ?? {}).members : undefined;
+          if (members) start.members = members;
+          out.push(start);
         } else if (kind === 'text') {
           const text = str(block?.['text']);
           if (text) out.push({ type: 'text_delta', text });
@@ -820,7 +842,7 @@ export function createAnthropicStreamEncoder(o: { model?: string; id?: string } 
           let out = flushStart() + close();
           open = { kind: 'tool', index: nextBlock++, tool: e.index };
           toolBlocks.set(e.index, open.index);
-          out += sseEvent('content_block_start', { index: open.index, content_block: { type: 'tool_use', id: e.id, name: e.name, input: {} } });
+          out += sseEvent('content_block_start', { index: open.index, content_block: toolUseBlock(e, {}) });
           return out;
         }
         case 'tool_call_delta': {
@@ -914,7 +936,7 @@ export function createAnthropicStreamCutter(): StreamCutter {
           case 'tool_call_start': {
             out += close();
             open = { index: nextIndex++, type: 'tool_use' };
-            out += sseEvent('content_block_start', { index: open.index, content_block: { type: 'tool_use', id: e.id, name: e.name, input: {} } });
+            out += sseEvent('content_block_start', { index: open.index, content_block: toolUseBlock(e, {}) });
             break;
           }
           case 'tool_call_delta': {

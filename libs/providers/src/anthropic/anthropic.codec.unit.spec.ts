@@ -243,7 +243,7 @@ describe('encodeAnthropicResponse', () => {
       model: 'gpt-4o',
       content: [
         { type: 'text', text: 'Checking.' },
-        { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { city: 'Paris' } },
+        { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { city: 'Paris' }, caller: { type: 'direct' } },
       ],
       stop_reason: 'tool_use',
       stop_sequence: null,
@@ -288,7 +288,7 @@ describe('createAnthropicStreamEncoder', () => {
     const data = messages.map((m) => JSON.parse(m.data) as Record<string, unknown>);
     expect(data[1]).toEqual({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
     expect(data[2]).toEqual({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } });
-    expect(data[4]).toEqual({ type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'call_1', name: 'f', input: {} } });
+    expect(data[4]).toEqual({ type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'call_1', name: 'f', input: {}, caller: { type: 'direct' } } });
     expect(data[5]).toEqual({ type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"a":1}' } });
     expect(data[7]).toEqual({
       type: 'message_delta',

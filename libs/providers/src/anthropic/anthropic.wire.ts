@@ -66,8 +66,11 @@ const CustomToolWire = z.object({
  * Their calls and results are ordinary `tool_use` and `tool_result` blocks.
  */
 export const ANTHROPIC_CLIENT_TOOL = /^(?:bash|text_editor|computer|memory)_\d{8}$/;
+/** Anthropic's toolsets (ADR 0042): one entry, no name, declaring a family of client tools (`computer`, `browser`). */
+export const ANTHROPIC_TOOLSET = /^(?:computer|browser)_toolset_\d{8}$/;
 const ClientToolWire = z.object({ type: z.string().regex(ANTHROPIC_CLIENT_TOOL), name: z.string() });
-const ToolWire = z.union([CustomToolWire, ClientToolWire]);
+const ToolsetWire = z.object({ type: z.string().regex(ANTHROPIC_TOOLSET) });
+const ToolWire = z.union([CustomToolWire, ClientToolWire, ToolsetWire]);
 
 /** Whether thinking text is returned (`summarized`) or left out with its signature kept (`omitted`). */
 const ThinkingDisplay = z.enum(['summarized', 'omitted']).nullish();

@@ -107,6 +107,11 @@ export const ToolCall = z.object({
    * and `status` (`{"action":{...}}`, `{"operation":{...}}`).
    */
   item: LocalToolItem.optional(),
+  /**
+   * Members of the call as Anthropic wrote it that the fields above do not read (`caller`, and
+   * a toolset's `toolset_name`; ADR 0042): written back to Anthropic clients as they came.
+   */
+  members: z.record(z.string(), z.unknown()).optional(),
 });
 export type ToolCall = z.infer<typeof ToolCall>;
 

@@ -38,6 +38,8 @@ export const StreamEvent = z.discriminatedUnion('type', [
     custom: z.literal(true).optional(),
     /** A call of one of OpenAI's local tools (`ToolCall.item`). */
     item: LocalToolItem.optional(),
+    /** The call's members the canonical call does not read (`ToolCall.members`). */
+    members: z.record(z.string(), z.unknown()).optional(),
     choice,
   }),
   z.object({ type: z.literal('tool_call_delta'), index: z.number().int().nonnegative(), argumentsDelta: z.string(), choice }),
@@ -114,6 +116,7 @@ interface ToolCallBuilder {
   signature?: string;
   custom?: true;
   item?: LocalToolItem;
+  members?: Record<string, unknown>;
 }
 
 /** What the stream said so far of one choice. */
@@ -166,6 +169,7 @@ export function createStreamAccumulator(): StreamAccumulator {
         if (event.signature !== undefined) builder.signature = event.signature;
         if (event.custom) builder.custom = true;
         if (event.item) builder.item = event.item;
+        if (event.members) builder.members = event.members;
         of(event.choice).tools[event.index] = builder;
         break;
       }
@@ -192,6 +196,7 @@ export function createStreamAccumulator(): StreamAccumulator {
       if (t.signature !== undefined) call.signature = t.signature;
       if (t.custom) call.custom = true;
       if (t.item) call.item = t.item;
+      if (t.members) call.members = t.members;
       toolCalls.push(call);
     }
     const choice: ChatChoice = { text: c.text.join(''), toolCalls, finishReason: failure ? 'error' : (c.finish?.finishReason ?? 'stop') };
@@ -242,6 +247,7 @@ export function responseToStreamEvents(response: ChatResponse): StreamEvent[] {
       if (call.signature !== undefined) start.signature = call.signature;
       if (call.custom) start.custom = true;
       if (call.item) start.item = call.item;
+      if (call.members) start.members = call.members;
       events.push(start);
       if (call.arguments.length > 0) events.push({ type: 'tool_call_delta', index, argumentsDelta: call.arguments, ...choice });
     });

@@ -1,4 +1,4 @@
-import { ANTHROPIC_CLIENT_TOOL } from '../anthropic/anthropic.wire.js';
+import { ANTHROPIC_CLIENT_TOOL, ANTHROPIC_TOOLSET } from '../anthropic/anthropic.wire.js';
 import { InboundRequestError } from '../errors.js';
 
 type Api = 'openai-chat' | 'openai-responses' | 'anthropic-messages';
@@ -41,7 +41,7 @@ const TOOL_TYPES: Readonly<Record<Api, ReadonlySet<unknown>>> = {
 
 /** What each API's client may declare instead of a tool the provider runs. */
 const SERVES: Readonly<Record<Api, string>> = {
-  'anthropic-messages': "custom tools and Anthropic's client tools (bash, the text editor, computer use, memory)",
+  'anthropic-messages': "custom tools and Anthropic's client tools (bash, the text editor, computer use, memory, and the computer and browser toolsets)",
   'openai-chat': 'function and custom tools',
   'openai-responses': 'function tools, custom tools and the local tools `shell`, `local_shell`, `apply_patch` and computer use',
 };
@@ -74,12 +74,6 @@ export function providerToolMember(members: Readonly<Record<string, unknown>>, a
 
 /** Why the gateway does not serve tools of other types, and what to declare instead. */
 function toolRefusal(api: Api, type: string, param: string): InboundRequestError {
-  if (api === 'anthropic-messages' && /_toolset_\d{8}$/.test(type)) {
-    return new InboundRequestError(
-      `${param}: Anthropic's toolset \`${type}\` is not supported: its calls name the toolset they belong to, which the gateway does not carry. Declare Anthropic's client tools (such as \`computer_20251124\`) or custom tools instead`,
-      param,
-    );
-  }
   const which = api === 'anthropic-messages' ? `Anthropic's server tool \`${type}\`` : api === 'openai-responses' ? `the built-in tool \`${type}\`` : `a \`${type}\` tool`;
   return new InboundRequestError(
     `${param}: ${which} is not supported: the gateway serves ${SERVES[api]}, which your application runs; a tool the provider runs brings content into the conversation that the gateway cannot scan for personal data`,
@@ -123,7 +117,7 @@ export function unsupportedContent(body: unknown, api: Api): InboundRequestError
   };
   for (const [i, tool] of list(root['tools']).entries()) {
     const type = typeOf(tool);
-    if (typeof type !== 'string' || TOOL_TYPES[api].has(type) || (api === 'anthropic-messages' && ANTHROPIC_CLIENT_TOOL.test(type))) continue;
+    if (typeof type !== 'string' || TOOL_TYPES[api].has(type) || (api === 'anthropic-messages' && (ANTHROPIC_CLIENT_TOOL.test(type) || ANTHROPIC_TOOLSET.test(type)))) continue;
     return toolRefusal(api, type, `tools.${i}`);
   }
   for (const [i, item] of list(items).entries()) {

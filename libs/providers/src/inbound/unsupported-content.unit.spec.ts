@@ -58,7 +58,7 @@ describe('content the gateway does not carry', () => {
     const anthropic = refusal(() => decodeAnthropicRequest({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'news?' }], tools: [{ name: 'f', input_schema: { type: 'object' } }, { type: 'web_search_20250305', name: 'web_search', max_uses: 3 }] }));
     expect(anthropic.param).toBe('tools.1');
     expect(anthropic.message).toBe(
-      "tools.1: Anthropic's server tool `web_search_20250305` is not supported: the gateway serves custom tools and Anthropic's client tools (bash, the text editor, computer use, memory), which your application runs; a tool the provider runs brings content into the conversation that the gateway cannot scan for personal data",
+      "tools.1: Anthropic's server tool `web_search_20250305` is not supported: the gateway serves custom tools and Anthropic's client tools (bash, the text editor, computer use, memory, and the computer and browser toolsets), which your application runs; a tool the provider runs brings content into the conversation that the gateway cannot scan for personal data",
     );
     expect(refusal(() => decodeOpenAIResponsesRequest({ model: 'gpt-4o', input: 'news?', tools: [{ type: 'web_search' }] })).message).toMatch(
       /^tools\.0: the built-in tool `web_search` is not supported: the gateway serves function tools, custom tools and the local tools `shell`, `local_shell`, `apply_patch` and computer use, which your application runs/,

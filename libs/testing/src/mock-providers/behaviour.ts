@@ -15,6 +15,8 @@ export interface MockToolCall {
    * API only): `arguments` is the JSON object of its members (`{"action":{...}}`), `name` the tool.
    */
   local?: 'shell_call' | 'local_shell_call' | 'apply_patch_call' | 'computer_call';
+  /** The toolset the tool belongs to (Anthropic's `toolset_name`: `computer`, `browser`). */
+  toolset?: string;
   /** Wire id. Default: a per-provider deterministic id. Gemini and Ollama send it only when given. */
   id?: string;
 }
@@ -210,6 +212,7 @@ export interface ReplyToolCall {
   argumentChunks: string[];
   custom?: boolean;
   local?: MockToolCall['local'];
+  toolset?: string;
 }
 
 /** One answer, provider-neutral: the dialects encode it. */
@@ -275,7 +278,7 @@ export function buildReply(seq: number, request: MockChatRequest, b: MockBehavio
   else if (b.reply) text = b.reply(request);
   else text = useTools ? '' : request.lastUserText.length > 0 ? request.lastUserText : 'ok';
   const toolCalls: ReplyToolCall[] = useTools
-    ? (b.toolCalls ?? []).map((c) => ({ id: c.id, name: c.name, arguments: c.arguments, argumentChunks: splitText(c.arguments, chunks), ...(c.custom ? { custom: true } : {}), ...(c.local ? { local: c.local } : {}) }))
+    ? (b.toolCalls ?? []).map((c) => ({ id: c.id, name: c.name, arguments: c.arguments, argumentChunks: splitText(c.arguments, chunks), ...(c.custom ? { custom: true } : {}), ...(c.local ? { local: c.local } : {}), ...(c.toolset ? { toolset: c.toolset } : {}) }))
     : [];
   let answerTokens = mockTokenCount(text);
   for (const c of toolCalls) answerTokens += mockTokenCount(c.arguments);

@@ -199,7 +199,7 @@ describe('official @anthropic-ai/sdk client against the anthropic mock', () => {
       })
       .finalMessage();
     expect(final.stop_reason).toBe('tool_use');
-    expect(final.content).toEqual([{ type: 'tool_use', id: 'toolu_mock_0', name: 'get_weather', input: { city: 'Rome' } }]);
+    expect(final.content).toEqual([{ type: 'tool_use', id: 'toolu_mock_0', name: 'get_weather', input: { city: 'Rome' }, caller: { type: 'direct' } }]);
   });
 
   it('counts tokens and lists models', async () => {

@@ -62,6 +62,9 @@ function usageJson(u: ResolvedUsage, outputTokens: number): JsonRecord {
 
 const toolId = (reply: MockReply, i: number) => reply.toolCalls[i]?.id ?? `toolu_mock_${i}`;
 
+/** A call's `caller` (Anthropic names it on every call: a direct one) and, for a toolset's tool, its `toolset_name`. */
+const callMembers = (c: { toolset?: string | undefined }): JsonRecord => ({ caller: { type: 'direct' }, ...(c.toolset ? { toolset_name: c.toolset } : {}) });
+
 /**
  * What Claude refuses by its version (Anthropic's migration guides): from 4.5, `temperature` and
  * `top_p` together; from 4.7, any of `temperature`, `top_p`, `top_k`, and a thinking budget.
@@ -130,7 +133,7 @@ function chatView(body: JsonRecord, counting: boolean): ChatView {
 function chatJson(reply: MockReply): string {
   const content: JsonRecord[] = [];
   if (reply.text.length > 0 || reply.toolCalls.length === 0) content.push({ type: 'text', text: reply.text });
-  reply.toolCalls.forEach((c, i) => content.push({ type: 'tool_use', id: toolId(reply, i), name: c.name, input: JSON.parse(c.arguments) as unknown }));
+  reply.toolCalls.forEach((c, i) => content.push({ type: 'tool_use', id: toolId(reply, i), name: c.name, input: JSON.parse(c.arguments) as unknown, ...callMembers(c) }));
   return J({
     id: `msg_mock${reply.seq}`,
     type: 'message',
@@ -171,7 +174,7 @@ function chatStream(reply: MockReply): Frame[] {
     index++;
   }
   reply.toolCalls.forEach((call, i) => {
-    emit('content_block_start', { index, content_block: { type: 'tool_use', id: toolId(reply, i), name: call.name, input: {} } });
+    emit('content_block_start', { index, content_block: { type: 'tool_use', id: toolId(reply, i), name: call.name, input: {}, ...callMembers(call) } });
     emit('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: '' } });
     for (const partial_json of call.argumentChunks) emit('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json } });
     emit('content_block_stop', { index });
