@@ -26,11 +26,13 @@ export function unreadMembers(body: unknown, known: ReadonlySet<string>, format:
 /**
  * Members that only tune the service of the API's own provider (storage of the exchange, service
  * tier, prompt-cache routing, abuse-monitoring ids, latency hints, extra output data): a provider
- * of another API serves the same answer without them, so they are left out there. Every other
- * unread member may change what the answer is or how it comes.
+ * of another API serves the same answer without them, so they are left out there. So is
+ * `verbosity`, GPT-5's hint at how long an answer should be, which no other provider takes (the
+ * Responses API's `text.verbosity` is left out alike). Every other unread member may change what
+ * the answer is or how it comes.
  */
 const SERVICE_ONLY: Readonly<Record<RequestExtra['format'], ReadonlySet<string>>> = {
-  'openai-chat': new Set(['store', 'service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'safety_identifier', 'prediction']),
+  'openai-chat': new Set(['store', 'service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'safety_identifier', 'prediction', 'verbosity']),
   'openai-responses': new Set(['store', 'service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'safety_identifier', 'truncation', 'include']),
   'anthropic-messages': new Set(['service_tier']),
 };
