@@ -46,8 +46,14 @@ export function unportableMembers(extra: RequestExtra): string[] {
   const serviceOnly = SERVICE_ONLY[extra.format];
   return Object.keys(extra.members).filter((key) => {
     const value = extra.members[key];
-    return value !== null && value !== false && !serviceOnly.has(key) && !extra.translated?.includes(key);
+    return !asksForNothing(key, value) && !serviceOnly.has(key) && !extra.translated?.includes(key);
   });
+}
+
+/** A member switched off (`null`, `false`), or asking for what every answer is: text only (`modalities: ["text"]`). */
+function asksForNothing(key: string, value: unknown): boolean {
+  if (value === null || value === false) return true;
+  return key === 'modalities' && Array.isArray(value) && value.every((m) => m === 'text');
 }
 
 /** How each API is named in messages. */

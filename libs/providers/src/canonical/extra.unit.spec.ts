@@ -74,11 +74,11 @@ describe('members of the body the decoder does not read (ADR 0025)', () => {
   });
 
   it('are left out elsewhere when they only tune a service or ask for nothing', async () => {
-    const req = chat({ store: true, service_tier: 'flex', prompt_cache_key: 'k1', safety_identifier: 'h1', prediction: { type: 'content', content: 'x' }, verbosity: 'low', logprobs: false, top_logprobs: null });
+    const req = chat({ store: true, service_tier: 'flex', prompt_cache_key: 'k1', safety_identifier: 'h1', prediction: { type: 'content', content: 'x' }, verbosity: 'low', modalities: ['text'], logprobs: false, top_logprobs: null });
     expect(unportableMembers(req.extra!)).toEqual([]);
     for (const provider of ['anthropic', 'gemini', 'mistral', 'cohere', 'bedrock', 'ollama'] as const) {
       const body = JSON.stringify(await build(provider, req));
-      for (const member of ['store', 'service_tier', 'prompt_cache_key', 'safety_identifier', 'prediction', 'verbosity', 'logprobs']) expect(body, `${provider} ${member}`).not.toContain(member);
+      for (const member of ['store', 'service_tier', 'prompt_cache_key', 'safety_identifier', 'prediction', 'verbosity', 'modalities', 'logprobs']) expect(body, `${provider} ${member}`).not.toContain(member);
     }
     const responses = decodeOpenAIResponsesRequest({ model: 'gpt-4o', input: 'hi', store: true, metadata: { ticket: 'T-1' }, truncation: 'auto', include: ['reasoning.encrypted_content'], background: false });
     const body = await build('openai', responses);
