@@ -78,6 +78,11 @@ describe('QuotaStage settlement (real Redis)', () => {
     // No usage from the provider: the prompt is counted now, the output estimated from its text.
     const { spend } = await stage.settle(second, WHO, ROUTE, undefined, 40);
     expect((spend.data as { tokens: unknown }).tokens).toEqual({ cachedInput: 0, input: counted, output: 10, reasoning: 0 });
+    // The tier asked for is kept on this path too: without usage, an OpenAI deployment charges it.
+    const priority = await stage.admit('r-2p', WHO, 'gpt-4o', ROUTE, { ...request, extra: { format: 'openai-chat', members: { service_tier: 'priority' } } });
+    expect(priority).toMatchObject({ reservation: { state: 'untracked' }, serviceTier: 'priority' });
+    const route54 = { ...ROUTE, alias: 'gpt-5.4', model: 'gpt-5.4', deploymentId: 'd54' };
+    expect((await stage.settle(priority, WHO, route54, undefined, 40)).spend.data).toMatchObject({ serviceTier: 'priority' });
     // A model without a price is refused on this path too (fail closed).
     expect(() => stage.price({ ...ROUTE, model: 'no-such-model', deploymentId: 'd9' })).toThrow(GatewayError);
     await expect(stage.admit('r-3', WHO, 'gpt-4o', { ...ROUTE, model: 'no-such-model', deploymentId: 'd9' }, request)).rejects.toMatchObject({ code: 'TOTRA_PRICE_UNKNOWN' });

@@ -156,10 +156,11 @@ export class QuotaStage {
     const countInput = () => this.inputTokens(request, alias);
     // A caller nothing limits, known as such: no estimate is needed (nothing is reserved), so
     // the prompt is not tokenized on the way to the provider.
-    const known = this.#knownUntracked(requestId, who, alias, route, countInput);
+    const serviceTier = askedServiceTier(request);
+    const known = this.#knownUntracked(requestId, who, alias, route, countInput, serviceTier);
     if (known) return known;
     const inputTokens = await countInput();
-    return this.#reserve(requestId, who, alias, route, inputTokens, this.#worstOutput(request, route), countInput, askedServiceTier(request));
+    return this.#reserve(requestId, who, alias, route, inputTokens, this.#worstOutput(request, route), countInput, serviceTier);
   }
 
   /**
@@ -187,12 +188,13 @@ export class QuotaStage {
     return this.#reserve(requestId, who, alias, route, inputTokens, 0, countInput);
   }
 
-  #knownUntracked(requestId: string, who: CallerIdentity, alias: string, route: DeploymentRoute, countInput: () => Promise<number>): Admitted | undefined {
+  #knownUntracked(requestId: string, who: CallerIdentity, alias: string, route: DeploymentRoute, countInput: () => Promise<number>, serviceTier?: string): Admitted | undefined {
     const reservation = this.#gate.admitKnownUntracked({ requestId, tenant: who.tenant, keyId: who.keyId, userId: who.userId, teamId: who.teamId, model: alias, now: Date.now() });
     if (!reservation) return undefined;
     // Refused all the same when the model has no price (fail closed), as on the estimated path.
     this.price(route);
-    return { reservation, inputTokens: undefined, countInput };
+    // The tier asked for is kept: a settlement without the provider's usage charges it.
+    return { reservation, inputTokens: undefined, countInput, ...(serviceTier !== undefined ? { serviceTier } : {}) };
   }
 
   async #reserve(
