@@ -122,6 +122,17 @@ describe('local tools through the gateway', () => {
     expect(sentBody()['tools']).toEqual(computer);
   });
 
+  it('carries a compaction item to OpenAI as it came, and refuses it for a provider that cannot read it', async () => {
+    const compaction = { type: 'compaction', encrypted_content: 'gAAAAB-opaque-summary' } as unknown as OpenAI.Responses.ResponseInputItem;
+    await openai.responses.create({ model: 'gpt-4o', input: [compaction, { role: 'user', content: prompt }] });
+    expect((sentBody()['input'] as unknown[])[0]).toEqual(compaction);
+    const before = h.mocks.anthropic.requests.length;
+    const err = await openai.responses.create({ model: 'claude-sonnet-4-5', input: [compaction, { role: 'user', content: prompt }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/a compaction item \(OpenAI's encrypted summary of earlier turns\) is read by OpenAI only/);
+    expect(h.mocks.anthropic.requests.length).toBe(before);
+  });
+
   it('answers a 400 that says why for a provider without local tools, and never calls it', async () => {
     const before = h.mocks.anthropic.requests.length;
     const err = await openai.responses.create({ model: 'claude-sonnet-4-5', input: prompt, tools: shell }).catch((e: unknown) => e);

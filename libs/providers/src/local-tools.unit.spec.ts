@@ -85,6 +85,24 @@ describe('local tools in requests', () => {
   });
 });
 
+describe('compaction items', () => {
+  const input = [{ type: 'compaction', encrypted_content: 'gAAAAB-opaque' }, { role: 'user', content: 'And then?' }];
+
+  it('go to OpenAI only, in the client’s body, and are never translated', async () => {
+    const req = decodeOpenAIResponsesRequest({ model: 'gpt-5.5', input });
+    expect(req.compacted).toBe(true);
+    expect(req.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'And then?' }] }]);
+    expect(req.unreadTexts).toBeUndefined();
+    await refusedByEveryAdapter(req, "a compaction item (OpenAI's encrypted summary of earlier turns) is read by OpenAI only");
+  });
+
+  it('and a reference to a stored item is refused, naming it', () => {
+    expect(() => decodeOpenAIResponsesRequest({ model: 'gpt-5.5', input: [{ role: 'user', content: 'Hi' }, { type: 'item_reference', id: 'msg_1' }] })).toThrow(
+      expect.objectContaining({ param: 'input.1', message: expect.stringContaining('an item_reference is not supported: the gateway stores no responses') }),
+    );
+  });
+});
+
 describe('computer use', () => {
   const screenshot = `data:image/png;base64,${'iVBORw0KGgo'.repeat(50)}`;
   const input = [

@@ -297,6 +297,13 @@ export async function prepareRequest(
       : `the local tool \`${local}\` is served through OpenAI's and Azure OpenAI's Responses API only`;
     throw new UnsupportedFeatureError(adapter.provider, 'tools', `tools: ${served}, and ${adapter.provider} would be sent this request in another API`);
   }
+  if (request.compacted) {
+    throw new UnsupportedFeatureError(
+      adapter.provider,
+      'input',
+      `input: a compaction item (OpenAI's encrypted summary of earlier turns) is read by OpenAI only, through its and Azure OpenAI's Responses API, and ${adapter.provider} would be sent this request in another API`,
+    );
+  }
   // Looked for only where it would be refused: OpenAI's own adapters take custom tools.
   const custom = adapter.customTools ? undefined : customToolOf(request);
   if (custom !== undefined) {

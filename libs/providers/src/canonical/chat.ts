@@ -292,6 +292,12 @@ export const ChatRequest = z.object({
    * of local tools' items are in `unreadTexts`, the calls of client tools are ordinary calls.
    */
   localTools: z.array(z.string()).optional(),
+  /**
+   * The history holds an OpenAI compaction item (an encrypted summary of earlier turns, in place
+   * of them): only OpenAI reads it, so the request reaches a provider only in the client's own
+   * Responses body, like one with local tools.
+   */
+  compacted: z.literal(true).optional(),
 });
 export type ChatRequest = z.infer<typeof ChatRequest>;
 /** Members of a request body the canonical model does not read (see `ChatRequest.extra`). */

@@ -41,6 +41,14 @@ const CustomToolCallItem = z.object({ type: z.literal('custom_tool_call'), ...ca
 const CustomToolCallOutputItem = z.object({ type: z.literal('custom_tool_call_output'), ...callOutput });
 const ReasoningItem = z.object({ type: z.literal('reasoning') });
 /**
+ * A compaction item: OpenAI's encrypted summary of the conversation so far, which the client
+ * sends back instead of the turns it replaces. Only OpenAI reads it: such a request goes in the
+ * client's own body only (`ChatRequest.compacted`).
+ */
+const CompactionItem = z.object({ type: z.literal('compaction') });
+/** A reference to an item OpenAI stored: refused, as the gateway stores nothing. */
+const ItemReference = z.object({ type: z.literal('item_reference') });
+/**
  * OpenAI's local tools (ADR 0038): tools the application runs, declared by type alone. The
  * `shell` tool is one only without a hosted container (`environment` absent or `local`).
  * Computer use is one too: the application acts on its screen and sends a screenshot back.
@@ -57,7 +65,7 @@ const LocalToolItemWire = z.object({ type: z.enum(LOCAL_ITEM_TYPES) });
 function isLocalItem(item: { type?: string | undefined }): item is z.infer<typeof LocalToolItemWire> {
   return (LOCAL_ITEM_TYPES as readonly (string | undefined)[]).includes(item.type);
 }
-const InputItem = z.union([FunctionCallItem, FunctionCallOutputItem, CustomToolCallItem, CustomToolCallOutputItem, ReasoningItem, LocalToolItemWire, MessageItem]);
+const InputItem = z.union([FunctionCallItem, FunctionCallOutputItem, CustomToolCallItem, CustomToolCallOutputItem, ReasoningItem, CompactionItem, ItemReference, LocalToolItemWire, MessageItem]);
 /** A tool named by a tool choice: a function or a custom tool. */
 const NamedTool = z.object({ type: z.enum(['function', 'custom']), name: z.string() });
 /** A local tool named by a tool choice (`{ type: 'shell' }`). */
@@ -190,12 +198,20 @@ export function decodeOpenAIResponsesRequest(body: unknown): ChatRequest {
   if (w.instructions) messages.push({ role: 'system', content: [{ type: 'text', text: w.instructions }] });
   const toolNames = new Map<string, string>();
   const localTools = new Set<LocalTool>();
+  let compacted = false;
   if (typeof w.input === 'string') {
     messages.push({ role: 'user', content: [{ type: 'text', text: w.input }] });
   } else {
     w.input.forEach((item, i) => {
       const param = `input.${i}`;
       if (item.type === 'reasoning') return;
+      if (item.type === 'compaction') {
+        compacted = true;
+        return;
+      }
+      if (item.type === 'item_reference') {
+        throw new InboundRequestError(`${param}: an item_reference is not supported: the gateway stores no responses, so it has no items to refer to; send the item itself`, param);
+      }
       if (isLocalItem(item)) {
         localTools.add(LOCAL_TOOL_ITEMS[item.type]);
         return;
@@ -301,6 +317,7 @@ export function decodeOpenAIResponsesRequest(body: unknown): ChatRequest {
   const unreadTexts = unreadNestedTexts(body, w);
   if (unreadTexts) req.unreadTexts = unreadTexts;
   if (localTools.size > 0) req.localTools = [...localTools];
+  if (compacted) req.compacted = true;
   return req;
 }
 

@@ -49,7 +49,7 @@ describe('formatIssues: what is wrong with a value that matches none of a unionâ
     expect(responses({ type: 'function_call', call_id: 1, name: 'f', arguments: '{}' })).toEqual({ message: 'input.0.call_id: Invalid input: expected string, received number', param: 'input.0.call_id' });
     expect(responses({ role: 'user', content: 5 })).toEqual({ message: 'input.0.content: Invalid input: expected string or array, received number', param: 'input.0.content' });
     expect(responses({ type: 'web_search_call' })).toEqual({
-      message: 'input.0.type: Invalid input: expected one of "function_call" | "function_call_output" | "custom_tool_call" | "custom_tool_call_output" | "reasoning" | "shell_call" | "shell_call_output" | "local_shell_call" | "local_shell_call_output" | "apply_patch_call" | "apply_patch_call_output" | "computer_call" | "computer_call_output" | "message"',
+      message: 'input.0.type: Invalid input: expected one of "function_call" | "function_call_output" | "custom_tool_call" | "custom_tool_call_output" | "reasoning" | "compaction" | "item_reference" | "shell_call" | "shell_call_output" | "local_shell_call" | "local_shell_call_output" | "apply_patch_call" | "apply_patch_call_output" | "computer_call" | "computer_call_output" | "message"',
       param: 'input.0.type',
     });
   });
