@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ANTHROPIC_CLIENT_TOOL, ANTHROPIC_TOOLSET } from '../anthropic/anthropic.wire.js';
 import type { ChatRequest, ChatResponse } from '../canonical/chat.js';
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../canonical/embeddings.js';
 import { portableDocument } from '../canonical/documents.js';
@@ -291,8 +292,7 @@ export async function prepareRequest(
   // (ADR 0038, ADR 0040): never translated.
   const local = request.localTools?.[0];
   if (local !== undefined) {
-    // Anthropic's client tools are named by their versioned type (`bash_20250124`).
-    const served = /_\d{8}$/.test(local)
+    const served = ANTHROPIC_CLIENT_TOOL.test(local) || ANTHROPIC_TOOLSET.test(local)
       ? `Anthropic's client tool \`${local}\` is served by Claude only, through Anthropic's Messages API (on Anthropic and on Bedrock)`
       : `the local tool \`${local}\` is served through OpenAI's and Azure OpenAI's Responses API only`;
     throw new UnsupportedFeatureError(adapter.provider, 'tools', `tools: ${served}, and ${adapter.provider} would be sent this request in another API`);

@@ -619,9 +619,10 @@ export class OpenAIChunkDecoder {
       if (finish) out.push({ type: 'finish', finishReason: finishFromOpenAI(finish), providerFinishReason: finish, ...which });
     }
     const usage = usageFromOpenAI(usageValue);
-    // The tier the request was served at comes on every chunk; kept with the usage.
+    if (!usage) return;
+    // The tier the request was served at comes on every chunk; read with the usage only.
     const tier = str(chunk['service_tier']);
-    if (usage) out.push({ type: 'usage', usage: tier ? { ...usage, serviceTier: tier } : usage });
+    out.push({ type: 'usage', usage: tier ? { ...usage, serviceTier: tier } : usage });
   }
 
   private delta(delta: JsonRecord, n: number, which: { choice?: number }, out: StreamEvent[]): void {
