@@ -152,9 +152,10 @@ export interface PassthroughSupport {
   createStreamParser(options?: { stripUsageChunk?: boolean }): PassthroughStreamParser;
   /**
    * Present when a metered stream can be passed through: the writer of its end at a cut.
-   * `includeUsage`: the client asked for usage in the stream (OpenAI chat's `include_usage`).
+   * `includeUsage`: the client asked for usage in the stream (OpenAI chat's `include_usage`);
+   * `legacyFunctions`: it declared OpenAI chat's deprecated `functions` (ADR 0043).
    */
-  createStreamCutter?(options: { includeUsage: boolean }): StreamCutter;
+  createStreamCutter?(options: { includeUsage: boolean; legacyFunctions?: boolean }): StreamCutter;
   /**
    * For an API other than the adapter's `wireFormat` (`ProviderAdapter.passthroughs`): its
    * answers, read into the canonical model (the adapter's own `parseResponse` reads its format).

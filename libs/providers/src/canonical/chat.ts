@@ -250,6 +250,13 @@ export const ChatRequest = z.object({
    * Adapters always ask providers for streamed usage, whatever this says.
    */
   includeUsage: z.boolean().optional(),
+  /**
+   * The client declared its tools with OpenAI's deprecated function calling (Chat Completions
+   * `functions` and `function_call`, ADR 0043): they are in `tools` and `toolChoice`, parallel
+   * calls are off (`parallelToolCalls`), and the answer's call goes back to the client as the
+   * message's `function_call`, with the finish reason `function_call`.
+   */
+  legacyFunctions: z.literal(true).optional(),
   /** End-user id the client passed (OpenAI `user`, Anthropic `metadata.user_id`). */
   user: z.string().optional(),
   metadata: z.record(z.string(), z.string()).optional(),

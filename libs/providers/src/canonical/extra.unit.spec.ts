@@ -32,11 +32,11 @@ describe('members of the body the decoder does not read (ADR 0025)', () => {
   });
 
   it('are sent on by every adapter of their own API, even when the request was rewritten', async () => {
-    const req = chat({ logprobs: true, top_logprobs: 3, functions: [{ name: 'f', parameters: {} }], metadata: { ticket: 'T-1' }, store: true });
+    const req = chat({ logprobs: true, top_logprobs: 3, logit_bias: { '1234': -100 }, metadata: { ticket: 'T-1' }, store: true });
     const rewritten = mapRequestText(req, (t) => (t === 'hi' ? 'hello' : t));
     for (const provider of ['openai', 'azure-openai', 'openai-compatible'] as const) {
       const body = await build(provider, rewritten);
-      expect(body, provider).toMatchObject({ logprobs: true, top_logprobs: 3, functions: [{ name: 'f', parameters: {} }], metadata: { ticket: 'T-1' }, store: true });
+      expect(body, provider).toMatchObject({ logprobs: true, top_logprobs: 3, logit_bias: { '1234': -100 }, metadata: { ticket: 'T-1' }, store: true });
       expect(body['messages'], provider).toEqual([{ role: 'user', content: 'hello' }]);
     }
     const anthropic = decodeAnthropicRequest({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], container: 'c-1', service_tier: 'auto' });

@@ -48,7 +48,19 @@ function textPart(p: { text: string; cache_control?: CacheControl | null | undef
   return p.cache_control ? { type: 'text', text: p.text, cacheControl: p.cache_control } : { type: 'text', text: p.text };
 }
 
-function decodeMessage(m: OpenAIChatMessageWire, toolNames: Map<string, string>): Message {
+/**
+ * What decoding a request's messages keeps from one to the next: the function name of every call
+ * id, and the calls of OpenAI's deprecated function calling that no `function` message answered
+ * yet, by function name (such a call has no id: it is given `call_fn_<message index>`, and the
+ * next result of that function answers it).
+ */
+interface MessageContext {
+  toolNames: Map<string, string>;
+  functionCalls: Map<string, string[]>;
+}
+
+function decodeMessage(m: OpenAIChatMessageWire, index: number, ctx: MessageContext): Message {
+  const { toolNames } = ctx;
   switch (m.role) {
     case 'system':
     case 'developer':
@@ -87,9 +99,26 @@ function decodeMessage(m: OpenAIChatMessageWire, toolNames: Map<string, string>)
           return { id: c.id, name: c.function.name, arguments: c.function.arguments };
         });
       }
+      if (m.function_call) {
+        const id = `call_fn_${index}`;
+        const { name } = m.function_call;
+        toolNames.set(id, name);
+        const open = ctx.functionCalls.get(name);
+        if (open) open.push(id);
+        else ctx.functionCalls.set(name, [id]);
+        (msg.toolCalls ??= []).push({ id, name, arguments: m.function_call.arguments });
+      }
       if (m.name) msg.name = m.name;
       return msg;
     }
+    case 'function':
+      // A result of the deprecated function calling answers the earliest open call of its function.
+      return {
+        role: 'tool',
+        toolCallId: ctx.functionCalls.get(m.name)?.shift() ?? `call_fn_${index}`,
+        name: m.name,
+        content: [{ type: 'text', text: m.content ?? '' }],
+      };
     case 'tool': {
       const tool: ToolMessage = {
         role: 'tool',
@@ -152,10 +181,10 @@ export function decodeOpenAIChatRequest(body: unknown): ChatRequest {
     throw new InboundRequestError(message, param, issues, { cause: parsed.error });
   }
   const w = parsed.data;
-  const toolNames = new Map<string, string>();
+  const ctx: MessageContext = { toolNames: new Map(), functionCalls: new Map() };
   const req: ChatRequest = {
     model: w.model,
-    messages: w.messages.map((m) => decodeMessage(m, toolNames)),
+    messages: w.messages.map((m, i) => decodeMessage(m, i, ctx)),
     stream: w.stream === true,
   };
   if (w.tools && w.tools.length > 0) {
@@ -189,6 +218,7 @@ export function decodeOpenAIChatRequest(body: unknown): ChatRequest {
           : { type: 'tool', name: namedTool(tc) };
   }
   if (w.parallel_tool_calls !== undefined) req.parallelToolCalls = w.parallel_tool_calls;
+  decodeFunctions(w, req);
   if (w.temperature != null) req.temperature = w.temperature;
   if (w.top_p != null) req.topP = w.top_p;
   if (w.top_k != null) req.topK = w.top_k;
@@ -224,6 +254,40 @@ export function decodeOpenAIChatRequest(body: unknown): ChatRequest {
   const unreadTexts = unreadNestedTexts(body, w);
   if (unreadTexts) req.unreadTexts = unreadTexts;
   return req;
+}
+
+/**
+ * OpenAI's deprecated function calling (ADR 0043): `functions` become function tools and
+ * `function_call` the tool choice; the model may call one function at a time, as OpenAI answers
+ * such a request. A request that mixes it with `tools` or `tool_choice`, or has a `function_call`
+ * without functions (OpenAI refuses that too), or names a function it does not declare, is a 400.
+ */
+function decodeFunctions(w: OpenAIChatRequestWire, req: ChatRequest): void {
+  const functions = w.functions ?? [];
+  if (functions.length === 0) {
+    if (w.function_call !== undefined) throw new InboundRequestError("Invalid value for 'function_call': 'function_call' is only allowed when 'functions' are specified.", 'function_call');
+    return;
+  }
+  if (w.tools && w.tools.length > 0) {
+    throw new InboundRequestError('functions and tools cannot be combined: functions is the deprecated form of tools; declare every function in tools', 'functions');
+  }
+  if (w.tool_choice !== undefined) {
+    throw new InboundRequestError('tool_choice goes with tools: a request that declares functions chooses one with function_call', 'tool_choice');
+  }
+  req.tools = functions.map((f) => ({
+    type: 'function',
+    name: f.name,
+    ...(f.description !== undefined ? { description: f.description } : {}),
+    parameters: f.parameters ?? { type: 'object', properties: {} },
+  }));
+  const choice = w.function_call;
+  if (choice !== undefined) {
+    if (typeof choice === 'string') req.toolChoice = { type: choice };
+    else if (functions.some((f) => f.name === choice.name)) req.toolChoice = { type: 'tool', name: choice.name };
+    else throw new InboundRequestError(`function_call names ${JSON.stringify(choice.name)}, which is not one of the request's functions`, 'function_call.name');
+  }
+  req.parallelToolCalls = false;
+  req.legacyFunctions = true;
 }
 
 /**
@@ -490,6 +554,12 @@ function decodeChoice(value: unknown): (ChatChoice & { index: number | undefined
       arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}),
     });
   }
+  // The answer to a request with the deprecated `functions`: one call, without an id.
+  const legacy = rec(message['function_call']);
+  const legacyName = str(legacy?.['name']);
+  if (legacy && legacyName !== undefined && toolCalls.length === 0) {
+    toolCalls.push({ id: 'call_fn_0', name: legacyName, arguments: str(legacy['arguments']) ?? '' });
+  }
   const content = message['content'];
   let text = '';
   if (typeof content === 'string') text = content;
@@ -533,22 +603,35 @@ export function decodeOpenAIChatResponse(json: unknown, provider = 'openai', sta
 export interface EncodeOpenAIResponseOptions {
   /** Model name shown to the client (default: the response's model). */
   model?: string;
+  /**
+   * The request used the deprecated function calling (`ChatRequest.legacyFunctions`): the call is
+   * written as the message's `function_call` (the first, the only one such a client can take) and
+   * the finish reason `tool_calls` as `function_call`.
+   */
+  legacyFunctions?: boolean;
 }
 
-function encodeChoice(c: ChatChoice, index: number): JsonRecord {
+/** The finish reason of a choice, as OpenAI writes it for a client of the deprecated function calling when it asked so. */
+const finishFor = (reason: FinishReason, legacyFunctions: boolean | undefined): string =>
+  legacyFunctions && reason === 'tool_calls' ? 'function_call' : finishToOpenAI(reason);
+
+function encodeChoice(c: ChatChoice, index: number, legacyFunctions: boolean | undefined): JsonRecord {
   const message: JsonRecord = {
     role: 'assistant',
     content: c.text.length > 0 || c.toolCalls.length === 0 ? c.text : null,
     refusal: c.refusal ?? null,
   };
-  if (c.toolCalls.length > 0) {
+  const [first] = c.toolCalls;
+  if (legacyFunctions && first) {
+    message['function_call'] = { name: first.name, arguments: first.arguments };
+  } else if (c.toolCalls.length > 0) {
     message['tool_calls'] = c.toolCalls.map((call) =>
       call.custom
         ? { id: call.id, type: 'custom', custom: { name: call.name, input: call.arguments } }
         : { id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } },
     );
   }
-  return { index, message, logprobs: null, finish_reason: finishToOpenAI(c.finishReason) };
+  return { index, message, logprobs: null, finish_reason: finishFor(c.finishReason, legacyFunctions) };
 }
 
 /** Canonical response -> OpenAI Chat Completions JSON body (one entry of `choices` per choice). */
@@ -558,7 +641,7 @@ export function encodeOpenAIChatResponse(res: ChatResponse, o: EncodeOpenAIRespo
     object: 'chat.completion',
     created: res.created,
     model: o.model ?? res.model,
-    choices: [encodeChoice(res, 0), ...(res.moreChoices ?? []).map((c, i) => encodeChoice(c, i + 1))],
+    choices: [encodeChoice(res, 0, o.legacyFunctions), ...(res.moreChoices ?? []).map((c, i) => encodeChoice(c, i + 1, o.legacyFunctions))],
   };
   if (res.usage) body['usage'] = usageToOpenAI(res.usage);
   const tier = openAIServiceTier(res.usage);
@@ -630,7 +713,9 @@ export class OpenAIChunkDecoder {
     if (reasoning) out.push({ type: 'reasoning_delta', text: reasoning, ...which });
     const content = delta['content'];
     if (typeof content === 'string' && content.length > 0) out.push({ type: 'text_delta', text: content, ...which });
-    const calls = arr(delta['tool_calls']);
+    const legacy = rec(delta['function_call']);
+    // The deprecated function calling streams one call: its name first, then its arguments.
+    const calls = arr(delta['tool_calls']) ?? (legacy ? [{ index: 0, function: legacy, ...(this.tools.has(n) ? {} : { id: 'call_fn_0' }) }] : undefined);
     if (!calls) return;
     let tools = this.tools.get(n);
     if (!tools) {
@@ -673,6 +758,12 @@ export interface OpenAIStreamEncoderOptions {
   id?: string;
   /** Unix seconds (default: the one in `message_start`; 0 when the provider gives none). */
   created?: number;
+  /**
+   * The request used the deprecated function calling: the first call streams as `function_call`
+   * (its name, then its arguments), later calls are not written (such a client takes one), and
+   * the finish reason `tool_calls` is `function_call`.
+   */
+  legacyFunctions?: boolean;
 }
 
 /** Stateful encoder of canonical events into OpenAI `chat.completion.chunk` SSE text. */
@@ -723,6 +814,9 @@ export function createOpenAIChatStreamEncoder(o: OpenAIStreamEncoderOptions = {}
         case 'reasoning_delta':
           return ''; // OpenAI's chat API does not stream reasoning text
         case 'tool_call_start':
+          if (o.legacyFunctions) {
+            return event.index === 0 ? chunk(event.choice ?? 0, `{"function_call":{"name":${JSON.stringify(event.name)},"arguments":""}}`) : '';
+          }
           if (event.custom) {
             customCalls.add(`${event.choice ?? 0}:${event.index}`);
             return chunk(
@@ -735,6 +829,9 @@ export function createOpenAIChatStreamEncoder(o: OpenAIStreamEncoderOptions = {}
             `{"tool_calls":[{"index":${event.index},"id":${JSON.stringify(event.id)},"type":"function","function":{"name":${JSON.stringify(event.name)},"arguments":""}}]}`,
           );
         case 'tool_call_delta':
+          if (o.legacyFunctions) {
+            return event.index === 0 ? chunk(event.choice ?? 0, `{"function_call":{"arguments":${JSON.stringify(event.argumentsDelta)}}}`) : '';
+          }
           if (customCalls.has(`${event.choice ?? 0}:${event.index}`)) {
             return chunk(event.choice ?? 0, `{"tool_calls":[{"index":${event.index},"custom":{"input":${JSON.stringify(event.argumentsDelta)}}}]}`);
           }
@@ -746,7 +843,7 @@ export function createOpenAIChatStreamEncoder(o: OpenAIStreamEncoderOptions = {}
           const index = event.choice ?? 0;
           if (finished.has(index)) return '';
           finished.add(index);
-          return chunk(index, '{}', finishToOpenAI(event.finishReason));
+          return chunk(index, '{}', finishFor(event.finishReason, o.legacyFunctions));
         }
         case 'error':
           return `data: ${JSON.stringify({ error: { message: event.message, type: 'server_error', code: event.code, param: null } })}\n\n`;

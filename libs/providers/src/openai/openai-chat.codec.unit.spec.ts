@@ -7,6 +7,8 @@ import { SseDecoder } from '../wire/sse.js';
 import requestRaw from '../testdata/openai/chat-request.json?raw';
 import choicesRaw from '../testdata/openai/chat-response-choices.json?raw';
 import choicesStreamRaw from '../testdata/openai/chat-stream-choices.sse?raw';
+import functionCallRaw from '../testdata/openai/chat-response-function-call.json?raw';
+import functionCallStreamRaw from '../testdata/openai/chat-stream-function-call.sse?raw';
 import { feed, splitPlans, utf8 } from '../testdata/feed.js';
 import { openaiAdapter } from './openai.adapter.js';
 import { createOpenAIChatStreamEncoder, decodeOpenAIChatRequest, decodeOpenAIChatResponse, encodeOpenAIChatRequest, encodeOpenAIChatResponse } from './openai-chat.codec.js';
@@ -367,5 +369,139 @@ describe('several choices (n)', () => {
         usage: { inputTokens: 12, outputTokens: 17 },
       });
     }
+  });
+});
+
+describe("OpenAI's deprecated function calling (functions, function_call)", () => {
+  const functions = [
+    { name: 'get_weather', description: 'The weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+    { name: 'get_time' },
+  ];
+  const history = [
+    { role: 'user', content: 'Weather in Zürich and Bern, and the time?' },
+    { role: 'assistant', content: null, function_call: { name: 'get_weather', arguments: '{"city":"Zürich"}' } },
+    { role: 'function', name: 'get_weather', content: '18C' },
+    { role: 'assistant', content: 'Now Bern.', function_call: { name: 'get_weather', arguments: '{"city":"Bern"}' } },
+    { role: 'assistant', content: null, function_call: { name: 'get_time', arguments: '{}' } },
+    { role: 'function', name: 'get_weather', content: '12C' },
+    { role: 'function', name: 'get_time', content: null },
+  ];
+
+  it('reads functions as tools, function_call as the choice, and pairs each result with the earliest open call of its function', () => {
+    const req = decodeOpenAIChatRequest({ model: 'gpt-4o', messages: history, functions, function_call: { name: 'get_weather' } });
+    expect(req.tools).toEqual([
+      { type: 'function', name: 'get_weather', description: 'The weather in a city', parameters: functions[0]?.parameters },
+      { type: 'function', name: 'get_time', parameters: { type: 'object', properties: {} } },
+    ]);
+    expect(req.toolChoice).toEqual({ type: 'tool', name: 'get_weather' });
+    expect(req.parallelToolCalls).toBe(false);
+    expect(req.legacyFunctions).toBe(true);
+    expect(req.extra).toBeUndefined();
+    expect(req.messages.slice(1)).toEqual([
+      { role: 'assistant', content: [], toolCalls: [{ id: 'call_fn_1', name: 'get_weather', arguments: '{"city":"Zürich"}' }] },
+      { role: 'tool', toolCallId: 'call_fn_1', name: 'get_weather', content: [{ type: 'text', text: '18C' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'Now Bern.' }], toolCalls: [{ id: 'call_fn_3', name: 'get_weather', arguments: '{"city":"Bern"}' }] },
+      { role: 'assistant', content: [], toolCalls: [{ id: 'call_fn_4', name: 'get_time', arguments: '{}' }] },
+      { role: 'tool', toolCallId: 'call_fn_3', name: 'get_weather', content: [{ type: 'text', text: '12C' }] },
+      { role: 'tool', toolCallId: 'call_fn_4', name: 'get_time', content: [{ type: 'text', text: '' }] },
+    ]);
+    expect(decodeOpenAIChatRequest({ model: 'gpt-4o', messages: history, functions, function_call: 'none' }).toolChoice).toEqual({ type: 'none' });
+    expect(decodeOpenAIChatRequest({ model: 'gpt-4o', messages: history, functions }).toolChoice).toBeUndefined();
+    // A result no call asked for keeps an id of its own.
+    const lone = decodeOpenAIChatRequest({ model: 'gpt-4o', messages: [{ role: 'function', name: 'get_time', content: '9:00' }], functions });
+    expect(lone.messages[0]).toMatchObject({ role: 'tool', toolCallId: 'call_fn_0', name: 'get_time' });
+  });
+
+  it('refuses what OpenAI refuses, and mixing it with tools, naming the member', () => {
+    const messages = [{ role: 'user', content: 'hi' }];
+    const tools = [{ type: 'function', function: { name: 'f' } }];
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ function_call: 'auto' }, 'function_call', /'function_call' is only allowed when 'functions' are specified/],
+      [{ functions: [], function_call: { name: 'get_time' } }, 'function_call', /only allowed when 'functions'/],
+      [{ functions, tools }, 'functions', /functions and tools cannot be combined/],
+      [{ functions, tool_choice: 'auto' }, 'tool_choice', /chooses one with function_call/],
+      [{ functions, function_call: { name: 'send_mail' } }, 'function_call.name', /"send_mail", which is not one of the request's functions/],
+      [{ functions, function_call: 'required' }, 'function_call', /./],
+      [{ functions: [{ description: 'no name' }] }, 'functions.0.name', /./],
+    ];
+    for (const [members, param, message] of cases) {
+      expect(() => decodeOpenAIChatRequest({ model: 'gpt-4o', messages, ...members }), JSON.stringify(members)).toThrow(
+        expect.objectContaining({ code: 'TOTRA_INBOUND_INVALID_REQUEST', param, message: expect.stringMatching(message) }),
+      );
+    }
+    expect(() => decodeOpenAIChatRequest({ model: 'gpt-4o', messages: [{ role: 'function', content: 'x' }] })).toThrow(expect.objectContaining({ param: 'messages.0.name' }));
+  });
+
+  it('reaches Claude as tool use, one call at a time, and OpenAI as tools when translated', async () => {
+    const req = decodeOpenAIChatRequest({ model: 'claude', messages: history.slice(0, 3), functions, function_call: 'auto' });
+    const anthropic = await prepareRequest(providerAdapters.anthropic, req, { provider: 'anthropic', model: 'claude-sonnet-4-5', apiKey: 'k' }, new Date('2026-12-01T00:00:00Z'));
+    const body = JSON.parse(anthropic.body as string) as Record<string, unknown>;
+    expect(body['messages']).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'Weather in Zürich and Bern, and the time?' }] },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'call_fn_1', name: 'get_weather', input: { city: 'Zürich' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_fn_1', content: '18C' }] },
+    ]);
+    expect(body['tool_choice']).toEqual({ type: 'auto', disable_parallel_tool_use: true });
+    expect((body['tools'] as { name: string }[]).map((t) => t.name)).toEqual(['get_weather', 'get_time']);
+    const openai = encodeOpenAIChatRequest(req, { model: 'gpt-4o' });
+    expect(openai['functions']).toBeUndefined();
+    expect(openai['parallel_tool_calls']).toBe(false);
+    expect((openai['messages'] as unknown[])[2]).toEqual({ role: 'tool', tool_call_id: 'call_fn_1', content: '18C' });
+  });
+
+  it("reads OpenAI's answer and stream of a function call (fixtures), fed in any split", () => {
+    const res = providerAdapters.openai.parseResponse(200, functionCallRaw);
+    expect(res.toolCalls).toEqual([{ id: 'call_fn_0', name: 'get_weather', arguments: '{\n  "city": "Zürich"\n}' }]);
+    expect(res.finishReason).toBe('tool_calls');
+    expect(res.providerFinishReason).toBe('function_call');
+    const bytes = utf8(functionCallStreamRaw);
+    for (const plan of splitPlans(bytes.length)) {
+      const acc = createStreamAccumulator();
+      acc.pushAll(feed(providerAdapters.openai.createStreamParser(), bytes, plan.cuts));
+      expect(acc.result(), plan.name).toMatchObject({
+        text: '',
+        toolCalls: [{ id: 'call_fn_0', name: 'get_weather', arguments: '{"city":"Zürich"}' }],
+        finishReason: 'tool_calls',
+        usage: { inputTokens: 82, outputTokens: 12 },
+      });
+    }
+  });
+
+  it('writes the first call back as function_call, streamed or not; other clients get tool_calls', () => {
+    const response = {
+      id: 'msg_1',
+      model: 'claude-sonnet-4-5',
+      created: 1,
+      text: '',
+      toolCalls: [
+        { id: 'toolu_1', name: 'get_weather', arguments: '{"city":"Bern"}' },
+        { id: 'toolu_2', name: 'get_time', arguments: '{}' },
+      ],
+      finishReason: 'tool_calls' as const,
+    };
+    const legacy = encodeOpenAIChatResponse(response, { legacyFunctions: true }) as { choices: { message: Record<string, unknown>; finish_reason: string }[] };
+    expect(legacy.choices[0]?.message).toEqual({ role: 'assistant', content: null, refusal: null, function_call: { name: 'get_weather', arguments: '{"city":"Bern"}' } });
+    expect(legacy.choices[0]?.finish_reason).toBe('function_call');
+    const plain = encodeOpenAIChatResponse(response) as typeof legacy;
+    expect(plain.choices[0]?.finish_reason).toBe('tool_calls');
+    expect(plain.choices[0]?.message['tool_calls']).toHaveLength(2);
+    // An answer without a call is the same either way.
+    expect(encodeOpenAIChatResponse({ ...response, text: 'Sunny.', toolCalls: [], finishReason: 'stop' }, { legacyFunctions: true })).toEqual(
+      encodeOpenAIChatResponse({ ...response, text: 'Sunny.', toolCalls: [], finishReason: 'stop' }),
+    );
+
+    const enc = createOpenAIChatStreamEncoder({ legacyFunctions: true });
+    const text = responseToStreamEvents(response).map((e) => enc.push(e)).join('') + enc.end();
+    const deltas = new SseDecoder()
+      .push(text)
+      .filter((m) => m.data !== '[DONE]')
+      .map((m) => (JSON.parse(m.data) as { choices: { delta: unknown; finish_reason: string | null }[] }).choices[0]);
+    expect(deltas.map((c) => c?.delta)).toEqual([
+      { role: 'assistant', content: '' },
+      { function_call: { name: 'get_weather', arguments: '' } },
+      { function_call: { arguments: '{"city":"Bern"}' } },
+      {},
+    ]);
+    expect(deltas.at(-1)?.finish_reason).toBe('function_call');
   });
 });

@@ -52,6 +52,8 @@ const Assistant = z.object({
   refusal: z.string().nullish(),
   tool_calls: z.array(OpenAIToolCallWire).nullish(),
   name: z.string().optional(),
+  /** The call of OpenAI's deprecated function calling (`functions`): one per message, without an id. */
+  function_call: z.object({ name: z.string(), arguments: z.string() }).nullish(),
   /** DeepSeek / vLLM style reasoning text echoed back. */
   reasoning_content: z.string().nullish(),
 });
@@ -61,7 +63,14 @@ const Tool = z.object({
   content: z.union([z.string(), z.array(TextContentPart)]),
 });
 
-export const OpenAIChatMessageWire = z.discriminatedUnion('role', [SystemLike, User, Assistant, Tool]);
+/** The result of a call of OpenAI's deprecated function calling: it names the function, not a call id. */
+const FunctionResult = z.object({
+  role: z.literal('function'),
+  name: z.string(),
+  content: z.string().nullable(),
+});
+
+export const OpenAIChatMessageWire = z.discriminatedUnion('role', [SystemLike, User, Assistant, Tool, FunctionResult]);
 export type OpenAIChatMessageWire = z.infer<typeof OpenAIChatMessageWire>;
 
 export const OpenAIToolWire = z.discriminatedUnion('type', [
@@ -104,6 +113,14 @@ export const OpenAIChatRequestWire = z.object({
     ])
     .optional(),
   parallel_tool_calls: z.boolean().optional(),
+  /**
+   * OpenAI's deprecated function calling, the predecessor of `tools` and `tool_choice`: read as
+   * function tools and a tool choice, and the answer's call written back as `function_call`.
+   */
+  functions: z
+    .array(z.object({ name: z.string(), description: z.string().optional(), parameters: z.record(z.string(), z.unknown()).optional() }))
+    .optional(),
+  function_call: z.union([z.enum(['none', 'auto']), z.object({ name: z.string() })]).optional(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
   max_tokens: z.number().int().positive().nullish(),

@@ -249,7 +249,7 @@ function passthrough(variant: Variant): PassthroughSupport {
       return httpRequest(variant, deployment, 'chat/completions', body, stream);
     },
     createStreamParser: createOpenAIPassthroughParser,
-    createStreamCutter: ({ includeUsage }) => createOpenAIChatStreamCutter(includeUsage),
+    createStreamCutter: ({ includeUsage, legacyFunctions }) => createOpenAIChatStreamCutter(includeUsage, legacyFunctions === true),
   };
 }
 
@@ -289,8 +289,8 @@ function responsesPassthrough(variant: Variant): PassthroughSupport {
  * usage so far), then writes the cut chunk, the finish (`length`), the usage chunk when the client
  * asked for it, and `[DONE]`.
  */
-function createOpenAIChatStreamCutter(includeUsage: boolean): StreamCutter {
-  const encoder = createOpenAIChatStreamEncoder({ includeUsage });
+function createOpenAIChatStreamCutter(includeUsage: boolean, legacyFunctions: boolean): StreamCutter {
+  const encoder = createOpenAIChatStreamEncoder({ includeUsage, legacyFunctions });
   return {
     forwarded(m) {
       for (const e of m.events) encoder.push(e);

@@ -371,7 +371,7 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
     const answer = sent?.parseResponse ? sent.parseResponse(statusCode, text) : adapter.parseResponse(statusCode, text);
     const parsed = withIdentity(restoreResponse(answer, run.output), run);
     const upstreamUs = usNow() - t0;
-    sink.json(200, passthrough ? text : encodeResponse(run.inbound, parsed, run.alias));
+    sink.json(200, passthrough ? text : encodeResponse(run.inbound, parsed, run.alias, run.request));
     return { ...base, status: 200, ...counted(parsed.usage), finishReason: parsed.finishReason, upstreamUs, firstByteUs: undefined, upstreamRequestId: id };
   }
   const res = await deps.upstream.send(req, run.signal);
@@ -382,7 +382,7 @@ async function attemptOnce(deps: ChatExecutorDeps, run: ChatRun, route: Deployme
   return passthrough
     ? streamAttempt(run, res, t0, named, sink, {
         forward: passthrough.createStreamParser({ stripUsageChunk: !includeUsage }),
-        cutter: capped ? passthrough.createStreamCutter?.({ includeUsage }) : undefined,
+        cutter: capped ? passthrough.createStreamCutter?.({ includeUsage, legacyFunctions: run.request.legacyFunctions === true }) : undefined,
       })
     : streamAttempt(run, res, t0, named, sink, { translate: sent?.parseResponse ? eventsOf(sent.createStreamParser()) : adapter.createStreamParser() });
 }
@@ -437,7 +437,7 @@ async function streamAttempt(run: ChatRun, res: Dispatcher.ResponseData, t0: num
   // messages go out as they came while they fit, and the cutter writes the end of a stream cut
   // at its cap, continuing the provider's stream (id, model, content blocks).
   const { forward: forwardParser, cutter, translate: translateParser } = way;
-  const encoder: StreamEncoder | undefined = translateParser ? createStreamEncoder(run.inbound, { model: run.alias, includeUsage: run.request.includeUsage === true }) : undefined;
+  const encoder: StreamEncoder | undefined = translateParser ? createStreamEncoder(run.inbound, { model: run.alias, includeUsage: run.request.includeUsage === true, legacyFunctions: run.request.legacyFunctions }) : undefined;
   let usage: Usage | undefined;
   /** The provider reported a count that is none (see `counted`): the stream's usage is not kept. */
   let uncounted = false;
@@ -569,10 +569,10 @@ async function demoAttempt(run: ChatRun, sink: ResponseSink, base: Base): Promis
   const id = answerId(run);
   if (!run.request.stream) {
     const res = demoResponse(run.request, id);
-    sink.json(200, encodeResponse(run.inbound, res, run.alias));
+    sink.json(200, encodeResponse(run.inbound, res, run.alias, run.request));
     return { ...base, status: 200, usage: res.usage, finishReason: res.finishReason, upstreamUs: 0, firstByteUs: undefined };
   }
-  const encoder = createStreamEncoder(run.inbound, { model: run.alias, includeUsage: run.request.includeUsage === true });
+  const encoder = createStreamEncoder(run.inbound, { model: run.alias, includeUsage: run.request.includeUsage === true, legacyFunctions: run.request.legacyFunctions });
   const writer = sink.openStream();
   let usage: Usage | undefined;
   for (const e of demoStream(run.request, id)) {

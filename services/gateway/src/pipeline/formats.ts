@@ -5,6 +5,7 @@ import {
   encodeAnthropicResponse,
   encodeOpenAIChatResponse,
   encodeOpenAIResponsesResponse,
+  type ChatRequest,
   type ChatResponse,
   type InboundFormat,
   type StreamEvent,
@@ -16,11 +17,16 @@ export interface StreamEncoder {
   end(): string;
 }
 
+/** What of the client's request decides how its answer is written: the deprecated function calling of OpenAI chat (ADR 0043). */
+interface AnswerForm {
+  legacyFunctions?: ChatRequest['legacyFunctions'] | undefined;
+}
+
 /** The client-facing JSON body of a canonical response, in the inbound API's format. */
-export function encodeResponse(inbound: InboundFormat, res: ChatResponse, model: string): string {
+export function encodeResponse(inbound: InboundFormat, res: ChatResponse, model: string, form: AnswerForm = {}): string {
   switch (inbound) {
     case 'openai-chat':
-      return JSON.stringify(encodeOpenAIChatResponse(res, { model }));
+      return JSON.stringify(encodeOpenAIChatResponse(res, { model, legacyFunctions: form.legacyFunctions === true }));
     case 'openai-responses':
       return JSON.stringify(encodeOpenAIResponsesResponse(res, { model }));
     case 'anthropic-messages':
@@ -28,10 +34,10 @@ export function encodeResponse(inbound: InboundFormat, res: ChatResponse, model:
   }
 }
 
-export function createStreamEncoder(inbound: InboundFormat, opts: { model: string; includeUsage: boolean }): StreamEncoder {
+export function createStreamEncoder(inbound: InboundFormat, opts: { model: string; includeUsage: boolean } & AnswerForm): StreamEncoder {
   switch (inbound) {
     case 'openai-chat':
-      return createOpenAIChatStreamEncoder({ model: opts.model, includeUsage: opts.includeUsage });
+      return createOpenAIChatStreamEncoder({ model: opts.model, includeUsage: opts.includeUsage, legacyFunctions: opts.legacyFunctions === true });
     case 'openai-responses':
       return createOpenAIResponsesStreamEncoder({ model: opts.model });
     case 'anthropic-messages':

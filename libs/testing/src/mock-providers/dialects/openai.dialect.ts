@@ -308,11 +308,23 @@ function chatView(body: JsonRecord, ctx: RequestContext, family: OpenAIFamily): 
     stream,
     lastUserText,
     promptText: joinTexts(texts),
-    hasTools: (arr(body['tools'])?.length ?? 0) > 0,
+    hasTools: (arr(body['tools'])?.length ?? 0) > 0 || legacyFunctions(body, family),
     body,
     includeUsage: stream && rec(body['stream_options'])?.['include_usage'] === true,
   };
 }
+
+/**
+ * The request declares OpenAI's deprecated `functions` (OpenAI, Azure OpenAI and compatible
+ * servers; Mistral never took them): the answer's call is the message's `function_call`, one
+ * call without an id, and its finish reason `function_call`.
+ */
+function legacyFunctions(body: JsonRecord, family: OpenAIFamily): boolean {
+  return family !== 'mistral' && (arr(body['functions'])?.length ?? 0) > 0;
+}
+
+/** The finish reason of a reply, as OpenAI writes it for a request with `functions`. */
+const finishOf = (r: MockReply, legacy: boolean): string => (legacy && r.finishReason === 'tool_calls' ? 'function_call' : r.finishReason);
 
 /** The answers to a request for `n` choices (1 to 128, checked by `chatView`). */
 function choicesOf(reply: MockReply, request: ChatView): { replies: MockReply[]; usage: ResolvedUsage } {
@@ -323,13 +335,17 @@ function chatJson(reply: MockReply, request: ChatView, family: OpenAIFamily): st
   const mistral = family === 'mistral';
   const azure = family === 'azure-openai';
   const { replies, usage } = choicesOf(reply, request);
+  const legacy = legacyFunctions(request.body, family);
   const choices = replies.map((r, index) => {
     const message: JsonRecord = {
       role: 'assistant',
       content: r.text.length > 0 || r.toolCalls.length === 0 || mistral ? r.text : null,
     };
     if (!mistral) message['refusal'] = null;
-    if (r.toolCalls.length > 0) {
+    const [first] = r.toolCalls;
+    if (legacy && first) {
+      message['function_call'] = { name: first.name, arguments: first.arguments };
+    } else if (r.toolCalls.length > 0) {
       message['tool_calls'] = r.toolCalls.map((c, i) =>
         c.custom
           ? { id: c.id ?? defaultToolId(family, i), type: 'custom', custom: { name: c.name, input: c.arguments } }
@@ -342,7 +358,7 @@ function chatJson(reply: MockReply, request: ChatView, family: OpenAIFamily): st
       );
     }
     if (!mistral) message['annotations'] = [];
-    const choice: JsonRecord = { index, message, finish_reason: r.finishReason };
+    const choice: JsonRecord = { index, message, finish_reason: finishOf(r, legacy) };
     if (!mistral) choice['logprobs'] = null;
     if (azure) choice['content_filter_results'] = SAFE_FILTER;
     return choice;
@@ -375,6 +391,7 @@ function chatStream(reply: MockReply, request: ChatView, family: OpenAIFamily): 
   const mistral = family === 'mistral';
   const azure = family === 'azure-openai';
   const { replies, usage: total } = choicesOf(reply, request);
+  const legacy = legacyFunctions(request.body, family);
   const chunk = (index: number, delta: JsonRecord, finish: string | null, text?: string, usage?: JsonRecord): Frame => {
     const choice: JsonRecord = { index, delta };
     if (!mistral) choice['logprobs'] = null;
@@ -401,6 +418,13 @@ function chatStream(reply: MockReply, request: ChatView, family: OpenAIFamily): 
     for (const piece of r.textChunks) out.push(chunk(index, { content: piece }, null, piece));
     r.toolCalls.forEach((call, i) => {
       const id = call.id ?? defaultToolId(family, i);
+      if (legacy) {
+        // One call, its name first, then its arguments.
+        if (i > 0) return;
+        out.push(chunk(index, { function_call: { name: call.name, arguments: '' } }, null));
+        for (const piece of call.argumentChunks) out.push(chunk(index, { function_call: { arguments: piece } }, null));
+        return;
+      }
       if (mistral) {
         // Mistral sends each tool call whole.
         out.push(chunk(index, { tool_calls: [{ id, type: 'function', function: { name: call.name, arguments: call.arguments }, index: i }] }, null));
@@ -415,7 +439,7 @@ function chatStream(reply: MockReply, request: ChatView, family: OpenAIFamily): 
       for (const piece of call.argumentChunks) out.push(chunk(index, { tool_calls: [{ index: i, function: { arguments: piece } }] }, null));
     });
     // Mistral's usage comes with the last finish.
-    out.push(mistral ? chunk(index, { content: '' }, r.finishReason, undefined, index === last ? usageJson(total, false) : undefined) : chunk(index, {}, r.finishReason));
+    out.push(mistral ? chunk(index, { content: '' }, r.finishReason, undefined, index === last ? usageJson(total, false) : undefined) : chunk(index, {}, finishOf(r, legacy)));
     return out;
   });
   const frames: Frame[] = [];
