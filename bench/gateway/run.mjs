@@ -22,13 +22,14 @@ const LATENCY_MS = int('BENCH_UPSTREAM_LATENCY_MS', 100);
 const ROUNDS = int('BENCH_ROUNDS', 3);
 /** Diagnostics only: a subset of the levels (BENCH_LEVELS=10) or targets (BENCH_TARGETS=direct,totra); the verdicts need all of them. */
 const LEVELS = (process.env.BENCH_LEVELS ?? '10,50,200').split(',').map(Number);
-const DIAGNOSTIC = process.env.BENCH_LEVELS !== undefined || process.env.BENCH_TARGETS !== undefined;
+const DIAGNOSTIC = process.env.BENCH_LEVELS !== undefined || process.env.BENCH_TARGETS !== undefined || process.env.BENCH_TP_ROUNDS === '0';
 /** Per level and round: requests recorded after a warm-up (about 0.4-0.5 s of traffic). */
 const MEASURED = Object.fromEntries(LEVELS.map((c) => [c, int(`BENCH_REQUESTS_${c}`, { 10: 400, 50: 1000, 200: 3000 }[c] ?? 40 * c)]));
 const WARMUP = Object.fromEntries(LEVELS.map((c) => [c, { 10: 50, 50: 200, 200: 600 }[c] ?? 5 * c]));
 const VARIANTS = (process.env.BENCH_VARIANTS ?? 'json,stream').split(',');
-const TP_CONCURRENCY = (process.env.BENCH_TP_CONCURRENCY ?? '64,128').split(',').map(Number);
 const TP_ROUNDS = int('BENCH_TP_ROUNDS', 2);
+// No rounds, no throughput section (a latency-only diagnostic run, e.g. for a profile of one level).
+const TP_CONCURRENCY = TP_ROUNDS === 0 ? [] : (process.env.BENCH_TP_CONCURRENCY ?? '64,128').split(',').map(Number);
 const TP_WARMUP_MS = 1000;
 /** Per target and variant, before round 1. */
 const WARM_MS = int('BENCH_WARM_MS', 2000);
