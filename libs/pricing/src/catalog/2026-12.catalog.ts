@@ -2,12 +2,14 @@ import { type ModelPrice, type PriceRates, usdPerMTok } from '../price.js';
 import { type CatalogEntry, type KnownProvider, type PriceCatalog, type PriceVerification } from './catalog.js';
 
 // Prices below are written as the pricing pages print them (USD per 1M tokens, standard /
-// on-demand tier, no batch, flex or priority discounts) and converted exactly to integer
-// micro-USD per 1M tokens by `usdPerMTok`.
+// on-demand tier, no batch discounts; `withServiceTiers` adds a model's priority and flex
+// processing prices) and converted exactly to integer micro-USD per 1M tokens by `usdPerMTok`.
 
 const AS_OF = '2026-12-04';
 
 const OPENAI = ['https://developers.openai.com/api/docs/pricing', 'https://openai.com/api/pricing/'];
+/** OpenAI's prices for priority processing (`service_tier: "priority"`). */
+const OPENAI_PRIORITY = [...OPENAI, 'https://openai.com/api-priority-processing/'];
 const openaiModelPage = (id: string): string => `https://developers.openai.com/api/docs/models/${id}`;
 const ANTHROPIC = ['https://platform.claude.com/docs/en/about-claude/pricing'];
 const GEMINI = ['https://ai.google.dev/gemini-api/docs/pricing'];
@@ -66,6 +68,9 @@ function entry(provider: KnownProvider, model: string, price: ModelPrice, option
 const embedding = (usd: string): PriceRates => rates(usd, '0');
 
 const MEMORY_NOTE = 'Not seen on the provider page in this review; carried from the earlier published list price.';
+/** OpenAI's processing tiers (`service_tier`), where the tier's own prices are listed. */
+const PRIORITY_NOTE = "Priority processing at the rates of OpenAI's priority processing page (a prompt estimated above 128K tokens is served, and reported, at the standard tier).";
+const FLEX_NOTE = 'Flex processing at the Batch rates (half).';
 
 // --- OpenAI (also the default for Azure OpenAI) -------------------------------------------
 // Reasoning tokens are billed as output tokens; cached input has no separate price where absent.
@@ -110,52 +115,57 @@ const openai: CatalogEntry[] = [
     verification: 'secondary',
     note: 'Long-context rule read on the official model page; base rates from secondary sources.',
   }),
-  entry('openai', 'gpt-5.4-mini', withServiceTiers(rates('0.75', '4.50', { cached: '0.075' }), { flex: rates('0.375', '2.25', { cached: '0.0375' }) }), {
+  entry('openai', 'gpt-5.4-mini', withServiceTiers(rates('0.75', '4.50', { cached: '0.075' }), { priority: rates('1.50', '9.00', { cached: '0.15' }), flex: rates('0.375', '2.25', { cached: '0.0375' }) }), {
     aliases: ['gpt-5.4-mini-2026-03-17'],
-    source: OPENAI,
+    source: OPENAI_PRIORITY,
     verification: 'secondary',
-    note: 'Flex processing at the Batch rates (half).',
+    note: `${FLEX_NOTE} ${PRIORITY_NOTE}`,
   }),
   entry('openai', 'gpt-5.4-nano', withServiceTiers(rates('0.20', '1.25', { cached: '0.02' }), { flex: rates('0.10', '0.625', { cached: '0.01' }) }), {
     aliases: ['gpt-5.4-nano-2026-03-17'],
     source: OPENAI,
     verification: 'secondary',
-    note: 'Flex processing at the Batch rates (half).',
+    note: FLEX_NOTE,
   }),
-  entry('openai', 'gpt-5.2', rates('1.75', '14.00', { cached: '0.175' }), {
+  entry('openai', 'gpt-5.2', withServiceTiers(rates('1.75', '14.00', { cached: '0.175' }), { priority: rates('3.50', '28.00', { cached: '0.35' }), flex: rates('0.875', '7.00', { cached: '0.0875' }) }), {
     aliases: ['gpt-5.2-2025-12-11', 'gpt-5.2-chat-latest', 'gpt-5.2-codex'],
-    source: OPENAI,
+    source: OPENAI_PRIORITY,
     verification: 'secondary',
+    note: `${PRIORITY_NOTE} ${FLEX_NOTE}`,
   }),
   entry('openai', 'gpt-5.2-pro', rates('21.00', '168.00'), {
     aliases: ['gpt-5.2-pro-2025-12-11'],
     source: OPENAI,
     verification: 'secondary',
   }),
-  entry('openai', 'gpt-5.1', rates('1.25', '10.00', { cached: '0.125' }), {
+  entry('openai', 'gpt-5.1', withServiceTiers(rates('1.25', '10.00', { cached: '0.125' }), { priority: rates('2.50', '20.00', { cached: '0.25' }), flex: rates('0.625', '5.00', { cached: '0.0625' }) }), {
     aliases: ['gpt-5.1-2025-11-13', 'gpt-5.1-chat-latest', 'gpt-5.1-codex', 'gpt-5.1-codex-max'],
-    source: OPENAI,
+    source: OPENAI_PRIORITY,
     verification: 'secondary',
+    note: `${PRIORITY_NOTE} ${FLEX_NOTE}`,
   }),
   entry('openai', 'gpt-5.1-codex-mini', rates('0.25', '2.00', { cached: '0.025' }), {
     source: OPENAI,
     verification: 'unverified',
     note: MEMORY_NOTE,
   }),
-  entry('openai', 'gpt-5', rates('1.25', '10.00', { cached: '0.125' }), {
+  entry('openai', 'gpt-5', withServiceTiers(rates('1.25', '10.00', { cached: '0.125' }), { priority: rates('2.50', '20.00', { cached: '0.25' }), flex: rates('0.625', '5.00', { cached: '0.0625' }) }), {
     aliases: ['gpt-5-2025-08-07', 'gpt-5-chat-latest', 'gpt-5-codex'],
-    source: OPENAI,
+    source: OPENAI_PRIORITY,
     verification: 'secondary',
+    note: `${PRIORITY_NOTE} ${FLEX_NOTE}`,
   }),
-  entry('openai', 'gpt-5-mini', rates('0.25', '2.00', { cached: '0.025' }), {
+  entry('openai', 'gpt-5-mini', withServiceTiers(rates('0.25', '2.00', { cached: '0.025' }), { priority: rates('0.45', '3.60', { cached: '0.045' }), flex: rates('0.125', '1.00', { cached: '0.0125' }) }), {
     aliases: ['gpt-5-mini-2025-08-07'],
-    source: OPENAI,
+    source: OPENAI_PRIORITY,
     verification: 'secondary',
+    note: `${PRIORITY_NOTE} ${FLEX_NOTE}`,
   }),
-  entry('openai', 'gpt-5-nano', rates('0.05', '0.40', { cached: '0.005' }), {
+  entry('openai', 'gpt-5-nano', withServiceTiers(rates('0.05', '0.40', { cached: '0.005' }), { flex: rates('0.025', '0.20', { cached: '0.0025' }) }), {
     aliases: ['gpt-5-nano-2025-08-07'],
     source: OPENAI,
     verification: 'secondary',
+    note: FLEX_NOTE,
   }),
   entry('openai', 'gpt-5-pro', rates('15.00', '120.00'), {
     aliases: ['gpt-5-pro-2025-10-06'],
@@ -163,40 +173,45 @@ const openai: CatalogEntry[] = [
     verification: 'unverified',
     note: MEMORY_NOTE,
   }),
-  entry('openai', 'gpt-4.1', rates('2.00', '8.00', { cached: '0.50' }), {
+  entry('openai', 'gpt-4.1', withServiceTiers(rates('2.00', '8.00', { cached: '0.50' }), { priority: rates('3.50', '14.00', { cached: '0.875' }) }), {
     aliases: ['gpt-4.1-2025-04-14'],
-    source: OPENAI,
+    source: OPENAI_PRIORITY,
     verification: 'secondary',
+    note: PRIORITY_NOTE,
   }),
-  entry('openai', 'gpt-4.1-mini', rates('0.40', '1.60', { cached: '0.10' }), {
+  entry('openai', 'gpt-4.1-mini', withServiceTiers(rates('0.40', '1.60', { cached: '0.10' }), { priority: rates('0.70', '2.80', { cached: '0.175' }) }), {
     aliases: ['gpt-4.1-mini-2025-04-14'],
-    source: OPENAI,
+    source: OPENAI_PRIORITY,
     verification: 'secondary',
+    note: PRIORITY_NOTE,
   }),
-  entry('openai', 'gpt-4.1-nano', rates('0.10', '0.40', { cached: '0.025' }), {
+  entry('openai', 'gpt-4.1-nano', withServiceTiers(rates('0.10', '0.40', { cached: '0.025' }), { priority: rates('0.20', '0.80', { cached: '0.05' }) }), {
     aliases: ['gpt-4.1-nano-2025-04-14'],
-    source: OPENAI,
+    source: OPENAI_PRIORITY,
     verification: 'secondary',
+    note: PRIORITY_NOTE,
   }),
-  entry('openai', 'gpt-4o', rates('2.50', '10.00', { cached: '1.25' }), {
+  entry('openai', 'gpt-4o', withServiceTiers(rates('2.50', '10.00', { cached: '1.25' }), { priority: rates('4.25', '17.00', { cached: '2.125' }) }), {
     aliases: ['gpt-4o-2024-08-06', 'gpt-4o-2024-11-20'],
-    source: OPENAI,
+    source: OPENAI_PRIORITY,
     verification: 'secondary',
+    note: PRIORITY_NOTE,
   }),
-  entry('openai', 'gpt-4o-2024-05-13', rates('5.00', '15.00'), {
-    source: OPENAI,
+  entry('openai', 'gpt-4o-2024-05-13', withServiceTiers(rates('5.00', '15.00'), { priority: rates('8.75', '26.25') }), {
+    source: OPENAI_PRIORITY,
     verification: 'unverified',
-    note: `The first gpt-4o snapshot kept its launch price. ${MEMORY_NOTE}`,
+    note: `The first gpt-4o snapshot kept its launch price. ${MEMORY_NOTE} ${PRIORITY_NOTE}`,
   }),
   entry('openai', 'chatgpt-4o-latest', rates('5.00', '15.00'), {
     source: OPENAI,
     verification: 'unverified',
     note: MEMORY_NOTE,
   }),
-  entry('openai', 'gpt-4o-mini', rates('0.15', '0.60', { cached: '0.075' }), {
+  entry('openai', 'gpt-4o-mini', withServiceTiers(rates('0.15', '0.60', { cached: '0.075' }), { priority: rates('0.25', '1.00', { cached: '0.125' }) }), {
     aliases: ['gpt-4o-mini-2024-07-18'],
-    source: OPENAI,
+    source: OPENAI_PRIORITY,
     verification: 'secondary',
+    note: PRIORITY_NOTE,
   }),
   entry('openai', 'o1', rates('15.00', '60.00', { cached: '7.50' }), {
     aliases: ['o1-2024-12-17'],
@@ -215,11 +230,11 @@ const openai: CatalogEntry[] = [
     verification: 'unverified',
     note: MEMORY_NOTE,
   }),
-  entry('openai', 'o3', rates('2.00', '8.00', { cached: '0.50' }), {
+  entry('openai', 'o3', withServiceTiers(rates('2.00', '8.00', { cached: '0.50' }), { priority: rates('3.50', '14.00', { cached: '0.875' }), flex: rates('1.00', '4.00', { cached: '0.25' }) }), {
     aliases: ['o3-2025-04-16'],
-    source: OPENAI,
+    source: OPENAI_PRIORITY,
     verification: 'secondary',
-    note: 'Price after the June 2025 reduction (was $10 / $40).',
+    note: `Price after the June 2025 reduction (was $10 / $40). ${PRIORITY_NOTE} ${FLEX_NOTE}`,
   }),
   entry('openai', 'o3-pro', rates('20.00', '80.00'), {
     aliases: ['o3-pro-2025-06-10'],
@@ -233,11 +248,11 @@ const openai: CatalogEntry[] = [
     verification: 'unverified',
     note: MEMORY_NOTE,
   }),
-  entry('openai', 'o4-mini', rates('1.10', '4.40', { cached: '0.275' }), {
+  entry('openai', 'o4-mini', withServiceTiers(rates('1.10', '4.40', { cached: '0.275' }), { priority: rates('2.00', '8.00', { cached: '0.50' }), flex: rates('0.55', '2.20', { cached: '0.1375' }) }), {
     aliases: ['o4-mini-2025-04-16'],
-    source: OPENAI,
+    source: OPENAI_PRIORITY,
     verification: 'unverified',
-    note: MEMORY_NOTE,
+    note: `${MEMORY_NOTE} ${PRIORITY_NOTE} ${FLEX_NOTE}`,
   }),
   entry('openai', 'gpt-4-turbo', rates('10.00', '30.00'), {
     aliases: ['gpt-4-turbo-2024-04-09'],

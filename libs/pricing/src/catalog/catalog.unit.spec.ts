@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { assertValidPrice } from '../price.js';
+import { costOf } from '../cost.js';
+import { assertValidPrice, priceAtServiceTier } from '../price.js';
 import { CATALOG_2026_12 } from './2026-12.catalog.js';
 import { CatalogIndex, type CatalogEntry, modelIdCandidates, PROVIDERS } from './catalog.js';
 
@@ -62,6 +63,44 @@ describe('catalog 2026-12', () => {
       // A long-context tier at each processing tier where the standard price has one.
       for (const tierPrice of [priority, flex]) if (tierPrice) expect(tierPrice.tiers?.length ?? 0, e.model).toBe(e.price.tiers?.length ?? 0);
     }
+  });
+
+  it("charges a request OpenAI served at priority or flex at that tier's listed rates, snapshots included", () => {
+    const index = new CatalogIndex(CATALOG_2026_12);
+    const usage = { inputTokens: 1_000_000, cachedInputTokens: 200_000, outputTokens: 100_000 };
+    /** The cost of `usage` in USD on `model` (Azure OpenAI priced as OpenAI) served at `tier`. */
+    const usd = (provider: string, model: string, tier: string) => {
+      const entry = index.resolve(provider, model)?.entry;
+      if (!entry) throw new Error(`${provider}/${model} is not in the catalog`);
+      const at = priceAtServiceTier(entry.price, tier);
+      expect(at.priced, `${model} at ${tier}`).toBe(true);
+      return costOf(usage, at.price) / 1_000_000;
+    };
+    // 800K uncached and 200K cached input tokens, 100K output tokens, at the listed rates per 1M.
+    const expected = (input: number, cached: number, output: number) => 0.8 * input + 0.2 * cached + 0.1 * output;
+    for (const [provider, model, tier, rates] of [
+      ['openai', 'gpt-4o', 'priority', [4.25, 2.125, 17]],
+      ['openai', 'gpt-4o-2024-11-20', 'priority', [4.25, 2.125, 17]],
+      ['azure-openai', 'gpt-4o', 'priority', [4.25, 2.125, 17]],
+      ['openai', 'gpt-4o-mini', 'priority', [0.25, 0.125, 1]],
+      ['openai', 'gpt-4.1', 'priority', [3.5, 0.875, 14]],
+      ['openai', 'gpt-4.1-nano-2025-04-14', 'priority', [0.2, 0.05, 0.8]],
+      ['openai', 'o3', 'priority', [3.5, 0.875, 14]],
+      ['openai', 'o4-mini', 'priority', [2, 0.5, 8]],
+      ['openai', 'gpt-5', 'priority', [2.5, 0.25, 20]],
+      ['openai', 'gpt-5-mini', 'priority', [0.45, 0.045, 3.6]],
+      ['openai', 'gpt-5.2', 'priority', [3.5, 0.35, 28]],
+      ['openai', 'gpt-5.4-mini', 'priority', [1.5, 0.15, 9]],
+      ['openai', 'o3', 'flex', [1, 0.25, 4]],
+      ['openai', 'gpt-5-nano', 'flex', [0.025, 0.0025, 0.2]],
+      ['openai', 'gpt-5.1', 'flex', [0.625, 0.0625, 5]],
+    ] as const) {
+      expect(usd(provider, model, tier), `${provider}/${model} at ${tier}`).toBeCloseTo(expected(rates[0], rates[1], rates[2]), 6);
+    }
+    // The first gpt-4o snapshot has prices of its own at every tier; it has no cached rate, so its cache hits are input.
+    expect(usd('openai', 'gpt-4o-2024-05-13', 'priority')).toBeCloseTo(1 * 8.75 + 0.1 * 26.25, 6);
+    // A tier the model has no price for is said to be unpriced (the spend says so), not guessed.
+    expect(priceAtServiceTier(index.resolve('openai', 'gpt-4.1')?.entry.price ?? { inputPerMTokMicroUsd: 0, outputPerMTokMicroUsd: 0 }, 'flex').priced).toBe(false);
   });
 
   it('explains every price it could not verify', () => {
