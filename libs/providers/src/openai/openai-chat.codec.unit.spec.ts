@@ -467,6 +467,30 @@ describe("OpenAI's deprecated function calling (functions, function_call)", () =
     }
   });
 
+  it("ends a metered pass-through stream of a function call, cut in its arguments, in the client's protocol", () => {
+    const parser = openaiAdapter.passthrough?.createStreamParser({ stripUsageChunk: true });
+    const cutter = openaiAdapter.passthrough?.createStreamCutter?.({ includeUsage: false, legacyFunctions: true });
+    if (!parser || !cutter) throw new Error('no passthrough');
+    const messages = parser.pushEach(utf8(functionCallStreamRaw));
+    // Forwarded as they came: the role and the name; cut at the first piece of the arguments.
+    const cutAt = messages.findIndex((m) => m.events.some((e) => e.type === 'tool_call_delta' && e.argumentsDelta.length > 0));
+    expect(cutAt).toBeGreaterThan(0);
+    let out = '';
+    for (const m of messages.slice(0, cutAt)) {
+      cutter.forwarded(m);
+      out += m.forward;
+    }
+    out += cutter.cut([{ type: 'tool_call_delta', index: 0, argumentsDelta: '{"' }, { type: 'usage', usage: { outputTokens: 3 } }, { type: 'finish', finishReason: 'length' }]);
+    const chunks = new SseDecoder()
+      .push(out)
+      .filter((m) => m.data !== '[DONE]')
+      .map((m) => (JSON.parse(m.data) as { choices: { delta: Record<string, unknown>; finish_reason: string | null }[] }).choices[0]);
+    expect(chunks.map((c) => c?.delta['function_call'] ?? null).filter(Boolean)).toEqual([{ name: 'get_weather', arguments: '' }, { arguments: '{"' }]);
+    expect(chunks.some((c) => c?.delta['tool_calls'] !== undefined)).toBe(false);
+    expect(chunks.at(-1)?.finish_reason).toBe('length');
+    expect(out.endsWith('data: [DONE]\n\n')).toBe(true);
+  });
+
   it('writes the first call back as function_call, streamed or not; other clients get tool_calls', () => {
     const response = {
       id: 'msg_1',
