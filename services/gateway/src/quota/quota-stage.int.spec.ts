@@ -158,9 +158,12 @@ describe('QuotaStage settlement (real Redis)', () => {
     const atDefault = await charged({ ...USAGE, serviceTier: 'default' });
     expect(atDefault['microUsd']).toBe(costOf(tokens, standard));
     expect(atDefault).not.toHaveProperty('serviceTier');
-    // A tier the model has no price for: the standard price, and the event says so.
-    const unpriced = await charged({ ...USAGE, serviceTier: 'priority' }, ROUTE);
-    expect(unpriced).toMatchObject({ microUsd: costOf(tokens, prices.priceFor({ provider: 'openai', model: 'gpt-4o', at: new Date() })), serviceTier: 'priority', serviceTierUnpriced: true });
+    // A tier the model has no price for (GPT-4o is priced at priority, not at flex): the standard price, and the event says so.
+    const gpt4o = prices.priceFor({ provider: 'openai', model: 'gpt-4o', at: new Date() });
+    expect(priceAtServiceTier(gpt4o, 'flex').priced).toBe(false);
+    const unpriced = await charged({ ...USAGE, serviceTier: 'flex' }, ROUTE);
+    expect(unpriced).toMatchObject({ microUsd: costOf(tokens, gpt4o), serviceTier: 'flex', serviceTierUnpriced: true });
+    expect(await charged({ ...USAGE, serviceTier: 'priority' }, ROUTE)).toMatchObject({ microUsd: costOf(tokens, priceAtServiceTier(gpt4o, 'priority').price), serviceTier: 'priority' });
     const names = Object.keys(unpriced);
     expect(names).toEqual([...names].sort());
   });
