@@ -17,6 +17,8 @@ const FileDeployment = z
     id: z.string().min(1).max(200).optional(),
     provider: shape.provider,
     model: z.string().min(1).max(512),
+    /** The public model a deployment of the customer's own name runs (Azure OpenAI): priced and sized as that model. */
+    base_model: z.string().min(1).max(512).optional(),
     base_url: z.string().max(2048).optional(),
     /** `env:VAR`, `aws-env:ACCESS_VAR:SECRET_VAR[:SESSION_VAR]` or `none`; the provider's usual variable when absent. */
     credential: z.string().max(400).optional(),
@@ -72,6 +74,7 @@ const FILE_FIELDS: Readonly<Record<string, { name: string; onModel?: true }>> = 
   kind: { name: 'kind', onModel: true },
   fallbackAliases: { name: 'fallback_aliases', onModel: true },
   baseUrl: { name: 'base_url' },
+  baseModel: { name: 'base_model' },
   credentialRef: { name: 'credential' },
   apiVersion: { name: 'api_version' },
   contextWindow: { name: 'context_window' },
@@ -90,6 +93,7 @@ const FILE_FIELDS: Readonly<Record<string, { name: string; onModel?: true }>> = 
  *     deployments:
  *       - provider: azure-openai
  *         model: my-gpt4o-deployment
+ *         base_model: gpt-4o
  *         base_url: https://acme.openai.azure.com
  *         credential: env:AZURE_OPENAI_API_KEY
  *         priority: 5
@@ -145,6 +149,7 @@ export function parseCatalogFile(text: string): DeploymentConfig[] {
         alias: m.alias,
         provider: d.provider,
         model: d.model,
+        ...(d.base_model === undefined ? {} : { baseModel: d.base_model }),
         kind,
         source: 'file',
         ...(m.fallback_aliases ? { fallbackAliases: m.fallback_aliases } : {}),

@@ -67,6 +67,22 @@ describe('parseCatalogFile', () => {
     expect(ds[3]).toMatchObject({ alias: 'local-embed', kind: 'embeddings', contextWindow: 2048, credentialRef: 'none' });
   });
 
+  it('reads the public model a deployment of its own name runs, and sizes it as that model', () => {
+    const text = (base: string) => `models:
+  - alias: chat
+    deployments:
+      - provider: azure-openai
+        model: team-chat-01
+${base}        base_url: https://acme.openai.azure.com
+`;
+    const [named] = parseCatalogFile(text('        base_model: gpt-4o-mini\n'));
+    expect(named).toMatchObject({ model: 'team-chat-01', baseModel: 'gpt-4o-mini', contextWindow: 128_000, maxOutputTokens: 16_384, kind: 'chat' });
+    const [unnamed] = parseCatalogFile(text(''));
+    expect(unnamed).not.toHaveProperty('baseModel');
+    expect(unnamed).not.toHaveProperty('maxOutputTokens');
+    expect(fileError(text('        base_model: ""\n')).message).toMatch(/^models\[0\]\.deployments\[0\]\.base_model \(line 6\): /);
+  });
+
   it('accepts an empty file and a file without models', () => {
     expect(parseCatalogFile('')).toEqual([]);
     expect(parseCatalogFile('gateway: {port: 1}\n')).toEqual([]);

@@ -52,7 +52,8 @@ const configShape = ModelDeploymentConfigured.data.shape;
 /**
  * What an admin, totra.yaml or the seeding gives to describe a deployment: the configuration
  * with defaults left out (`credentialRef` from the provider, `weight` 1, `priority` 10,
- * `contextWindow`/`kind`/`maxOutputTokens` from the model table, `enabled` true, `source` admin).
+ * `contextWindow`/`kind`/`maxOutputTokens` from the model table, by `baseModel` where given,
+ * `enabled` true, `source` admin).
  */
 export const DeploymentInput = z
   .object({
@@ -60,6 +61,7 @@ export const DeploymentInput = z
     alias: configShape.alias,
     provider: configShape.provider,
     model: configShape.model,
+    baseModel: configShape.baseModel,
     baseUrl: z.string().max(2048).optional(),
     // Checked by parseCredentialRef, so that a pasted secret gets its own error.
     credentialRef: z.string().max(400).optional(),
@@ -164,7 +166,7 @@ export function normalizeDeployment(input: unknown): DeploymentConfig {
   parseCredentialRef(credentialRef);
   const issues: DeploymentIssue[] = [];
   const baseUrl = d.baseUrl === undefined ? undefined : normaliseBaseUrl(d.baseUrl, issues);
-  const known = knownModel(d.model) ?? knownModel(d.alias);
+  const known = (d.baseModel === undefined ? undefined : knownModel(d.baseModel)) ?? knownModel(d.model) ?? knownModel(d.alias);
   const contextWindow = d.contextWindow ?? known?.contextWindow ?? DEFAULT_CONTEXT_WINDOW;
   const tableMaxOutput = known?.maxOutputTokens !== undefined && known.maxOutputTokens <= contextWindow ? known.maxOutputTokens : undefined;
   const maxOutputTokens = d.maxOutputTokens ?? tableMaxOutput;
@@ -174,6 +176,7 @@ export function normalizeDeployment(input: unknown): DeploymentConfig {
     alias: d.alias,
     provider: d.provider,
     model: d.model,
+    ...(d.baseModel === undefined ? {} : { baseModel: d.baseModel }),
     ...(baseUrl === undefined ? {} : { baseUrl }),
     credentialRef,
     ...(d.apiVersion === undefined ? {} : { apiVersion: d.apiVersion }),
@@ -182,7 +185,7 @@ export function normalizeDeployment(input: unknown): DeploymentConfig {
     priority: d.priority ?? DEFAULT_PRIORITY,
     contextWindow,
     ...(maxOutputTokens === undefined ? {} : { maxOutputTokens }),
-    kind: d.kind ?? known?.kind ?? guessKind(d.model, d.alias),
+    kind: d.kind ?? known?.kind ?? guessKind(d.baseModel ?? d.model, d.alias),
     enabled: d.enabled ?? true,
     ...(fallbackAliases?.length ? { fallbackAliases } : {}),
     source: d.source ?? 'admin',

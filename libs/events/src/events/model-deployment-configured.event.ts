@@ -52,6 +52,12 @@ export const ModelDeploymentConfigured = defineEvent({
       provider: ModelProvider,
       /** Provider model id; the deployment name on Azure; the model or inference profile id on Bedrock. */
       model: z.string().min(1).max(512),
+      /**
+       * The public model the deployment runs, where `model` is a name of the customer's own (an
+       * Azure OpenAI deployment called `prod-chat` that runs `gpt-4o`): prices and the model
+       * table's limits are looked up by it.
+       */
+      baseModel: z.string().min(1).max(512).optional(),
       baseUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
       credentialRef: CredentialRef,
       /** Azure `api-version`, or the `anthropic-version` header. */

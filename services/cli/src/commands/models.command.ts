@@ -44,7 +44,7 @@ async function notePrice(o: LogOptions, io: CliIo, provider: string, model: stri
   } catch (err) {
     if (!(err instanceof UnknownModelPriceError)) throw err;
     io.stderr(
-      `note: no price is known for ${provider} ${model}: gateways refuse requests for ${alias} on this deployment (unless TOTRA_UNPRICED=allow, which serves them at cost 0) until one is set: totra prices set --provider ${provider} --model ${model} --input <USD per 1M tokens> --output <USD per 1M tokens>\n`,
+      `note: no price is known for ${provider} ${model}: gateways refuse requests for ${alias} on this deployment (unless TOTRA_UNPRICED=allow, which serves them at cost 0) until one is set: totra prices set --provider ${provider} --model ${model} --input <USD per 1M tokens> --output <USD per 1M tokens>${provider === 'azure-openai' ? ', or name the public model the deployment runs (--base-model gpt-4o)' : ''}\n`,
     );
   }
 }
@@ -60,6 +60,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   alias: '--alias',
   provider: '--provider',
   model: '--model',
+  baseModel: '--base-model',
   baseUrl: '--base-url',
   credentialRef: '--credential',
   apiVersion: '--api-version',
@@ -123,7 +124,7 @@ function freeId(state: CatalogState, base: string): string {
 const COLUMNS = ['ALIAS', 'DEPLOYMENT', 'PROVIDER', 'MODEL', 'PRIORITY', 'WEIGHT', 'ENABLED', 'SOURCE'] as const;
 
 function formatTable(deployments: readonly DeploymentConfig[]): string {
-  const rows = deployments.map((d) => [d.alias, d.deploymentId, d.provider, d.model, String(d.priority), String(d.weight), d.enabled ? 'yes' : 'no', d.source]);
+  const rows = deployments.map((d) => [d.alias, d.deploymentId, d.provider, d.baseModel ? `${d.model} (${d.baseModel})` : d.model, String(d.priority), String(d.weight), d.enabled ? 'yes' : 'no', d.source]);
   const widths = COLUMNS.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
   const notes = deployments.filter((d) => d.note).map((d) => `note: ${d.deploymentId}: ${d.note ?? ''}`);
@@ -131,7 +132,7 @@ function formatTable(deployments: readonly DeploymentConfig[]): string {
 }
 
 function describe(d: DeploymentConfig): string {
-  return `${d.deploymentId}  (${d.alias} -> ${d.provider} ${d.model})`;
+  return `${d.deploymentId}  (${d.alias} -> ${d.provider} ${d.model}${d.baseModel ? `, runs ${d.baseModel}` : ''})`;
 }
 
 function readCatalogFile(path: string | undefined): { file: string; deployments: DeploymentConfig[] } | undefined {
@@ -155,6 +156,7 @@ interface AddOptions extends LogOptions {
   alias: string;
   provider: string;
   model: string;
+  baseModel?: string;
   id?: string;
   baseUrl?: string;
   credential?: string;
@@ -177,6 +179,7 @@ function addInput(o: AddOptions, deploymentId: string): DeploymentInput {
     provider: o.provider as DeploymentInput['provider'],
     model: o.model,
     source: 'admin',
+    ...(o.baseModel === undefined ? {} : { baseModel: o.baseModel }),
     ...(o.baseUrl === undefined ? {} : { baseUrl: o.baseUrl }),
     ...(o.credential === undefined ? {} : { credentialRef: o.credential }),
     ...(o.apiVersion === undefined ? {} : { apiVersion: o.apiVersion }),
@@ -229,6 +232,7 @@ export const modelsCommands: CommandGroup = (program, io) => {
       .requiredOption('--alias <alias>', 'the model name clients send, e.g. gpt-4o')
       .requiredOption('--provider <provider>', 'openai, azure-openai, anthropic, gemini, mistral, cohere, bedrock, ollama, openai-compatible')
       .requiredOption('--model <model>', "the provider's model id (Azure: the deployment name; Bedrock: model or inference profile id)")
+      .option('--base-model <model>', 'the public model a deployment of your own name runs (Azure: e.g. gpt-4o): priced, and its limits looked up, as that model')
       .option('--id <deploymentId>', 'deployment id (default <provider>/<alias>, numbered if taken)')
       .option('--base-url <url>', 'provider endpoint (required for azure-openai and openai-compatible)')
       .option('--credential <ref>', "env:VAR (or aws-env:ACCESS_VAR:SECRET_VAR, or none); default: the provider's usual variable")
@@ -255,7 +259,7 @@ export const modelsCommands: CommandGroup = (program, io) => {
     const added = events[0];
     if (added?.type === 'ModelDeploymentConfigured') {
       io.stdout(`added ${describe(added.data)}\n`);
-      await notePrice(o, io, added.data.provider, added.data.model, added.data.deploymentId, o.alias);
+      await notePrice(o, io, added.data.provider, added.data.baseModel ?? added.data.model, added.data.deploymentId, o.alias);
     }
   });
 

@@ -35,6 +35,7 @@ function toRoute(d: DeploymentConfig): DeploymentRoute {
     contextWindow: d.contextWindow,
     provider: d.provider,
     model: d.model,
+    baseModel: d.baseModel,
     kind: d.kind,
     baseUrl: d.baseUrl,
     credentialRef: d.credentialRef,

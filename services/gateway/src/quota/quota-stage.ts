@@ -1,5 +1,5 @@
 import { type EventInput } from '@totra/events';
-import { PRICE_EVENT_TYPES, PriceBook, affordableOutputTokens, costOf, estimateMaxCost, loadTokenizer, priceAtServiceTier, type ChatContentPart, type ChatTokenInput, type ResolvedPrice } from '@totra/pricing';
+import { PRICE_EVENT_TYPES, PriceBook, UnknownModelPriceError, affordableOutputTokens, costOf, estimateMaxCost, loadTokenizer, priceAtServiceTier, type ChatContentPart, type ChatTokenInput, type ResolvedPrice } from '@totra/pricing';
 import { type ChatRequest, type Usage } from '@totra/providers';
 import { type QuotaGate, type Reservation } from '@totra/quota-redis';
 import { GatewayError } from '../errors.js';
@@ -127,9 +127,17 @@ export class QuotaStage {
   }
 
   /** The price of a deployment now; undefined when unknown and the policy allows that. */
-  price(route: Pick<DeploymentRoute, 'provider' | 'model' | 'deploymentId' | 'alias'>): ResolvedPrice | undefined {
+  price(route: Pick<DeploymentRoute, 'provider' | 'model' | 'baseModel' | 'deploymentId' | 'alias'>): ResolvedPrice | undefined {
+    // A deployment of the customer's own name (Azure) is priced as the public model it runs
+    // (ADR 0044), unless an admin priced it under its own name.
+    const model = route.baseModel ?? route.model;
+    const at = new Date();
     try {
-      return this.#prices.book.priceFor({ provider: route.provider, model: route.model, deployment: route.deploymentId, at: new Date() });
+      if (route.baseModel !== undefined) {
+        const own = this.#ownNamePrice(route, at);
+        if (own) return own;
+      }
+      return this.#prices.book.priceFor({ provider: route.provider, model, deployment: route.deploymentId, at });
     } catch (err) {
       if (this.#unpriced === 'allow') return undefined;
       throw new GatewayError(
@@ -138,10 +146,21 @@ export class QuotaStage {
           status: 400,
           reason: 'invalid_request',
           param: 'model',
-          message: `no price is known for \`${route.alias}\` (${route.provider} ${route.model}), so its cost cannot be accounted; an admin can set one (\`totra prices set --provider ${route.provider} --model ${route.model} --input <USD per 1M tokens> --output <USD per 1M tokens>\`) or allow unpriced models (TOTRA_UNPRICED=allow)`,
+          message: `no price is known for \`${route.alias}\` (${route.provider} ${model}), so its cost cannot be accounted; an admin can set one (\`totra prices set --provider ${route.provider} --model ${model} --input <USD per 1M tokens> --output <USD per 1M tokens>\`)${route.baseModel === undefined && route.provider === 'azure-openai' ? ', name the public model the deployment runs (`totra models add ... --base-model gpt-4o`)' : ''} or allow unpriced models (TOTRA_UNPRICED=allow)`,
         },
         { cause: err },
       );
+    }
+  }
+
+  /** A price an admin set under a deployment's own name (`totra prices set --model <deployment name>`), if any. */
+  #ownNamePrice(route: Pick<DeploymentRoute, 'provider' | 'model' | 'deploymentId'>, at: Date): ResolvedPrice | undefined {
+    try {
+      const own = this.#prices.book.priceFor({ provider: route.provider, model: route.model, deployment: route.deploymentId, at });
+      return own.origin === 'override' ? own : undefined;
+    } catch (err) {
+      if (err instanceof UnknownModelPriceError) return undefined;
+      throw err;
     }
   }
 

@@ -6,6 +6,8 @@ export interface DeploymentRoute extends RoutableDeployment {
   provider: ProviderKind | 'demo';
   /** The provider's model id (Azure: deployment name; Bedrock: model id). */
   model: string;
+  /** The public model a deployment of the customer's own name runs: it is priced as that model. */
+  baseModel?: string | undefined;
   kind: 'chat' | 'embeddings';
   baseUrl?: string | undefined;
   /** `env:VAR` reference, or `none`. Never the secret itself. */
