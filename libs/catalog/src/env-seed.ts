@@ -129,6 +129,20 @@ export function parseModelList(variable: string, text: string): ModelEntry[] {
   return out;
 }
 
+/**
+ * An entry of `AZURE_OPENAI_DEPLOYMENTS`: `alias=deployment`, or `alias=deployment@model` naming
+ * the public model a deployment of the customer's own name runs (ADR 0044; Azure deployment
+ * names cannot hold `@`).
+ */
+function azureDeployment(entry: ModelEntry): ModelEntry & { baseModel?: string } {
+  const at = entry.model.lastIndexOf('@');
+  if (at < 0) return entry;
+  const model = entry.model.slice(0, at).trim();
+  const baseModel = entry.model.slice(at + 1).trim();
+  if (!model || !baseModel) throw new CatalogEnvError('AZURE_OPENAI_DEPLOYMENTS', `entry "${entry.alias}=${entry.model}" needs a deployment name before "@" and a model after it`);
+  return { alias: entry.alias, model, baseModel };
+}
+
 /** Cross-region inference profile prefix for a region (`us`, `eu`, `apac`); undefined for other regions. */
 export function bedrockGeoPrefix(region: string): string | undefined {
   if (region.startsWith('us-') || region.startsWith('ca-')) return 'us';
@@ -189,7 +203,7 @@ export function demoEmbeddingsDeployment(): DeploymentConfig {
  * AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN) or AWS_BEARER_TOKEN_BEDROCK, with AWS_REGION (or
  * AWS_DEFAULT_REGION), BEDROCK_BASE_URL, BEDROCK_MODELS; Azure: AZURE_OPENAI_API_KEY +
  * AZURE_OPENAI_ENDPOINT (or AZURE_OPENAI_BASE_URL) + AZURE_OPENAI_DEPLOYMENTS
- * (`alias=deployment,...`), AZURE_OPENAI_API_VERSION; Ollama: OLLAMA_MODELS (+ OLLAMA_BASE_URL,
+ * (`alias=deployment,...`; `alias=deployment@model` names the model it runs), AZURE_OPENAI_API_VERSION; Ollama: OLLAMA_MODELS (+ OLLAMA_BASE_URL,
  * OLLAMA_API_KEY); OpenAI-compatible: OPENAI_COMPATIBLE_BASE_URL + OPENAI_COMPATIBLE_MODELS
  * (+ OPENAI_COMPATIBLE_API_KEY).
  */
@@ -298,13 +312,14 @@ export function inspectEnv(env: EnvRecord): EnvSeedReport {
       const apiVersion = value(env, 'AZURE_OPENAI_API_VERSION');
       offer(
         { ...status, configured: true },
-        parseModelList('AZURE_OPENAI_DEPLOYMENTS', listed).map((m) =>
+        parseModelList('AZURE_OPENAI_DEPLOYMENTS', listed).map(azureDeployment).map((m) =>
           seeded(
             {
               deploymentId: envId('azure-openai', m.alias),
               alias: m.alias,
               provider: 'azure-openai',
               model: m.model,
+              ...(m.baseModel === undefined ? {} : { baseModel: m.baseModel }),
               baseUrl: endpoint,
               credentialRef: 'env:AZURE_OPENAI_API_KEY',
               ...(apiVersion ? { apiVersion } : {}),

@@ -161,6 +161,17 @@ describe('seedFromEnv', () => {
     });
     expect(ds['text-embedding-3-small']?.kind).toBe('embeddings');
     expect(ds['gpt-4o-mini']?.model).toBe('gpt-4o-mini');
+    expect(ds['gpt-4o']).not.toHaveProperty('baseModel');
+  });
+
+  it('reads the model an Azure deployment of its own name runs (alias=deployment@model)', () => {
+    const env = (list: string) => ({ AZURE_OPENAI_API_KEY: 'az', AZURE_OPENAI_ENDPOINT: 'https://acme.openai.azure.com', AZURE_OPENAI_DEPLOYMENTS: list });
+    const ds = byAlias(seedFromEnv(env('chat=team-chat-01@gpt-4o-mini, embed=emb-02@text-embedding-3-small')), 'azure-openai');
+    expect(ds['chat']).toMatchObject({ model: 'team-chat-01', baseModel: 'gpt-4o-mini', contextWindow: 128_000, maxOutputTokens: 16_384, kind: 'chat' });
+    expect(ds['embed']).toMatchObject({ model: 'emb-02', baseModel: 'text-embedding-3-small', kind: 'embeddings' });
+    for (const bad of ['chat=team-chat-01@', 'chat=@gpt-4o']) {
+      expect(envError(() => seedFromEnv(env(bad))).message, bad).toContain('needs a deployment name before "@" and a model after it');
+    }
   });
 
   it('skips a half-configured Azure with a note', () => {
