@@ -1,5 +1,5 @@
 import { type EventInput } from '@totra/events';
-import { PRICE_EVENT_TYPES, PriceBook, UnknownModelPriceError, affordableOutputTokens, costOf, estimateMaxCost, loadTokenizer, priceAtServiceTier, type ChatContentPart, type ChatTokenInput, type ResolvedPrice } from '@totra/pricing';
+import { PRICE_EVENT_TYPES, PriceBook, affordableOutputTokens, costOf, estimateMaxCost, loadTokenizer, priceAtServiceTier, type ChatContentPart, type ChatTokenInput, type ResolvedPrice } from '@totra/pricing';
 import { type ChatRequest, type Usage } from '@totra/providers';
 import { type QuotaGate, type Reservation } from '@totra/quota-redis';
 import { GatewayError } from '../errors.js';
@@ -155,13 +155,10 @@ export class QuotaStage {
 
   /** A price an admin set under a deployment's own name (`totra prices set --model <deployment name>`), if any. */
   #ownNamePrice(route: Pick<DeploymentRoute, 'provider' | 'model' | 'deploymentId'>, at: Date): ResolvedPrice | undefined {
-    try {
-      const own = this.#prices.book.priceFor({ provider: route.provider, model: route.model, deployment: route.deploymentId, at });
-      return own.origin === 'override' ? own : undefined;
-    } catch (err) {
-      if (err instanceof UnknownModelPriceError) return undefined;
-      throw err;
-    }
+    const book = this.#prices.book;
+    // Asked without a throw: most such deployments have none, and this runs on every request.
+    if (!book.overrideFor(route.provider, route.model, route.deploymentId, at)) return undefined;
+    return book.priceFor({ provider: route.provider, model: route.model, deployment: route.deploymentId, at });
   }
 
   /** Counts the input tokens of a chat request with the model's tokenizer. */
