@@ -78,7 +78,8 @@ const CASES: BadCase[] = [
   // --- routes
   { name: 'unknown route under /v1', path: '/v1/nothing-here', body: chat(), status: 404, shape: 'openai', type: 'not_found_error', code: 'not_found', param: null, message: /no route for POST \/v1\/nothing-here/, event: ['not_found', 'TOTRA_NOT_FOUND'] },
   { name: 'retrieving a stored response', method: 'GET', path: '/v1/responses/resp_abc123', status: 404, shape: 'openai', type: 'not_found_error', code: 'not_found', param: null, message: /^no route for GET \/v1\/responses\/resp_abc123: the gateway stores no responses/, event: ['not_found', 'TOTRA_NOT_FOUND'] },
-  { name: 'the legacy Completions API', path: '/v1/completions', body: { model: ALIAS.openai, prompt: MARKER }, status: 404, shape: 'openai', type: 'not_found_error', code: 'not_found', param: null, message: /legacy Completions API is not served: use POST \/v1\/chat\/completions/, event: ['not_found', 'TOTRA_NOT_FOUND'] },
+  { name: 'a Completions prompt of token ids', path: '/v1/completions', body: { model: ALIAS.openai, prompt: [1212, 318], user: MARKER }, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'invalid_request', param: 'prompt', message: /^prompt: token ids are not taken here.*send the prompt as text$/, event: ['invalid_request', 'TOTRA_INVALID_REQUEST'] },
+  { name: 'a Completions echo to a chat model', path: '/v1/completions', body: { model: ALIAS.anthropic, prompt: MARKER, echo: true }, status: 400, shape: 'openai', type: 'invalid_request_error', code: 'unsupported_feature', param: null, message: /^`echo` \(of the OpenAI Completions request\) cannot be sent to anthropic: the gateway does not translate it into another API; no deployment of claude-sonnet-4-5 takes this request$/, event: ['invalid_request', 'TOTRA_UNSUPPORTED_FEATURE'] },
   { name: 'uploading a file', path: '/v1/files', body: { purpose: MARKER }, status: 404, shape: 'openai', type: 'not_found_error', code: 'not_found', param: null, message: /file storage is not served: send a PDF inline/, event: ['not_found', 'TOTRA_NOT_FOUND'] },
   { name: 'anthropic: message batches', path: '/v1/messages/batches', body: { requests: [] }, status: 404, shape: 'anthropic', type: 'not_found_error', message: /message batches are not served: send each request to POST \/v1\/messages/, event: ['not_found', 'TOTRA_NOT_FOUND'] },
   { name: 'GET on a POST route', method: 'GET', path: CHAT, status: 404, shape: 'openai', type: 'not_found_error', code: 'not_found', param: null, message: /no route for GET \/v1\/chat\/completions/, event: ['not_found', 'TOTRA_NOT_FOUND'] },
@@ -139,6 +140,7 @@ const CASES: BadCase[] = [
 const API_OF: Record<string, string> = {
   'POST /v1/chat/completions': 'openai.chat',
   'POST /v1/responses': 'openai.responses',
+  'POST /v1/completions': 'openai.completions',
   'POST /v1/embeddings': 'openai.embeddings',
   'POST /v1/messages': 'anthropic.messages',
   'POST /v1/messages/count_tokens': 'anthropic.count_tokens',

@@ -38,6 +38,10 @@ const TABLE: Readonly<Record<string, KnownModel>> = {
   'gpt-4.1-nano': chat(1_047_576, 32_768),
   'o3': chat(200_000, 100_000),
   'o4-mini': chat(200_000, 100_000),
+  // Completion models (the legacy Completions API only, ADR 0045)
+  'gpt-3.5-turbo-instruct': chat(4_096, 4_096),
+  'davinci-002': chat(16_384),
+  'babbage-002': chat(16_384),
   'text-embedding-3-small': embeddings(8_191),
   'text-embedding-3-large': embeddings(8_191),
   'text-embedding-ada-002': embeddings(8_191),

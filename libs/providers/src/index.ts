@@ -69,6 +69,14 @@ export {
   type OpenAIResponsesStreamEncoder,
 } from './openai/openai-responses.codec.js';
 export {
+  COMPLETIONS_DEFAULT_MAX_TOKENS,
+  createOpenAICompletionsStreamEncoder,
+  decodeOpenAICompletionsRequest,
+  encodeOpenAICompletionsResponse,
+  isOpenAICompletionModel,
+  type OpenAICompletionsStreamEncoder,
+} from './openai/openai-completions.codec.js';
+export {
   decodeOpenAIEmbeddingsRequest,
   embeddingsInputHasTokens,
   embeddingToBase64,

@@ -82,7 +82,6 @@ export function isApiPath(url: string): boolean {
  */
 const NOT_SERVED: readonly (readonly [RegExp, string])[] = [
   [/^\/responses\/[^/]+/, 'the gateway stores no responses (retrieving, cancelling or listing the input of one is not served): send the whole conversation as `input`'],
-  [/^\/completions$/, 'the legacy Completions API is not served: use POST /v1/chat/completions'],
   [/^\/messages\/batches/, 'message batches are not served: send each request to POST /v1/messages'],
   [/^\/batches/, 'batch jobs are not served: send each request to its endpoint'],
   [/^\/(files|uploads)/, 'file storage is not served: send a PDF inline (`file_data` as a data: URL, or a base64 `document` block)'],

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Inbound API a request came through. */
-export const InboundApi = z.enum(['openai.chat', 'openai.responses', 'openai.embeddings', 'openai.models', 'anthropic.messages', 'anthropic.count_tokens', 'anthropic.models']);
+export const InboundApi = z.enum(['openai.chat', 'openai.responses', 'openai.completions', 'openai.embeddings', 'openai.models', 'anthropic.messages', 'anthropic.count_tokens', 'anthropic.models']);
 
 /** Token counts of one request (cached and reasoning tokens are included in input / output). */
 export const TokenCounts = z

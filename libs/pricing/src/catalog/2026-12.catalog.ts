@@ -266,6 +266,15 @@ const openai: CatalogEntry[] = [
     verification: 'unverified',
     note: MEMORY_NOTE,
   }),
+  // Completion models, served through the legacy Completions API only (ADR 0045).
+  entry('openai', 'gpt-3.5-turbo-instruct', rates('1.50', '2.00'), {
+    aliases: ['gpt-3.5-turbo-instruct-0914'],
+    source: OPENAI,
+    verification: 'unverified',
+    note: MEMORY_NOTE,
+  }),
+  entry('openai', 'davinci-002', rates('2.00', '2.00'), { source: OPENAI, verification: 'unverified', note: MEMORY_NOTE }),
+  entry('openai', 'babbage-002', rates('0.40', '0.40'), { source: OPENAI, verification: 'unverified', note: MEMORY_NOTE }),
   entry('openai', 'text-embedding-3-small', embedding('0.02'), { kind: 'embedding', source: OPENAI, verification: 'secondary' }),
   entry('openai', 'text-embedding-3-large', embedding('0.13'), { kind: 'embedding', source: OPENAI, verification: 'secondary' }),
   entry('openai', 'text-embedding-ada-002', embedding('0.10'), {

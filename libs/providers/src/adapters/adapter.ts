@@ -113,7 +113,7 @@ export interface StreamCutter {
 export type WireFormat = 'openai-chat' | 'anthropic-messages' | 'gemini' | 'cohere-v2' | 'bedrock-converse' | 'ollama';
 
 /** Inbound APIs the gateway serves. */
-export type InboundFormat = 'openai-chat' | 'openai-responses' | 'anthropic-messages';
+export type InboundFormat = 'openai-chat' | 'openai-responses' | 'anthropic-messages' | 'openai-completions';
 
 /** The inbound body as received: raw bytes for forwarding and the parsed object for inspection. */
 export interface PassthroughInput {

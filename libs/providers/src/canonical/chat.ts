@@ -273,7 +273,7 @@ export const ChatRequest = z.object({
    */
   extra: z
     .object({
-      format: z.enum(['openai-chat', 'openai-responses', 'anthropic-messages']),
+      format: z.enum(['openai-chat', 'openai-responses', 'anthropic-messages', 'openai-completions']),
       members: z.record(z.string(), z.unknown()),
       /**
        * Members also read into the fields above (Anthropic `output_config` holding only a JSON

@@ -13,7 +13,7 @@ import type { PassthroughInput } from '../adapters/adapter.js';
  */
 export function rewriteClientBody(
   body: Record<string, unknown>,
-  format: 'openai-chat' | 'openai-responses' | 'anthropic-messages',
+  format: 'openai-chat' | 'openai-responses' | 'anthropic-messages' | 'openai-completions',
   rewrites: ReadonlyMap<string, string>,
 ): PassthroughInput | undefined {
   const found = new Set<string>();

@@ -35,6 +35,7 @@ const SERVICE_ONLY: Readonly<Record<RequestExtra['format'], ReadonlySet<string>>
   'openai-chat': new Set(['store', 'service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'safety_identifier', 'prediction', 'verbosity']),
   'openai-responses': new Set(['store', 'service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'safety_identifier', 'truncation', 'include']),
   'anthropic-messages': new Set(['service_tier']),
+  'openai-completions': new Set(),
 };
 
 /**
@@ -50,9 +51,15 @@ export function unportableMembers(extra: RequestExtra): string[] {
   });
 }
 
-/** A member switched off (`null`, `false`), or asking for what every answer is: text only (`modalities: ["text"]`). */
+/**
+ * A member switched off (`null`, `false`), or asking for what every answer is: text only
+ * (`modalities: ["text"]`), one candidate per choice (Completions' `best_of: 1`), no bias (an
+ * empty `logit_bias`).
+ */
 function asksForNothing(key: string, value: unknown): boolean {
   if (value === null || value === false) return true;
+  if (key === 'best_of') return value === 1;
+  if (key === 'logit_bias') return typeof value === 'object' && !Array.isArray(value) && Object.keys(value as object).length === 0;
   return key === 'modalities' && Array.isArray(value) && value.every((m) => m === 'text');
 }
 
@@ -61,6 +68,7 @@ export const API_NAMES: Readonly<Record<RequestExtra['format'], string>> = {
   'openai-chat': 'OpenAI Chat Completions',
   'openai-responses': 'OpenAI Responses',
   'anthropic-messages': 'Anthropic Messages',
+  'openai-completions': 'OpenAI Completions',
 };
 
 /** Copies the unread members into an encoded body, never over a member the encoder wrote. */

@@ -60,7 +60,9 @@ const PROVIDER_TOOL_MEMBERS: Readonly<Record<Api, Readonly<Record<string, string
  * The refusal of a member of `members` (a body's unread members) that has the provider run tools
  * of its own (an empty list or `null` asks for none); undefined when there is none.
  */
-export function providerToolMember(members: Readonly<Record<string, unknown>>, api: Api): InboundRequestError | undefined {
+export function providerToolMember(members: Readonly<Record<string, unknown>>, api: Api | 'openai-completions'): InboundRequestError | undefined {
+  // The Completions API has no tools at all.
+  if (api === 'openai-completions') return undefined;
   for (const [key, what] of Object.entries(PROVIDER_TOOL_MEMBERS[api])) {
     const value = members[key];
     if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) continue;

@@ -20,6 +20,12 @@ import type { SseMessage } from '../wire/sse.js';
 import { createSsePassthroughParser, createSseStreamParser, parseEventJson } from '../wire/stream-parser.js';
 import { createOpenAIChatStreamEncoder, decodeOpenAIChatResponse, encodeOpenAIChatRequest, OpenAIChunkDecoder, type EncodeOpenAIRequestOptions } from './openai-chat.codec.js';
 import { createOpenAIResponsesPassthroughParser, decodeOpenAIResponsesResponse } from './openai-responses.decode.js';
+import {
+  createOpenAICompletionsStreamEncoder,
+  decodeOpenAICompletionsResponse,
+  isOpenAICompletionModel,
+  OpenAICompletionsChunkDecoder,
+} from './openai-completions.codec.js';
 
 /** Default Azure OpenAI data-plane API version (GA). */
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
@@ -110,6 +116,25 @@ function createOpenAIPassthroughParser(options?: { stripUsageChunk?: boolean }) 
   });
 }
 
+/**
+ * A Completions stream, forwarded chunk by chunk while read for usage; with `stripUsageChunk`, the
+ * usage-only chunk the gateway asked for (and the client did not) is not forwarded.
+ */
+function createCompletionsPassthroughParser(options?: { stripUsageChunk?: boolean }) {
+  const decoder = new OpenAICompletionsChunkDecoder(streamErrorCode);
+  const strip = options?.stripUsageChunk === true;
+  return createSsePassthroughParser((m: SseMessage, out: StreamEvent[]) => {
+    if (m.data === '[DONE]') return true;
+    const value = parseEventJson(m.data, out);
+    if (value === undefined) return true;
+    decoder.decode(value, out);
+    if (!strip) return true;
+    const chunk = rec(value);
+    const choices = arr(chunk?.['choices']);
+    return !(choices && choices.length === 0 && isRecord(chunk?.['usage']));
+  });
+}
+
 interface Variant {
   provider: ProviderKind;
   url(deployment: Deployment, path: ApiPath): string;
@@ -125,9 +150,11 @@ interface Variant {
   requestIdHeader?: string;
   /** Its embedding models take `cl100k_base` token arrays as input (`EmbeddingsAdapter.takesTokens`). */
   embeddingTokens?: string;
+  /** The deployments whose model the provider serves through its Completions API (ADR 0045). */
+  completions(deployment: Deployment): boolean;
 }
 
-type ApiPath = 'chat/completions' | 'embeddings' | 'responses';
+type ApiPath = 'chat/completions' | 'embeddings' | 'responses' | 'completions';
 
 function requireKey(provider: string, deployment: Deployment): string {
   if (!deployment.apiKey) throw new ProviderConfigError(provider, `${provider} deployment "${deployment.model}" has no API key`);
@@ -149,6 +176,8 @@ const openaiVariant: Variant = {
   customTools: true,
   requestIdHeader: 'x-request-id',
   embeddingTokens: 'cl100k_base',
+  // OpenAI's chat models refuse the Completions API: only its completion models are sent there.
+  completions: (d) => isOpenAICompletionModel(d.model),
 };
 
 const azureVariant: Variant = {
@@ -168,6 +197,7 @@ const azureVariant: Variant = {
   customTools: true,
   requestIdHeader: 'apim-request-id',
   embeddingTokens: 'cl100k_base',
+  completions: (d) => isOpenAICompletionModel(d.model),
 };
 
 const compatibleVariant: Variant = {
@@ -180,6 +210,9 @@ const compatibleVariant: Variant = {
   headers: (d): Record<string, string> => (d.apiKey ? { authorization: `Bearer ${d.apiKey}` } : {}),
   encode: { maxTokensField: 'max_tokens', allowTopK: true, provider: 'openai-compatible' },
   modelInBody: true,
+  // vLLM, llama.cpp, Together ... serve every model through it: a base model's prompt stays raw,
+  // where a chat request would wrap it in the model's chat template.
+  completions: () => true,
 };
 
 function httpRequest(variant: Variant, deployment: Deployment, path: ApiPath, body: string | Uint8Array, stream: boolean): ProviderHttpRequest {
@@ -284,6 +317,55 @@ function responsesPassthrough(variant: Variant): PassthroughSupport {
 }
 
 /**
+ * A Completions client's body, to the provider's Completions API as it came (ADR 0045), for the
+ * deployments whose model that API serves: the model id is the deployment's, a stream asks for
+ * its usage, and a budget's lower output limit is written into `max_tokens`.
+ */
+function completionsPassthrough(variant: Variant): PassthroughSupport {
+  return {
+    inbound: 'openai-completions',
+    accepts: variant.completions,
+    takesOutputLimit: true,
+    buildRequest(input, deployment) {
+      const parsed = input.parsed;
+      const stream = parsed['stream'] === true;
+      const needsModel = variant.modelInBody && parsed['model'] !== deployment.model;
+      const options = rec(parsed['stream_options']);
+      const needsUsage = stream && options?.['include_usage'] !== true;
+      let body: string | Uint8Array = input.raw;
+      if (needsModel || needsUsage || input.maxOutputTokens !== undefined) {
+        const patched: Record<string, unknown> = { ...parsed };
+        if (needsModel) patched['model'] = deployment.model;
+        if (needsUsage) patched['stream_options'] = { ...options, include_usage: true };
+        if (input.maxOutputTokens !== undefined) patched['max_tokens'] = input.maxOutputTokens;
+        body = JSON.stringify(patched);
+      }
+      return httpRequest(variant, deployment, 'completions', body, stream);
+    },
+    createStreamParser: createCompletionsPassthroughParser,
+    createStreamCutter: ({ includeUsage }) => {
+      const encoder = createOpenAICompletionsStreamEncoder({ includeUsage });
+      return {
+        forwarded(m) {
+          for (const e of m.events) encoder.push(e);
+        },
+        cut(events) {
+          let out = '';
+          for (const e of events) out += encoder.push(e);
+          return out + encoder.end();
+        },
+      };
+    },
+    parseResponse(status, body) {
+      if (status < 200 || status >= 300) throw mapOpenAIStyleError(variant.provider, status, body);
+      const json = readJson(body);
+      if (json === undefined) throw invalidResponse(variant.provider, status, 'body is not JSON');
+      return decodeOpenAICompletionsResponse(json, variant.provider, status);
+    },
+  };
+}
+
+/**
  * Ends a metered OpenAI chat stream at its cut (ADR 0020): the chat encoder is shown the events
  * of the forwarded chunks (it learns the provider's chunk id, model and creation time, and the
  * usage so far), then writes the cut chunk, the finish (`length`), the usage chunk when the client
@@ -331,7 +413,7 @@ function createAdapter(variant: Variant): ProviderAdapter {
     mapError,
     embeddings: embeddingsAdapter(variant),
     passthrough: passthrough(variant),
-    ...(variant.responses ? { passthroughs: [responsesPassthrough(variant)] } : {}),
+    passthroughs: [...(variant.responses ? [responsesPassthrough(variant)] : []), completionsPassthrough(variant)],
     documents: variant.encode.documents === true,
     choices: true,
     ...(variant.customTools ? { customTools: true } : {}),

@@ -59,7 +59,8 @@ export type MockFault =
 /** What a reply function sees of a chat request (Chat Completions, Responses, Messages, ...). */
 export interface MockChatRequest {
   provider: ProviderKind;
-  operation: 'chat' | 'responses';
+  /** `completions`: the legacy Completions API (a prompt; OpenAI, Azure OpenAI, OpenAI-compatible). */
+  operation: 'chat' | 'responses' | 'completions';
   /** Model from the body, or from the path (Gemini, Bedrock, Azure deployment). */
   model: string;
   stream: boolean;

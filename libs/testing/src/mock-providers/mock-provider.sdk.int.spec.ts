@@ -57,6 +57,29 @@ describe('official openai client against the openai mock', () => {
     expect(usage).toMatchObject({ prompt_tokens: 11, completion_tokens: 5, total_tokens: 16, prompt_tokens_details: { cached_tokens: 3 } });
   });
 
+  it('answers the legacy Completions API, echo and several choices included, streamed or not', async () => {
+    const completion = await client.completions.create({ model: 'gpt-mock', prompt: 'Say this', echo: true, n: 2 });
+    expect(completion.object).toBe('text_completion');
+    expect(completion.choices.map((c) => [c.index, c.text, c.finish_reason])).toEqual([
+      [0, 'Say thisSay this', 'stop'],
+      [1, 'Say thisSay this (2)', 'stop'],
+    ]);
+    expect(completion.usage).toMatchObject({ prompt_tokens: mockTokenCount('Say this'), completion_tokens: 2 * mockTokenCount('Say this') });
+    expect((await mock.waitForRequest(mock.requestCount)).operation).toBe('completions');
+
+    mock.setBehaviour({ chunks: 3, reply: 'streamed completion', usage: { inputTokens: 4, outputTokens: 2 } });
+    const stream = await client.completions.create({ model: 'gpt-mock', prompt: 'go', stream: true, stream_options: { include_usage: true } });
+    const pieces: string[] = [];
+    let usage: OpenAI.CompletionUsage | undefined;
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.text) pieces.push(chunk.choices[0].text);
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(pieces).toHaveLength(3);
+    expect(pieces.join('')).toBe('streamed completion');
+    expect(usage).toEqual({ prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 });
+  });
+
   it('streams tool calls the stream helper assembles', async () => {
     mock.setBehaviour({ toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}' }] });
     const final = await client.chat.completions

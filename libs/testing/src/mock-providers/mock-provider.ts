@@ -292,7 +292,7 @@ class MockProviderServer implements MockProvider {
     const path = qi === -1 ? url : url.slice(0, qi);
     const query = new URLSearchParams(qi === -1 ? '' : url.slice(qi + 1));
     const match = this.dialect.route(method, path, query);
-    const fast = b.fast === true && (match?.operation === 'chat' || match?.operation === 'responses');
+    const fast = b.fast === true && (match?.operation === 'chat' || match?.operation === 'responses' || match?.operation === 'completions');
     let body: unknown;
     let badJson = false;
     if (!fast && raw.length > 0) {
@@ -353,7 +353,8 @@ class MockProviderServer implements MockProvider {
   ): Promise<void> {
     switch (ctx.match.operation) {
       case 'chat':
-      case 'responses': {
+      case 'responses':
+      case 'completions': {
         const view = this.dialect.chatRequest(body, ctx);
         const reply = buildReply(record.seq, view, b);
         if (!view.stream) return this.sendJson(res, this.dialect.chatJson(reply, view), drop);
@@ -388,7 +389,7 @@ class MockProviderServer implements MockProvider {
     if (!answer) {
       const view: ChatView = {
         provider: this.provider,
-        operation: m.operation === 'responses' ? 'responses' : 'chat',
+        operation: m.operation === 'responses' || m.operation === 'completions' ? m.operation : 'chat',
         model: b.model ?? m.pathModel ?? 'mock-model',
         stream,
         lastUserText: '',

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { MockProviderError } from './errors.js';
 
 /** What a mock operation is: which endpoint the request hit. */
-export type MockOperation = 'chat' | 'responses' | 'embeddings' | 'models' | 'count-tokens';
+export type MockOperation = 'chat' | 'responses' | 'completions' | 'embeddings' | 'models' | 'count-tokens';
 
 /** One request as the mock received it. */
 export interface RecordedRequest {

@@ -413,7 +413,16 @@ function withIdentity<T extends { id: string; created: number }>(answer: T, run:
 
 /** An answer id made of the request id, in the form of the client's API (the Responses encoder adds `resp_`). */
 function answerId(run: ChatRun): string {
-  return run.inbound === 'openai-chat' ? `chatcmpl-${run.requestId}` : run.inbound === 'anthropic-messages' ? `msg_${run.requestId}` : run.requestId;
+  switch (run.inbound) {
+    case 'openai-chat':
+      return `chatcmpl-${run.requestId}`;
+    case 'openai-completions':
+      return `cmpl-${run.requestId}`;
+    case 'anthropic-messages':
+      return `msg_${run.requestId}`;
+    case 'openai-responses':
+      return run.requestId;
+  }
 }
 
 /**

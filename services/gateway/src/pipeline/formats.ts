@@ -1,9 +1,11 @@
 import {
   createAnthropicStreamEncoder,
   createOpenAIChatStreamEncoder,
+  createOpenAICompletionsStreamEncoder,
   createOpenAIResponsesStreamEncoder,
   encodeAnthropicResponse,
   encodeOpenAIChatResponse,
+  encodeOpenAICompletionsResponse,
   encodeOpenAIResponsesResponse,
   type ChatRequest,
   type ChatResponse,
@@ -31,6 +33,8 @@ export function encodeResponse(inbound: InboundFormat, res: ChatResponse, model:
       return JSON.stringify(encodeOpenAIResponsesResponse(res, { model }));
     case 'anthropic-messages':
       return JSON.stringify(encodeAnthropicResponse(res, { model }));
+    case 'openai-completions':
+      return JSON.stringify(encodeOpenAICompletionsResponse(res, { model }));
   }
 }
 
@@ -42,6 +46,8 @@ export function createStreamEncoder(inbound: InboundFormat, opts: { model: strin
       return createOpenAIResponsesStreamEncoder({ model: opts.model });
     case 'anthropic-messages':
       return createAnthropicStreamEncoder({ model: opts.model });
+    case 'openai-completions':
+      return createOpenAICompletionsStreamEncoder({ model: opts.model, includeUsage: opts.includeUsage });
   }
 }
 

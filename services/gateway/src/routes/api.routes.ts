@@ -7,6 +7,7 @@ import {
   decodeAnthropicCountTokensRequest,
   decodeAnthropicRequest,
   decodeOpenAIChatRequest,
+  decodeOpenAICompletionsRequest,
   decodeOpenAIEmbeddingsRequest,
   embeddingsInputHasTokens,
   decodeOpenAIResponsesRequest,
@@ -59,8 +60,11 @@ const CHAT_APIS: ChatApi[] = [
   ...OPENAI_PREFIXES.flatMap((prefix): ChatApi[] => [
     { url: `${prefix}/chat/completions`, api: 'openai.chat', inbound: 'openai-chat', decode: decodeOpenAIChatRequest },
     { url: `${prefix}/responses`, api: 'openai.responses', inbound: 'openai-responses', decode: decodeOpenAIResponsesRequest },
+    // The legacy Completions API (ADR 0045): a prompt answered by any chat model.
+    { url: `${prefix}/completions`, api: 'openai.completions', inbound: 'openai-completions', decode: decodeOpenAICompletionsRequest },
   ]),
   { url: `${AZURE_DEPLOYMENT_PATH}/chat/completions`, api: 'openai.chat', inbound: 'openai-chat', decode: decodeOpenAIChatRequest },
+  { url: `${AZURE_DEPLOYMENT_PATH}/completions`, api: 'openai.completions', inbound: 'openai-completions', decode: decodeOpenAICompletionsRequest },
   { url: '/v1/messages', api: 'anthropic.messages', inbound: 'anthropic-messages', decode: decodeAnthropicRequest },
 ];
 
@@ -187,7 +191,7 @@ function anthropicBetas(header: string | string[] | undefined): string[] | undef
   return names.length ? [...new Set(names)] : undefined;
 }
 
-/** The inbound API routes: chat (three formats), embeddings, models, count_tokens. */
+/** The inbound API routes: chat (four formats), embeddings, models, count_tokens. */
 export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   const exec: ChatExecutorDeps = ctx;
 

@@ -468,6 +468,61 @@ function chatStream(reply: MockReply, request: ChatView, family: OpenAIFamily): 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Completions (the legacy API: OpenAI, Azure OpenAI, OpenAI-compatible servers)
+
+function completionsView(body: JsonRecord, ctx: RequestContext, family: OpenAIFamily): ChatView {
+  const model = ctx.match.pathModel ?? str(body['model']);
+  if (!model) throw new WireRequestError(400, 'you must provide a model parameter');
+  const prompt = body['prompt'];
+  const prompts = typeof prompt === 'string' ? [prompt] : (arr(prompt) ?? []).map((p) => (typeof p === 'string' ? p : J(p)));
+  if (prompts.length === 0) throw new WireRequestError(400, "Missing required parameter: 'prompt'.");
+  const suffix = str(body['suffix']);
+  if (suffix !== undefined && family === 'openai' && !/instruct/.test(model)) {
+    throw new WireRequestError(400, `The model '${model}' does not support 'suffix'.`);
+  }
+  const stream = body['stream'] === true;
+  const text = joinTexts([...prompts, ...(suffix ? [suffix] : [])]);
+  return { provider: family, operation: 'completions', model, stream, lastUserText: text, promptText: text, hasTools: false, body, includeUsage: stream && rec(body['stream_options'])?.['include_usage'] === true };
+}
+
+/** The text of a completion: the prompt first when the request asks for an `echo`. */
+const completionText = (r: MockReply, request: ChatView): string => (request.body['echo'] === true ? `${str(request.body['prompt']) ?? ''}${r.text}` : r.text);
+
+function completionsJson(reply: MockReply, request: ChatView): string {
+  const { replies, usage } = choicesOf(reply, request);
+  const choices = replies.map((r, index) => ({ text: completionText(r, request), index, logprobs: null, finish_reason: r.finishReason === 'tool_calls' ? 'stop' : r.finishReason }));
+  return J({ id: `cmpl-mock${reply.seq}`, object: 'text_completion', created: reply.created, model: reply.model, choices, usage: usageJson(usage, false) });
+}
+
+function completionsStream(reply: MockReply, request: ChatView): Frame[] {
+  const { replies, usage } = choicesOf(reply, request);
+  const chunk = (index: number, text: string, finish: string | null, piece?: string): Frame => {
+    const body: JsonRecord = {
+      id: `cmpl-mock${reply.seq}`,
+      object: 'text_completion',
+      created: reply.created,
+      choices: [{ text, index, logprobs: null, finish_reason: finish }],
+      model: reply.model,
+    };
+    if (request.includeUsage) body['usage'] = null;
+    const frame: Frame = { data: sse(J(body)) };
+    if (piece !== undefined) frame.text = piece;
+    return frame;
+  };
+  const frames: Frame[] = [];
+  replies.forEach((r, index) => {
+    if (request.body['echo'] === true) frames.push(chunk(index, str(request.body['prompt']) ?? '', null));
+    for (const piece of r.textChunks) frames.push(chunk(index, piece, null, piece));
+    frames.push(chunk(index, '', r.finishReason === 'tool_calls' ? 'stop' : r.finishReason));
+  });
+  if (request.includeUsage) {
+    frames.push({ data: sse(J({ id: `cmpl-mock${reply.seq}`, object: 'text_completion', created: reply.created, choices: [], model: reply.model, usage: usageJson(usage, false) })) });
+  }
+  frames.push({ data: 'data: [DONE]\n\n' });
+  return frames;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Embeddings and models
 
 function embeddingsJson(body: JsonRecord, ctx: RequestContext, dims: (requested: number | undefined) => number, family: OpenAIFamily): string {
@@ -502,6 +557,8 @@ function routeOpenAI(method: string, path: string, responses: boolean, prefix: s
   const rest = path.slice(prefix.length);
   if (method === 'POST') {
     if (rest === '/chat/completions') return { operation: 'chat' };
+    // Mistral has no Completions API (its fill-in-the-middle endpoint is another).
+    if (responses && rest === '/completions') return { operation: 'completions' };
     if (rest === '/embeddings') return { operation: 'embeddings' };
     if (responses && rest === '/responses') return { operation: 'responses' };
     return undefined;
@@ -513,7 +570,7 @@ function routeOpenAI(method: string, path: string, responses: boolean, prefix: s
   return undefined;
 }
 
-const AZURE_DEPLOYMENT = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/;
+const AZURE_DEPLOYMENT = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings)$/;
 
 /** OpenAI, OpenAI-compatible, Azure OpenAI and Mistral: one wire format with a few differences. */
 export function openaiFamilyDialect(family: OpenAIFamily): Dialect {
@@ -528,7 +585,8 @@ export function openaiFamilyDialect(family: OpenAIFamily): Dialect {
       if (!azure) return routeOpenAI(method, path, !mistral, '/v1');
       const m = AZURE_DEPLOYMENT.exec(path);
       if (m && method === 'POST') {
-        return { operation: m[2] === 'embeddings' ? 'embeddings' : 'chat', pathModel: decodeURIComponent(m[1] as string) };
+        const operation = m[2] === 'embeddings' ? 'embeddings' : m[2] === 'completions' ? 'completions' : 'chat';
+        return { operation, pathModel: decodeURIComponent(m[1] as string) };
       }
       if (method === 'GET' && path === '/openai/models') return { operation: 'models' };
       // The newer Azure "v1" API: OpenAI paths under /openai/v1, model in the body.
@@ -555,12 +613,15 @@ export function openaiFamilyDialect(family: OpenAIFamily): Dialect {
       }
     },
     chatRequest(body, ctx) {
+      if (ctx.match.operation === 'completions') return completionsView(body, ctx, family);
       return ctx.match.operation === 'responses' ? responsesView(body, family) : chatView(body, ctx, family);
     },
     chatJson(reply, request) {
+      if (request.operation === 'completions') return completionsJson(reply, request);
       return request.operation === 'responses' ? responsesJson(reply, request, family) : chatJson(reply, request, family);
     },
     chatStream(reply, request) {
+      if (request.operation === 'completions') return { contentType: SSE_TYPE, frames: completionsStream(reply, request) };
       const frames = request.operation === 'responses' ? responsesStream(reply, request, family) : chatStream(reply, request, family);
       return { contentType: SSE_TYPE, frames };
     },
