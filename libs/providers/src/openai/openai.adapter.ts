@@ -102,26 +102,15 @@ export function createOpenAIStreamParser() {
 }
 
 function createOpenAIPassthroughParser(options?: { stripUsageChunk?: boolean }) {
-  const decoder = new OpenAIChunkDecoder(streamErrorCode);
-  const strip = options?.stripUsageChunk === true;
-  return createSsePassthroughParser((m: SseMessage, out: StreamEvent[]) => {
-    if (m.data === '[DONE]') return true;
-    const value = parseEventJson(m.data, out);
-    if (value === undefined) return true;
-    decoder.decode(value, out);
-    if (!strip) return true;
-    const chunk = rec(value);
-    const choices = arr(chunk?.['choices']);
-    return !(choices && choices.length === 0 && isRecord(chunk?.['usage']));
-  });
+  return chunkPassthroughParser(new OpenAIChunkDecoder(streamErrorCode), options);
 }
 
 /**
- * A Completions stream, forwarded chunk by chunk while read for usage; with `stripUsageChunk`, the
- * usage-only chunk the gateway asked for (and the client did not) is not forwarded.
+ * An OpenAI-style stream (`data: {chunk}` ... `data: [DONE]`), forwarded message by message while
+ * `decoder` reads it; with `stripUsageChunk`, the usage-only chunk the gateway asked for (and the
+ * client did not) is not forwarded.
  */
-function createCompletionsPassthroughParser(options?: { stripUsageChunk?: boolean }) {
-  const decoder = new OpenAICompletionsChunkDecoder(streamErrorCode);
+function chunkPassthroughParser(decoder: { decode(value: unknown, out: StreamEvent[]): void }, options?: { stripUsageChunk?: boolean }) {
   const strip = options?.stripUsageChunk === true;
   return createSsePassthroughParser((m: SseMessage, out: StreamEvent[]) => {
     if (m.data === '[DONE]') return true;
@@ -342,20 +331,8 @@ function completionsPassthrough(variant: Variant): PassthroughSupport {
       }
       return httpRequest(variant, deployment, 'completions', body, stream);
     },
-    createStreamParser: createCompletionsPassthroughParser,
-    createStreamCutter: ({ includeUsage }) => {
-      const encoder = createOpenAICompletionsStreamEncoder({ includeUsage });
-      return {
-        forwarded(m) {
-          for (const e of m.events) encoder.push(e);
-        },
-        cut(events) {
-          let out = '';
-          for (const e of events) out += encoder.push(e);
-          return out + encoder.end();
-        },
-      };
-    },
+    createStreamParser: (options) => chunkPassthroughParser(new OpenAICompletionsChunkDecoder(streamErrorCode), options),
+    createStreamCutter: ({ includeUsage }) => encoderCutter(createOpenAICompletionsStreamEncoder({ includeUsage })),
     parseResponse(status, body) {
       if (status < 200 || status >= 300) throw mapOpenAIStyleError(variant.provider, status, body);
       const json = readJson(body);
@@ -372,7 +349,11 @@ function completionsPassthrough(variant: Variant): PassthroughSupport {
  * asked for it, and `[DONE]`.
  */
 function createOpenAIChatStreamCutter(includeUsage: boolean, legacyFunctions: boolean): StreamCutter {
-  const encoder = createOpenAIChatStreamEncoder({ includeUsage, legacyFunctions });
+  return encoderCutter(createOpenAIChatStreamEncoder({ includeUsage, legacyFunctions }));
+}
+
+/** A cutter that writes the end of a stream with the encoder of its format, shown the forwarded messages first. */
+function encoderCutter(encoder: { push(event: StreamEvent): string; end(): string }): StreamCutter {
   return {
     forwarded(m) {
       for (const e of m.events) encoder.push(e);
