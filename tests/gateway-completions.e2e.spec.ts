@@ -119,10 +119,33 @@ describe('the Completions API through the gateway', () => {
     expect(viaClaude.choices[0]?.text).toBe(prompt);
   });
 
+  it('answers several prompts in one request where the provider’s own Completions API serves them', async () => {
+    const prompts = [`Mail ${email}`, 'Call +41 44 668 18 00', 'No data here'];
+    const res = await openai.completions.create({ model: 'gpt-3.5-turbo-instruct', prompt: prompts, n: 2, max_tokens: 30 });
+    const sent = last('openai').body;
+    expect(JSON.stringify(sent)).not.toContain(email);
+    expect((sent['prompt'] as string[])[2]).toBe('No data here');
+    // Numbered prompt by prompt, each answer with its own prompt's values restored.
+    expect(res.choices.map((c) => [c.index, c.text])).toEqual([
+      [0, prompts[0]],
+      [1, `${prompts[0]} (2)`],
+      [2, prompts[1]],
+      [3, `${prompts[1]} (2)`],
+      [4, prompts[2]],
+      [5, `${prompts[2]} (2)`],
+    ]);
+
+    const streamed: Record<number, string> = {};
+    for await (const chunk of await openai.completions.create({ model: 'compat-model', prompt: prompts.slice(0, 2), stream: true })) {
+      for (const c of chunk.choices) streamed[c.index] = (streamed[c.index] ?? '') + c.text;
+    }
+    expect(streamed).toEqual({ 0: prompts[0], 1: prompts[1] });
+  });
+
   it('refuses what it cannot serve with a 400 that says why', async () => {
     await expect(openai.completions.create({ model: 'gpt-4o', prompt: ['first', 'second'] })).rejects.toMatchObject({
       status: 400,
-      message: expect.stringMatching(/one prompt per request, and this one has 2; send each prompt in a request of its own/),
+      message: expect.stringMatching(/several prompts in one request \(this one has 2\) are answered by a provider's own Completions API only .*; no deployment of gpt-4o takes this request/),
     });
     await expect(openai.completions.create({ model: 'claude-sonnet-4-5', prompt: 'x', logprobs: 3 })).rejects.toMatchObject({
       status: 400,

@@ -286,6 +286,13 @@ export async function prepareRequest(
   date: Date,
 ): Promise<ProviderHttpRequest> {
   extraMembersFor(request, adapter);
+  if (request.batchedPrompts !== undefined) {
+    throw new UnsupportedFeatureError(
+      adapter.provider,
+      'prompt',
+      `prompt: several prompts in one request (this one has ${request.batchedPrompts}) are answered by a provider's own Completions API only (OpenAI's completion models, OpenAI-compatible servers), and ${adapter.provider} would be sent them as a chat; send each prompt in a request of its own`,
+    );
+  }
   if (request.choices !== undefined && !adapter.choices) {
     throw new UnsupportedFeatureError(adapter.provider, 'n', `n: ${adapter.provider} writes one choice per request, and this one asks for ${request.choices}`);
   }

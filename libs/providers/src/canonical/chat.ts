@@ -239,6 +239,13 @@ export const ChatRequest = z.object({
    */
   choices: z.number().int().min(2).max(128).optional(),
   stop: z.array(z.string()).optional(),
+  /**
+   * A Completions request with several prompts (ADR 0045): each prompt is one of `messages` (a
+   * user message), not a turn of one conversation, and `choices` counts the answers of all of
+   * them (prompts x n, numbered prompt by prompt, as OpenAI numbers them). Only a provider's own
+   * Completions API takes it, as the client's body; no adapter translates it.
+   */
+  batchedPrompts: z.number().int().min(2).optional(),
   seed: z.number().int().optional(),
   frequencyPenalty: z.number().optional(),
   presencePenalty: z.number().optional(),

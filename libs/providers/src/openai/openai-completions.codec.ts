@@ -52,12 +52,14 @@ export function isOpenAICompletionModel(model: string): boolean {
 
 /**
  * Parses a `/v1/completions` body into the canonical request: the prompt is the text of one user
- * message, `max_tokens` defaults to OpenAI's 16. Members the canonical model has no field for
- * (`suffix`, `echo`, `logprobs`, `best_of`, `logit_bias`) are `extra`: sent as they came to a
- * provider of the API, refused by any other. `suffix` (text the model writes before) is also in
- * `unreadTexts`, so that the PII stage scans it. Throws {@link InboundRequestError} (400) for a
- * body the API does not take, and for prompts the gateway cannot read as one text: several prompts
- * in one request, and token ids (which it can neither scan nor translate).
+ * message, `max_tokens` defaults to OpenAI's 16. Several prompts are one user message each, marked
+ * `batchedPrompts`, with `choices` counting every prompt's answers: only a provider's own
+ * Completions API takes them. Members the canonical model has no field for (`suffix`, `echo`,
+ * `logprobs`, `best_of`, `logit_bias`) are `extra`: sent as they came to a provider of the API,
+ * refused by any other. `suffix` (the text after the one to write) is also in `unreadTexts`, so that
+ * the PII stage scans it. Throws {@link InboundRequestError} (400) for a body the API does not
+ * take, for token ids (which the gateway can neither scan nor translate), and for more than 128
+ * completions in one request.
  */
 export function decodeOpenAICompletionsRequest(body: unknown): ChatRequest {
   const parsed = OpenAICompletionsRequestWire.safeParse(body);
@@ -66,9 +68,10 @@ export function decodeOpenAICompletionsRequest(body: unknown): ChatRequest {
     throw new InboundRequestError(message, param, issues, { cause: parsed.error });
   }
   const w = parsed.data;
+  const prompts = promptTexts(w.prompt);
   const req: ChatRequest = {
     model: w.model,
-    messages: [{ role: 'user', content: [{ type: 'text', text: promptText(w.prompt) }] }],
+    messages: prompts.map((text) => ({ role: 'user', content: [{ type: 'text', text }] })),
     maxTokens: w.max_tokens ?? COMPLETIONS_DEFAULT_MAX_TOKENS,
     stream: w.stream === true,
   };
@@ -78,7 +81,12 @@ export function decodeOpenAICompletionsRequest(body: unknown): ChatRequest {
   }
   if (w.temperature != null) req.temperature = w.temperature;
   if (w.top_p != null) req.topP = w.top_p;
-  if (w.n != null && w.n > 1) req.choices = w.n;
+  const answers = prompts.length * (w.n ?? 1);
+  if (answers > MAX_ANSWERS) {
+    throw new InboundRequestError(`prompt: ${prompts.length} prompts with n = ${w.n ?? 1} ask for ${answers} completions; a request may ask for at most ${MAX_ANSWERS}`, 'prompt');
+  }
+  if (answers > 1) req.choices = answers;
+  if (prompts.length > 1) req.batchedPrompts = prompts.length;
   if (w.stop != null) req.stop = typeof w.stop === 'string' ? [w.stop] : w.stop;
   if (w.seed != null) req.seed = w.seed;
   if (w.frequency_penalty != null) req.frequencyPenalty = w.frequency_penalty;
@@ -94,20 +102,19 @@ export function decodeOpenAICompletionsRequest(body: unknown): ChatRequest {
   return req;
 }
 
-function promptText(prompt: OpenAICompletionsRequestWire['prompt']): string {
-  if (typeof prompt === 'string') return prompt;
+/** The most completions one request may ask for (prompts x n), as many as OpenAI chat's `n` takes. */
+const MAX_ANSWERS = 128;
+
+function promptTexts(prompt: OpenAICompletionsRequestWire['prompt']): string[] {
+  if (typeof prompt === 'string') return [prompt];
   if (prompt.length === 0) throw new InboundRequestError('prompt must not be empty', 'prompt');
-  const [first] = prompt;
-  if (typeof first !== 'string') {
+  if (!prompt.every((p) => typeof p === 'string')) {
     throw new InboundRequestError(
       'prompt: token ids are not taken here, since the gateway can neither scan them for personal data nor translate them for another model; send the prompt as text',
       'prompt',
     );
   }
-  if (prompt.length > 1) {
-    throw new InboundRequestError(`prompt: the gateway takes one prompt per request, and this one has ${prompt.length}; send each prompt in a request of its own`, 'prompt');
-  }
-  return first;
+  return prompt;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -58,6 +58,13 @@ describe('Completions requests -> canonical', () => {
     expect(req.extra).toBeUndefined();
   });
 
+  it('reads several prompts as a user message each, every prompt’s answers counted as choices', () => {
+    const req = decodeOpenAICompletionsRequest({ model: 'gpt-3.5-turbo-instruct', prompt: ['First', 'Second', 'Third'], n: 2 });
+    expect(req.messages.map((m) => m.content)).toEqual([[{ type: 'text', text: 'First' }], [{ type: 'text', text: 'Second' }], [{ type: 'text', text: 'Third' }]]);
+    expect(req).toMatchObject({ batchedPrompts: 3, choices: 6 });
+    expect(decodeOpenAICompletionsRequest({ model: 'm', prompt: ['only'] })).not.toHaveProperty('batchedPrompts');
+  });
+
   it('keeps the members it has no field for as the API’s own, and gives the suffix to the scanner', () => {
     const req = decodeOpenAICompletionsRequest({ model: 'compat', prompt: 'def add(a, b):', suffix: '# by jane@example.com', echo: true, logprobs: 2, best_of: 3, logit_bias: { '50256': -100 } });
     expect(req.extra).toEqual({ format: 'openai-completions', members: { suffix: '# by jane@example.com', echo: true, logprobs: 2, best_of: 3, logit_bias: { '50256': -100 } } });
@@ -69,7 +76,7 @@ describe('Completions requests -> canonical', () => {
     ['an empty prompt list', { model: 'gpt-4o', prompt: [] }, 'prompt', /must not be empty/],
     ['token ids', { model: 'gpt-4o', prompt: [1212, 318, 257] }, 'prompt', /token ids are not taken here.*send the prompt as text/],
     ['lists of token ids', { model: 'gpt-4o', prompt: [[1212, 318]] }, 'prompt', /token ids/],
-    ['several prompts', { model: 'gpt-4o', prompt: ['a', 'b'] }, 'prompt', /one prompt per request, and this one has 2/],
+    ['more than 128 completions', { model: 'gpt-4o', prompt: ['a', 'b', 'c'], n: 43 }, 'prompt', /^prompt: 3 prompts with n = 43 ask for 129 completions; a request may ask for at most 128$/],
     ['a temperature above 2', { model: 'gpt-4o', prompt: 'x', temperature: 3 }, 'temperature', /2/],
     ['a stop sequence that is a number', { model: 'gpt-4o', prompt: 'x', stop: 42 }, 'stop', /stop/],
     ['zero output tokens', { model: 'gpt-4o', prompt: 'x', max_tokens: 0 }, 'max_tokens', /at least 1/],
@@ -230,6 +237,11 @@ describe('the provider API a Completions client’s body goes to', () => {
     const plain = decodeOpenAICompletionsRequest({ model: 'claude-sonnet-4-5', prompt: 'Hello', best_of: 1, logit_bias: {}, echo: false });
     const built = await prepareRequest(anthropicAdapter, plain, { provider: 'anthropic', model: 'claude-sonnet-4-5', apiKey: 'k' }, new Date(0));
     expect(bodyOf(built.body)).toMatchObject({ messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello' }] }], max_tokens: 16 });
+
+    const batch = decodeOpenAICompletionsRequest({ model: 'claude-sonnet-4-5', prompt: ['a', 'b'] });
+    await expect(prepareRequest(openaiAdapter, batch, { provider: 'openai', model: 'gpt-4o', apiKey: 'k' }, new Date(0))).rejects.toThrow(
+      /^prompt: several prompts in one request \(this one has 2\) are answered by a provider's own Completions API only .*, and openai would be sent them as a chat; send each prompt in a request of its own$/,
+    );
 
     const echo = decodeOpenAICompletionsRequest({ model: 'gpt-4o', prompt: 'Hello', echo: true, suffix: '!' });
     expect(() => extraMembersFor(echo, openaiAdapter)).toThrow(UnsupportedFeatureError);

@@ -1,5 +1,5 @@
 import { LOCAL_TOOL_ITEMS } from '@totra/providers';
-import { embeddingSize, mockEmbedding, mockTokenCount, numberedReplies, type MockReply, type ResolvedUsage } from '../behaviour.js';
+import { embeddingSize, mockEmbedding, mockTokenCount, numberedReplies, splitText, type MockReply, type ResolvedUsage } from '../behaviour.js';
 import {
   bearerToken,
   checkKey,
@@ -473,8 +473,7 @@ function chatStream(reply: MockReply, request: ChatView, family: OpenAIFamily): 
 function completionsView(body: JsonRecord, ctx: RequestContext, family: OpenAIFamily): ChatView {
   const model = ctx.match.pathModel ?? str(body['model']);
   if (!model) throw new WireRequestError(400, 'you must provide a model parameter');
-  const prompt = body['prompt'];
-  const prompts = typeof prompt === 'string' ? [prompt] : (arr(prompt) ?? []).map((p) => (typeof p === 'string' ? p : J(p)));
+  const prompts = promptsOf(body);
   if (prompts.length === 0) throw new WireRequestError(400, "Missing required parameter: 'prompt'.");
   const suffix = str(body['suffix']);
   if (suffix !== undefined && family === 'openai' && !/instruct/.test(model)) {
@@ -485,17 +484,44 @@ function completionsView(body: JsonRecord, ctx: RequestContext, family: OpenAIFa
   return { provider: family, operation: 'completions', model, stream, lastUserText: text, promptText: text, hasTools: false, body, includeUsage: stream && rec(body['stream_options'])?.['include_usage'] === true };
 }
 
-/** The text of a completion: the prompt first when the request asks for an `echo`. */
-const completionText = (r: MockReply, request: ChatView): string => (request.body['echo'] === true ? `${str(request.body['prompt']) ?? ''}${r.text}` : r.text);
+/** The prompts of a Completions request, as texts (token ids by their JSON). */
+function promptsOf(body: JsonRecord): string[] {
+  const prompt = body['prompt'];
+  return typeof prompt === 'string' ? [prompt] : (arr(prompt) ?? []).map((p) => (typeof p === 'string' ? p : J(p)));
+}
+
+/**
+ * The answers of a Completions request, `n` per prompt, numbered prompt by prompt as OpenAI
+ * numbers them, each with its prompt first when the request asks for an `echo`. With several
+ * prompts, each is answered on its own: with the reply set, or else with its own text.
+ */
+function completionsOf(reply: MockReply, request: ChatView): { replies: MockReply[]; usage: ResolvedUsage } {
+  const prompts = promptsOf(request.body);
+  const n = num(request.body['n']) ?? 1;
+  const echo = request.body['echo'] === true;
+  const own = prompts.length > 1 && reply.text === request.lastUserText;
+  const replies: MockReply[] = [];
+  let outputTokens = 0;
+  for (const prompt of prompts) {
+    const text = own ? prompt : reply.text;
+    const one = own ? { ...reply, text, textChunks: splitText(text, Math.max(1, reply.textChunks.length)) } : reply;
+    for (const r of numberedReplies(one, n).replies) {
+      outputTokens += mockTokenCount(r.text);
+      replies.push(echo ? { ...r, text: prompt + r.text, textChunks: [prompt, ...r.textChunks] } : r);
+    }
+  }
+  if (prompts.length === 1) return { replies, usage: numberedReplies(reply, n).usage };
+  return { replies, usage: { ...reply.usage, outputTokens, totalTokens: reply.usage.inputTokens + outputTokens } };
+}
 
 function completionsJson(reply: MockReply, request: ChatView): string {
-  const { replies, usage } = choicesOf(reply, request);
-  const choices = replies.map((r, index) => ({ text: completionText(r, request), index, logprobs: null, finish_reason: r.finishReason === 'tool_calls' ? 'stop' : r.finishReason }));
+  const { replies, usage } = completionsOf(reply, request);
+  const choices = replies.map((r, index) => ({ text: r.text, index, logprobs: null, finish_reason: r.finishReason === 'tool_calls' ? 'stop' : r.finishReason }));
   return J({ id: `cmpl-mock${reply.seq}`, object: 'text_completion', created: reply.created, model: reply.model, choices, usage: usageJson(usage, false) });
 }
 
 function completionsStream(reply: MockReply, request: ChatView): Frame[] {
-  const { replies, usage } = choicesOf(reply, request);
+  const { replies, usage } = completionsOf(reply, request);
   const chunk = (index: number, text: string, finish: string | null, piece?: string): Frame => {
     const body: JsonRecord = {
       id: `cmpl-mock${reply.seq}`,
@@ -511,7 +537,6 @@ function completionsStream(reply: MockReply, request: ChatView): Frame[] {
   };
   const frames: Frame[] = [];
   replies.forEach((r, index) => {
-    if (request.body['echo'] === true) frames.push(chunk(index, str(request.body['prompt']) ?? '', null));
     for (const piece of r.textChunks) frames.push(chunk(index, piece, null, piece));
     frames.push(chunk(index, '', r.finishReason === 'tool_calls' ? 'stop' : r.finishReason));
   });
