@@ -147,6 +147,12 @@ describe('the Completions API through the gateway', () => {
       status: 400,
       message: expect.stringMatching(/several prompts in one request \(this one has 2\) are answered by a provider's own Completions API only .*; no deployment of gpt-4o takes this request/),
     });
+    const before = h.mocks.openai.requestCount;
+    await expect(openai.chat.completions.create({ model: 'gpt-3.5-turbo-instruct', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/gpt-3\.5-turbo-instruct is one of OpenAI's completion models, which answer the Completions API only: send a prompt to POST \/v1\/completions/),
+    });
+    expect(h.mocks.openai.requestCount).toBe(before);
     await expect(openai.completions.create({ model: 'claude-sonnet-4-5', prompt: 'x', logprobs: 3 })).rejects.toMatchObject({
       status: 400,
       message: expect.stringMatching(/`logprobs` \(of the OpenAI Completions request\) cannot be sent to anthropic/),

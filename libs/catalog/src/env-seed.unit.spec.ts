@@ -57,7 +57,7 @@ describe('seedFromEnv', () => {
   it('offers the OpenAI models under their usual names, by reference to the key, with the base URL override', () => {
     const ds = seedFromEnv({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: 'http://127.0.0.1:4010/v1' });
     const openai = byAlias(ds, 'openai');
-    expect(Object.keys(openai)).toEqual(['gpt-5.5', 'gpt-5.4', 'gpt-5.4-mini', 'gpt-5.4-nano', 'gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'o4-mini', 'text-embedding-3-small', 'text-embedding-3-large']);
+    expect(Object.keys(openai)).toEqual(['gpt-5.5', 'gpt-5.4', 'gpt-5.4-mini', 'gpt-5.4-nano', 'gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'o4-mini', 'gpt-3.5-turbo-instruct', 'text-embedding-3-small', 'text-embedding-3-large']);
     expect(openai['gpt-4o']).toMatchObject({
       deploymentId: 'env/openai/gpt-4o',
       model: 'gpt-4o',

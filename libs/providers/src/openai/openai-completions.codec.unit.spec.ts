@@ -220,6 +220,18 @@ describe('the provider API a Completions client’s body goes to', () => {
     expect(toAzure?.headers['api-key']).toBe('az');
   });
 
+  it('refuses a chat or Responses request for a completion model before it is sent, naming the API to use', async () => {
+    const chat = { model: 'x', messages: [{ role: 'user', content: 'hi' }] };
+    const message = /^model: gpt-3\.5-turbo-instruct is one of OpenAI's completion models, which answer the Completions API only: send a prompt to POST \/v1\/completions$/;
+    expect(() => passthroughFor(openaiAdapter, 'openai-chat', instruct)?.buildRequest(input(chat), instruct)).toThrow(message);
+    expect(() => passthroughFor(openaiAdapter, 'openai-responses', instruct)?.buildRequest(input({ model: 'x', input: 'hi' }), instruct)).toThrow(message);
+    const azure: Deployment = { provider: 'azure-openai', model: 'davinci-002', baseUrl: 'https://r.openai.azure.com', apiKey: 'az' };
+    await expect(prepareRequest(azureOpenAIAdapter, decodeOpenAICompletionsRequest({ model: 'x', prompt: 'hi' }), azure, new Date(0))).rejects.toThrow(UnsupportedFeatureError);
+    // A compatible server of a model of that name serves whatever it serves.
+    const compatible: Deployment = { provider: 'openai-compatible', model: 'gpt-3.5-turbo-instruct', baseUrl: 'http://proxy/v1' };
+    expect(passthroughFor(openaiCompatibleAdapter, 'openai-chat', compatible)?.buildRequest(input(chat), compatible).url).toBe('http://proxy/v1/chat/completions');
+  });
+
   it('sends the client’s bytes untouched when nothing must change, and writes a budget’s lower limit into max_tokens', () => {
     const api = passthroughFor(openaiAdapter, 'openai-completions', instruct)!;
     const raw = JSON.stringify({ ...prompt, model: 'gpt-3.5-turbo-instruct' });

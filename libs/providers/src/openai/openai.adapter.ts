@@ -1,7 +1,7 @@
 import type { ChatRequest } from '../canonical/chat.js';
 import type { EmbeddingsResponse } from '../canonical/embeddings.js';
 import type { StreamEvent } from '../canonical/stream-event.js';
-import { ProviderConfigError, type ProviderError, type ProviderErrorCode } from '../errors.js';
+import { ProviderConfigError, UnsupportedFeatureError, type ProviderError, type ProviderErrorCode } from '../errors.js';
 import {
   extraMembersFor,
   joinUrl,
@@ -145,6 +145,19 @@ interface Variant {
 
 type ApiPath = 'chat/completions' | 'embeddings' | 'responses' | 'completions';
 
+/**
+ * OpenAI's completion models answer the Completions API only: a chat or Responses request for one
+ * is refused before it is sent (a 400 that names the API to use), not sent to fail at OpenAI.
+ */
+function refuseCompletionModel(variant: Variant, deployment: Deployment): void {
+  if (variant.provider === 'openai-compatible' || !isOpenAICompletionModel(deployment.model)) return;
+  throw new UnsupportedFeatureError(
+    variant.provider,
+    'model',
+    `model: ${deployment.model} is one of OpenAI's completion models, which answer the Completions API only: send a prompt to POST /v1/completions`,
+  );
+}
+
 function requireKey(provider: string, deployment: Deployment): string {
   if (!deployment.apiKey) throw new ProviderConfigError(provider, `${provider} deployment "${deployment.model}" has no API key`);
   return deployment.apiKey;
@@ -256,6 +269,7 @@ function passthrough(variant: Variant): PassthroughSupport {
   return {
     inbound: 'openai-chat',
     buildRequest(input, deployment) {
+      refuseCompletionModel(variant, deployment);
       const parsed = input.parsed;
       const stream = parsed['stream'] === true;
       const needsModel = variant.modelInBody && parsed['model'] !== deployment.model;
@@ -287,6 +301,7 @@ function responsesPassthrough(variant: Variant): PassthroughSupport {
     inbound: 'openai-responses',
     takesOutputLimit: true,
     buildRequest(input, deployment) {
+      refuseCompletionModel(variant, deployment);
       const parsed = input.parsed;
       const needsModel = parsed['model'] !== deployment.model;
       const needsStore = parsed['store'] === undefined || parsed['store'] === null;
@@ -373,6 +388,7 @@ function createAdapter(variant: Variant): ProviderAdapter {
     provider: variant.provider,
     wireFormat: 'openai-chat',
     buildRequest(request: ChatRequest, deployment: Deployment) {
+      refuseCompletionModel(variant, deployment);
       const unread = extraMembersFor(request, adapter);
       const body = encodeOpenAIChatRequest(request, {
         ...variant.encode,
