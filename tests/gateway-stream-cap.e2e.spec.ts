@@ -112,6 +112,46 @@ describe('streaming metering', () => {
     expect((spend?.data as { tokens: { output: number } } | undefined)?.tokens.output).toBe(20);
   });
 
+  it("cuts a Completions stream from a completion model's own Completions API in that API's form (ADR 0045)", async () => {
+    const added = await h.cli('models', 'add', '--id', 'instruct-a', '--alias', 'instruct', '--provider', 'openai', '--model', 'gpt-3.5-turbo-instruct', '--base-url', h.mocks.openai.baseUrl, '--credential', 'env:OPENAI_API_KEY', ...h.cliArgs);
+    expect(added.code, added.err).toBe(0);
+    await vi.waitFor(() => expect(h.gateway.catalog.directory.deploymentsFor('instruct')).toHaveLength(1), { timeout: 10_000 });
+    const gate = createStreamGate((f) => f.index === 10);
+    h.mocks.openai.setBehaviour({ reply: LONG, chunks: 40, afterFrame: gate.afterFrame });
+    let text = '';
+    const finishes: (string | null)[] = [];
+    let usage: OpenAI.CompletionUsage | undefined;
+    let requestId = '';
+    const ids = new Set<string>();
+    try {
+      const { data: stream, response } = await openai.completions
+        .create({ model: 'instruct', prompt: 'talk at length', max_tokens: 20, stream: true, stream_options: { include_usage: true } })
+        .withResponse();
+      requestId = response.headers.get('x-request-id') ?? '';
+      for await (const chunk of stream) {
+        expect(chunk.object).toBe('text_completion');
+        ids.add(chunk.id);
+        text += chunk.choices[0]?.text ?? '';
+        if (chunk.choices[0]?.finish_reason) finishes.push(chunk.choices[0].finish_reason);
+        if (chunk.usage) usage = chunk.usage;
+      }
+    } finally {
+      gate.release();
+    }
+    expect(h.mocks.openai.requests.at(-1)?.path).toBe('/v1/completions');
+    // Forwarded as the provider framed it, then ended by the gateway under the provider's id.
+    expect([...ids]).toEqual(['cmpl-mock' + String(h.mocks.openai.requests.at(-1)?.seq)]);
+    expect(text.length).toBeGreaterThan(40);
+    expect(text.length).toBeLessThanOrEqual(20 * 4);
+    expect(LONG.startsWith(text)).toBe(true);
+    expect(finishes).toEqual(['length']);
+    expect(usage?.completion_tokens).toBe(20);
+    const [event] = await eventFor(requestId);
+    expect(event?.data).toMatchObject({ api: 'openai.completions', finishReason: 'length', stream: true, tokens: { output: 20, estimated: false } });
+    const [spend] = await spendFor(requestId);
+    expect((spend?.data as { tokens: { output: number } } | undefined)?.tokens.output).toBe(20);
+  });
+
   it('cuts a stream of several choices (n) at what the reservation pays for all of them, and ends each at the length limit', async () => {
     const gate = createStreamGate((f) => f.index === 30);
     h.mocks.openai.setBehaviour({ reply: LONG, chunks: 40, afterFrame: gate.afterFrame });
