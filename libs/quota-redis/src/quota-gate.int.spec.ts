@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { hotQuotaLayout, type HotQuotaLayout } from '@totra/quota';
 import { redisKeyPrefix, redisUrl } from '@totra/testing';
 import { QuotaGate, type Reservation } from './quota-gate.js';
+import { UNTRACKED_SCRIPT } from './quota-scripts.js';
 import { requestsOf, storeBudget } from './testdata/hot-budgets.js';
 
 const TENANT = 'acme';
@@ -269,6 +270,55 @@ describe('QuotaGate (real Redis)', () => {
       await budgetOfTeam();
       for (const gate of [never, deaf]) expect(await gate.admit(req())).toMatchObject({ ok: false, reason: 'budget' });
       await vi.waitFor(async () => expect(await briefly.admit(req())).toMatchObject({ ok: false, reason: 'budget' }), { timeout: 2_000, interval: 5 });
+    });
+
+    it('are asked again in the background while in use: steady traffic never waits for Redis, and a limit stored unannounced still binds within untrackedCacheMs', async () => {
+      const gate = await listening(setup({ subscriber, untrackedCacheMs: 100 }));
+      expect(await gate.admit(req())).toMatchObject({ ok: true, reservation: { state: 'untracked' } });
+      // Admitted from the kept verdict for several of its lifetimes: each check in its second
+      // half keeps it, so no admission runs the script again.
+      await vi.waitFor(
+        async () => {
+          expect(await gate.admit(req())).toMatchObject({ ok: true, reservation: { state: 'untracked' } });
+          expect(gate.rechecks.kept).toBeGreaterThanOrEqual(4);
+        },
+        { timeout: 5_000, interval: 10 },
+      );
+      expect(gate.admissions.script).toBe(1);
+      expect(gate.rechecks).toMatchObject({ dropped: 0, failed: 0 });
+      // A budget stored without its announcement: the next check drops the verdict.
+      await budgetOfTeam();
+      await vi.waitFor(async () => expect(await gate.admit(req())).toMatchObject({ ok: false, reason: 'budget', scope: 'team:t_1' }), { timeout: 2_000, interval: 10 });
+      expect(gate.rechecks.dropped).toBe(1);
+    });
+
+    it('are asked again with the admission script\'s own judgement of what limits a caller', async () => {
+      const probe = async (over: Partial<ReturnType<typeof req>> = {}) => {
+        const r = req(over);
+        return redis.eval(UNTRACKED_SCRIPT, 1, layout.expiries(TENANT), layout.prefix, layout.tag(TENANT), r.model, r.keyId, r.userId, r.teamId);
+      };
+      const gate = setup();
+      const agree = async (over: Partial<ReturnType<typeof req>>, untracked: boolean) => {
+        const admitted = await gate.admit(req(over));
+        expect(admitted.ok && admitted.reservation.state === 'untracked', JSON.stringify(over)).toBe(untracked);
+        expect(await probe(over), JSON.stringify(over)).toBe(untracked ? 1 : 0);
+      };
+      await agree({}, true);
+      // A budget of the team for another model, then of the user for this one.
+      await budget({ budgetId: 'team-mini', scope: { kind: 'team', id: 't_1' }, model: 'gpt-4o-mini', limit: { microUsd: 5_000_000 } });
+      await agree({}, true);
+      await agree({ model: 'gpt-4o-mini' }, false);
+      await budget({ budgetId: 'user-u2', scope: { kind: 'user', id: 'u_2' }, limit: { microUsd: 5_000_000 } });
+      await agree({}, true);
+      await agree({ userId: 'u_2' }, false);
+      // A rate limit of the key.
+      await redis.hset(layout.rateLimit(TENANT, KEY), 'tpm', '100000');
+      await agree({}, false);
+      await redis.del(layout.rateLimit(TENANT, KEY));
+      await agree({}, true);
+      // A budget of the whole tenant.
+      await budget({ budgetId: 'tenant-all', scope: { kind: 'tenant', id: TENANT }, limit: { microUsd: 5_000_000 } });
+      await agree({ keyId: `key_${'b'.repeat(32)}` }, false);
     });
 
     it('are forgotten when the subscriber connection drops (announcements may have been missed)', async () => {

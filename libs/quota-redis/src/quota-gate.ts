@@ -2,7 +2,7 @@ import { type Redis } from 'ioredis';
 import { calendarPeriodKeys, hotQuotaLayout, type HotQuotaLayout } from '@totra/quota';
 import { InvalidGateArgumentError, UnexpectedGateReplyError } from './errors.js';
 import { QuotaLeases, type LeaseHold, type LeaseOptions } from './quota-leases.js';
-import { ADMIT_SCRIPT, LEASE_SCRIPT, RELEASE_SCRIPT, SETTLE_SCRIPT } from './quota-scripts.js';
+import { ADMIT_SCRIPT, LEASE_SCRIPT, RELEASE_SCRIPT, SETTLE_SCRIPT, UNTRACKED_SCRIPT } from './quota-scripts.js';
 import { ScriptBatcher } from './script-batcher.js';
 
 export interface QuotaGateOptions {
@@ -173,8 +173,12 @@ export class QuotaGate {
   /** Bumped on every announcement and disconnection: a verdict is kept only if none came while it was asked. */
   #limitsGeneration = 0;
   readonly #leases: QuotaLeases | undefined;
+  /** `tenant\ncaller` of the untracked verdicts being asked again in the background. */
+  readonly #rechecking = new Set<string>();
   /** Admissions so far by how they were decided: on a lease, by the script (a round trip), or from a cached untracked verdict. */
   readonly admissions = { lease: 0, script: 0, cached: 0 };
+  /** Untracked verdicts asked again in the background (ADR 0046): answered untracked (kept longer), limited (dropped), or failed. */
+  readonly rechecks = { kept: 0, dropped: 0, failed: 0 };
   /** The period keys JSON of the last minute asked for (they change only on minute boundaries). */
   #periods = { minute: Number.NaN, zones: 0, json: '' };
 
@@ -250,8 +254,50 @@ export class QuotaGate {
   #cachedUntracked(r: Omit<AdmitRequest, 'estimate'>, estimate: QuotaEstimate): Reservation | undefined {
     if (!this.#limitsWatched) return undefined;
     const until = this.#untracked.get(r.tenant)?.get(callerKey(r));
-    if (until === undefined || until <= Date.now()) return undefined;
+    if (until === undefined) return undefined;
+    const now = Date.now();
+    if (until <= now) return undefined;
+    // In its second half the verdict is asked again in the background (ADR 0046), so that a
+    // caller with steady traffic never waits for that round trip.
+    if (until - now < this.#untrackedMs / 2) this.#recheckUntracked(r);
     return { requestId: r.requestId, tenant: r.tenant, scopes: [], estimate, expiresAt: ms(r.now), state: 'untracked', replayed: false };
+  }
+
+  /**
+   * Asks Redis again, reading only, whether nothing limits the caller of a kept verdict: kept for
+   * another `untrackedCacheMs` if so (unless an announcement came meanwhile), dropped if a limit
+   * applies now (its next admission runs the script). A failed check leaves the verdict to expire.
+   * One check per caller at a time.
+   */
+  #recheckUntracked(r: Omit<AdmitRequest, 'estimate'>): void {
+    const caller = callerKey(r);
+    const id = `${r.tenant}\n${caller}`;
+    if (this.#rechecking.has(id)) return;
+    this.#rechecking.add(id);
+    const generation = this.#limitsGeneration;
+    const l = this.#layout;
+    this.#bookkeeping
+      .run(UNTRACKED_SCRIPT, [l.expiries(r.tenant)], [l.prefix, l.tag(r.tenant), r.model, r.keyId, r.userId, r.teamId])
+      .then(
+        (reply) => {
+          if (Number(reply) === 1) {
+            this.rechecks.kept++;
+            this.#keepUntracked(r, generation);
+          } else {
+            this.rechecks.dropped++;
+            this.#dropUntracked(r.tenant, caller);
+          }
+        },
+        () => {
+          this.rechecks.failed++;
+        },
+      )
+      .finally(() => this.#rechecking.delete(id));
+  }
+
+  #dropUntracked(tenant: string, caller: string): void {
+    const byCaller = this.#untracked.get(tenant);
+    if (byCaller?.delete(caller)) this.#untrackedSize--;
   }
 
   /**
@@ -266,7 +312,7 @@ export class QuotaGate {
     return cached;
   }
 
-  #keepUntracked(r: AdmitRequest, generation: number): void {
+  #keepUntracked(r: Omit<AdmitRequest, 'estimate'>, generation: number): void {
     if (this.#untrackedMs <= 0 || !this.#limitsWatched || generation !== this.#limitsGeneration) return;
     if (this.#untrackedSize >= MAX_UNTRACKED_VERDICTS) {
       this.#untracked.clear();

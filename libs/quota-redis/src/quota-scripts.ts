@@ -468,6 +468,28 @@ return out
 `;
 
 /**
+ * Whether nothing limits a caller, reading only: the admission script's `untracked` verdict
+ * (no rate limit of the key, no budget of the key, user, team or tenant that applies to the
+ * model), asked again for a verdict the gate keeps (ADR 0046). Writes nothing, so it can be
+ * asked in the background: a caller that limits now apply to is not counted or held by it.
+ * KEYS: 1 expiry zset (for the tenant's slot only). ARGV: 1 pfx, 2 tag, 3 model, 4 keyId,
+ * 5 userId, 6 teamId. Reply: 1 untracked, 0 limited.
+ */
+export const UNTRACKED_SCRIPT = `
+local pfx, tag, model, keyId = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local rl = redis.call('HMGET', pfx .. 'qrl:' .. tag .. ':' .. keyId, 'rpm', 'tpm')
+if tonumber(rl[1]) or tonumber(rl[2]) then return 0 end
+for _, sp in ipairs({ {'key', keyId}, {'user', ARGV[5]}, {'team', ARGV[6]}, {'tenant', '*'} }) do
+  local all = redis.call('HGETALL', pfx .. 'qb:' .. tag .. ':' .. sp[1] .. ':' .. sp[2])
+  for j = 2, #all, 2 do
+    local b = cjson.decode(all[j])
+    if b.m == nil or b.m == model then return 0 end
+  end
+end
+return 1
+`;
+
+/**
  * Release: gives a reservation back (the request never reached a provider). A settled request
  * is left alone. KEYS: 1 expiry zset, 2 request record. ARGV: 1 pfx, 2 tag, 3 requestId.
  * Reply: 1 released, 0 nothing to release.
