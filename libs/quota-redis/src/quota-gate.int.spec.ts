@@ -317,7 +317,7 @@ describe('QuotaGate (real Redis)', () => {
       await redis.del(layout.rateLimit(TENANT, KEY));
       await agree({}, true);
       // A budget of the whole tenant.
-      await budget({ budgetId: 'tenant-all', scope: { kind: 'tenant', id: TENANT }, limit: { microUsd: 5_000_000 } });
+      await budget({ budgetId: 'tenant-all', scope: { kind: 'tenant' }, limit: { microUsd: 5_000_000 } });
       await agree({ keyId: `key_${'b'.repeat(32)}` }, false);
     });
 
