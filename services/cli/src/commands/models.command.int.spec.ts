@@ -74,11 +74,11 @@ describe('totra models', () => {
     expect(sync.code).toBe(0);
     expect(sync.out).toContain('providers from the environment: openai, anthropic, demo; 1 deployments from');
     expect(sync.out).toContain('+ env/openai/gpt-4o  (gpt-4o -> openai gpt-4o)');
-    // 11 OpenAI, 7 Anthropic and 2 demo deployments, and the file's.
-    expect(sync.out).toMatch(/models sync: 21 added, 0 changed, 0 removed/);
+    // 12 OpenAI, 7 Anthropic and 2 demo deployments, and the file's.
+    expect(sync.out).toMatch(/models sync: 22 added, 0 changed, 0 removed/);
 
     let all = await list();
-    expect(all).toHaveLength(21);
+    expect(all).toHaveLength(22);
     expect(all.find((d) => d.deploymentId === 'env/openai/gpt-4o')).toMatchObject({
       alias: 'gpt-4o',
       provider: 'openai',
@@ -159,7 +159,7 @@ describe('totra models', () => {
     all = await list();
     expect(all.some((d) => d.provider === 'anthropic' || d.source === 'file')).toBe(false);
     expect(all.find((d) => d.deploymentId === 'openai/gpt-4o')?.source).toBe('admin');
-    expect(all.filter((d) => d.source === 'env')).toHaveLength(13);
+    expect(all.filter((d) => d.source === 'env')).toHaveLength(14);
 
     // Every catalog event is on a cli chain and carries the system tenant.
     const events = (await rawLog()).filter((e) => e.type.startsWith('ModelDeployment'));
