@@ -696,8 +696,7 @@ export class OpenAIChunkDecoder {
       if (!choice) continue;
       const n = num(choice['index']) ?? i;
       const which = n > 0 && Number.isSafeInteger(n) ? { choice: n } : {};
-      const delta = rec(choice['delta']);
-      if (delta) this.delta(delta, n, which, out);
+      this.content(choice, n, which, out);
       const finish = str(choice['finish_reason']);
       if (finish) out.push({ type: 'finish', finishReason: finishFromOpenAI(finish), providerFinishReason: finish, ...which });
     }
@@ -706,6 +705,12 @@ export class OpenAIChunkDecoder {
     // The tier the request was served at comes on every chunk; read with the usage only.
     const tier = str(chunk['service_tier']);
     out.push({ type: 'usage', usage: tier ? { ...usage, serviceTier: tier } : usage });
+  }
+
+  /** What one choice of a chunk carries before its finish reason: a chat chunk's `delta` (the Completions decoder reads `text`). */
+  protected content(choice: JsonRecord, n: number, which: { choice?: number }, out: StreamEvent[]): void {
+    const delta = rec(choice['delta']);
+    if (delta) this.delta(delta, n, which, out);
   }
 
   private delta(delta: JsonRecord, n: number, which: { choice?: number }, out: StreamEvent[]): void {

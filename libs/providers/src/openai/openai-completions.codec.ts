@@ -5,7 +5,7 @@ import { mergeUsage, type StreamEvent } from '../canonical/stream-event.js';
 import { InboundRequestError } from '../errors.js';
 import { invalidResponse } from '../wire/error-mapping.js';
 import { arr, formatIssues, num, rec, str, type JsonRecord } from '../wire/json.js';
-import { finishFromOpenAI, finishToOpenAI, usageFromOpenAI } from './openai-chat.codec.js';
+import { finishFromOpenAI, finishToOpenAI, OpenAIChunkDecoder, usageFromOpenAI } from './openai-chat.codec.js';
 
 /**
  * OpenAI's legacy Completions API (`POST /v1/completions`, ADR 0045): a prompt in, text out.
@@ -208,38 +208,14 @@ export function decodeOpenAICompletionsResponse(json: unknown, provider = 'opena
   return response;
 }
 
-/** Stateful decoder of a provider's `text_completion` stream chunks (JSON-parsed) into canonical events. */
-export class OpenAICompletionsChunkDecoder {
-  private started = false;
-
-  constructor(private readonly errorCode: (message: string, type: string | undefined) => string) {}
-
-  decode(value: unknown, out: StreamEvent[]): void {
-    const chunk = rec(value);
-    if (!chunk) return;
-    const err = rec(chunk['error']);
-    if (err) {
-      const message = str(err['message']) ?? 'stream error';
-      out.push({ type: 'error', code: this.errorCode(message, str(err['type']) ?? str(err['code'])), message });
-      return;
-    }
-    const choices = arr(chunk['choices']);
-    const usageValue = chunk['usage'];
-    if (!this.started && ((choices && choices.length > 0) || rec(usageValue))) {
-      this.started = true;
-      out.push({ type: 'message_start', id: str(chunk['id']) ?? '', model: str(chunk['model']) ?? '', created: num(chunk['created']) ?? 0 });
-    }
-    for (let i = 0; i < (choices?.length ?? 0); i++) {
-      const choice = rec(choices?.[i]);
-      if (!choice) continue;
-      const n = num(choice['index']) ?? i;
-      const which = n > 0 && Number.isSafeInteger(n) ? { choice: n } : {};
-      const text = str(choice['text']);
-      if (text) out.push({ type: 'text_delta', text, ...which });
-      const finish = str(choice['finish_reason']);
-      if (finish) out.push({ type: 'finish', finishReason: finishFromOpenAI(finish), providerFinishReason: finish, ...which });
-    }
-    const usage = usageFromOpenAI(usageValue);
-    if (usage) out.push({ type: 'usage', usage });
+/**
+ * Stateful decoder of a provider's `text_completion` stream chunks (JSON-parsed) into canonical
+ * events: the chat chunk decoder (errors, the start, choices by index, finish reasons, usage),
+ * each choice's `text` read where a chat chunk has its `delta`.
+ */
+export class OpenAICompletionsChunkDecoder extends OpenAIChunkDecoder {
+  protected override content(choice: JsonRecord, _n: number, which: { choice?: number }, out: StreamEvent[]): void {
+    const text = str(choice['text']);
+    if (text) out.push({ type: 'text_delta', text, ...which });
   }
 }

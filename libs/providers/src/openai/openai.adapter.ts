@@ -7,6 +7,7 @@ import {
   joinUrl,
   type Deployment,
   type EmbeddingsAdapter,
+  type PassthroughInput,
   type PassthroughSupport,
   type ProviderAdapter,
   type ProviderHttpRequest,
@@ -265,24 +266,30 @@ export function decodeOpenAIEmbeddingsResponse(json: unknown, provider = 'openai
   return response;
 }
 
+/**
+ * A client's body of OpenAI's chat or Completions API as the provider gets it: as it came, but
+ * for the deployment's model id (where the body names it), the usage of a stream (which the
+ * gateway needs), and the members of `set` (a budget's lower output limit); re-serialised only
+ * when one of these changes it.
+ */
+function clientBody(variant: Variant, input: PassthroughInput, deployment: Deployment, set?: Record<string, unknown>): string | Uint8Array {
+  const parsed = input.parsed;
+  const needsModel = variant.modelInBody && parsed['model'] !== deployment.model;
+  const options = rec(parsed['stream_options']);
+  const needsUsage = parsed['stream'] === true && options?.['include_usage'] !== true;
+  if (!needsModel && !needsUsage && !set) return input.raw;
+  const patched: Record<string, unknown> = { ...parsed, ...set };
+  if (needsModel) patched['model'] = deployment.model;
+  if (needsUsage) patched['stream_options'] = { ...options, include_usage: true };
+  return JSON.stringify(patched);
+}
+
 function passthrough(variant: Variant): PassthroughSupport {
   return {
     inbound: 'openai-chat',
     buildRequest(input, deployment) {
       refuseCompletionModel(variant, deployment);
-      const parsed = input.parsed;
-      const stream = parsed['stream'] === true;
-      const needsModel = variant.modelInBody && parsed['model'] !== deployment.model;
-      const options = rec(parsed['stream_options']);
-      const needsUsage = stream && options?.['include_usage'] !== true;
-      let body: string | Uint8Array = input.raw;
-      if (needsModel || needsUsage) {
-        const patched: Record<string, unknown> = { ...parsed };
-        if (needsModel) patched['model'] = deployment.model;
-        if (needsUsage) patched['stream_options'] = { ...options, include_usage: true };
-        body = JSON.stringify(patched);
-      }
-      return httpRequest(variant, deployment, 'chat/completions', body, stream);
+      return httpRequest(variant, deployment, 'chat/completions', clientBody(variant, input, deployment), input.parsed['stream'] === true);
     },
     createStreamParser: createOpenAIPassthroughParser,
     createStreamCutter: ({ includeUsage, legacyFunctions }) => createOpenAIChatStreamCutter(includeUsage, legacyFunctions === true),
@@ -331,20 +338,8 @@ function completionsPassthrough(variant: Variant): PassthroughSupport {
     accepts: variant.completions,
     takesOutputLimit: true,
     buildRequest(input, deployment) {
-      const parsed = input.parsed;
-      const stream = parsed['stream'] === true;
-      const needsModel = variant.modelInBody && parsed['model'] !== deployment.model;
-      const options = rec(parsed['stream_options']);
-      const needsUsage = stream && options?.['include_usage'] !== true;
-      let body: string | Uint8Array = input.raw;
-      if (needsModel || needsUsage || input.maxOutputTokens !== undefined) {
-        const patched: Record<string, unknown> = { ...parsed };
-        if (needsModel) patched['model'] = deployment.model;
-        if (needsUsage) patched['stream_options'] = { ...options, include_usage: true };
-        if (input.maxOutputTokens !== undefined) patched['max_tokens'] = input.maxOutputTokens;
-        body = JSON.stringify(patched);
-      }
-      return httpRequest(variant, deployment, 'completions', body, stream);
+      const limit = input.maxOutputTokens !== undefined ? { max_tokens: input.maxOutputTokens } : undefined;
+      return httpRequest(variant, deployment, 'completions', clientBody(variant, input, deployment, limit), input.parsed['stream'] === true);
     },
     createStreamParser: (options) => chunkPassthroughParser(new OpenAICompletionsChunkDecoder(streamErrorCode), options),
     createStreamCutter: ({ includeUsage }) => encoderCutter(createOpenAICompletionsStreamEncoder({ includeUsage })),
