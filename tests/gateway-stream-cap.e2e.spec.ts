@@ -26,6 +26,18 @@ describe('streaming metering', () => {
   // A long answer in many pieces; the mocks never stop at the client's max_tokens.
   const LONG = Array.from({ length: 400 }, (_v, i) => `w${String(i).padStart(3, '0')} `).join('');
 
+  /**
+   * A stream of LONG cut at the 20 output tokens its request asked for: about 20 tokens of 4
+   * characters, far less than the 2,000 the provider had, one finish (`length`), usage of 20.
+   */
+  const expectCutAt20 = (text: string, finishes: (string | null)[], usage: { completion_tokens: number } | null | undefined) => {
+    expect(text.length).toBeGreaterThan(40);
+    expect(text.length).toBeLessThanOrEqual(20 * 4);
+    expect(LONG.startsWith(text)).toBe(true);
+    expect(finishes).toEqual(['length']);
+    expect(usage?.completion_tokens).toBe(20);
+  };
+
   beforeAll(async () => {
     h = await startHarness();
     openai = new OpenAI({ apiKey: h.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
@@ -98,12 +110,7 @@ describe('streaming metering', () => {
     expect(chunks.at(-1)?.fingerprint).toBeUndefined();
     expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
     expect(new Set(chunks.map((c) => c.model)).size).toBe(1);
-    // About 20 tokens of 4 characters: far less than the 2,000 characters the provider had.
-    expect(text.length).toBeGreaterThan(40);
-    expect(text.length).toBeLessThanOrEqual(20 * 4);
-    expect(LONG.startsWith(text)).toBe(true);
-    expect(finishes).toEqual(['length']);
-    expect(usage?.completion_tokens).toBe(20);
+    expectCutAt20(text, finishes, usage);
 
     const [event] = await eventFor(requestId);
     expect(event?.type).toBe('RequestCompleted');
@@ -141,11 +148,7 @@ describe('streaming metering', () => {
     expect(h.mocks.openai.requests.at(-1)?.path).toBe('/v1/completions');
     // Forwarded as the provider framed it, then ended by the gateway under the provider's id.
     expect([...ids]).toEqual(['cmpl-mock' + String(h.mocks.openai.requests.at(-1)?.seq)]);
-    expect(text.length).toBeGreaterThan(40);
-    expect(text.length).toBeLessThanOrEqual(20 * 4);
-    expect(LONG.startsWith(text)).toBe(true);
-    expect(finishes).toEqual(['length']);
-    expect(usage?.completion_tokens).toBe(20);
+    expectCutAt20(text, finishes, usage);
     const [event] = await eventFor(requestId);
     expect(event?.data).toMatchObject({ api: 'openai.completions', finishReason: 'length', stream: true, tokens: { output: 20, estimated: false } });
     const [spend] = await spendFor(requestId);
