@@ -537,7 +537,7 @@ describe('gateway features', () => {
     const err = await openai.embeddings.create({ model: 'emb-dead', input: 'hello' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
-    expect((err as InstanceType<typeof OpenAI.APIError>).message).toMatch(/could not be reached/);
+    expect((err as InstanceType<typeof OpenAI.APIError>).message).toMatch(/^503 openai: could not be reached \(ECONNREFUSED\)$/);
     const requestId = (err as InstanceType<typeof OpenAI.APIError>).headers?.get('x-request-id') ?? '';
     await vi.waitFor(
       async () => {

@@ -158,7 +158,8 @@ export function toProviderError(err: unknown, provider: string, signal: AbortSig
     status: timeout ? 504 : 502,
     retryable: true,
     fallbackable: true,
-    message: `${provider}: ${timeout ? 'timed out' : 'could not be reached'} (${e.code ?? e.name ?? 'error'})`,
+    // The client's error body names the provider before it (`openai: could not be reached ...`).
+    message: `${timeout ? 'timed out' : 'could not be reached'} (${e.code ?? e.name ?? 'error'})`,
     cause: err,
   });
 }
