@@ -11,10 +11,12 @@ describe('the Completions API through the gateway', () => {
   let h: Harness;
   let openai: OpenAI;
   const email = 'jane.doe@example.com';
-  const mocks: MockName[] = ['openai', 'anthropic', 'compatible'];
+  const mocks: MockName[] = ['openai', 'anthropic', 'compatible', 'azure'];
 
   beforeAll(async () => {
-    h = await startHarness({ env: { OPENAI_MODELS: 'gpt-4o,gpt-3.5-turbo-instruct' } });
+    h = await startHarness({
+      env: { OPENAI_MODELS: 'gpt-4o,gpt-3.5-turbo-instruct', AZURE_OPENAI_DEPLOYMENTS: 'azure-gpt=gpt4o-prod,azure-instruct=prod-instruct@gpt-3.5-turbo-instruct' },
+    });
     openai = sdkClients(h).openai;
   });
   afterEach(() => {
@@ -90,6 +92,15 @@ describe('the Completions API through the gateway', () => {
       expect(streamed, model).toMatchObject({ text: 'A haiku about the sea', finish: 'stop' });
       expect(streamed.usage?.prompt_tokens, model).toBeGreaterThan(0);
     }
+  });
+
+  it('sends an Azure deployment of a completion model, known by its base model, the client’s body at its Completions path', async () => {
+    h.mocks.azure.setBehaviour({ reply: ' from Azure' });
+    const res = await openai.completions.create({ model: 'azure-instruct', prompt: 'Hello', max_tokens: 5 });
+    const sent = h.mocks.azure.requests.at(-1);
+    expect(sent?.path).toBe('/openai/deployments/prod-instruct/completions');
+    expect(sent?.body).toEqual({ model: 'azure-instruct', prompt: 'Hello', max_tokens: 5 });
+    expect(res.choices[0]?.text).toBe(' from Azure');
   });
 
   it('sends an OpenAI-compatible server the client’s body with its fill-in-the-middle suffix', async () => {

@@ -136,6 +136,7 @@ export function toProviderDeployment(config: DeploymentConfig, env: EnvRecord): 
   return {
     provider,
     model: config.model,
+    ...(config.baseModel === undefined ? {} : { baseModel: config.baseModel }),
     ...(config.baseUrl === undefined ? {} : { baseUrl: config.baseUrl }),
     ...(config.apiVersion === undefined ? {} : { apiVersion: config.apiVersion }),
     ...(config.region === undefined ? {} : { region: config.region }),

@@ -107,6 +107,9 @@ describe('toProviderDeployment', () => {
       apiVersion: '2024-10-21',
       apiKey: 'az',
     });
+    // The public model a deployment of the customer's own name runs (ADR 0044) goes to the adapter.
+    const named = normalizeDeployment({ ...base, deploymentId: 'n', provider: 'azure-openai', model: 'prod-instruct', baseModel: 'gpt-3.5-turbo-instruct', baseUrl: 'https://acme.openai.azure.com' });
+    expect(toProviderDeployment(named, { AZURE_OPENAI_API_KEY: 'az' })).toMatchObject({ model: 'prod-instruct', baseModel: 'gpt-3.5-turbo-instruct' });
   });
 
   it('names the variable and the deployment when the key is missing, and refuses the demo model', () => {

@@ -36,6 +36,11 @@ export const Deployment = z.object({
   provider: ProviderKind,
   /** Upstream model id. Azure: the deployment name. Bedrock: model id or inference profile id/ARN. */
   model: z.string().min(1),
+  /**
+   * The public model a deployment of the customer's own name runs (an Azure deployment, ADR
+   * 0044): what an adapter that treats some models apart (OpenAI's completion models) looks at.
+   */
+  baseModel: z.string().optional(),
   /** Overrides the provider's default endpoint (required for Azure and OpenAI-compatible). */
   baseUrl: z.string().optional(),
   apiKey: z.string().optional(),

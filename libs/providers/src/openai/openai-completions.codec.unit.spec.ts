@@ -218,6 +218,13 @@ describe('the provider API a Completions client’s body goes to', () => {
     const toAzure = passthroughFor(azureOpenAIAdapter, 'openai-completions', azure)?.buildRequest(input(prompt), azure);
     expect(toAzure?.url).toBe('https://r.openai.azure.com/openai/deployments/gpt-3.5-turbo-instruct/completions?api-version=2024-10-21');
     expect(toAzure?.headers['api-key']).toBe('az');
+    // A deployment of the customer's own name is known by the model it names (ADR 0044).
+    const named: Deployment = { ...azure, model: 'prod-instruct', baseModel: 'gpt-3.5-turbo-instruct' };
+    expect(passthroughFor(azureOpenAIAdapter, 'openai-completions', named)?.buildRequest(input(prompt), named).url).toBe(
+      'https://r.openai.azure.com/openai/deployments/prod-instruct/completions?api-version=2024-10-21',
+    );
+    expect(() => passthroughFor(azureOpenAIAdapter, 'openai-chat', named)?.buildRequest(input({ model: 'x', messages: [] }), named)).toThrow(/gpt-3\.5-turbo-instruct is one of OpenAI's completion models/);
+    expect(passthroughFor(azureOpenAIAdapter, 'openai-completions', { ...named, baseModel: 'gpt-4o' })).toBeUndefined();
   });
 
   it('refuses a chat or Responses request for a completion model before it is sent, naming the API to use', async () => {

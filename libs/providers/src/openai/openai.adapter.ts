@@ -151,11 +151,12 @@ type ApiPath = 'chat/completions' | 'embeddings' | 'responses' | 'completions';
  * is refused before it is sent (a 400 that names the API to use), not sent to fail at OpenAI.
  */
 function refuseCompletionModel(variant: Variant, deployment: Deployment): void {
-  if (variant.provider === 'openai-compatible' || !isOpenAICompletionModel(deployment.model)) return;
+  const model = deployment.baseModel ?? deployment.model;
+  if (variant.provider === 'openai-compatible' || !isOpenAICompletionModel(model)) return;
   throw new UnsupportedFeatureError(
     variant.provider,
     'model',
-    `model: ${deployment.model} is one of OpenAI's completion models, which answer the Completions API only: send a prompt to POST /v1/completions`,
+    `model: ${model} is one of OpenAI's completion models, which answer the Completions API only: send a prompt to POST /v1/completions`,
   );
 }
 
@@ -180,7 +181,7 @@ const openaiVariant: Variant = {
   requestIdHeader: 'x-request-id',
   embeddingTokens: 'cl100k_base',
   // OpenAI's chat models refuse the Completions API: only its completion models are sent there.
-  completions: (d) => isOpenAICompletionModel(d.model),
+  completions: (d) => isOpenAICompletionModel(d.baseModel ?? d.model),
 };
 
 const azureVariant: Variant = {
@@ -200,7 +201,7 @@ const azureVariant: Variant = {
   customTools: true,
   requestIdHeader: 'apim-request-id',
   embeddingTokens: 'cl100k_base',
-  completions: (d) => isOpenAICompletionModel(d.model),
+  completions: (d) => isOpenAICompletionModel(d.baseModel ?? d.model),
 };
 
 const compatibleVariant: Variant = {
