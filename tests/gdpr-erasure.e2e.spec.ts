@@ -22,7 +22,7 @@ import { startHarness, type Harness } from './support/gateway-harness.js';
 const USER = { id: 'u-alice', email: 'zelda.quinterro@example.org', name: 'Zelda Quinterro-Vasquez', team: 't-research' };
 const CLIENT_IP = '203.0.113.195';
 const USER_AGENT = 'QuokkaBrowser/9.7.3 (gdpr-e2e)';
-const PHRASES = ['the purple elephant sings at midnight', 'marmalade lighthouse protocol'];
+const PHRASES = ['the purple elephant sings at midnight', 'marmalade lighthouse protocol', 'the quince orchard ledger'];
 const PERSONAL = [USER.email, USER.name, CLIENT_IP, USER_AGENT, ...PHRASES];
 
 describe('GDPR erasure end to end (gateway, projector, CLI; real NATS, Postgres, Redis)', () => {
@@ -124,13 +124,16 @@ describe('GDPR erasure end to end (gateway, projector, CLI; real NATS, Postgres,
     let streamed = '';
     for await (const chunk of stream) streamed += chunk.choices[0]?.delta?.content ?? '';
     expect(streamed.length).toBeGreaterThan(0);
+    // The Completions API too: its prompt and answer are logged, sealed, and erased alike.
+    const completion = await openai.completions.create({ model: 'gpt-4o', prompt: `Continue: ${PHRASES[2]}`, max_tokens: 40 });
+    expect(completion.choices[0]?.text).toBeTruthy();
     await caughtUp();
 
     const events = await h.events();
     const logged = events.filter((e) => e.type === 'RequestContentLogged');
-    expect(logged).toHaveLength(2);
+    expect(logged).toHaveLength(3);
     const completed = events.filter((e) => e.type === 'RequestCompleted' && e.data['userId'] === USER.id);
-    expect(completed).toHaveLength(2);
+    expect(completed).toHaveLength(3);
     expect(completed.every((e) => e.sealed !== undefined)).toBe(true);
     // In clear, nowhere: not in the raw log, not in a table, not in Redis.
     expect(found(JSON.stringify(events))).toEqual([]);
@@ -148,7 +151,7 @@ describe('GDPR erasure end to end (gateway, projector, CLI; real NATS, Postgres,
 
     costBefore = { spend: spendOf(events), rows: await costRows() };
     expect(costBefore.spend).toBeGreaterThan(0);
-    expect(costBefore.rows).toBe(`2/${costBefore.spend}`);
+    expect(costBefore.rows).toBe(`3/${costBefore.spend}`);
   });
 
   it("after the erasure: nothing of it anywhere, the log verifies, costs are unchanged, the user's key is refused", { timeout: 60_000 }, async () => {
